@@ -1,0 +1,108 @@
+"""Ingest benchmark: commands per second for the disclosure workflow, against raw appends.
+
+Each workflow is seven commands (draft → three review signatures → pre-review →
+sign-off → publish), each its own transaction. The baseline is the eventsourcing
+library alone: a bare aggregate saving the same number of events, one per
+transaction, in the same run and on the same store. Not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from uuid import uuid4
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.servers import PostgresServer  # noqa: E402
+from zwgk.connectors.config import Settings  # noqa: E402
+from zwgk.domain.actors import Actor  # noqa: E402
+from zwgk.domain.applications import DisclosureApplication  # noqa: E402
+
+UNIT = "基准测试区政府办公室"
+OFFICER = Actor("officer", "officer", UNIT)
+SIGNERS = [(role, Actor(f"s-{role}", "officer", UNIT)) for role in ("compiler", "issuer", "publisher")]
+PRE_REVIEWER = Actor("pre", "pre_reviewer", "预审小组")
+LEADER = Actor("leader", "leader", UNIT)
+COMMANDS_PER_WORKFLOW = 7
+
+
+class Note(Aggregate):
+    """The baseline's aggregate: as little domain as an event can carry."""
+
+    @event("Written")
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @event("Changed")
+    def change(self, text: str) -> None:
+        self.text = text
+
+
+class Raw(Application):
+    name = "raw"
+
+
+def workflows(app: DisclosureApplication, n: int) -> None:
+    for _ in range(n):
+        act_id = uuid4()
+        app.draft(OFFICER, None, id=act_id, title="基准测试通知", attribute="proactive", kind="policy")
+        for role, signer in SIGNERS:
+            app.sign_review(act_id, signer, None, sheet_role=role)
+        app.pre_review(act_id, PRE_REVIEWER, None, decision="approved")
+        app.sign_off(act_id, LEADER, None)
+        app.publish(act_id, OFFICER, None, channel="website")
+
+
+def raw_appends(app: Raw, n: int) -> None:
+    for _ in range(n):
+        note = Note(text="draft")
+        app.save(note)
+        for i in range(COMMANDS_PER_WORKFLOW - 1):
+            note.change(text=f"step {i}")
+            app.save(note)
+
+
+def measure(run, *args) -> float:
+    started = time.perf_counter()
+    run(*args)
+    return time.perf_counter() - started
+
+
+def bench(label: str, settings: Settings, n: int) -> None:
+    env = settings.eventsourcing_env()
+    zwgk, raw = DisclosureApplication(env), Raw(env)
+    workflows(zwgk, 5)  # warm up both paths
+    raw_appends(raw, 5)
+    ours = measure(workflows, zwgk, n)
+    baseline = measure(raw_appends, raw, n)
+    commands = n * COMMANDS_PER_WORKFLOW
+    print(
+        f"{label:10} {commands:7d} commands  zwgk {commands / ours:9.0f} cmd/s  "
+        f"raw eventsourcing {commands / baseline:9.0f} ev/s  ratio {baseline / ours:5.2f}x"
+    )
+    zwgk.close()
+    raw.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workflows", type=int, default=500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bench("SQLite", Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3"), args.workflows)
+    server = PostgresServer.start()
+    try:
+        bench("PostgreSQL", Settings(database_url=server.create_database("bench")), args.workflows)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

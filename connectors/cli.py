@@ -1,0 +1,247 @@
+"""The `zwgk` command line: messages for people in Chinese, logs in English."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from zwgk.connectors import demo as demo_scenario
+from zwgk.connectors.config import ConfigurationError, Settings
+from zwgk.connectors.wiring import services
+from zwgk.domain.calendar import cst_date
+from zwgk.domain.chain import ChainReport
+from zwgk.domain.commands import Services, catalogue, execute
+from zwgk.domain.disclosure import CHANNELS_ZH, Channel, DisclosureAct
+from zwgk.domain.errors import DomainError
+
+log = logging.getLogger("zwgk")
+console = Console()
+app = typer.Typer(help="zwgk 政务公开台账：事件溯源记录、审计与存档。", no_args_is_help=True)
+audit_app = typer.Typer(help="审计核验（纪检监察）。", no_args_is_help=True)
+calendar_app = typer.Typer(help="工作日日历。", no_args_is_help=True)
+catalogue_app = typer.Typer(help="公开事项清单。", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(catalogue_app, name="catalogue")
+
+FORMAT = typer.Option("table", "--format", help="table | json")
+
+
+def _emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str))
+
+
+def _run(envelopes: Iterable[tuple[int, Any]], s: Services, stop_on_error: bool) -> Iterator[dict[str, Any]]:
+    """Apply commands in order; each line's result, refusals included."""
+    for line, envelope in envelopes:
+        try:
+            if isinstance(envelope, DomainError):
+                raise envelope
+            outcomes = execute(s, envelope)
+        except DomainError as error:
+            log.warning("line %d refused: %s (%s)", line, error.message_en, error.code)
+            yield {"line": line, "ok": False, "command": envelope.get("command") if isinstance(envelope, dict) else None, **error.as_dict()}
+            if stop_on_error:
+                return
+            continue
+        result: dict[str, Any] = {"line": line, "ok": True, "command": envelope["command"]}
+        if outcomes:
+            result.update(outcomes[0].as_dict())
+        if len(outcomes) > 1:
+            result["outcomes"] = [o.as_dict() for o in outcomes]
+        yield result
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        for number, text in enumerate(lines, start=1):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+                if not isinstance(value, dict):
+                    raise ValueError("not an object")
+            except ValueError as error:
+                yield number, DomainError("INVALID_JSON", f"第 {number} 行不是 JSON 对象。", f"line {number}: {error}")
+            else:
+                yield number, value
+
+
+@app.command("apply")
+def apply_file(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL：每行一条命令"),
+    stop_on_error: bool = typer.Option(False, "--stop-on-error", help="遇到第一条被拒绝的命令即停止"),
+) -> None:
+    """按顺序执行文件中的命令，每行输出一条 JSON 结果；被拒绝的命令不记录任何事件。"""
+    refused = 0
+    with services() as s:
+        for result in _run(_read_jsonl(file), s, stop_on_error):
+            refused += not result["ok"]
+            _emit_json(result)
+    raise typer.Exit(1 if refused else 0)
+
+
+@app.command("commands")
+def list_commands(format: str = FORMAT) -> None:  # noqa: A002
+    """列出全部命令及其参数的 JSON Schema。"""
+    commands = catalogue()
+    if format == "json":
+        typer.echo(json.dumps(commands, ensure_ascii=False, indent=2))
+        return
+    table = Table("命令", "说明", "参数")
+    for c in commands:
+        table.add_row(c["command"], c["summary"], ", ".join(c["args"].get("properties", {})))
+    console.print(table)
+
+
+@app.command("config")
+def show_config() -> None:
+    """显示生效的配置（密钥已隐去）。"""
+    for key, value in Settings.from_env().masked().items():
+        typer.echo(f"{key}={value}")
+
+
+def _print_report(report: ChainReport, format: str) -> None:  # noqa: A002
+    if format == "json":
+        data: dict[str, Any] = {
+            "ok": report.ok,
+            "events_checked": report.events_checked,
+            "aggregates_checked": report.aggregates_checked,
+        }
+        if report.first_break:
+            data["first_break"] = vars(report.first_break)
+        _emit_json(data)
+    elif report.ok:
+        typer.echo(f"ok：已核验 {report.events_checked} 个事件、{report.aggregates_checked} 条记录的哈希链，未发现篡改。")
+    else:
+        b = report.first_break
+        assert b is not None
+        typer.echo(
+            f"发现断链：记录 {b.originator_id} 第 {b.originator_version} 版（日志位置 {b.position}）。原因：{b.reason}",
+            err=True,
+        )
+
+
+@audit_app.command("verify")
+def audit_verify(format: str = FORMAT) -> None:  # noqa: A002
+    """逐条核验每条记录的哈希链，报告第一个断点。"""
+    with services() as s:
+        report = s.audit.verify()
+    _print_report(report, format)
+    if not report.ok:
+        log.error("hash chain broken at %s v%s", report.first_break.originator_id, report.first_break.originator_version)
+        raise typer.Exit(1)
+
+
+@calendar_app.command("load")
+def calendar_load(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="holiday-cn 格式的 JSON 文件"),
+    actor_id: str = typer.Option(..., "--actor", help="操作人编号"),
+    unit: str = typer.Option(..., "--unit", help="操作人所属单位"),
+) -> None:
+    """载入一年的官方节假日安排（记为事件），并重算该年的临时期限。"""
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except ValueError:
+        typer.echo("日历文件不是有效的 JSON。", err=True)
+        raise typer.Exit(2) from None
+    envelope = {"command": "load_calendar", "actor": {"id": actor_id, "role": "leading_group_office", "unit": unit},
+                "args": document if isinstance(document, dict) else {}}
+    with services() as s:
+        results = list(_run([(1, envelope)], s, True))
+    result = results[0]
+    if not result["ok"]:
+        typer.echo(f"{result['code']}：{result['message']}", err=True)
+        raise typer.Exit(1)
+    recomputed = len(result.get("outcomes", [])) - 1 if "outcomes" in result else 0
+    typer.echo(f"已载入 {document['year']} 年官方日历；重算临时期限 {max(recomputed, 0)} 项。")
+
+
+@catalogue_app.command("unfiled")
+def catalogue_unfiled(format: str = FORMAT) -> None:  # noqa: A002
+    """列出已调整但尚未备案的公开事项（C4）。"""
+    with services() as s:
+        items = s.catalogue.unfiled()
+    rows = [
+        {"item_id": str(i.id), "unit": i.responsible_unit, "matter": i.elements["matter"], "unfiled_adjustments": i.unfiled}
+        for i in items
+    ]
+    if format == "json":
+        _emit_json(rows)
+        return
+    table = Table("公开主体", "公开事项", "未备案的调整（版本）")
+    for r in rows:
+        table.add_row(r["unit"], r["matter"], ", ".join(map(str, r["unfiled_adjustments"])))
+    console.print(table)
+
+
+def _late(acts: list[DisclosureAct]) -> list[tuple[DisclosureAct, Any]]:
+    return [
+        (act, act.deadline)
+        for act in acts
+        if act.deadline and act.publications and not act.deadline.met_by(min(act.publications.values()))
+    ]
+
+
+@app.command("demo")
+def run_demo() -> None:
+    """在内嵌 SQLite 上运行演示场景：五份政务公开制度文件从起草到公开。"""
+    steps = demo_scenario.scenario()
+    with services() as s:
+        before = s.audit.recorder.max_notification_id() or 0
+        recorded = s.disclosure.exists(demo_scenario.IN_REVIEW_ID)
+        todo = [step for step in steps if step.refused_with or not recorded]
+        results = list(_run(((n, step.envelope) for n, step in enumerate(todo, start=1)), s, False))
+        after = s.audit.recorder.max_notification_id() or 0
+        items = list(s.catalogue.items())
+        acts = list(s.disclosure.acts())
+        report = s.audit.verify()
+    refused = [r for r in results if not r["ok"] and r["code"] not in demo_scenario.ALREADY_RECORDED]
+    published = [a for a in acts if a.publications]
+    late = _late(acts)
+    channels = Counter(ch for a in published for ch in a.publications)
+
+    typer.echo("zwgk 演示：五份政务公开制度文件的公开全过程")
+    typer.echo(f"  本次新记录事件 {after - before} 个" + ("（场景此前已记录，未重复记录）" if recorded else ""))
+    typer.echo(f"  公开事项清单：{len(items)} 项，其中调整后未备案 {sum(1 for i in items if i.unfiled)} 项（C4）")
+    typer.echo(
+        f"  公开行为：{len(acts)} 件，已公开 {len(published)} 件（按时 {len(published) - len(late)} 件，逾期 {len(late)} 件），"
+        f"审核中 {len(acts) - len(published)} 件，已存档原件 {sum(1 for a in acts if a.original)} 件"
+    )
+    typer.echo("  公开渠道：" + "，".join(f"{CHANNELS_ZH[Channel(k)]} {v} 次" for k, v in sorted(channels.items())))
+    for act, deadline in late:
+        published_on = cst_date(min(act.publications.values()))
+        typer.echo(
+            f"  逾期公开：{act.doc_number or act.title}《{act.title}》于 {deadline.start} 签发，"
+            f"应于 {deadline.due} 前公开（{deadline.rule}，{deadline.working_days} 个工作日），实际 {published_on} 公开"
+        )
+    typer.echo(f"  被规则拒绝的命令：{len(refused)} 条（均未记录事件）")
+    for r in refused:
+        typer.echo(f"    - {r['code']}（{r['rule']}）：{r['message']}")
+    unexpected = [r for r, step in zip(results, todo) if not r["ok"] and r["code"] != step.refused_with
+                  and r["code"] not in demo_scenario.ALREADY_RECORDED]
+    if report.ok:
+        typer.echo(f"  审计核验：ok，{report.events_checked} 个事件、{report.aggregates_checked} 条记录的哈希链完整")
+    else:
+        typer.echo(f"  审计核验：失败，{report.first_break}")
+    if unexpected or not report.ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        app()
+    except ConfigurationError as error:
+        log.error("configuration: %s", error)
+        typer.echo(f"配置错误：{error}", err=True)
+        sys.exit(2)

@@ -1,0 +1,201 @@
+"""The main job's scenario: the five seed regulations, disclosed by their own units.
+
+Each seed document is drafted, reviewed (three signatures), pre-reviewed, signed off
+and published on the dates it gives (成文日期, 发布日期); where it gives none, dates
+close to them are assumed. One is published late (D3), one draft is refused for a
+missing reason (D2), and a report still in review gets a second signature by the
+same person refused (D4). Every step goes through the command catalogue, like
+`zwgk apply`. Ids are derived from the documents; once the scenario is recorded, a
+second run replays only the refused steps, which record nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+from uuid import NAMESPACE_URL, uuid5
+
+# Codes that mean "this step is already recorded", after an interrupted run.
+ALREADY_RECORDED = {
+    "ALREADY_EXISTS",
+    "ALREADY_SIGNED",
+    "ALREADY_PRE_REVIEWED",
+    "ALREADY_SIGNED_OFF",
+    "ALREADY_PUBLISHED",
+    "ALREADY_LINKED",
+    "NOTHING_TO_FILE",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    envelope: dict[str, Any]
+    refused_with: str | None = None  # the code the rules refuse this step with
+
+
+@dataclass(frozen=True)
+class SeedDocument:
+    file: str
+    unit: str
+    title: str
+    doc_number: str
+    kind: str
+    drafted: str
+    signed: str  # 成文日期 / 签发
+    published: str  # 发布日期
+    channel: str
+
+
+SEEDS = [
+    SeedDocument(
+        "yanjiang-2022-6.txt", "资阳市雁江区人民政府办公室", "关于印发雁江区政务公开相关制度的通知",
+        "资雁府办发〔2022〕6号", "policy", "2022-01-10", "2022-01-13", "2022-01-14", "website",
+    ),
+    SeedDocument(
+        "tianning-2018-implementation.txt", "常州市天宁区人民政府", "天宁区关于全面推进政务公开工作的实施意见",
+        "", "policy", "2018-05-11", "2018-05-16", "2018-05-18", "website",
+    ),
+    SeedDocument(
+        "qingyuan-2016-rules.txt", "清原满族自治县人民政府", "清原满族自治县政务公开工作制度",
+        "", "general", "2016-02-26", "2016-03-02", "2016-03-04", "bulletin_board",
+    ),
+    SeedDocument(
+        "ziyang-2020-31.txt", "资阳市人民政府办公室", "关于印发《资阳市全面推进政务公开工作的实施意见》的通知",
+        "资府办发〔2020〕31号", "policy", "2020-07-06", "2020-07-10", "2020-07-20", "gazette",
+    ),
+    SeedDocument(
+        "dazhou-2009-97.txt", "达州市人民政府办公室", "关于切实做好2009年政务公开工作的通知",
+        "达市府办函〔2009〕97号", "general", "2009-04-09", "2009-04-14", "2009-04-16", "gazette",
+    ),
+]
+
+# Catalogue items drawn from the seeds' own lists of what each unit must disclose.
+CATALOGUE = [
+    ("资阳市雁江区人民政府办公室", "政务公开事项清单动态调整", "清单调整的内容、依据及调整后的内容", "调整后5个工作日内",
+     "政务公开事项清单", "《雁江区政务公开事项清单动态管理制度》第五条"),
+    ("资阳市雁江区人民政府办公室", "重大行政决策预公开", "决策草案、起草说明及公众意见采纳情况", "征求意见前",
+     "重大行政决策预公开", "《雁江区重大行政决策预公开制度》"),
+    ("常州市天宁区人民政府", "政府信息公开年度报告", "年度报告全文", "每年1月31日前",
+     "政府信息公开年报", "《中华人民共和国政府信息公开条例》第四十九条"),
+    ("清原满族自治县人民政府", "政务公开告示", "决策类、执行类、紧急类告示", "实时",
+     "政务公开栏", "《清原满族自治县政务公开告示制度》"),
+    ("资阳市人民政府办公室", "政策解读", "政策文件的解读材料", "文件公开后3个工作日内",
+     "政策解读", "《资阳市全面推进政务公开工作的实施意见》"),
+    ("达州市人民政府办公室", "政府公报", "市政府规章和规范性文件", "每月",
+     "政府公报", "《中华人民共和国政府信息公开条例》第二十三条"),
+]
+
+
+def demo_id(*parts: str):
+    return uuid5(NAMESPACE_URL, "zwgk:demo:" + ":".join(parts))
+
+
+def read_seed(name: str) -> bytes:
+    return resources.files("zwgk.connectors").joinpath("demo_data", name).read_bytes()
+
+
+def _at(day: str, hour: int = 9) -> str:
+    return f"{day}T{hour:02d}:00:00+08:00"
+
+
+def _people(unit: str, key: str) -> dict[str, dict[str, str]]:
+    def actor(role: str, who: str) -> dict[str, str]:
+        return {"id": f"{key}-{who}", "role": role, "unit": unit}
+
+    return {
+        "officer": actor("officer", "officer"),
+        "compiler": actor("officer", "compiler"),
+        "issuer": actor("officer", "issuer"),
+        "publisher": actor("officer", "publisher"),
+        "leader": actor("leader", "leader"),
+        "pre_reviewer": {"id": f"{key}-prereview", "role": "pre_reviewer", "unit": f"{unit}政务公开预审小组"},
+    }
+
+
+def _catalogue_commands() -> Iterator[dict[str, Any]]:
+    for n, (unit, matter, content, limit, column, basis) in enumerate(CATALOGUE):
+        officer = {"id": f"cat-{n}-officer", "role": "officer", "unit": unit}
+        elements = {
+            "matter": matter, "content": content, "update_limit": limit, "responsible_unit": unit,
+            "support_unit": unit, "channels": ["政府网站", "政务新媒体"], "column": column,
+            "legal_basis": basis, "audience": "全社会", "mode": "proactive",
+        }
+        yield {"command": "list_catalogue_item", "actor": officer, "occurred_at": _at("2022-01-04"),
+               "args": {"elements": elements, "reason": "other", "reason_text": "首次编制公开事项清单"}}
+        yield {"command": "file_catalogue_adjustments", "actor": officer, "occurred_at": _at("2022-01-05"),
+               "args": {"matter": matter, "adjusted_content": f"新增“{matter}”", "basis": basis}}
+    # One amendment that is filed, one that is left unfiled (C4 shows it).
+    unit, matter = CATALOGUE[0][0], CATALOGUE[0][1]
+    officer = {"id": "cat-0-officer", "role": "officer", "unit": unit}
+    yield {"command": "amend_catalogue_item", "actor": officer, "occurred_at": _at("2022-01-14"),
+           "args": {"matter": matter, "changes": {"channels": ["政府网站", "政务新媒体", "政务服务大厅"]},
+                    "reason": "element_changed"}}
+    yield {"command": "file_catalogue_adjustments", "actor": officer, "occurred_at": _at("2022-01-17"),
+           "args": {"matter": matter, "adjusted_content": "公开渠道增加政务服务大厅", "basis": "《雁江区政务公开事项清单动态管理制度》第四条（二）"}}
+    unit, matter = CATALOGUE[2][0], CATALOGUE[2][1]
+    yield {"command": "amend_catalogue_item", "actor": {"id": "cat-2-officer", "role": "officer", "unit": unit},
+           "occurred_at": _at("2022-02-08"),
+           "args": {"matter": matter, "changes": {"update_limit": "每年1月31日前（新条例）"}, "reason": "law_changed"}}
+
+
+def _disclosure_commands(seed: SeedDocument, key: str) -> Iterator[dict[str, Any]]:
+    people = _people(seed.unit, key)
+    act_id = str(demo_id("disclosure", seed.file))
+    ref = {"act_id": act_id}
+    yield {"command": "draft_disclosure", "actor": people["officer"], "occurred_at": _at(seed.drafted),
+           "args": {"id": act_id, "title": seed.title, "attribute": "proactive", "kind": seed.kind,
+                    "doc_number": seed.doc_number, "doc_type": "通知" if "通知" in seed.title else "制度"}}
+    for sheet_role in ("compiler", "issuer", "publisher"):
+        yield {"command": "sign_review", "actor": people[sheet_role], "occurred_at": _at(seed.drafted, 15),
+               "args": {**ref, "sheet_role": sheet_role, "decision": "approved"}}
+    yield {"command": "pre_review_disclosure", "actor": people["pre_reviewer"], "occurred_at": _at(seed.drafted, 17),
+           "args": {**ref, "decision": "approved", "comment": "内容无涉密信息，同意公开"}}
+    yield {"command": "sign_off_disclosure", "actor": people["leader"], "occurred_at": _at(seed.signed),
+           "args": {**ref, "comment": "同意"}}
+    yield {"command": "publish_disclosure", "actor": people["officer"], "occurred_at": _at(seed.published, 10),
+           "args": {**ref, "channel": seed.channel}}
+    digest = hashlib.sha256(read_seed(seed.file)).hexdigest()
+    yield {"command": "link_original", "actor": people["officer"], "occurred_at": _at(seed.published, 11),
+           "args": {**ref, "sha256": digest, "storage_key": f"sha256/{digest}"}}
+
+
+def _refusals() -> Iterator[Step]:
+    """Steps the rules refuse, to show them; each records nothing."""
+    seed = SEEDS[4]
+    people = _people(seed.unit, "dazhou")
+    yield Step(
+        {"command": "draft_disclosure", "actor": people["officer"], "occurred_at": _at("2009-04-08"),
+         "args": {"id": str(demo_id("refused", seed.file)), "title": f"{seed.title}（部分公开稿）",
+                  "attribute": "partial", "doc_number": seed.doc_number}},
+        "ATTRIBUTE_REASON_REQUIRED",
+    )
+    report = {"act_id": str(IN_REVIEW_ID)}
+    yield Step(
+        {"command": "draft_disclosure", "actor": people["officer"], "occurred_at": _at("2009-12-21"),
+         "args": {"id": str(IN_REVIEW_ID), "title": "达州市2009年政务公开工作情况报告", "attribute": "proactive"}},
+    )
+    yield Step(
+        {"command": "sign_review", "actor": people["compiler"], "occurred_at": _at("2009-12-22"),
+         "args": {**report, "sheet_role": "compiler"}},
+    )
+    yield Step(
+        {"command": "sign_review", "actor": people["compiler"], "occurred_at": _at("2009-12-22", 10),
+         "args": {**report, "sheet_role": "issuer"}},
+        "SIGNERS_NOT_DISTINCT",
+    )
+
+
+IN_REVIEW_ID = demo_id("in-review", "dazhou-2009-report")
+
+
+def scenario() -> list[Step]:
+    """The whole scenario, in business order."""
+    steps = [Step(e) for e in _catalogue_commands()]
+    keys = ["yanjiang", "tianning", "qingyuan", "ziyang", "dazhou"]
+    for seed, key in zip(SEEDS, keys):
+        steps.extend(Step(e) for e in _disclosure_commands(seed, key))
+    steps.extend(_refusals())
+    return steps

@@ -1,0 +1,68 @@
+"""Who acts: every event names its actor (person, role and the unit acted for)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from zwgk.domain.errors import DomainError
+
+
+class Role(StrEnum):
+    """The roles that disclosure work distinguishes."""
+
+    OFFICER = "officer"  # 政务公开专员, a unit's disclosure clerk
+    LEADER = "leader"  # 分管领导, the leader in charge who signs off (D6)
+    PRE_REVIEWER = "pre_reviewer"  # 预审小组成员, member of the pre-review group (D5)
+    LEADING_GROUP_OFFICE = "leading_group_office"  # 政务公开领导小组办公室
+    ARCHIVIST = "archivist"  # 档案员
+    INSPECTOR = "inspector"  # 纪检监察
+    SYSTEM = "system"  # zwgk itself, e.g. recomputing deadlines
+
+
+ROLE_NAMES_ZH = {
+    Role.OFFICER: "政务公开专员",
+    Role.LEADER: "分管领导",
+    Role.PRE_REVIEWER: "预审小组成员",
+    Role.LEADING_GROUP_OFFICE: "政务公开领导小组办公室",
+    Role.ARCHIVIST: "档案员",
+    Role.INSPECTOR: "纪检监察人员",
+    Role.SYSTEM: "系统",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person (or zwgk itself) acting in a role on behalf of a unit."""
+
+    id: str
+    role: Role
+    unit: str
+
+    def __post_init__(self) -> None:
+        if not self.id or not self.unit:
+            raise DomainError(
+                "ACTOR_INCOMPLETE",
+                "操作人须写明人员编号和所属单位。",
+                "actor needs an id and a unit",
+            )
+        try:
+            object.__setattr__(self, "role", Role(self.role))
+        except ValueError:
+            raise DomainError(
+                "UNKNOWN_ROLE",
+                f"未知角色：{self.role}",
+                f"unknown role: {self.role}",
+            ) from None
+
+    def require(self, role: Role, rule: str | None = None) -> None:
+        if self.role != role:
+            raise DomainError(
+                "ROLE_NOT_PERMITTED",
+                f"此操作须由{ROLE_NAMES_ZH[role]}进行，当前角色为{ROLE_NAMES_ZH[self.role]}。",
+                f"this command needs role {role}, actor has {self.role}",
+                rule,
+            )
+
+
+SYSTEM = Actor(id="zwgk", role=Role.SYSTEM, unit="zwgk")

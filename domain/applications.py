@@ -1,0 +1,174 @@
+"""Application services: one eventsourcing Application per bounded context.
+
+Each command loads what it changes, lets the aggregate decide (or refuse, recording
+nothing) and saves the new events in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from zwgk.domain.actors import SYSTEM, Actor
+from zwgk.domain.calendar import BUILTIN_YEARS, WorkingDayCalendar
+from zwgk.domain.catalogue import CatalogueItem, item_id
+from zwgk.domain.chain import ChainReport, StoredRecord, verify_chains
+from zwgk.domain.disclosure import DisclosureAct
+from zwgk.domain.errors import AlreadyExists, DomainError
+from zwgk.domain.ledger import LedgerApplication, Outcome
+from zwgk.domain.official_calendar import OfficialCalendarYear, calendar_year_id
+
+# How far past the built-in calendar a deadline may reach for loaded years to matter.
+YEARS_AHEAD = 3
+
+
+class CatalogueApplication(LedgerApplication):
+    """The catalogue of disclosure items 公开事项清单 (C1–C4)."""
+
+    def list_item(
+        self, actor: Actor, occurred_at: datetime | None, elements: Mapping[str, Any], reason: str, reason_text: str = ""
+    ) -> Outcome:
+        item = CatalogueItem.list_item(
+            actor=actor, occurred_at=occurred_at, elements=elements, reason=reason, reason_text=reason_text
+        )
+        if self.exists(item.id):
+            raise AlreadyExists("公开事项", "catalogue item", f"{elements.get('responsible_unit')}/{elements.get('matter')}")
+        return self.record(item)
+
+    def amend_item(self, item_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        item = self.load(CatalogueItem, item_id)
+        item.amend(actor=actor, occurred_at=occurred_at, **kwargs)
+        return self.record(item)
+
+    def withdraw_item(self, item_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        item = self.load(CatalogueItem, item_id)
+        item.withdraw(actor=actor, occurred_at=occurred_at, **kwargs)
+        return self.record(item)
+
+    def file_adjustments(self, item_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        item = self.load(CatalogueItem, item_id)
+        item.file_adjustments(actor=actor, occurred_at=occurred_at, **kwargs)
+        return self.record(item)
+
+    def items(self) -> Iterator[CatalogueItem]:
+        for aggregate_id in self.ids_of(CatalogueItem.Listed):
+            yield self.load(CatalogueItem, aggregate_id)
+
+    def unfiled(self) -> list[CatalogueItem]:
+        """C4: items whose published adjustments have not been filed 备案."""
+        return [item for item in self.items() if item.unfiled]
+
+    @staticmethod
+    def id_for(responsible_unit: str, matter: str) -> UUID:
+        return item_id(responsible_unit, matter)
+
+
+class CalendarApplication(LedgerApplication):
+    """Official working-day calendars loaded for the years ahead."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, builtin_years: range = BUILTIN_YEARS):
+        super().__init__(env)
+        self.builtin_years = builtin_years
+
+    def load_year(self, actor: Actor, occurred_at: datetime | None, document: Mapping[str, Any]) -> Outcome:
+        year = document.get("year")
+        if isinstance(year, int) and self.exists(calendar_year_id(year)):
+            calendar = self.load(OfficialCalendarYear, calendar_year_id(year))
+            calendar.replace(actor=actor, occurred_at=occurred_at, document=document)
+        else:
+            calendar = OfficialCalendarYear.load(actor=actor, occurred_at=occurred_at, document=document)
+        return self.record(calendar)
+
+    def calendar(self) -> WorkingDayCalendar:
+        """The working-day calendar with every official year loaded so far."""
+        loaded = {}
+        for year in range(self.builtin_years.stop, self.builtin_years.stop + YEARS_AHEAD):
+            if self.exists(calendar_year_id(year)):
+                loaded[year] = self.load(OfficialCalendarYear, calendar_year_id(year)).as_loaded_year()
+        return WorkingDayCalendar(loaded, self.builtin_years)
+
+
+class DisclosureApplication(LedgerApplication):
+    """Disclosure acts 公开行为 from draft to publication (D1–D8, D11)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, calendar: Callable[[], WorkingDayCalendar] | None = None):
+        super().__init__(env)
+        self.calendar = calendar or WorkingDayCalendar
+
+    def draft(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None, **kwargs: Any) -> Outcome:  # noqa: A002
+        act_id = id or uuid4()
+        if self.exists(act_id):
+            raise AlreadyExists("公开行为", "disclosure act", act_id)
+        act = DisclosureAct.draft(id=act_id, actor=actor, occurred_at=occurred_at, **kwargs)
+        return self.record(act)
+
+    def _change(self, act_id: UUID, change: Callable[[DisclosureAct], None]) -> Outcome:
+        act = self.load(DisclosureAct, act_id)
+        change(act)
+        return self.record(act)
+
+    def revise(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(act_id, lambda act: act.revise(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def sign_review(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(act_id, lambda act: act.sign_review(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def pre_review(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(act_id, lambda act: act.pre_review(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def sign_off(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, comment: str = "") -> Outcome:
+        calendar = self.calendar()
+        return self._change(
+            act_id, lambda act: act.sign_off(actor=actor, occurred_at=occurred_at, calendar=calendar, comment=comment)
+        )
+
+    def publish(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(act_id, lambda act: act.publish(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def correct(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(act_id, lambda act: act.correct(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def withdraw(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(act_id, lambda act: act.withdraw(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def link_original(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(act_id, lambda act: act.link_original(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def acts(self) -> Iterator[DisclosureAct]:
+        for aggregate_id in self.ids_of(DisclosureAct.Drafted):
+            yield self.load(DisclosureAct, aggregate_id)
+
+    def recompute_provisional_deadlines(self) -> list[Outcome]:
+        """New events for provisional deadlines the loaded calendars now settle."""
+        calendar = self.calendar()
+        outcomes = []
+        for act in self.acts():
+            if act.recompute_deadline(actor=SYSTEM, calendar=calendar):
+                outcomes.append(self.record(act))
+        return outcomes
+
+
+class AuditApplication(LedgerApplication):
+    """Inspectors' checks over the whole ledger 纪检监察核验."""
+
+    def stored_records(self) -> Iterator[StoredRecord]:
+        """Every event as stored, decoded but not upcast, in log order."""
+        for n in self.notifications():
+            try:
+                state = n.state
+                if self.mapper.cipher:
+                    state = self.mapper.cipher.decrypt(state)
+                if self.mapper.compressor:
+                    state = self.mapper.compressor.decompress(state)
+                decoded = self.mapper.transcoder.decode(state)
+                if not isinstance(decoded, dict):
+                    raise DomainError("STATE_NOT_OBJECT", "", "stored state is not an object")
+            except Exception as error:  # noqa: BLE001 - any undecodable record is a finding
+                yield StoredRecord(n.id, n.topic, n.originator_id, n.originator_version, None, str(error))
+            else:
+                yield StoredRecord(n.id, n.topic, n.originator_id, n.originator_version, decoded)
+
+    def verify(self) -> ChainReport:
+        return verify_chains(self.stored_records())

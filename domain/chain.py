@@ -1,0 +1,139 @@
+"""Hash chain 哈希链: each event carries its own hash and the hash of the previous
+event of its aggregate, so that an edited, removed or reordered event is found.
+
+The canonical encoding is a public contract (inspectors may reimplement it):
+UTF-8 JSON with sorted keys, no whitespace, of the object
+``{"topic", "originator_id", "originator_version", "state"}`` where ``state`` is the
+event's stored state without its own ``hash``. Values: datetimes in UTC as
+``YYYY-MM-DDTHH:MM:SS.ffffffZ``, dates as ``YYYY-MM-DD``, UUIDs in their hyphenated
+form, decimals and enum members as strings, dataclasses as objects.
+The hash is the lowercase hex SHA-256 of those bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+GENESIS = "0" * 64  # prev_hash of the first event of every aggregate
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime cannot be hashed canonically")
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return _plain(value.value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot encode {type(value).__name__} canonically")
+
+
+def canonical_bytes(
+    topic: str, originator_id: UUID | str, originator_version: int, state: Mapping[str, Any]
+) -> bytes:
+    body = {
+        "topic": topic,
+        "originator_id": _plain(originator_id),
+        "originator_version": originator_version,
+        "state": _plain({k: v for k, v in state.items() if k != "hash"}),
+    }
+    return json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+def event_hash(
+    topic: str, originator_id: UUID | str, originator_version: int, state: Mapping[str, Any]
+) -> str:
+    return hashlib.sha256(
+        canonical_bytes(topic, originator_id, originator_version, state)
+    ).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """One event as read back from the store, before any upcasting."""
+
+    position: int  # notification id
+    topic: str
+    originator_id: UUID | str
+    originator_version: int
+    state: Mapping[str, Any] | None  # None when the stored bytes could not be decoded
+    decode_error: str = ""
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    originator_id: str
+    originator_version: int
+    position: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events_checked: int
+    aggregates_checked: int
+    first_break: ChainBreak | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+
+def verify_chains(records: Iterable[StoredRecord]) -> ChainReport:
+    """Walk events in log order; report the first one whose chain does not hold."""
+    heads: dict[str, tuple[int, str]] = {}
+    count = 0
+    for record in records:
+        count += 1
+        key = str(record.originator_id)
+        version, head = heads.get(key, (0, GENESIS))
+
+        def broken(reason: str) -> ChainReport:
+            return ChainReport(
+                count, len(heads), ChainBreak(key, record.originator_version, record.position, reason)
+            )
+
+        if record.state is None:
+            return broken(f"stored bytes cannot be decoded: {record.decode_error}")
+        if record.originator_version != version + 1:
+            return broken(f"version {record.originator_version} follows {version}: events missing")
+        stored_hash = record.state.get("hash")
+        prev_hash = record.state.get("prev_hash")
+        if stored_hash is None or prev_hash is None:
+            return broken("event carries no hash chain fields")
+        if prev_hash != head:
+            return broken("prev_hash does not match the previous event's hash")
+        try:
+            computed = event_hash(
+                record.topic, record.originator_id, record.originator_version, record.state
+            )
+        except (TypeError, ValueError) as error:
+            return broken(f"event cannot be encoded canonically: {error}")
+        if computed != stored_hash:
+            return broken("content does not match its hash: the event was altered")
+        heads[key] = (record.originator_version, stored_hash)
+    return ChainReport(count, len(heads), None)

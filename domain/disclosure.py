@@ -1,0 +1,566 @@
+"""Disclosure acts 公开行为 (rules D1–D8, D11; seeds 001, 002, 003).
+
+A document is drafted with its disclosure attribute (D1, D2), reviewed on the
+secrecy review sheet 公开信息审查表 by three different people (D4), approved by the
+pre-review group 预审小组 (D5), signed off by the leader in charge 分管领导 (D6), and
+published on a channel within the deadline that signing starts (D3, D11). Content
+under D7 is never published. Corrections and withdrawals are new events; the
+archived original is linked by its SHA-256 (D8).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from zwgk.domain.actors import Actor, Role
+from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
+from zwgk.domain.errors import DomainError
+from zwgk.domain.records import Record, now
+
+
+class Attribute(StrEnum):
+    """D1: the disclosure attribute 公开属性 every draft states."""
+
+    PROACTIVE = "proactive"  # 主动公开
+    PARTIAL = "partial"  # 部分公开
+    ON_REQUEST = "on_request"  # 依申请公开
+    WITHHELD = "withheld"  # 不予公开
+
+
+ATTRIBUTES_ZH = {
+    Attribute.PROACTIVE: "主动公开",
+    Attribute.PARTIAL: "部分公开",
+    Attribute.ON_REQUEST: "依申请公开",
+    Attribute.WITHHELD: "不予公开",
+}
+
+
+class LegalReason(StrEnum):
+    """D2: legal reasons for not disclosing proactively (政府信息公开条例 第十四至十六条)."""
+
+    STATE_SECRET = "state_secret"  # 国家秘密
+    LAW_PROHIBITED = "law_prohibited"  # 法律、行政法规禁止公开
+    SECURITY_STABILITY = "security_stability"  # 危及国家安全、公共安全、经济安全、社会稳定
+    COMMERCIAL_SECRET = "commercial_secret"  # 商业秘密
+    PERSONAL_PRIVACY = "personal_privacy"  # 个人隐私
+    INTERNAL_AFFAIRS = "internal_affairs"  # 内部事务信息
+    PROCESS_INFORMATION = "process_information"  # 过程性信息
+    ENFORCEMENT_FILE = "enforcement_file"  # 行政执法案卷信息
+
+
+# D7: content that is never published.
+NEVER_PUBLISHED = {
+    LegalReason.STATE_SECRET,
+    LegalReason.COMMERCIAL_SECRET,
+    LegalReason.PERSONAL_PRIVACY,
+}
+
+
+class Kind(StrEnum):
+    """What the document is; it sets the publication deadline (D3, D11)."""
+
+    GENERAL = "general"  # 一般主动公开文件
+    POLICY = "policy"  # 政策文件
+    ENFORCEMENT_DECISION = "enforcement_decision"  # 执法决定 (执法公示)
+    LICENSING = "licensing"  # 行政许可
+    PENALTY = "penalty"  # 行政处罚
+
+
+# (rule, working days from signing) per kind.
+PUBLICATION_DEADLINES = {
+    Kind.GENERAL: ("D3", 3),
+    Kind.POLICY: ("D3", 3),
+    Kind.ENFORCEMENT_DECISION: ("D11", 20),
+    Kind.LICENSING: ("D11", 7),
+    Kind.PENALTY: ("D11", 7),
+}
+
+
+class SheetRole(StrEnum):
+    """D4: the three signatures of the secrecy review sheet."""
+
+    COMPILER = "compiler"  # 组稿人
+    ISSUER = "issuer"  # 签发人
+    PUBLISHER = "publisher"  # 推送人
+
+
+SHEET_ROLES_ZH = {
+    SheetRole.COMPILER: "组稿人",
+    SheetRole.ISSUER: "签发人",
+    SheetRole.PUBLISHER: "推送人",
+}
+
+
+class Decision(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Channel(StrEnum):
+    """Where a disclosure is published 公开渠道."""
+
+    WEBSITE = "website"  # 政府网站
+    GAZETTE = "gazette"  # 政府公报
+    BULLETIN_BOARD = "bulletin_board"  # 公开栏
+    NEW_MEDIA = "new_media"  # 政务新媒体
+    SERVICE_HALL = "service_hall"  # 政务服务大厅
+    PRESS = "press"  # 新闻发布会、报刊广播电视
+
+
+CHANNELS_ZH = {
+    Channel.WEBSITE: "政府网站",
+    Channel.GAZETTE: "政府公报",
+    Channel.BULLETIN_BOARD: "公开栏",
+    Channel.NEW_MEDIA: "政务新媒体",
+    Channel.SERVICE_HALL: "政务服务大厅",
+    Channel.PRESS: "新闻发布会及媒体",
+}
+
+
+def _enum(enum: type[StrEnum], value: str, code: str, zh: str, rule: str | None) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = "、".join(m.value for m in enum)
+        raise DomainError(code, f"{zh}（可选：{allowed}）", f"{value!r} is not a valid {enum.__name__}", rule) from None
+
+
+def check_attribute(attribute: str, reason: str | None, basis: str) -> tuple[Attribute, LegalReason | None]:
+    """D1, D2: a stated attribute; anything but 主动公开 needs a legal reason."""
+    checked = _enum(Attribute, attribute, "ATTRIBUTE_REQUIRED", "公开属性须为主动公开、部分公开、依申请公开或不予公开", "D1")
+    if checked is Attribute.PROACTIVE:
+        if reason:
+            raise DomainError(
+                "ATTRIBUTE_REASON_UNEXPECTED",
+                "主动公开的文件不应附不公开理由。",
+                "a proactive document has no reason for withholding",
+                "D2",
+            )
+        return checked, None
+    if not reason or not basis.strip():
+        raise DomainError(
+            "ATTRIBUTE_REASON_REQUIRED",
+            f"公开属性为“{ATTRIBUTES_ZH[checked]}”的文件须写明法定理由及依据，否则退文。",
+            f"attribute {checked} needs a legal reason and its basis",
+            "D2",
+        )
+    return checked, _enum(LegalReason, reason, "ATTRIBUTE_REASON_INVALID", "不公开理由须为法定理由", "D2")
+
+
+class DisclosureAct(Record):
+    """One document on its way to publication, and what happens to it afterwards."""
+
+    what_zh = "公开行为"
+
+    class Drafted(Record.Created):
+        unit: str
+        title: str
+        doc_number: str
+        doc_type: str
+        kind: str
+        attribute: str
+        reason: str | None
+        reason_basis: str
+
+        def apply(self, act: DisclosureAct) -> None:
+            act.unit = self.unit
+            act.title = self.title
+            act.doc_number = self.doc_number
+            act.kind = Kind(self.kind)
+            act.attribute = Attribute(self.attribute)
+            act.reason = LegalReason(self.reason) if self.reason else None
+            act.reason_basis = self.reason_basis
+            act.signatures = {}
+            act.rejected = False
+            act.pre_review_decision = None
+            act.signed_off = False
+            act.deadline = None
+            act.publications = {}
+            act.withdrawn = False
+            act.original = None
+
+    class Revised(Record.Event):
+        """A new draft: the review sheet, pre-review and sign-off start again."""
+
+        title: str
+        attribute: str
+        reason: str | None
+        reason_basis: str
+        note: str
+
+        def apply(self, act: DisclosureAct) -> None:
+            act.title = self.title
+            act.attribute = Attribute(self.attribute)
+            act.reason = LegalReason(self.reason) if self.reason else None
+            act.reason_basis = self.reason_basis
+            act.signatures = {}
+            act.rejected = False
+            act.pre_review_decision = None
+            act.signed_off = False
+            act.deadline = None
+
+    class ReviewSigned(Record.Event):
+        """One signature on the secrecy review sheet 公开信息审查表 (D4)."""
+
+        sheet_role: str
+        decision: str
+        comment: str
+
+        def apply(self, act: DisclosureAct) -> None:
+            act.signatures[self.sheet_role] = self.actor.id
+            if self.decision == Decision.REJECTED:
+                act.rejected = True
+
+    class PreReviewed(Record.Event):
+        """The pre-review group's decision 预审 (D5)."""
+
+        decision: str
+        comment: str
+
+        def apply(self, act: DisclosureAct) -> None:
+            act.pre_review_decision = Decision(self.decision)
+
+    class SignedOff(Record.Event):
+        """The leader in charge signs 签发 (D6); the publication deadline starts (D3, D11)."""
+
+        comment: str
+        deadline: Deadline | None
+
+        def apply(self, act: DisclosureAct) -> None:
+            act.signed_off = True
+            act.deadline = self.deadline
+
+    class PublicationDeadlineRecomputed(Record.Event):
+        """A provisional deadline recomputed once the official calendar is known."""
+
+        previous: Deadline
+        deadline: Deadline
+
+        def apply(self, act: DisclosureAct) -> None:
+            act.deadline = self.deadline
+
+    class Published(Record.Event):
+        channel: str
+        location: str
+        rule_outcomes: dict[str, str]
+
+        def apply(self, act: DisclosureAct) -> None:
+            act.publications[self.channel] = self.occurred_at
+
+    class Corrected(Record.Event):
+        reason: str
+        correction: str
+
+    class Withdrawn(Record.Event):
+        reason: str
+
+        def apply(self, act: DisclosureAct) -> None:
+            act.withdrawn = True
+
+    class OriginalLinked(Record.Event):
+        """D8: the archived original, by content address."""
+
+        sha256: str
+        storage_key: str
+
+        def apply(self, act: DisclosureAct) -> None:
+            act.original = self.sha256
+
+    @classmethod
+    def draft(
+        cls,
+        *,
+        id: UUID,  # noqa: A002
+        actor: Actor,
+        occurred_at: datetime | None,
+        title: str,
+        attribute: str,
+        kind: str = Kind.GENERAL,
+        doc_number: str = "",
+        doc_type: str = "",
+        reason: str | None = None,
+        reason_basis: str = "",
+    ) -> DisclosureAct:
+        if not title.strip():
+            raise DomainError("TITLE_REQUIRED", "文件须有标题。", "a draft needs a title")
+        checked, legal_reason = check_attribute(attribute, reason, reason_basis)
+        return cls._open(
+            cls.Drafted,
+            id=id,
+            actor=actor,
+            occurred_at=occurred_at,
+            unit=actor.unit,
+            title=title.strip(),
+            doc_number=doc_number.strip(),
+            doc_type=doc_type.strip(),
+            kind=_enum(Kind, kind, "KIND_INVALID", "文件类别无效", None).value,
+            attribute=checked.value,
+            reason=legal_reason.value if legal_reason else None,
+            reason_basis=reason_basis.strip(),
+        )
+
+    @property
+    def published(self) -> bool:
+        return bool(self.publications)
+
+    @property
+    def review_complete(self) -> bool:
+        return len(self.signatures) == len(SheetRole) and not self.rejected
+
+    def _check_own_unit(self, actor: Actor) -> None:
+        if actor.unit != self.unit:
+            raise DomainError(
+                "NOT_RESPONSIBLE_UNIT",
+                f"只有起草单位“{self.unit}”可以进行此操作（谁发布、谁负责）。",
+                f"only the drafting unit {self.unit} may do this",
+                "C3",
+            )
+
+    def _check_before_publication(self) -> None:
+        if self.published or self.withdrawn:
+            raise DomainError(
+                "ALREADY_PUBLISHED",
+                "文件已公开或已撤回，不能再修改审核流程；请用更正或撤回。",
+                "the act is already published or withdrawn",
+            )
+
+    def revise(
+        self,
+        *,
+        actor: Actor,
+        occurred_at: datetime | None,
+        title: str | None = None,
+        attribute: str | None = None,
+        reason: str | None = None,
+        reason_basis: str | None = None,
+        note: str = "",
+    ) -> None:
+        """A new draft; the attribute's reason is kept unless a new attribute or reason is given."""
+        self._check_own_unit(actor)
+        self._check_before_publication()
+        keep = attribute is None and reason is None and reason_basis is None
+        checked, legal_reason = check_attribute(
+            attribute or self.attribute.value,
+            (self.reason.value if self.reason else None) if keep else reason,
+            self.reason_basis if keep else (reason_basis or ""),
+        )
+        self._record(
+            self.Revised,
+            actor=actor,
+            occurred_at=occurred_at,
+            title=(title or self.title).strip(),
+            attribute=checked.value,
+            reason=legal_reason.value if legal_reason else None,
+            reason_basis=self.reason_basis if keep else (reason_basis or "").strip(),
+            note=note.strip(),
+        )
+
+    def sign_review(
+        self,
+        *,
+        actor: Actor,
+        occurred_at: datetime | None,
+        sheet_role: str,
+        decision: str = Decision.APPROVED,
+        comment: str = "",
+    ) -> None:
+        """D4: compiler, issuer and publisher sign; three different people."""
+        self._check_before_publication()
+        role = _enum(SheetRole, sheet_role, "SHEET_ROLE_INVALID", "审查表签字角色须为组稿人、签发人或推送人", "D4")
+        verdict = _enum(Decision, decision, "DECISION_INVALID", "审核意见须为同意或不同意", None)
+        if role.value in self.signatures:
+            raise DomainError(
+                "ALREADY_SIGNED",
+                f"审查表上“{SHEET_ROLES_ZH[role]}”已签字。",
+                f"sheet role {role} is already signed",
+                "D4",
+            )
+        if actor.id in self.signatures.values():
+            raise DomainError(
+                "SIGNERS_NOT_DISTINCT",
+                "公开信息审查表须由组稿人、签发人、推送人三个不同的人签字，同一人不能兼签。",
+                f"{actor.id} has already signed this sheet in another role",
+                "D4",
+            )
+        if verdict is Decision.REJECTED and not comment.strip():
+            raise DomainError(
+                "REJECTION_REASON_REQUIRED",
+                "不同意时须写明意见。",
+                "a rejection needs a comment",
+                "D4",
+            )
+        self._record(
+            self.ReviewSigned,
+            actor=actor,
+            occurred_at=occurred_at,
+            sheet_role=role.value,
+            decision=verdict.value,
+            comment=comment.strip(),
+        )
+
+    def pre_review(
+        self, *, actor: Actor, occurred_at: datetime | None, decision: str, comment: str = ""
+    ) -> None:
+        """D5: the pre-review group approves or rejects the reviewed content."""
+        self._check_before_publication()
+        actor.require(Role.PRE_REVIEWER, "D5")
+        verdict = _enum(Decision, decision, "DECISION_INVALID", "预审意见须为同意或不同意", "D5")
+        if not self.review_complete:
+            raise DomainError(
+                "REVIEW_SHEET_INCOMPLETE",
+                "公开信息审查表尚未由组稿人、签发人、推送人全部签字同意，不能提交预审。",
+                "the secrecy review sheet lacks approving signatures",
+                "D4",
+            )
+        if self.pre_review_decision is not None:
+            raise DomainError("ALREADY_PRE_REVIEWED", "预审小组已作出决定。", "already pre-reviewed", "D5")
+        self._record(
+            self.PreReviewed,
+            actor=actor,
+            occurred_at=occurred_at,
+            decision=verdict.value,
+            comment=comment.strip(),
+        )
+
+    def sign_off(
+        self,
+        *,
+        actor: Actor,
+        occurred_at: datetime | None,
+        calendar: WorkingDayCalendar,
+        comment: str = "",
+    ) -> None:
+        """D6: the leader in charge signs; D3/D11: the publication clock starts."""
+        self._check_before_publication()
+        actor.require(Role.LEADER, "D6")
+        self._check_own_unit(actor)
+        if self.pre_review_decision is not Decision.APPROVED:
+            raise DomainError(
+                "PRE_REVIEW_NOT_APPROVED",
+                "未经预审小组审查通过的内容不得签发公开。",
+                "the pre-review group has not approved this content",
+                "D5",
+            )
+        if self.signed_off:
+            raise DomainError("ALREADY_SIGNED_OFF", "分管领导已签发。", "already signed off", "D6")
+        signed = occurred_at or now()
+        self._record(
+            self.SignedOff,
+            actor=actor,
+            occurred_at=signed,
+            comment=comment.strip(),
+            deadline=self._publication_deadline(calendar, signed),
+        )
+
+    def _publication_deadline(self, calendar: WorkingDayCalendar, signed: datetime) -> Deadline | None:
+        if self.attribute not in (Attribute.PROACTIVE, Attribute.PARTIAL):
+            return None
+        rule, days = PUBLICATION_DEADLINES[self.kind]
+        return calendar.add_working_days(cst_date(signed), days, rule)
+
+    def recompute_deadline(self, *, actor: Actor, calendar: WorkingDayCalendar) -> bool:
+        """Recompute a provisional deadline; True when a new event was recorded."""
+        if self.deadline is None or not self.deadline.provisional or self.published:
+            return False
+        recomputed = calendar.recompute(self.deadline)
+        if recomputed == self.deadline:
+            return False
+        self._record(
+            self.PublicationDeadlineRecomputed,
+            actor=actor,
+            occurred_at=None,
+            previous=self.deadline,
+            deadline=recomputed,
+        )
+        return True
+
+    def publish(
+        self, *, actor: Actor, occurred_at: datetime | None, channel: str, location: str = ""
+    ) -> None:
+        self._check_own_unit(actor)
+        where = _enum(Channel, channel, "CHANNEL_INVALID", "公开渠道无效", None)
+        if self.withdrawn:
+            raise DomainError("ACT_WITHDRAWN", "文件已撤回，不能公开。", "the act has been withdrawn")
+        if self.attribute is Attribute.WITHHELD or self.reason in NEVER_PUBLISHED:
+            raise DomainError(
+                "CONFIDENTIAL_NOT_PUBLISHABLE",
+                "涉及国家秘密、商业秘密、个人隐私或属不予公开的内容，不得公开。",
+                "withheld content (state secret, commercial secret, privacy) is never published",
+                "D7",
+            )
+        if self.attribute is Attribute.ON_REQUEST:
+            raise DomainError(
+                "NOT_PROACTIVE",
+                "依申请公开的信息只向申请人提供，不在公开渠道发布。",
+                "information disclosed on request is not published on a channel",
+                "D1",
+            )
+        if not self.review_complete:
+            raise DomainError(
+                "REVIEW_SHEET_INCOMPLETE",
+                "公开信息审查表须经组稿人、签发人、推送人签字确认后方可公开。",
+                "the secrecy review sheet lacks approving signatures",
+                "D4",
+            )
+        if self.pre_review_decision is not Decision.APPROVED:
+            raise DomainError(
+                "PRE_REVIEW_NOT_APPROVED",
+                "未经预审小组审查通过的内容不得公开。",
+                "the pre-review group has not approved this content",
+                "D5",
+            )
+        if not self.signed_off:
+            raise DomainError(
+                "LEADER_SIGN_OFF_MISSING",
+                "须经分管领导审核签字后方可公开。",
+                "the leader in charge has not signed off",
+                "D6",
+            )
+        if where.value in self.publications:
+            raise DomainError(
+                "ALREADY_PUBLISHED",
+                "该文件已在此渠道公开。",
+                f"already published on {where}",
+            )
+        at = occurred_at or now()
+        outcomes: dict[str, str] = {}
+        if self.deadline is not None and not self.published:
+            outcomes[self.deadline.rule] = "met" if self.deadline.met_by(at) else "breached"
+        self._record(
+            self.Published,
+            actor=actor,
+            occurred_at=at,
+            channel=where.value,
+            location=location.strip(),
+            rule_outcomes=outcomes,
+        )
+
+    def correct(self, *, actor: Actor, occurred_at: datetime | None, reason: str, correction: str) -> None:
+        self._check_own_unit(actor)
+        if not self.published:
+            raise DomainError("NOT_PUBLISHED", "尚未公开的文件请用修订，不用更正。", "only a published act is corrected")
+        if not reason.strip() or not correction.strip():
+            raise DomainError("CORRECTION_INCOMPLETE", "更正须写明理由和更正内容。", "a correction needs a reason and its content")
+        self._record(self.Corrected, actor=actor, occurred_at=occurred_at, reason=reason.strip(), correction=correction.strip())
+
+    def withdraw(self, *, actor: Actor, occurred_at: datetime | None, reason: str) -> None:
+        self._check_own_unit(actor)
+        if self.withdrawn:
+            raise DomainError("ACT_WITHDRAWN", "文件已撤回。", "already withdrawn")
+        if not reason.strip():
+            raise DomainError("WITHDRAWAL_REASON_REQUIRED", "撤回须写明理由。", "a withdrawal needs a reason")
+        self._record(self.Withdrawn, actor=actor, occurred_at=occurred_at, reason=reason.strip())
+
+    def link_original(self, *, actor: Actor, occurred_at: datetime | None, sha256: str, storage_key: str) -> None:
+        """D8: every disclosure's content goes to the archive."""
+        digest = sha256.strip().lower()
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise DomainError("SHA256_INVALID", "原件摘要须为 64 位十六进制 SHA-256。", "sha256 must be 64 hex digits", "D8")
+        if not storage_key.strip():
+            raise DomainError("STORAGE_KEY_REQUIRED", "须给出原件的存储位置。", "a storage key is required", "D8")
+        if self.original == digest:
+            raise DomainError("ALREADY_LINKED", "该原件已关联。", "this original is already linked", "D8")
+        self._record(self.OriginalLinked, actor=actor, occurred_at=occurred_at, sha256=digest, storage_key=storage_key.strip())

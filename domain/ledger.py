@@ -1,0 +1,129 @@
+"""The ledger 台账: what every bounded context's application shares.
+
+All applications write to one event store under the name ``zwgk``, so that every
+event of every context has a place in a single notification order — the order the
+Kafka relay follows and the audit log hashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoding
+from eventsourcing.utils import get_topic
+
+from zwgk.domain.actors import Actor
+from zwgk.domain.calendar import Deadline
+from zwgk.domain.errors import ConcurrentModification, NotFound
+from zwgk.domain.records import Record
+
+TRecord = TypeVar("TRecord", bound=Record)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class ActorAsDict(Transcoding):
+    type = Actor
+    name = "actor"
+
+    def encode(self, obj: Actor) -> dict[str, str]:
+        return {"id": obj.id, "role": obj.role.value, "unit": obj.unit}
+
+    def decode(self, data: dict[str, str]) -> Actor:
+        return Actor(**data)
+
+
+class DeadlineAsDict(Transcoding):
+    type = Deadline
+    name = "deadline"
+
+    def encode(self, obj: Deadline) -> dict[str, Any]:
+        return asdict(obj)
+
+    def decode(self, data: dict[str, Any]) -> Deadline:
+        return Deadline(**data)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command changed: the record, its new version, its place in the log."""
+
+    aggregate_id: UUID
+    version: int
+    notification_id: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "aggregate_id": str(self.aggregate_id),
+            "version": self.version,
+            "notification_id": self.notification_id,
+        }
+
+
+class LedgerApplication(Application[UUID]):
+    """Base of the bounded contexts' applications."""
+
+    name = "zwgk"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name = LedgerApplication.name  # one shared log, whatever the subclass
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(ActorAsDict())
+        transcoder.register(DeadlineAsDict())
+
+    def record(self, *records: Record) -> Outcome:
+        """Save the records' new events atomically; a concurrent writer wins, never silently."""
+        try:
+            recordings = self.save(*records)
+        except IntegrityError:
+            raise ConcurrentModification(records[0].id) from None
+        last = recordings[-1]
+        return Outcome(
+            last.domain_event.originator_id,
+            last.domain_event.originator_version,
+            last.notification.id,
+        )
+
+    def load(self, record_class: type[TRecord], aggregate_id: UUID) -> TRecord:
+        try:
+            record = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(record_class.what_zh, record_class.__name__, aggregate_id) from None
+        if not isinstance(record, record_class):
+            raise NotFound(record_class.what_zh, record_class.__name__, aggregate_id)
+        return record
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self.repository
+
+    def notifications(self, topics: Sequence[str] = (), batch: int = 1000) -> Iterator[Notification]:
+        """The log in order, read in pages."""
+        start = None
+        while page := self.recorder.select_notifications(
+            start=start, limit=batch, topics=topics, inclusive_of_start=False
+        ):
+            yield from page
+            start = page[-1].id
+
+    def ids_of(self, created: type[Record.Created]) -> Iterator[UUID]:
+        """Every aggregate created by one event type, in order of creation."""
+        for notification in self.notifications(topics=[get_topic(created)]):
+            yield notification.originator_id

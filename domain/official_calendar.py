@@ -1,0 +1,88 @@
+"""Official calendars 节假日安排 loaded for years `chinese-calendar` does not cover yet.
+
+Loading one is an event, so that every deadline recomputed from it can be traced to
+the calendar that moved it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from zwgk.domain.actors import Actor
+from zwgk.domain.calendar import LoadedYear
+from zwgk.domain.errors import DomainError
+from zwgk.domain.records import Record
+
+
+def calendar_year_id(year: int) -> UUID:
+    return uuid5(NAMESPACE_URL, f"zwgk:calendar:{year}")
+
+
+class OfficialCalendarYear(Record):
+    """The official working-day calendar of one year, as published by the State Council."""
+
+    what_zh = "官方日历"
+
+    class Loaded(Record.Created):
+        year: int
+        days: list[dict[str, Any]]
+        source: str
+
+        def apply(self, calendar: OfficialCalendarYear) -> None:
+            calendar.year = self.year
+            calendar.days = self.days
+            calendar.source = self.source
+
+    class Replaced(Record.Event):
+        """A corrected official calendar for the same year."""
+
+        days: list[dict[str, Any]]
+        source: str
+
+        def apply(self, calendar: OfficialCalendarYear) -> None:
+            calendar.days = self.days
+            calendar.source = self.source
+
+    @staticmethod
+    def parse(document: Mapping[str, Any]) -> tuple[LoadedYear, list[dict[str, Any]]]:
+        loaded = LoadedYear.from_holiday_cn(document)
+        days = [
+            {"name": str(d.get("name", "")), "date": str(d["date"]), "isOffDay": bool(d["isOffDay"])}
+            for d in sorted(document["days"], key=lambda d: str(d["date"]))
+        ]
+        return loaded, days
+
+    @classmethod
+    def load(
+        cls, *, actor: Actor, occurred_at: datetime | None, document: Mapping[str, Any]
+    ) -> OfficialCalendarYear:
+        loaded, days = cls.parse(document)
+        return cls._open(
+            cls.Loaded,
+            id=calendar_year_id(loaded.year),
+            actor=actor,
+            occurred_at=occurred_at,
+            year=loaded.year,
+            days=days,
+            source=loaded.source,
+        )
+
+    def replace(
+        self, *, actor: Actor, occurred_at: datetime | None, document: Mapping[str, Any]
+    ) -> None:
+        loaded, days = self.parse(document)
+        if loaded.year != self.year:
+            raise DomainError("CALENDAR_INVALID", "年份不符。", "year differs")
+        if loaded.source == self.source:
+            raise DomainError(
+                "CALENDAR_UNCHANGED",
+                f"{self.year} 年日历与已载入的相同。",
+                f"the {self.year} calendar is already loaded",
+            )
+        self._record(self.Replaced, actor=actor, occurred_at=occurred_at, days=days, source=loaded.source)
+
+    def as_loaded_year(self) -> LoadedYear:
+        return LoadedYear.from_holiday_cn({"year": self.year, "days": self.days})

@@ -1,0 +1,157 @@
+"""Record: the base of every aggregate in the ledger.
+
+Every event states who acted (actor: id, role, unit), when it happened in business
+time (`occurred_at`, which imports of historical records may supply) and when it was
+recorded (`recorded_at`, the library's system timestamp, never supplied), and it is
+sealed into its aggregate's hash chain (see `chain`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
+
+from zwgk.domain.actors import Actor
+from zwgk.domain.chain import GENESIS, event_hash
+from zwgk.domain.errors import DomainError
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+TRecord = TypeVar("TRecord", bound="Record")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Record(Aggregate):
+    """An aggregate whose events carry actor, business time and a hash chain."""
+
+    what_zh: ClassVar[str] = "记录"
+
+    class Event(Aggregate.Event):
+        event_id: UUID
+        actor: Actor
+        occurred_at: datetime
+        prev_hash: str
+        hash: str
+
+        @property
+        def recorded_at(self) -> datetime:
+            return self.timestamp
+
+        def mutate(self, aggregate: Any) -> Any:
+            aggregate = super().mutate(aggregate)
+            aggregate.chain_head = self.hash
+            aggregate.last_occurred_at = self.occurred_at
+            return aggregate
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    # Plain class attributes: annotations would turn the aggregate into a dataclass.
+    chain_head = GENESIS
+    last_occurred_at = None
+
+    @classmethod
+    def _open(
+        cls: type[TRecord],
+        event_class: type[Record.Created],
+        *,
+        id: UUID,  # noqa: A002
+        actor: Actor,
+        occurred_at: datetime | None,
+        **fields: Any,
+    ) -> TRecord:
+        """Create the aggregate with its first, sealed event."""
+        recorded_at = event_class.create_timestamp()
+        kwargs = _sealed(
+            event_class,
+            originator_id=id,
+            originator_version=cls.INITIAL_VERSION,
+            prev_hash=GENESIS,
+            recorded_at=recorded_at,
+            actor=actor,
+            occurred_at=_business_time(occurred_at, recorded_at, None),
+            originator_topic=get_topic(cls),
+            **fields,
+        )
+        kwargs.pop("originator_id")
+        kwargs.pop("originator_version")
+        return cls._create(event_class, id=id, **kwargs)
+
+    def _record(
+        self,
+        event_class: type[Record.Event],
+        *,
+        actor: Actor,
+        occurred_at: datetime | None,
+        **fields: Any,
+    ) -> None:
+        """Trigger the next event of this aggregate, sealed onto its chain."""
+        recorded_at = event_class.create_timestamp()
+        kwargs = _sealed(
+            event_class,
+            originator_id=self.id,
+            originator_version=self.version + 1,
+            prev_hash=self.chain_head,
+            recorded_at=recorded_at,
+            actor=actor,
+            occurred_at=_business_time(occurred_at, recorded_at, self.last_occurred_at),
+            **fields,
+        )
+        self.trigger_event(event_class, **kwargs)
+
+
+def _business_time(
+    occurred_at: datetime | None, recorded_at: datetime, previous: datetime | None
+) -> datetime:
+    if occurred_at is None:
+        return recorded_at
+    if occurred_at.tzinfo is None:
+        raise DomainError(
+            "OCCURRED_AT_WITHOUT_ZONE",
+            "业务时间须带时区，例如 2022-01-14T09:00:00+08:00。",
+            "occurred_at needs a time zone offset",
+        )
+    if occurred_at > recorded_at + CLOCK_SKEW:
+        raise DomainError(
+            "OCCURRED_AT_IN_FUTURE",
+            "业务时间不能晚于当前时间。",
+            "occurred_at is in the future",
+        )
+    if previous is not None and occurred_at < previous:
+        raise DomainError(
+            "OCCURRED_AT_BEFORE_PREVIOUS",
+            "业务时间早于该记录的上一步，顺序不符。",
+            "occurred_at precedes the previous event of this record",
+        )
+    return occurred_at
+
+
+def _sealed(
+    event_class: type[Record.Event],
+    *,
+    originator_id: UUID,
+    originator_version: int,
+    prev_hash: str,
+    recorded_at: datetime,
+    **fields: Any,
+) -> dict[str, Any]:
+    """The event's keyword arguments, with its id and its place in the chain."""
+    state: dict[str, Any] = {
+        "timestamp": recorded_at,
+        "event_id": uuid4(),
+        "prev_hash": prev_hash,
+        **fields,
+    }
+    class_version = getattr(event_class, "class_version", 1)
+    hashed = dict(state, class_version=class_version) if class_version > 1 else state
+    state["hash"] = event_hash(
+        get_topic(event_class), originator_id, originator_version, hashed
+    )
+    return {"originator_id": originator_id, "originator_version": originator_version, **state}

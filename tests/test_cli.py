@@ -1,0 +1,145 @@
+"""The `zwgk` command as a user runs it: a real process, a real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from zwgk.connectors.config import Settings
+
+ZWGK = [sys.executable, "-c", "from zwgk.connectors.cli import main; main()"]
+OFFICER = {"id": "o1", "role": "officer", "unit": "达州市人民政府办公室"}
+
+
+def zwgk(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
+    return subprocess.run([*ZWGK, *args], cwd=cwd, env={**environ, **(env or {})}, capture_output=True, text=True, timeout=120)
+
+
+def events_in(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+
+
+def test_demo_runs_on_embedded_default_and_is_idempotent(tmp_path: Path):
+    started = time.monotonic()
+    first = zwgk("demo", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert time.monotonic() - started < 30
+    store = tmp_path / "var" / "zwgk.sqlite3"
+    recorded = events_in(store)
+    assert "逾期 1 件" in first.stdout and "资府办发〔2020〕31号" in first.stdout
+    assert "ATTRIBUTE_REASON_REQUIRED（D2）" in first.stdout
+    assert "审计核验：ok" in first.stdout
+
+    second = zwgk("demo", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert events_in(store) == recorded
+    assert "本次新记录事件 0 个" in second.stdout
+    assert first.stdout.splitlines()[2:] == second.stdout.splitlines()[2:]
+
+
+def test_apply_reports_each_line_and_refused_lines_record_nothing(tmp_path: Path):
+    act = "6f1c1f0e-7d42-4d2a-9a57-0e8b8f0d3c11"
+    lines = [
+        {"command": "draft_disclosure", "actor": OFFICER, "occurred_at": "2009-04-09T09:00:00+08:00",
+         "args": {"id": act, "title": "关于切实做好2009年政务公开工作的通知", "attribute": "proactive"}},
+        {"command": "draft_disclosure", "actor": OFFICER, "args": {"title": "部分公开稿", "attribute": "partial"}},
+        {"command": "sign_review", "actor": {**OFFICER, "id": "c"}, "occurred_at": "2009-04-10T09:00:00+08:00",
+         "args": {"act_id": act, "sheet_role": "compiler"}},
+    ]
+    file = tmp_path / "commands.jsonl"
+    file.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\nnot json\n", encoding="utf-8")
+    result = zwgk("apply", str(file), cwd=tmp_path)
+    assert result.returncode == 1
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["ok"] for r in out] == [True, False, True, False]
+    assert out[0]["aggregate_id"] == act and out[0]["notification_id"] == 1
+    assert (out[1]["code"], out[1]["rule"]) == ("ATTRIBUTE_REASON_REQUIRED", "D2")
+    assert out[2]["notification_id"] == 2 and out[2]["version"] == 2
+    assert out[3]["code"] == "INVALID_JSON"
+    assert "refused" in result.stderr  # English in logs
+    assert events_in(tmp_path / "var" / "zwgk.sqlite3") == 2
+
+
+def test_apply_stop_on_error_stops_at_the_first_refusal(tmp_path: Path):
+    file = tmp_path / "commands.jsonl"
+    lines = [
+        {"command": "draft_disclosure", "actor": OFFICER, "args": {"title": "无理由", "attribute": "withheld"}},
+        {"command": "draft_disclosure", "actor": OFFICER, "args": {"title": "正常", "attribute": "proactive"}},
+    ]
+    file.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    result = zwgk("apply", "--stop-on-error", str(file), cwd=tmp_path)
+    assert result.returncode == 1
+    assert len(result.stdout.splitlines()) == 1
+    assert events_in(tmp_path / "var" / "zwgk.sqlite3") == 0
+
+
+def test_commands_lists_every_command_with_its_json_schema(tmp_path: Path):
+    result = zwgk("commands", "--format", "json", cwd=tmp_path)
+    commands = {c["command"]: c for c in json.loads(result.stdout)}
+    assert {"draft_disclosure", "sign_review", "publish_disclosure", "list_catalogue_item", "load_calendar"} <= set(commands)
+    schema = commands["sign_review"]["args"]
+    assert schema["type"] == "object" and {"act_id", "sheet_role"} <= set(schema["required"])
+
+
+def test_audit_verify_exit_code_reports_a_break(tmp_path: Path):
+    assert zwgk("demo", cwd=tmp_path).returncode == 0
+    ok = zwgk("audit", "verify", "--format", "json", cwd=tmp_path)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["ok"] is True
+    with sqlite3.connect(tmp_path / "var" / "zwgk.sqlite3") as conn:
+        conn.execute("DELETE FROM stored_events WHERE rowid = 20")
+    broken = zwgk("audit", "verify", cwd=tmp_path)
+    assert broken.returncode == 1
+    assert "发现断链" in broken.stderr
+
+
+def test_calendar_load_is_recorded_and_bad_files_are_refused(tmp_path: Path):
+    good = tmp_path / "2027.json"
+    good.write_text(json.dumps({"year": 2027, "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": True}]}), encoding="utf-8")
+    loaded = zwgk("calendar", "load", str(good), "--actor", "office-1", "--unit", "领导小组办公室", cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "已载入 2027 年官方日历" in loaded.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"year": 2027, "days": [{"name": "x", "date": "2026-01-01", "isOffDay": True}]}), encoding="utf-8")
+    refused = zwgk("calendar", "load", str(bad), "--actor", "office-1", "--unit", "领导小组办公室", cwd=tmp_path)
+    assert refused.returncode == 1 and "CALENDAR_INVALID" in refused.stderr
+    assert events_in(tmp_path / "var" / "zwgk.sqlite3") == 1
+
+
+def test_config_prints_effective_settings_with_secrets_masked(tmp_path: Path):
+    result = zwgk(
+        "config", cwd=tmp_path,
+        env={"ZWGK_DATABASE_URL": "postgresql://zwgk:s3cret@db:5432/zwgk", "ZWGK_S3_SECRET_KEY": "minio-secret"},
+    )
+    assert "s3cret" not in result.stdout and "minio-secret" not in result.stdout
+    assert "ZWGK_DATABASE_URL=postgresql://zwgk:****@db:5432/zwgk" in result.stdout
+    assert "ZWGK_S3_SECRET_KEY=****" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///var/x.sqlite3", {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": "var/x.sqlite3"}),
+        ("postgresql://u:p%40ss@h:6543/db?schema=ledger",
+         {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_HOST": "h", "POSTGRES_PORT": "6543",
+          "POSTGRES_USER": "u", "POSTGRES_PASSWORD": "p@ss", "POSTGRES_DBNAME": "db", "POSTGRES_SCHEMA": "ledger"}),
+    ],
+)
+def test_database_url_maps_onto_the_library_settings(url, expected, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = Settings.from_env({"ZWGK_DATABASE_URL": url}).eventsourcing_env()
+    assert expected.items() <= env.items()
+
+
+def test_unknown_database_scheme_is_a_clear_configuration_error(tmp_path: Path):
+    result = zwgk("audit", "verify", cwd=tmp_path, env={"ZWGK_DATABASE_URL": "mysql://x/y"})
+    assert result.returncode == 2
+    assert "配置错误" in result.stderr

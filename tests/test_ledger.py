@@ -1,0 +1,279 @@
+"""The event store on SQLite and on a real PostgreSQL: same code, same tests."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import date, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import psycopg
+from chinese_calendar.constants import holidays, workdays
+import pytest
+
+from zwgk.connectors.config import Settings
+from zwgk.connectors.demo import demo_id, scenario
+from zwgk.domain.actors import Actor
+from zwgk.domain.applications import CalendarApplication, DisclosureApplication
+from zwgk.domain.commands import Services, execute
+from zwgk.domain.disclosure import DisclosureAct
+from zwgk.domain.errors import ConcurrentModification, DomainError
+
+UNIT = "资阳市人民政府办公室"
+OFFICER = {"id": "zy-officer", "role": "officer", "unit": UNIT}
+
+
+def run_scenario(services: Services) -> None:
+    for step in scenario():
+        try:
+            execute(services, step.envelope)
+        except DomainError as error:
+            assert error.code == step.refused_with
+
+
+def last_position(services: Services) -> int:
+    return services.audit.recorder.max_notification_id() or 0
+
+
+def command(name: str, actor: dict, **args) -> dict:
+    return {"command": name, "actor": actor, "args": args}
+
+
+def test_d_workflow_events_share_one_ordered_log(services):
+    run_scenario(services)
+    report = services.audit.verify()
+    assert report.ok
+    assert report.events_checked == last_position(services) == 57
+    assert report.aggregates_checked == 12
+    positions = [n.id for n in services.audit.notifications()]
+    assert positions == sorted(positions)
+
+
+def test_refused_command_records_nothing(services):
+    before = last_position(services)
+    with pytest.raises(DomainError) as refused:
+        execute(services, command("draft_disclosure", OFFICER, title="某通知", attribute="partial"))
+    assert refused.value.code == "ATTRIBUTE_REASON_REQUIRED"
+    with pytest.raises(DomainError) as invalid:
+        execute(services, command("draft_disclosure", OFFICER, title="某通知"))
+    assert invalid.value.code == "INVALID_ARGUMENTS"
+    with pytest.raises(DomainError) as unknown:
+        execute(services, command("shred_everything", OFFICER))
+    assert unknown.value.code == "UNKNOWN_COMMAND"
+    assert last_position(services) == before
+
+
+def test_d4_aggregate_survives_the_store_round_trip(services):
+    act_id = uuid4()
+    execute(services, command("draft_disclosure", OFFICER, id=str(act_id), title="通知", attribute="proactive"))
+    execute(services, command("sign_review", {**OFFICER, "id": "a"}, act_id=str(act_id), sheet_role="compiler"))
+    with pytest.raises(DomainError) as refused:
+        execute(services, command("sign_review", {**OFFICER, "id": "a"}, act_id=str(act_id), sheet_role="issuer"))
+    assert refused.value.code == "SIGNERS_NOT_DISTINCT"
+    act = services.disclosure.load(DisclosureAct, act_id)
+    assert act.signatures == {"compiler": "a"}
+    assert act.version == 2
+
+
+def test_c4_unfiled_adjustments_are_visible(services):
+    run_scenario(services)
+    unfiled = services.catalogue.unfiled()
+    assert [(i.elements["matter"], i.unfiled) for i in unfiled] == [("政府信息公开年度报告", [3])]
+
+
+def _calendar_2026_as_published() -> dict:
+    """The official 2026 calendar, in the holiday-cn layout, from chinese-calendar's data."""
+    days = [
+        {"name": str(name), "date": day.isoformat(), "isOffDay": off}
+        for table, off in ((holidays, True), (workdays, False))
+        for day, name in table.items()
+        if day.year == 2026
+    ]
+    return {"year": 2026, "days": days}
+
+
+def test_d3_provisional_deadline_recomputed_by_a_new_event_when_calendar_loads(settings: Settings):
+    """As if the calendar package did not cover 2026 yet: provisional, then settled."""
+    env = settings.eventsourcing_env()
+    calendars = CalendarApplication(env, builtin_years=range(2004, 2026))
+    disclosure = DisclosureApplication(env, calendar=calendars.calendar)
+    actor = Actor(**OFFICER)
+    leader = Actor("zy-leader", "leader", UNIT)
+    act_id = uuid4()
+    when = datetime.fromisoformat("2026-09-30T09:00:00+08:00")
+    disclosure.draft(actor, when, id=act_id, title="国庆前签发的通知", attribute="proactive")
+    for role, person in (("compiler", "a"), ("issuer", "b"), ("publisher", "c")):
+        disclosure.sign_review(act_id, Actor(person, "officer", UNIT), when, sheet_role=role)
+    disclosure.pre_review(act_id, Actor("p", "pre_reviewer", "预审小组"), when, decision="approved")
+    disclosure.sign_off(act_id, leader, when)
+    provisional = disclosure.load(DisclosureAct, act_id).deadline
+    assert provisional.provisional and provisional.due == date(2026, 10, 5)
+
+    services = Services(catalogue=None, disclosure=disclosure, calendar=calendars, audit=None)  # type: ignore[arg-type]
+    outcomes = execute(
+        services,
+        {"command": "load_calendar", "actor": {"id": "office", "role": "leading_group_office", "unit": "领导小组办公室"},
+         "args": _calendar_2026_as_published()},
+    )
+    assert len(outcomes) == 2  # the calendar year, and one recomputed deadline
+    act = disclosure.load(DisclosureAct, act_id)
+    assert not act.deadline.provisional
+    assert act.deadline.due == date(2026, 10, 10)  # National Day off, Saturday 10-10 worked
+    history = [n.topic.rsplit(".", 1)[-1] for n in disclosure.notifications() if n.originator_id == act_id]
+    assert history[-2:] == ["SignedOff", "PublicationDeadlineRecomputed"]
+    with pytest.raises(DomainError) as unchanged:
+        calendars.load_year(actor, None, _calendar_2026_as_published())
+    assert unchanged.value.code == "CALENDAR_UNCHANGED"
+    calendars.close()
+    disclosure.close()
+
+
+# --- tamper evidence -------------------------------------------------------------------------
+
+
+def _flip_digit_after(data: bytes, marker: bytes) -> bytes:
+    """Change one stored byte: the digit right after a marker that only one event holds."""
+    assert data.count(marker) == 1, "the marker must identify one stored event"
+    at = data.index(marker) + len(marker)
+    assert data[at : at + 1].isdigit()
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+
+
+def test_audit_verify_locates_a_byte_edited_in_the_sqlite_file(sqlite_settings: Settings):
+    from zwgk.connectors.wiring import open_services
+
+    services = open_services(sqlite_settings)
+    run_scenario(services)
+    services.close()
+    path = Path(sqlite_settings.eventsourcing_env()["SQLITE_DBNAME"])
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    path.write_bytes(_flip_digit_after(path.read_bytes(), "资府办发〔2020〕3".encode()))
+
+    services = open_services(sqlite_settings)
+    report = services.audit.verify()
+    assert not report.ok
+    assert report.first_break.originator_id == str(demo_id("disclosure", "ziyang-2020-31.txt"))
+    assert report.first_break.originator_version == 1
+    assert "altered" in report.first_break.reason
+    services.close()
+
+
+@pytest.mark.postgres
+def test_audit_verify_locates_a_byte_edited_in_the_postgres_table(postgres_settings: Settings):
+    from zwgk.connectors.wiring import open_services
+
+    services = open_services(postgres_settings)
+    run_scenario(services)
+    target = list(services.audit.notifications())[30]
+    with psycopg.connect(postgres_settings.database_url, autocommit=True) as conn:
+        state = conn.execute(
+            "SELECT state FROM zwgk_events WHERE notification_id = %s", (target.id,)
+        ).fetchone()[0]
+        edited = _flip_digit_after(bytes(state), b'"occurred_at":{"_type_":"datetime_iso","_data_":"')
+        conn.execute("UPDATE zwgk_events SET state = %s WHERE notification_id = %s", (edited, target.id))
+    report = services.audit.verify()
+    assert not report.ok
+    assert (report.first_break.originator_id, report.first_break.originator_version) == (
+        str(target.originator_id), target.originator_version,
+    )
+    services.close()
+
+
+def test_audit_verify_finds_a_removed_event(services, settings: Settings):
+    run_scenario(services)
+    target = list(services.audit.notifications())[20]
+    assert target.originator_version > 1
+    if settings.database_url.startswith("sqlite"):
+        with sqlite3.connect(settings.eventsourcing_env()["SQLITE_DBNAME"]) as conn:
+            conn.execute("DELETE FROM stored_events WHERE rowid = ?", (target.id,))
+    else:
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM zwgk_events WHERE notification_id = %s", (target.id,))
+    report = services.audit.verify()
+    assert not report.ok
+    assert report.first_break.originator_id == str(target.originator_id)
+    assert report.first_break.originator_version == target.originator_version + 1
+    assert "missing" in report.first_break.reason
+
+
+# --- optimistic concurrency ------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_two_writers_on_one_record_exactly_one_wins(postgres_settings: Settings):
+    env = postgres_settings.eventsourcing_env()
+    writers = [DisclosureApplication(env), DisclosureApplication(env)]
+    act_id = uuid4()
+    writers[0].draft(Actor(**OFFICER), None, id=act_id, title="并发测试", attribute="proactive")
+    barrier = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def sign(app: DisclosureApplication, role: str, person: str) -> None:
+        act = app.load(DisclosureAct, act_id)
+        barrier.wait()
+        act.sign_review(actor=Actor(person, "officer", UNIT), occurred_at=None, sheet_role=role)
+        try:
+            results[role] = app.record(act)
+        except DomainError as error:
+            results[role] = error
+
+    threads = [
+        threading.Thread(target=sign, args=(writers[0], "compiler", "a")),
+        threading.Thread(target=sign, args=(writers[1], "issuer", "b")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    conflicts = [r for r in results.values() if isinstance(r, ConcurrentModification)]
+    assert len(conflicts) == 1 and conflicts[0].code == "CONCURRENT_MODIFICATION"
+    act = writers[0].load(DisclosureAct, act_id)
+    assert act.version == 2 and len(act.signatures) == 1
+    for w in writers:
+        w.close()
+
+
+@pytest.mark.postgres
+def test_concurrent_commands_never_lose_an_update(postgres_settings: Settings):
+    """Many threads amend one item; every success is in the history, every loss is reported."""
+    env = postgres_settings.eventsourcing_env()
+    from zwgk.domain.applications import CatalogueApplication
+
+    apps = [CatalogueApplication(env) for _ in range(4)]
+    unit = "并发区政府办公室"
+    actor = Actor("o", "officer", unit)
+    elements = {
+        "matter": "并发事项", "content": "内容", "update_limit": "实时", "responsible_unit": unit,
+        "support_unit": unit, "channels": ["政府网站"], "column": "栏目", "legal_basis": "依据",
+        "audience": "全社会", "mode": "proactive",
+    }
+    outcome = apps[0].list_item(actor, None, elements, "law_changed")
+    successes, conflicts = [], []
+    lock = threading.Lock()
+
+    def amend(app: CatalogueApplication, worker: int) -> None:
+        for n in range(10):
+            try:
+                result = app.amend_item(outcome.aggregate_id, actor, None, changes={"content": f"内容 {worker}-{n}"}, reason="element_changed")
+            except ConcurrentModification:
+                with lock:
+                    conflicts.append((worker, n))
+            else:
+                with lock:
+                    successes.append(result)
+
+    threads = [threading.Thread(target=amend, args=(app, i)) for i, app in enumerate(apps)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    from zwgk.domain.catalogue import CatalogueItem
+
+    item = apps[0].load(CatalogueItem, outcome.aggregate_id)
+    assert item.version == 1 + len(successes)
+    assert len(successes) + len(conflicts) == 40
+    assert sorted(o.version for o in successes) == list(range(2, 2 + len(successes)))
+    for app in apps:
+        app.close()

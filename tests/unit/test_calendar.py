@@ -1,0 +1,108 @@
+"""Working days 工作日 and deadlines: counting, 调休, provisional years, loaded calendars."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zwgk.domain.calendar import (
+    BUILTIN_SOURCE,
+    CST,
+    PROVISIONAL_SOURCE,
+    LoadedYear,
+    WorkingDayCalendar,
+)
+from zwgk.domain.errors import DomainError
+
+calendar = WorkingDayCalendar()
+
+CALENDAR_2027 = {
+    "year": 2027,
+    "days": [
+        {"name": "元旦", "date": "2027-01-01", "isOffDay": True},
+        {"name": "元旦", "date": "2027-01-04", "isOffDay": True},
+        {"name": "元旦", "date": "2027-01-09", "isOffDay": False},
+    ],
+}
+
+
+def test_d3_starting_day_not_counted():
+    # Signed Monday 2022-01-10: Tue, Wed, Thu → due Thursday.
+    assert calendar.add_working_days(date(2022, 1, 10), 3, "D3").due == date(2022, 1, 13)
+
+
+def test_d3_across_2026_national_day_counts_adjusted_saturday():
+    # 2026-10-01..07 off; Saturday 2026-10-10 is an adjusted working day 调休.
+    deadline = calendar.add_working_days(date(2026, 9, 30), 3, "D3")
+    assert deadline.due == date(2026, 10, 10)
+    assert not deadline.provisional
+    assert deadline.calendar_version == BUILTIN_SOURCE
+
+
+def test_d3_across_2026_spring_festival():
+    # Saturday 2026-02-14 is worked, 02-15..23 are off.
+    assert calendar.add_working_days(date(2026, 2, 13), 3, "D3").due == date(2026, 2, 25)
+
+
+def test_d11_enforcement_decision_twenty_working_days():
+    # Mid-Autumn 2026-09-25..27 and National Day 10-01..07 off; Saturday 10-10 worked.
+    assert calendar.add_working_days(date(2026, 9, 21), 20, "D11").due == date(2026, 10, 26)
+
+
+def test_deadline_beyond_covered_years_is_provisional():
+    deadline = calendar.add_working_days(date(2026, 12, 21), 20, "A1")
+    assert deadline.provisional
+    assert PROVISIONAL_SOURCE in deadline.calendar_version
+    # Mon–Fri only in 2027 and the 2026 New Year's Eve week as usual.
+    assert deadline.due == date(2027, 1, 18)
+
+
+def test_loaded_year_settles_provisional_deadline():
+    loaded = LoadedYear.from_holiday_cn(CALENDAR_2027)
+    official = WorkingDayCalendar({2027: loaded})
+    provisional = calendar.add_working_days(date(2026, 12, 21), 20, "A1")
+    settled = official.recompute(provisional)
+    assert not settled.provisional
+    assert loaded.source in settled.calendar_version
+    # Two weekdays off (Jan 1, Jan 4), one Saturday worked (Jan 9): one day later.
+    assert settled.due == date(2027, 1, 19)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"year": "2027", "days": []},
+        {"year": 2027, "days": [{"name": "x", "date": "2028-01-01", "isOffDay": True}]},
+        {"year": 2027, "days": [{"name": "x", "date": "2027-01-05", "isOffDay": False}]},
+        {"year": 2027, "days": [{"name": "x", "date": "2027-13-01", "isOffDay": True}]},
+        {"year": 2027, "days": [{"name": "x", "date": "2027-01-01"}]},
+        {"year": 2027, "days": [{"date": "2027-01-01", "isOffDay": True}, {"date": "2027-01-01", "isOffDay": True}]},
+    ],
+)
+def test_invalid_calendar_file_is_refused(document):
+    with pytest.raises(DomainError) as refused:
+        LoadedYear.from_holiday_cn(document)
+    assert refused.value.code == "CALENDAR_INVALID"
+
+
+def test_d3_deadline_ends_at_midnight_china_standard_time():
+    deadline = calendar.add_working_days(date(2022, 1, 10), 3, "D3")
+    assert deadline.met_by(datetime(2022, 1, 13, 23, 59, tzinfo=CST))
+    assert not deadline.met_by(datetime(2022, 1, 14, 0, 0, tzinfo=CST))
+    # 16:30 UTC on the due date is already the next day in China.
+    assert not deadline.met_by(datetime(2022, 1, 13, 16, 30, tzinfo=timezone.utc))
+    assert deadline.met_by(datetime(2022, 1, 13, 15, 59, tzinfo=timezone.utc))
+
+
+@given(
+    start=st.dates(min_value=date(2004, 1, 1), max_value=date(2028, 12, 31)),
+    n=st.integers(min_value=1, max_value=40),
+)
+def test_deadline_is_the_nth_working_day_after_start(start, n):
+    deadline = calendar.add_working_days(start, n, "D3")
+    assert deadline.due > start
+    assert calendar.is_working_day(deadline.due)
+    assert calendar.working_days_between(start, deadline.due) == n
+    assert calendar.working_days_between(start, deadline.due - timedelta(days=1)) == n - 1
+    assert deadline.provisional == (deadline.due.year > 2026)
