@@ -16,9 +16,13 @@ from rich.table import Table
 
 from zwgk.connectors import demo as demo_scenario
 from zwgk.connectors.config import ConfigurationError, Settings
-from zwgk.connectors.wiring import services
+from zwgk.connectors.signing import Notary, write_new_key
+from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, services
 from zwgk.domain.calendar import cst_date
 from zwgk.domain.chain import ChainReport
+from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
+from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError, check_consistency, check_inclusion
+from zwgk.projections.audit_log import LogReport, MerkleLog, entry_of, verify_log
 from zwgk.domain.commands import Services, catalogue, execute
 from zwgk.domain.disclosure import CHANNELS_ZH, Channel, DisclosureAct
 from zwgk.domain.errors import DomainError
@@ -83,10 +87,13 @@ def apply_file(
 ) -> None:
     """按顺序执行文件中的命令，每行输出一条 JSON 结果；被拒绝的命令不记录任何事件。"""
     refused = 0
-    with services() as s:
+    settings = Settings.from_env()
+    with services(settings) as s:
         for result in _run(_read_jsonl(file), s, stop_on_error):
             refused += not result["ok"]
             _emit_json(result)
+        with audit_log(settings) as merkle:
+            bring_log_up_to_date(s, merkle, settings)
     raise typer.Exit(1 if refused else 0)
 
 
@@ -110,36 +117,195 @@ def show_config() -> None:
         typer.echo(f"{key}={value}")
 
 
-def _print_report(report: ChainReport, format: str) -> None:  # noqa: A002
+def _print_report(report: ChainReport, format: str, logged: LogReport, checkpoint_problem: str) -> None:  # noqa: A002
     if format == "json":
         data: dict[str, Any] = {
-            "ok": report.ok,
+            "ok": report.ok and logged.ok and not checkpoint_problem,
             "events_checked": report.events_checked,
             "aggregates_checked": report.aggregates_checked,
+            "log_entries_checked": logged.leaves_checked,
+            "not_yet_logged": logged.not_yet_logged,
         }
         if report.first_break:
             data["first_break"] = vars(report.first_break)
+        if not logged.ok:
+            data["log_mismatch"] = {"position": logged.first_bad_position, "reason": logged.reason}
+        if checkpoint_problem:
+            data["checkpoint_problem"] = checkpoint_problem
         _emit_json(data)
-    elif report.ok:
+        return
+    if report.ok:
         typer.echo(f"ok：已核验 {report.events_checked} 个事件、{report.aggregates_checked} 条记录的哈希链，未发现篡改。")
     else:
         b = report.first_break
-        assert b is not None
         typer.echo(
             f"发现断链：记录 {b.originator_id} 第 {b.originator_version} 版（日志位置 {b.position}）。原因：{b.reason}",
             err=True,
         )
+    if logged.ok:
+        typer.echo(f"ok：审计日志 {logged.leaves_checked} 项与事件库一致" + (f"，另有 {logged.not_yet_logged} 个新事件尚未纳入" if logged.not_yet_logged else "") + "。")
+    else:
+        typer.echo(f"审计日志不一致：日志位置 {logged.first_bad_position}。原因：{logged.reason}", err=True)
+    if checkpoint_problem:
+        typer.echo(f"签名检查点不符：{checkpoint_problem}", err=True)
 
 
 @audit_app.command("verify")
 def audit_verify(format: str = FORMAT) -> None:  # noqa: A002
-    """逐条核验每条记录的哈希链，报告第一个断点。"""
-    with services() as s:
-        report = s.audit.verify()
-    _print_report(report, format)
-    if not report.ok:
-        log.error("hash chain broken at %s v%s", report.first_break.originator_id, report.first_break.originator_version)
+    """核验每条记录的哈希链、审计日志（Merkle 树）与最新签名检查点，报告第一个问题。"""
+    settings = Settings.from_env()
+    with services(settings) as s, audit_log(settings) as merkle:
+        chains = s.audit.verify()
+        logged = verify_log(merkle, s.audit.stored_records())
+        checkpoint_problem = _check_latest_checkpoint(merkle, settings)
+    _print_report(chains, format, logged, checkpoint_problem)
+    if not chains.ok:
+        log.error("hash chain broken at %s v%s", chains.first_break.originator_id, chains.first_break.originator_version)
+    if not logged.ok:
+        log.error("audit log mismatch: %s", logged.reason)
+    if checkpoint_problem:
+        log.error("checkpoint: %s", checkpoint_problem)
+    if not chains.ok or not logged.ok or checkpoint_problem:
         raise typer.Exit(1)
+
+
+def _check_latest_checkpoint(merkle: MerkleLog, settings: Settings) -> str:
+    latest = merkle.latest_checkpoint()
+    if latest is None:
+        return ""
+    notary = Notary.from_settings(settings)
+    name, key = parse_verifier_key(notary.verifier_key)
+    try:
+        checkpoint = open_checkpoint(latest[1], name, key)
+    except CheckpointError as error:
+        return str(error)
+    if checkpoint.size > merkle.size():
+        return f"the log holds {merkle.size()} entries, fewer than the {checkpoint.size} its checkpoint signed"
+    if merkle.root(checkpoint.size) != checkpoint.root:
+        return f"the tree's root at size {checkpoint.size} differs from the signed checkpoint's"
+    return ""
+
+
+def _synced(s: Services, merkle: MerkleLog, settings: Settings) -> None:
+    bring_log_up_to_date(s, merkle, settings, policy=None)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """把新事件纳入审计日志，必要时签发新的检查点，并输出最新的签名检查点。"""
+    settings = Settings.from_env()
+    with services(settings) as s, audit_log(settings) as merkle:
+        _synced(s, merkle, settings)
+        latest = merkle.latest_checkpoint()
+    if latest is None:
+        typer.echo("台账中还没有事件，无检查点。", err=True)
+        raise typer.Exit(1)
+    typer.echo(latest[1], nl=False)
+
+
+@audit_app.command("public-key")
+def audit_public_key() -> None:
+    """输出检查点签名公钥（verifier key 格式），供核验方离线使用。"""
+    typer.echo(Notary.from_settings(Settings.from_env()).verifier_key)
+
+
+@audit_app.command("keygen")
+def audit_keygen(path: Path = typer.Argument(..., help="新私钥文件（PEM）路径，须尚不存在")) -> None:
+    """生成 Ed25519 检查点签名私钥，权限仅限所有者；用 ZWGK_SIGNING_KEY_FILE 指向它。"""
+    if path.exists():
+        typer.echo(f"{path} 已存在，不覆盖。", err=True)
+        raise typer.Exit(1)
+    write_new_key(path)
+    typer.echo(f"已生成 {path}")
+
+
+@audit_app.command("prove")
+def audit_prove(
+    event_id: str = typer.Argument(..., help="事件编号 event_id"),
+    checkpoint_file: Path | None = typer.Option(None, "--checkpoint", exists=True, help="按此检查点的树大小出具证明"),
+    event_out: Path | None = typer.Option(None, "--event-out", help="把事件的规范字节写入此文件，供离线核验"),
+) -> None:
+    """输出某事件在审计日志中的包含证明（JSON）。"""
+    settings = Settings.from_env()
+    with services(settings) as s, audit_log(settings) as merkle:
+        _synced(s, merkle, settings)
+        leaf = merkle.leaf(event_id)
+        if leaf is None:
+            typer.echo(f"审计日志中没有事件 {event_id}。", err=True)
+            raise typer.Exit(1)
+        note = checkpoint_file.read_text(encoding="utf-8") if checkpoint_file else merkle.latest_checkpoint()[1]
+        size = read_unverified(note).size
+        if leaf.index >= size:
+            typer.echo(f"该事件晚于检查点（树大小 {size}），请用更新的检查点。", err=True)
+            raise typer.Exit(1)
+        proof = {
+            "format": INCLUSION,
+            "event_id": leaf.event_id,
+            "notification_id": leaf.notification_id,
+            "leaf_index": leaf.index,
+            "tree_size": size,
+            "hashes": [h.hex() for h in merkle.inclusion_proof(leaf.index, size)],
+        }
+        if event_out:
+            event_out.write_bytes(entry_of(s.audit.stored_record(leaf.notification_id)))
+    typer.echo(json.dumps(proof, indent=2))
+
+
+def _verifier(public_key: Path) -> tuple[str, Any]:
+    try:
+        return parse_verifier_key(public_key.read_text(encoding="utf-8"))
+    except CheckpointError as error:
+        typer.echo(f"公钥无效：{error}", err=True)
+        raise typer.Exit(2) from None
+
+
+@audit_app.command("verify-proof")
+def audit_verify_proof(
+    event: Path = typer.Option(..., "--event", exists=True, help="事件的规范字节（prove --event-out 所写）"),
+    proof: Path = typer.Option(..., "--proof", exists=True, help="包含证明 JSON"),
+    checkpoint: Path = typer.Option(..., "--checkpoint", exists=True, help="签名检查点"),
+    public_key: Path = typer.Option(..., "--public-key", exists=True, help="verifier key 文件"),
+) -> None:
+    """离线核验：不连数据库，证明该事件在签名检查点所承诺的日志中。"""
+    name, key = _verifier(public_key)
+    try:
+        signed = check_inclusion(
+            event.read_bytes(), json.loads(proof.read_text(encoding="utf-8")),
+            checkpoint.read_text(encoding="utf-8"), name, key,
+        )
+    except (ProofError, ValueError) as error:
+        typer.echo(f"failed: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"ok: the event is entry {json.loads(proof.read_text())['leaf_index']} of {signed.origin} at size {signed.size}")
+
+
+@audit_app.command("verify-consistency")
+def audit_verify_consistency(
+    old: Path = typer.Argument(..., exists=True, help="较早的签名检查点（外部保存的副本）"),
+    new: Path = typer.Argument(..., exists=True, help="较新的签名检查点"),
+    public_key: Path | None = typer.Option(None, "--public-key", exists=True, help="verifier key 文件；缺省用本台账的公钥"),
+) -> None:
+    """证明较新的检查点只是在较早的基础上追加：历史未被改写。"""
+    settings = Settings.from_env()
+    name, key = _verifier(public_key) if public_key else parse_verifier_key(Notary.from_settings(settings).verifier_key)
+    old_note, new_note = old.read_text(encoding="utf-8"), new.read_text(encoding="utf-8")
+    try:
+        old_size, new_size = read_unverified(old_note).size, read_unverified(new_note).size
+    except CheckpointError as error:
+        typer.echo(f"failed: {error}", err=True)
+        raise typer.Exit(1) from None
+    with audit_log(settings) as merkle:
+        if not 0 < old_size <= new_size <= merkle.size():
+            typer.echo(f"failed: this ledger's log ({merkle.size()} entries) cannot prove sizes {old_size} → {new_size}", err=True)
+            raise typer.Exit(1)
+        proof = {"format": CONSISTENCY, "old_size": old_size, "new_size": new_size,
+                 "hashes": [h.hex() for h in merkle.consistency_proof(old_size, new_size)]}
+    try:
+        check_consistency(old_note, new_note, proof, name, key)
+    except ProofError as error:
+        typer.echo(f"failed: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"ok: the log grew from {old_size} to {new_size} entries without rewriting")
 
 
 @calendar_app.command("load")
@@ -196,15 +362,19 @@ def _late(acts: list[DisclosureAct]) -> list[tuple[DisclosureAct, Any]]:
 def run_demo() -> None:
     """在内嵌 SQLite 上运行演示场景：五份政务公开制度文件从起草到公开。"""
     steps = demo_scenario.scenario()
-    with services() as s:
+    settings = Settings.from_env()
+    with services(settings) as s, audit_log(settings) as merkle:
         before = s.audit.recorder.max_notification_id() or 0
         recorded = s.disclosure.exists(demo_scenario.IN_REVIEW_ID)
         todo = [step for step in steps if step.refused_with or not recorded]
         results = list(_run(((n, step.envelope) for n, step in enumerate(todo, start=1)), s, False))
         after = s.audit.recorder.max_notification_id() or 0
+        bring_log_up_to_date(s, merkle, settings)
         items = list(s.catalogue.items())
         acts = list(s.disclosure.acts())
         report = s.audit.verify()
+        logged = verify_log(merkle, s.audit.stored_records())
+        checkpoint = read_unverified(merkle.latest_checkpoint()[1])
     refused = [r for r in results if not r["ok"] and r["code"] not in demo_scenario.ALREADY_RECORDED]
     published = [a for a in acts if a.publications]
     late = _late(acts)
@@ -229,11 +399,15 @@ def run_demo() -> None:
         typer.echo(f"    - {r['code']}（{r['rule']}）：{r['message']}")
     unexpected = [r for r, step in zip(results, todo) if not r["ok"] and r["code"] != step.refused_with
                   and r["code"] not in demo_scenario.ALREADY_RECORDED]
-    if report.ok:
-        typer.echo(f"  审计核验：ok，{report.events_checked} 个事件、{report.aggregates_checked} 条记录的哈希链完整")
+    if report.ok and logged.ok:
+        typer.echo(
+            f"  审计核验：ok，{report.events_checked} 个事件、{report.aggregates_checked} 条记录的哈希链完整；"
+            f"审计日志 {logged.leaves_checked} 项与事件库一致"
+        )
     else:
-        typer.echo(f"  审计核验：失败，{report.first_break}")
-    if unexpected or not report.ok:
+        typer.echo(f"  审计核验：失败，{report.first_break or logged.reason}")
+    typer.echo(f"  签名检查点：树大小 {checkpoint.size}，根 {checkpoint.root.hex()[:16]}…（zwgk audit checkpoint 查看全文）")
+    if unexpected or not report.ok or not logged.ok:
         raise typer.Exit(1)
 
 

@@ -28,6 +28,13 @@ class Settings:
     s3_secret_key: str = ""
     s3_bucket: str = "zwgk-originals"
     signing_key_file: str = ""
+    log_origin: str = "zwgk.local/ledger"
+    views_database_url: str = ""
+
+    @property
+    def views_url(self) -> str:
+        """Read models live beside the event store unless configured apart."""
+        return self.views_database_url or self.database_url
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -79,9 +86,10 @@ class Settings:
     def masked(self) -> dict[str, str]:
         """The effective settings for display, secrets replaced."""
         shown = {f"ZWGK_{f.name.upper()}": getattr(self, f.name) for f in fields(self)}
-        url = urlsplit(self.database_url)
-        if url.password:
-            shown["ZWGK_DATABASE_URL"] = self.database_url.replace(f":{url.password}@", f":{SECRET}@", 1)
+        for key in ("ZWGK_DATABASE_URL", "ZWGK_VIEWS_DATABASE_URL"):
+            password = urlsplit(shown[key]).password
+            if password:
+                shown[key] = shown[key].replace(f":{password}@", f":{SECRET}@", 1)
         if self.s3_secret_key:
             shown["ZWGK_S3_SECRET_KEY"] = SECRET
         return shown

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from zwgk.connectors.config import Settings
+from zwgk.connectors.signing import Notary
 from zwgk.domain.applications import (
     AuditApplication,
     CalendarApplication,
@@ -13,6 +14,8 @@ from zwgk.domain.applications import (
     DisclosureApplication,
 )
 from zwgk.domain.commands import Services
+from zwgk.projections.audit_log import CheckpointPolicy, MerkleLog, issue_checkpoint
+from zwgk.projections.store import ViewStore
 
 
 def open_services(settings: Settings) -> Services:
@@ -33,3 +36,22 @@ def services(settings: Settings | None = None) -> Iterator[Services]:
         yield opened
     finally:
         opened.close()
+
+
+@contextmanager
+def audit_log(settings: Settings | None = None) -> Iterator[MerkleLog]:
+    settings = settings or Settings.from_env()
+    settings.eventsourcing_env()  # validates the URL and makes the SQLite directory
+    store = ViewStore(settings.views_url)
+    try:
+        yield MerkleLog(store)
+    finally:
+        store.close()
+
+
+def bring_log_up_to_date(
+    s: Services, log: MerkleLog, settings: Settings, policy: CheckpointPolicy | None = CheckpointPolicy()
+) -> str | None:
+    """Fold new events into the audit log and sign a checkpoint when one is due."""
+    log.sync(s.audit.stored_records(after=log.position()))
+    return issue_checkpoint(log, Notary.from_settings(settings).sign, settings.log_origin, policy)

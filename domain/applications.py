@@ -153,9 +153,9 @@ class DisclosureApplication(LedgerApplication):
 class AuditApplication(LedgerApplication):
     """Inspectors' checks over the whole ledger 纪检监察核验."""
 
-    def stored_records(self) -> Iterator[StoredRecord]:
-        """Every event as stored, decoded but not upcast, in log order."""
-        for n in self.notifications():
+    def stored_records(self, after: int = 0) -> Iterator[StoredRecord]:
+        """Every event as stored after a log position, decoded but not upcast, in log order."""
+        for n in self.notifications(after=after):
             try:
                 state = n.state
                 if self.mapper.cipher:
@@ -169,6 +169,10 @@ class AuditApplication(LedgerApplication):
                 yield StoredRecord(n.id, n.topic, n.originator_id, n.originator_version, None, str(error))
             else:
                 yield StoredRecord(n.id, n.topic, n.originator_id, n.originator_version, decoded)
+
+    def stored_record(self, position: int) -> StoredRecord | None:
+        record = next(self.stored_records(after=position - 1), None)
+        return record if record and record.position == position else None
 
     def verify(self) -> ChainReport:
         return verify_chains(self.stored_records())

@@ -26,7 +26,17 @@ from uuid import UUID
 GENESIS = "0" * 64  # prev_hash of the first event of every aggregate
 
 
+_SCALARS = (str, int, bool, float, type(None))
+
+
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {str(k): _plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime cannot be hashed canonically")

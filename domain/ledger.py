@@ -114,9 +114,9 @@ class LedgerApplication(Application[UUID]):
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
 
-    def notifications(self, topics: Sequence[str] = (), batch: int = 1000) -> Iterator[Notification]:
-        """The log in order, read in pages."""
-        start = None
+    def notifications(self, topics: Sequence[str] = (), after: int = 0, batch: int = 1000) -> Iterator[Notification]:
+        """The log in order after a position, read in pages."""
+        start = after or None
         while page := self.recorder.select_notifications(
             start=start, limit=batch, topics=topics, inclusive_of_start=False
         ):

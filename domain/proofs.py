@@ -1,0 +1,79 @@
+"""Offline checks an inspector runs without the database or trust in its operators:
+an event is in the log a signed checkpoint commits to (inclusion), and a newer
+checkpoint extends an older one (consistency). Depends only on `merkle` and `checkpoint`.
+
+Inclusion proof (JSON, hashes in lowercase hex)::
+
+    {"format": "zwgk-inclusion-proof/1", "event_id": …, "notification_id": …,
+     "leaf_index": i, "tree_size": n, "hashes": [...]}
+
+Consistency proof (JSON)::
+
+    {"format": "zwgk-consistency-proof/1", "old_size": m, "new_size": n, "hashes": [...]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from zwgk.domain.checkpoint import Checkpoint, CheckpointError, open_checkpoint
+from zwgk.domain.merkle import leaf_hash, verify_consistency, verify_inclusion
+
+INCLUSION = "zwgk-inclusion-proof/1"
+CONSISTENCY = "zwgk-consistency-proof/1"
+
+
+class ProofError(ValueError):
+    """The proof does not hold; the message says why."""
+
+
+def _hashes(proof: Mapping[str, Any]) -> list[bytes]:
+    try:
+        return [bytes.fromhex(h) for h in proof["hashes"]]
+    except (KeyError, TypeError, ValueError):
+        raise ProofError("proof hashes are missing or not hex") from None
+
+
+def _open(note: str, name: str, key: Ed25519PublicKey) -> Checkpoint:
+    try:
+        return open_checkpoint(note, name, key)
+    except CheckpointError as error:
+        raise ProofError(str(error)) from None
+
+
+def check_inclusion(
+    entry: bytes, proof: Mapping[str, Any], note: str, key_name: str, key: Ed25519PublicKey
+) -> Checkpoint:
+    """The event's canonical bytes are leaf `leaf_index` of the tree the checkpoint signs."""
+    checkpoint = _open(note, key_name, key)
+    if proof.get("format") != INCLUSION:
+        raise ProofError("not an inclusion proof")
+    if proof.get("tree_size") != checkpoint.size:
+        raise ProofError(f"proof is for tree size {proof.get('tree_size')}, checkpoint for {checkpoint.size}")
+    index = proof.get("leaf_index")
+    if not isinstance(index, int):
+        raise ProofError("leaf_index missing")
+    if not verify_inclusion(leaf_hash(entry), index, checkpoint.size, _hashes(proof), checkpoint.root):
+        raise ProofError("the event is not at this position of the signed log: it was altered, or the proof is wrong")
+    return checkpoint
+
+
+def check_consistency(
+    old_note: str, new_note: str, proof: Mapping[str, Any], key_name: str, key: Ed25519PublicKey
+) -> tuple[Checkpoint, Checkpoint]:
+    """The newer checkpoint's log contains the older one's unchanged: it only grew."""
+    old, new = _open(old_note, key_name, key), _open(new_note, key_name, key)
+    if old.origin != new.origin:
+        raise ProofError(f"checkpoints of different logs: {old.origin} / {new.origin}")
+    if old.size > new.size:
+        raise ProofError(f"the log shrank from {old.size} to {new.size} entries")
+    if proof.get("format") != CONSISTENCY or (proof.get("old_size"), proof.get("new_size")) != (old.size, new.size):
+        raise ProofError("consistency proof does not match the two checkpoints")
+    if not verify_consistency(old.size, new.size, _hashes(proof), old.root, new.root):
+        raise ProofError(
+            f"the log of size {new.size} does not extend the one of size {old.size}: history was rewritten"
+        )
+    return old, new

@@ -1,0 +1,225 @@
+"""The audit log 审计日志: an append-only Merkle tree (RFC 9162) over every event in
+notification order, with the signed checkpoints issued over it.
+
+It is a projection: leaves and perfect-subtree nodes are stored with the log position
+in one transaction, so a restart continues where it stopped, and a rebuild from event
+zero reaches the same root. Leaf entry = the event's canonical bytes (domain.chain).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from itertools import islice
+from typing import Any
+
+from zwgk.domain.chain import StoredRecord, canonical_bytes
+from zwgk.domain.checkpoint import Checkpoint, read_unverified
+from zwgk.domain.merkle import Frontier, consistency_proof, inclusion_proof, leaf_hash, subtree_root
+from zwgk.projections.store import Transaction, ViewStore
+
+TABLES = [
+    """CREATE TABLE IF NOT EXISTS merkle_nodes (
+        level INTEGER NOT NULL, idx BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (level, idx))""",
+    """CREATE TABLE IF NOT EXISTS merkle_leaves (
+        idx BIGINT PRIMARY KEY, notification_id BIGINT NOT NULL UNIQUE, event_id TEXT NOT NULL UNIQUE,
+        originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS merkle_checkpoints (
+        size BIGINT PRIMARY KEY, note TEXT NOT NULL)""",
+]
+
+
+class AuditLogError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Leaf:
+    index: int
+    notification_id: int
+    event_id: str
+    originator_id: str
+    originator_version: int
+
+
+def entry_of(record: StoredRecord) -> bytes:
+    if record.state is None:
+        raise AuditLogError(f"event at log position {record.position} cannot be decoded: {record.decode_error}")
+    return canonical_bytes(record.topic, record.originator_id, record.originator_version, record.state)
+
+
+class MerkleLog:
+    NAME = "merkle_log"
+
+    def __init__(self, store: ViewStore) -> None:
+        self.store = store
+        with store.transaction() as tx:
+            for table in TABLES:
+                tx.execute(table)
+
+    def position(self) -> int:
+        """The last notification id folded into the tree."""
+        with self.store.transaction() as tx:
+            return tx.position(self.NAME)
+
+    def size(self) -> int:
+        with self.store.transaction() as tx:
+            row = tx.one("SELECT COALESCE(MAX(idx) + 1, 0) FROM merkle_leaves")
+        return row[0] if row else 0
+
+    def sync(self, records: Iterable[StoredRecord], batch: int = 1000) -> int:
+        """Append the records after the current position; returns how many were added."""
+        added = 0
+        iterator = iter(records)
+        while chunk := list(islice(iterator, batch)):
+            with self.store.transaction() as tx:
+                position = tx.position(self.NAME)
+                size = tx.one("SELECT COALESCE(MAX(idx) + 1, 0) FROM merkle_leaves")[0]
+                frontier = Frontier(size, [self._node(tx, lv, ix) for lv, ix in Frontier.levels(size)])
+                nodes, leaves = [], []
+                for record in chunk:
+                    if record.position <= position:
+                        continue
+                    index = frontier.size
+                    nodes += [(lv, ix, h.hex()) for lv, ix, h in frontier.append(leaf_hash(entry_of(record)))]
+                    leaves.append((index, record.position, str(record.state["event_id"]),
+                                   str(record.originator_id), record.originator_version))
+                    position = record.position
+                tx.executemany("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
+                tx.executemany(
+                    "INSERT INTO merkle_leaves (idx, notification_id, event_id, originator_id, originator_version) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    leaves,
+                )
+                tx.set_position(self.NAME, position)
+                added += len(leaves)
+        return added
+
+    def rebuild(self, records: Iterable[StoredRecord]) -> int:
+        """Drop the tree (not the checkpoints: they are what others hold) and refold from zero."""
+        with self.store.transaction() as tx:
+            tx.execute("DELETE FROM merkle_nodes")
+            tx.execute("DELETE FROM merkle_leaves")
+            tx.set_position(self.NAME, 0)
+        return self.sync(records)
+
+    @staticmethod
+    def _node(tx: Transaction, level: int, index: int) -> bytes:
+        row = tx.one("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", (level, index))
+        if row is None:
+            raise AuditLogError(f"audit log node ({level}, {index}) is missing")
+        return bytes.fromhex(row[0])
+
+    def _with_nodes(self, work: Callable[[Callable[[int, int], bytes]], Any]) -> Any:
+        with self.store.transaction() as tx:
+            return work(lambda level, index: self._node(tx, level, index))
+
+    def root(self, size: int | None = None) -> bytes:
+        size = self.size() if size is None else size
+        return self._with_nodes(lambda get: subtree_root(get, 0, size))
+
+    def leaf_hashes(self) -> Iterator[tuple[Leaf, bytes]]:
+        with self.store.transaction() as tx:
+            rows = tx.all(
+                "SELECT l.idx, l.notification_id, l.event_id, l.originator_id, l.originator_version, n.hash "
+                "FROM merkle_leaves l JOIN merkle_nodes n ON n.level = 0 AND n.idx = l.idx ORDER BY l.idx"
+            )
+        for *leaf, digest in rows:
+            yield Leaf(*leaf), bytes.fromhex(digest)
+
+    def leaf(self, event_id: str) -> Leaf | None:
+        with self.store.transaction() as tx:
+            row = tx.one(
+                "SELECT idx, notification_id, event_id, originator_id, originator_version "
+                "FROM merkle_leaves WHERE event_id = ?",
+                (event_id,),
+            )
+        return Leaf(*row) if row else None
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        return self._with_nodes(lambda get: inclusion_proof(get, index, size))
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        return self._with_nodes(lambda get: consistency_proof(get, old_size, new_size))
+
+    def add_checkpoint(self, size: int, note: str) -> None:
+        with self.store.transaction() as tx:
+            tx.execute("INSERT INTO merkle_checkpoints (size, note) VALUES (?, ?) ON CONFLICT (size) DO NOTHING", (size, note))
+
+    def latest_checkpoint(self) -> tuple[int, str] | None:
+        with self.store.transaction() as tx:
+            row = tx.one("SELECT size, note FROM merkle_checkpoints ORDER BY size DESC LIMIT 1")
+        return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class CheckpointPolicy:
+    """Sign a checkpoint once this many events, or this much time, have passed since the last."""
+
+    every_events: int = 1000
+    every: timedelta = timedelta(seconds=60)
+
+
+def issue_checkpoint(
+    log: MerkleLog,
+    sign: Callable[[Checkpoint], str],
+    origin: str,
+    policy: CheckpointPolicy | None = None,
+    now: datetime | None = None,
+) -> str | None:
+    """A new signed checkpoint over the current tree when the policy (or, without one,
+    any growth) calls for it; the note, or None when the latest still stands."""
+    size = log.size()
+    latest = log.latest_checkpoint()
+    now = now or datetime.now(timezone.utc)
+    if size == 0 or (latest and latest[0] >= size):
+        return None
+    if policy and latest:
+        grown = size - latest[0]
+        signed_at = read_unverified(latest[1]).timestamp
+        if grown < policy.every_events and now - signed_at < policy.every:
+            return None
+    note = sign(Checkpoint(origin, size, log.root(size), now))
+    log.add_checkpoint(size, note)
+    return note
+
+
+
+@dataclass(frozen=True)
+class LogReport:
+    leaves_checked: int
+    not_yet_logged: int
+    first_bad_position: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad_position is None
+
+
+def verify_log(log: MerkleLog, records: Iterable[StoredRecord]) -> LogReport:
+    """Recompute every leaf from the event store and compare it with the logged tree."""
+    leaves = log.leaf_hashes()
+    checked = 0
+    for record in records:
+        logged = next(leaves, None)
+        if logged is None:
+            # The rest are events recorded since the log was last brought up to date.
+            return LogReport(checked, 1 + sum(1 for _ in records))
+        leaf, digest = logged
+        if record.position != leaf.notification_id:
+            position = min(record.position, leaf.notification_id)
+            return LogReport(checked, 0, position, f"log position {position}: an event was removed or inserted")
+        try:
+            entry = entry_of(record)
+        except AuditLogError as error:
+            return LogReport(checked, 0, record.position, str(error))
+        if leaf_hash(entry) != digest:
+            return LogReport(checked, 0, record.position, f"log position {record.position}: the event differs from the one logged")
+        checked += 1
+    missing = next(leaves, None)
+    if missing is not None:
+        position = missing[0].notification_id
+        return LogReport(checked, 0, position, f"log position {position}: logged events are missing from the store")
+    return LogReport(checked, 0)

@@ -1,0 +1,95 @@
+"""View store: SQL tables for read models, in SQLite or PostgreSQL.
+
+Each projection saves its view rows and its position in the log in one transaction,
+so that an event is folded exactly once, whatever crashes in between.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+POSITIONS = """CREATE TABLE IF NOT EXISTS projection_positions (
+    name TEXT PRIMARY KEY,
+    position BIGINT NOT NULL
+)"""
+
+
+class Transaction:
+    """SQL with `?` placeholders, whichever database is underneath."""
+
+    def __init__(self, cursor: Any, postgres: bool) -> None:
+        self.cursor = cursor
+        self.postgres = postgres
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.postgres else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Transaction:
+        self.cursor.execute(self._sql(sql), params)
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(self._sql(sql), rows)
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        return self.execute(sql, params).cursor.fetchone()
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.execute(sql, params).cursor.fetchall())
+
+    def position(self, name: str) -> int:
+        row = self.one("SELECT position FROM projection_positions WHERE name = ?", (name,))
+        return row[0] if row else 0
+
+    def set_position(self, name: str, position: int) -> None:
+        self.execute(
+            "INSERT INTO projection_positions (name, position) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            (name, position),
+        )
+
+
+class ViewStore:
+    """A connection to the views' database, named by a `sqlite:///` or `postgresql://` URL."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.postgres = parts.scheme in ("postgresql", "postgres")
+        if self.postgres:
+            import psycopg
+
+            # libpq does not know zwgk's own query parameters (schema=…).
+            self.connection = psycopg.connect(urlunsplit(parts._replace(query="")), autocommit=True)
+        elif parts.scheme == "sqlite":
+            path = Path(unquote(parts.path[1:]))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self.connection.execute("PRAGMA journal_mode=WAL")
+        else:
+            raise ValueError(f"views need a sqlite:/// or postgresql:// URL, not {parts.scheme}")
+        with self.transaction() as tx:
+            tx.execute(POSITIONS)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        if self.postgres:
+            with self.connection.transaction(), self.connection.cursor() as cursor:
+                yield Transaction(cursor, True)
+            return
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            yield Transaction(cursor, False)
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        cursor.execute("COMMIT")
+
+    def close(self) -> None:
+        self.connection.close()

@@ -1,0 +1,204 @@
+"""The Merkle audit log over the event store, on SQLite and PostgreSQL: it grows
+incrementally, rebuilds to the same root, and exposes edited, removed, swapped and
+inserted events — and, with a checkpoint held outside, a rewritten history."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.test_ledger import _flip_digit_after, run_scenario
+from zwgk.connectors.config import Settings
+from zwgk.connectors.signing import Notary
+from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, open_services
+from zwgk.domain.actors import Actor
+from zwgk.domain.checkpoint import open_checkpoint, parse_verifier_key, read_unverified
+from zwgk.domain.merkle import leaf_hash, root_of
+from zwgk.domain.proofs import CONSISTENCY, ProofError, check_consistency
+from zwgk.projections.audit_log import entry_of, verify_log
+
+
+@pytest.fixture
+def keyed(settings: Settings, tmp_path: Path) -> Settings:
+    key = tmp_path / "signing.pem"
+    from zwgk.connectors.signing import write_new_key
+
+    write_new_key(key)
+    return Settings(database_url=settings.database_url, signing_key_file=str(key))
+
+
+@contextmanager
+def event_table(settings: Settings) -> Iterator[tuple[object, str, str]]:
+    """A raw connection to the event store: what an attacker with database access has."""
+    if settings.database_url.startswith("sqlite"):
+        conn = sqlite3.connect(settings.eventsourcing_env()["SQLITE_DBNAME"], isolation_level=None)
+        yield conn, "stored_events", "rowid"
+        conn.close()
+    else:
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            yield conn, "zwgk_events", "notification_id"
+
+
+def sql(conn, statement: str, params=()):
+    return conn.execute(statement.replace("?", "%s") if isinstance(conn, psycopg.Connection) else statement, params)
+
+
+def logged_ledger(settings: Settings):
+    services = open_services(settings)
+    run_scenario(services)
+    with audit_log(settings) as log:
+        note = bring_log_up_to_date(services, log, settings)
+    return services, note
+
+
+def verify(services, settings):
+    with audit_log(settings) as log:
+        return verify_log(log, services.audit.stored_records())
+
+
+def test_log_root_matches_a_from_zero_computation_and_rebuild(keyed: Settings):
+    services, note = logged_ledger(keyed)
+    leaves = [leaf_hash(entry_of(r)) for r in services.audit.stored_records()]
+    with audit_log(keyed) as log:
+        assert log.size() == len(leaves) == 57
+        assert log.root() == root_of(leaves)
+        assert read_unverified(note).root == root_of(leaves)
+        assert log.rebuild(services.audit.stored_records()) == 57
+        assert log.root() == root_of(leaves)
+    assert verify(services, keyed).ok
+    services.close()
+
+
+def test_log_grows_incrementally_and_checkpoints_stay_consistent(keyed: Settings):
+    services, first = logged_ledger(keyed)
+    services.disclosure.draft(Actor("o", "officer", "某单位"), None, title="后续文件", attribute="proactive")
+    with audit_log(keyed) as log:
+        assert log.sync(services.audit.stored_records(after=log.position())) == 1
+        assert log.sync(services.audit.stored_records(after=log.position())) == 0  # exactly once
+        second = bring_log_up_to_date(services, log, keyed, policy=None)
+        proof = {"format": CONSISTENCY, "old_size": 57, "new_size": 58,
+                 "hashes": [h.hex() for h in log.consistency_proof(57, 58)]}
+    name, key = parse_verifier_key(Notary.from_settings(keyed).verifier_key)
+    old, new = check_consistency(first, second, proof, name, key)
+    assert (old.size, new.size) == (57, 58)
+    services.close()
+
+
+def test_audit_log_finds_an_edited_event(keyed: Settings):
+    services, _ = logged_ledger(keyed)
+    with event_table(keyed) as (conn, table, position):
+        state = bytes(sql(conn, f"SELECT state FROM {table} WHERE {position} = 30").fetchone()[0])
+        edited = _flip_digit_after(state, b'"occurred_at":{"_type_":"datetime_iso","_data_":"')
+        sql(conn, f"UPDATE {table} SET state = ? WHERE {position} = 30", (edited,))
+    report = verify(services, keyed)
+    assert (report.first_bad_position, "differs" in report.reason) == (30, True)
+    services.close()
+
+
+def test_audit_log_finds_a_removed_event(keyed: Settings):
+    services, _ = logged_ledger(keyed)
+    with event_table(keyed) as (conn, table, position):
+        sql(conn, f"DELETE FROM {table} WHERE {position} = 12")
+    report = verify(services, keyed)
+    assert report.first_bad_position == 12 and "removed or inserted" in report.reason
+    services.close()
+
+
+def test_audit_log_finds_two_swapped_events_the_chains_cannot_see(keyed: Settings):
+    services, _ = logged_ledger(keyed)
+    records = list(services.audit.stored_records())
+    # Two neighbours of different records: each record's own order is unchanged.
+    k = next(i for i in range(1, len(records)) if records[i].originator_id != records[i - 1].originator_id
+             and records[i].originator_version > 1 and records[i - 1].originator_version > 1)
+    a, b = records[k - 1].position, records[k].position
+    with event_table(keyed) as (conn, table, position):
+        rows = {p: sql(conn, f"SELECT originator_id, originator_version, topic, state FROM {table} WHERE {position} = ?", (p,)).fetchone() for p in (a, b)}
+        sql(conn, f"DELETE FROM {table} WHERE {position} IN (?, ?)", (a, b))
+        for p, other in ((a, b), (b, a)):
+            sql(conn, f"INSERT INTO {table} ({position}, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)", (p, *rows[other]))
+    assert services.audit.verify().ok  # per-record chains still hold
+    report = verify(services, keyed)
+    assert report.first_bad_position == a
+    services.close()
+
+
+def test_audit_log_finds_an_inserted_event(keyed: Settings):
+    services, _ = logged_ledger(keyed)
+    with event_table(keyed) as (conn, table, position):
+        forged = sql(conn, f"SELECT originator_id, originator_version, topic, state FROM {table} WHERE {position} = 57").fetchone()
+        sql(conn, f"DELETE FROM {table} WHERE {position} = 57")
+        for p in range(56, 19, -1):
+            sql(conn, f"UPDATE {table} SET {position} = ? WHERE {position} = ?", (p + 1, p))
+        sql(conn, f"INSERT INTO {table} ({position}, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)", (20, *forged))
+    report = verify(services, keyed)
+    assert report.first_bad_position == 20
+    services.close()
+
+
+def test_held_checkpoint_exposes_a_rewrite_even_with_a_recomputed_tree(keyed: Settings):
+    """The attacker cuts history, records another, recomputes the whole tree and signs anew."""
+    services, held_outside = logged_ledger(keyed)
+    with event_table(keyed) as (conn, table, position):
+        sql(conn, f"DELETE FROM {table} WHERE {position} >= 40")
+    with audit_log(keyed) as log:
+        log.rebuild(services.audit.stored_records())
+    # New history past the cut, so the log grows beyond the held size again.
+    for n in range(25):
+        services.disclosure.draft(Actor("o", "officer", "某单位"), None, title=f"改写 {n}", attribute="proactive")
+    with audit_log(keyed) as log:
+        log.rebuild(services.audit.stored_records())
+        rewritten = bring_log_up_to_date(services, log, keyed, policy=None)
+        new_size = log.size()
+        proof = {"format": CONSISTENCY, "old_size": 57, "new_size": new_size,
+                 "hashes": [h.hex() for h in log.consistency_proof(57, new_size)]}
+        assert verify_log(log, services.audit.stored_records()).ok  # the rewrite is self-consistent
+    name, key = parse_verifier_key(Notary.from_settings(keyed).verifier_key)
+    assert open_checkpoint(rewritten, name, key).size == new_size  # validly signed, too
+    with pytest.raises(ProofError, match="rewritten"):
+        check_consistency(held_outside, rewritten, proof, name, key)
+    services.close()
+
+
+def zwgk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from zwgk.connectors.cli import main; main()", *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_inspector_commands_prove_and_verify_offline(tmp_path: Path):
+    assert zwgk("demo", cwd=tmp_path).returncode == 0
+    (tmp_path / "cp-old.txt").write_text(zwgk("audit", "checkpoint", cwd=tmp_path).stdout, encoding="utf-8")
+    (tmp_path / "key.txt").write_text(zwgk("audit", "public-key", cwd=tmp_path).stdout, encoding="utf-8")
+    with sqlite3.connect(tmp_path / "var" / "zwgk.sqlite3") as conn:
+        event_id = conn.execute("SELECT event_id FROM merkle_leaves WHERE idx = 33").fetchone()[0]
+    proved = zwgk("audit", "prove", event_id, "--checkpoint", "cp-old.txt", "--event-out", "event.bin", cwd=tmp_path)
+    assert proved.returncode == 0, proved.stderr
+    (tmp_path / "proof.json").write_text(proved.stdout, encoding="utf-8")
+    assert json.loads(proved.stdout)["leaf_index"] == 33
+
+    offline = tmp_path / "inspector"
+    offline.mkdir()  # no database here
+    args = ["audit", "verify-proof", "--event", "../event.bin", "--proof", "../proof.json",
+            "--checkpoint", "../cp-old.txt", "--public-key", "../key.txt"]
+    ok = zwgk(*args, cwd=offline)
+    assert ok.returncode == 0 and ok.stdout.startswith("ok")
+    assert not (offline / "var").exists()
+    (tmp_path / "event.bin").write_bytes((tmp_path / "event.bin").read_bytes().replace(b"approved", b"rejected"))
+    bad = zwgk(*args, cwd=offline)
+    assert bad.returncode == 1 and "altered" in bad.stderr
+
+    apply_file = tmp_path / "more.jsonl"
+    apply_file.write_text(json.dumps({"command": "draft_disclosure", "actor": {"id": "o", "role": "officer", "unit": "U"},
+                                      "args": {"title": "新文件", "attribute": "proactive"}}, ensure_ascii=False), encoding="utf-8")
+    assert zwgk("apply", str(apply_file), cwd=tmp_path).returncode == 0
+    (tmp_path / "cp-new.txt").write_text(zwgk("audit", "checkpoint", cwd=tmp_path).stdout, encoding="utf-8")
+    grown = zwgk("audit", "verify-consistency", "cp-old.txt", "cp-new.txt", cwd=tmp_path)
+    assert grown.returncode == 0 and "57 to 58" in grown.stdout
+    assert zwgk("audit", "verify", cwd=tmp_path).returncode == 0
