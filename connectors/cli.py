@@ -24,7 +24,7 @@ from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verif
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError, check_consistency, check_inclusion
 from zwgk.projections.audit_log import LogReport, MerkleLog, entry_of, verify_log
 from zwgk.domain.commands import Services, catalogue, execute
-from zwgk.domain.disclosure import CHANNELS_ZH, Channel, DisclosureAct
+from zwgk.domain.disclosure import CHANNELS_ZH, Attribute, Channel, DisclosureAct
 from zwgk.domain.errors import DomainError
 
 log = logging.getLogger("zwgk")
@@ -365,7 +365,7 @@ def run_demo() -> None:
     settings = Settings.from_env()
     with services(settings) as s, audit_log(settings) as merkle:
         before = s.audit.recorder.max_notification_id() or 0
-        recorded = s.disclosure.exists(demo_scenario.IN_REVIEW_ID)
+        recorded = s.disclosure.exists(demo_scenario.WITHHELD_ID)
         todo = [step for step in steps if step.refused_with or not recorded]
         results = list(_run(((n, step.envelope) for n, step in enumerate(todo, start=1)), s, False))
         after = s.audit.recorder.max_notification_id() or 0
@@ -385,7 +385,8 @@ def run_demo() -> None:
     typer.echo(f"  公开事项清单：{len(items)} 项，其中调整后未备案 {sum(1 for i in items if i.unfiled)} 项（C4）")
     typer.echo(
         f"  公开行为：{len(acts)} 件，已公开 {len(published)} 件（按时 {len(published) - len(late)} 件，逾期 {len(late)} 件），"
-        f"审核中 {len(acts) - len(published)} 件，已存档原件 {sum(1 for a in acts if a.original)} 件"
+        f"未公开 {len(acts) - len(published)} 件（其中不予公开 {sum(1 for a in acts if a.attribute == Attribute.WITHHELD)} 件），"
+        f"已存档原件 {sum(1 for a in acts if a.original)} 件"
     )
     typer.echo("  公开渠道：" + "，".join(f"{CHANNELS_ZH[Channel(k)]} {v} 次" for k, v in sorted(channels.items())))
     for act, deadline in late:

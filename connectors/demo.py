@@ -3,8 +3,9 @@
 Each seed document is drafted, reviewed (three signatures), pre-reviewed, signed off
 and published on the dates it gives (成文日期, 发布日期); where it gives none, dates
 close to them are assumed. One is published late (D3), one draft is refused for a
-missing reason (D2), and a report still in review gets a second signature by the
-same person refused (D4). Every step goes through the command catalogue, like
+missing reason (D2), a report still in review gets a second signature by the
+same person refused (D4), and a state-secret document is signed but its
+publication refused (D7). Every step goes through the command catalogue, like
 `zwgk apply`. Ids are derived from the documents; once the scenario is recorded, a
 second run replays only the refused steps, which record nothing.
 """
@@ -189,6 +190,28 @@ def _refusals() -> Iterator[Step]:
 
 
 IN_REVIEW_ID = demo_id("in-review", "dazhou-2009-report")
+WITHHELD_ID = demo_id("withheld", "dazhou-2009-reserve-site")
+WITHHELD_TITLE = "达州市2009年应急物资储备库选址方案"
+
+
+def _withheld() -> Iterator[Step]:
+    """A document that is 不予公开 (state secret): reviewed and signed, never published (D7)."""
+    seed = SEEDS[4]
+    people = _people(seed.unit, "dazhou")
+    ref = {"act_id": str(WITHHELD_ID)}
+    yield Step({"command": "draft_disclosure", "actor": people["officer"], "occurred_at": _at("2009-05-11"),
+                "args": {"id": str(WITHHELD_ID), "title": WITHHELD_TITLE, "attribute": "withheld",
+                         "reason": "state_secret", "reason_basis": "《中华人民共和国保守国家秘密法》第九条",
+                         "doc_number": "达市府办密〔2009〕3号"}})
+    for sheet_role in ("compiler", "issuer", "publisher"):
+        yield Step({"command": "sign_review", "actor": people[sheet_role], "occurred_at": _at("2009-05-12"),
+                    "args": {**ref, "sheet_role": sheet_role}})
+    yield Step({"command": "pre_review_disclosure", "actor": people["pre_reviewer"], "occurred_at": _at("2009-05-13"),
+                "args": {**ref, "decision": "approved", "comment": "涉密，确认不予公开"}})
+    yield Step({"command": "sign_off_disclosure", "actor": people["leader"], "occurred_at": _at("2009-05-14"),
+                "args": {**ref, "comment": "按涉密文件管理"}})
+    yield Step({"command": "publish_disclosure", "actor": people["officer"], "occurred_at": _at("2009-05-15"),
+                "args": {**ref, "channel": "website"}}, "CONFIDENTIAL_NOT_PUBLISHABLE")
 
 
 def scenario() -> list[Step]:
@@ -198,4 +221,5 @@ def scenario() -> list[Step]:
     for seed, key in zip(SEEDS, keys):
         steps.extend(Step(e) for e in _disclosure_commands(seed, key))
     steps.extend(_refusals())
+    steps.extend(_withheld())
     return steps

@@ -243,6 +243,13 @@ class DisclosureAct(Record):
             act.deadline = self.deadline
 
     class Published(Record.Event):
+        """Self-contained, as it is what the public streams carry."""
+
+        unit: str
+        title: str
+        doc_number: str
+        attribute: str
+        kind: str
         channel: str
         location: str
         rule_outcomes: dict[str, str]
@@ -533,6 +540,11 @@ class DisclosureAct(Record):
             self.Published,
             actor=actor,
             occurred_at=at,
+            unit=self.unit,
+            title=self.title,
+            doc_number=self.doc_number,
+            attribute=self.attribute.value,
+            kind=self.kind.value,
             channel=where.value,
             location=location.strip(),
             rule_outcomes=outcomes,
@@ -547,7 +559,10 @@ class DisclosureAct(Record):
         self._record(self.Corrected, actor=actor, occurred_at=occurred_at, reason=reason.strip(), correction=correction.strip())
 
     def withdraw(self, *, actor: Actor, occurred_at: datetime | None, reason: str) -> None:
+        """Withdraw a publication 撤回; a draft that is never published simply stays unpublished."""
         self._check_own_unit(actor)
+        if not self.published:
+            raise DomainError("NOT_PUBLISHED", "尚未公开的文件无需撤回。", "only a published act is withdrawn")
         if self.withdrawn:
             raise DomainError("ACT_WITHDRAWN", "文件已撤回。", "already withdrawn")
         if not reason.strip():

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.test_ledger import _flip_digit_after, run_scenario
+from tests.test_ledger import SCENARIO_EVENTS, _flip_digit_after, run_scenario
 from zwgk.connectors.config import Settings
 from zwgk.connectors.signing import Notary
 from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, open_services
@@ -68,10 +68,10 @@ def test_log_root_matches_a_from_zero_computation_and_rebuild(keyed: Settings):
     services, note = logged_ledger(keyed)
     leaves = [leaf_hash(entry_of(r)) for r in services.audit.stored_records()]
     with audit_log(keyed) as log:
-        assert log.size() == len(leaves) == 57
+        assert log.size() == len(leaves) == SCENARIO_EVENTS
         assert log.root() == root_of(leaves)
         assert read_unverified(note).root == root_of(leaves)
-        assert log.rebuild(services.audit.stored_records()) == 57
+        assert log.rebuild(services.audit.stored_records()) == SCENARIO_EVENTS
         assert log.root() == root_of(leaves)
     assert verify(services, keyed).ok
     services.close()
@@ -84,11 +84,11 @@ def test_log_grows_incrementally_and_checkpoints_stay_consistent(keyed: Settings
         assert log.sync(services.audit.stored_records(after=log.position())) == 1
         assert log.sync(services.audit.stored_records(after=log.position())) == 0  # exactly once
         second = bring_log_up_to_date(services, log, keyed, policy=None)
-        proof = {"format": CONSISTENCY, "old_size": 57, "new_size": 58,
-                 "hashes": [h.hex() for h in log.consistency_proof(57, 58)]}
+        proof = {"format": CONSISTENCY, "old_size": SCENARIO_EVENTS, "new_size": SCENARIO_EVENTS + 1,
+                 "hashes": [h.hex() for h in log.consistency_proof(SCENARIO_EVENTS, SCENARIO_EVENTS + 1)]}
     name, key = parse_verifier_key(Notary.from_settings(keyed).verifier_key)
     old, new = check_consistency(first, second, proof, name, key)
-    assert (old.size, new.size) == (57, 58)
+    assert (old.size, new.size) == (SCENARIO_EVENTS, SCENARIO_EVENTS + 1)
     services.close()
 
 
@@ -133,9 +133,9 @@ def test_audit_log_finds_two_swapped_events_the_chains_cannot_see(keyed: Setting
 def test_audit_log_finds_an_inserted_event(keyed: Settings):
     services, _ = logged_ledger(keyed)
     with event_table(keyed) as (conn, table, position):
-        forged = sql(conn, f"SELECT originator_id, originator_version, topic, state FROM {table} WHERE {position} = 57").fetchone()
-        sql(conn, f"DELETE FROM {table} WHERE {position} = 57")
-        for p in range(56, 19, -1):
+        forged = sql(conn, f"SELECT originator_id, originator_version, topic, state FROM {table} WHERE {position} = ?", (SCENARIO_EVENTS,)).fetchone()
+        sql(conn, f"DELETE FROM {table} WHERE {position} = ?", (SCENARIO_EVENTS,))
+        for p in range(SCENARIO_EVENTS - 1, 19, -1):
             sql(conn, f"UPDATE {table} SET {position} = ? WHERE {position} = ?", (p + 1, p))
         sql(conn, f"INSERT INTO {table} ({position}, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)", (20, *forged))
     report = verify(services, keyed)
@@ -157,8 +157,8 @@ def test_held_checkpoint_exposes_a_rewrite_even_with_a_recomputed_tree(keyed: Se
         log.rebuild(services.audit.stored_records())
         rewritten = bring_log_up_to_date(services, log, keyed, policy=None)
         new_size = log.size()
-        proof = {"format": CONSISTENCY, "old_size": 57, "new_size": new_size,
-                 "hashes": [h.hex() for h in log.consistency_proof(57, new_size)]}
+        proof = {"format": CONSISTENCY, "old_size": SCENARIO_EVENTS, "new_size": new_size,
+                 "hashes": [h.hex() for h in log.consistency_proof(SCENARIO_EVENTS, new_size)]}
         assert verify_log(log, services.audit.stored_records()).ok  # the rewrite is self-consistent
     name, key = parse_verifier_key(Notary.from_settings(keyed).verifier_key)
     assert open_checkpoint(rewritten, name, key).size == new_size  # validly signed, too
@@ -200,5 +200,5 @@ def test_inspector_commands_prove_and_verify_offline(tmp_path: Path):
     assert zwgk("apply", str(apply_file), cwd=tmp_path).returncode == 0
     (tmp_path / "cp-new.txt").write_text(zwgk("audit", "checkpoint", cwd=tmp_path).stdout, encoding="utf-8")
     grown = zwgk("audit", "verify-consistency", "cp-old.txt", "cp-new.txt", cwd=tmp_path)
-    assert grown.returncode == 0 and "57 to 58" in grown.stdout
+    assert grown.returncode == 0 and f"{SCENARIO_EVENTS} to {SCENARIO_EVENTS + 1}" in grown.stdout
     assert zwgk("audit", "verify", cwd=tmp_path).returncode == 0
