@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from zwgk.connectors.config import Settings
+from zwgk.connectors.avro_codec import AvroCodec, SchemaRegistry
+from zwgk.connectors.config import ConfigurationError, Settings
+from zwgk.connectors.relay import Relay
 from zwgk.connectors.signing import Notary
 from zwgk.domain.applications import (
     AuditApplication,
@@ -45,6 +47,26 @@ def audit_log(settings: Settings | None = None) -> Iterator[MerkleLog]:
     store = ViewStore(settings.views_url)
     try:
         yield MerkleLog(store)
+    finally:
+        store.close()
+
+
+def kafka_bootstrap(settings: Settings) -> str:
+    if not settings.kafka_bootstrap_servers:
+        raise ConfigurationError("ZWGK_KAFKA_BOOTSTRAP_SERVERS is not set")
+    return settings.kafka_bootstrap_servers
+
+
+def avro_codec(settings: Settings) -> AvroCodec:
+    registry = SchemaRegistry(settings.schema_registry_url) if settings.schema_registry_url else None
+    return AvroCodec(registry=registry)
+
+
+@contextmanager
+def relay(settings: Settings, s: Services, batch: int = 500) -> Iterator[Relay]:
+    store = ViewStore(settings.views_url)
+    try:
+        yield Relay(s.audit, store, kafka_bootstrap(settings), avro_codec(settings), f"urn:zwgk:{settings.log_origin}", batch)
     finally:
         store.close()
 

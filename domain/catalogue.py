@@ -127,6 +127,8 @@ class CatalogueItem(Record):
     what_zh = "公开事项"
 
     class Listed(Record.Created):
+        """An item added to the catalogue with its ten elements and the reason (C1, C2)."""
+
         elements: dict[str, Any]
         reason: str
         reason_text: str
@@ -138,6 +140,8 @@ class CatalogueItem(Record):
             item.unfiled = [self.originator_version]
 
     class Amended(Record.Event):
+        """Elements of an item changed, for a stated reason (C2)."""
+
         changes: dict[str, Any]
         reason: str
         reason_text: str
@@ -148,6 +152,8 @@ class CatalogueItem(Record):
             item.unfiled.append(self.originator_version)
 
     class Withdrawn(Record.Event):
+        """An item removed from the catalogue, for a stated reason (C2)."""
+
         reason: str
         reason_text: str
 

@@ -156,6 +156,8 @@ class DisclosureAct(Record):
     what_zh = "公开行为"
 
     class Drafted(Record.Created):
+        """A document drafted with its disclosure attribute and, if not proactive, the legal reason (D1, D2)."""
+
         unit: str
         title: str
         doc_number: str
@@ -243,7 +245,7 @@ class DisclosureAct(Record):
             act.deadline = self.deadline
 
     class Published(Record.Event):
-        """Self-contained, as it is what the public streams carry."""
+        """Published on a channel; self-contained, as the public streams carry it (D3 outcome)."""
 
         unit: str
         title: str
@@ -258,10 +260,14 @@ class DisclosureAct(Record):
             act.publications[self.channel] = self.occurred_at
 
     class Corrected(Record.Event):
+        """A published disclosure corrected: what and why."""
+
         reason: str
         correction: str
 
     class Withdrawn(Record.Event):
+        """A publication withdrawn 撤回, and why."""
+
         reason: str
 
         def apply(self, act: DisclosureAct) -> None:

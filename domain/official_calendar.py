@@ -27,6 +27,8 @@ class OfficialCalendarYear(Record):
     what_zh = "官方日历"
 
     class Loaded(Record.Created):
+        """The official calendar of a year loaded: its holidays and adjusted working days."""
+
         year: int
         days: list[dict[str, Any]]
         source: str

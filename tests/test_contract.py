@@ -1,0 +1,134 @@
+"""The integrators' contract without a broker: schema files, evolution, framing, AsyncAPI."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import pytest
+from fastavro.schema import load_schema
+
+from zwgk.connectors.asyncapi import asyncapi_document
+from zwgk.connectors.avro_codec import SINGLE_OBJECT, AvroCodec, FramingError, load_schemas
+from zwgk.connectors.contract import EVENT_TYPES, SCHEMA_DIR, PUBLIC, render, schema_files, topics
+
+RELEASED = Path(__file__).parent / "data" / "released_schemas"
+
+
+def test_schema_files_in_the_repo_are_the_event_classes():
+    """`zwgk kafka schemas --write` after changing an event; never hand-edit the files."""
+    expected = {name: render(schema) for name, schema in schema_files().items()}
+    actual = {p.name: p.read_text(encoding="utf-8") for p in SCHEMA_DIR.glob("*.avsc")}
+    assert actual == expected
+
+
+def sample(schema: Any, named: dict[str, Any]) -> Any:
+    """A datum for any schema: every field filled, so that resolution is fully exercised."""
+    if isinstance(schema, str):
+        if schema in named:
+            return sample(named[schema], named)
+        return {"string": "值", "long": 7, "int": 7, "boolean": True, "double": 1.5, "null": None}[schema]
+    if isinstance(schema, list):
+        return sample(next(s for s in schema if s != "null"), named)
+    kind = schema["type"]
+    if kind == "record":
+        named[f"{schema.get('namespace', '')}.{schema['name']}".lstrip(".")] = schema
+        return {f["name"]: sample(f["type"], named) for f in schema["fields"]}
+    if kind == "array":
+        return [sample(schema["items"], named)]
+    if kind == "map":
+        return {"D3": sample(schema["values"], named)}
+    logical = schema.get("logicalType")
+    if logical == "uuid":
+        return "6f1c1f0e-7d42-4d2a-9a57-0e8b8f0d3c11"
+    if logical == "timestamp-micros":
+        return 1_700_000_000_000_000
+    if logical == "date":
+        return 19_000
+    return sample(kind, named)
+
+
+def named_types(directory: Path) -> dict[str, Any]:
+    return {p.name.removesuffix(".avsc"): json.loads(p.read_text()) for p in directory.glob("zwgk.[A-Z]*.avsc")}
+
+
+def can_read(writer_dir: Path, reader_dir: Path, name: str) -> bool:
+    writer = load_schema(str(writer_dir / f"{name}.avsc"), _write_hint=False)
+    reader = load_schema(str(reader_dir / f"{name}.avsc"), _write_hint=False)
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, writer, sample(json.loads((writer_dir / f"{name}.avsc").read_text()), named_types(writer_dir)))
+    buffer.seek(0)
+    try:
+        fastavro.schemaless_reader(buffer, writer, reader)
+    except Exception:  # noqa: BLE001 - any resolution failure means incompatible
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", sorted(p.name.removesuffix(".avsc") for p in RELEASED.glob("zwgk.*.*.*.avsc")))
+def test_every_current_schema_reads_what_its_released_version_wrote(name):
+    """BACKWARD compatibility against the frozen copy of the schemas released so far."""
+    assert (SCHEMA_DIR / f"{name}.avsc").exists(), f"{name} was released and may never disappear"
+    assert can_read(RELEASED, SCHEMA_DIR, name)
+
+
+def test_the_backward_check_catches_an_incompatible_change(tmp_path: Path):
+    for path in RELEASED.glob("*.avsc"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    name = "zwgk.public.disclosure.DisclosureActPublished"
+    schema = json.loads((tmp_path / f"{name}.avsc").read_text())
+    schema["fields"].append({"name": "new_without_default", "type": "string"})
+    (tmp_path / f"{name}.avsc").write_text(json.dumps(schema))
+    assert not can_read(RELEASED, tmp_path, name)
+    schema["fields"][-1]["default"] = ""
+    (tmp_path / f"{name}.avsc").write_text(json.dumps(schema))
+    assert can_read(RELEASED, tmp_path, name)
+
+
+def test_topics_are_one_per_context_and_visibility():
+    assert topics() == [
+        "zwgk.internal.calendar.v1", "zwgk.internal.catalogue.v1", "zwgk.internal.disclosure.v1",
+        "zwgk.public.calendar.v1", "zwgk.public.catalogue.v1", "zwgk.public.checkpoints.v1",
+        "zwgk.public.disclosure.v1",
+    ]
+    for event_type in EVENT_TYPES.values():
+        assert event_type.public == (event_type.cls in PUBLIC)
+
+
+def test_d7_public_schemas_have_no_person_and_no_withholding_reason():
+    for name, schema in schema_files().items():
+        if ".public." in name:
+            fields = {f["name"] for f in schema["fields"]}
+            assert not fields & {"actor", "prev_hash"}, name
+            if ".disclosure." in name:
+                assert not fields & {"reason_basis", "signatures", "comment"}, name
+
+
+def test_single_object_framing_and_unknown_fingerprints():
+    codec = AvroCodec()
+    record = sample(json.loads((SCHEMA_DIR / "zwgk.internal.disclosure.DisclosureActPublished.avsc").read_text()), named_types(SCHEMA_DIR))
+    value = codec.encode("zwgk.internal.disclosure.DisclosureActPublished", record)
+    assert value[:2] == SINGLE_OBJECT
+    assert value[2:10] == load_schemas()["zwgk.internal.disclosure.DisclosureActPublished"].fingerprint
+    name, decoded = codec.decode(value)
+    assert name == "zwgk.internal.disclosure.DisclosureActPublished" and decoded["title"] == "值"
+    with pytest.raises(FramingError):
+        codec.decode(SINGLE_OBJECT + b"\x00" * 8 + value[10:])
+    with pytest.raises(FramingError):
+        codec.decode(b"{json}")
+
+
+def test_asyncapi_document_describes_every_topic_and_message():
+    document = asyncapi_document()
+    assert document["asyncapi"] == "3.0.0"
+    assert sorted(c["address"] for c in document["channels"].values()) == topics()
+    for channel in document["channels"].values():
+        for ref in channel["messages"].values():
+            message = document["components"]["messages"][ref["$ref"].rsplit("/", 1)[-1]]
+            if message["name"] != "Checkpoint":
+                assert message["payload"]["schema"] == schema_files()[message["name"] + ".avsc"]
+                assert {"ce_id", "ce_type", "ce_source", "ce_time", "ce_subject"} <= set(message["headers"]["properties"])
+    json.dumps(document)
