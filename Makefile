@@ -33,6 +33,7 @@ test: $(TEST_STAMP) system-packages
 bench: $(TEST_STAMP) system-packages
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/audit_log.py
+	$(BIN)/python bench/relay.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

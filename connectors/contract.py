@@ -17,6 +17,7 @@ import json
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime
 from pathlib import Path
 from types import NoneType, UnionType
@@ -175,6 +176,7 @@ class EventType:
     def topic(self, visibility: str) -> str:
         return f"zwgk.{visibility}.{self.context}.v1"
 
+    @cached_property
     def fields(self) -> list[tuple[str, str]]:
         """(message field, event attribute) in message order: envelope first."""
         hints = [f.name for f in dataclasses.fields(self.cls) if f.name not in DROPPED]
@@ -185,7 +187,7 @@ class EventType:
     def schema(self, visibility: str) -> dict[str, Any]:
         hints = typing.get_type_hints(self.cls)
         fields = []
-        for name, attribute in self.fields():
+        for name, attribute in self.fields:
             if visibility == "public" and name in PUBLIC_DROPPED:
                 continue
             avro = (
@@ -206,7 +208,7 @@ class EventType:
         }
 
     def message(self, event: Record.Event, visibility: str) -> dict[str, Any]:
-        values = {name: _plain(getattr(event, attribute)) for name, attribute in self.fields()}
+        values = {name: _plain(getattr(event, attribute)) for name, attribute in self.fields}
         if visibility == "public":
             values["acting_unit"] = event.actor.unit
             for name in PUBLIC_DROPPED:

@@ -3,10 +3,10 @@ every event to Kafka (transactional outbox: the store is written first, Kafka fo
 
 Exactly once across crashes: after each batch is acknowledged (acks=all, idempotent
 producer), the relay saves its position in the log and, per partition, the offset
-after its last message, in one transaction. On start it reads every zwgk partition
-from those offsets and notes which (topic, notification id) pairs already landed —
-at most one unconfirmed batch — and skips them when it resends. It never relies on a
-broker's end offsets.
+after its last message, in one transaction; the next batch is sent while the previous
+one is acknowledged. On start it reads every zwgk partition from those offsets and
+notes which (topic, notification id) pairs already landed — at most two unconfirmed
+batches — and skips them when it resends. It never relies on a broker's end offsets.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timezone
@@ -34,7 +35,7 @@ log = logging.getLogger("zwgk.relay")
 NAME = "kafka_relay"
 CHECKPOINTS = "kafka_relay_checkpoints"  # position: the size of the last checkpoint published
 NOTIFICATION_HEADER = "zwgk_notification_id"
-FLUSH_TIMEOUT = 10.0  # seconds a batch may wait for acknowledgements before the relay reconnects
+FLUSH_TIMEOUT = 10.0  # seconds a message may wait for its acknowledgement before the relay reconnects
 TABLES = [
     """CREATE TABLE IF NOT EXISTS relay_offsets (
         topic TEXT NOT NULL, part INTEGER NOT NULL, next_offset BIGINT NOT NULL, PRIMARY KEY (topic, part))""",
@@ -120,6 +121,8 @@ class Relay:
         self.producer_config = producer_config or {}
         self.producer: KafkaProducer | None = None
         self.landed: set[tuple[str, int]] = set()
+        self.sent = 0  # the last notification id handed to the producer
+        self.outstanding: deque[tuple[int, list]] = deque()  # sent batches awaiting acknowledgement
         with store.transaction() as tx:
             for table in TABLES:
                 tx.execute(table)
@@ -133,7 +136,8 @@ class Relay:
             rows = tx.all("SELECT topic, part, next_offset FROM relay_offsets")
         return {TopicPartition(t, p): o for t, p, o in rows}
 
-    def _connect(self) -> None:
+    def connect(self) -> None:
+        """Open the producer and note what already landed past the saved position."""
         self.producer = KafkaProducer(
             bootstrap_servers=self.bootstrap,
             client_id="zwgk-relay",
@@ -146,6 +150,8 @@ class Relay:
             **self.producer_config,
         )
         self.landed = self._recover()
+        self.sent = self.position()
+        self.outstanding.clear()
 
     def _recover(self) -> set[tuple[str, int]]:
         """(topic, notification id) of messages already on Kafka past the saved position."""
@@ -181,12 +187,14 @@ class Relay:
         return landed
 
     def step(self) -> int:
-        """Send the next batch of the log; returns how many events it covered."""
+        """Send the next batch of the log while the previous one is being acknowledged;
+        returns how many events it covered (0: caught up, everything sent is confirmed)."""
         if self.producer is None:
-            self._connect()
-        position = self.position()
-        notifications = self.app.recorder.select_notifications(start=position, limit=self.batch, inclusive_of_start=False)
+            self.connect()
+        notifications = self.app.recorder.select_notifications(start=self.sent, limit=self.batch, inclusive_of_start=False)
         if not notifications:
+            while self.outstanding:
+                self._confirm(*self.outstanding.popleft())
             return 0
         futures = []
         for notification in notifications:
@@ -195,10 +203,18 @@ class Relay:
                 if (message.topic, message.notification_id) in self.landed:
                     continue
                 futures.append(self.producer.send(message.topic, key=message.key, value=message.value, headers=message.headers))
-        self.producer.flush(timeout=FLUSH_TIMEOUT)  # raises if the broker does not acknowledge in time
+        self.sent = notifications[-1].id
+        self.landed = {pair for pair in self.landed if pair[1] > self.sent}
+        self.outstanding.append((self.sent, futures))
+        while len(self.outstanding) > 1:
+            self._confirm(*self.outstanding.popleft())
+        return len(notifications)
+
+    def _confirm(self, position: int, futures: list) -> None:
+        """Wait for a batch's acknowledgements, then save the position after it."""
         next_offsets: dict[tuple[str, int], int] = {}
         for future in futures:
-            metadata = future.get(timeout=30)
+            metadata = future.get(timeout=FLUSH_TIMEOUT)  # raises if the broker does not acknowledge in time
             key = (metadata.topic, metadata.partition)
             next_offsets[key] = max(next_offsets.get(key, 0), metadata.offset + 1)
         with self.store.transaction() as tx:
@@ -207,9 +223,7 @@ class Relay:
                 "ON CONFLICT (topic, part) DO UPDATE SET next_offset = excluded.next_offset",
                 [(t, p, o) for (t, p), o in next_offsets.items()],
             )
-            tx.set_position(NAME, notifications[-1].id)
-        self.landed = {pair for pair in self.landed if pair[1] > notifications[-1].id}
-        return len(notifications)
+            tx.set_position(NAME, position)
 
     def run(self, stop: threading.Event, once: bool = False, poll_interval: float = 0.2,
             on_batch: Callable[[int], None] | None = None, checkpoints: tuple[MerkleLog, str] | None = None) -> None:
@@ -246,7 +260,7 @@ class Relay:
     def publish_checkpoints(self, log: MerkleLog, origin: str) -> int:
         """Signed checkpoints not yet on the public checkpoint topic, so outsiders hold copies."""
         if self.producer is None:
-            self._connect()
+            self.connect()
         with self.store.transaction() as tx:
             published = tx.position(CHECKPOINTS)
         new = log.checkpoints_after(published)
