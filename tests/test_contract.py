@@ -132,3 +132,51 @@ def test_asyncapi_document_describes_every_topic_and_message():
                 assert message["payload"]["schema"] == schema_files()[message["name"] + ".avsc"]
                 assert {"ce_id", "ce_type", "ce_source", "ce_time", "ce_subject"} <= set(message["headers"]["properties"])
     json.dumps(document)
+
+
+@pytest.fixture
+def registry_url():
+    """A minimal registry speaking the part of the Confluent REST API zwgk uses (no real
+    registry can be installed here): subjects get ids, ids give schemas back."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    schemas: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:  # noqa: N802
+            text = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["schema"]
+            if text not in schemas:
+                schemas.append(text)
+            self._answer({"id": schemas.index(text) + 1})
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._answer({"schema": schemas[int(self.path.rsplit("/", 1)[-1]) - 1]})
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_confluent_framing_when_a_schema_registry_is_configured(registry_url):
+    from zwgk.connectors.avro_codec import CONFLUENT, SchemaRegistry
+
+    name = "zwgk.public.disclosure.DisclosureActPublished"
+    record = sample(json.loads((SCHEMA_DIR / f"{name}.avsc").read_text()), named_types(SCHEMA_DIR))
+    value = AvroCodec(registry=SchemaRegistry(registry_url)).encode(name, record, subject="zwgk.public.disclosure.v1-value")
+    assert value[:1] == CONFLUENT and int.from_bytes(value[1:5], "big") == 1
+    # A fresh consumer knows only the registry, not the producer's cache.
+    decoded_name, decoded = AvroCodec(registry=SchemaRegistry(registry_url)).decode(value)
+    assert decoded_name == name and decoded["title"] == record["title"]
