@@ -9,11 +9,14 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from zwgk.connectors import demo as demo_scenario
@@ -23,7 +26,20 @@ from zwgk.connectors.asyncapi import asyncapi_document
 from zwgk.connectors.consumer import EventStream
 from zwgk.connectors.contract import schema_files, topics, write_schema_files
 from zwgk.connectors.relay import init_topics
-from zwgk.connectors.wiring import audit_log, avro_codec, bring_log_up_to_date, kafka_bootstrap, relay, services
+from zwgk.archive import four_properties
+from zwgk.archive.bagit_export import export_bag
+from zwgk.archive.service import metadata_of
+from zwgk.connectors.wiring import (
+    archivist,
+    audit_log,
+    avro_codec,
+    bring_log_up_to_date,
+    kafka_bootstrap,
+    relay,
+    services,
+)
+from zwgk.domain.actors import Actor
+from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.calendar import cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
@@ -35,7 +51,7 @@ from zwgk.domain.errors import DomainError
 
 log = logging.getLogger("zwgk")
 console = Console()
-app = typer.Typer(help="zwgk 政务公开台账：事件溯源记录、审计与存档。", no_args_is_help=True)
+app = typer.Typer(help="zwgk 政务公开台账：事件溯源记录、审计与存档。", no_args_is_help=True, pretty_exceptions_enable=False)
 audit_app = typer.Typer(help="审计核验（纪检监察）。", no_args_is_help=True)
 calendar_app = typer.Typer(help="工作日日历。", no_args_is_help=True)
 catalogue_app = typer.Typer(help="公开事项清单。", no_args_is_help=True)
@@ -44,6 +60,8 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(catalogue_app, name="catalogue")
 kafka_app = typer.Typer(help="Kafka 主题与事件契约（供对接方）。", no_args_is_help=True)
 events_app = typer.Typer(help="读取事件流。", no_args_is_help=True)
+archive_app = typer.Typer(help="档案：原件存档、检索、固定性核验、法律保全、四性检测、移交导出。", no_args_is_help=True)
+app.add_typer(archive_app, name="archive")
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(events_app, name="events")
 
@@ -378,6 +396,9 @@ def run_demo() -> None:
         recorded = s.disclosure.exists(demo_scenario.WITHHELD_ID)
         todo = [step for step in steps if step.refused_with or not recorded]
         results = list(_run(((n, step.envelope) for n, step in enumerate(todo, start=1)), s, False))
+        keeper = archivist(settings, s)
+        demo_scenario.archive_originals(keeper)
+        archive_report = four_properties.check(keeper)
         after = s.audit.recorder.max_notification_id() or 0
         bring_log_up_to_date(s, merkle, settings)
         items = list(s.catalogue.items())
@@ -405,6 +426,12 @@ def run_demo() -> None:
             f"  逾期公开：{act.doc_number or act.title}《{act.title}》于 {deadline.start} 签发，"
             f"应于 {deadline.due} 前公开（{deadline.rule}，{deadline.working_days} 个工作日），实际 {published_on} 公开"
         )
+    passed = {p: sum(o.passed(p) for o in archive_report.originals) for p in four_properties.PROPERTIES}
+    typer.echo(
+        f"  档案四性检测（本地存档 var/archive/）：{len(archive_report.originals)} 件，"
+        + "，".join(f"{zh}通过 {passed[p]} 件" for p, zh in four_properties.PROPERTIES.items())
+        + ("" if archive_report.ok else "；存在问题，见 zwgk archive check")
+    )
     typer.echo(f"  被规则拒绝的命令：{len(refused)} 条（均未记录事件）")
     for r in refused:
         typer.echo(f"    - {r['code']}（{r['rule']}）：{r['message']}")
@@ -418,7 +445,7 @@ def run_demo() -> None:
     else:
         typer.echo(f"  审计核验：失败，{report.first_break or logged.reason}")
     typer.echo(f"  签名检查点：树大小 {checkpoint.size}，根 {checkpoint.root.hex()[:16]}…（zwgk audit checkpoint 查看全文）")
-    if unexpected or not report.ok or not logged.ok:
+    if unexpected or not report.ok or not logged.ok or not archive_report.ok:
         raise typer.Exit(1)
 
 
@@ -495,6 +522,205 @@ def events_tail(
         stream.close()
 
 
+ARCHIVIST = typer.Option(..., "--archivist", help="档案员编号")
+ARCHIVIST_UNIT = typer.Option(..., "--archivist-unit", help="档案员所属单位")
+
+
+def _original_row(o: ArchivedOriginal) -> dict[str, Any]:
+    return {**metadata_of(o), "legal_hold": o.legal_hold, "last_fixity": o.last_fixity.value if o.last_fixity else None}
+
+
+@archive_app.command("put")
+def archive_put(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="原件文件"),
+    archive_number: str = typer.Option(..., "--archive-number", help="档号，如 Z001-WS·2022-D30-BGS-0006"),
+    doc_number: str = typer.Option("", "--doc-number", help="文号"),
+    title: str = typer.Option(..., "--title", help="题名"),
+    unit: str = typer.Option(..., "--unit", help="责任者"),
+    retention: str = typer.Option(..., "--retention", help="保管期限：Y、D30、D10"),
+    doc_date: datetime = typer.Option(None, "--date", formats=["%Y-%m-%d"], help="文件日期（缺省为今天）"),
+    doc_type: str = typer.Option("", "--doc-type", help="文种，如 通知"),
+    media_type: str = typer.Option("", "--media-type", help="格式（缺省按文件名判断）"),
+    disclosure: str = typer.Option("", "--disclosure", help="关联的公开行为编号（D8）"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """存档一份原件：流式上传并同时计算 SHA-256 与 SM3，按保管期限锁定，记录 ArchivedOriginal 事件。"""
+    settings = Settings.from_env()
+    with services(settings) as s:
+        keeper = archivist(settings, s)
+        with file.open("rb") as source:
+            outcome, original = keeper.put(
+                source, actor=Actor(archivist_id, "archivist", archivist_unit), archive_number=archive_number,
+                doc_number=doc_number, title=title, responsible_unit=unit, retention=retention,
+                doc_date=(doc_date or datetime.now()).date(), doc_type=doc_type, media_type=media_type,
+                filename=file.name, disclosure_id=UUID(disclosure) if disclosure else None,
+            )
+    if format == "json":
+        _emit_json({**outcome.as_dict(), **_original_row(original)})
+    else:
+        typer.echo(f"已存档 {original.archive_number}（{original.size} 字节，SHA-256 {original.sha256[:16]}…，保管至 {original.retain_until}）")
+
+
+@archive_app.command("get")
+def archive_get(
+    doc_number: str = typer.Option("", "--doc-number"),
+    archive_number: str = typer.Option("", "--archive-number"),
+    sha256: str = typer.Option("", "--sha256"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="输出文件；缺省写到标准输出"),
+) -> None:
+    """按文号、档号或 SHA-256 取回原件，逐字节一致，输出前核验摘要。"""
+    if [bool(doc_number), bool(archive_number), bool(sha256)].count(True) != 1:
+        typer.echo("须且只须给出 --doc-number、--archive-number、--sha256 之一。", err=True)
+        raise typer.Exit(2)
+    settings = Settings.from_env()
+    with services(settings) as s:
+        keeper = archivist(settings, s)
+        original = keeper.find(doc_number=doc_number, archive_number=archive_number, sha256=sha256)
+        if output is None:
+            keeper.get(original, sys.stdout.buffer)
+            return
+        partial = output.with_name(output.name + ".partial")
+        try:
+            with partial.open("wb") as out:
+                keeper.get(original, out)
+            partial.replace(output)
+        finally:
+            partial.unlink(missing_ok=True)
+    typer.echo(f"已取回 {original.archive_number} → {output}（摘要核验一致）", err=True)
+
+
+@archive_app.command("search")
+def archive_search(
+    unit: str = typer.Option("", "--unit"),
+    year: int | None = typer.Option(None, "--year"),
+    retention: str = typer.Option("", "--retention"),
+    title_contains: str = typer.Option("", "--title-contains"),
+    doc_type: str = typer.Option("", "--doc-type"),
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """按责任者、年度、保管期限、题名、文种检索档案原件。"""
+    settings = Settings.from_env()
+    with services(settings) as s:
+        found = archivist(settings, s).search(unit, year, retention, title_contains, doc_type)
+    rows = [_original_row(o) for o in found]
+    if format == "json":
+        _emit_json(rows)
+        return
+    table = Table("档号", "文号", "题名", "责任者", "日期", "保管期限", "大小")
+    for r in rows:
+        table.add_row(r["archive_number"], r["doc_number"], r["title"], r["responsible_unit"], r["doc_date"], r["retention"], str(r["size"]))
+    console.print(table)
+
+
+@archive_app.command("verify")
+def archive_verify(
+    all_: bool = typer.Option(False, "--all", help="核验全部原件"),
+    archive_number: list[str] = typer.Option([], "--archive-number", help="只核验这些档号"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """固定性核验：按版本重读原件，重算 SHA-256 与 SM3 并与记录比对；每次核验记为事件。"""
+    if not all_ and not archive_number:
+        typer.echo("请给出 --all 或 --archive-number。", err=True)
+        raise typer.Exit(2)
+    settings = Settings.from_env()
+    with services(settings) as s:
+        keeper = archivist(settings, s)
+        chosen = [o for o in keeper.originals() if all_ or o.archive_number in archive_number]
+        with Progress(transient=True, console=Console(stderr=True)) as progress:
+            task = progress.add_task("核验原件", total=len(chosen))
+            report = keeper.verify(chosen, Actor(archivist_id, "archivist", archivist_unit),
+                                   progress=lambda _: progress.advance(task))
+    if format == "json":
+        _emit_json({"ok": report.ok, "results": [{"archive_number": r.archive_number, "outcome": r.outcome.value,
+                    "detail": r.detail} for r in report.results], "untracked": report.untracked})
+    else:
+        labels = {"intact": "完好", "changed": "已变化", "missing": "缺失"}
+        for r in report.results:
+            typer.echo(f"{r.archive_number}\t{labels[r.outcome.value]}\t{r.detail}")
+        for key in report.untracked:
+            typer.echo(f"{key}\t未登记（存储中有、台账中无）")
+        typer.echo("ok：全部原件完好。" if report.ok else "核验发现问题。")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@archive_app.command("export")
+def archive_export(
+    bagit_dir: Path = typer.Option(..., "--bagit", help="新建 BagIt 包的目录（须为空或不存在）"),
+    unit: str = typer.Option("", "--unit"),
+    year: int | None = typer.Option(None, "--year"),
+    retention: str = typer.Option("", "--retention"),
+    archive_number: list[str] = typer.Option([], "--archive-number"),
+) -> None:
+    """导出 BagIt（RFC 8493）移交包：原件（取出时核验）与每件的元数据。"""
+    settings = Settings.from_env()
+    with services(settings) as s:
+        keeper = archivist(settings, s)
+        chosen = [o for o in keeper.search(unit, year, retention) if not archive_number or o.archive_number in archive_number]
+        bag = export_bag(keeper, chosen, bagit_dir, settings.log_origin)
+    typer.echo(f"已导出 {len(chosen)} 件至 {bag.path}（Payload-Oxum {bag.info['Payload-Oxum']}）")
+
+
+def _hold(archive_number: str, reason: str, archivist_id: str, archivist_unit: str, on: bool) -> None:
+    settings = Settings.from_env()
+    with services(settings) as s:
+        keeper = archivist(settings, s)
+        keeper.hold(keeper.find(archive_number=archive_number), Actor(archivist_id, "archivist", archivist_unit), reason, on)
+    typer.echo(f"{archive_number}：{'已置于法律保全' if on else '已解除法律保全'}")
+
+
+@archive_app.command("hold")
+def archive_hold(
+    archive_number: str = typer.Option(..., "--archive-number"),
+    reason: str = typer.Option(..., "--reason", help="如 行政复议、行政诉讼"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+) -> None:
+    """对原件实施法律保全：保全期间无论保管期限如何均不可删除。"""
+    _hold(archive_number, reason, archivist_id, archivist_unit, True)
+
+
+@archive_app.command("release")
+def archive_release(
+    archive_number: str = typer.Option(..., "--archive-number"),
+    reason: str = typer.Option(..., "--reason"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+) -> None:
+    """解除法律保全。"""
+    _hold(archive_number, reason, archivist_id, archivist_unit, False)
+
+
+@archive_app.command("check")
+def archive_check(format: str = FORMAT) -> None:  # noqa: A002
+    """四性检测（DA/T 70-2018）：真实性、完整性、可用性、安全性，逐件报告。"""
+    settings = Settings.from_env()
+    with services(settings) as s:
+        report = four_properties.check(archivist(settings, s))
+    if format == "json":
+        _emit_json(report.as_dict())
+    else:
+        console.print(_four_property_table(report))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _four_property_table(report: four_properties.FourPropertyReport) -> Table:
+    table = Table("档号", "题名", *four_properties.PROPERTIES.values(), title="四性检测")
+    for o in report.originals:
+        table.add_row(o.archive_number, o.title[:24],
+                      *("通过" if o.passed(p) else "不通过：" + "；".join(o.findings[p]) for p in four_properties.PROPERTIES))
+    for gap in report.series_gaps:
+        table.add_row("—", gap, "", "不通过", "", "")
+    for key in report.untracked:
+        table.add_row("—", f"未登记对象 {key}", "", "不通过", "", "")
+    return table
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
@@ -503,3 +729,7 @@ def main() -> None:
         log.error("configuration: %s", error)
         typer.echo(f"配置错误：{error}", err=True)
         sys.exit(2)
+    except DomainError as error:
+        log.warning("refused: %s (%s)", error.message_en, error.code)
+        typer.echo(f"{error.code}{f'（{error.rule}）' if error.rule else ''}：{error.message_zh}", err=True)
+        sys.exit(1)

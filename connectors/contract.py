@@ -25,6 +25,7 @@ from typing import Any
 from uuid import UUID
 
 from zwgk.domain.actors import Actor
+from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.calendar import Deadline
 from zwgk.domain.catalogue import ELEMENTS_ZH, CatalogueItem
 from zwgk.domain.disclosure import DisclosureAct
@@ -39,6 +40,7 @@ CONTEXTS: dict[type[Record], str] = {
     CatalogueItem: "catalogue",
     DisclosureAct: "disclosure",
     OfficialCalendarYear: "calendar",
+    ArchivedOriginal: "archive",
 }
 
 # Events that are public by their nature (D7, Q3: nothing else reaches a public topic).

@@ -12,12 +12,16 @@ second run replays only the refused steps, which record nothing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from importlib import resources
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
+
+from zwgk.archive.service import Archivist
+from zwgk.domain.actors import Actor, Role
+from zwgk.domain.archival import original_id
 
 # Codes that mean "this step is already recorded", after an interrupted run.
 ALREADY_RECORDED = {
@@ -26,7 +30,6 @@ ALREADY_RECORDED = {
     "ALREADY_PRE_REVIEWED",
     "ALREADY_SIGNED_OFF",
     "ALREADY_PUBLISHED",
-    "ALREADY_LINKED",
     "NOTHING_TO_FILE",
 }
 
@@ -48,28 +51,34 @@ class SeedDocument:
     signed: str  # 成文日期 / 签发
     published: str  # 发布日期
     channel: str
+    archive_number: str  # 档号: each unit its own fonds, the first item of its series
 
 
 SEEDS = [
     SeedDocument(
         "yanjiang-2022-6.txt", "资阳市雁江区人民政府办公室", "关于印发雁江区政务公开相关制度的通知",
         "资雁府办发〔2022〕6号", "policy", "2022-01-10", "2022-01-13", "2022-01-14", "website",
+        "YJ01-WS·2022-Y-BGS-0001",
     ),
     SeedDocument(
         "tianning-2018-implementation.txt", "常州市天宁区人民政府", "天宁区关于全面推进政务公开工作的实施意见",
         "", "policy", "2018-05-11", "2018-05-16", "2018-05-18", "website",
+        "TN01-WS·2018-Y-ZFB-0001",
     ),
     SeedDocument(
         "qingyuan-2016-rules.txt", "清原满族自治县人民政府", "清原满族自治县政务公开工作制度",
         "", "general", "2016-02-26", "2016-03-02", "2016-03-04", "bulletin_board",
+        "QY01-WS·2016-D30-ZFB-0001",
     ),
     SeedDocument(
         "ziyang-2020-31.txt", "资阳市人民政府办公室", "关于印发《资阳市全面推进政务公开工作的实施意见》的通知",
         "资府办发〔2020〕31号", "policy", "2020-07-06", "2020-07-10", "2020-07-20", "gazette",
+        "ZY01-WS·2020-Y-BGS-0001",
     ),
     SeedDocument(
         "dazhou-2009-97.txt", "达州市人民政府办公室", "关于切实做好2009年政务公开工作的通知",
         "达市府办函〔2009〕97号", "general", "2009-04-09", "2009-04-14", "2009-04-16", "gazette",
+        "DZ01-WS·2009-D10-BGS-0001",
     ),
 ]
 
@@ -92,10 +101,6 @@ CATALOGUE = [
 
 def demo_id(*parts: str):
     return uuid5(NAMESPACE_URL, "zwgk:demo:" + ":".join(parts))
-
-
-def read_seed(name: str) -> bytes:
-    return resources.files("zwgk.connectors").joinpath("demo_data", name).read_bytes()
 
 
 def _at(day: str, hour: int = 9) -> str:
@@ -158,9 +163,6 @@ def _disclosure_commands(seed: SeedDocument, key: str) -> Iterator[dict[str, Any
            "args": {**ref, "comment": "同意"}}
     yield {"command": "publish_disclosure", "actor": people["officer"], "occurred_at": _at(seed.published, 10),
            "args": {**ref, "channel": seed.channel}}
-    digest = hashlib.sha256(read_seed(seed.file)).hexdigest()
-    yield {"command": "link_original", "actor": people["officer"], "occurred_at": _at(seed.published, 11),
-           "args": {**ref, "sha256": digest, "storage_key": f"sha256/{digest}"}}
 
 
 def _refusals() -> Iterator[Step]:
@@ -212,6 +214,28 @@ def _withheld() -> Iterator[Step]:
                 "args": {**ref, "comment": "按涉密文件管理"}})
     yield Step({"command": "publish_disclosure", "actor": people["officer"], "occurred_at": _at("2009-05-15"),
                 "args": {**ref, "channel": "website"}}, "CONFIDENTIAL_NOT_PUBLISHABLE")
+
+
+DEMO_ARCHIVIST = "archivist"
+
+
+def archive_originals(keeper: Archivist) -> int:
+    """Each seed document archived as a real original, linked to its disclosure act (D8)."""
+    archived = 0
+    for seed in SEEDS:
+        if keeper.app.exists(original_id(seed.archive_number)):
+            continue
+        with resources.files("zwgk.connectors").joinpath("demo_data", seed.file).open("rb") as source:
+            keeper.put(
+                source, actor=Actor(f"{seed.archive_number[:4]}-{DEMO_ARCHIVIST}", Role.ARCHIVIST, seed.unit),
+                archive_number=seed.archive_number, doc_number=seed.doc_number, title=seed.title,
+                responsible_unit=seed.unit, retention=seed.archive_number.split("-")[2], doc_date=date.fromisoformat(seed.signed),
+                doc_type="通知" if "通知" in seed.title else "制度", media_type="text/plain",
+                disclosure_id=demo_id("disclosure", seed.file),
+                occurred_at=datetime.fromisoformat(_at(seed.published, 16)),
+            )
+        archived += 1
+    return archived
 
 
 def scenario() -> list[Step]:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
 
+from zwgk.archive.local import LocalStore
+from zwgk.archive.s3 import S3Store
+from zwgk.archive.service import Archivist, unavailable
+from zwgk.archive.store import OriginalStore, StorageUnavailable
 from zwgk.connectors.avro_codec import AvroCodec, SchemaRegistry
 from zwgk.connectors.config import ConfigurationError, Settings
 from zwgk.connectors.relay import Relay
 from zwgk.connectors.signing import Notary
 from zwgk.domain.applications import (
+    ArchiveApplication,
     AuditApplication,
     CalendarApplication,
     CatalogueApplication,
@@ -27,6 +34,7 @@ def open_services(settings: Settings) -> Services:
         catalogue=CatalogueApplication(env),
         disclosure=DisclosureApplication(env, calendar=calendar.calendar),
         calendar=calendar,
+        archive=ArchiveApplication(env),
         audit=AuditApplication(env),
     )
 
@@ -49,6 +57,25 @@ def audit_log(settings: Settings | None = None) -> Iterator[MerkleLog]:
         yield MerkleLog(store)
     finally:
         store.close()
+
+
+def original_store(settings: Settings) -> OriginalStore:
+    """S3 when an endpoint is configured, else the local-directory archive under ./var/."""
+    if settings.s3_endpoint:
+        endpoint = urlsplit(settings.s3_endpoint if "://" in settings.s3_endpoint else f"http://{settings.s3_endpoint}")
+        store: OriginalStore = S3Store.connect(endpoint.netloc, settings.s3_access_key, settings.s3_secret_key,
+                                               settings.s3_bucket, secure=endpoint.scheme == "https")
+    else:
+        store = LocalStore(Path("var/archive"))
+    try:
+        store.ensure_bucket()
+    except StorageUnavailable as error:
+        raise unavailable(error) from None
+    return store
+
+
+def archivist(settings: Settings, s: Services) -> Archivist:
+    return Archivist(s.archive, original_store(settings))
 
 
 def kafka_bootstrap(settings: Settings) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from zwgk.domain.actors import SYSTEM, Actor
+from zwgk.domain.archival import ArchivedOriginal, FixityOutcome, original_id
 from zwgk.domain.calendar import BUILTIN_YEARS, WorkingDayCalendar
 from zwgk.domain.catalogue import CatalogueItem, item_id
 from zwgk.domain.chain import ChainReport, StoredRecord, verify_chains
@@ -19,6 +20,7 @@ from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.errors import AlreadyExists, DomainError
 from zwgk.domain.ledger import LedgerApplication, Outcome
 from zwgk.domain.official_calendar import OfficialCalendarYear, calendar_year_id
+from zwgk.domain.records import Record
 
 # How far past the built-in calendar a deadline may reach for loaded years to matter.
 YEARS_AHEAD = 3
@@ -148,6 +150,37 @@ class DisclosureApplication(LedgerApplication):
             if act.recompute_deadline(actor=SYSTEM, calendar=calendar):
                 outcomes.append(self.record(act))
         return outcomes
+
+
+class ArchiveApplication(LedgerApplication):
+    """The archive's records 档案: originals' metadata, fixity checks, legal holds (R1, R2, D8)."""
+
+    def check_new(self, archive_number: str, title: str, responsible_unit: str, retention: str) -> None:
+        """Refuse what can be refused before the original's bytes are stored."""
+        number = ArchivedOriginal.check_metadata(archive_number, title, responsible_unit, retention)
+        if self.exists(original_id(str(number))):
+            raise AlreadyExists("档号", "archive number", number)
+
+    def archive(self, actor: Actor, occurred_at: datetime | None, **fields: Any) -> Outcome:
+        """Record an original already stored; with a disclosure id, link it to that act (D8) atomically."""
+        original = ArchivedOriginal.archive(actor=actor, occurred_at=occurred_at, **fields)
+        if self.exists(original.id):
+            raise AlreadyExists("档号", "archive number", fields["archive_number"])
+        records: list[Record] = [original]
+        if fields.get("disclosure_id"):
+            act = self.load(DisclosureAct, fields["disclosure_id"])
+            act.link_original(actor=actor, occurred_at=occurred_at, sha256=original.sha256, storage_key=original.storage_key)
+            records.append(act)
+        return self.record(*records)
+
+    def originals(self) -> Iterator[ArchivedOriginal]:
+        for aggregate_id in self.ids_of(ArchivedOriginal.Archived):
+            yield self.load(ArchivedOriginal, aggregate_id)
+
+    def record_fixity(self, original_id: UUID, actor: Actor, outcome: FixityOutcome, sha256_found: str, sm3_found: str, detail: str) -> Outcome:
+        original = self.load(ArchivedOriginal, original_id)
+        original.record_fixity(actor=actor, outcome=outcome, sha256_found=sha256_found, sm3_found=sm3_found, detail=detail)
+        return self.record(original)
 
 
 class AuditApplication(LedgerApplication):

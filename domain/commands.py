@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.applications import (
+    ArchiveApplication,
     AuditApplication,
     CalendarApplication,
     CatalogueApplication,
@@ -31,10 +32,11 @@ class Services:
     catalogue: CatalogueApplication
     disclosure: DisclosureApplication
     calendar: CalendarApplication
+    archive: ArchiveApplication
     audit: AuditApplication
 
     def close(self) -> None:
-        for app in (self.catalogue, self.disclosure, self.calendar, self.audit):
+        for app in (self.catalogue, self.disclosure, self.calendar, self.archive, self.audit):
             app.close()
 
 

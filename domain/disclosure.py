@@ -576,7 +576,9 @@ class DisclosureAct(Record):
         self._record(self.Withdrawn, actor=actor, occurred_at=occurred_at, reason=reason.strip())
 
     def link_original(self, *, actor: Actor, occurred_at: datetime | None, sha256: str, storage_key: str) -> None:
-        """D8: every disclosure's content goes to the archive."""
+        """D8: every disclosure's content goes to the archive; its unit or an archivist links it."""
+        if actor.role != Role.ARCHIVIST:
+            self._check_own_unit(actor)
         digest = sha256.strip().lower()
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             raise DomainError("SHA256_INVALID", "原件摘要须为 64 位十六进制 SHA-256。", "sha256 must be 64 hex digits", "D8")

@@ -90,12 +90,13 @@ class LedgerApplication(Application[UUID]):
         transcoder.register(DeadlineAsDict())
 
     def record(self, *records: Record) -> Outcome:
-        """Save the records' new events atomically; a concurrent writer wins, never silently."""
+        """Save the records' new events atomically; a concurrent writer wins, never silently.
+        The outcome names the first record, the one the command is about."""
         try:
             recordings = self.save(*records)
         except IntegrityError:
             raise ConcurrentModification(records[0].id) from None
-        last = recordings[-1]
+        last = [r for r in recordings if r.domain_event.originator_id == records[0].id][-1]
         return Outcome(
             last.domain_event.originator_id,
             last.domain_event.originator_version,

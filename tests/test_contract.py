@@ -90,7 +90,7 @@ def test_the_backward_check_catches_an_incompatible_change(tmp_path: Path):
 
 def test_topics_are_one_per_context_and_visibility():
     assert topics() == [
-        "zwgk.internal.calendar.v1", "zwgk.internal.catalogue.v1", "zwgk.internal.disclosure.v1",
+        "zwgk.internal.archive.v1", "zwgk.internal.calendar.v1", "zwgk.internal.catalogue.v1", "zwgk.internal.disclosure.v1",
         "zwgk.public.calendar.v1", "zwgk.public.catalogue.v1", "zwgk.public.checkpoints.v1",
         "zwgk.public.disclosure.v1",
     ]

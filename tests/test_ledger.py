@@ -22,7 +22,7 @@ from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.errors import ConcurrentModification, DomainError
 
 UNIT = "资阳市人民政府办公室"
-SCENARIO_EVENTS, SCENARIO_RECORDS = 63, 13
+SCENARIO_EVENTS, SCENARIO_RECORDS = 58, 13
 OFFICER = {"id": "zy-officer", "role": "officer", "unit": UNIT}
 
 
@@ -112,7 +112,7 @@ def test_d3_provisional_deadline_recomputed_by_a_new_event_when_calendar_loads(s
     provisional = disclosure.load(DisclosureAct, act_id).deadline
     assert provisional.provisional and provisional.due == date(2026, 10, 5)
 
-    services = Services(catalogue=None, disclosure=disclosure, calendar=calendars, audit=None)  # type: ignore[arg-type]
+    services = Services(catalogue=None, disclosure=disclosure, calendar=calendars, archive=None, audit=None)  # type: ignore[arg-type]
     outcomes = execute(
         services,
         {"command": "load_calendar", "actor": {"id": "office", "role": "leading_group_office", "unit": "领导小组办公室"},

@@ -1,0 +1,143 @@
+"""The four-property check 四性检测 of DA/T 70-2018 over the archived originals:
+真实性 authenticity, 完整性 integrity, 可用性 usability, 安全性 safety.
+
+Each original is read once: its digests, its first bytes (to recognise the format)
+and its text decoding come from the same pass.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import filetype
+
+from zwgk.archive.service import Archivist
+from zwgk.archive.store import Digests, StorageUnavailable
+from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber
+
+PROPERTIES = {
+    "authenticity": "真实性",
+    "integrity": "完整性",
+    "usability": "可用性",
+    "safety": "安全性",
+}
+REQUIRED = ("archive_number", "title", "responsible_unit", "doc_date", "retention", "media_type", "sha256", "sm3")
+TEXT_TYPES = ("text/", "application/json", "application/xml")
+
+
+@dataclass
+class OriginalFindings:
+    archive_number: str
+    title: str
+    findings: dict[str, list[str]] = field(default_factory=lambda: {p: [] for p in PROPERTIES})
+
+    def passed(self, prop: str) -> bool:
+        return not self.findings[prop]
+
+    @property
+    def ok(self) -> bool:
+        return all(self.passed(p) for p in PROPERTIES)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"archive_number": self.archive_number, "title": self.title, "ok": self.ok,
+                **{p: {"ok": self.passed(p), "findings": f} for p, f in self.findings.items()}}
+
+
+@dataclass
+class FourPropertyReport:
+    originals: list[OriginalFindings]
+    series_gaps: list[str]
+    untracked: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.originals) and not self.series_gaps and not self.untracked
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "originals": [o.as_dict() for o in self.originals],
+                "series_gaps": self.series_gaps, "untracked": self.untracked}
+
+
+def _read(archivist: Archivist, original: ArchivedOriginal) -> tuple[Digests | None, bytes, str]:
+    """Digests, the first bytes, and why the content is unreadable ('' when readable)."""
+    digests, head = Digests(), b""
+    decoder = codecs.getincrementaldecoder("utf-8")() if original.media_type.startswith(TEXT_TYPES) else None
+    try:
+        for chunk in archivist.store.read(original.storage_key, original.version_id):
+            digests.update(chunk)
+            head = head or chunk[:8192]
+            if decoder:
+                decoder.decode(chunk)
+        if decoder:
+            decoder.decode(b"", final=True)
+    except StorageUnavailable as error:
+        return None, b"", f"cannot be read: {error}"
+    except (FileNotFoundError, OSError) as error:
+        return None, b"", f"cannot be read: {error}"
+    except UnicodeDecodeError:
+        return digests, head, f"declared {original.media_type} but is not valid UTF-8 text"
+    return digests, head, ""
+
+
+def _recognised(media_type: str, head: bytes) -> str:
+    """'' when the content is what its media type says."""
+    if media_type.startswith(TEXT_TYPES):
+        return ""  # decoding as UTF-8 is the check, done while reading
+    sniffed = filetype.guess_mime(head)
+    if sniffed is None:
+        return f"format not recognised (declared {media_type})"
+    if sniffed != media_type:
+        return f"content is {sniffed}, declared {media_type}"
+    return ""
+
+
+def check(archivist: Archivist) -> FourPropertyReport:
+    originals = archivist.originals()
+    report = []
+    series: dict[tuple, list[int]] = defaultdict(list)
+    for original in originals:
+        found = OriginalFindings(original.archive_number, original.title)
+        missing = [name for name in REQUIRED if not getattr(original, name)]
+        if missing:
+            found.findings["integrity"].append("missing metadata: " + ", ".join(missing))
+        number = ArchiveNumber.parse(original.archive_number)
+        series[number.series].append(number.item)
+        state = archivist.store.state(original.storage_key, original.version_id)
+        if not state.exists:
+            found.findings["authenticity"].append("the original is missing")
+            found.findings["integrity"].append("the original is missing")
+            found.findings["usability"].append("the original is missing")
+        else:
+            digests, head, unreadable = _read(archivist, original)
+            if unreadable:
+                found.findings["usability"].append(unreadable)
+            if digests is not None:
+                if digests.sha256 != original.sha256 or digests.sm3 != original.sm3:
+                    found.findings["authenticity"].append("digests differ from those recorded")
+                if digests.size != original.size:
+                    found.findings["integrity"].append(f"size {digests.size} bytes, recorded {original.size}")
+                mismatch = _recognised(original.media_type, head)
+                if mismatch:
+                    found.findings["usability"].append(mismatch)
+                    found.findings["authenticity"].append(mismatch)
+            if not state.compliance or state.retain_until is None or state.retain_until < original.retain_until:
+                found.findings["safety"].append(
+                    f"retention lock not in force (store: {state.retain_until}, recorded: {original.retain_until})"
+                )
+            if state.legal_hold != original.legal_hold:
+                found.findings["safety"].append(f"legal hold in store {state.legal_hold}, in the ledger {original.legal_hold}")
+        report.append(found)
+    gaps = []
+    for key, items in sorted(series.items(), key=lambda kv: str(kv[0])):
+        expected = set(range(1, max(items) + 1))
+        absent = sorted(expected - set(items))
+        if absent:
+            fonds, category, year, retention, organisation = key
+            prefix = f"{fonds}-{category}·{year}-{retention.value}-{organisation}"
+            gaps.append(f"{prefix}: 件号 {', '.join(f'{i:04d}' for i in absent)} missing")
+    every = {o.storage_key for o in originals}
+    untracked = [k for k in archivist.store.keys() if k not in every]
+    return FourPropertyReport(report, gaps, untracked)

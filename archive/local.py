@@ -1,0 +1,110 @@
+"""Originals in a local directory: the embedded default, with the same guarantees as far
+as a file system allows — write-once (an existing content address is never rewritten),
+read-only files, and no deletion while retained or held (enforced here, recorded in a
+retention file beside each original).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import BinaryIO
+from uuid import uuid4
+
+from zwgk.archive.store import CHUNK, Digests, ObjectState, RetentionViolation, StoredOriginal, content_key
+
+READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+
+class LocalStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def ensure_bucket(self) -> None:
+        (self.root / "incoming").mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.root / key
+
+    def _lock_file(self, key: str) -> Path:
+        return self._path(key).with_name(self._path(key).name + ".retention.json")
+
+    def put(self, stream: BinaryIO, media_type: str, retain_until: date) -> StoredOriginal:
+        self.ensure_bucket()
+        temporary = self.root / "incoming" / str(uuid4())
+        digests = Digests()
+        try:
+            with temporary.open("wb") as out:
+                while chunk := stream.read(CHUNK):
+                    digests.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            key = content_key(digests.sha256)
+            path = self._path(key)
+            existed = path.exists()
+            if not existed:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(temporary, path)
+                path.chmod(READ_ONLY)
+            self._retain(key, retain_until, media_type)
+        finally:
+            temporary.unlink(missing_ok=True)
+        # Content-addressed and never rewritten: the digest is the version.
+        return StoredOriginal(key, digests.sha256, digests.sha256, digests.sm3, digests.size, existed)
+
+    def _retain(self, key: str, retain_until: date, media_type: str = "") -> None:
+        lock = self._lock_file(key)
+        current = json.loads(lock.read_text()) if lock.exists() else {"legal_hold": False, "media_type": media_type}
+        if not current.get("retain_until") or current["retain_until"] < retain_until.isoformat():
+            current["retain_until"] = retain_until.isoformat()
+        lock.write_text(json.dumps(current))
+
+    def read(self, key: str, version_id: str | None) -> Iterator[bytes]:
+        with self._path(key).open("rb") as file:
+            while chunk := file.read(CHUNK):
+                yield chunk
+
+    def state(self, key: str, version_id: str) -> ObjectState:
+        if not self._path(key).exists():
+            return ObjectState(False)
+        lock = self._lock_file(key)
+        current = json.loads(lock.read_text()) if lock.exists() else {}
+        until = date.fromisoformat(current["retain_until"]) if current.get("retain_until") else None
+        return ObjectState(True, until, until is not None, bool(current.get("legal_hold")))
+
+    def set_legal_hold(self, key: str, version_id: str, on: bool) -> None:
+        lock = self._lock_file(key)
+        current = json.loads(lock.read_text())
+        current["legal_hold"] = on
+        lock.write_text(json.dumps(current))
+
+    def put_sidecar(self, key: str, content: bytes, retain_until: date) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            path.chmod(READ_ONLY | stat.S_IWUSR)
+        path.write_bytes(content)
+        path.chmod(READ_ONLY)
+
+    def read_sidecar(self, key: str) -> bytes | None:
+        path = self._path(key)
+        return path.read_bytes() if path.exists() else None
+
+    def keys(self) -> Iterator[str]:
+        base = self.root / "originals"
+        if base.exists():
+            for path in sorted(base.rglob("*")):
+                if path.is_file() and not path.name.endswith(".retention.json"):
+                    yield path.relative_to(self.root).as_posix()
+
+    def delete(self, key: str, version_id: str) -> None:
+        state = self.state(key, version_id)
+        today = datetime.now(timezone.utc).date()
+        if state.legal_hold or (state.retain_until and state.retain_until > today):
+            raise RetentionViolation(f"delete {key}: retained until {state.retain_until}, legal hold {state.legal_hold}")
+        self._path(key).unlink(missing_ok=True)

@@ -1,0 +1,231 @@
+"""The archive service 档案管理: stores originals, records them, proves them intact.
+
+Order of a put: refuse bad metadata before a byte moves; store the bytes (hashed while
+they stream); record the ArchivedOriginal event (and the D8 link) in one transaction;
+then write the metadata sidecar, a copy derived from the event that `verify` rewrites
+if it is ever missing. A store failure records nothing; a refused event leaves at most
+an unreferenced original, which `verify` reports as untracked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, BinaryIO
+from uuid import UUID
+
+from zwgk.archive.store import Digests, OriginalStore, StorageUnavailable, sidecar_key
+from zwgk.domain.actors import Actor
+from zwgk.domain.applications import ArchiveApplication
+from zwgk.domain.archival import RETENTION_ZH, ArchivedOriginal, FixityOutcome, RetentionClass, retain_until
+from zwgk.domain.calendar import cst_date
+from zwgk.domain.errors import DomainError, NotFound
+from zwgk.domain.ledger import Outcome
+
+log = logging.getLogger("zwgk.archive")
+
+# DA/T 46-2009 core elements, as they appear in the sidecar and in exports.
+METADATA_ZH = {
+    "archive_number": "档号",
+    "doc_number": "文号",
+    "title": "题名",
+    "responsible_unit": "责任者",
+    "doc_date": "日期",
+    "doc_type": "文种",
+    "retention": "保管期限",
+    "retain_until": "保管至",
+    "media_type": "格式",
+    "size": "计算机文件大小",
+    "sha256": "SHA-256",
+    "sm3": "SM3",
+    "storage_key": "存储位置",
+    "version_id": "版本",
+    "disclosure_id": "关联公开行为",
+}
+
+
+def unavailable(error: StorageUnavailable) -> DomainError:
+    return DomainError(
+        "ARCHIVE_UNAVAILABLE", "档案存储暂时无法访问，本次未记录任何内容，请稍后重试。",
+        f"archive store unavailable: {error}", "R1",
+    )
+
+
+def metadata_of(original: ArchivedOriginal) -> dict[str, Any]:
+    values = {name: getattr(original, name) for name in METADATA_ZH}
+    values["retention"] = original.retention.value
+    return {k: (v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, UUID) else v) for k, v in values.items()}
+
+
+def sidecar_of(original: ArchivedOriginal) -> bytes:
+    document = {"format": "zwgk-archive-metadata/1", "labels": METADATA_ZH, **metadata_of(original),
+                "retention_zh": RETENTION_ZH[original.retention]}
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode()
+
+
+@dataclass(frozen=True)
+class FixityResult:
+    archive_number: str
+    outcome: FixityOutcome
+    detail: str
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    results: list[FixityResult]
+    untracked: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.untracked and all(r.outcome is FixityOutcome.INTACT for r in self.results)
+
+
+class IntegrityFailure(DomainError):
+    def __init__(self, archive_number: str, detail: str) -> None:
+        super().__init__("ORIGINAL_ALTERED", f"原件 {archive_number} 与存档时的摘要不符，未输出：{detail}",
+                         f"original {archive_number} does not match its digests: {detail}", "R2")
+
+
+class Archivist:
+    def __init__(self, app: ArchiveApplication, store: OriginalStore) -> None:
+        self.app = app
+        self.store = store
+
+    def put(
+        self,
+        source: BinaryIO,
+        *,
+        actor: Actor,
+        archive_number: str,
+        doc_number: str,
+        title: str,
+        responsible_unit: str,
+        retention: str,
+        doc_date: date,
+        doc_type: str = "",
+        media_type: str = "",
+        filename: str = "",
+        disclosure_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> tuple[Outcome, ArchivedOriginal]:
+        self.app.check_new(archive_number, title, responsible_unit, retention)
+        archived_on = cst_date(occurred_at or datetime.now(timezone.utc))
+        media = media_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        try:
+            receipt = self.store.put(source, media, retain_until(archived_on, _retention(retention)))
+        except StorageUnavailable as error:
+            raise unavailable(error) from None
+        outcome = self.app.archive(
+            actor, occurred_at, archive_number=archive_number, doc_number=doc_number, title=title,
+            responsible_unit=responsible_unit, doc_date=doc_date, doc_type=doc_type, retention=retention,
+            archived_on=archived_on, media_type=media, size=receipt.size, sha256=receipt.sha256, sm3=receipt.sm3,
+            storage_key=receipt.key, version_id=receipt.version_id, disclosure_id=disclosure_id,
+        )
+        original = self.app.load(ArchivedOriginal, outcome.aggregate_id)
+        self._write_sidecar(original)
+        return outcome, original
+
+    def _write_sidecar(self, original: ArchivedOriginal) -> None:
+        try:
+            self.store.put_sidecar(sidecar_key(original.archive_number), sidecar_of(original), original.retain_until)
+        except StorageUnavailable as error:
+            log.warning("sidecar of %s not written (%s); archive verify will write it", original.archive_number, error)
+
+    def originals(self) -> list[ArchivedOriginal]:
+        return list(self.app.originals())
+
+    def find(self, *, doc_number: str = "", archive_number: str = "", sha256: str = "") -> ArchivedOriginal:
+        for original in self.app.originals():
+            if (
+                (archive_number and original.archive_number == archive_number)
+                or (doc_number and original.doc_number == doc_number)
+                or (sha256 and original.sha256 == sha256.lower())
+            ):
+                return original
+        raise NotFound("档案原件", "archived original", archive_number or doc_number or sha256)
+
+    def search(
+        self, unit: str = "", year: int | None = None, retention: str = "", title_contains: str = "", doc_type: str = ""
+    ) -> list[ArchivedOriginal]:
+        return [
+            o for o in self.app.originals()
+            if (not unit or o.responsible_unit == unit)
+            and (year is None or o.doc_date.year == year)
+            and (not retention or o.retention.value == retention)
+            and (not title_contains or title_contains in o.title)
+            and (not doc_type or o.doc_type == doc_type)
+        ]
+
+    def get(self, original: ArchivedOriginal, out: BinaryIO) -> None:
+        """Write the original, byte-identical; refuse (and write nothing more) if it changed."""
+        digests = Digests()
+        try:
+            for chunk in self.store.read(original.storage_key, original.version_id):
+                digests.update(chunk)
+                out.write(chunk)
+        except StorageUnavailable as error:
+            raise unavailable(error) from None
+        problem = _mismatch(original, digests)
+        if problem:
+            raise IntegrityFailure(original.archive_number, problem)
+
+    def verify(
+        self, originals: Iterable[ArchivedOriginal], actor: Actor, progress: Callable[[ArchivedOriginal], None] | None = None
+    ) -> VerifyReport:
+        """Fixity: re-read each original by its version, re-hash, record the outcome (R2)."""
+        results, tracked = [], set()
+        for original in originals:
+            tracked.add(original.storage_key)
+            outcome, found, detail = self._check(original)
+            self.app.record_fixity(original.id, actor, outcome, found.sha256 if found else "", found.sm3 if found else "", detail)
+            if self.store.read_sidecar(sidecar_key(original.archive_number)) is None:
+                self._write_sidecar(original)
+            results.append(FixityResult(original.archive_number, outcome, detail))
+            if progress:
+                progress(original)
+        every = {o.storage_key for o in self.app.originals()}
+        untracked = [key for key in self.store.keys() if key not in every]
+        return VerifyReport(results, untracked)
+
+    def _check(self, original: ArchivedOriginal) -> tuple[FixityOutcome, Digests | None, str]:
+        state = self.store.state(original.storage_key, original.version_id)
+        if not state.exists:
+            return FixityOutcome.MISSING, None, "the original's version is gone from the store"
+        digests = Digests.of(self.store.read(original.storage_key, original.version_id))
+        problem = _mismatch(original, digests)
+        if problem:
+            return FixityOutcome.CHANGED, digests, problem
+        return FixityOutcome.INTACT, digests, "SHA-256 and SM3 match"
+
+    def hold(self, original: ArchivedOriginal, actor: Actor, reason: str, on: bool) -> Outcome:
+        """Legal hold 法律保全: the ledger decides and records it, the store enforces it."""
+        decide = original.place_hold if on else original.release_hold
+        decide(actor=actor, occurred_at=None, reason=reason)  # a refusal stops here, nothing changed
+        try:
+            self.store.set_legal_hold(original.storage_key, original.version_id, on)
+        except StorageUnavailable as error:
+            raise unavailable(error) from None
+        return self.app.record(original)
+
+
+def _retention(code: str) -> RetentionClass:
+    try:
+        return RetentionClass(code)
+    except ValueError:
+        raise DomainError("RETENTION_CLASS_INVALID", "保管期限须为 Y、D30 或 D10。", f"unknown retention {code!r}", "R2") from None
+
+
+def _mismatch(original: ArchivedOriginal, digests: Digests) -> str:
+    problems = []
+    if digests.size != original.size:
+        problems.append(f"size {digests.size} ≠ {original.size}")
+    if digests.sha256 != original.sha256:
+        problems.append("SHA-256 differs")
+    if digests.sm3 != original.sm3:
+        problems.append("SM3 differs")
+    return "; ".join(problems)
+

@@ -1,0 +1,121 @@
+"""The originals' store: write-once, content-addressed, retention-locked.
+
+Two implementations share this interface: S3 (any S3-compatible server with Object Lock,
+through the `minio` client) and a local directory (the embedded default). An original
+is streamed in once; its SHA-256 and SM3 digests are computed while it streams.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import BinaryIO, Protocol
+
+from cryptography.hazmat.primitives import hashes
+
+CHUNK = 1024 * 1024
+
+
+def content_key(sha256: str) -> str:
+    return f"originals/sha256/{sha256[:2]}/{sha256}"
+
+
+def sidecar_key(archive_number: str) -> str:
+    return f"metadata/{archive_number}.json"
+
+
+class StorageUnavailable(RuntimeError):
+    """The store cannot be reached or refused to work; nothing was recorded."""
+
+
+class RetentionViolation(RuntimeError):
+    """The store refused to delete or overwrite a retained original, as it must (R2)."""
+
+
+class Digests:
+    """SHA-256 and SM3 (GB/T 32905) of a stream, fed chunk by chunk."""
+
+    def __init__(self) -> None:
+        self._sha256 = hashlib.sha256()
+        self._sm3 = hashes.Hash(hashes.SM3())
+        self.size = 0
+        self._sm3_hex = ""
+
+    def update(self, chunk: bytes) -> None:
+        self._sha256.update(chunk)
+        self._sm3.update(chunk)
+        self.size += len(chunk)
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256.hexdigest()
+
+    @property
+    def sm3(self) -> str:
+        if not self._sm3_hex:
+            self._sm3_hex = self._sm3.finalize().hex()
+        return self._sm3_hex
+
+    @classmethod
+    def of(cls, chunks: Iterator[bytes]) -> Digests:
+        digests = cls()
+        for chunk in chunks:
+            digests.update(chunk)
+        return digests
+
+
+class HashingReader:
+    """A file-like reader that hashes what passes through it."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.digests = Digests()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.stream.read(size)
+        if chunk:
+            self.digests.update(chunk)
+        return chunk
+
+
+@dataclass(frozen=True)
+class StoredOriginal:
+    """The store's receipt for an original."""
+
+    key: str
+    version_id: str
+    sha256: str
+    sm3: str
+    size: int
+    deduplicated: bool  # the same bytes were already stored
+
+
+@dataclass(frozen=True)
+class ObjectState:
+    """What the store says about an object version now."""
+
+    exists: bool
+    retain_until: date | None = None
+    compliance: bool = False
+    legal_hold: bool = False
+
+
+class OriginalStore(Protocol):
+    def put(self, stream: BinaryIO, media_type: str, retain_until: date) -> StoredOriginal: ...
+
+    def read(self, key: str, version_id: str) -> Iterator[bytes]: ...
+
+    def state(self, key: str, version_id: str) -> ObjectState: ...
+
+    def set_legal_hold(self, key: str, version_id: str, on: bool) -> None: ...
+
+    def put_sidecar(self, key: str, content: bytes, retain_until: date) -> None: ...
+
+    def read_sidecar(self, key: str) -> bytes | None: ...
+
+    def keys(self) -> Iterator[str]: ...
+
+    def delete(self, key: str, version_id: str) -> None:
+        """Raises RetentionViolation while the original is retained or held."""

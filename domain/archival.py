@@ -1,0 +1,248 @@
+"""Archived originals 档案原件 (rules R1, R2, D8; DA/T 46-2009 metadata, DA/T 22 档号).
+
+The original's bytes live in object storage under retention lock; what the ledger
+records is who archived what, with which identity (文号, 档号), for how long, and
+the two digests (SHA-256 and SM3, GB/T 32905) that prove it unchanged at any time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from zwgk.domain.actors import Actor, Role
+from zwgk.domain.errors import DomainError
+from zwgk.domain.records import Record
+
+
+class RetentionClass(StrEnum):
+    """保管期限 (DA/T 22): permanent, 30 years, 10 years."""
+
+    PERMANENT = "Y"  # 永久
+    THIRTY_YEARS = "D30"  # 定期30年
+    TEN_YEARS = "D10"  # 定期10年
+
+
+RETENTION_ZH = {RetentionClass.PERMANENT: "永久", RetentionClass.THIRTY_YEARS: "定期30年", RetentionClass.TEN_YEARS: "定期10年"}
+# Years an original stays locked; 永久 is locked for a century, and extended before it ends.
+RETENTION_YEARS = {RetentionClass.PERMANENT: 100, RetentionClass.THIRTY_YEARS: 30, RetentionClass.TEN_YEARS: 10}
+
+ARCHIVE_NUMBER = re.compile(
+    r"^(?P<fonds>[A-Z0-9]{1,10})-(?P<category>[A-Z]{1,4})·(?P<year>\d{4})"
+    r"-(?P<retention>Y|D30|D10)-(?P<organisation>[A-Z0-9]{1,10})-(?P<item>\d{4})$"
+)
+
+
+@dataclass(frozen=True)
+class ArchiveNumber:
+    """档号: 全宗号-门类代码·年度-保管期限-机构代码-件号, e.g. Z001-WS·2022-D30-BGS-0006."""
+
+    fonds: str
+    category: str
+    year: int
+    retention: RetentionClass
+    organisation: str
+    item: int
+
+    @classmethod
+    def parse(cls, text: str) -> ArchiveNumber:
+        match = ARCHIVE_NUMBER.match(text.strip())
+        if not match:
+            raise DomainError(
+                "ARCHIVE_NUMBER_INVALID",
+                f"档号“{text}”不符合 全宗号-门类代码·年度-保管期限(Y/D30/D10)-机构代码-件号(4位) 的结构，"
+                "例如 Z001-WS·2022-D30-BGS-0006。",
+                f"archive number {text!r} does not follow the DA/T 22 structure",
+                "R1",
+            )
+        parts = match.groupdict()
+        return cls(parts["fonds"], parts["category"], int(parts["year"]), RetentionClass(parts["retention"]),
+                   parts["organisation"], int(parts["item"]))
+
+    def __str__(self) -> str:
+        return f"{self.fonds}-{self.category}·{self.year:04d}-{self.retention.value}-{self.organisation}-{self.item:04d}"
+
+    @property
+    def series(self) -> tuple[str, str, int, RetentionClass, str]:
+        """Items are numbered without gaps within one series (completeness 完整性)."""
+        return (self.fonds, self.category, self.year, self.retention, self.organisation)
+
+
+def original_id(archive_number: str) -> UUID:
+    """One archival record per 档号: archiving the same number twice is refused."""
+    return uuid5(NAMESPACE_URL, f"zwgk:archive:{archive_number}")
+
+
+def retain_until(archived_on: date, retention: RetentionClass) -> date:
+    years = RETENTION_YEARS[retention]
+    try:
+        return archived_on.replace(year=archived_on.year + years)
+    except ValueError:  # 29 February
+        return archived_on.replace(year=archived_on.year + years, day=28)
+
+
+def _digest(value: str, length: int, name: str) -> str:
+    digest = value.strip().lower()
+    if len(digest) != length or any(c not in "0123456789abcdef" for c in digest):
+        raise DomainError("DIGEST_INVALID", f"{name} 摘要格式错误。", f"{name} digest is malformed", "R2")
+    return digest
+
+
+class FixityOutcome(StrEnum):
+    INTACT = "intact"
+    CHANGED = "changed"
+    MISSING = "missing"
+
+
+class ArchivedOriginal(Record):
+    """One original in the archive, with its DA/T 46 core metadata."""
+
+    what_zh = "档案原件"
+
+    class Archived(Record.Created):
+        """An original archived under retention lock, with its identity and digests (R1, D8)."""
+
+        archive_number: str
+        doc_number: str
+        title: str
+        responsible_unit: str
+        doc_date: date
+        doc_type: str
+        retention: str
+        retain_until: date
+        media_type: str
+        size: int
+        sha256: str
+        sm3: str
+        storage_key: str
+        version_id: str
+        disclosure_id: UUID | None
+
+        def apply(self, original: ArchivedOriginal) -> None:
+            for field in ("archive_number", "doc_number", "title", "responsible_unit", "doc_date", "doc_type",
+                          "retain_until", "media_type", "size", "sha256", "sm3", "storage_key", "version_id",
+                          "disclosure_id"):
+                setattr(original, field, getattr(self, field))
+            original.retention = RetentionClass(self.retention)
+            original.legal_hold = False
+            original.last_fixity = None
+
+    class FixityChecked(Record.Event):
+        """The original re-read and re-hashed: intact, changed or missing (R2)."""
+
+        outcome: str
+        sha256_found: str
+        sm3_found: str
+        detail: str
+
+        def apply(self, original: ArchivedOriginal) -> None:
+            original.last_fixity = FixityOutcome(self.outcome)
+
+    class LegalHoldPlaced(Record.Event):
+        """Held for reconsideration or litigation: not removable whatever its retention."""
+
+        reason: str
+
+        def apply(self, original: ArchivedOriginal) -> None:
+            original.legal_hold = True
+
+    class LegalHoldReleased(Record.Event):
+        reason: str
+
+        def apply(self, original: ArchivedOriginal) -> None:
+            original.legal_hold = False
+
+    @classmethod
+    def archive(
+        cls,
+        *,
+        actor: Actor,
+        occurred_at: datetime | None,
+        archive_number: str,
+        doc_number: str,
+        title: str,
+        responsible_unit: str,
+        doc_date: date,
+        doc_type: str,
+        retention: str,
+        archived_on: date,
+        media_type: str,
+        size: int,
+        sha256: str,
+        sm3: str,
+        storage_key: str,
+        version_id: str,
+        disclosure_id: UUID | None = None,
+    ) -> ArchivedOriginal:
+        actor.require(Role.ARCHIVIST, "R1")
+        number = cls.check_metadata(archive_number, title, responsible_unit, retention)
+        if size < 0 or not storage_key or not version_id:
+            raise DomainError("STORAGE_RECEIPT_INVALID", "存储回执不完整。", "storage receipt incomplete", "R2")
+        return cls._open(
+            cls.Archived,
+            id=original_id(str(number)),
+            actor=actor,
+            occurred_at=occurred_at,
+            archive_number=str(number),
+            doc_number=doc_number.strip(),
+            title=title.strip(),
+            responsible_unit=responsible_unit.strip(),
+            doc_date=doc_date,
+            doc_type=doc_type.strip(),
+            retention=number.retention.value,
+            retain_until=retain_until(archived_on, number.retention),
+            media_type=media_type,
+            size=size,
+            sha256=_digest(sha256, 64, "SHA-256"),
+            sm3=_digest(sm3, 64, "SM3"),
+            storage_key=storage_key,
+            version_id=version_id,
+            disclosure_id=disclosure_id,
+        )
+
+    @staticmethod
+    def check_metadata(archive_number: str, title: str, responsible_unit: str, retention: str) -> ArchiveNumber:
+        """What can be refused before a byte is stored."""
+        number = ArchiveNumber.parse(archive_number)
+        try:
+            retention_class = RetentionClass(retention)
+        except ValueError:
+            raise DomainError(
+                "RETENTION_CLASS_INVALID", "保管期限须为 Y（永久）、D30（定期30年）或 D10（定期10年）。",
+                f"unknown retention class {retention!r}", "R2",
+            ) from None
+        if retention_class is not number.retention:
+            raise DomainError(
+                "RETENTION_MISMATCH", f"档号中的保管期限 {number.retention.value} 与所填 {retention} 不一致。",
+                "the archive number's retention code differs from the retention class", "R1",
+            )
+        missing = [zh for zh, value in (("题名", title), ("责任者", responsible_unit)) if not value.strip()]
+        if missing:
+            raise DomainError(
+                "ARCHIVE_METADATA_MISSING", "缺少必备元数据：" + "、".join(missing),
+                f"missing metadata: {missing}", "R1",
+            )
+        return number
+
+    def record_fixity(self, *, actor: Actor, outcome: FixityOutcome, sha256_found: str, sm3_found: str, detail: str) -> None:
+        self._record(self.FixityChecked, actor=actor, occurred_at=None, outcome=outcome.value,
+                     sha256_found=sha256_found, sm3_found=sm3_found, detail=detail)
+
+    def place_hold(self, *, actor: Actor, occurred_at: datetime | None, reason: str) -> None:
+        actor.require(Role.ARCHIVIST, "R2")
+        if self.legal_hold:
+            raise DomainError("ALREADY_ON_HOLD", "该原件已处于法律保全状态。", "already under legal hold", "R2")
+        if not reason.strip():
+            raise DomainError("HOLD_REASON_REQUIRED", "法律保全须写明原因（如行政复议、诉讼）。", "a legal hold needs a reason", "R2")
+        self._record(self.LegalHoldPlaced, actor=actor, occurred_at=occurred_at, reason=reason.strip())
+
+    def release_hold(self, *, actor: Actor, occurred_at: datetime | None, reason: str) -> None:
+        actor.require(Role.ARCHIVIST, "R2")
+        if not self.legal_hold:
+            raise DomainError("NOT_ON_HOLD", "该原件未处于法律保全状态。", "not under legal hold", "R2")
+        if not reason.strip():
+            raise DomainError("HOLD_REASON_REQUIRED", "解除保全须写明原因。", "a release needs a reason", "R2")
+        self._record(self.LegalHoldReleased, actor=actor, occurred_at=occurred_at, reason=reason.strip())
