@@ -27,6 +27,13 @@ SINGLE_COPY_LIMIT = 5 * 1024**3
 REFUSALS = {"AccessDenied", "ObjectLocked", "InvalidRequest", "MethodNotAllowed"}
 
 
+NULL_VERSION = "null"  # S3's name for the version of an object in an unversioned bucket
+
+
+def _version(version_id: str | None) -> str | None:
+    return None if version_id in (None, "", NULL_VERSION) else version_id
+
+
 def _until(day: date) -> datetime:
     return datetime.combine(day, time(0), timezone.utc)
 
@@ -61,25 +68,25 @@ class S3Store:
         upload = self._call(
             "upload", self.client.put_object,
             bucket_name=self.bucket, object_name=temporary, data=reader, length=-1, part_size=PART_SIZE,
-            content_type=media_type,
+            num_parallel_uploads=1, content_type=media_type,
         )
         digests = reader.digests
         key = content_key(digests.sha256)
         try:
             existing = self._stat(key)
             if existing is not None:
-                version_id = existing.version_id
+                version_id = existing.version_id or NULL_VERSION
                 self._extend_retention(key, version_id, retain_until)
             else:
                 version_id = self._copy(temporary, key, digests.size)
                 self._call(
                     "retention", self.client.set_object_retention,
-                    bucket_name=self.bucket, object_name=key, version_id=version_id,
+                    bucket_name=self.bucket, object_name=key, version_id=_version(version_id),
                     config=Retention(COMPLIANCE, _until(retain_until)),
                 )
         finally:
             self._call("temporary removal", self.client.remove_object,
-                       bucket_name=self.bucket, object_name=temporary, version_id=upload.version_id)
+                       bucket_name=self.bucket, object_name=temporary, version_id=_version(upload.version_id))
         return StoredOriginal(key, version_id, digests.sha256, digests.sm3, digests.size, existing is not None)
 
     def _copy(self, source: str, key: str, size: int) -> str:
@@ -87,11 +94,11 @@ class S3Store:
         sources = CopySource(bucket_name=self.bucket, object_name=source)
         result = self._call("copy", copy, bucket_name=self.bucket, object_name=key,
                             **({"source": sources} if size <= SINGLE_COPY_LIMIT else {"sources": [sources]}))
-        return result.version_id
+        return result.version_id or NULL_VERSION
 
     def _stat(self, key: str, version_id: str | None = None):
         try:
-            return self.client.stat_object(bucket_name=self.bucket, object_name=key, version_id=version_id)
+            return self.client.stat_object(bucket_name=self.bucket, object_name=key, version_id=_version(version_id))
         except S3Error as error:
             if error.code in ("NoSuchKey", "NoSuchVersion", "NoSuchObject", "ResourceNotFound"):
                 return None
@@ -103,10 +110,10 @@ class S3Store:
         current = self.state(key, version_id)
         if current.retain_until is None or current.retain_until < retain_until:
             self._call("retention", self.client.set_object_retention, bucket_name=self.bucket, object_name=key,
-                       version_id=version_id, config=Retention(COMPLIANCE, _until(retain_until)))
+                       version_id=_version(version_id), config=Retention(COMPLIANCE, _until(retain_until)))
 
     def read(self, key: str, version_id: str | None) -> Iterator[bytes]:
-        response = self._call("read", self.client.get_object, bucket_name=self.bucket, object_name=key, version_id=version_id)
+        response = self._call("read", self.client.get_object, bucket_name=self.bucket, object_name=key, version_id=_version(version_id))
         try:
             yield from response.stream(CHUNK)
         finally:
@@ -117,13 +124,13 @@ class S3Store:
         if self._stat(key, version_id) is None:
             return ObjectState(False)
         try:
-            retention = self.client.get_object_retention(bucket_name=self.bucket, object_name=key, version_id=version_id)
+            retention = self.client.get_object_retention(bucket_name=self.bucket, object_name=key, version_id=_version(version_id))
         except S3Error:
             retention = None
         try:
-            hold = self.client.is_object_legal_hold_enabled(bucket_name=self.bucket, object_name=key, version_id=version_id)
+            hold = self.client.is_object_legal_hold_enabled(bucket_name=self.bucket, object_name=key, version_id=_version(version_id))
         except S3Error as error:
-            if error.code != "NoSuchObjectLegalHold":
+            if error.code not in ("NoSuchObjectLegalHold", "InvalidRequest"):  # none set; no lock on the bucket
                 raise StorageUnavailable(f"legal hold: {error.code}") from None
             hold = False
         until = retention.retain_until_date.date() if retention and retention.retain_until_date else None
@@ -131,7 +138,7 @@ class S3Store:
 
     def set_legal_hold(self, key: str, version_id: str, on: bool) -> None:
         operation = self.client.enable_object_legal_hold if on else self.client.disable_object_legal_hold
-        self._call("legal hold", operation, bucket_name=self.bucket, object_name=key, version_id=version_id)
+        self._call("legal hold", operation, bucket_name=self.bucket, object_name=key, version_id=_version(version_id))
 
     def put_sidecar(self, key: str, content: bytes, retain_until: date) -> None:
         self._call("sidecar", self.client.put_object, bucket_name=self.bucket, object_name=key,
@@ -148,4 +155,4 @@ class S3Store:
         yield from (item.object_name for item in self._call("list", list, listing))
 
     def delete(self, key: str, version_id: str) -> None:
-        self._call("delete", self.client.remove_object, bucket_name=self.bucket, object_name=key, version_id=version_id)
+        self._call("delete", self.client.remove_object, bucket_name=self.bucket, object_name=key, version_id=_version(version_id))

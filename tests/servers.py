@@ -93,8 +93,8 @@ class SeaweedServer:
     """SeaweedFS `weed mini` (master, volume, filer, S3 with Object Lock) on loopback only."""
 
     root: Path
-    s3_port: int
-    process: subprocess.Popen
+    ports: dict[str, int]
+    process: subprocess.Popen | None = None
     access_key: str = "zwgk-test"
     secret_key: str = "zwgk-test-secret-key"
 
@@ -102,8 +102,7 @@ class SeaweedServer:
     def start(cls) -> SeaweedServer:
         root = Path(tempfile.mkdtemp(prefix="zwgk-weed-"))
         (root / "data").mkdir()
-        config = root / "s3.json"
-        config.write_text(json.dumps({"identities": [{
+        (root / "s3.json").write_text(json.dumps({"identities": [{
             "name": "zwgk", "credentials": [{"accessKey": cls.access_key, "secretKey": cls.secret_key}],
             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
         }]}))
@@ -111,18 +110,36 @@ class SeaweedServer:
             "s3.port", "s3.port.grpc", "master.port", "master.port.grpc", "filer.port", "filer.port.grpc",
             "volume.port", "volume.port.grpc", "s3.port.iceberg", "s3.port.lance", "admin.port", "admin.port.grpc",
         )}
-        weed = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
-        log = root / "weed.log"
-        process = subprocess.Popen(
-            [weed, "mini", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-             "-master.telemetry=false", "-admin.ui=false", "-webdav=false", f"-s3.config={config}",
-             *(f"-{name}={port}" for name, port in ports.items())],
-            stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=root,
-        )
-        server = cls(root, ports["s3.port"], process)
-        _wait_for_port(server.s3_port, process, log)
-        server._wait_for_s3()
+        server = cls(root, ports)
+        server.resume()
         return server
+
+    @property
+    def s3_port(self) -> int:
+        return self.ports["s3.port"]
+
+    def resume(self) -> None:
+        """Start (again) on the same directory and ports: what was stored is still there."""
+        weed = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
+        log = self.root / "weed.log"
+        self.process = subprocess.Popen(
+            [weed, "mini", f"-dir={self.root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+             "-master.telemetry=false", "-admin.ui=false", "-webdav=false", f"-s3.config={self.root / 's3.json'}",
+             *(f"-{name}={port}" for name, port in self.ports.items())],
+            stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=self.root,
+        )
+        _wait_for_port(self.s3_port, self.process, log)
+        self._wait_for_s3()
+
+    def pause(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
 
     def _wait_for_s3(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -151,11 +168,7 @@ class SeaweedServer:
         return name
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        self.pause()
         shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -1,0 +1,359 @@
+"""The archive of originals (R1, R2, D8): on the local-directory store and on a real S3
+server with Object Lock (SeaweedFS), through the same tests."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tracemalloc
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from uuid import uuid4
+
+import bagit
+import pytest
+
+from tests.servers import SeaweedServer, free_port
+from zwgk.archive import four_properties
+from zwgk.archive.bagit_export import export_bag
+from zwgk.archive.local import LocalStore
+from zwgk.archive.s3 import PART_SIZE, S3Store
+from zwgk.archive.service import Archivist
+from zwgk.archive.store import RetentionViolation, content_key, sidecar_key
+from zwgk.connectors.config import Settings
+from zwgk.connectors.wiring import open_services
+from zwgk.domain.actors import Actor
+from zwgk.domain.archival import ArchivedOriginal, FixityOutcome
+from zwgk.domain.disclosure import DisclosureAct
+from zwgk.domain.errors import DomainError
+
+ARCHIVIST = Actor("zy-archivist", "archivist", "资阳市人民政府办公室")
+SEED = resources.files("zwgk.connectors").joinpath("demo_data", "ziyang-2020-31.txt").read_bytes()
+
+
+def unique_bucket() -> str:
+    return f"originals-{uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request, tmp_path: Path):
+    if request.param == "local":
+        built = LocalStore(tmp_path / "archive")
+    else:
+        server: SeaweedServer = request.getfixturevalue("seaweed")
+        built = S3Store(server.client(), unique_bucket())
+    built.ensure_bucket()
+    return built
+
+
+@pytest.fixture
+def keeper(store, sqlite_settings: Settings):
+    services = open_services(sqlite_settings)
+    yield Archivist(services.archive, store)
+    services.close()
+
+
+def put(keeper: Archivist, data: bytes = SEED, number: str = "ZY01-WS·2020-Y-BGS-0001", **extra):
+    fields = dict(actor=ARCHIVIST, archive_number=number, doc_number="资府办发〔2020〕31号",
+                  title="关于印发《资阳市全面推进政务公开工作的实施意见》的通知", responsible_unit="资阳市人民政府办公室",
+                  retention=number.split("-")[2], doc_date=date(2020, 7, 10), doc_type="通知", media_type="text/plain")
+    fields.update(extra)
+    return keeper.put(io.BytesIO(data), **fields)
+
+
+def test_r1_put_records_digests_metadata_and_sidecar(keeper: Archivist):
+    outcome, original = put(keeper)
+    import hashlib
+
+    from cryptography.hazmat.primitives import hashes
+
+    sm3 = hashes.Hash(hashes.SM3())
+    sm3.update(SEED)
+    assert original.sha256 == hashlib.sha256(SEED).hexdigest()
+    assert original.sm3 == sm3.finalize().hex()
+    assert original.size == len(SEED) and original.storage_key == content_key(original.sha256)
+    assert original.retain_until.year >= date.today().year + 100
+    sidecar = json.loads(keeper.store.read_sidecar(sidecar_key(original.archive_number)))
+    assert sidecar["archive_number"] == "ZY01-WS·2020-Y-BGS-0001" and sidecar["sm3"] == original.sm3
+    assert sidecar["labels"]["archive_number"] == "档号"
+    out = io.BytesIO()
+    keeper.get(keeper.find(doc_number="资府办发〔2020〕31号"), out)
+    assert out.getvalue() == SEED
+
+
+def test_d8_archiving_links_the_disclosure_act_in_the_same_transaction(keeper: Archivist, sqlite_settings: Settings):
+    services = open_services(sqlite_settings)
+    officer = Actor("zy-officer", "officer", "资阳市人民政府办公室")
+    act = services.disclosure.draft(officer, None, title="实施意见", attribute="proactive").aggregate_id
+    outcome, original = put(keeper, disclosure_id=act)
+    linked = services.disclosure.load(DisclosureAct, act)
+    assert linked.original == original.sha256
+    positions = [(n.id, n.topic.rsplit(".", 1)[-1]) for n in services.audit.notifications()][-2:]
+    assert [name for _, name in positions] == ["Archived", "OriginalLinked"]
+    assert positions[1][0] == positions[0][0] + 1
+    services.close()
+
+
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [("ZY01-WS-2020-Y-BGS-0001", "ARCHIVE_NUMBER_INVALID"), ("ZY01-WS·2020-D20-BGS-0001", "ARCHIVE_NUMBER_INVALID"),
+     ("ZY01-WS·2020-Y-BGS-1", "ARCHIVE_NUMBER_INVALID")],
+)
+def test_r1_archive_number_is_validated_before_any_byte_is_stored(keeper: Archivist, number, code):
+    with pytest.raises(DomainError) as refused:
+        put(keeper, number=number, retention="Y")
+    assert refused.value.code == code
+    assert list(keeper.store.keys()) == []
+    assert keeper.originals() == []
+
+
+def test_r1_duplicate_archive_number_and_retention_mismatch_are_refused(keeper: Archivist):
+    put(keeper)
+    with pytest.raises(DomainError) as duplicate:
+        put(keeper, data=b"other bytes")
+    assert duplicate.value.code == "ALREADY_EXISTS"
+    with pytest.raises(DomainError) as mismatch:
+        put(keeper, number="ZY01-WS·2020-Y-BGS-0002", retention="D10")
+    assert mismatch.value.code == "RETENTION_MISMATCH"
+    assert len(list(keeper.store.keys())) == 1
+
+
+def test_r1_only_an_archivist_archives(keeper: Archivist):
+    with pytest.raises(DomainError) as refused:
+        put(keeper, actor=Actor("o", "officer", "资阳市人民政府办公室"), number="ZY01-WS·2020-Y-BGS-0009")
+    assert refused.value.code == "ROLE_NOT_PERMITTED"
+
+
+def test_same_bytes_are_stored_once(keeper: Archivist):
+    _, first = put(keeper)
+    _, second = put(keeper, number="ZY01-WS·2020-D10-BGS-0001", retention="D10")
+    assert first.storage_key == second.storage_key and first.version_id == second.version_id
+    assert list(keeper.store.keys()) == [first.storage_key]
+    state = keeper.store.state(first.storage_key, first.version_id)
+    assert state.retain_until >= first.retain_until  # the longer retention wins
+
+
+def test_r2_retained_original_cannot_be_deleted(keeper: Archivist):
+    _, original = put(keeper)
+    with pytest.raises(RetentionViolation):
+        keeper.store.delete(original.storage_key, original.version_id)
+    out = io.BytesIO()
+    keeper.get(original, out)
+    assert out.getvalue() == SEED
+
+
+def test_r2_the_s3_server_itself_refuses_delete_and_overwrite_never_replaces(seaweed: SeaweedServer, sqlite_settings):
+    services = open_services(sqlite_settings)
+    bucket = unique_bucket()
+    store = S3Store(seaweed.client(), bucket)
+    store.ensure_bucket()
+    keeper = Archivist(services.archive, store)
+    _, original = put(keeper)
+    plain = seaweed.client()  # an administrator's plain client, bypassing zwgk
+    with pytest.raises(Exception) as refused:
+        plain.remove_object(bucket_name=bucket, object_name=original.storage_key, version_id=original.version_id)
+    assert "AccessDenied" in str(refused.value) or "locked" in str(refused.value).lower()
+    plain.put_object(bucket_name=bucket, object_name=original.storage_key, data=io.BytesIO(b"forged"), length=6)
+    report = keeper.verify(keeper.originals(), ARCHIVIST)
+    assert [r.outcome for r in report.results] == [FixityOutcome.INTACT]  # read by version: the forgery is ignored
+    services.close()
+
+
+def test_r2_legal_hold_is_placed_enforced_and_released(keeper: Archivist):
+    _, original = put(keeper)
+    keeper.hold(original, ARCHIVIST, "行政复议", on=True)
+    original = keeper.find(archive_number=original.archive_number)
+    assert original.legal_hold and keeper.store.state(original.storage_key, original.version_id).legal_hold
+    with pytest.raises(DomainError) as again:
+        keeper.hold(original, ARCHIVIST, "再次", on=True)
+    assert again.value.code == "ALREADY_ON_HOLD"
+    keeper.hold(original, ARCHIVIST, "复议终结", on=False)
+    original = keeper.find(archive_number=original.archive_number)
+    assert not original.legal_hold and not keeper.store.state(original.storage_key, original.version_id).legal_hold
+
+
+def test_r2_fixity_records_each_check_as_an_event(keeper: Archivist, sqlite_settings):
+    _, original = put(keeper)
+    report = keeper.verify(keeper.originals(), ARCHIVIST)
+    assert report.ok
+    checked = keeper.app.load(ArchivedOriginal, original.id)
+    assert checked.last_fixity is FixityOutcome.INTACT and checked.version == 2
+
+
+def test_r2_originals_changed_or_deleted_behind_zwgks_back_are_reported(seaweed: SeaweedServer, sqlite_settings):
+    """A bucket without lock or versioning, altered with a plain client."""
+    services = open_services(sqlite_settings)
+    bucket = unique_bucket()
+    seaweed.make_bucket(bucket)
+    keeper = Archivist(services.archive, UnlockedS3Store(seaweed.client(), bucket))
+    _, changed = put(keeper)
+    _, missing = put(keeper, data=b"second original", number="ZY01-WS·2020-Y-BGS-0002")
+    plain = seaweed.client()
+    plain.put_object(bucket_name=bucket, object_name=changed.storage_key, data=io.BytesIO(b"forged!"), length=7)
+    plain.remove_object(bucket_name=bucket, object_name=missing.storage_key)
+    plain.put_object(bucket_name=bucket, object_name="originals/sha256/ff/stray", data=io.BytesIO(b"x"), length=1)
+    report = keeper.verify(keeper.originals(), ARCHIVIST)
+    outcomes = {r.archive_number: r.outcome for r in report.results}
+    assert outcomes == {changed.archive_number: FixityOutcome.CHANGED, missing.archive_number: FixityOutcome.MISSING}
+    assert report.untracked == ["originals/sha256/ff/stray"] and not report.ok
+    with pytest.raises(DomainError) as refused:
+        keeper.get(keeper.find(archive_number=changed.archive_number), io.BytesIO())
+    assert refused.value.code == "ORIGINAL_ALTERED"
+    services.close()
+
+
+class UnlockedS3Store(S3Store):
+    """For the tamper test only: a store whose bucket has neither lock nor versioning."""
+
+    def ensure_bucket(self) -> None:
+        pass
+
+    def _call(self, what, operation, *args, **kwargs):
+        if what == "retention":
+            return None
+        return super()._call(what, operation, *args, **kwargs)
+
+    def put_sidecar(self, key, content, retain_until):
+        self.client.put_object(bucket_name=self.bucket, object_name=key, data=io.BytesIO(content), length=len(content))
+
+
+def test_large_originals_stream_in_parts_without_being_held_in_memory(seaweed: SeaweedServer, sqlite_settings):
+    services = open_services(sqlite_settings)
+    store = S3Store(seaweed.client(), unique_bucket())
+    store.ensure_bucket()
+    keeper = Archivist(services.archive, store)
+    size = 160 * 1024 * 1024
+
+    class Generated(io.RawIOBase):
+        def __init__(self) -> None:
+            self.left = size
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:
+            n = min(len(buffer), self.left)
+            buffer[:n] = b"\x5a" * n
+            self.left -= n
+            return n
+
+    tracemalloc.start()
+    _, original = keeper.put(io.BufferedReader(Generated(), 1024 * 1024), actor=ARCHIVIST,
+                             archive_number="ZY01-WS·2020-Y-BGS-0001", doc_number="", title="大文件", responsible_unit="单位",
+                             retention="Y", doc_date=date(2020, 1, 1), media_type="application/octet-stream")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert original.size == size
+    assert peak < 4 * PART_SIZE < size / 2, f"peak {peak} bytes for a {size}-byte original"
+    services.close()
+
+
+def test_s3_unreachable_records_nothing_and_a_retry_succeeds(seaweed: SeaweedServer, sqlite_settings):
+    services = open_services(sqlite_settings)
+    bucket = unique_bucket()
+    seaweed.make_bucket(bucket, object_lock=True)
+    from minio import Minio
+
+    dead = Minio(endpoint=f"127.0.0.1:{free_port()}", access_key="x", secret_key="y", secure=False)
+    before = services.audit.recorder.max_notification_id()
+    with pytest.raises(DomainError) as refused:
+        put(Archivist(services.archive, S3Store(dead, bucket)))
+    assert refused.value.code == "ARCHIVE_UNAVAILABLE"
+    assert services.audit.recorder.max_notification_id() == before
+    _, original = put(Archivist(services.archive, S3Store(seaweed.client(), bucket)))
+    assert original.size == len(SEED)
+    services.close()
+
+
+def test_everything_is_readable_after_the_s3_server_restarts(sqlite_settings):
+    server = SeaweedServer.start()
+    services = open_services(sqlite_settings)
+    try:
+        store = S3Store(server.client(), unique_bucket())
+        store.ensure_bucket()
+        keeper = Archivist(services.archive, store)
+        _, original = put(keeper)
+        server.pause()
+        server.resume()
+        keeper = Archivist(services.archive, S3Store(server.client(), store.bucket))
+        out = io.BytesIO()
+        keeper.get(keeper.find(sha256=original.sha256), out)
+        assert out.getvalue() == SEED
+        assert keeper.verify(keeper.originals(), ARCHIVIST).ok
+    finally:
+        services.close()
+        server.stop()
+
+
+def test_bagit_export_validates_and_its_validator_catches_tampering(keeper: Archivist, tmp_path: Path):
+    put(keeper)
+    put(keeper, data=b"second original", number="ZY01-WS·2020-Y-BGS-0002")
+    bag = export_bag(keeper, keeper.originals(), tmp_path / "bag", "zwgk test")
+    assert bagit.Bag(str(tmp_path / "bag")).is_valid()
+    assert {"Payload-Oxum", "Bagging-Date", "External-Identifier"} <= set(bag.info)
+    assert (tmp_path / "bag" / "manifest-sha256.txt").exists() and (tmp_path / "bag" / "manifest-sha512.txt").exists()
+    assert (tmp_path / "bag" / "tagmanifest-sha256.txt").exists()
+    payload = tmp_path / "bag" / "data" / "ZY01-WS·2020-Y-BGS-0001" / "original.txt"
+    assert payload.read_bytes() == SEED
+    payload.write_bytes(SEED.replace("政务".encode(), "政府".encode(), 1))
+    with pytest.raises(bagit.BagValidationError):
+        bagit.Bag(str(tmp_path / "bag")).validate()
+
+
+def test_four_property_check_passes_and_finds_gaps_and_false_formats(keeper: Archivist):
+    put(keeper)
+    report = four_properties.check(keeper)
+    assert report.ok and all(o.passed(p) for o in report.originals for p in four_properties.PROPERTIES)
+    put(keeper, data=os.urandom(64), number="ZY01-WS·2020-Y-BGS-0003")  # declared text/plain, item 0002 absent
+    report = four_properties.check(keeper)
+    assert not report.ok
+    assert report.series_gaps == ["ZY01-WS·2020-Y-BGS: 件号 0002 missing"]
+    bad = next(o for o in report.originals if o.archive_number.endswith("0003"))
+    assert not bad.passed("usability") and bad.passed("safety")
+
+
+def test_four_property_safety_fails_without_a_retention_lock(seaweed: SeaweedServer, sqlite_settings):
+    services = open_services(sqlite_settings)
+    bucket = unique_bucket()
+    seaweed.make_bucket(bucket)
+    keeper = Archivist(services.archive, UnlockedS3Store(seaweed.client(), bucket))
+    put(keeper)
+    report = four_properties.check(keeper)
+    assert [o.passed("safety") for o in report.originals] == [False]
+    assert [o.passed("authenticity") for o in report.originals] == [True]
+    services.close()
+
+
+def zwgk(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from zwgk.connectors.cli import main; main()", *args],
+                          cwd=cwd, capture_output=True, timeout=120)
+
+
+def test_archivists_commands_on_the_embedded_store(tmp_path: Path):
+    original = tmp_path / "ziyang.txt"
+    original.write_bytes(SEED)
+    who = ["--archivist", "zy-archivist", "--archivist-unit", "资阳市人民政府办公室"]
+    stored = zwgk("archive", "put", str(original), "--archive-number", "ZY01-WS·2020-Y-BGS-0001", "--doc-number", "资府办发〔2020〕31号",
+                  "--title", "实施意见", "--unit", "资阳市人民政府办公室", "--retention", "Y", "--date", "2020-07-10",
+                  "--format", "json", *who, cwd=tmp_path)
+    assert stored.returncode == 0, stored.stderr.decode()
+    assert json.loads(stored.stdout)["sha256"]
+    refused = zwgk("archive", "put", str(original), "--archive-number", "bad", "--title", "x", "--unit", "y",
+                   "--retention", "Y", *who, cwd=tmp_path)
+    assert refused.returncode == 1 and "ARCHIVE_NUMBER_INVALID" in refused.stderr.decode()
+    got = zwgk("archive", "get", "--doc-number", "资府办发〔2020〕31号", "-o", "back.txt", cwd=tmp_path)
+    assert got.returncode == 0 and (tmp_path / "back.txt").read_bytes() == SEED
+    found = json.loads(zwgk("archive", "search", "--year", "2020", "--format", "json", cwd=tmp_path).stdout)
+    assert [f["archive_number"] for f in found] == ["ZY01-WS·2020-Y-BGS-0001"]
+    verified = zwgk("archive", "verify", "--all", "--format", "json", *who, cwd=tmp_path)
+    assert verified.returncode == 0 and json.loads(verified.stdout)["ok"]
+    checked = zwgk("archive", "check", "--format", "json", cwd=tmp_path)
+    assert checked.returncode == 0 and json.loads(checked.stdout)["ok"]
+    exported = zwgk("archive", "export", "--bagit", "bag", cwd=tmp_path)
+    assert exported.returncode == 0 and bagit.Bag(str(tmp_path / "bag")).is_valid()
+    held = zwgk("archive", "hold", "--archive-number", "ZY01-WS·2020-Y-BGS-0001", "--reason", "诉讼", *who, cwd=tmp_path)
+    assert held.returncode == 0
