@@ -34,6 +34,7 @@ bench: $(TEST_STAMP) system-packages
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/audit_log.py
 	$(BIN)/python bench/relay.py
+	$(BIN)/python bench/archive.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -79,6 +79,7 @@ class S3Store:
                 self._extend_retention(key, version_id, retain_until)
             else:
                 version_id = self._copy(temporary, key, digests.size)
+                # A separate request: not every server applies lock headers on a copy.
                 self._call(
                     "retention", self.client.set_object_retention,
                     bucket_name=self.bucket, object_name=key, version_id=_version(version_id),
