@@ -267,3 +267,15 @@ def test_events_tail_prints_decoded_events(ledger: Settings, tmp_path: Path):
     assert len(events) == 5
     assert all(e["type"] == "zwgk.disclosure.DisclosureAct.Published" and e["record"]["title"] for e in events)
     services.close()
+
+
+@pytest.mark.postgres
+def test_relay_follows_a_postgresql_event_store(broker: TansuBroker, postgres_settings: Settings, tmp_path: Path):
+    settings = Settings(database_url=postgres_settings.database_url, kafka_bootstrap_servers=broker.bootstrap)
+    services = open_services(settings)
+    run_scenario(services)
+    relay_everything(settings, services)
+    messages = consume(broker.bootstrap, INTERNAL)
+    assert len(messages) == SCENARIO_EVENTS
+    assert_exactly_once_in_order(settings, services, messages)
+    services.close()
