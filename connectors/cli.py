@@ -29,18 +29,25 @@ from zwgk.connectors.relay import init_topics
 from zwgk.archive import four_properties
 from zwgk.archive.bagit_export import export_bag
 from zwgk.archive.service import metadata_of
+from zwgk.connectors.consumer import projection_batches
 from zwgk.connectors.wiring import (
     archivist,
     audit_log,
     avro_codec,
     bring_log_up_to_date,
+    catch_up,
     kafka_bootstrap,
     relay,
     services,
+    views,
 )
+from zwgk.projections.catalogue import catalogue_as_of
+from zwgk.projections.deadlines import deadlines as deadline_rows
+from zwgk.projections.runner import ProjectionRunner
+from zwgk.projections.timeline import timeline, version_as_of
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
-from zwgk.domain.calendar import cst_date
+from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError, check_consistency, check_inclusion
@@ -60,6 +67,10 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(catalogue_app, name="catalogue")
 kafka_app = typer.Typer(help="Kafka 主题与事件契约（供对接方）。", no_args_is_help=True)
 events_app = typer.Typer(help="读取事件流。", no_args_is_help=True)
+projections_app = typer.Typer(help="读模型（投影）：运行、重建、状态、导出。", no_args_is_help=True)
+assessment_app = typer.Typer(help="考核视图。", no_args_is_help=True)
+app.add_typer(projections_app, name="projections")
+app.add_typer(assessment_app, name="assessment")
 archive_app = typer.Typer(help="档案：原件存档、检索、固定性核验、法律保全、四性检测、移交导出。", no_args_is_help=True)
 app.add_typer(archive_app, name="archive")
 app.add_typer(kafka_app, name="kafka")
@@ -520,6 +531,213 @@ def events_tail(
                 break
     finally:
         stream.close()
+
+
+def _fresh_views(settings: Settings, s: Services, runner: ProjectionRunner, at_least: int) -> None:
+    """Queries read views at least as fresh as the caller's last write (read-your-writes)."""
+    catch_up(s, runner)
+    if at_least:
+        runner.wait_for(at_least, lambda: catch_up(s, runner))
+
+
+AT_LEAST = typer.Option(0, "--at-least", help="只在视图已处理到此通知编号后读取（读己之写）")
+
+
+@projections_app.command("run")
+def projections_run(
+    from_kafka: bool = typer.Option(False, "--from-kafka", help="从 Kafka 内部主题读取事件，而非事件库"),
+    once: bool = typer.Option(False, "--once", help="处理现有事件后退出"),
+) -> None:
+    """持续（或一次）把新事件折叠进全部视图；位置与视图行在同一事务中保存。"""
+    settings = Settings.from_env()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with services(settings) as s, views(settings) as runner:
+        if from_kafka:
+            internal = [t for t in topics() if ".internal." in t]
+            for batch in projection_batches(kafka_bootstrap(settings), internal, runner.kafka_offsets(),
+                                            avro_codec(settings), idle_polls=2 if once else None):
+                runner.fold_from_kafka(batch)
+                if stop.is_set():
+                    break
+        else:
+            while not stop.is_set():
+                if not catch_up(s, runner) and once:
+                    break
+                stop.wait(0.2)
+        typer.echo("视图位置：" + "，".join(f"{k} {v}" for k, v in runner.positions().items()))
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(name: list[str] = typer.Argument(None, help="视图名；缺省为全部")) -> None:
+    """清空视图并从第 0 个事件重建。"""
+    settings = Settings.from_env()
+    with services(settings) as s, views(settings) as everything:
+        runner = ProjectionRunner(everything.store, [everything.view(n) for n in name] if name else None)
+        runner.clear()
+        total = s.audit.recorder.max_notification_id() or 0
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("重建视图", total=total)
+            catch_up(s, runner, progress=lambda n: progress.advance(task, n))
+        typer.echo(f"已重建 {', '.join(v.name for v in runner.views)}，处理 {total} 个事件。")
+
+
+@projections_app.command("status")
+def projections_status(format: str = FORMAT) -> None:  # noqa: A002
+    """各视图的位置与滞后（事件数）。"""
+    settings = Settings.from_env()
+    with services(settings) as s, views(settings) as runner:
+        head = s.audit.recorder.max_notification_id() or 0
+        rows = [{"view": k, "position": v, "lag": head - v} for k, v in runner.positions().items()]
+    if format == "json":
+        _emit_json(rows)
+        return
+    table = Table("视图", "位置", "滞后")
+    for r in rows:
+        table.add_row(r["view"], str(r["position"]), str(r["lag"]))
+    console.print(table)
+
+
+@projections_app.command("export")
+def projections_export(
+    name: str = typer.Argument(..., help="catalogue | register | deadlines | timeline"),
+    output: Path = typer.Option(..., "-o", "--output"),
+    at_least: int = AT_LEAST,
+) -> None:
+    """把视图导出为确定性的 JSON（排序、稳定格式）。"""
+    settings = Settings.from_env()
+    with services(settings) as s, views(settings) as runner:
+        _fresh_views(settings, s, runner, at_least)
+        output.write_bytes(runner.export(name))
+    typer.echo(f"已导出 {name} → {output}")
+
+
+@catalogue_app.command("list")
+def catalogue_list(
+    unit: str = typer.Option("", "--unit"),
+    as_of: datetime | None = typer.Option(None, "--as-of", help="某一时刻（如 2022-01-14T00:00+08:00）的清单"),
+    format: str = FORMAT,  # noqa: A002
+    at_least: int = AT_LEAST,
+) -> None:
+    """公开事项清单：当前或任一过去时刻，含调整历史与备案状态（C4）。"""
+    settings = Settings.from_env()
+    with services(settings) as s, views(settings) as runner:
+        _fresh_views(settings, s, runner, at_least)
+        with runner.store.transaction() as tx:
+            items = catalogue_as_of(tx, _aware(as_of), unit)
+    if format == "json":
+        _emit_json(items)
+        return
+    table = Table("公开主体", "公开事项", "公开渠道", "更新时限", "调整次数", "未备案")
+    for item in items:
+        e = item["elements"]
+        unfiled = [h for h in item["history"] if h["filed_at"] is None]
+        table.add_row(e["responsible_unit"], e["matter"], "、".join(e["channels"]), e["update_limit"],
+                      str(len(item["history"])), str(len(unfiled)) if unfiled else "")
+    console.print(table)
+
+
+def _aware(instant: datetime | None) -> datetime | None:
+    """An instant given without a zone is China Standard Time."""
+    if instant is not None and instant.tzinfo is None:
+        return instant.replace(tzinfo=CST)
+    return instant
+
+
+@app.command("deadlines")
+def list_deadlines(
+    overdue: bool = typer.Option(False, "--overdue", help="只列逾期的"),
+    unit: str = typer.Option("", "--unit"),
+    format: str = FORMAT,  # noqa: A002
+    at_least: int = AT_LEAST,
+) -> None:
+    """全部期限（D3、D11）：到期日、是否临时、剩余工作日、是否逾期。"""
+    settings = Settings.from_env()
+    with services(settings) as s, views(settings) as runner:
+        _fresh_views(settings, s, runner, at_least)
+        calendar = s.calendar.calendar()
+        with runner.store.transaction() as tx:
+            rows = deadline_rows(tx, calendar, cst_date(datetime.now(CST)), unit, overdue)
+    if format == "json":
+        _emit_json(rows)
+        return
+    table = Table("规则", "单位", "事项", "起算", "到期", "状态", "剩余工作日", "临时")
+    labels = {"open": "未完成", "met": "按时", "breached": "逾期"}
+    for r in rows:
+        table.add_row(r["rule"], r["unit"], r["subject"][:30], r["start"], r["due"], labels[r["status"]],
+                      "" if r["working_days_left"] is None else str(r["working_days_left"]), "是" if r["provisional"] else "")
+    console.print(table)
+
+
+@audit_app.command("timeline")
+def audit_timeline(
+    aggregate: str = typer.Option("", "--aggregate"),
+    unit: str = typer.Option("", "--unit"),
+    actor: str = typer.Option("", "--actor"),
+    start: datetime | None = typer.Option(None, "--from"),
+    end: datetime | None = typer.Option(None, "--to"),
+    format: str = FORMAT,  # noqa: A002
+    at_least: int = AT_LEAST,
+) -> None:
+    """审计时间线：某记录、单位或人员在两时刻间的全部事件，按时间排序。"""
+    if not (aggregate or unit or actor):
+        typer.echo("请给出 --aggregate、--unit 或 --actor。", err=True)
+        raise typer.Exit(2)
+    settings = Settings.from_env()
+    with services(settings) as s, views(settings) as runner:
+        _fresh_views(settings, s, runner, at_least)
+        with runner.store.transaction() as tx:
+            rows = timeline(tx, aggregate=aggregate, unit=unit, actor=actor, start=_aware(start), end=_aware(end))
+    if format == "json":
+        _emit_json(rows)
+        return
+    table = Table("业务时间", "记录时间", "事件", "记录", "人员", "角色", "单位", "规则")
+    for r in rows:
+        table.add_row(r["occurred_at"][:19], r["recorded_at"][:19], r["event_type"], r["aggregate_id"][:8],
+                      r["actor_id"], r["actor_role"], r["actor_unit"], "" if r["rule_outcomes"] == "{}" else r["rule_outcomes"])
+    console.print(table)
+
+
+@audit_app.command("replay")
+def audit_replay(
+    aggregate_id: str = typer.Argument(..., help="记录编号"),
+    as_of: datetime = typer.Option(..., "--as-of", help="业务时间"),
+) -> None:
+    """输出某记录在某一时刻（业务时间）的状态。"""
+    settings = Settings.from_env()
+    with services(settings) as s, views(settings) as runner:
+        catch_up(s, runner)
+        with runner.store.transaction() as tx:
+            version = version_as_of(tx, aggregate_id, _aware(as_of))
+        if version is None:
+            typer.echo("该时刻该记录尚不存在。", err=True)
+            raise typer.Exit(1)
+        record = s.audit.repository.get(UUID(aggregate_id), version=version)
+    state = {k.lstrip("_"): v for k, v in vars(record).items() if k != "_pending_events"}
+    typer.echo(json.dumps({"type": type(record).__name__, **state}, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+@app.command("register")
+def disclosure_register(
+    unit: str = typer.Option("", "--unit"),
+    format: str = FORMAT,  # noqa: A002
+    at_least: int = AT_LEAST,
+) -> None:
+    """公开登记簿：每件公开行为的属性、审查签字、预审、签发、发布渠道与时间、存档。"""
+    settings = Settings.from_env()
+    with services(settings) as s, views(settings) as runner:
+        _fresh_views(settings, s, runner, at_least)
+        rows = [r for r in json.loads(runner.export("register"))["disclosure_register"] if not unit or r["unit"] == unit]
+    if format == "json":
+        _emit_json(rows)
+        return
+    table = Table("单位", "文号", "题名", "属性", "审查签字", "预审", "签发", "发布", "D3", "存档")
+    for r in rows:
+        signatures = json.loads(r["signatures"])
+        table.add_row(r["unit"], r["doc_number"], r["title"][:20], r["attribute"], f"{len(signatures)}/3",
+                      r["pre_review"] or "", (r["signed_off_at"] or "")[:10], (r["published_at"] or "")[:10],
+                      r["d3_outcome"] or "", "是" if r["original_sha256"] else "")
+    console.print(table)
 
 
 ARCHIVIST = typer.Option(..., "--archivist", help="档案员编号")

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 from zwgk.connectors.avro_codec import AvroCodec
+from zwgk.projections.events import ProjectedEvent, from_message
 
 
 @dataclass(frozen=True)
@@ -98,3 +99,33 @@ class EventStream:
 
     def close(self) -> None:
         self.consumer.close()
+
+
+def projection_batches(
+    bootstrap: str, topics: list[str], offsets: dict[tuple[str, int], int], codec: AvroCodec,
+    idle_polls: int | None = 2, batch: int = 500,
+) -> Iterator[list[tuple[ProjectedEvent, tuple[str, int, int]]]]:
+    """Internal topics from the views' stored offsets, as batches of events for the views;
+    stops after `idle_polls` empty polls in a row (None: follows forever)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=batch)
+    try:
+        partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        consumer.assign(partitions)
+        for tp in partitions:
+            consumer.seek(tp, offsets.get((tp.topic, tp.partition), 0))
+        idle = 0
+        while idle_polls is None or idle < idle_polls:
+            polled = consumer.poll(timeout_ms=500, max_records=batch)
+            if not polled:
+                idle += 1
+                continue
+            idle = 0
+            out = []
+            for records in polled.values():
+                for message in records:
+                    event = decode(message, codec)
+                    out.append((from_message(event.type, event.notification_id or 0, event.record),
+                                (message.topic, message.partition, message.offset)))
+            yield out
+    finally:
+        consumer.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +24,7 @@ from zwgk.domain.applications import (
 )
 from zwgk.domain.commands import Services
 from zwgk.projections.audit_log import CheckpointPolicy, MerkleLog, issue_checkpoint
+from zwgk.projections.runner import ProjectionRunner, events_after
 from zwgk.projections.store import ViewStore
 
 
@@ -96,6 +97,22 @@ def relay(settings: Settings, s: Services, batch: int = 500) -> Iterator[Relay]:
         yield Relay(s.audit, store, kafka_bootstrap(settings), avro_codec(settings), f"urn:zwgk:{settings.log_origin}", batch)
     finally:
         store.close()
+
+
+@contextmanager
+def views(settings: Settings) -> Iterator[ProjectionRunner]:
+    settings.eventsourcing_env()  # validates the URL and makes the SQLite directory
+    store = ViewStore(settings.views_url)
+    try:
+        yield ProjectionRunner(store)
+    finally:
+        store.close()
+
+
+def catch_up(s: Services, runner: ProjectionRunner, progress: Callable[[int], None] | None = None) -> int:
+    """Fold what the views have not seen yet, from the event store."""
+    return runner.fold(events_after(lambda after: s.audit.stored_records(after=after), min(runner.positions().values())),
+                       progress=progress)
 
 
 def bring_log_up_to_date(

@@ -1,0 +1,92 @@
+"""The current catalogue 公开事项清单, and as it stood at any past instant (C1–C4)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.projection import Projection, to_json
+from zwgk.projections.store import Transaction
+
+ADJUSTMENTS = {"CatalogueItem.Listed": "listed", "CatalogueItem.Amended": "amended", "CatalogueItem.Withdrawn": "withdrawn"}
+
+
+def ts(instant: datetime) -> str:
+    """Instants as fixed-width UTC text, so that they sort and compare as text."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class CatalogueView(Projection):
+    name = "catalogue"
+    tables = {
+        "catalogue_items": """CREATE TABLE IF NOT EXISTS catalogue_items (
+            item_id TEXT PRIMARY KEY, unit TEXT NOT NULL, matter TEXT NOT NULL, elements TEXT NOT NULL,
+            withdrawn INTEGER NOT NULL, listed_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            unfiled TEXT NOT NULL, version INTEGER NOT NULL)""",
+        "catalogue_history": """CREATE TABLE IF NOT EXISTS catalogue_history (
+            item_id TEXT NOT NULL, version INTEGER NOT NULL, adjustment TEXT NOT NULL, occurred_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL, actor_unit TEXT NOT NULL, reason TEXT NOT NULL, reason_text TEXT NOT NULL,
+            changes TEXT NOT NULL, elements_after TEXT NOT NULL, filed_at TEXT, PRIMARY KEY (item_id, version))""",
+    }
+    export_order = {"catalogue_items": "item_id", "catalogue_history": "item_id, version"}
+
+    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
+        r = event.record
+        if event.type == "CatalogueItem.AdjustmentFiled":
+            for version in r["adjustments"]:
+                tx.execute("UPDATE catalogue_history SET filed_at = ? WHERE item_id = ? AND version = ?",
+                           (ts(event.occurred_at), event.aggregate_id, version))
+            tx.execute("UPDATE catalogue_items SET unfiled = '[]', version = ? WHERE item_id = ?", (event.version, event.aggregate_id))
+            return
+        adjustment = ADJUSTMENTS.get(event.type)
+        if adjustment is None:
+            return
+        row = tx.one("SELECT elements, unfiled, listed_at FROM catalogue_items WHERE item_id = ?", (event.aggregate_id,))
+        elements: dict[str, Any] = json.loads(row[0]) if row else {}
+        changes: dict[str, Any] = {}
+        if adjustment == "listed":
+            elements = dict(r["elements"])
+        elif adjustment == "amended":
+            changes = {k: v for k, v in r["changes"].items() if v is not None}
+            elements.update(changes)
+        unfiled = (json.loads(row[1]) if row else []) + [event.version]
+        tx.execute(
+            "INSERT INTO catalogue_history (item_id, version, adjustment, occurred_at, recorded_at, actor_unit, reason, "
+            "reason_text, changes, elements_after, filed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            (event.aggregate_id, event.version, adjustment, ts(event.occurred_at), ts(r["recorded_at"]),
+             event.actor.get("unit", ""), r["reason"], r["reason_text"], to_json(changes), to_json(elements)),
+        )
+        values = (elements["responsible_unit"], elements["matter"], to_json(elements), int(adjustment == "withdrawn"),
+                  row[2] if row else ts(event.occurred_at), ts(event.occurred_at), to_json(unfiled), event.version)
+        if row:
+            tx.execute("UPDATE catalogue_items SET unit = ?, matter = ?, elements = ?, withdrawn = ?, listed_at = ?, "
+                       "updated_at = ?, unfiled = ?, version = ? WHERE item_id = ?", (*values, event.aggregate_id))
+        else:
+            tx.execute("INSERT INTO catalogue_items (unit, matter, elements, withdrawn, listed_at, updated_at, unfiled, "
+                       "version, item_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, event.aggregate_id))
+
+
+def catalogue_as_of(tx: Transaction, as_of: datetime | None = None, unit: str = "") -> list[dict[str, Any]]:
+    """Items in force at an instant (business time), with the elements they had then."""
+    if as_of is None:
+        rows = tx.all("SELECT item_id, elements, unfiled, updated_at FROM catalogue_items WHERE withdrawn = 0")
+        items = [{"item_id": i, "elements": json.loads(e), "unfiled_adjustments": json.loads(u), "as_of": t} for i, e, u, t in rows]
+    else:
+        rows = tx.all(
+            "SELECT h.item_id, h.elements_after, h.adjustment, h.occurred_at FROM catalogue_history h "
+            "WHERE h.version = (SELECT MAX(version) FROM catalogue_history x WHERE x.item_id = h.item_id AND x.occurred_at <= ?)",
+            (ts(as_of),),
+        )
+        items = [{"item_id": i, "elements": json.loads(e), "as_of": t} for i, e, a, t in rows if a != "withdrawn"]
+    if unit:
+        items = [i for i in items if i["elements"]["responsible_unit"] == unit]
+    for item in items:
+        item["history"] = [
+            {"version": v, "adjustment": a, "occurred_at": o, "reason": r, "reason_text": rt, "filed_at": f}
+            for v, a, o, r, rt, f in tx.all(
+                "SELECT version, adjustment, occurred_at, reason, reason_text, filed_at FROM catalogue_history "
+                "WHERE item_id = ? ORDER BY version", (item["item_id"],))
+        ]
+    return sorted(items, key=lambda i: (i["elements"]["responsible_unit"], i["elements"]["matter"]))

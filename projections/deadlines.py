@@ -1,0 +1,68 @@
+"""Every deadline a rule sets (D3, D11 so far), as stored in the event that started it,
+with its provisional flag; closed as met or breached when its act is done."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from zwgk.domain.calendar import WorkingDayCalendar
+from zwgk.projections.catalogue import ts
+from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.projection import Projection
+from zwgk.projections.store import Transaction
+
+
+class DeadlinesView(Projection):
+    name = "deadlines"
+    tables = {
+        "deadlines": """CREATE TABLE IF NOT EXISTS deadlines (
+            deadline_id TEXT PRIMARY KEY, source_id TEXT NOT NULL, rule TEXT NOT NULL, unit TEXT NOT NULL,
+            subject TEXT NOT NULL, start TEXT NOT NULL, due TEXT NOT NULL, working_days INTEGER NOT NULL,
+            provisional INTEGER NOT NULL, calendar_version TEXT NOT NULL, status TEXT NOT NULL, closed_at TEXT)""",
+        "deadline_subjects": """CREATE TABLE IF NOT EXISTS deadline_subjects (
+            source_id TEXT PRIMARY KEY, unit TEXT NOT NULL, subject TEXT NOT NULL)""",
+    }
+    export_order = {"deadlines": "deadline_id", "deadline_subjects": "source_id"}
+
+    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
+        r = event.record
+        if event.type == "DisclosureAct.Drafted":
+            tx.execute("INSERT INTO deadline_subjects (source_id, unit, subject) VALUES (?, ?, ?)",
+                       (event.aggregate_id, r["unit"], r["title"]))
+        elif event.type == "DisclosureAct.Revised":
+            tx.execute("UPDATE deadline_subjects SET subject = ? WHERE source_id = ?", (r["title"], event.aggregate_id))
+            tx.execute("DELETE FROM deadlines WHERE source_id = ? AND status = 'open'", (event.aggregate_id,))
+        elif event.type in ("DisclosureAct.SignedOff", "DisclosureAct.PublicationDeadlineRecomputed") and r["deadline"]:
+            d = r["deadline"]
+            unit, subject = tx.one("SELECT unit, subject FROM deadline_subjects WHERE source_id = ?", (event.aggregate_id,))
+            tx.execute("DELETE FROM deadlines WHERE deadline_id = ?", (f"{event.aggregate_id}:{d['rule']}",))
+            tx.execute(
+                "INSERT INTO deadlines (deadline_id, source_id, rule, unit, subject, start, due, working_days, provisional, "
+                "calendar_version, status, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL)",
+                (f"{event.aggregate_id}:{d['rule']}", event.aggregate_id, d["rule"], unit, subject, d["start"].isoformat(),
+                 d["due"].isoformat(), d["working_days"], int(d["provisional"]), d["calendar_version"]),
+            )
+        elif event.type == "DisclosureAct.Published":
+            for rule, outcome in r["rule_outcomes"].items():
+                tx.execute("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ? AND status = 'open'",
+                           (outcome, ts(event.occurred_at), f"{event.aggregate_id}:{rule}"))
+
+
+def deadlines(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: str = "", overdue: bool = False) -> list[dict[str, Any]]:
+    """Open and closed deadlines, with working days left for the open ones (negative: overdue)."""
+    rows = tx.all("SELECT deadline_id, source_id, rule, unit, subject, start, due, working_days, provisional, "
+                  "calendar_version, status, closed_at FROM deadlines ORDER BY due, deadline_id")
+    result = []
+    for (deadline_id, source, rule, owner, subject, start, due, days, provisional, version, status, closed) in rows:
+        due_date = date.fromisoformat(due)
+        left = calendar.working_days_between(today, due_date) if status == "open" else None
+        late = status == "breached" or (status == "open" and today > due_date)
+        if (unit and owner != unit) or (overdue and not late):
+            continue
+        result.append({"deadline_id": deadline_id, "source_id": source, "rule": rule, "unit": owner, "subject": subject,
+                       "start": start, "due": due, "working_days": days, "provisional": bool(provisional),
+                       "calendar_version": version, "status": status, "closed_at": closed,
+                       "working_days_left": left, "overdue": late})
+    return result
+

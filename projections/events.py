@@ -1,0 +1,70 @@
+"""The one shape in which views receive events, whether they come from the event store or
+from Kafka: the integrators' message (contract field names), plus its place in the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from zwgk.domain.actors import Actor
+from zwgk.domain.calendar import Deadline
+from zwgk.domain.chain import StoredRecord
+
+RENAMED = {"originator_id": "aggregate_id", "originator_version": "aggregate_version", "timestamp": "recorded_at"}
+DROPPED = {"originator_topic", "class_version"}
+
+
+@dataclass(frozen=True)
+class ProjectedEvent:
+    position: int  # notification id in the ledger's log
+    type: str  # e.g. DisclosureAct.Published
+    aggregate_id: str
+    version: int
+    record: dict[str, Any]
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.record["occurred_at"]
+
+    @property
+    def actor(self) -> dict[str, str]:
+        return self.record.get("actor") or {}
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc)
+    if isinstance(value, Actor):
+        return {"id": value.id, "role": value.role.value, "unit": value.unit}
+    if isinstance(value, Deadline):
+        return {"rule": value.rule, "start": value.start, "working_days": value.working_days, "due": value.due,
+                "provisional": value.provisional, "calendar_version": value.calendar_version}
+    if isinstance(value, dict):
+        return {k: _normal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normal(v) for v in value]
+    if isinstance(value, date) or value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def from_stored(record: StoredRecord) -> ProjectedEvent:
+    """From the event store: the stored state, named as on the streams."""
+    state = record.state or {}
+    fields = {RENAMED.get(k, k): _normal(v) for k, v in state.items() if k not in DROPPED}
+    fields["aggregate_id"] = str(record.originator_id)
+    fields["aggregate_version"] = record.originator_version
+    return ProjectedEvent(record.position, record.topic.rsplit(":", 1)[-1], str(record.originator_id),
+                          record.originator_version, fields)
+
+
+def from_message(ce_type: str, notification_id: int, record: dict[str, Any]) -> ProjectedEvent:
+    """From Kafka: a decoded internal message (ce_type zwgk.<context>.<Aggregate>.<Event>)."""
+    fields = _normal(record)
+    name = ".".join(ce_type.split(".")[-2:])
+    return ProjectedEvent(notification_id, name, fields["aggregate_id"], fields["aggregate_version"], fields)

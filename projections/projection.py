@@ -1,0 +1,47 @@
+"""A projection: folds events into tables of the view store. The runner saves its
+position with the rows, in one transaction, so each event is folded exactly once."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.store import Transaction
+
+
+def to_json(value: Any) -> str:
+    """Stable JSON for view columns and exports: sorted keys, ISO dates, UTF-8 kept."""
+    def default(v: Any) -> str:
+        if isinstance(v, (date, datetime)):
+            return v.isoformat()
+        return str(v)
+
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=default)
+
+
+class Projection:
+    name: ClassVar[str]
+    tables: ClassVar[dict[str, str]]  # table name → CREATE TABLE statement
+    export_order: ClassVar[dict[str, str]]  # table name → ORDER BY clause of its export
+
+    def create(self, tx: Transaction) -> None:
+        for ddl in self.tables.values():
+            tx.execute(ddl)
+
+    def clear(self, tx: Transaction) -> None:
+        for table in self.tables:
+            tx.execute(f"DELETE FROM {table}")
+
+    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
+        raise NotImplementedError
+
+    def export(self, tx: Transaction) -> dict[str, list[dict[str, Any]]]:
+        """Every row of every table, in a fixed order: equal views export equal bytes."""
+        result = {}
+        for table, order in self.export_order.items():
+            cursor = tx.execute(f"SELECT * FROM {table} ORDER BY {order}").cursor
+            columns = [c[0] for c in cursor.description]
+            result[table] = [dict(zip(columns, row)) for row in cursor.fetchall()]
+        return result

@@ -1,0 +1,128 @@
+"""Runs the views: folds events in batches, each batch with the views' positions in one
+transaction; rebuilds a view from event zero; reports positions and lag.
+
+Events come from the event store (in log order; each view skips what it already has)
+or from Kafka (in partition order; exactly once through the partition offsets stored
+with the rows). The folding code is the same.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+
+from zwgk.projections.catalogue import CatalogueView
+from zwgk.projections.deadlines import DeadlinesView
+from zwgk.domain.chain import StoredRecord
+from zwgk.projections.events import ProjectedEvent, from_stored
+from zwgk.projections.projection import Projection, to_json
+from zwgk.projections.register import RegisterView
+from zwgk.projections.store import ViewStore
+from zwgk.projections.timeline import TimelineView
+
+KAFKA_OFFSETS = """CREATE TABLE IF NOT EXISTS projection_kafka_offsets (
+    name TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL, next_offset BIGINT NOT NULL,
+    PRIMARY KEY (name, topic, part))"""
+
+Offset = tuple[str, int, int]  # topic, partition, offset
+
+
+def all_views() -> list[Projection]:
+    return [CatalogueView(), RegisterView(), DeadlinesView(), TimelineView()]
+
+
+class UnknownView(KeyError):
+    pass
+
+
+class ProjectionRunner:
+    def __init__(self, store: ViewStore, views: Sequence[Projection] | None = None) -> None:
+        self.store = store
+        self.views = list(views or all_views())
+        with store.transaction() as tx:
+            for view in self.views:
+                view.create(tx)
+            tx.execute(KAFKA_OFFSETS)
+
+    def view(self, name: str) -> Projection:
+        for view in self.views:
+            if view.name == name:
+                return view
+        raise UnknownView(name)
+
+    def positions(self) -> dict[str, int]:
+        with self.store.transaction() as tx:
+            return {view.name: tx.position(view.name) for view in self.views}
+
+    def fold(self, events: Iterable[ProjectedEvent], batch: int = 1000, progress: Callable[[int], None] | None = None) -> int:
+        """Fold events from the store; each view takes only those past its own position."""
+        folded = 0
+        iterator = iter(events)
+        while chunk := list(islice(iterator, batch)):
+            with self.store.transaction() as tx:
+                for view in self.views:
+                    position = tx.position(view.name)
+                    for event in chunk:
+                        if event.position > position:
+                            view.fold(tx, event)
+                    tx.set_position(view.name, max(position, chunk[-1].position))
+            folded += len(chunk)
+            if progress:
+                progress(len(chunk))
+        return folded
+
+    def fold_from_kafka(self, messages: Sequence[tuple[ProjectedEvent, Offset]]) -> int:
+        """Fold a batch read from Kafka, saving the partitions' next offsets with the rows."""
+        if not messages:
+            return 0
+        with self.store.transaction() as tx:
+            for view in self.views:
+                for event, _ in messages:
+                    view.fold(tx, event)
+                position = max(tx.position(view.name), max(e.position for e, _ in messages))
+                tx.set_position(view.name, position)
+                offsets: dict[tuple[str, int], int] = {}
+                for _, (topic, part, offset) in messages:
+                    offsets[(topic, part)] = max(offsets.get((topic, part), 0), offset + 1)
+                tx.executemany(
+                    "INSERT INTO projection_kafka_offsets (name, topic, part, next_offset) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (name, topic, part) DO UPDATE SET next_offset = excluded.next_offset",
+                    [(view.name, t, p, o) for (t, p), o in offsets.items()],
+                )
+        return len(messages)
+
+    def kafka_offsets(self) -> dict[tuple[str, int], int]:
+        """Where to resume reading: the least offset any view has stored per partition."""
+        with self.store.transaction() as tx:
+            rows = tx.all("SELECT topic, part, MIN(next_offset) FROM projection_kafka_offsets GROUP BY topic, part")
+        return {(t, p): o for t, p, o in rows}
+
+    def clear(self) -> None:
+        with self.store.transaction() as tx:
+            for view in self.views:
+                view.clear(tx)
+                tx.set_position(view.name, 0)
+                tx.execute("DELETE FROM projection_kafka_offsets WHERE name = ?", (view.name,))
+
+    def export(self, name: str) -> bytes:
+        """A deterministic JSON export of one view: same rows, same bytes."""
+        with self.store.transaction() as tx:
+            return (to_json(self.view(name).export(tx)) + "\n").encode()
+
+    def wait_for(self, position: int, catch_up: Callable[[], None], timeout: float = 10.0) -> None:
+        """Read-your-writes: return once every view has folded the given position."""
+        deadline = time.monotonic() + timeout
+        while min(self.positions().values()) < position:
+            catch_up()
+            if min(self.positions().values()) >= position:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"views did not reach position {position} in {timeout} s")
+            time.sleep(0.05)
+
+
+
+def events_after(records: Callable[[int], Iterator[StoredRecord]], position: int) -> Iterator[ProjectedEvent]:
+    """The store's events past a position, as views receive them."""
+    return (from_stored(record) for record in records(position))

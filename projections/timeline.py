@@ -1,0 +1,86 @@
+"""The audit timeline 审计时间线: every event touching a record, a unit or a person, in order,
+with who acted in which role, business time and recorded time, and the rule outcomes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from zwgk.projections.catalogue import ts
+from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.projection import Projection, to_json
+from zwgk.projections.store import Transaction
+
+UNIT_FIELDS = ("unit", "responsible_unit")
+
+
+class TimelineView(Projection):
+    name = "timeline"
+    tables = {
+        "timeline_events": """CREATE TABLE IF NOT EXISTS timeline_events (
+            position BIGINT PRIMARY KEY, aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, event_type TEXT NOT NULL,
+            subject_unit TEXT NOT NULL, actor_id TEXT NOT NULL, actor_role TEXT NOT NULL, actor_unit TEXT NOT NULL,
+            occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, event_id TEXT NOT NULL, rule_outcomes TEXT NOT NULL)""",
+        "timeline_subjects": """CREATE TABLE IF NOT EXISTS timeline_subjects (
+            aggregate_id TEXT PRIMARY KEY, unit TEXT NOT NULL)""",
+    }
+    indexes = [
+        "CREATE INDEX IF NOT EXISTS timeline_by_aggregate ON timeline_events (aggregate_id, occurred_at)",
+        "CREATE INDEX IF NOT EXISTS timeline_by_unit ON timeline_events (subject_unit, occurred_at)",
+        "CREATE INDEX IF NOT EXISTS timeline_by_actor_unit ON timeline_events (actor_unit, occurred_at)",
+        "CREATE INDEX IF NOT EXISTS timeline_by_actor ON timeline_events (actor_id, occurred_at)",
+    ]
+    export_order = {"timeline_events": "position", "timeline_subjects": "aggregate_id"}
+
+    def create(self, tx: Transaction) -> None:
+        super().create(tx)
+        for index in self.indexes:
+            tx.execute(index)
+
+    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
+        r = event.record
+        unit = next((r[f] for f in UNIT_FIELDS if isinstance(r.get(f), str)), None) or (r.get("elements") or {}).get("responsible_unit")
+        if unit and event.version == 1:
+            tx.execute("INSERT INTO timeline_subjects (aggregate_id, unit) VALUES (?, ?)", (event.aggregate_id, unit))
+        if not unit:
+            row = tx.one("SELECT unit FROM timeline_subjects WHERE aggregate_id = ?", (event.aggregate_id,))
+            unit = row[0] if row else event.actor.get("unit", "")
+        tx.execute(
+            "INSERT INTO timeline_events (position, aggregate_id, version, event_type, subject_unit, actor_id, actor_role, "
+            "actor_unit, occurred_at, recorded_at, event_id, rule_outcomes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (event.position, event.aggregate_id, event.version, event.type, unit, event.actor.get("id", ""),
+             event.actor.get("role", ""), event.actor.get("unit", ""), ts(event.occurred_at), ts(r["recorded_at"]),
+             str(r["event_id"]), to_json(r.get("rule_outcomes") or {})),
+        )
+
+
+def timeline(tx: Transaction, *, aggregate: str = "", unit: str = "", actor: str = "",
+             start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
+    where, params = [], []
+    if aggregate:
+        where.append("aggregate_id = ?")
+        params.append(aggregate)
+    if unit:
+        where.append("(subject_unit = ? OR actor_unit = ?)")
+        params += [unit, unit]
+    if actor:
+        where.append("actor_id = ?")
+        params.append(actor)
+    if start:
+        where.append("occurred_at >= ?")
+        params.append(ts(start))
+    if end:
+        where.append("occurred_at <= ?")
+        params.append(ts(end))
+    sql = ("SELECT position, aggregate_id, version, event_type, subject_unit, actor_id, actor_role, actor_unit, "
+           "occurred_at, recorded_at, event_id, rule_outcomes FROM timeline_events")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    cursor = tx.execute(sql + " ORDER BY occurred_at, position", params).cursor
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def version_as_of(tx: Transaction, aggregate: str, instant: datetime) -> int | None:
+    row = tx.one("SELECT MAX(version) FROM timeline_events WHERE aggregate_id = ? AND occurred_at <= ?", (aggregate, ts(instant)))
+    return row[0] if row and row[0] else None
