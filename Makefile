@@ -35,6 +35,7 @@ bench: $(TEST_STAMP) system-packages
 	$(BIN)/python bench/audit_log.py
 	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/archive.py
+	$(BIN)/python bench/projections.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -41,6 +41,7 @@ from zwgk.connectors.wiring import (
     services,
     views,
 )
+from zwgk.projections.assessment import indicators, ranking
 from zwgk.projections.catalogue import catalogue_as_of
 from zwgk.projections.deadlines import deadlines as deadline_rows
 from zwgk.projections.runner import ProjectionRunner
@@ -737,6 +738,32 @@ def disclosure_register(
         table.add_row(r["unit"], r["doc_number"], r["title"][:20], r["attribute"], f"{len(signatures)}/3",
                       r["pre_review"] or "", (r["signed_off_at"] or "")[:10], (r["published_at"] or "")[:10],
                       r["d3_outcome"] or "", "是" if r["original_sha256"] else "")
+    console.print(table)
+
+
+@assessment_app.command("show")
+def assessment_show(
+    year: int = typer.Option(..., "--year"),
+    unit: str = typer.Option("", "--unit"),
+    quarterly: bool = typer.Option(False, "--quarterly", help="按季度（并排名）"),
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """考核指标：按时公开率（D3/D11）、清单调整备案率（C4）、存档率（D8、R1），按单位、年度或季度，并排名。"""
+    settings = Settings.from_env()
+    with services(settings) as s, views(settings) as runner:
+        _fresh_views(settings, s, runner, 0)
+        with runner.store.transaction() as tx:
+            rows = ranking(indicators(tx, year, quarterly, unit))
+    if format == "json":
+        _emit_json(rows)
+        return
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0%}"
+
+    table = Table("期间", "名次", "单位", "公开", "按时公开率", "调整", "备案率", "存档率", title=f"{year} 年考核指标")
+    for r in rows:
+        table.add_row(r["period"], str(r["rank"]), r["unit"], str(r["published"]), pct(r["on_time_rate"]),
+                      str(r["adjustments"]), pct(r["filing_rate"]), pct(r["archiving_rate"]))
     console.print(table)
 
 

@@ -1,0 +1,97 @@
+"""Projections benchmark: rebuild rate of all views from the event store (events/s), next to a
+raw read of the same notification log in the same run; the audit timeline of a unit with
+many events; the state of one record with 10,000 events as of an instant.
+
+The ledger is a realistic mix made quickly: catalogue items and disclosure acts going
+through the whole workflow across 40 units. Not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import datetime, timezone
+from uuid import UUID
+
+from zwgk.connectors.config import Settings
+from zwgk.connectors.wiring import catch_up, open_services, views
+from zwgk.domain.actors import Actor
+from zwgk.domain.catalogue import CatalogueItem
+from zwgk.domain.disclosure import DisclosureAct
+from zwgk.domain.calendar import WorkingDayCalendar
+from zwgk.projections.timeline import timeline, version_as_of
+
+UNITS = [f"基准区第{i:02d}单位" for i in range(40)]
+CALENDAR = WorkingDayCalendar()
+
+
+def workflow(unit: str, n: int) -> list:
+    """The aggregates of one disclosure act through publication (7 events)."""
+    officer, leader = Actor(f"{unit}-o", "officer", unit), Actor(f"{unit}-l", "leader", unit)
+    act = DisclosureAct.draft(id=UUID(int=n), actor=officer, occurred_at=None, title=f"文件 {n}", attribute="proactive")
+    for role in ("compiler", "issuer", "publisher"):
+        act.sign_review(actor=Actor(f"{unit}-{role}", "officer", unit), occurred_at=None, sheet_role=role)
+    act.pre_review(actor=Actor("pre", "pre_reviewer", "预审小组"), occurred_at=None, decision="approved")
+    act.sign_off(actor=leader, occurred_at=None, calendar=CALENDAR)
+    act.publish(actor=officer, occurred_at=None, channel="website")
+    return [act]
+
+
+def long_item(services, events: int) -> UUID:
+    unit = UNITS[0]
+    officer = Actor(f"{unit}-o", "officer", unit)
+    elements = {"matter": "长历史事项", "content": "c", "update_limit": "实时", "responsible_unit": unit, "support_unit": unit,
+                "channels": ["政府网站"], "column": "栏目", "legal_basis": "依据", "audience": "全社会", "mode": "proactive"}
+    item = CatalogueItem.list_item(actor=officer, occurred_at=None, elements=elements, reason="law_changed")
+    for i in range(events - 1):
+        item.amend(actor=officer, occurred_at=None, changes={"content": f"内容 {i}"}, reason="element_changed")
+        if i % 500 == 0:
+            services.catalogue.save(item)
+    services.catalogue.save(item)
+    return item.id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3")
+        services = open_services(settings)
+        started = time.perf_counter()
+        item = long_item(services, 10_000)
+        n, batch = 0, []
+        while (services.audit.recorder.max_notification_id() or 0) < args.events:
+            batch += workflow(UNITS[n % len(UNITS)], n)
+            n += 1
+            if len(batch) >= 50:
+                services.disclosure.save(*batch)
+                batch = []
+        if batch:
+            services.disclosure.save(*batch)
+        total = services.audit.recorder.max_notification_id()
+        print(f"ledger: {total:,} events ({n:,} acts, one item with 10,000 events) made in {time.perf_counter() - started:.0f} s")
+
+        started = time.perf_counter()
+        raw = sum(1 for _ in services.audit.notifications(batch=5000))
+        raw_time = time.perf_counter() - started
+        with views(settings) as runner:
+            started = time.perf_counter()
+            catch_up(services, runner)
+            rebuild = time.perf_counter() - started
+            print(f"rebuild of all four views (SQLite): {total / rebuild:,.0f} events/s | raw read of the notification log "
+                  f"{raw / raw_time:,.0f} events/s | ratio {raw_time / rebuild:.3f}x")
+            with runner.store.transaction() as tx:
+                started = time.perf_counter()
+                rows = timeline(tx, unit=UNITS[0])
+                print(f"audit timeline of {UNITS[0]}: {len(rows):,} events in {(time.perf_counter() - started) * 1e3:.0f} ms")
+                started = time.perf_counter()
+                version = version_as_of(tx, str(item), datetime.now(timezone.utc))
+                record = services.catalogue.repository.get(item, version=version)
+                print(f"replay of one record as of now: version {record.version:,} in {(time.perf_counter() - started) * 1e3:.0f} ms")
+        services.close()
+
+
+if __name__ == "__main__":
+    main()
