@@ -30,6 +30,7 @@ from zwgk.archive import four_properties
 from zwgk.archive.bagit_export import export_bag
 from zwgk.archive.service import metadata_of
 from zwgk.connectors.consumer import projection_batches
+from zwgk.connectors.keystore import SqlKeyStore
 from zwgk.connectors.wiring import (
     archivist,
     audit_log,
@@ -43,6 +44,7 @@ from zwgk.connectors.wiring import (
 )
 from zwgk.projections.assessment import indicators, ranking
 from zwgk.projections.catalogue import catalogue_as_of
+from zwgk.projections.complaints import complaints as complaint_rows
 from zwgk.projections.deadlines import deadlines as deadline_rows
 from zwgk.projections.runner import ProjectionRunner
 from zwgk.projections.timeline import timeline, version_as_of
@@ -134,6 +136,8 @@ def apply_file(
             _emit_json(result)
         with audit_log(settings) as merkle:
             bring_log_up_to_date(s, merkle, settings)
+        with views(settings, s) as runner:
+            catch_up(s, runner)  # views current, process policies applied
     raise typer.Exit(1 if refused else 0)
 
 
@@ -553,7 +557,7 @@ def projections_run(
     settings = Settings.from_env()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with services(settings) as s, views(settings) as runner:
+    with services(settings) as s, views(settings, s) as runner:
         if from_kafka:
             internal = [t for t in topics() if ".internal." in t]
             for batch in projection_batches(kafka_bootstrap(settings), internal, runner.kafka_offsets(),
@@ -587,7 +591,7 @@ def projections_rebuild(name: list[str] = typer.Argument(None, help="视图名�
 def projections_status(format: str = FORMAT) -> None:  # noqa: A002
     """各视图的位置与滞后（事件数）。"""
     settings = Settings.from_env()
-    with services(settings) as s, views(settings) as runner:
+    with services(settings) as s, views(settings, s) as runner:
         head = s.audit.recorder.max_notification_id() or 0
         rows = [{"view": k, "position": v, "lag": head - v} for k, v in runner.positions().items()]
     if format == "json":
@@ -607,7 +611,7 @@ def projections_export(
 ) -> None:
     """把视图导出为确定性的 JSON（排序、稳定格式）。"""
     settings = Settings.from_env()
-    with services(settings) as s, views(settings) as runner:
+    with services(settings) as s, views(settings, s) as runner:
         _fresh_views(settings, s, runner, at_least)
         output.write_bytes(runner.export(name))
     typer.echo(f"已导出 {name} → {output}")
@@ -622,7 +626,7 @@ def catalogue_list(
 ) -> None:
     """公开事项清单：当前或任一过去时刻，含调整历史与备案状态（C4）。"""
     settings = Settings.from_env()
-    with services(settings) as s, views(settings) as runner:
+    with services(settings) as s, views(settings, s) as runner:
         _fresh_views(settings, s, runner, at_least)
         with runner.store.transaction() as tx:
             items = catalogue_as_of(tx, _aware(as_of), unit)
@@ -654,7 +658,7 @@ def list_deadlines(
 ) -> None:
     """全部期限（D3、D11）：到期日、是否临时、剩余工作日、是否逾期。"""
     settings = Settings.from_env()
-    with services(settings) as s, views(settings) as runner:
+    with services(settings) as s, views(settings, s) as runner:
         _fresh_views(settings, s, runner, at_least)
         calendar = s.calendar.calendar()
         with runner.store.transaction() as tx:
@@ -685,7 +689,7 @@ def audit_timeline(
         typer.echo("请给出 --aggregate、--unit 或 --actor。", err=True)
         raise typer.Exit(2)
     settings = Settings.from_env()
-    with services(settings) as s, views(settings) as runner:
+    with services(settings) as s, views(settings, s) as runner:
         _fresh_views(settings, s, runner, at_least)
         with runner.store.transaction() as tx:
             rows = timeline(tx, aggregate=aggregate, unit=unit, actor=actor, start=_aware(start), end=_aware(end))
@@ -706,7 +710,7 @@ def audit_replay(
 ) -> None:
     """输出某记录在某一时刻（业务时间）的状态。"""
     settings = Settings.from_env()
-    with services(settings) as s, views(settings) as runner:
+    with services(settings) as s, views(settings, s) as runner:
         catch_up(s, runner)
         with runner.store.transaction() as tx:
             version = version_as_of(tx, aggregate_id, _aware(as_of))
@@ -726,7 +730,7 @@ def disclosure_register(
 ) -> None:
     """公开登记簿：每件公开行为的属性、审查签字、预审、签发、发布渠道与时间、存档。"""
     settings = Settings.from_env()
-    with services(settings) as s, views(settings) as runner:
+    with services(settings) as s, views(settings, s) as runner:
         _fresh_views(settings, s, runner, at_least)
         rows = [r for r in json.loads(runner.export("register"))["disclosure_register"] if not unit or r["unit"] == unit]
     if format == "json":
@@ -750,7 +754,7 @@ def assessment_show(
 ) -> None:
     """考核指标：按时公开率（D3/D11）、清单调整备案率（C4）、存档率（D8、R1），按单位、年度或季度，并排名。"""
     settings = Settings.from_env()
-    with services(settings) as s, views(settings) as runner:
+    with services(settings) as s, views(settings, s) as runner:
         _fresh_views(settings, s, runner, 0)
         with runner.store.transaction() as tx:
             rows = ranking(indicators(tx, year, quarterly, unit))
@@ -773,6 +777,52 @@ ARCHIVIST_UNIT = typer.Option(..., "--archivist-unit", help="档案员所属单�
 
 def _original_row(o: ArchivedOriginal) -> dict[str, Any]:
     return {**metadata_of(o), "legal_hold": o.legal_hold, "last_fixity": o.last_fixity.value if o.last_fixity else None}
+
+
+privacy_app = typer.Typer(help="个人信息（Q3）：按数据主体加密与删除。", no_args_is_help=True)
+complaints_app = typer.Typer(help="投诉（Q1–Q4）。", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
+app.add_typer(complaints_app, name="complaints")
+
+
+@privacy_app.command("forget")
+def privacy_forget(subject: str = typer.Argument(..., help="数据主体编号，如 complainant-<投诉编号>")) -> None:
+    """删除某数据主体的密钥：其个人信息在事件库、Kafka 与导出中均不可再读，事件与哈希链保持不变。"""
+    settings = Settings.from_env()
+    keys = SqlKeyStore(settings.keystore_url)
+    try:
+        forgotten = keys.forget(subject)
+    finally:
+        keys.close()
+    if not forgotten:
+        typer.echo(f"没有数据主体 {subject} 的密钥（可能已删除）。", err=True)
+        raise typer.Exit(1)
+    log.info("forgot data subject key")
+    typer.echo(f"已删除数据主体 {subject} 的密钥；其个人信息已不可读。")
+
+
+@complaints_app.command("list")
+def complaints_list(
+    actor_id: str = typer.Option(..., "--actor", help="查阅人编号"),
+    role: str = typer.Option(..., "--role", help="查阅人角色；只有 complaints_office 可见投诉人信息"),
+    unit: str = typer.Option(..., "--unit", help="查阅人单位"),
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """投诉列表：投诉人身份仅对投诉受理机构可见，其他人看到保密标记（Q3）。"""
+    settings = Settings.from_env()
+    reader = Actor(actor_id, role, unit)
+    with services(settings) as s, views(settings, s) as runner:
+        _fresh_views(settings, s, runner, 0)
+        with runner.store.transaction() as tx:
+            rows = complaint_rows(tx, s.complaints.keys, reader)
+    if format == "json":
+        _emit_json(rows)
+        return
+    table = Table("登记时间", "类别", "被投诉单位", "投诉人", "状态", "未公开反馈")
+    for r in rows:
+        table.add_row(r["registered_at"][:10], r["category"], r["respondent_unit"], r["complainant_name"], r["status"],
+                      "是" if r["feedback_unpublished"] else "")
+    console.print(table)
 
 
 @archive_app.command("put")

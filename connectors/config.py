@@ -30,6 +30,7 @@ class Settings:
     signing_key_file: str = ""
     log_origin: str = "zwgk.local/ledger"
     views_database_url: str = ""
+    keystore_url: str = "sqlite:///var/keys.sqlite3"
 
     @property
     def views_url(self) -> str:
@@ -86,7 +87,7 @@ class Settings:
     def masked(self) -> dict[str, str]:
         """The effective settings for display, secrets replaced."""
         shown = {f"ZWGK_{f.name.upper()}": getattr(self, f.name) for f in fields(self)}
-        for key in ("ZWGK_DATABASE_URL", "ZWGK_VIEWS_DATABASE_URL"):
+        for key in ("ZWGK_DATABASE_URL", "ZWGK_VIEWS_DATABASE_URL", "ZWGK_KEYSTORE_URL"):
             password = urlsplit(shown[key]).password
             if password:
                 shown[key] = shown[key].replace(f":{password}@", f":{SECRET}@", 1)

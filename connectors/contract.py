@@ -17,19 +17,24 @@ import json
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime
+from functools import cached_property
+from decimal import Decimal
 from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any
 from uuid import UUID
 
+from zwgk.domain.accountability import AccountabilityCase
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
+from zwgk.domain.assessment import Assessment
 from zwgk.domain.calendar import Deadline
 from zwgk.domain.catalogue import ELEMENTS_ZH, CatalogueItem
+from zwgk.domain.complaints import Complaint
 from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.official_calendar import OfficialCalendarYear
+from zwgk.domain.privacy import SealedValue
 from zwgk.domain.records import Record
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
@@ -41,6 +46,9 @@ CONTEXTS: dict[type[Record], str] = {
     DisclosureAct: "disclosure",
     OfficialCalendarYear: "calendar",
     ArchivedOriginal: "archive",
+    Complaint: "complaints",
+    AccountabilityCase: "accountability",
+    Assessment: "assessment",
 }
 
 # Events that are public by their nature (D7, Q3: nothing else reaches a public topic).
@@ -53,6 +61,8 @@ PUBLIC: set[type[Record.Event]] = {
     DisclosureAct.Withdrawn,
     OfficialCalendarYear.Loaded,
     OfficialCalendarYear.Replaced,
+    Complaint.FeedbackPublished,
+    Assessment.Published,
 }
 
 # Envelope fields renamed from the library's to the domain's words; library-only fields dropped.
@@ -94,6 +104,12 @@ NAMED_TYPES: dict[str, dict[str, Any]] = {
             for k, zh in ELEMENTS_ZH.items()
         ],
     },
+    "zwgk.SealedValue": {
+        "type": "record", "name": "SealedValue", "namespace": "zwgk",
+        "doc": "Personal data sealed with its data subject's own AES-256-GCM key (Q3); unreadable once the key is erased.",
+        "fields": [{"name": "subject_id", "type": "string"}, {"name": "key_id", "type": "string"},
+                   {"name": "nonce", "type": "string"}, {"name": "ciphertext", "type": "string"}],
+    },
     "zwgk.CalendarDay": {
         "type": "record", "name": "CalendarDay", "namespace": "zwgk",
         "fields": [{"name": "name", "type": "string"}, {"name": "date", "type": "string"}, {"name": "isOffDay", "type": "boolean"}],
@@ -106,13 +122,13 @@ FIELD_OVERRIDES: dict[tuple[type, str], Any] = {
     (OfficialCalendarYear.Loaded, "days"): {"type": "array", "items": "zwgk.CalendarDay"},
     (OfficialCalendarYear.Replaced, "days"): {"type": "array", "items": "zwgk.CalendarDay"},
 }
-PRIMITIVES = {str: "string", int: "long", bool: "boolean", float: "double"}
+PRIMITIVES = {str: "string", int: "long", bool: "boolean", float: "double", Decimal: "string"}
 LOGICAL = {
     UUID: {"type": "string", "logicalType": "uuid"},
     datetime: {"type": "long", "logicalType": "timestamp-micros"},
     date: {"type": "int", "logicalType": "date"},
 }
-CLASSES = {Actor: "zwgk.Actor", Deadline: "zwgk.Deadline"}
+CLASSES = {Actor: "zwgk.Actor", Deadline: "zwgk.Deadline", SealedValue: "zwgk.SealedValue"}
 ENVELOPE_TYPES = {
     "aggregate_id": LOGICAL[UUID],
     "aggregate_version": "long",
@@ -219,6 +235,12 @@ class EventType:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, SealedValue):
+        return dataclasses.asdict(value)
     if isinstance(value, Actor):
         return {"id": value.id, "role": value.role.value, "unit": value.unit}
     if isinstance(value, Deadline):

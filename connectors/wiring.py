@@ -13,18 +13,23 @@ from zwgk.archive.service import Archivist, unavailable
 from zwgk.archive.store import OriginalStore, StorageUnavailable
 from zwgk.connectors.avro_codec import AvroCodec, SchemaRegistry
 from zwgk.connectors.config import ConfigurationError, Settings
+from zwgk.connectors.keystore import SqlKeyStore
 from zwgk.connectors.relay import Relay
 from zwgk.connectors.signing import Notary
 from zwgk.domain.applications import (
+    AccountabilityApplication,
     ArchiveApplication,
+    AssessmentApplication,
     AuditApplication,
     CalendarApplication,
     CatalogueApplication,
+    ComplaintsApplication,
     DisclosureApplication,
 )
 from zwgk.domain.commands import Services
 from zwgk.projections.audit_log import CheckpointPolicy, MerkleLog, issue_checkpoint
-from zwgk.projections.runner import ProjectionRunner, events_after
+from zwgk.projections.policies import AccountabilityForPersistentFailure
+from zwgk.projections.runner import ProjectionRunner, all_views, events_after
 from zwgk.projections.store import ViewStore
 
 
@@ -36,6 +41,9 @@ def open_services(settings: Settings) -> Services:
         disclosure=DisclosureApplication(env, calendar=calendar.calendar),
         calendar=calendar,
         archive=ArchiveApplication(env),
+        complaints=ComplaintsApplication(env, keys=SqlKeyStore(settings.keystore_url)),
+        accountability=AccountabilityApplication(env),
+        assessment=AssessmentApplication(env),
         audit=AuditApplication(env),
     )
 
@@ -100,11 +108,13 @@ def relay(settings: Settings, s: Services, batch: int = 500) -> Iterator[Relay]:
 
 
 @contextmanager
-def views(settings: Settings) -> Iterator[ProjectionRunner]:
+def views(settings: Settings, s: Services | None = None) -> Iterator[ProjectionRunner]:
+    """The views; with the services, the process policies too."""
     settings.eventsourcing_env()  # validates the URL and makes the SQLite directory
     store = ViewStore(settings.views_url)
+    policies = [AccountabilityForPersistentFailure(s.accountability)] if s else []
     try:
-        yield ProjectionRunner(store)
+        yield ProjectionRunner(store, all_views() + policies)
     finally:
         store.close()
 

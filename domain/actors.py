@@ -17,6 +17,8 @@ class Role(StrEnum):
     LEADING_GROUP_OFFICE = "leading_group_office"  # 政务公开领导小组办公室
     ARCHIVIST = "archivist"  # 档案员
     INSPECTOR = "inspector"  # 纪检监察
+    COMPLAINTS_OFFICE = "complaints_office"  # 投诉受理机构 (Q3: the only role that reads complainants' identities)
+    GOVERNMENT_OFFICE = "government_office"  # 政府办公室, which assesses units (E3)
     SYSTEM = "system"  # zwgk itself, e.g. recomputing deadlines
 
 
@@ -27,6 +29,8 @@ ROLE_NAMES_ZH = {
     Role.LEADING_GROUP_OFFICE: "政务公开领导小组办公室",
     Role.ARCHIVIST: "档案员",
     Role.INSPECTOR: "纪检监察人员",
+    Role.COMPLAINTS_OFFICE: "投诉受理机构",
+    Role.GOVERNMENT_OFFICE: "政府办公室",
     Role.SYSTEM: "系统",
 }
 

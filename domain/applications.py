@@ -12,14 +12,18 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from zwgk.domain.actors import SYSTEM, Actor
+from zwgk.domain.accountability import AccountabilityCase
 from zwgk.domain.archival import ArchivedOriginal, FixityOutcome, original_id
+from zwgk.domain.assessment import Assessment
 from zwgk.domain.calendar import BUILTIN_YEARS, WorkingDayCalendar
 from zwgk.domain.catalogue import CatalogueItem, item_id
 from zwgk.domain.chain import ChainReport, StoredRecord, verify_chains
+from zwgk.domain.complaints import Complaint
 from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.errors import AlreadyExists, DomainError
 from zwgk.domain.ledger import LedgerApplication, Outcome
 from zwgk.domain.official_calendar import OfficialCalendarYear, calendar_year_id
+from zwgk.domain.privacy import KeyStore, require_complaints_office, seal
 from zwgk.domain.records import Record
 
 # How far past the built-in calendar a deadline may reach for loaded years to matter.
@@ -181,6 +185,119 @@ class ArchiveApplication(LedgerApplication):
         original = self.load(ArchivedOriginal, original_id)
         original.record_fixity(actor=actor, outcome=outcome, sha256_found=sha256_found, sm3_found=sm3_found, detail=detail)
         return self.record(original)
+
+
+class ComplaintsApplication(LedgerApplication):
+    """Complaints 投诉 with sealed personal data (Q1–Q4)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, keys: KeyStore | None = None):
+        super().__init__(env)
+        self.keys = keys
+
+    def register(
+        self, actor: Actor, occurred_at: datetime | None, *, complainant_name: str, complainant_contact: str,
+        account: str, id: UUID | None = None, **fields: Any,  # noqa: A002
+    ) -> Outcome:
+        """A new data subject per complainant: their key seals name, contact and account."""
+        require_complaints_office(actor)
+        assert self.keys is not None, "a key store is wired in"
+        complaint_id = id or uuid4()
+        if self.exists(complaint_id):
+            raise AlreadyExists("投诉", "complaint", complaint_id)
+        key = self.keys.key_for(f"complainant-{complaint_id}")
+        complaint = Complaint.register(
+            id=complaint_id, actor=actor, occurred_at=occurred_at,
+            complainant_name=seal(key, "complainant_name", complainant_name),
+            complainant_contact=seal(key, "complainant_contact", complainant_contact),
+            account=seal(key, "account", account), **fields,
+        )
+        return self.record(complaint)
+
+    def _change(self, complaint_id: UUID, change: Callable[[Complaint], None]) -> Outcome:
+        complaint = self.load(Complaint, complaint_id)
+        change(complaint)
+        return self.record(complaint)
+
+    def assign(self, complaint_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(complaint_id, lambda c: c.assign(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def handle(self, complaint_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(complaint_id, lambda c: c.handle(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def give_feedback(self, complaint_id: UUID, actor: Actor, occurred_at: datetime | None, feedback: str) -> Outcome:
+        complaint = self.load(Complaint, complaint_id)
+        require_complaints_office(actor)
+        assert self.keys is not None
+        key = self.keys.find(complaint.subject_id)
+        if key is None:
+            raise DomainError("SUBJECT_FORGOTTEN", "该投诉人的个人信息已删除，无法再向其反馈。",
+                              "the complainant has been forgotten", "Q3")
+        complaint.give_feedback(actor=actor, occurred_at=occurred_at, feedback=seal(key, "feedback", feedback))
+        return self.record(complaint)
+
+    def publish_feedback(self, complaint_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(complaint_id, lambda c: c.publish_feedback(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def complaints(self) -> Iterator[Complaint]:
+        for aggregate_id in self.ids_of(Complaint.Registered):
+            yield self.load(Complaint, aggregate_id)
+
+
+class AccountabilityApplication(LedgerApplication):
+    """Accountability cases 责任追究 (K1–K4)."""
+
+    def open_case(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None, **fields: Any) -> Outcome:  # noqa: A002
+        case_id = id or uuid4()
+        if self.exists(case_id):
+            raise AlreadyExists("责任追究案件", "accountability case", case_id)
+        return self.record(AccountabilityCase.open(id=case_id, actor=actor, occurred_at=occurred_at, **fields))
+
+    def _change(self, case_id: UUID, change: Callable[[AccountabilityCase], None]) -> Outcome:
+        case = self.load(AccountabilityCase, case_id)
+        change(case)
+        return self.record(case)
+
+    def investigate(self, case_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(case_id, lambda c: c.investigate(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def give_opinion(self, case_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(case_id, lambda c: c.give_opinion(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def decide(self, case_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(case_id, lambda c: c.decide(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def file(self, case_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(case_id, lambda c: c.file(actor=actor, occurred_at=occurred_at, **kwargs))
+
+
+class AssessmentApplication(LedgerApplication):
+    """Assessments 考核 (E1–E4)."""
+
+    def self_assess(self, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        assessment = Assessment.self_assess(actor=actor, occurred_at=occurred_at, **kwargs)
+        if self.exists(assessment.id):
+            raise AlreadyExists("考核", "assessment", f"{actor.unit} {kwargs.get('period')}")
+        return self.record(assessment)
+
+    def _change(self, assessment_id: UUID, change: Callable[[Assessment], None]) -> Outcome:
+        assessment = self.load(Assessment, assessment_id)
+        change(assessment)
+        return self.record(assessment)
+
+    def assess(self, assessment_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(assessment_id, lambda a: a.assess(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def approve_grade(self, assessment_id: UUID, actor: Actor, occurred_at: datetime | None) -> Outcome:
+        return self._change(assessment_id, lambda a: a.approve_grade(actor=actor, occurred_at=occurred_at))
+
+    def publish(self, assessment_id: UUID, actor: Actor, occurred_at: datetime | None) -> Outcome:
+        return self._change(assessment_id, lambda a: a.publish(actor=actor, occurred_at=occurred_at))
+
+    def order_rectification(self, assessment_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(assessment_id, lambda a: a.order_rectification(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def reassess(self, assessment_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(assessment_id, lambda a: a.reassess(actor=actor, occurred_at=occurred_at, **kwargs))
 
 
 class AuditApplication(LedgerApplication):

@@ -7,18 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from zwgk.domain.actors import Actor
+from zwgk.domain.assessment import assessment_id
 from zwgk.domain.applications import (
+    AccountabilityApplication,
     ArchiveApplication,
+    AssessmentApplication,
     AuditApplication,
     CalendarApplication,
     CatalogueApplication,
+    ComplaintsApplication,
     DisclosureApplication,
 )
 from zwgk.domain.errors import DomainError
@@ -33,10 +38,14 @@ class Services:
     disclosure: DisclosureApplication
     calendar: CalendarApplication
     archive: ArchiveApplication
+    complaints: ComplaintsApplication
+    accountability: AccountabilityApplication
+    assessment: AssessmentApplication
     audit: AuditApplication
 
     def close(self) -> None:
-        for app in (self.catalogue, self.disclosure, self.calendar, self.archive, self.audit):
+        for app in (self.catalogue, self.disclosure, self.calendar, self.archive, self.complaints,
+                    self.accountability, self.assessment, self.audit):
             app.close()
 
 
@@ -148,6 +157,105 @@ class NoArgs(Args):
     pass
 
 
+class RegisterComplaint(Args):
+    id: UUID | None = None
+    category: str = Field(description="delay_without_reason | bad_attitude | procedure_breach_loss | retaliation | other_misconduct (Q1)")
+    form: str = Field(description="oral | written (Q2)")
+    signed: bool = False
+    major: bool = False
+    respondent_unit: str
+    channel: str = ""
+    complainant_name: str = Field(description="sealed at once with the complainant's own key (Q3)")
+    complainant_contact: str = ""
+    account: str = Field(description="what happened, in the complainant's words; sealed (Q3)")
+
+
+class ComplaintRef(Args):
+    complaint_id: UUID
+
+
+class AssignComplaint(ComplaintRef):
+    handler_unit: str
+    instructions: str = ""
+
+
+class HandleComplaint(ComplaintRef):
+    findings: str
+    substantiated: bool
+    outcome: str
+
+
+class GiveFeedback(ComplaintRef):
+    feedback: str
+
+
+class PublishFeedback(ComplaintRef):
+    summary: str = Field(description="written for the public: never names the complainant (Q3, Q4)")
+
+
+class OpenCase(Args):
+    id: UUID | None = None
+    subject_kind: str = Field(description="person | unit_head | unit (K1)")
+    subject_id: str = ""
+    subject_unit: str
+    violation: str = Field(description="one of the ten violations (K2)")
+    origin: str = Field(description="complaint | inspection | assessment_failure | overdue_deadline")
+    evidence: list[str] = Field(default_factory=list, description="ids of the events the case is about")
+    description: str = ""
+
+
+class CaseRef(Args):
+    case_id: UUID
+
+
+class Investigate(CaseRef):
+    working_group: list[str]
+    findings: str
+
+
+class GiveOpinion(CaseRef):
+    opinion: str
+
+
+class DecideCase(CaseRef):
+    sanctions: list[str] = Field(description="one or several of the five sanctions (K4)")
+    decision: str
+    meeting: str = Field(description="the leading group's meeting that decided (K3)")
+
+
+class FileCase(CaseRef):
+    filed_with: str
+
+
+class SelfAssess(Args):
+    period: str = Field(description="2022 or 2022-Q1")
+    self_score: Decimal
+    report: str
+
+
+class AssessmentRef(Args):
+    unit: str
+    period: str
+
+    def resolve(self) -> UUID:
+        return assessment_id(self.unit, self.period)
+
+
+class Assess(AssessmentRef):
+    scores: dict[str, Decimal] = Field(description="points per criterion of seed 000 附件7 第四条")
+    opinion: str = ""
+
+
+class OrderRectification(AssessmentRef):
+    deadline: date
+    requirements: str
+
+
+class Reassess(AssessmentRef):
+    total: Decimal
+    on: date
+
+
 Handler = Callable[[Services, Actor, datetime | None, Any], Outcome | list[Outcome]]
 
 
@@ -171,6 +279,27 @@ def _act(method: str) -> Handler:
     def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
         fields = a.model_dump(exclude={"act_id"}, exclude_none=True)
         return getattr(s.disclosure, method)(a.act_id, actor, at, **fields)
+
+    return handle
+
+
+def _complaint(method: str) -> Handler:
+    def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
+        return getattr(s.complaints, method)(a.complaint_id, actor, at, **a.model_dump(exclude={"complaint_id"}))
+
+    return handle
+
+
+def _case(method: str) -> Handler:
+    def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
+        return getattr(s.accountability, method)(a.case_id, actor, at, **a.model_dump(exclude={"case_id"}))
+
+    return handle
+
+
+def _assessment(method: str) -> Handler:
+    def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
+        return getattr(s.assessment, method)(a.resolve(), actor, at, **a.model_dump(exclude={"unit", "period"}))
 
     return handle
 
@@ -207,6 +336,23 @@ COMMANDS: dict[str, Command] = {
         Command("withdraw_disclosure", "撤回已公开信息", WithdrawDisclosure, _act("withdraw")),
         Command("link_original", "关联存档原件", LinkOriginal, _act("link_original")),
         Command("load_calendar", "载入官方节假日安排并重算临时期限", LoadCalendar, _load_calendar),
+        Command("register_complaint", "登记投诉（投诉人信息即时加密）", RegisterComplaint,
+                lambda s, actor, at, a: s.complaints.register(actor, at, **a.model_dump())),
+        Command("assign_complaint", "交办投诉", AssignComplaint, _complaint("assign")),
+        Command("handle_complaint", "登记投诉处理结果", HandleComplaint, _complaint("handle")),
+        Command("give_complaint_feedback", "向投诉人反馈", GiveFeedback, _complaint("give_feedback")),
+        Command("publish_complaint_feedback", "公开投诉处理及反馈情况", PublishFeedback, _complaint("publish_feedback")),
+        Command("open_case", "立案追究责任", OpenCase, lambda s, actor, at, a: s.accountability.open_case(actor, at, **a.model_dump())),
+        Command("investigate_case", "工作组调查", Investigate, _case("investigate")),
+        Command("give_case_opinion", "提出初步处理意见", GiveOpinion, _case("give_opinion")),
+        Command("decide_case", "领导小组集体决定", DecideCase, _case("decide")),
+        Command("file_case", "备案", FileCase, _case("file")),
+        Command("self_assess", "单位自查自评", SelfAssess, lambda s, actor, at, a: s.assessment.self_assess(actor, at, **a.model_dump())),
+        Command("assess_unit", "政府办公室考核评分", Assess, _assessment("assess")),
+        Command("approve_grade", "领导小组办公室审定等次", AssessmentRef, _assessment("approve_grade")),
+        Command("publish_assessment", "通报考核结果", AssessmentRef, _assessment("publish")),
+        Command("order_rectification", "责令限期整改", OrderRectification, _assessment("order_rectification")),
+        Command("reassess_unit", "整改后复核", Reassess, _assessment("reassess")),
         Command(
             "recompute_deadlines",
             "按已载入日历重算临时期限",

@@ -20,6 +20,7 @@ from eventsourcing.utils import get_topic
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline
 from zwgk.domain.errors import ConcurrentModification, NotFound
+from zwgk.domain.privacy import SealedValue
 from zwgk.domain.records import Record
 
 TRecord = TypeVar("TRecord", bound=Record)
@@ -45,6 +46,17 @@ class ActorAsDict(Transcoding):
 
     def decode(self, data: dict[str, str]) -> Actor:
         return Actor(**data)
+
+
+class SealedValueAsDict(Transcoding):
+    type = SealedValue
+    name = "sealed"
+
+    def encode(self, obj: SealedValue) -> dict[str, str]:
+        return asdict(obj)
+
+    def decode(self, data: dict[str, str]) -> SealedValue:
+        return SealedValue(**data)
 
 
 class DeadlineAsDict(Transcoding):
@@ -88,6 +100,7 @@ class LedgerApplication(Application[UUID]):
         transcoder.register(DateAsISO())
         transcoder.register(ActorAsDict())
         transcoder.register(DeadlineAsDict())
+        transcoder.register(SealedValueAsDict())
 
     def record(self, *records: Record) -> Outcome:
         """Save the records' new events atomically; a concurrent writer wins, never silently.

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 
 from zwgk.projections.catalogue import CatalogueView
+from zwgk.projections.complaints import ComplaintsView
 from zwgk.projections.deadlines import DeadlinesView
 from zwgk.domain.chain import StoredRecord
 from zwgk.projections.events import ProjectedEvent, from_stored
@@ -29,7 +30,7 @@ Offset = tuple[str, int, int]  # topic, partition, offset
 
 
 def all_views() -> list[Projection]:
-    return [CatalogueView(), RegisterView(), DeadlinesView(), TimelineView()]
+    return [CatalogueView(), RegisterView(), DeadlinesView(), TimelineView(), ComplaintsView()]
 
 
 class UnknownView(KeyError):

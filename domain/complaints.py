@@ -1,0 +1,163 @@
+"""Complaints 投诉 (rules Q1–Q4, seed 002 投诉制度): registered by the complaints office with
+the complainant's identity sealed (Q3), assigned, handled, answered, and the handling
+and feedback published (Q4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from zwgk.domain.actors import Actor, Role
+from zwgk.domain.errors import DomainError
+from zwgk.domain.privacy import SealedValue, require_complaints_office
+from zwgk.domain.records import Record
+
+
+class ComplaintCategory(StrEnum):
+    """Q1: what a complaint may be about."""
+
+    DELAY = "delay_without_reason"  # 无故拖延
+    ATTITUDE = "bad_attitude"  # 态度恶劣、刁难
+    PROCEDURE_LOSS = "procedure_breach_loss"  # 违反程序造成损失
+    RETALIATION = "retaliation"  # 打击报复
+    OTHER_MISCONDUCT = "other_misconduct"  # 其他违纪违规
+
+
+class ComplaintForm(StrEnum):
+    ORAL = "oral"  # 口头
+    WRITTEN = "written"  # 书面
+
+
+class Complaint(Record):
+    """One complaint from registration to published feedback."""
+
+    what_zh = "投诉"
+
+    class Registered(Record.Created):
+        """A complaint registered; the complainant and the account are sealed (Q1–Q3)."""
+
+        category: str
+        form: str
+        signed: bool
+        major: bool
+        respondent_unit: str
+        channel: str
+        complainant_name: SealedValue
+        complainant_contact: SealedValue
+        account: SealedValue
+
+        def apply(self, complaint: Complaint) -> None:
+            complaint.respondent_unit = self.respondent_unit
+            complaint.category = self.category
+            complaint.subject_id = self.complainant_name.subject_id
+            complaint.assigned_to = None
+            complaint.handled = False
+            complaint.answered = False
+            complaint.published = False
+
+    class Assigned(Record.Event):
+        handler_unit: str
+        instructions: str
+
+        def apply(self, complaint: Complaint) -> None:
+            complaint.assigned_to = self.handler_unit
+
+    class Handled(Record.Event):
+        """Findings and outcome of the handling 处理结果."""
+
+        findings: str
+        substantiated: bool
+        outcome: str
+
+        def apply(self, complaint: Complaint) -> None:
+            complaint.handled = True
+            complaint.substantiated = self.substantiated
+
+    class FeedbackGiven(Record.Event):
+        """The answer to the complainant, sealed like the complaint."""
+
+        feedback: SealedValue
+
+        def apply(self, complaint: Complaint) -> None:
+            complaint.answered = True
+
+    class FeedbackPublished(Record.Event):
+        """Q4: the handling and feedback published, without the complainant."""
+
+        category: str
+        respondent_unit: str
+        substantiated: bool
+        summary: str
+
+        def apply(self, complaint: Complaint) -> None:
+            complaint.published = True
+
+    @classmethod
+    def register(
+        cls, *, id: UUID, actor: Actor, occurred_at: datetime | None, category: str, form: str, signed: bool,  # noqa: A002
+        major: bool, respondent_unit: str, channel: str, complainant_name: SealedValue,
+        complainant_contact: SealedValue, account: SealedValue,
+    ) -> Complaint:
+        require_complaints_office(actor)
+        try:
+            checked = ComplaintCategory(category)
+        except ValueError:
+            raise DomainError(
+                "COMPLAINT_CATEGORY_INVALID",
+                "投诉类别须为：无故拖延、态度恶劣刁难、违反程序造成损失、打击报复、其他违纪违规之一。",
+                f"unknown complaint category {category!r}", "Q1",
+            ) from None
+        try:
+            checked_form = ComplaintForm(form)
+        except ValueError:
+            raise DomainError("COMPLAINT_FORM_INVALID", "投诉形式须为口头或书面。", f"unknown form {form!r}", "Q2") from None
+        if major and (checked_form is not ComplaintForm.WRITTEN or not signed):
+            raise DomainError(
+                "MAJOR_COMPLAINT_NOT_SIGNED_IN_WRITING", "重大事项的投诉须以书面形式并署名提出。",
+                "a complaint about a major matter must be written and signed", "Q2",
+            )
+        if not respondent_unit.strip():
+            raise DomainError("RESPONDENT_REQUIRED", "须写明被投诉单位。", "the respondent unit is required", "Q1")
+        return cls._open(
+            cls.Registered, id=id, actor=actor, occurred_at=occurred_at, category=checked.value, form=checked_form.value,
+            signed=signed, major=major, respondent_unit=respondent_unit.strip(), channel=channel.strip(),
+            complainant_name=complainant_name, complainant_contact=complainant_contact, account=account,
+        )
+
+    def assign(self, *, actor: Actor, occurred_at: datetime | None, handler_unit: str, instructions: str = "") -> None:
+        require_complaints_office(actor)
+        if self.handled:
+            raise DomainError("COMPLAINT_ALREADY_HANDLED", "投诉已处理完毕。", "already handled", "Q4")
+        self._record(self.Assigned, actor=actor, occurred_at=occurred_at, handler_unit=handler_unit.strip(),
+                     instructions=instructions.strip())
+
+    def handle(self, *, actor: Actor, occurred_at: datetime | None, findings: str, substantiated: bool, outcome: str) -> None:
+        if self.assigned_to is None:
+            raise DomainError("COMPLAINT_NOT_ASSIGNED", "投诉尚未交办。", "the complaint has not been assigned", "Q4")
+        if actor.unit != self.assigned_to and actor.role != Role.COMPLAINTS_OFFICE:
+            raise DomainError("NOT_HANDLER", "只有承办单位或投诉受理机构可以登记处理结果。", "only the handler records the handling", "Q4")
+        if self.handled:
+            raise DomainError("COMPLAINT_ALREADY_HANDLED", "投诉已处理完毕。", "already handled", "Q4")
+        if not findings.strip() or not outcome.strip():
+            raise DomainError("HANDLING_INCOMPLETE", "须写明调查情况和处理结果。", "findings and outcome are required", "Q4")
+        self._record(self.Handled, actor=actor, occurred_at=occurred_at, findings=findings.strip(),
+                     substantiated=substantiated, outcome=outcome.strip())
+
+    def give_feedback(self, *, actor: Actor, occurred_at: datetime | None, feedback: SealedValue) -> None:
+        require_complaints_office(actor)
+        if not self.handled:
+            raise DomainError("COMPLAINT_NOT_HANDLED", "投诉处理完毕后才能反馈。", "feedback follows the handling", "Q4")
+        self._record(self.FeedbackGiven, actor=actor, occurred_at=occurred_at, feedback=feedback)
+
+    def publish_feedback(self, *, actor: Actor, occurred_at: datetime | None, summary: str) -> None:
+        """Q4; the summary is written for the public and must not identify the complainant."""
+        require_complaints_office(actor)
+        if not self.answered:
+            raise DomainError("COMPLAINT_NOT_ANSWERED", "向投诉人反馈后才能公开处理情况。", "publish after the feedback", "Q4")
+        if self.published:
+            raise DomainError("ALREADY_PUBLISHED", "处理情况已公开。", "already published", "Q4")
+        if not summary.strip():
+            raise DomainError("SUMMARY_REQUIRED", "须写明公开的处理情况摘要。", "a public summary is required", "Q4")
+        self._record(self.FeedbackPublished, actor=actor, occurred_at=occurred_at, category=self.category,
+                     respondent_unit=self.respondent_unit, substantiated=self.substantiated, summary=summary.strip())

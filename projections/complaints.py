@@ -1,0 +1,63 @@
+"""Complaints as the complaints office works them: status and deadlines of handling, the
+complainant's identity kept sealed in the view too (Q3), feedback publication (Q4)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from zwgk.domain.actors import Actor
+from zwgk.domain.privacy import KeyStore, SealedValue, reveal
+from zwgk.projections.catalogue import ts
+from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.projection import Projection, to_json
+from zwgk.projections.store import Transaction
+
+STATUS = {"Complaint.Assigned": "assigned", "Complaint.Handled": "handled", "Complaint.FeedbackGiven": "answered",
+          "Complaint.FeedbackPublished": "published"}
+SEALED = ("complainant_name", "complainant_contact", "account")
+
+
+class ComplaintsView(Projection):
+    name = "complaints"
+    tables = {
+        "complaints": """CREATE TABLE IF NOT EXISTS complaints (
+            complaint_id TEXT PRIMARY KEY, category TEXT NOT NULL, form TEXT NOT NULL, major INTEGER NOT NULL,
+            respondent_unit TEXT NOT NULL, handler_unit TEXT, status TEXT NOT NULL, registered_at TEXT NOT NULL,
+            sealed TEXT NOT NULL, substantiated INTEGER, published_summary TEXT)""",
+    }
+    export_order = {"complaints": "complaint_id"}
+
+    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
+        r, complaint = event.record, event.aggregate_id
+        if event.type == "Complaint.Registered":
+            tx.execute(
+                "INSERT INTO complaints (complaint_id, category, form, major, respondent_unit, status, registered_at, sealed) "
+                "VALUES (?, ?, ?, ?, ?, 'registered', ?, ?)",
+                (complaint, r["category"], r["form"], int(r["major"]), r["respondent_unit"], ts(event.occurred_at),
+                 to_json({field: r[field] for field in SEALED})),
+            )
+        elif event.type in STATUS:
+            tx.execute("UPDATE complaints SET status = ? WHERE complaint_id = ?", (STATUS[event.type], complaint))
+            if event.type == "Complaint.Assigned":
+                tx.execute("UPDATE complaints SET handler_unit = ? WHERE complaint_id = ?", (r["handler_unit"], complaint))
+            elif event.type == "Complaint.Handled":
+                tx.execute("UPDATE complaints SET substantiated = ? WHERE complaint_id = ?", (int(r["substantiated"]), complaint))
+            elif event.type == "Complaint.FeedbackPublished":
+                tx.execute("UPDATE complaints SET published_summary = ? WHERE complaint_id = ?", (r["summary"], complaint))
+
+
+def complaints(tx: Transaction, keys: KeyStore, reader: Actor) -> list[dict[str, Any]]:
+    """Complaints for a reader: the complaints office sees the sealed fields opened (or erased),
+    anyone else a marker. Q4: feedback given but not published is flagged."""
+    cursor = tx.execute("SELECT * FROM complaints ORDER BY registered_at, complaint_id").cursor
+    columns = [c[0] for c in cursor.description]
+    result = []
+    for row in cursor.fetchall():
+        item = dict(zip(columns, row))
+        sealed = json.loads(item.pop("sealed"))
+        for field in SEALED:
+            item[field] = reveal(keys, reader, field, SealedValue(**sealed[field]))
+        item["feedback_unpublished"] = item["status"] == "answered"
+        result.append(item)
+    return result

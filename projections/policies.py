@@ -1,0 +1,40 @@
+"""Process policies: events that call for commands. Run by the projection runner, so each
+event is considered once; the commands they issue are idempotent, so a crash between the
+command and the saved position repeats nothing."""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, uuid5
+
+from zwgk.domain.actors import SYSTEM
+from zwgk.domain.applications import AccountabilityApplication
+from zwgk.domain.errors import AlreadyExists
+from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.projection import Projection
+from zwgk.projections.store import Transaction
+
+
+class AccountabilityForPersistentFailure(Projection):
+    """E4: a unit still failing after rectification loses its award eligibility and an
+    accountability case is opened against it, citing the event."""
+
+    name = "policy_e4_accountability"
+    tables: dict[str, str] = {}
+    export_order: dict[str, str] = {}
+
+    def __init__(self, accountability: AccountabilityApplication) -> None:
+        self.accountability = accountability
+
+    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
+        if event.type != "Assessment.AwardEligibilityLost":
+            return
+        r = event.record
+        try:
+            self.accountability.open_case(
+                SYSTEM, None, id=uuid5(NAMESPACE_URL, f"zwgk:e4-case:{event.aggregate_id}"),
+                subject_kind="unit", subject_id="", subject_unit=r["unit"], violation="other",
+                origin="assessment_failure", evidence=[str(r["event_id"])],
+                description=f"{r['period']} 考核不合格，整改后仍不合格（E4）",
+            )
+        except AlreadyExists:
+            pass  # opened before a crash: once is enough
