@@ -4,14 +4,16 @@ from Kafka: the integrators' message (contract field names), plus its place in t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline
 from zwgk.domain.chain import StoredRecord
+from zwgk.domain.privacy import SealedValue
 
 RENAMED = {"originator_id": "aggregate_id", "originator_version": "aggregate_version", "timestamp": "recorded_at"}
 DROPPED = {"originator_topic", "class_version"}
@@ -41,6 +43,10 @@ def _normal(value: Any) -> Any:
         return value.astimezone(timezone.utc)
     if isinstance(value, Actor):
         return {"id": value.id, "role": value.role.value, "unit": value.unit}
+    if isinstance(value, SealedValue):
+        return asdict(value)
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, Deadline):
         return {"rule": value.rule, "start": value.start, "working_days": value.working_days, "due": value.due,
                 "provisional": value.provisional, "calendar_version": value.calendar_version}

@@ -1,6 +1,6 @@
-"""Process policies: events that call for commands. Run by the projection runner, so each
-event is considered once; the commands they issue are idempotent, so a crash between the
-command and the saved position repeats nothing."""
+"""Process policies: events that call for commands. Run by the projection runner, which saves
+each policy's position after its commands; the commands are idempotent, so a crash between
+a command and the saved position repeats nothing."""
 
 from __future__ import annotations
 
@@ -10,24 +10,21 @@ from zwgk.domain.actors import SYSTEM
 from zwgk.domain.applications import AccountabilityApplication
 from zwgk.domain.errors import AlreadyExists
 from zwgk.projections.events import ProjectedEvent
-from zwgk.projections.projection import Projection
-from zwgk.projections.store import Transaction
+from zwgk.projections.projection import Policy
 
 
-class AccountabilityForPersistentFailure(Projection):
+class AccountabilityForPersistentFailure(Policy):
     """E4: a unit still failing after rectification loses its award eligibility and an
     accountability case is opened against it, citing the event."""
 
     name = "policy_e4_accountability"
-    tables: dict[str, str] = {}
-    export_order: dict[str, str] = {}
 
     def __init__(self, accountability: AccountabilityApplication) -> None:
         self.accountability = accountability
 
-    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
+    def react(self, event: ProjectedEvent) -> bool:
         if event.type != "Assessment.AwardEligibilityLost":
-            return
+            return False
         r = event.record
         try:
             self.accountability.open_case(
@@ -38,3 +35,4 @@ class AccountabilityForPersistentFailure(Projection):
             )
         except AlreadyExists:
             pass  # opened before a crash: once is enough
+        return True

@@ -45,3 +45,14 @@ class Projection:
             columns = [c[0] for c in cursor.description]
             result[table] = [dict(zip(columns, row)) for row in cursor.fetchall()]
         return result
+
+
+class Policy(Projection):
+    """A process policy: reacts to events with commands instead of keeping tables."""
+
+    tables: ClassVar[dict[str, str]] = {}
+    export_order: ClassVar[dict[str, str]] = {}
+
+    def react(self, event: ProjectedEvent) -> bool:
+        """Issue the commands the event calls for; True when it issued any."""
+        raise NotImplementedError

@@ -17,7 +17,7 @@ from zwgk.projections.complaints import ComplaintsView
 from zwgk.projections.deadlines import DeadlinesView
 from zwgk.domain.chain import StoredRecord
 from zwgk.projections.events import ProjectedEvent, from_stored
-from zwgk.projections.projection import Projection, to_json
+from zwgk.projections.projection import Policy, Projection, to_json
 from zwgk.projections.register import RegisterView
 from zwgk.projections.store import ViewStore
 from zwgk.projections.timeline import TimelineView
@@ -60,18 +60,33 @@ class ProjectionRunner:
         """Fold events from the store; each view takes only those past its own position."""
         folded = 0
         iterator = iter(events)
+        tables = [v for v in self.views if not isinstance(v, Policy)]
+        policies = [v for v in self.views if isinstance(v, Policy)]
         while chunk := list(islice(iterator, batch)):
             with self.store.transaction() as tx:
-                for view in self.views:
+                for view in tables:
                     position = tx.position(view.name)
                     for event in chunk:
                         if event.position > position:
                             view.fold(tx, event)
                     tx.set_position(view.name, max(position, chunk[-1].position))
+            for policy in policies:
+                self._react(policy, chunk)
             folded += len(chunk)
             if progress:
                 progress(len(chunk))
         return folded
+
+    def _react(self, policy: Policy, events: Sequence[ProjectedEvent]) -> None:
+        """A policy's commands go to the event store, outside any view transaction; its
+        position is saved after each, and its commands are idempotent."""
+        position = self.positions()[policy.name]
+        for event in events:
+            if event.position > position and policy.react(event):
+                with self.store.transaction() as tx:
+                    tx.set_position(policy.name, event.position)
+        with self.store.transaction() as tx:
+            tx.set_position(policy.name, max(position, events[-1].position))
 
     def fold_from_kafka(self, messages: Sequence[tuple[ProjectedEvent, Offset]]) -> int:
         """Fold a batch read from Kafka, saving the partitions' next offsets with the rows."""

@@ -11,7 +11,7 @@ from zwgk.projections.events import ProjectedEvent
 from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
 
-UNIT_FIELDS = ("unit", "responsible_unit")
+UNIT_FIELDS = ("unit", "responsible_unit", "subject_unit", "respondent_unit")
 
 
 class TimelineView(Projection):

@@ -1,0 +1,123 @@
+"""Q3 end to end: a complainant's name never in clear in the event store, on Kafka, in logs or
+in exports; readable by the complaints office only; unreadable everywhere once forgotten,
+with every event and chain intact. And the E4 policy opening a case exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from tests.servers import SeaweedServer, TansuBroker
+from zwgk.connectors.relay import init_topics
+
+NAME, CONTACT = "欧阳明远", "13912345678"
+OFFICE = {"id": "qy-complaints", "role": "complaints_office", "unit": "清原满族自治县政务公开办"}
+
+
+def zwgk(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from zwgk.connectors.cli import main; main()", *args], cwd=cwd,
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=180)
+
+
+def apply(cwd: Path, lines: list[dict], env: dict[str, str] | None = None) -> list[dict]:
+    file = cwd / f"{uuid4().hex}.jsonl"
+    file.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    result = zwgk(cwd, "apply", str(file), env=env)
+    assert NAME not in result.stderr and CONTACT not in result.stderr, "personal data in the logs"
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@pytest.mark.kafka
+def test_q3_complainant_never_in_clear_and_forgetting_erases_everywhere(tmp_path: Path, seaweed: SeaweedServer):
+    broker = TansuBroker.start(seaweed, bucket=f"tansu-{uuid4().hex[:12]}")
+    env = {"ZWGK_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap}
+    try:
+        init_topics(broker.bootstrap)
+        complaint = str(uuid4())
+        results = apply(tmp_path, [
+            {"command": "register_complaint", "actor": OFFICE, "args": {
+                "id": complaint, "category": "delay_without_reason", "form": "written", "signed": True, "major": True,
+                "respondent_unit": "县自然资源局", "channel": "信函", "complainant_name": NAME,
+                "complainant_contact": CONTACT, "account": f"{NAME}申请的信息逾期未答复"}},
+            {"command": "assign_complaint", "actor": OFFICE, "args": {"complaint_id": complaint, "handler_unit": "县自然资源局"}},
+            {"command": "handle_complaint", "actor": {"id": "zr-1", "role": "officer", "unit": "县自然资源局"},
+             "args": {"complaint_id": complaint, "findings": "答复超期", "substantiated": True, "outcome": "责令整改"}},
+            {"command": "give_complaint_feedback", "actor": OFFICE, "args": {"complaint_id": complaint, "feedback": f"{NAME}您好，已责令整改"}},
+            {"command": "publish_complaint_feedback", "actor": OFFICE, "args": {"complaint_id": complaint, "summary": "一件答复超期投诉属实，已整改。"}},
+        ], env)
+        assert all(r["ok"] for r in results), results
+        relayed = zwgk(tmp_path, "relay", "--once", env=env)
+        assert relayed.returncode == 0 and NAME not in relayed.stderr
+
+        store = tmp_path / "var" / "zwgk.sqlite3"
+        with sqlite3.connect(store) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert NAME.encode() not in store.read_bytes() and CONTACT.encode() not in store.read_bytes()
+
+        from kafka import KafkaConsumer
+
+        from zwgk.connectors.contract import topics
+
+        consumer = KafkaConsumer(*topics(), bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=3000)
+        raw = b"".join(m.value + b"".join(v for _, v in m.headers) for m in consumer)
+        consumer.close()
+        assert b"zwgk.complaints" in raw or len(raw) > 1000
+        assert NAME.encode() not in raw and CONTACT.encode() not in raw
+
+        for view in ("complaints", "timeline", "register"):
+            assert zwgk(tmp_path, "projections", "export", view, "-o", f"{view}.json").returncode == 0
+            assert NAME not in (tmp_path / f"{view}.json").read_text(encoding="utf-8")
+
+        def listing(role: str) -> dict:
+            out = zwgk(tmp_path, "complaints", "list", "--actor", "x", "--role", role, "--unit", "u", "--format", "json")
+            return json.loads(out.stdout)[0]
+
+        assert listing("complaints_office")["complainant_name"] == NAME
+        assert listing("inspector")["complainant_name"] == "［保密］"
+        assert listing("complaints_office")["status"] == "published"
+
+        forgot = zwgk(tmp_path, "privacy", "forget", f"complainant-{complaint}")
+        assert forgot.returncode == 0, forgot.stderr
+        erased = listing("complaints_office")
+        assert erased["complainant_name"] == erased["complainant_contact"] == erased["account"] == "［已删除］"
+        verified = zwgk(tmp_path, "audit", "verify")
+        assert verified.returncode == 0, verified.stderr  # every event and chain still there
+        assert zwgk(tmp_path, "privacy", "forget", f"complainant-{complaint}").returncode == 1
+        with sqlite3.connect(tmp_path / "var" / "keys.sqlite3") as keys:
+            assert keys.execute("SELECT COUNT(*) FROM subject_keys").fetchone()[0] == 0
+    finally:
+        broker.stop()
+
+
+def test_e4_persistent_failure_opens_one_accountability_case(tmp_path: Path):
+    unit = {"id": "tn-officer", "role": "officer", "unit": "常州市天宁区某局"}
+    gov = {"id": "gov-1", "role": "government_office", "unit": "区政府办公室"}
+    office = {"id": "lg-1", "role": "leading_group_office", "unit": "政务公开领导小组办公室"}
+    criteria = ["organisation", "scope", "content", "form", "supervision", "effect", "accountability", "priorities"]
+    ref = {"unit": unit["unit"], "period": "2025"}
+    results = apply(tmp_path, [
+        {"command": "self_assess", "actor": unit, "args": {"period": "2025", "self_score": "75", "report": "自查报告"}},
+        {"command": "assess_unit", "actor": gov, "args": {**ref, "scores": {c: "5" for c in criteria}, "opinion": "多项未落实"}},
+        {"command": "approve_grade", "actor": office, "args": ref},
+        {"command": "publish_assessment", "actor": office, "args": ref},
+        {"command": "order_rectification", "actor": office, "args": {**ref, "deadline": "2026-03-31", "requirements": "限期整改"}},
+        {"command": "reassess_unit", "actor": gov, "args": {**ref, "total": "52", "on": "2026-04-01"}},
+    ])
+    assert all(r["ok"] for r in results), results
+    for _ in range(2):  # running the policy again opens nothing more
+        assert zwgk(tmp_path, "projections", "run", "--once").returncode == 0
+    timeline = json.loads(zwgk(tmp_path, "audit", "timeline", "--unit", unit["unit"], "--format", "json").stdout)
+    opened = [e for e in timeline if e["event_type"] == "AccountabilityCase.Opened"]
+    lost = [e for e in timeline if e["event_type"] == "Assessment.AwardEligibilityLost"]
+    assert len(opened) == 1 and len(lost) == 1
+    assert opened[0]["actor_role"] == "system"
+    with sqlite3.connect(tmp_path / "var" / "zwgk.sqlite3") as conn:
+        state = conn.execute("SELECT state FROM stored_events WHERE topic LIKE '%AccountabilityCase.Opened'").fetchone()[0]
+    assert lost[0]["event_id"] in state.decode() if isinstance(state, bytes) else state  # the case cites the evidence
