@@ -415,6 +415,13 @@ def run_demo() -> None:
         keeper = archivist(settings, s)
         demo_scenario.archive_originals(keeper)
         archive_report = four_properties.check(keeper)
+        with views(settings, s) as runner:
+            catch_up(s, runner)  # views, and the E4 policy's case
+            with runner.store.transaction() as tx:
+                complaints_seen = complaint_rows(tx, s.complaints.keys, Actor("demo", "inspector", "demo"))
+                cases = [e for e in timeline(tx, unit="达州市人民政府办公室") + timeline(tx, unit="资阳市人民政府办公室")
+                         if e["event_type"] == "AccountabilityCase.Opened"]
+                assessed = ranking(indicators(tx, 2022))
         after = s.audit.recorder.max_notification_id() or 0
         bring_log_up_to_date(s, merkle, settings)
         items = list(s.catalogue.items())
@@ -448,6 +455,11 @@ def run_demo() -> None:
         + "，".join(f"{zh}通过 {passed[p]} 件" for p, zh in four_properties.PROPERTIES.items())
         + ("" if archive_report.ok else "；存在问题，见 zwgk archive check")
     )
+    typer.echo(f"  投诉：{len(complaints_seen)} 件，处理情况已公开 {sum(c['status'] == 'published' for c in complaints_seen)} 件；"
+               f"投诉人身份加密存储，非投诉受理机构查阅显示“{complaints_seen[0]['complainant_name'] if complaints_seen else ''}”（Q3）")
+    typer.echo(f"  责任追究：{len(cases)} 件，其中考核整改后仍不合格自动立案 {sum(c['actor_role'] == 'system' for c in cases)} 件（E4）")
+    typer.echo(f"  考核：2022 年度 2 个单位评定等次（优秀、不合格各 1）；事件所示的考核指标（按时公开率、备案率、存档率）"
+               f"涉及 {len(assessed)} 个单位，见 zwgk assessment show --year 2022")
     typer.echo(f"  被规则拒绝的命令：{len(refused)} 条（均未记录事件）")
     for r in refused:
         typer.echo(f"    - {r['code']}（{r['rule']}）：{r['message']}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
@@ -238,6 +239,63 @@ def archive_originals(keeper: Archivist) -> int:
     return archived
 
 
+COMPLAINT_ID = demo_id("complaint", "qingyuan-2016-1")
+CASE_ID = demo_id("case", "ziyang-2020-late")
+CRITERIA = ["organisation", "scope", "content", "form", "supervision", "effect", "accountability", "priorities"]
+
+
+def _supervision() -> Iterator[Step]:
+    """A complaint (identity sealed, Q3), an accountability case (K1–K4), and the 2022
+    assessment of two units, one of which fails twice and loses its award eligibility (E4)."""
+    office = {"id": "qy-complaints", "role": "complaints_office", "unit": "清原满族自治县政务公开办公室"}
+    ref = {"complaint_id": str(COMPLAINT_ID)}
+    yield Step({"command": "register_complaint", "actor": office, "occurred_at": _at("2016-04-11"),
+                "args": {"id": str(COMPLAINT_ID), "category": "delay_without_reason", "form": "written", "signed": True,
+                         "major": True, "respondent_unit": "清原满族自治县国土资源局", "channel": "信函",
+                         "complainant_name": "示例投诉人甲", "complainant_contact": "示例联系电话",
+                         "account": "申请公开的土地征收信息逾期未答复"}})
+    yield Step({"command": "assign_complaint", "actor": office, "occurred_at": _at("2016-04-12"),
+                "args": {**ref, "handler_unit": "清原满族自治县国土资源局", "instructions": "十五日内调查处理"}})
+    yield Step({"command": "handle_complaint", "actor": {"id": "qy-land-1", "role": "officer", "unit": "清原满族自治县国土资源局"},
+                "occurred_at": _at("2016-04-20"),
+                "args": {**ref, "findings": "答复超期七个工作日", "substantiated": True, "outcome": "已答复申请人并责令改进"}})
+    yield Step({"command": "give_complaint_feedback", "actor": office, "occurred_at": _at("2016-04-21"),
+                "args": {**ref, "feedback": "您反映的问题属实，已责令改正。"}})
+    yield Step({"command": "publish_complaint_feedback", "actor": office, "occurred_at": _at("2016-04-22"),
+                "args": {**ref, "summary": "一件关于依申请公开答复超期的投诉经查属实，已责令承办单位改正。"}})
+
+    inspector = {"id": "zy-jw-1", "role": "inspector", "unit": "资阳市纪委监委派驻纪检监察组"}
+    leading = {"id": "zy-lg-1", "role": "leading_group_office", "unit": "资阳市政务公开领导小组办公室"}
+    case = {"case_id": str(CASE_ID)}
+    yield Step({"command": "open_case", "actor": inspector, "occurred_at": _at("2020-08-03"),
+                "args": {"id": str(CASE_ID), "subject_kind": "person", "subject_id": "ziyang-officer",
+                         "subject_unit": "资阳市人民政府办公室", "violation": "procedure_or_time_limit", "origin": "inspection",
+                         "description": "资府办发〔2020〕31号签发后逾期公开（D3）"}})
+    yield Step({"command": "investigate_case", "actor": inspector, "occurred_at": _at("2020-08-10"),
+                "args": {**case, "working_group": ["zy-jw-1", "zy-jw-2"], "findings": "签发后第 6 个工作日方公开，无正当理由"}})
+    yield Step({"command": "give_case_opinion", "actor": inspector, "occurred_at": _at("2020-08-12"),
+                "args": {**case, "opinion": "建议批评教育并责令书面检查"}})
+    yield Step({"command": "decide_case", "actor": leading, "occurred_at": _at("2020-08-20"),
+                "args": {**case, "sanctions": ["criticism_education", "written_self_criticism"],
+                         "decision": "批评教育，责令书面检查", "meeting": "市政务公开领导小组2020年第2次会议"}})
+    yield Step({"command": "file_case", "actor": leading, "occurred_at": _at("2020-08-21"), "args": {**case, "filed_with": "资阳市纪委监委"}})
+
+    gov = {"id": "gov-assessor", "role": "government_office", "unit": "市政府办公室"}
+    for unit, key, points, self_score in (("资阳市雁江区人民政府办公室", "yanjiang", "0.95", "96"), ("达州市人民政府办公室", "dazhou", "0.5", "72")):
+        officer = {"id": f"{key}-officer", "role": "officer", "unit": unit}
+        period = {"unit": unit, "period": "2022"}
+        yield Step({"command": "self_assess", "actor": officer, "occurred_at": _at("2023-01-09"),
+                    "args": {"period": "2022", "self_score": self_score, "report": "2022年度政务公开工作自查报告"}})
+        scores = {c: str((Decimal(m) * Decimal(points)).quantize(Decimal("0.1"))) for c, m in zip(CRITERIA, [10, 15, 15, 10, 10, 15, 10, 15])}
+        yield Step({"command": "assess_unit", "actor": gov, "occurred_at": _at("2023-01-16"), "args": {**period, "scores": scores, "opinion": "实地考核"}})
+        yield Step({"command": "approve_grade", "actor": leading, "occurred_at": _at("2023-01-20"), "args": period})
+        yield Step({"command": "publish_assessment", "actor": leading, "occurred_at": _at("2023-01-30"), "args": period})
+    period = {"unit": "达州市人民政府办公室", "period": "2022"}
+    yield Step({"command": "order_rectification", "actor": leading, "occurred_at": _at("2023-02-01"),
+                "args": {**period, "deadline": "2023-03-31", "requirements": "健全公开目录，完善审查流程"}})
+    yield Step({"command": "reassess_unit", "actor": gov, "occurred_at": _at("2023-04-03"), "args": {**period, "total": "55", "on": "2023-04-03"}})
+
+
 def scenario() -> list[Step]:
     """The whole scenario, in business order."""
     steps = [Step(e) for e in _catalogue_commands()]
@@ -246,4 +304,5 @@ def scenario() -> list[Step]:
         steps.extend(Step(e) for e in _disclosure_commands(seed, key))
     steps.extend(_refusals())
     steps.extend(_withheld())
+    steps.extend(_supervision())
     return steps

@@ -120,9 +120,14 @@ def views(settings: Settings, s: Services | None = None) -> Iterator[ProjectionR
 
 
 def catch_up(s: Services, runner: ProjectionRunner, progress: Callable[[int], None] | None = None) -> int:
-    """Fold what the views have not seen yet, from the event store."""
-    return runner.fold(events_after(lambda after: s.audit.stored_records(after=after), min(runner.positions().values())),
-                       progress=progress)
+    """Fold what the views have not seen yet, from the event store, until none is left
+    (policies may record new events as they go)."""
+    total = 0
+    while folded := runner.fold(
+        events_after(lambda after: s.audit.stored_records(after=after), min(runner.positions().values())), progress=progress
+    ):
+        total += folded
+    return total
 
 
 def bring_log_up_to_date(

@@ -151,7 +151,7 @@ def test_held_checkpoint_exposes_a_rewrite_even_with_a_recomputed_tree(keyed: Se
     with audit_log(keyed) as log:
         log.rebuild(services.audit.stored_records())
     # New history past the cut, so the log grows beyond the held size again.
-    for n in range(25):
+    for n in range(SCENARIO_EVENTS):
         services.disclosure.draft(Actor("o", "officer", "某单位"), None, title=f"改写 {n}", attribute="proactive")
     with audit_log(keyed) as log:
         log.rebuild(services.audit.stored_records())

@@ -108,13 +108,15 @@ def test_d7_q3_public_topics_carry_nothing_confidential(ledger: Settings):
     public = consume(ledger.kafka_bootstrap_servers, PUBLIC)
     internal = consume(ledger.kafka_bootstrap_servers, INTERNAL)
     raw = b"".join(m.value + b"".join(v for _, v in m.headers) + (m.key or b"") for m in public)
-    secrets = [WITHHELD_TITLE, "达市府办密〔2009〕3号", "保守国家秘密法", "state_secret", "dazhou-officer", "zy-officer"]
+    secrets = [WITHHELD_TITLE, "达市府办密〔2009〕3号", "保守国家秘密法", "state_secret", "dazhou-officer", "zy-officer",
+               "示例投诉人甲", "示例联系电话", "土地征收信息逾期未答复", "ciphertext"]
     for secret in secrets:
         assert secret.encode() not in raw, secret
     assert WITHHELD_TITLE.encode() in b"".join(m.value for m in internal)  # it was there to leak
     types = {dict(m.headers)["ce_type"].decode() for m in public}
     assert types == {"zwgk.catalogue.CatalogueItem.Listed", "zwgk.catalogue.CatalogueItem.Amended",
-                     "zwgk.disclosure.DisclosureAct.Published"}
+                     "zwgk.disclosure.DisclosureAct.Published", "zwgk.complaints.Complaint.FeedbackPublished",
+                     "zwgk.assessment.Assessment.Published"}
     services.close()
 
 
