@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import signal
@@ -45,6 +46,9 @@ from zwgk.connectors.wiring import (
 from zwgk.projections.assessment import indicators, ranking
 from zwgk.projections.catalogue import catalogue_as_of
 from zwgk.projections.complaints import complaints as complaint_rows
+from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
+from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
+from zwgk.projections.requests import annual_table
 from zwgk.projections.deadlines import deadlines as deadline_rows
 from zwgk.projections.runner import ProjectionRunner
 from zwgk.projections.timeline import timeline, version_as_of
@@ -755,6 +759,40 @@ def disclosure_register(
                       r["pre_review"] or "", (r["signed_off_at"] or "")[:10], (r["published_at"] or "")[:10],
                       r["d3_outcome"] or "", "是" if r["original_sha256"] else "")
     console.print(table)
+
+
+report_app = typer.Typer(help="年度报告。", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("annual")
+def report_annual(
+    unit: str = typer.Option(..., "--unit"),
+    year: int = typer.Option(..., "--year"),
+    format: str = typer.Option("table", "--format", help="table | json | csv"),  # noqa: A002
+) -> None:
+    """政府信息公开年度报告的申请情况表（国办公开办函〔2021〕30号格式），含 一+二=三+四 的校验（A6）。"""
+    settings = Settings.from_env()
+    with services(settings) as s, views(settings, s) as runner:
+        _fresh_views(settings, s, runner, 0)
+        with runner.store.transaction() as tx:
+            report = annual_table(tx, unit, year)
+    columns = [*REQUEST_COLUMNS, "total"]
+    if format == "json":
+        _emit_json(report)
+    elif format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["行", "项目", *(REQUEST_COLUMNS_ZH[c] for c in columns)])
+        for row in report["rows"]:
+            writer.writerow([row["line"], row["label"], *(row[c] for c in columns)])
+    else:
+        table = Table("项目", *(REQUEST_COLUMNS_ZH[c] for c in columns), title=f"{unit} {year} 年收到和处理政府信息公开申请情况")
+        for row in report["rows"]:
+            table.add_row(row["label"], *(str(row[c]) for c in columns))
+        console.print(table)
+        typer.echo("校验：一 + 二 = 三（七）+ 四 " + ("成立" if report["check_holds"] else "不成立"))
+    if not report["check_holds"]:
+        raise typer.Exit(1)
 
 
 @assessment_app.command("show")

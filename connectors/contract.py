@@ -36,6 +36,7 @@ from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.official_calendar import OfficialCalendarYear
 from zwgk.domain.privacy import SealedValue
 from zwgk.domain.records import Record
+from zwgk.domain.requests import InformationRequest
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 CHECKPOINT_TOPIC = "zwgk.public.checkpoints.v1"
@@ -49,6 +50,7 @@ CONTEXTS: dict[type[Record], str] = {
     Complaint: "complaints",
     AccountabilityCase: "accountability",
     Assessment: "assessment",
+    InformationRequest: "requests",
 }
 
 # Events that are public by their nature (D7, Q3: nothing else reaches a public topic).

@@ -25,6 +25,7 @@ from zwgk.domain.applications import (
     CatalogueApplication,
     ComplaintsApplication,
     DisclosureApplication,
+    RequestsApplication,
 )
 from zwgk.domain.commands import Services
 from zwgk.projections.audit_log import CheckpointPolicy, MerkleLog, issue_checkpoint
@@ -36,12 +37,14 @@ from zwgk.projections.store import ViewStore
 def open_services(settings: Settings) -> Services:
     env = settings.eventsourcing_env()
     calendar = CalendarApplication(env)
+    keys = SqlKeyStore(settings.keystore_url)
     return Services(
         catalogue=CatalogueApplication(env),
         disclosure=DisclosureApplication(env, calendar=calendar.calendar),
         calendar=calendar,
         archive=ArchiveApplication(env),
-        complaints=ComplaintsApplication(env, keys=SqlKeyStore(settings.keystore_url)),
+        requests=RequestsApplication(env, keys=keys, calendar=calendar.calendar),
+        complaints=ComplaintsApplication(env, keys=keys),
         accountability=AccountabilityApplication(env),
         assessment=AssessmentApplication(env),
         audit=AuditApplication(env),

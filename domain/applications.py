@@ -25,6 +25,7 @@ from zwgk.domain.ledger import LedgerApplication, Outcome
 from zwgk.domain.official_calendar import OfficialCalendarYear, calendar_year_id
 from zwgk.domain.privacy import KeyStore, require_complaints_office, seal
 from zwgk.domain.records import Record
+from zwgk.domain.requests import InformationRequest
 
 # How far past the built-in calendar a deadline may reach for loaded years to matter.
 YEARS_AHEAD = 3
@@ -241,6 +242,60 @@ class ComplaintsApplication(LedgerApplication):
     def complaints(self) -> Iterator[Complaint]:
         for aggregate_id in self.ids_of(Complaint.Registered):
             yield self.load(Complaint, aggregate_id)
+
+
+class RequestsApplication(LedgerApplication):
+    """Applications for disclosure 依申请公开 (A1–A6), the applicant sealed (Q3)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, keys: KeyStore | None = None,
+                 calendar: Callable[[], WorkingDayCalendar] | None = None):
+        super().__init__(env)
+        self.keys = keys
+        self.calendar = calendar or WorkingDayCalendar
+
+    def receive(self, actor: Actor, occurred_at: datetime | None, *, applicant: str, request: str,
+                id: UUID | None = None, **fields: Any) -> Outcome:  # noqa: A002
+        assert self.keys is not None, "a key store is wired in"
+        request_id = id or uuid4()
+        if self.exists(request_id):
+            raise AlreadyExists("政府信息公开申请", "information request", request_id)
+        key = self.keys.key_for(f"applicant-{request_id}")
+        received = InformationRequest.receive(
+            id=request_id, actor=actor, occurred_at=occurred_at, applicant=seal(key, "applicant", applicant),
+            request=seal(key, "request", request), calendar=self.calendar(), **fields,
+        )
+        return self.record(received)
+
+    def _change(self, request_id: UUID, change: Callable[[InformationRequest], None]) -> Outcome:
+        request = self.load(InformationRequest, request_id)
+        change(request)
+        return self.record(request)
+
+    def request_completion(self, request_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        calendar = self.calendar()
+        return self._change(request_id, lambda r: r.request_completion(actor=actor, occurred_at=occurred_at, calendar=calendar, **kwargs))
+
+    def complete(self, request_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        calendar = self.calendar()
+        return self._change(request_id, lambda r: r.complete(actor=actor, occurred_at=occurred_at, calendar=calendar, **kwargs))
+
+    def abandon(self, request_id: UUID, actor: Actor, occurred_at: datetime | None) -> Outcome:
+        return self._change(request_id, lambda r: r.abandon(actor=actor, occurred_at=occurred_at))
+
+    def start_consultation(self, request_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        calendar = self.calendar()
+        return self._change(request_id, lambda r: r.start_consultation(actor=actor, occurred_at=occurred_at, calendar=calendar, **kwargs))
+
+    def end_consultation(self, request_id: UUID, actor: Actor, occurred_at: datetime | None) -> Outcome:
+        calendar = self.calendar()
+        return self._change(request_id, lambda r: r.end_consultation(actor=actor, occurred_at=occurred_at, calendar=calendar))
+
+    def extend(self, request_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        calendar = self.calendar()
+        return self._change(request_id, lambda r: r.extend(actor=actor, occurred_at=occurred_at, calendar=calendar, **kwargs))
+
+    def answer(self, request_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(request_id, lambda r: r.answer(actor=actor, occurred_at=occurred_at, **kwargs))
 
 
 class AccountabilityApplication(LedgerApplication):

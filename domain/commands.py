@@ -25,6 +25,7 @@ from zwgk.domain.applications import (
     CatalogueApplication,
     ComplaintsApplication,
     DisclosureApplication,
+    RequestsApplication,
 )
 from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Outcome
@@ -38,13 +39,14 @@ class Services:
     disclosure: DisclosureApplication
     calendar: CalendarApplication
     archive: ArchiveApplication
+    requests: RequestsApplication
     complaints: ComplaintsApplication
     accountability: AccountabilityApplication
     assessment: AssessmentApplication
     audit: AuditApplication
 
     def close(self) -> None:
-        for app in (self.catalogue, self.disclosure, self.calendar, self.archive, self.complaints,
+        for app in (self.catalogue, self.disclosure, self.calendar, self.archive, self.requests, self.complaints,
                     self.accountability, self.assessment, self.audit):
             app.close()
 
@@ -155,6 +157,46 @@ class LoadCalendar(Args):
 
 class NoArgs(Args):
     pass
+
+
+class ReceiveRequest(Args):
+    id: UUID | None = None
+    channel: str = Field(description="in_person | post | internet | fax (Art. 31)")
+    received_on: date = Field(description="the day the channel makes count as received")
+    applicant_kind: str = Field(description="natural_person | commercial_enterprise | research_institution | "
+                                "social_welfare_organisation | legal_service_organisation | other_organisation")
+    applicant: str = Field(description="name and contact; sealed at once (Q3)")
+    request: str = Field(description="the information requested; sealed")
+
+
+class RequestRef(Args):
+    request_id: UUID
+
+
+class RequestCompletion(RequestRef):
+    items: str
+    completion_due: date
+
+
+class CompleteRequest(RequestRef):
+    completed_on: date
+
+
+class StartConsultation(RequestRef):
+    consulted: str
+
+
+class ExtendRequest(RequestRef):
+    working_days: int
+    approver: str
+    notice: str
+
+
+class AnswerRequest(RequestRef):
+    answer: str = Field(description="already_public | disclosed | partially_disclosed | withheld | cannot_provide | "
+                        "not_processed | special_law (A3)")
+    sub_reason: str = ""
+    details: dict[str, str] = Field(default_factory=dict)
 
 
 class RegisterComplaint(Args):
@@ -283,6 +325,13 @@ def _act(method: str) -> Handler:
     return handle
 
 
+def _request(method: str) -> Handler:
+    def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
+        return getattr(s.requests, method)(a.request_id, actor, at, **a.model_dump(exclude={"request_id"}))
+
+    return handle
+
+
 def _complaint(method: str) -> Handler:
     def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
         return getattr(s.complaints, method)(a.complaint_id, actor, at, **a.model_dump(exclude={"complaint_id"}))
@@ -336,6 +385,15 @@ COMMANDS: dict[str, Command] = {
         Command("withdraw_disclosure", "撤回已公开信息", WithdrawDisclosure, _act("withdraw")),
         Command("link_original", "关联存档原件", LinkOriginal, _act("link_original")),
         Command("load_calendar", "载入官方节假日安排并重算临时期限", LoadCalendar, _load_calendar),
+        Command("receive_request", "登记政府信息公开申请", ReceiveRequest,
+                lambda s, actor, at, a: s.requests.receive(actor, at, **a.model_dump())),
+        Command("request_completion", "发出补正通知", RequestCompletion, _request("request_completion")),
+        Command("complete_request", "申请人补正", CompleteRequest, _request("complete")),
+        Command("abandon_request", "逾期未补正，视为放弃", RequestRef, _request("abandon")),
+        Command("start_consultation", "征求第三方或其他机关意见", StartConsultation, _request("start_consultation")),
+        Command("end_consultation", "征求意见结束", RequestRef, _request("end_consultation")),
+        Command("extend_request", "延长答复期限", ExtendRequest, _request("extend")),
+        Command("answer_request", "作出答复", AnswerRequest, _request("answer")),
         Command("register_complaint", "登记投诉（投诉人信息即时加密）", RegisterComplaint,
                 lambda s, actor, at, a: s.complaints.register(actor, at, **a.model_dump())),
         Command("assign_complaint", "交办投诉", AssignComplaint, _complaint("assign")),

@@ -43,10 +43,30 @@ class DeadlinesView(Projection):
                 (f"{event.aggregate_id}:{d['rule']}", event.aggregate_id, d["rule"], unit, subject, d["start"].isoformat(),
                  d["due"].isoformat(), d["working_days"], int(d["provisional"]), d["calendar_version"]),
             )
+        elif event.type == "InformationRequest.Received":
+            self._open(tx, event.aggregate_id, r["unit"], "政府信息公开申请", r["deadline"])
+        elif event.type in ("InformationRequest.Completed", "InformationRequest.ConsultationEnded", "InformationRequest.Extended"):
+            self._open(tx, event.aggregate_id, *tx.one("SELECT unit, subject FROM deadlines WHERE deadline_id = ?",
+                                                         (f"{event.aggregate_id}:A1",)), r["deadline"])
+        elif event.type in ("InformationRequest.Answered", "InformationRequest.Abandoned"):
+            outcome = r["rule_outcomes"]["A1"] if "rule_outcomes" in r else "met"
+            tx.execute("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ?",
+                       (outcome, ts(event.occurred_at), f"{event.aggregate_id}:A1"))
         elif event.type == "DisclosureAct.Published":
             for rule, outcome in r["rule_outcomes"].items():
                 tx.execute("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ? AND status = 'open'",
                            (outcome, ts(event.occurred_at), f"{event.aggregate_id}:{rule}"))
+
+
+    @staticmethod
+    def _open(tx: Transaction, source: str, unit: str, subject: str, d: dict) -> None:
+        tx.execute("DELETE FROM deadlines WHERE deadline_id = ?", (f"{source}:A1",))
+        tx.execute(
+            "INSERT INTO deadlines (deadline_id, source_id, rule, unit, subject, start, due, working_days, provisional, "
+            "calendar_version, status, closed_at) VALUES (?, ?, 'A1', ?, ?, ?, ?, ?, ?, ?, 'open', NULL)",
+            (f"{source}:A1", source, unit, subject, d["start"].isoformat(), d["due"].isoformat(), d["working_days"],
+             int(d["provisional"]), d["calendar_version"]),
+        )
 
 
 def deadlines(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: str = "", overdue: bool = False) -> list[dict[str, Any]]:

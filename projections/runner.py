@@ -19,6 +19,7 @@ from zwgk.domain.chain import StoredRecord
 from zwgk.projections.events import ProjectedEvent, from_stored
 from zwgk.projections.projection import Policy, Projection, to_json
 from zwgk.projections.register import RegisterView
+from zwgk.projections.requests import RequestsView
 from zwgk.projections.store import ViewStore
 from zwgk.projections.timeline import TimelineView
 
@@ -30,7 +31,7 @@ Offset = tuple[str, int, int]  # topic, partition, offset
 
 
 def all_views() -> list[Projection]:
-    return [CatalogueView(), RegisterView(), DeadlinesView(), TimelineView(), ComplaintsView()]
+    return [CatalogueView(), RegisterView(), DeadlinesView(), TimelineView(), ComplaintsView(), RequestsView()]
 
 
 class UnknownView(KeyError):

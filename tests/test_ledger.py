@@ -112,7 +112,7 @@ def test_d3_provisional_deadline_recomputed_by_a_new_event_when_calendar_loads(s
     provisional = disclosure.load(DisclosureAct, act_id).deadline
     assert provisional.provisional and provisional.due == date(2026, 10, 5)
 
-    services = Services(catalogue=None, disclosure=disclosure, calendar=calendars, archive=None, complaints=None,  # type: ignore[arg-type]
+    services = Services(catalogue=None, disclosure=disclosure, calendar=calendars, archive=None, requests=None, complaints=None,  # type: ignore[arg-type]
                         accountability=None, assessment=None, audit=None)
     outcomes = execute(
         services,

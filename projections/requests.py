@@ -1,0 +1,82 @@
+"""Applications for disclosure as the annual report counts them (A6): the application table
+of the national format (国办公开办函〔2021〕30号), rows 一 to 四, columns by applicant."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from zwgk.domain.requests import SUB_REASONS_ZH, ApplicantKind
+from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.projection import Projection
+from zwgk.projections.store import Transaction
+
+COLUMNS = [k.value for k in ApplicantKind]
+COLUMNS_ZH = {"natural_person": "自然人", "commercial_enterprise": "商业企业", "research_institution": "科研机构",
+              "social_welfare_organisation": "社会公益组织", "legal_service_organisation": "法律服务机构",
+              "other_organisation": "其他", "total": "总计"}
+# Row 三's lines: (key, label, report row, sub-reason or None for the whole row).
+OUTCOME_LINES = [
+    ("3.1", "（一）予以公开", "disclosed", None),
+    ("3.2", "（二）部分公开", "partially_disclosed", None),
+    *[(f"3.3.{i}", f"（三）不予公开 {i}.{SUB_REASONS_ZH[r]}", "withheld", r) for i, r in enumerate(
+        ["state_secret", "law_prohibited", "security_stability", "third_party_rights", "internal_affairs",
+         "process_information", "enforcement_file", "administrative_query"], start=1)],
+    *[(f"3.4.{i}", f"（四）无法提供 {i}.{SUB_REASONS_ZH[r]}", "cannot_provide", r) for i, r in enumerate(
+        ["not_held", "needs_creation", "unclear_after_completion"], start=1)],
+    *[(f"3.5.{i}", f"（五）不予处理 {i}.{SUB_REASONS_ZH[r]}", "not_processed", r) for i, r in enumerate(
+        ["petition_or_complaint", "repeated", "publication", "excessive", "confirmation"], start=1)],
+    *[(f"3.6.{i}", f"（六）其他处理 {i}.{SUB_REASONS_ZH[r]}", "other", r) for i, r in enumerate(
+        ["abandoned", "fees_unpaid", "other"], start=1)],
+]
+
+
+class RequestsView(Projection):
+    name = "requests"
+    tables = {
+        "information_requests": """CREATE TABLE IF NOT EXISTS information_requests (
+            request_id TEXT PRIMARY KEY, unit TEXT NOT NULL, applicant_kind TEXT NOT NULL, received_on TEXT NOT NULL,
+            due TEXT NOT NULL, concluded_on TEXT, report_row TEXT, sub_reason TEXT, a1_outcome TEXT)""",
+    }
+    export_order = {"information_requests": "request_id"}
+
+    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
+        r, request = event.record, event.aggregate_id
+        if event.type == "InformationRequest.Received":
+            tx.execute("INSERT INTO information_requests (request_id, unit, applicant_kind, received_on, due) VALUES (?, ?, ?, ?, ?)",
+                       (request, r["unit"], r["applicant_kind"], r["received_on"].isoformat(), r["deadline"]["due"].isoformat()))
+        elif event.type in ("InformationRequest.Completed", "InformationRequest.ConsultationEnded", "InformationRequest.Extended"):
+            tx.execute("UPDATE information_requests SET due = ? WHERE request_id = ?", (r["deadline"]["due"].isoformat(), request))
+        elif event.type == "InformationRequest.Answered":
+            tx.execute("UPDATE information_requests SET concluded_on = ?, report_row = ?, sub_reason = ?, a1_outcome = ? "
+                       "WHERE request_id = ?", (event.occurred_at.date().isoformat(), r["report_row"], r["sub_reason"] or None,
+                                                r["rule_outcomes"]["A1"], request))
+        elif event.type == "InformationRequest.Abandoned":
+            tx.execute("UPDATE information_requests SET concluded_on = ?, report_row = 'other', sub_reason = 'abandoned' "
+                       "WHERE request_id = ?", (event.occurred_at.date().isoformat(), request))
+
+
+def annual_table(tx: Transaction, unit: str, year: int) -> dict[str, Any]:
+    """The application table: one row per line, one column per kind of applicant, and the
+    check 一 + 二 = 三（七）+ 四 in every column."""
+    start, end = date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat()
+    rows: dict[str, Counter] = {key: Counter() for key in ["1", "2", *(k for k, *_ in OUTCOME_LINES), "3.7", "4"]}
+    for kind, received, concluded, row, sub in tx.all(
+        "SELECT applicant_kind, received_on, concluded_on, report_row, sub_reason FROM information_requests WHERE unit = ?", (unit,)
+    ):
+        if received > end or (concluded is not None and concluded < start):
+            continue
+        rows["1" if received >= start else "2"][kind] += 1
+        if concluded is not None and concluded <= end:
+            line = next(k for k, _, r, s in OUTCOME_LINES if r == row and (s is None or s == (sub or "other")))
+            rows[line][kind] += 1
+            rows["3.7"][kind] += 1
+        else:
+            rows["4"][kind] += 1
+    labels = {"1": "一、本年新收政府信息公开申请数量", "2": "二、上年结转政府信息公开申请数量",
+              **{k: label for k, label, *_ in OUTCOME_LINES}, "3.7": "（七）总计", "4": "四、结转下年度继续办理"}
+    table = [{"line": key, "label": labels[key], **{c: counts[c] for c in COLUMNS}, "total": sum(counts.values())}
+             for key, counts in rows.items()]
+    check = {c: rows["1"][c] + rows["2"][c] == rows["3.7"][c] + rows["4"][c] for c in COLUMNS}
+    return {"unit": unit, "year": year, "rows": table, "check_holds": all(check.values()), "check": check}

@@ -1,0 +1,119 @@
+"""A6: a year of applications with every outcome, counted into the national-format table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+from zwgk.connectors.config import Settings
+from zwgk.connectors.wiring import catch_up, open_services, views
+from zwgk.domain.actors import Actor
+from zwgk.domain.calendar import CST
+from zwgk.domain.requests import ANSWERS
+from zwgk.projections.requests import OUTCOME_LINES, annual_table
+
+UNIT = "资阳市雁江区人民政府办公室"
+OFFICER = Actor("yj-ysq", "officer", UNIT)
+
+
+def at(day: str) -> datetime:
+    return datetime.fromisoformat(f"{day}T10:00:00").replace(tzinfo=CST)
+
+
+def answer_for(row: str, sub: str | None) -> tuple[str, str]:
+    if row == "other" and sub == "other":
+        return "special_law", "other"
+    for answer, (answer_row, subs, _) in ANSWERS.items():
+        if answer_row == row and (sub is None or sub in subs):
+            return answer, sub or ""
+    raise AssertionError((row, sub))
+
+
+def test_a6_application_table_counts_every_outcome_and_the_check_row_holds(tmp_path: Path):
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/zwgk.sqlite3", keystore_url=f"sqlite:///{tmp_path}/keys.sqlite3")
+    services = open_services(settings)
+    kinds = ["natural_person", "commercial_enterprise", "research_institution", "social_welfare_organisation",
+             "legal_service_organisation", "other_organisation"]
+    expected: dict[str, Counter] = {k: Counter() for k in ["1", "2", *(line for line, *_ in OUTCOME_LINES), "3.7", "4"]}
+
+    def receive(kind: str, day: str):
+        return services.requests.receive(OFFICER, at(day), channel="internet", received_on=date.fromisoformat(day),
+                                         applicant_kind=kind, applicant="申请人", request="某信息").aggregate_id
+
+    # Carried over from 2024: one answered in 2025, one still open at the end of 2025; one closed in 2024.
+    old = receive("natural_person", "2024-12-20")
+    services.requests.answer(old, OFFICER, at("2025-01-10"), answer="disclosed", details={"how_and_when": "邮寄"})
+    expected["2"]["natural_person"] += 1
+    expected["3.1"]["natural_person"] += 1
+    receive("other_organisation", "2024-12-23")
+    expected["2"]["other_organisation"] += 1
+    expected["4"]["other_organisation"] += 1
+    closed = receive("commercial_enterprise", "2024-11-04")
+    services.requests.answer(closed, OFFICER, at("2024-11-20"), answer="disclosed", details={"how_and_when": "当面"})
+
+    # One of every outcome line in 2025, the applicants' kinds in turn.
+    for n, (line, _, row, sub) in enumerate(OUTCOME_LINES):
+        if sub == "fees_unpaid":
+            continue  # no fee notices in zwgk yet: the line stays 0
+        kind = kinds[n % len(kinds)]
+        request = receive(kind, "2025-03-03")
+        expected["1"][kind] += 1
+        expected[line][kind] += 1
+        if sub == "abandoned":
+            services.requests.request_completion(request, OFFICER, at("2025-03-05"), items="请补正", completion_due=date(2025, 3, 14))
+            services.requests.abandon(request, OFFICER, at("2025-03-20"))
+            continue
+        answer, reason = answer_for(row, sub)
+        required = ANSWERS[answer][2]
+        services.requests.answer(request, OFFICER, at("2025-03-20"), answer=answer, sub_reason=reason,
+                                 details={f: "已写明" for f in required})
+    # Received late in 2025, answered in 2026: carried forward.
+    receive("legal_service_organisation", "2025-12-29")
+    expected["1"]["legal_service_organisation"] += 1
+    expected["4"]["legal_service_organisation"] += 1
+    for line, *_ in OUTCOME_LINES:
+        expected["3.7"].update(expected[line])
+
+    with views(settings, services) as runner:
+        catch_up(services, runner)
+        with runner.store.transaction() as tx:
+            report = annual_table(tx, UNIT, 2025)
+    for row in report["rows"]:
+        for kind in kinds:
+            assert row[kind] == expected[row["line"]][kind], (row["label"], kind)
+        assert row["total"] == sum(expected[row["line"]].values()), row["label"]
+    assert report["check_holds"]
+    by_line = {r["line"]: r for r in report["rows"]}
+    assert by_line["2"]["total"] == 2 and by_line["4"]["total"] == 2 and by_line["3.6.2"]["total"] == 0
+    assert by_line["1"]["total"] + by_line["2"]["total"] == by_line["3.7"]["total"] + by_line["4"]["total"]
+    services.close()
+
+
+def test_a6_report_as_table_json_and_csv_from_the_command_line(tmp_path: Path):
+    def zwgk(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", "from zwgk.connectors.cli import main; main()", *args], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+
+    lines = [
+        {"command": "receive_request", "actor": {"id": "o", "role": "officer", "unit": UNIT}, "occurred_at": "2025-05-06T09:00:00+08:00",
+         "args": {"id": "6f1c1f0e-7d42-4d2a-9a57-0e8b8f0d3c11", "channel": "in_person", "received_on": "2025-05-06",
+                  "applicant_kind": "natural_person", "applicant": "申请人丙", "request": "某项目环评批复"}},
+        {"command": "answer_request", "actor": {"id": "o", "role": "officer", "unit": UNIT}, "occurred_at": "2025-05-20T09:00:00+08:00",
+         "args": {"request_id": "6f1c1f0e-7d42-4d2a-9a57-0e8b8f0d3c11", "answer": "withheld", "sub_reason": "third_party_rights",
+                  "details": {"reason": "涉及第三方商业秘密，第三方不同意公开"}}},
+    ]
+    (tmp_path / "requests.jsonl").write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    assert zwgk("apply", "requests.jsonl").returncode == 0
+    table = zwgk("report", "annual", "--unit", UNIT, "--year", "2025")
+    assert table.returncode == 0 and "一 + 二 = 三（七）+ 四 成立" in table.stdout
+    data = json.loads(zwgk("report", "annual", "--unit", UNIT, "--year", "2025", "--format", "json").stdout)
+    assert {r["line"]: r["natural_person"] for r in data["rows"]}["3.3.4"] == 1
+    rows = list(csv.reader(io.StringIO(zwgk("report", "annual", "--unit", UNIT, "--year", "2025", "--format", "csv").stdout)))
+    assert rows[0][:3] == ["行", "项目", "自然人"] and len(rows) == 1 + len(data["rows"])
+    assert "申请人丙" not in (tmp_path / "var" / "zwgk.sqlite3").read_bytes().decode("utf-8", "ignore")
