@@ -426,6 +426,8 @@ def run_demo() -> None:
                 cases = [e for e in timeline(tx, unit="达州市人民政府办公室") + timeline(tx, unit="资阳市人民政府办公室")
                          if e["event_type"] == "AccountabilityCase.Opened"]
                 assessed = ranking(indicators(tx, 2022))
+                requests_2022 = annual_table(tx, "资阳市雁江区人民政府办公室", 2022)
+                late_replies = [d for d in deadline_rows(tx, s.calendar.calendar(), cst_date(datetime.now(CST))) if d["rule"] == "A1"]
         after = s.audit.recorder.max_notification_id() or 0
         bring_log_up_to_date(s, merkle, settings)
         items = list(s.catalogue.items())
@@ -464,6 +466,10 @@ def run_demo() -> None:
     typer.echo(f"  责任追究：{len(cases)} 件，其中考核整改后仍不合格自动立案 {sum(c['actor_role'] == 'system' for c in cases)} 件（E4）")
     typer.echo(f"  考核：2022 年度 2 个单位评定等次（优秀、不合格各 1）；事件所示的考核指标（按时公开率、备案率、存档率）"
                f"涉及 {len(assessed)} 个单位，见 zwgk assessment show --year 2022")
+    rows = {r["line"]: r["total"] for r in requests_2022["rows"]}
+    typer.echo(f"  依申请公开（雁江区 2022）：收到 {rows['1']} 件，办结 {rows['3.7']} 件（予以公开 {rows['3.1']}、部分公开 {rows['3.2']}），"
+               f"按时答复 {sum(d['status'] == 'met' for d in late_replies)} 件、逾期 {sum(d['status'] == 'breached' for d in late_replies)} 件；"
+               f"年报申请情况表校验 一+二=三+四 {'成立' if requests_2022['check_holds'] else '不成立'}（zwgk report annual）")
     typer.echo(f"  被规则拒绝的命令：{len(refused)} 条（均未记录事件）")
     for r in refused:
         typer.echo(f"    - {r['code']}（{r['rule']}）：{r['message']}")

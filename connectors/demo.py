@@ -296,6 +296,37 @@ def _supervision() -> Iterator[Step]:
     yield Step({"command": "reassess_unit", "actor": gov, "occurred_at": _at("2023-04-03"), "args": {**period, "total": "55", "on": "2023-04-03"}})
 
 
+REQUEST_IDS = [demo_id("request", "yanjiang-2022-1"), demo_id("request", "yanjiang-2022-2")]
+
+
+def _requests() -> Iterator[Step]:
+    """Two applications for disclosure at 雁江 in 2022: one answered on time, one whose third-party
+    consultation paused the clock and which is still answered late (A1, A5); a second
+    extension is refused (A2)."""
+    office = {"id": "yanjiang-ysq", "role": "officer", "unit": "资阳市雁江区人民政府办公室"}
+    first, second = ({"request_id": str(r)} for r in REQUEST_IDS)
+    yield Step({"command": "receive_request", "actor": office, "occurred_at": _at("2022-02-07"),
+                "args": {"id": str(REQUEST_IDS[0]), "channel": "internet", "received_on": "2022-02-07",
+                         "applicant_kind": "natural_person", "applicant": "示例申请人乙 示例联系方式",
+                         "request": "2021年度城区老旧小区改造项目清单"}})
+    yield Step({"command": "answer_request", "actor": office, "occurred_at": _at("2022-02-21"),
+                "args": {**first, "answer": "disclosed", "details": {"how_and_when": "2022年2月21日通过电子邮件提供"}}})
+    yield Step({"command": "receive_request", "actor": office, "occurred_at": _at("2022-03-01"),
+                "args": {"id": str(REQUEST_IDS[1]), "channel": "post", "received_on": "2022-03-01",
+                         "applicant_kind": "legal_service_organisation", "applicant": "示例律师事务所",
+                         "request": "某征收项目补偿方案及其合法性审查意见"}})
+    yield Step({"command": "start_consultation", "actor": office, "occurred_at": _at("2022-03-03"),
+                "args": {**second, "consulted": "第三方：被征收企业"}})
+    yield Step({"command": "end_consultation", "actor": office, "occurred_at": _at("2022-03-17"), "args": second})
+    yield Step({"command": "extend_request", "actor": office, "occurred_at": _at("2022-03-25"),
+                "args": {**second, "working_days": 5, "approver": "区政府办公室主任", "notice": "已书面告知申请人延期"}})
+    yield Step({"command": "extend_request", "actor": office, "occurred_at": _at("2022-04-18"),
+                "args": {**second, "working_days": 5, "approver": "区政府办公室主任", "notice": "再次延期"}}, "EXTENSION_ONCE")
+    yield Step({"command": "answer_request", "actor": office, "occurred_at": _at("2022-04-29"),
+                "args": {**second, "answer": "partially_disclosed",
+                         "details": {"how_and_when": "2022年4月29日邮寄补偿方案", "withheld_reason": "合法性审查意见属过程性信息"}}})
+
+
 def scenario() -> list[Step]:
     """The whole scenario, in business order."""
     steps = [Step(e) for e in _catalogue_commands()]
@@ -305,4 +336,5 @@ def scenario() -> list[Step]:
     steps.extend(_refusals())
     steps.extend(_withheld())
     steps.extend(_supervision())
+    steps.extend(_requests())
     return steps

@@ -239,9 +239,9 @@ class InformationRequest(Record):
 
     def extend(self, *, actor: Actor, occurred_at: datetime | None, working_days: int, approver: str, notice: str,
                calendar: WorkingDayCalendar) -> None:
-        self._open_only()
         if self.extended:
             raise DomainError("EXTENSION_ONCE", "答复期限只能延长一次。", "one extension only", "A2")
+        self._open_only()
         if not 1 <= working_days <= MAX_EXTENSION:
             raise DomainError("EXTENSION_TOO_LONG", "延长期限最长不得超过20个工作日。", "at most 20 working days", "A2")
         if not approver.strip() or not notice.strip():

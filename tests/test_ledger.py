@@ -22,7 +22,7 @@ from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.errors import ConcurrentModification, DomainError
 
 UNIT = "资阳市人民政府办公室"
-SCENARIO_EVENTS, SCENARIO_RECORDS = 79, 17
+SCENARIO_EVENTS, SCENARIO_RECORDS = 86, 19
 OFFICER = {"id": "zy-officer", "role": "officer", "unit": UNIT}
 
 

@@ -147,15 +147,17 @@ def test_d3_deadlines_view_shows_met_breached_and_open_with_working_days_left(de
     catch_up(services, runner)
     today = datetime.now(CST).date()
     with runner.store.transaction() as tx:
-        rows = deadlines(tx, WorkingDayCalendar(), today)
-        overdue = deadlines(tx, WorkingDayCalendar(), today, overdue=True)
+        rows = [d for d in deadlines(tx, WorkingDayCalendar(), today) if d["rule"] == "D3"]
+        overdue = [d for d in deadlines(tx, WorkingDayCalendar(), today, overdue=True) if d["rule"] == "D3"]
         later = deadlines(tx, WorkingDayCalendar(), today + timedelta(days=30), overdue=True)
+        replies = [d["status"] for d in deadlines(tx, WorkingDayCalendar(), today) if d["rule"] == "A1"]
     statuses = sorted(r["status"] for r in rows)
     assert statuses == ["breached", "met", "met", "met", "met", "open"]
     open_one = next(r for r in rows if r["status"] == "open")
     assert open_one["working_days_left"] == WorkingDayCalendar().working_days_between(today, date.fromisoformat(open_one["due"]))
     assert [r["subject"] for r in overdue] == ["关于印发《资阳市全面推进政务公开工作的实施意见》的通知"]
     assert "待公开的通知" in [r["subject"] for r in later]  # once its due date has passed
+    assert sorted(replies) == ["breached", "met"]  # A1: the consultation moved the due date, still late
 
 
 def test_audit_timeline_by_record_unit_and_person_and_replay_as_of(demo_views):
