@@ -54,6 +54,7 @@ from zwgk.projections.runner import ProjectionRunner
 from zwgk.projections.timeline import timeline, version_as_of
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
+from zwgk.domain.assessment import GRADES_ZH, Grade
 from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
@@ -808,22 +809,29 @@ def assessment_show(
     quarterly: bool = typer.Option(False, "--quarterly", help="按季度（并排名）"),
     format: str = FORMAT,  # noqa: A002
 ) -> None:
-    """考核指标：按时公开率（D3/D11）、清单调整备案率（C4）、存档率（D8、R1），按单位、年度或季度，并排名。"""
+    """考核视图：事件所示指标（按时公开率 D3/D11、备案率 C4、存档率 D8/R1）与考核评分、等次（E1–E4）并列，按单位排名。"""
     settings = Settings.from_env()
     with services(settings) as s, views(settings, s) as runner:
         _fresh_views(settings, s, runner, 0)
         with runner.store.transaction() as tx:
             rows = ranking(indicators(tx, year, quarterly, unit))
+        for row in rows:
+            assessed = s.assessment.find(row["unit"], row["period"])
+            row["score"] = str(assessed.total) if assessed and assessed.total is not None else None
+            row["grade"] = assessed.grade.value if assessed and assessed.grade else None
+            row["award_eligible"] = assessed.award_eligible if assessed else None
     if format == "json":
         _emit_json(rows)
         return
     def pct(value: float | None) -> str:
         return "—" if value is None else f"{value:.0%}"
 
-    table = Table("期间", "名次", "单位", "公开", "按时公开率", "调整", "备案率", "存档率", title=f"{year} 年考核指标")
+    table = Table("期间", "名次", "单位", "公开", "按时公开率", "调整", "备案率", "存档率", "得分", "等次",
+                  title=f"{year} 年考核")
     for r in rows:
         table.add_row(r["period"], str(r["rank"]), r["unit"], str(r["published"]), pct(r["on_time_rate"]),
-                      str(r["adjustments"]), pct(r["filing_rate"]), pct(r["archiving_rate"]))
+                      str(r["adjustments"]), pct(r["filing_rate"]), pct(r["archiving_rate"]), r["score"] or "—",
+                      GRADES_ZH[Grade(r["grade"])] if r["grade"] else "—")
     console.print(table)
 
 

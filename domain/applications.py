@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 from zwgk.domain.actors import SYSTEM, Actor
 from zwgk.domain.accountability import AccountabilityCase
 from zwgk.domain.archival import ArchivedOriginal, FixityOutcome, original_id
-from zwgk.domain.assessment import Assessment
+from zwgk.domain.assessment import Assessment, assessment_id
 from zwgk.domain.calendar import BUILTIN_YEARS, WorkingDayCalendar
 from zwgk.domain.catalogue import CatalogueItem, item_id
 from zwgk.domain.chain import ChainReport, StoredRecord, verify_chains
@@ -333,6 +333,10 @@ class AssessmentApplication(LedgerApplication):
         if self.exists(assessment.id):
             raise AlreadyExists("考核", "assessment", f"{actor.unit} {kwargs.get('period')}")
         return self.record(assessment)
+
+    def find(self, unit: str, period: str) -> Assessment | None:
+        key = assessment_id(unit, period)
+        return self.load(Assessment, key) if self.exists(key) else None
 
     def _change(self, assessment_id: UUID, change: Callable[[Assessment], None]) -> Outcome:
         assessment = self.load(Assessment, assessment_id)

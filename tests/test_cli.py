@@ -39,6 +39,10 @@ def test_demo_runs_on_embedded_default_and_is_idempotent(tmp_path: Path):
     assert "ATTRIBUTE_REASON_REQUIRED（D2）" in first.stdout
     assert "审计核验：ok" in first.stdout
 
+    assessed = {r["unit"]: r for r in json.loads(zwgk("assessment", "show", "--year", "2022", "--format", "json", cwd=tmp_path).stdout)}
+    assert (assessed["达州市人民政府办公室"]["grade"], assessed["达州市人民政府办公室"]["award_eligible"]) == ("fail", False)
+    assert assessed["资阳市雁江区人民政府办公室"]["grade"] == "excellent"  # E1–E4 beside the indicators
+
     second = zwgk("demo", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert events_in(store) == recorded
