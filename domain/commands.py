@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -73,7 +73,9 @@ class ItemRef(Args):
             raise ValueError("give exactly one of item_id or matter")
         return self
 
-    def resolve(self, actor: Actor) -> UUID:
+    ref_fields: ClassVar[set[str]] = {"item_id", "matter"}
+
+    def target(self, actor: Actor) -> UUID:
         return self.item_id or CatalogueApplication.id_for(actor.unit, self.matter or "")
 
 
@@ -106,6 +108,10 @@ class DraftDisclosure(Args):
 
 class ActRef(Args):
     act_id: UUID
+    ref_fields: ClassVar[set[str]] = {"act_id"}
+
+    def target(self, actor: Actor) -> UUID:
+        return self.act_id
 
 
 class ReviseDisclosure(ActRef):
@@ -171,6 +177,10 @@ class ReceiveRequest(Args):
 
 class RequestRef(Args):
     request_id: UUID
+    ref_fields: ClassVar[set[str]] = {"request_id"}
+
+    def target(self, actor: Actor) -> UUID:
+        return self.request_id
 
 
 class RequestCompletion(RequestRef):
@@ -214,6 +224,10 @@ class RegisterComplaint(Args):
 
 class ComplaintRef(Args):
     complaint_id: UUID
+    ref_fields: ClassVar[set[str]] = {"complaint_id"}
+
+    def target(self, actor: Actor) -> UUID:
+        return self.complaint_id
 
 
 class AssignComplaint(ComplaintRef):
@@ -248,6 +262,10 @@ class OpenCase(Args):
 
 class CaseRef(Args):
     case_id: UUID
+    ref_fields: ClassVar[set[str]] = {"case_id"}
+
+    def target(self, actor: Actor) -> UUID:
+        return self.case_id
 
 
 class Investigate(CaseRef):
@@ -278,8 +296,9 @@ class SelfAssess(Args):
 class AssessmentRef(Args):
     unit: str
     period: str
+    ref_fields: ClassVar[set[str]] = {"unit", "period"}
 
-    def resolve(self) -> UUID:
+    def target(self, actor: Actor) -> UUID:
         return assessment_id(self.unit, self.period)
 
 
@@ -309,46 +328,12 @@ class Command:
     handle: Handler
 
 
-def _item(method: str) -> Handler:
+def _on(app: str, method: str) -> Handler:
+    """A command on an existing record: its args name the record; the rest go to the method."""
+
     def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
-        fields = a.model_dump(exclude={"item_id", "matter"})
-        return getattr(s.catalogue, method)(a.resolve(actor), actor, at, **fields)
-
-    return handle
-
-
-def _act(method: str) -> Handler:
-    def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
-        fields = a.model_dump(exclude={"act_id"}, exclude_none=True)
-        return getattr(s.disclosure, method)(a.act_id, actor, at, **fields)
-
-    return handle
-
-
-def _request(method: str) -> Handler:
-    def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
-        return getattr(s.requests, method)(a.request_id, actor, at, **a.model_dump(exclude={"request_id"}))
-
-    return handle
-
-
-def _complaint(method: str) -> Handler:
-    def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
-        return getattr(s.complaints, method)(a.complaint_id, actor, at, **a.model_dump(exclude={"complaint_id"}))
-
-    return handle
-
-
-def _case(method: str) -> Handler:
-    def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
-        return getattr(s.accountability, method)(a.case_id, actor, at, **a.model_dump(exclude={"case_id"}))
-
-    return handle
-
-
-def _assessment(method: str) -> Handler:
-    def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
-        return getattr(s.assessment, method)(a.resolve(), actor, at, **a.model_dump(exclude={"unit", "period"}))
+        fields = a.model_dump(exclude=a.ref_fields, exclude_none=True)
+        return getattr(getattr(s, app), method)(a.target(actor), actor, at, **fields)
 
     return handle
 
@@ -367,50 +352,50 @@ COMMANDS: dict[str, Command] = {
             ListCatalogueItem,
             lambda s, actor, at, a: s.catalogue.list_item(actor, at, a.elements, a.reason, a.reason_text),
         ),
-        Command("amend_catalogue_item", "调整公开事项要素", AmendCatalogueItem, _item("amend_item")),
-        Command("withdraw_catalogue_item", "删除公开事项", WithdrawCatalogueItem, _item("withdraw_item")),
-        Command("file_catalogue_adjustments", "公开事项调整备案", FileCatalogueAdjustments, _item("file_adjustments")),
+        Command("amend_catalogue_item", "调整公开事项要素", AmendCatalogueItem, _on("catalogue", "amend_item")),
+        Command("withdraw_catalogue_item", "删除公开事项", WithdrawCatalogueItem, _on("catalogue", "withdraw_item")),
+        Command("file_catalogue_adjustments", "公开事项调整备案", FileCatalogueAdjustments, _on("catalogue", "file_adjustments")),
         Command(
             "draft_disclosure",
             "起草拟公开文件并标明公开属性",
             DraftDisclosure,
             lambda s, actor, at, a: s.disclosure.draft(actor, at, **a.model_dump()),
         ),
-        Command("revise_disclosure", "修订拟公开文件", ReviseDisclosure, _act("revise")),
-        Command("sign_review", "公开信息审查表签字", SignReview, _act("sign_review")),
-        Command("pre_review_disclosure", "预审小组审查", PreReviewDisclosure, _act("pre_review")),
-        Command("sign_off_disclosure", "分管领导审核签发", SignOffDisclosure, _act("sign_off")),
-        Command("publish_disclosure", "在公开渠道发布", PublishDisclosure, _act("publish")),
-        Command("correct_disclosure", "更正已公开信息", CorrectDisclosure, _act("correct")),
-        Command("withdraw_disclosure", "撤回已公开信息", WithdrawDisclosure, _act("withdraw")),
-        Command("link_original", "关联存档原件", LinkOriginal, _act("link_original")),
+        Command("revise_disclosure", "修订拟公开文件", ReviseDisclosure, _on("disclosure", "revise")),
+        Command("sign_review", "公开信息审查表签字", SignReview, _on("disclosure", "sign_review")),
+        Command("pre_review_disclosure", "预审小组审查", PreReviewDisclosure, _on("disclosure", "pre_review")),
+        Command("sign_off_disclosure", "分管领导审核签发", SignOffDisclosure, _on("disclosure", "sign_off")),
+        Command("publish_disclosure", "在公开渠道发布", PublishDisclosure, _on("disclosure", "publish")),
+        Command("correct_disclosure", "更正已公开信息", CorrectDisclosure, _on("disclosure", "correct")),
+        Command("withdraw_disclosure", "撤回已公开信息", WithdrawDisclosure, _on("disclosure", "withdraw")),
+        Command("link_original", "关联存档原件", LinkOriginal, _on("disclosure", "link_original")),
         Command("load_calendar", "载入官方节假日安排并重算临时期限", LoadCalendar, _load_calendar),
         Command("receive_request", "登记政府信息公开申请", ReceiveRequest,
                 lambda s, actor, at, a: s.requests.receive(actor, at, **a.model_dump())),
-        Command("request_completion", "发出补正通知", RequestCompletion, _request("request_completion")),
-        Command("complete_request", "申请人补正", CompleteRequest, _request("complete")),
-        Command("abandon_request", "逾期未补正，视为放弃", RequestRef, _request("abandon")),
-        Command("start_consultation", "征求第三方或其他机关意见", StartConsultation, _request("start_consultation")),
-        Command("end_consultation", "征求意见结束", RequestRef, _request("end_consultation")),
-        Command("extend_request", "延长答复期限", ExtendRequest, _request("extend")),
-        Command("answer_request", "作出答复", AnswerRequest, _request("answer")),
+        Command("request_completion", "发出补正通知", RequestCompletion, _on("requests", "request_completion")),
+        Command("complete_request", "申请人补正", CompleteRequest, _on("requests", "complete")),
+        Command("abandon_request", "逾期未补正，视为放弃", RequestRef, _on("requests", "abandon")),
+        Command("start_consultation", "征求第三方或其他机关意见", StartConsultation, _on("requests", "start_consultation")),
+        Command("end_consultation", "征求意见结束", RequestRef, _on("requests", "end_consultation")),
+        Command("extend_request", "延长答复期限", ExtendRequest, _on("requests", "extend")),
+        Command("answer_request", "作出答复", AnswerRequest, _on("requests", "answer")),
         Command("register_complaint", "登记投诉（投诉人信息即时加密）", RegisterComplaint,
                 lambda s, actor, at, a: s.complaints.register(actor, at, **a.model_dump())),
-        Command("assign_complaint", "交办投诉", AssignComplaint, _complaint("assign")),
-        Command("handle_complaint", "登记投诉处理结果", HandleComplaint, _complaint("handle")),
-        Command("give_complaint_feedback", "向投诉人反馈", GiveFeedback, _complaint("give_feedback")),
-        Command("publish_complaint_feedback", "公开投诉处理及反馈情况", PublishFeedback, _complaint("publish_feedback")),
+        Command("assign_complaint", "交办投诉", AssignComplaint, _on("complaints", "assign")),
+        Command("handle_complaint", "登记投诉处理结果", HandleComplaint, _on("complaints", "handle")),
+        Command("give_complaint_feedback", "向投诉人反馈", GiveFeedback, _on("complaints", "give_feedback")),
+        Command("publish_complaint_feedback", "公开投诉处理及反馈情况", PublishFeedback, _on("complaints", "publish_feedback")),
         Command("open_case", "立案追究责任", OpenCase, lambda s, actor, at, a: s.accountability.open_case(actor, at, **a.model_dump())),
-        Command("investigate_case", "工作组调查", Investigate, _case("investigate")),
-        Command("give_case_opinion", "提出初步处理意见", GiveOpinion, _case("give_opinion")),
-        Command("decide_case", "领导小组集体决定", DecideCase, _case("decide")),
-        Command("file_case", "备案", FileCase, _case("file")),
+        Command("investigate_case", "工作组调查", Investigate, _on("accountability", "investigate")),
+        Command("give_case_opinion", "提出初步处理意见", GiveOpinion, _on("accountability", "give_opinion")),
+        Command("decide_case", "领导小组集体决定", DecideCase, _on("accountability", "decide")),
+        Command("file_case", "备案", FileCase, _on("accountability", "file")),
         Command("self_assess", "单位自查自评", SelfAssess, lambda s, actor, at, a: s.assessment.self_assess(actor, at, **a.model_dump())),
-        Command("assess_unit", "政府办公室考核评分", Assess, _assessment("assess")),
-        Command("approve_grade", "领导小组办公室审定等次", AssessmentRef, _assessment("approve_grade")),
-        Command("publish_assessment", "通报考核结果", AssessmentRef, _assessment("publish")),
-        Command("order_rectification", "责令限期整改", OrderRectification, _assessment("order_rectification")),
-        Command("reassess_unit", "整改后复核", Reassess, _assessment("reassess")),
+        Command("assess_unit", "政府办公室考核评分", Assess, _on("assessment", "assess")),
+        Command("approve_grade", "领导小组办公室审定等次", AssessmentRef, _on("assessment", "approve_grade")),
+        Command("publish_assessment", "通报考核结果", AssessmentRef, _on("assessment", "publish")),
+        Command("order_rectification", "责令限期整改", OrderRectification, _on("assessment", "order_rectification")),
+        Command("reassess_unit", "整改后复核", Reassess, _on("assessment", "reassess")),
         Command(
             "recompute_deadlines",
             "按已载入日历重算临时期限",

@@ -175,11 +175,7 @@ class DisclosureAct(Record):
             act.attribute = Attribute(self.attribute)
             act.reason = LegalReason(self.reason) if self.reason else None
             act.reason_basis = self.reason_basis
-            act.signatures = {}
-            act.rejected = False
-            act.pre_review_decision = None
-            act.signed_off = False
-            act.deadline = None
+            act.reset_review()
             act.publications = {}
             act.withdrawn = False
             act.original = None
@@ -198,11 +194,7 @@ class DisclosureAct(Record):
             act.attribute = Attribute(self.attribute)
             act.reason = LegalReason(self.reason) if self.reason else None
             act.reason_basis = self.reason_basis
-            act.signatures = {}
-            act.rejected = False
-            act.pre_review_decision = None
-            act.signed_off = False
-            act.deadline = None
+            act.reset_review()
 
     class ReviewSigned(Record.Event):
         """One signature on the secrecy review sheet 公开信息审查表 (D4)."""
@@ -314,6 +306,14 @@ class DisclosureAct(Record):
             reason=legal_reason.value if legal_reason else None,
             reason_basis=reason_basis.strip(),
         )
+
+    def reset_review(self) -> None:
+        """A new draft starts the review sheet, the pre-review and the sign-off again."""
+        self.signatures: dict[str, str] = {}
+        self.rejected = False
+        self.pre_review_decision: Decision | None = None
+        self.signed_off = False
+        self.deadline: Deadline | None = None
 
     @property
     def published(self) -> bool:
