@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from zwgk.domain.calendar import WorkingDayCalendar
+from zwgk.domain.calendar import CST, WorkingDayCalendar
 from zwgk.projections.catalogue import ts
 from zwgk.projections.events import ProjectedEvent
 from zwgk.projections.projection import Projection
@@ -52,6 +52,20 @@ class DeadlinesView(Projection):
             outcome = r["rule_outcomes"]["A1"] if "rule_outcomes" in r else "met"
             tx.execute("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ?",
                        (outcome, ts(event.occurred_at), f"{event.aggregate_id}:A1"))
+        elif event.type == "Assessment.SelfAssessed":
+            tx.execute("INSERT INTO deadline_subjects (source_id, unit, subject) VALUES (?, ?, ?)",
+                       (event.aggregate_id, r["unit"], f"{r['period']} 考核整改"))
+        elif event.type == "Assessment.RectificationOrdered":
+            unit, subject = tx.one("SELECT unit, subject FROM deadline_subjects WHERE source_id = ?", (event.aggregate_id,))
+            start = event.occurred_at.astimezone(CST).date()
+            tx.execute(
+                "INSERT INTO deadlines (deadline_id, source_id, rule, unit, subject, start, due, working_days, provisional, "
+                "calendar_version, status, closed_at) VALUES (?, ?, 'E4', ?, ?, ?, ?, 0, 0, 'set by the leading group office', 'open', NULL)",
+                (f"{event.aggregate_id}:E4", event.aggregate_id, unit, subject, start.isoformat(), r["deadline"].isoformat()),
+            )
+        elif event.type == "Assessment.Reassessed":
+            tx.execute("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ? AND status = 'open'",
+                       ("met" if r["on_time"] else "breached", ts(event.occurred_at), f"{event.aggregate_id}:E4"))
         elif event.type == "DisclosureAct.Published":
             for rule, outcome in r["rule_outcomes"].items():
                 tx.execute("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ? AND status = 'open'",

@@ -158,6 +158,9 @@ def test_d3_deadlines_view_shows_met_breached_and_open_with_working_days_left(de
     assert [r["subject"] for r in overdue] == ["关于印发《资阳市全面推进政务公开工作的实施意见》的通知"]
     assert "待公开的通知" in [r["subject"] for r in later]  # once its due date has passed
     assert sorted(replies) == ["breached", "met"]  # A1: the consultation moved the due date, still late
+    with runner.store.transaction() as tx:
+        rectification = [d for d in deadlines(tx, WorkingDayCalendar(), today) if d["rule"] == "E4"]
+    assert [(d["unit"], d["due"], d["status"]) for d in rectification] == [("达州市人民政府办公室", "2023-03-31", "breached")]
 
 
 def test_audit_timeline_by_record_unit_and_person_and_replay_as_of(demo_views):
