@@ -50,7 +50,7 @@ from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
 from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
 from zwgk.projections.requests import annual_table
 from zwgk.projections.deadlines import deadlines as deadline_rows
-from zwgk.projections.runner import ProjectionRunner
+from zwgk.projections.runner import ProjectionRunner, UnknownView
 from zwgk.projections.timeline import timeline, version_as_of
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
@@ -1087,6 +1087,9 @@ def main() -> None:
     except ConfigurationError as error:
         log.error("configuration: %s", error)
         typer.echo(f"配置错误：{error}", err=True)
+        sys.exit(2)
+    except UnknownView as error:
+        typer.echo(f"未知视图：{error.args[0]}（可选：catalogue、register、deadlines、timeline、complaints、requests）", err=True)
         sys.exit(2)
     except DomainError as error:
         log.warning("refused: %s (%s)", error.message_en, error.code)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -271,14 +270,3 @@ class Relay:
                 tx.set_position(CHECKPOINTS, size)
         return len(new)
 
-
-def wait_for_broker(bootstrap: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            KafkaAdminClient(bootstrap_servers=bootstrap, client_id="zwgk-probe").close()
-            return
-        except KafkaError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
