@@ -33,6 +33,7 @@ from zwgk.domain.calendar import Deadline
 from zwgk.domain.catalogue import ELEMENTS_ZH, CatalogueItem
 from zwgk.domain.complaints import Complaint
 from zwgk.domain.disclosure import DisclosureAct
+from zwgk.domain.emergencies import Emergency
 from zwgk.domain.official_calendar import OfficialCalendarYear
 from zwgk.domain.privacy import SealedValue
 from zwgk.domain.records import Record
@@ -51,6 +52,7 @@ CONTEXTS: dict[type[Record], str] = {
     AccountabilityCase: "accountability",
     Assessment: "assessment",
     InformationRequest: "requests",
+    Emergency: "emergencies",
 }
 
 # Events that are public by their nature (D7, Q3: nothing else reaches a public topic).
@@ -65,6 +67,8 @@ PUBLIC: set[type[Record.Event]] = {
     OfficialCalendarYear.Replaced,
     Complaint.FeedbackPublished,
     Assessment.Published,
+    Emergency.InformationReleased,
+    Emergency.PressConferenceHeld,
 }
 
 # Envelope fields renamed from the library's to the domain's words; library-only fields dropped.

@@ -327,6 +327,21 @@ def _requests() -> Iterator[Step]:
                          "details": {"how_and_when": "2022年4月29日邮寄补偿方案", "withheld_reason": "合法性审查意见属过程性信息"}}})
 
 
+EMERGENCY_ID = demo_id("emergency", "ziyang-2020-08-rain")
+
+
+def _emergency() -> Iterator[Step]:
+    """A major emergency (N2): information out in 2.5 hours, the press conference a day late."""
+    office = {"id": "zy-xwb", "role": "officer", "unit": "资阳市人民政府新闻办公室"}
+    ref = {"emergency_id": str(EMERGENCY_ID)}
+    yield Step({"command": "report_emergency", "actor": office, "occurred_at": "2020-08-18T14:30:00+08:00",
+                "args": {"id": str(EMERGENCY_ID), "title": "资阳市强降雨洪涝灾害", "happened_at": "2020-08-18T14:00:00+08:00"}})
+    yield Step({"command": "release_emergency_information", "actor": office, "occurred_at": "2020-08-18T16:30:00+08:00",
+                "args": {**ref, "channel": "政务微博", "summary": "全市转移安置群众情况及防汛应急响应等级"}})
+    yield Step({"command": "hold_press_conference", "actor": office, "occurred_at": "2020-08-19T16:00:00+08:00",
+                "args": {**ref, "speaker": "市政府新闻发言人"}})
+
+
 def scenario() -> list[Step]:
     """The whole scenario, in business order."""
     steps = [Step(e) for e in _catalogue_commands()]
@@ -337,4 +352,5 @@ def scenario() -> list[Step]:
     steps.extend(_withheld())
     steps.extend(_supervision())
     steps.extend(_requests())
+    steps.extend(_emergency())
     return steps

@@ -25,6 +25,7 @@ from zwgk.domain.applications import (
     CatalogueApplication,
     ComplaintsApplication,
     DisclosureApplication,
+    EmergenciesApplication,
     RequestsApplication,
 )
 from zwgk.domain.commands import Services
@@ -44,6 +45,7 @@ def open_services(settings: Settings) -> Services:
         calendar=calendar,
         archive=ArchiveApplication(env),
         requests=RequestsApplication(env, keys=keys, calendar=calendar.calendar),
+        emergencies=EmergenciesApplication(env),
         complaints=ComplaintsApplication(env, keys=keys),
         accountability=AccountabilityApplication(env),
         assessment=AssessmentApplication(env),

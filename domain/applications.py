@@ -20,6 +20,7 @@ from zwgk.domain.catalogue import CatalogueItem, item_id
 from zwgk.domain.chain import ChainReport, StoredRecord, verify_chains
 from zwgk.domain.complaints import Complaint
 from zwgk.domain.disclosure import DisclosureAct
+from zwgk.domain.emergencies import Emergency
 from zwgk.domain.errors import AlreadyExists, DomainError
 from zwgk.domain.ledger import LedgerApplication, Outcome
 from zwgk.domain.official_calendar import OfficialCalendarYear, calendar_year_id
@@ -242,6 +243,26 @@ class ComplaintsApplication(LedgerApplication):
     def complaints(self) -> Iterator[Complaint]:
         for aggregate_id in self.ids_of(Complaint.Registered):
             yield self.load(Complaint, aggregate_id)
+
+
+class EmergenciesApplication(LedgerApplication):
+    """Responses to major emergencies 舆情回应 (N2)."""
+
+    def report(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None, **fields: Any) -> Outcome:  # noqa: A002
+        emergency_id = id or uuid4()
+        if self.exists(emergency_id):
+            raise AlreadyExists("突发事件", "emergency", emergency_id)
+        return self.record(Emergency.report(id=emergency_id, actor=actor, occurred_at=occurred_at, **fields))
+
+    def release_information(self, emergency_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        emergency = self.load(Emergency, emergency_id)
+        emergency.release_information(actor=actor, occurred_at=occurred_at, **kwargs)
+        return self.record(emergency)
+
+    def hold_press_conference(self, emergency_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        emergency = self.load(Emergency, emergency_id)
+        emergency.hold_press_conference(actor=actor, occurred_at=occurred_at, **kwargs)
+        return self.record(emergency)
 
 
 class RequestsApplication(LedgerApplication):

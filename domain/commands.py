@@ -25,6 +25,7 @@ from zwgk.domain.applications import (
     CatalogueApplication,
     ComplaintsApplication,
     DisclosureApplication,
+    EmergenciesApplication,
     RequestsApplication,
 )
 from zwgk.domain.errors import DomainError
@@ -40,13 +41,14 @@ class Services:
     calendar: CalendarApplication
     archive: ArchiveApplication
     requests: RequestsApplication
+    emergencies: EmergenciesApplication
     complaints: ComplaintsApplication
     accountability: AccountabilityApplication
     assessment: AssessmentApplication
     audit: AuditApplication
 
     def close(self) -> None:
-        for app in (self.catalogue, self.disclosure, self.calendar, self.archive, self.requests, self.complaints,
+        for app in (self.catalogue, self.disclosure, self.calendar, self.archive, self.requests, self.emergencies, self.complaints,
                     self.accountability, self.assessment, self.audit):
             app.close()
 
@@ -207,6 +209,29 @@ class AnswerRequest(RequestRef):
                         "not_processed | special_law (A3)")
     sub_reason: str = ""
     details: dict[str, str] = Field(default_factory=dict)
+
+
+class ReportEmergency(Args):
+    id: UUID | None = None
+    title: str
+    happened_at: datetime = Field(description="when it happened, with its time zone: N2 counts hours from here")
+
+
+class EmergencyRef(Args):
+    emergency_id: UUID
+    ref_fields: ClassVar[set[str]] = {"emergency_id"}
+
+    def target(self, actor: Actor) -> UUID:
+        return self.emergency_id
+
+
+class ReleaseInformation(EmergencyRef):
+    channel: str
+    summary: str
+
+
+class HoldPressConference(EmergencyRef):
+    speaker: str
 
 
 class RegisterComplaint(Args):
@@ -379,6 +404,10 @@ COMMANDS: dict[str, Command] = {
         Command("end_consultation", "征求意见结束", RequestRef, _on("requests", "end_consultation")),
         Command("extend_request", "延长答复期限", ExtendRequest, _on("requests", "extend")),
         Command("answer_request", "作出答复", AnswerRequest, _on("requests", "answer")),
+        Command("report_emergency", "登记重大突发事件", ReportEmergency,
+                lambda s, actor, at, a: s.emergencies.report(actor, at, **a.model_dump())),
+        Command("release_emergency_information", "发布权威信息", ReleaseInformation, _on("emergencies", "release_information")),
+        Command("hold_press_conference", "举行新闻发布会", HoldPressConference, _on("emergencies", "hold_press_conference")),
         Command("register_complaint", "登记投诉（投诉人信息即时加密）", RegisterComplaint,
                 lambda s, actor, at, a: s.complaints.register(actor, at, **a.model_dump())),
         Command("assign_complaint", "交办投诉", AssignComplaint, _on("complaints", "assign")),

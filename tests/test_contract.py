@@ -89,8 +89,9 @@ def test_the_backward_check_catches_an_incompatible_change(tmp_path: Path):
 
 
 def test_topics_are_one_per_context_and_visibility():
-    contexts = ["accountability", "archive", "assessment", "calendar", "catalogue", "complaints", "disclosure", "requests"]
-    public = ["assessment", "calendar", "catalogue", "complaints", "disclosure"]
+    contexts = ["accountability", "archive", "assessment", "calendar", "catalogue", "complaints", "disclosure",
+                "emergencies", "requests"]
+    public = ["assessment", "calendar", "catalogue", "complaints", "disclosure", "emergencies"]
     assert topics() == sorted(
         [f"zwgk.internal.{c}.v1" for c in contexts] + [f"zwgk.public.{c}.v1" for c in public] + ["zwgk.public.checkpoints.v1"]
     )

@@ -116,7 +116,8 @@ def test_d7_q3_public_topics_carry_nothing_confidential(ledger: Settings):
     types = {dict(m.headers)["ce_type"].decode() for m in public}
     assert types == {"zwgk.catalogue.CatalogueItem.Listed", "zwgk.catalogue.CatalogueItem.Amended",
                      "zwgk.disclosure.DisclosureAct.Published", "zwgk.complaints.Complaint.FeedbackPublished",
-                     "zwgk.assessment.Assessment.Published"}
+                     "zwgk.assessment.Assessment.Published", "zwgk.emergencies.Emergency.InformationReleased",
+                     "zwgk.emergencies.Emergency.PressConferenceHeld"}
     services.close()
 
 
