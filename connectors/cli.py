@@ -10,6 +10,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -561,11 +562,15 @@ def events_tail(
         stream.close()
 
 
-def _fresh_views(settings: Settings, s: Services, runner: ProjectionRunner, at_least: int) -> None:
-    """Queries read views at least as fresh as the caller's last write (read-your-writes)."""
-    catch_up(s, runner)
-    if at_least:
-        runner.wait_for(at_least, lambda: catch_up(s, runner))
+@contextmanager
+def fresh_views(at_least: int = 0) -> Iterator[tuple[Services, ProjectionRunner]]:
+    """Views at least as fresh as the caller's last write (read-your-writes), for a query."""
+    settings = Settings.from_env()
+    with services(settings) as s, views(settings, s) as runner:
+        catch_up(s, runner)
+        if at_least:
+            runner.wait_for(at_least, lambda: catch_up(s, runner))
+        yield s, runner
 
 
 AT_LEAST = typer.Option(0, "--at-least", help="只在视图已处理到此通知编号后读取（读己之写）")
@@ -633,9 +638,7 @@ def projections_export(
     at_least: int = AT_LEAST,
 ) -> None:
     """把视图导出为确定性的 JSON（排序、稳定格式）。"""
-    settings = Settings.from_env()
-    with services(settings) as s, views(settings, s) as runner:
-        _fresh_views(settings, s, runner, at_least)
+    with fresh_views(at_least) as (s, runner):
         output.write_bytes(runner.export(name))
     typer.echo(f"已导出 {name} → {output}")
 
@@ -648,9 +651,7 @@ def catalogue_list(
     at_least: int = AT_LEAST,
 ) -> None:
     """公开事项清单：当前或任一过去时刻，含调整历史与备案状态（C4）。"""
-    settings = Settings.from_env()
-    with services(settings) as s, views(settings, s) as runner:
-        _fresh_views(settings, s, runner, at_least)
+    with fresh_views(at_least) as (s, runner):
         with runner.store.transaction() as tx:
             items = catalogue_as_of(tx, _aware(as_of), unit)
     if format == "json":
@@ -679,10 +680,8 @@ def list_deadlines(
     format: str = FORMAT,  # noqa: A002
     at_least: int = AT_LEAST,
 ) -> None:
-    """全部期限（D3、D11）：到期日、是否临时、剩余工作日、是否逾期。"""
-    settings = Settings.from_env()
-    with services(settings) as s, views(settings, s) as runner:
-        _fresh_views(settings, s, runner, at_least)
+    """全部期限（D3、D11、A1、E4）：到期日、是否临时、剩余工作日、是否逾期。"""
+    with fresh_views(at_least) as (s, runner):
         calendar = s.calendar.calendar()
         with runner.store.transaction() as tx:
             rows = deadline_rows(tx, calendar, cst_date(datetime.now(CST)), unit, overdue)
@@ -711,9 +710,7 @@ def audit_timeline(
     if not (aggregate or unit or actor):
         typer.echo("请给出 --aggregate、--unit 或 --actor。", err=True)
         raise typer.Exit(2)
-    settings = Settings.from_env()
-    with services(settings) as s, views(settings, s) as runner:
-        _fresh_views(settings, s, runner, at_least)
+    with fresh_views(at_least) as (s, runner):
         with runner.store.transaction() as tx:
             rows = timeline(tx, aggregate=aggregate, unit=unit, actor=actor, start=_aware(start), end=_aware(end))
     if format == "json":
@@ -752,9 +749,7 @@ def disclosure_register(
     at_least: int = AT_LEAST,
 ) -> None:
     """公开登记簿：每件公开行为的属性、审查签字、预审、签发、发布渠道与时间、存档。"""
-    settings = Settings.from_env()
-    with services(settings) as s, views(settings, s) as runner:
-        _fresh_views(settings, s, runner, at_least)
+    with fresh_views(at_least) as (s, runner):
         rows = [r for r in json.loads(runner.export("register"))["disclosure_register"] if not unit or r["unit"] == unit]
     if format == "json":
         _emit_json(rows)
@@ -779,9 +774,7 @@ def report_annual(
     format: str = typer.Option("table", "--format", help="table | json | csv"),  # noqa: A002
 ) -> None:
     """政府信息公开年度报告的申请情况表（国办公开办函〔2021〕30号格式），含 一+二=三+四 的校验（A6）。"""
-    settings = Settings.from_env()
-    with services(settings) as s, views(settings, s) as runner:
-        _fresh_views(settings, s, runner, 0)
+    with fresh_views(0) as (s, runner):
         with runner.store.transaction() as tx:
             report = annual_table(tx, unit, year)
     columns = [*REQUEST_COLUMNS, "total"]
@@ -810,9 +803,7 @@ def assessment_show(
     format: str = FORMAT,  # noqa: A002
 ) -> None:
     """考核视图：事件所示指标（按时公开率 D3/D11、备案率 C4、存档率 D8/R1）与考核评分、等次（E1–E4）并列，按单位排名。"""
-    settings = Settings.from_env()
-    with services(settings) as s, views(settings, s) as runner:
-        _fresh_views(settings, s, runner, 0)
+    with fresh_views(0) as (s, runner):
         with runner.store.transaction() as tx:
             rows = ranking(indicators(tx, year, quarterly, unit))
         for row in rows:
@@ -873,10 +864,8 @@ def complaints_list(
     format: str = FORMAT,  # noqa: A002
 ) -> None:
     """投诉列表：投诉人身份仅对投诉受理机构可见，其他人看到保密标记（Q3）。"""
-    settings = Settings.from_env()
     reader = Actor(actor_id, role, unit)
-    with services(settings) as s, views(settings, s) as runner:
-        _fresh_views(settings, s, runner, 0)
+    with fresh_views(0) as (s, runner):
         with runner.store.transaction() as tx:
             rows = complaint_rows(tx, s.complaints.keys, reader)
     if format == "json":
