@@ -10,7 +10,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from zwgk.domain.actors import Actor, Role
-from zwgk.domain.errors import DomainError
+from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import Record
 
 
@@ -52,13 +52,6 @@ class Sanction(StrEnum):
     CIRCULATED_CRITICISM = "circulated_criticism"  # 通报批评
     AWARD_INELIGIBILITY = "award_ineligibility"  # 取消当年评先评优资格
     REASSIGNMENT = "reassignment"  # 调整工作岗位
-
-
-def _enum(enum: type[StrEnum], value: str, code: str, zh: str, rule: str) -> StrEnum:
-    try:
-        return enum(value)
-    except ValueError:
-        raise DomainError(code, f"{zh}（可选：{'、'.join(m.value for m in enum)}）", f"{value!r} is not a {enum.__name__}", rule) from None
 
 
 class AccountabilityCase(Record):
@@ -121,11 +114,11 @@ class AccountabilityCase(Record):
         cls, *, id: UUID, actor: Actor, occurred_at: datetime | None, subject_kind: str, subject_id: str,  # noqa: A002
         subject_unit: str, violation: str, origin: str, evidence: list[str], description: str,
     ) -> AccountabilityCase:
-        kind = _enum(SubjectKind, subject_kind, "CASE_SUBJECT_INVALID", "追究对象须为直接责任人、单位负责人或单位", "K1")
+        kind = choice(SubjectKind, subject_kind, "CASE_SUBJECT_INVALID", "追究对象须为直接责任人、单位负责人或单位", "K1")
         if not subject_unit.strip() or (kind is not SubjectKind.UNIT and not subject_id.strip()):
             raise DomainError("CASE_SUBJECT_REQUIRED", "案件须写明追究对象及其单位。", "a case names its subject", "K1")
-        checked = _enum(Violation, violation, "VIOLATION_INVALID", "违规情形须为规定的十种之一", "K2")
-        source = _enum(Origin, origin, "CASE_ORIGIN_INVALID", "案件来源无效", "K3")
+        checked = choice(Violation, violation, "VIOLATION_INVALID", "违规情形须为规定的十种之一", "K2")
+        source = choice(Origin, origin, "CASE_ORIGIN_INVALID", "案件来源无效", "K3")
         return cls._open(
             cls.Opened, id=id, actor=actor, occurred_at=occurred_at, subject_kind=kind.value, subject_id=subject_id.strip(),
             subject_unit=subject_unit.strip(), violation=checked.value, origin=source.value, evidence=list(evidence),
@@ -157,7 +150,7 @@ class AccountabilityCase(Record):
         if not meeting.strip():
             raise DomainError("COLLECTIVE_DECISION_REQUIRED", "处理决定须经领导小组集体研究，写明会议。",
                               "the decision names the leading group's meeting", "K3")
-        checked = [_enum(Sanction, s, "SANCTION_INVALID", "处理方式须为规定的五种之一", "K4").value for s in sanctions]
+        checked = [choice(Sanction, s, "SANCTION_INVALID", "处理方式须为规定的五种之一", "K4").value for s in sanctions]
         if not checked or len(set(checked)) != len(checked):
             raise DomainError("SANCTIONS_REQUIRED", "须给出一种或几种不重复的处理方式。", "one or several distinct sanctions", "K4")
         self._record(self.Decided, actor=actor, occurred_at=occurred_at, sanctions=checked, decision=decision.strip(), meeting=meeting.strip())

@@ -46,19 +46,13 @@ class CatalogueApplication(LedgerApplication):
         return self.record(item)
 
     def amend_item(self, item_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
-        item = self.load(CatalogueItem, item_id)
-        item.amend(actor=actor, occurred_at=occurred_at, **kwargs)
-        return self.record(item)
+        return self.change(CatalogueItem, item_id, lambda i: i.amend(actor=actor, occurred_at=occurred_at, **kwargs))
 
     def withdraw_item(self, item_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
-        item = self.load(CatalogueItem, item_id)
-        item.withdraw(actor=actor, occurred_at=occurred_at, **kwargs)
-        return self.record(item)
+        return self.change(CatalogueItem, item_id, lambda i: i.withdraw(actor=actor, occurred_at=occurred_at, **kwargs))
 
     def file_adjustments(self, item_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
-        item = self.load(CatalogueItem, item_id)
-        item.file_adjustments(actor=actor, occurred_at=occurred_at, **kwargs)
-        return self.record(item)
+        return self.change(CatalogueItem, item_id, lambda i: i.file_adjustments(actor=actor, occurred_at=occurred_at, **kwargs))
 
     def items(self) -> Iterator[CatalogueItem]:
         for aggregate_id in self.ids_of(CatalogueItem.Listed):
@@ -113,9 +107,7 @@ class DisclosureApplication(LedgerApplication):
         return self.record(act)
 
     def _change(self, act_id: UUID, change: Callable[[DisclosureAct], None]) -> Outcome:
-        act = self.load(DisclosureAct, act_id)
-        change(act)
-        return self.record(act)
+        return self.change(DisclosureAct, act_id, change)
 
     def revise(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
         return self._change(act_id, lambda act: act.revise(actor=actor, occurred_at=occurred_at, **kwargs))
@@ -184,9 +176,8 @@ class ArchiveApplication(LedgerApplication):
             yield self.load(ArchivedOriginal, aggregate_id)
 
     def record_fixity(self, original_id: UUID, actor: Actor, outcome: FixityOutcome, sha256_found: str, sm3_found: str, detail: str) -> Outcome:
-        original = self.load(ArchivedOriginal, original_id)
-        original.record_fixity(actor=actor, outcome=outcome, sha256_found=sha256_found, sm3_found=sm3_found, detail=detail)
-        return self.record(original)
+        return self.change(ArchivedOriginal, original_id, lambda o: o.record_fixity(
+            actor=actor, outcome=outcome, sha256_found=sha256_found, sm3_found=sm3_found, detail=detail))
 
 
 class ComplaintsApplication(LedgerApplication):
@@ -216,9 +207,7 @@ class ComplaintsApplication(LedgerApplication):
         return self.record(complaint)
 
     def _change(self, complaint_id: UUID, change: Callable[[Complaint], None]) -> Outcome:
-        complaint = self.load(Complaint, complaint_id)
-        change(complaint)
-        return self.record(complaint)
+        return self.change(Complaint, complaint_id, change)
 
     def assign(self, complaint_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
         return self._change(complaint_id, lambda c: c.assign(actor=actor, occurred_at=occurred_at, **kwargs))
@@ -255,14 +244,10 @@ class EmergenciesApplication(LedgerApplication):
         return self.record(Emergency.report(id=emergency_id, actor=actor, occurred_at=occurred_at, **fields))
 
     def release_information(self, emergency_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
-        emergency = self.load(Emergency, emergency_id)
-        emergency.release_information(actor=actor, occurred_at=occurred_at, **kwargs)
-        return self.record(emergency)
+        return self.change(Emergency, emergency_id, lambda e: e.release_information(actor=actor, occurred_at=occurred_at, **kwargs))
 
     def hold_press_conference(self, emergency_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
-        emergency = self.load(Emergency, emergency_id)
-        emergency.hold_press_conference(actor=actor, occurred_at=occurred_at, **kwargs)
-        return self.record(emergency)
+        return self.change(Emergency, emergency_id, lambda e: e.hold_press_conference(actor=actor, occurred_at=occurred_at, **kwargs))
 
 
 class RequestsApplication(LedgerApplication):
@@ -288,9 +273,7 @@ class RequestsApplication(LedgerApplication):
         return self.record(received)
 
     def _change(self, request_id: UUID, change: Callable[[InformationRequest], None]) -> Outcome:
-        request = self.load(InformationRequest, request_id)
-        change(request)
-        return self.record(request)
+        return self.change(InformationRequest, request_id, change)
 
     def request_completion(self, request_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
         calendar = self.calendar()
@@ -329,9 +312,7 @@ class AccountabilityApplication(LedgerApplication):
         return self.record(AccountabilityCase.open(id=case_id, actor=actor, occurred_at=occurred_at, **fields))
 
     def _change(self, case_id: UUID, change: Callable[[AccountabilityCase], None]) -> Outcome:
-        case = self.load(AccountabilityCase, case_id)
-        change(case)
-        return self.record(case)
+        return self.change(AccountabilityCase, case_id, change)
 
     def investigate(self, case_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
         return self._change(case_id, lambda c: c.investigate(actor=actor, occurred_at=occurred_at, **kwargs))
@@ -360,9 +341,7 @@ class AssessmentApplication(LedgerApplication):
         return self.load(Assessment, key) if self.exists(key) else None
 
     def _change(self, assessment_id: UUID, change: Callable[[Assessment], None]) -> Outcome:
-        assessment = self.load(Assessment, assessment_id)
-        change(assessment)
-        return self.record(assessment)
+        return self.change(Assessment, assessment_id, change)
 
     def assess(self, assessment_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
         return self._change(assessment_id, lambda a: a.assess(actor=actor, occurred_at=occurred_at, **kwargs))

@@ -164,5 +164,13 @@ class WorkingDayCalendar:
             for i in range(1, (until - after).days + 1)
         )
 
+    def extend(self, deadline: Deadline, working_days: int) -> Deadline:
+        """The same deadline, due the given number of working days later (pauses, extensions)."""
+        if working_days == 0:
+            return deadline
+        moved = self.add_working_days(deadline.due, working_days, deadline.rule)
+        return Deadline(deadline.rule, deadline.start, deadline.working_days + working_days, moved.due,
+                        deadline.provisional or moved.provisional, moved.calendar_version)
+
     def recompute(self, deadline: Deadline) -> Deadline:
         return self.add_working_days(deadline.start, deadline.working_days, deadline.rule)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
-from zwgk.domain.errors import DomainError
+from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import Record, now
 
 
@@ -120,17 +119,9 @@ CHANNELS_ZH = {
 }
 
 
-def _enum(enum: type[StrEnum], value: str, code: str, zh: str, rule: str | None) -> Any:
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = "、".join(m.value for m in enum)
-        raise DomainError(code, f"{zh}（可选：{allowed}）", f"{value!r} is not a valid {enum.__name__}", rule) from None
-
-
 def check_attribute(attribute: str, reason: str | None, basis: str) -> tuple[Attribute, LegalReason | None]:
     """D1, D2: a stated attribute; anything but 主动公开 needs a legal reason."""
-    checked = _enum(Attribute, attribute, "ATTRIBUTE_REQUIRED", "公开属性须为主动公开、部分公开、依申请公开或不予公开", "D1")
+    checked = choice(Attribute, attribute, "ATTRIBUTE_REQUIRED", "公开属性须为主动公开、部分公开、依申请公开或不予公开", "D1")
     if checked is Attribute.PROACTIVE:
         if reason:
             raise DomainError(
@@ -147,7 +138,7 @@ def check_attribute(attribute: str, reason: str | None, basis: str) -> tuple[Att
             f"attribute {checked} needs a legal reason and its basis",
             "D2",
         )
-    return checked, _enum(LegalReason, reason, "ATTRIBUTE_REASON_INVALID", "不公开理由须为法定理由", "D2")
+    return checked, choice(LegalReason, reason, "ATTRIBUTE_REASON_INVALID", "不公开理由须为法定理由", "D2")
 
 
 class DisclosureAct(Record):
@@ -301,7 +292,7 @@ class DisclosureAct(Record):
             title=title.strip(),
             doc_number=doc_number.strip(),
             doc_type=doc_type.strip(),
-            kind=_enum(Kind, kind, "KIND_INVALID", "文件类别无效", None).value,
+            kind=choice(Kind, kind, "KIND_INVALID", "文件类别无效", None).value,
             attribute=checked.value,
             reason=legal_reason.value if legal_reason else None,
             reason_basis=reason_basis.strip(),
@@ -382,8 +373,8 @@ class DisclosureAct(Record):
     ) -> None:
         """D4: compiler, issuer and publisher sign; three different people."""
         self._check_before_publication()
-        role = _enum(SheetRole, sheet_role, "SHEET_ROLE_INVALID", "审查表签字角色须为组稿人、签发人或推送人", "D4")
-        verdict = _enum(Decision, decision, "DECISION_INVALID", "审核意见须为同意或不同意", None)
+        role = choice(SheetRole, sheet_role, "SHEET_ROLE_INVALID", "审查表签字角色须为组稿人、签发人或推送人", "D4")
+        verdict = choice(Decision, decision, "DECISION_INVALID", "审核意见须为同意或不同意", None)
         if role.value in self.signatures:
             raise DomainError(
                 "ALREADY_SIGNED",
@@ -420,7 +411,7 @@ class DisclosureAct(Record):
         """D5: the pre-review group approves or rejects the reviewed content."""
         self._check_before_publication()
         actor.require(Role.PRE_REVIEWER, "D5")
-        verdict = _enum(Decision, decision, "DECISION_INVALID", "预审意见须为同意或不同意", "D5")
+        verdict = choice(Decision, decision, "DECISION_INVALID", "预审意见须为同意或不同意", "D5")
         if not self.review_complete:
             raise DomainError(
                 "REVIEW_SHEET_INCOMPLETE",
@@ -494,7 +485,7 @@ class DisclosureAct(Record):
         self, *, actor: Actor, occurred_at: datetime | None, channel: str, location: str = ""
     ) -> None:
         self._check_own_unit(actor)
-        where = _enum(Channel, channel, "CHANNEL_INVALID", "公开渠道无效", None)
+        where = choice(Channel, channel, "CHANNEL_INVALID", "公开渠道无效", None)
         if self.withdrawn:
             raise DomainError("ACT_WITHDRAWN", "文件已撤回，不能公开。", "the act has been withdrawn")
         if self.attribute is Attribute.WITHHELD or self.reason in NEVER_PUBLISHED:

@@ -6,6 +6,11 @@ enforces (see RULES.md), a Chinese message for people and an English one for log
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TypeVar
+
+TChoice = TypeVar("TChoice", bound=StrEnum)
+
 
 class DomainError(Exception):
     """A command the rules refuse."""
@@ -44,3 +49,12 @@ class AlreadyExists(DomainError):
         super().__init__(
             "ALREADY_EXISTS", f"{what_zh}已存在：{key}", f"{what_en} already exists: {key}"
         )
+
+
+def choice(enum: type[TChoice], value: str, code: str, zh: str, rule: str | None) -> TChoice:
+    """One of an enumeration's values, or a refusal listing the allowed ones."""
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = "、".join(m.value for m in enum)
+        raise DomainError(code, f"{zh}（可选：{allowed}）", f"{value!r} is not a valid {enum.__name__}", rule) from None

@@ -7,7 +7,7 @@ Kafka relay follows and the audit log hashes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -124,6 +124,12 @@ class LedgerApplication(Application[UUID]):
         if not isinstance(record, record_class):
             raise NotFound(record_class.what_zh, record_class.__name__, aggregate_id)
         return record
+
+    def change(self, record_class: type[TRecord], aggregate_id: UUID, decide: Callable[[TRecord], None]) -> Outcome:
+        """Load a record, let it decide (or refuse, recording nothing), save what it decided."""
+        record = self.load(record_class, aggregate_id)
+        decide(record)
+        return self.record(record)
 
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository

@@ -232,10 +232,8 @@ class InformationRequest(Record):
         if self.paused_since is None:
             raise DomainError("NOT_CONSULTING", "没有进行中的征求意见。", "no consultation is running", "A5")
         paused = calendar.working_days_between(cst_date(self.paused_since), _business_day(occurred_at))
-        moved = calendar.add_working_days(self.deadline.due, paused, "A1") if paused else self.deadline
         self._record(self.ConsultationEnded, actor=actor, occurred_at=occurred_at, paused_working_days=paused,
-                     deadline=Deadline("A1", self.deadline.start, self.deadline.working_days + paused, moved.due,
-                                       self.deadline.provisional or moved.provisional, moved.calendar_version))
+                     deadline=calendar.extend(self.deadline, paused))
 
     def extend(self, *, actor: Actor, occurred_at: datetime | None, working_days: int, approver: str, notice: str,
                calendar: WorkingDayCalendar) -> None:
@@ -247,10 +245,8 @@ class InformationRequest(Record):
         if not approver.strip() or not notice.strip():
             raise DomainError("EXTENSION_UNAPPROVED", "延长答复期限须经政府信息公开工作机构负责人同意，并告知申请人。",
                               "an extension needs the head's approval and a notice to the applicant", "A2")
-        extended = calendar.add_working_days(self.deadline.due, working_days, "A2")
         self._record(self.Extended, actor=actor, occurred_at=occurred_at, working_days=working_days, approver=approver.strip(),
-                     notice=notice.strip(), deadline=Deadline("A1", self.deadline.start, self.deadline.working_days + working_days,
-                                                              extended.due, extended.provisional, extended.calendar_version))
+                     notice=notice.strip(), deadline=calendar.extend(self.deadline, working_days))
 
     def answer(self, *, actor: Actor, occurred_at: datetime | None, answer: str, sub_reason: str = "",
                details: dict[str, Any] | None = None) -> None:

@@ -34,53 +34,47 @@ class DeadlinesView(Projection):
             tx.execute("UPDATE deadline_subjects SET subject = ? WHERE source_id = ?", (r["title"], event.aggregate_id))
             tx.execute("DELETE FROM deadlines WHERE source_id = ? AND status = 'open'", (event.aggregate_id,))
         elif event.type in ("DisclosureAct.SignedOff", "DisclosureAct.PublicationDeadlineRecomputed") and r["deadline"]:
-            d = r["deadline"]
-            unit, subject = tx.one("SELECT unit, subject FROM deadline_subjects WHERE source_id = ?", (event.aggregate_id,))
-            tx.execute("DELETE FROM deadlines WHERE deadline_id = ?", (f"{event.aggregate_id}:{d['rule']}",))
-            tx.execute(
-                "INSERT INTO deadlines (deadline_id, source_id, rule, unit, subject, start, due, working_days, provisional, "
-                "calendar_version, status, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL)",
-                (f"{event.aggregate_id}:{d['rule']}", event.aggregate_id, d["rule"], unit, subject, d["start"].isoformat(),
-                 d["due"].isoformat(), d["working_days"], int(d["provisional"]), d["calendar_version"]),
-            )
+            self._open(tx, event.aggregate_id, *self._subject(tx, event.aggregate_id), r["deadline"])
         elif event.type == "InformationRequest.Received":
             self._open(tx, event.aggregate_id, r["unit"], "政府信息公开申请", r["deadline"])
         elif event.type in ("InformationRequest.Completed", "InformationRequest.ConsultationEnded", "InformationRequest.Extended"):
             self._open(tx, event.aggregate_id, *tx.one("SELECT unit, subject FROM deadlines WHERE deadline_id = ?",
                                                          (f"{event.aggregate_id}:A1",)), r["deadline"])
         elif event.type in ("InformationRequest.Answered", "InformationRequest.Abandoned"):
-            outcome = r["rule_outcomes"]["A1"] if "rule_outcomes" in r else "met"
-            tx.execute("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ?",
-                       (outcome, ts(event.occurred_at), f"{event.aggregate_id}:A1"))
+            self._close(tx, f"{event.aggregate_id}:A1", r["rule_outcomes"]["A1"] if "rule_outcomes" in r else "met", event)
         elif event.type == "Assessment.SelfAssessed":
             tx.execute("INSERT INTO deadline_subjects (source_id, unit, subject) VALUES (?, ?, ?)",
                        (event.aggregate_id, r["unit"], f"{r['period']} 考核整改"))
         elif event.type == "Assessment.RectificationOrdered":
-            unit, subject = tx.one("SELECT unit, subject FROM deadline_subjects WHERE source_id = ?", (event.aggregate_id,))
-            start = event.occurred_at.astimezone(CST).date()
-            tx.execute(
-                "INSERT INTO deadlines (deadline_id, source_id, rule, unit, subject, start, due, working_days, provisional, "
-                "calendar_version, status, closed_at) VALUES (?, ?, 'E4', ?, ?, ?, ?, 0, 0, 'set by the leading group office', 'open', NULL)",
-                (f"{event.aggregate_id}:E4", event.aggregate_id, unit, subject, start.isoformat(), r["deadline"].isoformat()),
-            )
+            set_by_office = {"rule": "E4", "start": event.occurred_at.astimezone(CST).date(), "due": r["deadline"],
+                             "working_days": 0, "provisional": False, "calendar_version": "set by the leading group office"}
+            self._open(tx, event.aggregate_id, *self._subject(tx, event.aggregate_id), set_by_office)
         elif event.type == "Assessment.Reassessed":
-            tx.execute("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ? AND status = 'open'",
-                       ("met" if r["on_time"] else "breached", ts(event.occurred_at), f"{event.aggregate_id}:E4"))
+            self._close(tx, f"{event.aggregate_id}:E4", "met" if r["on_time"] else "breached", event)
         elif event.type == "DisclosureAct.Published":
             for rule, outcome in r["rule_outcomes"].items():
-                tx.execute("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ? AND status = 'open'",
-                           (outcome, ts(event.occurred_at), f"{event.aggregate_id}:{rule}"))
+                self._close(tx, f"{event.aggregate_id}:{rule}", outcome, event)
 
+    @staticmethod
+    def _subject(tx: Transaction, source: str) -> tuple[str, str]:
+        return tx.one("SELECT unit, subject FROM deadline_subjects WHERE source_id = ?", (source,))
 
     @staticmethod
     def _open(tx: Transaction, source: str, unit: str, subject: str, d: dict) -> None:
-        tx.execute("DELETE FROM deadlines WHERE deadline_id = ?", (f"{source}:A1",))
+        """A deadline as its event stored it; a later event for the same rule replaces it."""
+        deadline_id = f"{source}:{d['rule']}"
+        tx.execute("DELETE FROM deadlines WHERE deadline_id = ?", (deadline_id,))
         tx.execute(
             "INSERT INTO deadlines (deadline_id, source_id, rule, unit, subject, start, due, working_days, provisional, "
-            "calendar_version, status, closed_at) VALUES (?, ?, 'A1', ?, ?, ?, ?, ?, ?, ?, 'open', NULL)",
-            (f"{source}:A1", source, unit, subject, d["start"].isoformat(), d["due"].isoformat(), d["working_days"],
+            "calendar_version, status, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL)",
+            (deadline_id, source, d["rule"], unit, subject, d["start"].isoformat(), d["due"].isoformat(), d["working_days"],
              int(d["provisional"]), d["calendar_version"]),
         )
+
+    @staticmethod
+    def _close(tx: Transaction, deadline_id: str, status: str, event: ProjectedEvent) -> None:
+        tx.execute("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ? AND status = 'open'",
+                   (status, ts(event.occurred_at), deadline_id))
 
 
 def deadlines(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: str = "", overdue: bool = False) -> list[dict[str, Any]]:
