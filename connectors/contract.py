@@ -63,6 +63,7 @@ PUBLIC: set[type[Record.Event]] = {
     DisclosureAct.Published,
     DisclosureAct.Corrected,
     DisclosureAct.Withdrawn,
+    DisclosureAct.Interpreted,
     OfficialCalendarYear.Loaded,
     OfficialCalendarYear.Replaced,
     Complaint.FeedbackPublished,
@@ -210,6 +211,8 @@ class EventType:
 
     def schema(self, visibility: str) -> dict[str, Any]:
         hints = typing.get_type_hints(self.cls)
+        # A field a later class version added has a default: old messages read with it (BACKWARD).
+        defaults = {f.name: f.default for f in dataclasses.fields(self.cls) if f.default is not dataclasses.MISSING}
         fields = []
         for name, attribute in self.fields:
             if visibility == "public" and name in PUBLIC_DROPPED:
@@ -219,7 +222,7 @@ class EventType:
                 or FIELD_OVERRIDES.get((self.cls, attribute))
                 or _avro_type(hints[attribute])
             )
-            fields.append({"name": name, "type": avro})
+            fields.append({"name": name, "type": avro, **({"default": defaults[attribute]} if attribute in defaults else {})})
         if visibility == "public":
             fields.insert(3, {"name": "acting_unit", "type": "string", "doc": "the unit on whose behalf it was done"})
         namespace, _, name = self.avro_name(visibility).rpartition(".")

@@ -93,17 +93,19 @@ class CalendarApplication(LedgerApplication):
 
 
 class DisclosureApplication(LedgerApplication):
-    """Disclosure acts 公开行为 from draft to publication (D1–D8, D11)."""
+    """Disclosure acts 公开行为 from draft to publication (D1–D9, D11)."""
 
     def __init__(self, env: Mapping[str, str] | None = None, calendar: Callable[[], WorkingDayCalendar] | None = None):
         super().__init__(env)
         self.calendar = calendar or WorkingDayCalendar
 
-    def draft(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None, **kwargs: Any) -> Outcome:  # noqa: A002
+    def draft(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None,  # noqa: A002
+              interprets: UUID | None = None, **kwargs: Any) -> Outcome:
         act_id = id or uuid4()
         if self.exists(act_id):
             raise AlreadyExists("公开行为", "disclosure act", act_id)
-        act = DisclosureAct.draft(id=act_id, actor=actor, occurred_at=occurred_at, **kwargs)
+        policy = self.load(DisclosureAct, interprets) if interprets else None
+        act = DisclosureAct.draft(id=act_id, actor=actor, occurred_at=occurred_at, interprets=policy, **kwargs)
         return self.record(act)
 
     def _change(self, act_id: UUID, change: Callable[[DisclosureAct], None]) -> Outcome:
@@ -125,7 +127,11 @@ class DisclosureApplication(LedgerApplication):
         )
 
     def publish(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
-        return self._change(act_id, lambda act: act.publish(actor=actor, occurred_at=occurred_at, **kwargs))
+        """An interpretation's publication also records, on its policy, that it is interpreted (D9)."""
+        act = self.load(DisclosureAct, act_id)
+        policy = self.load(DisclosureAct, act.interprets) if act.interprets else None
+        act.publish(actor=actor, occurred_at=occurred_at, calendar=self.calendar(), policy=policy, **kwargs)
+        return self.record(act, *([policy] if policy else []))
 
     def correct(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
         return self._change(act_id, lambda act: act.correct(actor=actor, occurred_at=occurred_at, **kwargs))

@@ -101,11 +101,12 @@ class DraftDisclosure(Args):
     id: UUID | None = Field(None, description="optional id, to make a migration re-runnable")
     title: str
     attribute: str = Field(description="proactive | partial | on_request | withheld (D1)")
-    kind: str = "general"
+    kind: str = Field("general", description="general | policy | interpretation | enforcement_decision | licensing | penalty")
     doc_number: str = ""
     doc_type: str = ""
     reason: str | None = Field(None, description="legal reason when not proactive (D2)")
     reason_basis: str = ""
+    interprets: UUID | None = Field(None, description="for an interpretation 解读: the policy document it interprets (D9)")
 
 
 class ActRef(Args):

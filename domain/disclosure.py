@@ -1,11 +1,13 @@
-"""Disclosure acts 公开行为 (rules D1–D8, D11; seeds 001, 002, 003).
+"""Disclosure acts 公开行为 (rules D1–D9, D11; seeds 001, 002, 003).
 
 A document is drafted with its disclosure attribute (D1, D2), reviewed on the
 secrecy review sheet 公开信息审查表 by three different people (D4), approved by the
 pre-review group 预审小组 (D5), signed off by the leader in charge 分管领导 (D6), and
 published on a channel within the deadline that signing starts (D3, D11). Content
 under D7 is never published. Corrections and withdrawals are new events; the
-archived original is linked by its SHA-256 (D8).
+archived original is linked by its SHA-256 (D8). A policy document's interpretation
+解读 is an act of its own, linked to the policy and due within 3 working days of the
+policy's publication (D9).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class Kind(StrEnum):
     ENFORCEMENT_DECISION = "enforcement_decision"  # 执法决定 (执法公示)
     LICENSING = "licensing"  # 行政许可
     PENALTY = "penalty"  # 行政处罚
+    INTERPRETATION = "interpretation"  # 政策解读 (D9)
 
 
 # (rule, working days from signing) per kind.
@@ -75,7 +78,9 @@ PUBLICATION_DEADLINES = {
     Kind.ENFORCEMENT_DECISION: ("D11", 20),
     Kind.LICENSING: ("D11", 7),
     Kind.PENALTY: ("D11", 7),
+    Kind.INTERPRETATION: ("D3", 3),
 }
+INTERPRETATION_WITHIN = 3  # working days after the policy's publication (D9)
 
 
 class SheetRole(StrEnum):
@@ -157,9 +162,20 @@ class DisclosureAct(Record):
         attribute: str
         reason: str | None
         reason_basis: str
+        interprets: UUID | None = None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            """v2 links an interpretation to its policy (D9); earlier drafts interpret nothing."""
+            state["interprets"] = None
 
         def apply(self, act: DisclosureAct) -> None:
             act.unit = self.unit
+            act.interprets = self.interprets
+            act.interpretation_due = None
+            act.interpretations = []
             act.title = self.title
             act.doc_number = self.doc_number
             act.kind = Kind(self.kind)
@@ -238,9 +254,28 @@ class DisclosureAct(Record):
         channel: str
         location: str
         rule_outcomes: dict[str, str]
+        interpretation_due: Deadline | None = None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            """v2 carries the D9 deadline a policy's first publication starts; none before."""
+            state["interpretation_due"] = None
 
         def apply(self, act: DisclosureAct) -> None:
             act.publications[self.channel] = self.occurred_at
+            act.interpretation_due = act.interpretation_due or self.interpretation_due
+
+    class Interpreted(Record.Event):
+        """The policy's interpretation 解读 published, linked both ways (D9 outcome on the first)."""
+
+        interpretation_id: UUID
+        title: str
+        rule_outcomes: dict[str, str]
+
+        def apply(self, act: DisclosureAct) -> None:
+            act.interpretations.append(self.interpretation_id)
 
     class Corrected(Record.Event):
         """A published disclosure corrected: what and why."""
@@ -279,10 +314,17 @@ class DisclosureAct(Record):
         doc_type: str = "",
         reason: str | None = None,
         reason_basis: str = "",
+        interprets: DisclosureAct | None = None,
     ) -> DisclosureAct:
         if not title.strip():
             raise DomainError("TITLE_REQUIRED", "文件须有标题。", "a draft needs a title")
         checked, legal_reason = check_attribute(attribute, reason, reason_basis)
+        kind = choice(Kind, kind, "KIND_INVALID", "文件类别无效", None)
+        if (kind is Kind.INTERPRETATION) != (interprets is not None):
+            raise DomainError("INTERPRETED_POLICY_REQUIRED", "政策解读须关联其解读的政策文件，其他文件不关联。",
+                              "an interpretation, and only an interpretation, names the policy it interprets", "D9")
+        if interprets is not None and interprets.kind is not Kind.POLICY:
+            raise DomainError("NOT_A_POLICY", "只能解读政策文件。", "only a policy document is interpreted", "D9")
         return cls._open(
             cls.Drafted,
             id=id,
@@ -292,10 +334,11 @@ class DisclosureAct(Record):
             title=title.strip(),
             doc_number=doc_number.strip(),
             doc_type=doc_type.strip(),
-            kind=choice(Kind, kind, "KIND_INVALID", "文件类别无效", None).value,
+            kind=kind.value,
             attribute=checked.value,
             reason=legal_reason.value if legal_reason else None,
             reason_basis=reason_basis.strip(),
+            interprets=interprets.id if interprets else None,
         )
 
     def reset_review(self) -> None:
@@ -482,8 +525,10 @@ class DisclosureAct(Record):
         return True
 
     def publish(
-        self, *, actor: Actor, occurred_at: datetime | None, channel: str, location: str = ""
+        self, *, actor: Actor, occurred_at: datetime | None, calendar: WorkingDayCalendar, channel: str,
+        location: str = "", policy: DisclosureAct | None = None,
     ) -> None:
+        """Publish on a channel; an interpretation also needs its policy, published already (D9)."""
         self._check_own_unit(actor)
         where = choice(Channel, channel, "CHANNEL_INVALID", "公开渠道无效", None)
         if self.withdrawn:
@@ -529,10 +574,19 @@ class DisclosureAct(Record):
                 "该文件已在此渠道公开。",
                 f"already published on {where}",
             )
+        if (policy is None) != (self.interprets is None) or (policy is not None and policy.id != self.interprets):
+            raise ValueError("an interpretation is published with the policy it interprets, and only then")
+        if policy is not None and not policy.published:
+            raise DomainError("POLICY_NOT_PUBLISHED", "政策文件公开后方可发布其解读。",
+                              "the policy is not published yet", "D9")
         at = occurred_at or now()
+        first = not self.published
         outcomes: dict[str, str] = {}
-        if self.deadline is not None and not self.published:
+        if self.deadline is not None and first:
             outcomes[self.deadline.rule] = "met" if self.deadline.met_by(at) else "breached"
+        interpretation_due = None
+        if self.kind is Kind.POLICY and first:
+            interpretation_due = calendar.add_working_days(cst_date(at), INTERPRETATION_WITHIN, "D9")
         self._record(
             self.Published,
             actor=actor,
@@ -545,7 +599,17 @@ class DisclosureAct(Record):
             channel=where.value,
             location=location.strip(),
             rule_outcomes=outcomes,
+            interpretation_due=interpretation_due,
         )
+        if policy is not None and first:
+            policy.record_interpretation(actor=actor, occurred_at=at, interpretation=self)
+
+    def record_interpretation(self, *, actor: Actor, occurred_at: datetime, interpretation: DisclosureAct) -> None:
+        outcomes = {}
+        if self.interpretation_due is not None and not self.interpretations:
+            outcomes["D9"] = "met" if self.interpretation_due.met_by(occurred_at) else "breached"
+        self._record(self.Interpreted, actor=actor, occurred_at=occurred_at, interpretation_id=interpretation.id,
+                     title=interpretation.title, rule_outcomes=outcomes)
 
     def correct(self, *, actor: Actor, occurred_at: datetime | None, reason: str, correction: str) -> None:
         self._check_own_unit(actor)

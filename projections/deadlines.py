@@ -1,4 +1,4 @@
-"""Every deadline a rule sets (D3, D11 so far), as stored in the event that started it,
+"""Every deadline a rule sets, as stored in the event that started it,
 with its provisional flag; closed as met or breached when its act is done."""
 
 from __future__ import annotations
@@ -54,6 +54,11 @@ class DeadlinesView(Projection):
         elif event.type == "DisclosureAct.Published":
             for rule, outcome in r["rule_outcomes"].items():
                 self._close(tx, f"{event.aggregate_id}:{rule}", outcome, event)
+            if r["interpretation_due"]:
+                unit, title = self._subject(tx, event.aggregate_id)
+                self._open(tx, event.aggregate_id, unit, f"{title}（解读）", r["interpretation_due"])
+        elif event.type == "DisclosureAct.Interpreted" and "D9" in r["rule_outcomes"]:
+            self._close(tx, f"{event.aggregate_id}:D9", r["rule_outcomes"]["D9"], event)
 
     @staticmethod
     def _subject(tx: Transaction, source: str) -> tuple[str, str]:

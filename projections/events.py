@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import resolve_topic
+
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline
 from zwgk.domain.chain import StoredRecord
@@ -59,9 +61,22 @@ def _normal(value: Any) -> Any:
     return str(value)
 
 
+def upcast(topic: str, state: dict[str, Any]) -> dict[str, Any]:
+    """The stored state brought to its event class's current version, as the library's mapper does."""
+    cls = resolve_topic(topic)
+    version, current = state.get("class_version", 1), getattr(cls, "class_version", 1)
+    if version == current:
+        return state
+    state = dict(state)
+    while version < current:
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1
+    return state
+
+
 def from_stored(record: StoredRecord) -> ProjectedEvent:
-    """From the event store: the stored state, named as on the streams."""
-    state = record.state or {}
+    """From the event store: the stored state, upcast, named as on the streams."""
+    state = upcast(record.topic, record.state or {})
     fields = {RENAMED.get(k, k): _normal(v) for k, v in state.items() if k not in DROPPED}
     fields["aggregate_id"] = str(record.originator_id)
     fields["aggregate_version"] = record.originator_version

@@ -3,6 +3,7 @@ position with the rows, in one transaction, so each event is folded exactly once
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -25,10 +26,20 @@ class Projection:
     name: ClassVar[str]
     tables: ClassVar[dict[str, str]]  # table name → CREATE TABLE statement
     export_order: ClassVar[dict[str, str]]  # table name → ORDER BY clause of its export
+    revision: ClassVar[int] = 1  # raise it when the folding changes but the tables do not
+
+    @property
+    def fingerprint(self) -> str:
+        """What the view's rows depend on: a stored view with another fingerprint is rebuilt."""
+        return hashlib.sha256(to_json([self.revision, self.tables]).encode()).hexdigest()
 
     def create(self, tx: Transaction) -> None:
         for ddl in self.tables.values():
             tx.execute(ddl)
+
+    def drop(self, tx: Transaction) -> None:
+        for table in self.tables:
+            tx.execute(f"DROP TABLE IF EXISTS {table}")
 
     def clear(self, tx: Transaction) -> None:
         for table in self.tables:

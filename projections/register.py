@@ -1,5 +1,5 @@
 """The disclosure register 公开登记: each act, where it stands in review, when and where
-it was published, and whether its original is archived (D1–D8)."""
+it was published, and whether its original is archived (D1–D8); a policy's interpretations (D9)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ class RegisterView(Projection):
             kind TEXT NOT NULL, attribute TEXT NOT NULL, reason TEXT, drafted_at TEXT NOT NULL,
             signatures TEXT NOT NULL, rejected INTEGER NOT NULL, pre_review TEXT, signed_off_at TEXT, deadline TEXT,
             published_at TEXT, channels TEXT NOT NULL, d3_outcome TEXT, corrections INTEGER NOT NULL,
-            withdrawn INTEGER NOT NULL, original_sha256 TEXT, version INTEGER NOT NULL)""",
+            withdrawn INTEGER NOT NULL, original_sha256 TEXT, interprets TEXT, interpretation_due TEXT,
+            interpretations TEXT NOT NULL, d9_outcome TEXT, version INTEGER NOT NULL)""",
     }
     export_order = {"disclosure_register": "act_id"}
 
@@ -33,9 +34,10 @@ class RegisterView(Projection):
         if kind == "Drafted":
             tx.execute(
                 "INSERT INTO disclosure_register (act_id, unit, title, doc_number, kind, attribute, reason, drafted_at, "
-                "signatures, rejected, channels, corrections, withdrawn, version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, '{}', 0, 0, ?)",
-                (act, r["unit"], r["title"], r["doc_number"], r["kind"], r["attribute"], r["reason"], ts(event.occurred_at), event.version),
+                "signatures, rejected, channels, corrections, withdrawn, interprets, interpretations, version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, '{}', 0, 0, ?, '[]', ?)",
+                (act, r["unit"], r["title"], r["doc_number"], r["kind"], r["attribute"], r["reason"], ts(event.occurred_at),
+                 r["interprets"], event.version),
             )
             return
         if kind == "Revised":
@@ -57,8 +59,15 @@ class RegisterView(Projection):
             channels[r["channel"]] = {"at": ts(event.occurred_at), "location": r["location"]}
             outcome = next(iter(r["rule_outcomes"].values()), None)
             tx.execute("UPDATE disclosure_register SET channels = ?, published_at = COALESCE(published_at, ?), "
-                       "d3_outcome = COALESCE(d3_outcome, ?) WHERE act_id = ?",
-                       (to_json(channels), ts(event.occurred_at), outcome, act))
+                       "d3_outcome = COALESCE(d3_outcome, ?), interpretation_due = COALESCE(interpretation_due, ?) "
+                       "WHERE act_id = ?",
+                       (to_json(channels), ts(event.occurred_at), outcome,
+                        r["interpretation_due"]["due"].isoformat() if r["interpretation_due"] else None, act))
+        elif kind == "Interpreted":
+            interpretations = json.loads(tx.one("SELECT interpretations FROM disclosure_register WHERE act_id = ?", (act,))[0])
+            interpretations.append(r["interpretation_id"])
+            tx.execute("UPDATE disclosure_register SET interpretations = ?, d9_outcome = COALESCE(d9_outcome, ?) "
+                       "WHERE act_id = ?", (to_json(interpretations), r["rule_outcomes"].get("D9"), act))
         elif kind == "Corrected":
             tx.execute("UPDATE disclosure_register SET corrections = corrections + 1 WHERE act_id = ?", (act,))
         elif kind == "Withdrawn":

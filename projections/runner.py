@@ -20,7 +20,7 @@ from zwgk.projections.events import ProjectedEvent, from_stored
 from zwgk.projections.projection import Policy, Projection, to_json
 from zwgk.projections.register import RegisterView
 from zwgk.projections.requests import RequestsView
-from zwgk.projections.store import ViewStore
+from zwgk.projections.store import Transaction, ViewStore
 from zwgk.projections.timeline import TimelineView
 
 KAFKA_OFFSETS = """CREATE TABLE IF NOT EXISTS projection_kafka_offsets (
@@ -43,9 +43,22 @@ class ProjectionRunner:
         self.store = store
         self.views = list(views or all_views())
         with store.transaction() as tx:
-            for view in self.views:
-                view.create(tx)
             tx.execute(KAFKA_OFFSETS)
+            for view in self.views:
+                self._define(tx, view)
+
+    @staticmethod
+    def _define(tx: Transaction, view: Projection) -> None:
+        """Create the view's tables; if an older definition of them is stored, start it again from zero."""
+        stored = tx.one("SELECT fingerprint FROM projection_definitions WHERE name = ?", (view.name,))
+        if stored is None or stored[0] != view.fingerprint:
+            if stored is not None or tx.position(view.name):
+                view.drop(tx)
+                tx.set_position(view.name, 0)
+                tx.execute("DELETE FROM projection_kafka_offsets WHERE name = ?", (view.name,))
+            tx.execute("INSERT INTO projection_definitions (name, fingerprint) VALUES (?, ?) "
+                       "ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint", (view.name, view.fingerprint))
+        view.create(tx)
 
     def view(self, name: str) -> Projection:
         for view in self.views:

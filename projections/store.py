@@ -17,6 +17,10 @@ POSITIONS = """CREATE TABLE IF NOT EXISTS projection_positions (
     name TEXT PRIMARY KEY,
     position BIGINT NOT NULL
 )"""
+DEFINITIONS = """CREATE TABLE IF NOT EXISTS projection_definitions (
+    name TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL
+)"""
 
 
 class Transaction:
@@ -75,6 +79,7 @@ class ViewStore:
             raise ValueError(f"views need a sqlite:/// or postgresql:// URL, not {parts.scheme}")
         with self.transaction() as tx:
             tx.execute(POSITIONS)
+            tx.execute(DEFINITIONS)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

@@ -24,10 +24,10 @@ def at(day: str, hour: int = 9) -> datetime:
     return datetime.fromisoformat(f"{day}T{hour:02d}:00:00").replace(tzinfo=CST)
 
 
-def drafted(attribute="proactive", kind="general", reason=None, basis="") -> DisclosureAct:
+def drafted(attribute="proactive", kind="general", reason=None, basis="", interprets=None) -> DisclosureAct:
     return DisclosureAct.draft(
         id=uuid4(), actor=OFFICER, occurred_at=at("2020-07-06"), title="关于印发实施意见的通知",
-        attribute=attribute, kind=kind, doc_number="资府办发〔2020〕31号", reason=reason, reason_basis=basis,
+        attribute=attribute, kind=kind, doc_number="资府办发〔2020〕31号", reason=reason, reason_basis=basis, interprets=interprets,
     )
 
 
@@ -110,7 +110,7 @@ def test_d4_any_signature_sequence_keeps_roles_and_people_distinct(signers):
 def test_d4_publication_needs_the_complete_review_sheet():
     act = drafted()
     act.sign_review(actor=SIGNERS["compiler"], occurred_at=None, sheet_role="compiler")
-    refused("REVIEW_SHEET_INCOMPLETE", "D4", lambda: act.publish(actor=OFFICER, occurred_at=None, channel="website"))
+    refused("REVIEW_SHEET_INCOMPLETE", "D4", lambda: act.publish(actor=OFFICER, occurred_at=None, calendar=CALENDAR, channel="website"))
     refused("REVIEW_SHEET_INCOMPLETE", "D4", lambda: act.pre_review(actor=PRE_REVIEWER, occurred_at=None, decision="approved"))
 
 
@@ -133,12 +133,12 @@ def test_d5_pre_review_group_must_approve():
     refused("ROLE_NOT_PERMITTED", "D5", lambda: act.pre_review(actor=OFFICER, occurred_at=None, decision="approved"))
     act.pre_review(actor=PRE_REVIEWER, occurred_at=None, decision="rejected")
     refused("PRE_REVIEW_NOT_APPROVED", "D5", lambda: act.sign_off(actor=LEADER, occurred_at=None, calendar=CALENDAR))
-    refused("PRE_REVIEW_NOT_APPROVED", "D5", lambda: act.publish(actor=OFFICER, occurred_at=None, channel="website"))
+    refused("PRE_REVIEW_NOT_APPROVED", "D5", lambda: act.publish(actor=OFFICER, occurred_at=None, calendar=CALENDAR, channel="website"))
 
 
 def test_d6_leader_in_charge_signs_before_publication():
     act = reviewed(drafted())
-    refused("LEADER_SIGN_OFF_MISSING", "D6", lambda: act.publish(actor=OFFICER, occurred_at=None, channel="website"))
+    refused("LEADER_SIGN_OFF_MISSING", "D6", lambda: act.publish(actor=OFFICER, occurred_at=None, calendar=CALENDAR, channel="website"))
     refused("ROLE_NOT_PERMITTED", "D6", lambda: act.sign_off(actor=OFFICER, occurred_at=None, calendar=CALENDAR))
     act.sign_off(actor=LEADER, occurred_at=None, calendar=CALENDAR)
     assert act.signed_off
@@ -155,10 +155,10 @@ def test_d3_publication_deadline_is_stored_in_the_sign_off_event():
 
 def test_d3_on_time_and_late_publication_are_recorded_as_rule_outcomes():
     on_time = signed(drafted())
-    on_time.publish(actor=OFFICER, occurred_at=at("2020-07-15", 23), channel="website")
+    on_time.publish(actor=OFFICER, occurred_at=at("2020-07-15", 23), calendar=CALENDAR, channel="website")
     assert on_time.collect_events()[-1].rule_outcomes == {"D3": "met"}
     late = signed(drafted())
-    late.publish(actor=OFFICER, occurred_at=at("2020-07-20", 10), channel="gazette")
+    late.publish(actor=OFFICER, occurred_at=at("2020-07-20", 10), calendar=CALENDAR, channel="gazette")
     assert late.collect_events()[-1].rule_outcomes == {"D3": "breached"}
 
 
@@ -174,20 +174,20 @@ def test_d11_licensing_seven_and_enforcement_twenty_working_days():
 def test_d7_confidential_content_is_never_published(reason):
     act = signed(drafted(attribute="withheld", reason=reason, basis="《条例》第十四条、第十五条"))
     assert act.deadline is None
-    refused("CONFIDENTIAL_NOT_PUBLISHABLE", "D7", lambda: act.publish(actor=OFFICER, occurred_at=None, channel="website"))
+    refused("CONFIDENTIAL_NOT_PUBLISHABLE", "D7", lambda: act.publish(actor=OFFICER, occurred_at=None, calendar=CALENDAR, channel="website"))
 
 
 def test_d7_partial_disclosure_publishes_the_redacted_version():
     act = signed(drafted(attribute="partial", reason="personal_privacy", basis="《条例》第十五条"))
-    refused("CONFIDENTIAL_NOT_PUBLISHABLE", "D7", lambda: act.publish(actor=OFFICER, occurred_at=None, channel="website"))
+    refused("CONFIDENTIAL_NOT_PUBLISHABLE", "D7", lambda: act.publish(actor=OFFICER, occurred_at=None, calendar=CALENDAR, channel="website"))
     internal = signed(drafted(attribute="partial", reason="internal_affairs", basis="《条例》第十六条"))
-    internal.publish(actor=OFFICER, occurred_at=at("2020-07-13"), channel="website")
+    internal.publish(actor=OFFICER, occurred_at=at("2020-07-13"), calendar=CALENDAR, channel="website")
     assert internal.published
 
 
 def test_d1_on_request_information_is_not_published_on_a_channel():
     act = signed(drafted(attribute="on_request", reason="process_information", basis="《条例》第十六条"))
-    refused("NOT_PROACTIVE", "D1", lambda: act.publish(actor=OFFICER, occurred_at=None, channel="website"))
+    refused("NOT_PROACTIVE", "D1", lambda: act.publish(actor=OFFICER, occurred_at=None, calendar=CALENDAR, channel="website"))
 
 
 def test_d8_archived_original_is_linked_by_sha256():
@@ -201,12 +201,12 @@ def test_d8_archived_original_is_linked_by_sha256():
 def test_corrections_and_withdrawals_are_new_events():
     act = signed(drafted())
     refused("NOT_PUBLISHED", None, lambda: act.correct(actor=OFFICER, occurred_at=None, reason="错字", correction="第三条"))
-    act.publish(actor=OFFICER, occurred_at=at("2020-07-13"), channel="website")
+    act.publish(actor=OFFICER, occurred_at=at("2020-07-13"), calendar=CALENDAR, channel="website")
     act.correct(actor=OFFICER, occurred_at=at("2020-07-14"), reason="错字", correction="第三条“应当”改为“应”")
     act.withdraw(actor=OFFICER, occurred_at=at("2020-07-15"), reason="政策调整")
     kinds = [type(e).__name__ for e in act.collect_events()]
     assert kinds[-3:] == ["Published", "Corrected", "Withdrawn"]
-    refused("ACT_WITHDRAWN", None, lambda: act.publish(actor=OFFICER, occurred_at=None, channel="gazette"))
+    refused("ACT_WITHDRAWN", None, lambda: act.publish(actor=OFFICER, occurred_at=None, calendar=CALENDAR, channel="gazette"))
 
 
 def test_business_time_cannot_run_backwards_or_into_the_future():
@@ -226,3 +226,46 @@ def test_every_event_carries_actor_times_and_chain():
     assert {e.actor.id for e in events} >= {"zy-officer", "zy-compiler", "zy-leader"}
     assert all(e.recorded_at.tzinfo is not None and e.occurred_at.tzinfo is not None for e in events)
     assert len({e.event_id for e in events}) == len(events)
+
+
+def test_d9_interpretation_names_a_policy_and_only_an_interpretation_does():
+    policy = drafted(kind="policy")
+    refused("INTERPRETED_POLICY_REQUIRED", "D9", lambda: drafted(kind="interpretation"))
+    refused("INTERPRETED_POLICY_REQUIRED", "D9", lambda: drafted(interprets=policy))
+    refused("NOT_A_POLICY", "D9", lambda: drafted(kind="interpretation", interprets=drafted()))
+    assert drafted(kind="interpretation", interprets=policy).interprets == policy.id
+
+
+def test_d9_interpretation_waits_for_its_policy():
+    policy = signed(drafted(kind="policy"))
+    interpretation = signed(drafted(kind="interpretation", interprets=policy))
+    refused("POLICY_NOT_PUBLISHED", "D9", lambda: interpretation.publish(
+        actor=OFFICER, occurred_at=at("2020-07-13"), calendar=CALENDAR, channel="website", policy=policy))
+    with pytest.raises(ValueError):
+        interpretation.publish(actor=OFFICER, occurred_at=at("2020-07-13"), calendar=CALENDAR, channel="website")
+
+
+@pytest.mark.parametrize(("published", "outcome"), [(at("2020-07-16", 23), "met"), (at("2020-07-17", 9), "breached")])
+def test_d9_interpretation_within_three_working_days_of_the_policy(published, outcome):
+    """Policy published on Monday 2020-07-13: its interpretation is due by the end of Thursday 07-16."""
+    policy = signed(drafted(kind="policy"))
+    policy.publish(actor=OFFICER, occurred_at=at("2020-07-13"), calendar=CALENDAR, channel="website")
+    started = policy.collect_events()[-1]
+    assert started.interpretation_due.rule == "D9"
+    assert started.interpretation_due.due == date(2020, 7, 16)
+    interpretation = signed(drafted(kind="interpretation", interprets=policy))
+    interpretation.publish(actor=OFFICER, occurred_at=published, calendar=CALENDAR, channel="website", policy=policy)
+    linked = policy.collect_events()[-1]
+    assert type(linked).__name__ == "Interpreted"
+    assert (linked.interpretation_id, linked.rule_outcomes) == (interpretation.id, {"D9": outcome})
+
+
+def test_d9_only_the_first_publication_of_a_policy_starts_the_clock():
+    policy = signed(drafted(kind="policy"))
+    policy.publish(actor=OFFICER, occurred_at=at("2020-07-13"), calendar=CALENDAR, channel="website")
+    policy.publish(actor=OFFICER, occurred_at=at("2020-07-14"), calendar=CALENDAR, channel="gazette")
+    first, second = policy.collect_events()[-2:]
+    assert first.interpretation_due is not None and second.interpretation_due is None
+    general = signed(drafted())
+    general.publish(actor=OFFICER, occurred_at=at("2020-07-13"), calendar=CALENDAR, channel="website")
+    assert general.collect_events()[-1].interpretation_due is None

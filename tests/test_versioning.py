@@ -1,0 +1,63 @@
+"""Events are a public contract: a new event version reads every older stored event
+through its upcaster, and the hash chain still holds over what was stored."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import uuid4
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+
+from zwgk.domain.actors import Actor
+from zwgk.domain.calendar import CST
+from zwgk.domain.chain import event_hash
+from zwgk.domain.commands import Services
+from zwgk.domain.disclosure import DisclosureAct
+from zwgk.projections.events import from_stored
+from zwgk.projections.runner import ProjectionRunner
+from zwgk.projections.store import ViewStore
+
+OFFICER = Actor("zy-officer", "officer", "资阳市人民政府办公室")
+ENVELOPE = {"originator_id", "originator_version", "hash"}
+
+
+def store_as_version_1(services: Services, event: DisclosureAct.Event, added: str) -> None:
+    """Write an event the way release 1 wrote it: without the field v2 added, hashed without a class version."""
+    state = {k: v for k, v in event.__dict__.items() if k not in ENVELOPE | {added}}
+    state["hash"] = event_hash(get_topic(type(event)), event.originator_id, event.originator_version, state)
+    encoded = services.disclosure.mapper.transcoder.encode(state)
+    services.disclosure.recorder.insert_events(
+        [StoredEvent(event.originator_id, event.originator_version, get_topic(type(event)), encoded)])
+
+
+def test_d9_version_1_drafts_upcast_and_keep_their_chain(services: Services):
+    draft = DisclosureAct.draft(id=uuid4(), actor=OFFICER, occurred_at=datetime(2021, 3, 1, 9, tzinfo=CST),
+                                title="旧版本起草的通知", attribute="proactive")
+    (drafted,) = draft.collect_events()
+    store_as_version_1(services, drafted, "interprets")
+
+    loaded = services.disclosure.load(DisclosureAct, draft.id)
+    assert loaded.interprets is None and loaded.title == "旧版本起草的通知"
+    report = services.audit.verify()
+    assert report.ok and report.events_checked == 1
+    (stored,) = services.audit.stored_records()
+    assert "interprets" not in stored.state, "the stored bytes stay as release 1 wrote them"
+    assert from_stored(stored).record["interprets"] is None, "views see the current version"
+
+    revised = services.disclosure.revise(draft.id, OFFICER, None, title="新版本修订的通知")
+    assert revised.version == 2
+    assert services.audit.verify().ok
+
+
+def test_views_built_by_an_older_definition_are_rebuilt(tmp_path):
+    store = ViewStore(f"sqlite:///{tmp_path / 'views.db'}")
+    runner = ProjectionRunner(store)
+    with store.transaction() as tx:
+        tx.set_position("register", 42)
+        tx.execute("UPDATE projection_definitions SET fingerprint = 'older' WHERE name = 'register'")
+        tx.set_position("deadlines", 42)
+    again = ProjectionRunner(store)
+    assert again.positions()["register"] == 0, "a changed definition starts the view again from zero"
+    assert again.positions()["deadlines"] == 42, "an unchanged one keeps its place"
+    store.close()
