@@ -111,6 +111,7 @@ class Archivist:
         media_type: str = "",
         filename: str = "",
         disclosure_id: UUID | None = None,
+        hearing_id: UUID | None = None,
         occurred_at: datetime | None = None,
     ) -> tuple[Outcome, ArchivedOriginal]:
         self.app.check_new(archive_number, title, responsible_unit, retention)
@@ -124,7 +125,7 @@ class Archivist:
             actor, occurred_at, archive_number=archive_number, doc_number=doc_number, title=title,
             responsible_unit=responsible_unit, doc_date=doc_date, doc_type=doc_type, retention=retention,
             archived_on=archived_on, media_type=media, size=receipt.size, sha256=receipt.sha256, sm3=receipt.sm3,
-            storage_key=receipt.key, version_id=receipt.version_id, disclosure_id=disclosure_id,
+            storage_key=receipt.key, version_id=receipt.version_id, disclosure_id=disclosure_id, hearing_id=hearing_id,
         )
         original = self.app.load(ArchivedOriginal, outcome.aggregate_id)
         self._write_sidecar(original)

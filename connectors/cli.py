@@ -51,6 +51,9 @@ from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
 from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
 from zwgk.projections.requests import annual_table
 from zwgk.projections.deadlines import deadlines as deadline_rows
+from zwgk.projections.participation import PROCESSES as PARTICIPATION_PROCESSES
+from zwgk.projections.participation import participation as participation_rows
+from zwgk.projections.participation import yearly_counts
 from zwgk.projections.runner import ProjectionRunner, UnknownView
 from zwgk.projections.timeline import timeline, version_as_of
 from zwgk.domain.actors import Actor
@@ -84,6 +87,8 @@ archive_app = typer.Typer(help="档案：原件存档、检索、固定性核验
 app.add_typer(archive_app, name="archive")
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(events_app, name="events")
+participation_app = typer.Typer(help="公众参与与告示：预公开、听证、列席、开放日、告示。", no_args_is_help=True)
+app.add_typer(participation_app, name="participation")
 
 FORMAT = typer.Option("table", "--format", help="table | json")
 
@@ -411,15 +416,20 @@ def _late(acts: list[DisclosureAct]) -> list[tuple[DisclosureAct, Any]]:
 @app.command("demo")
 def run_demo() -> None:
     """在内嵌 SQLite 上运行演示场景：五份政务公开制度文件从起草到公开。"""
-    steps = demo_scenario.scenario()
     settings = Settings.from_env()
     with services(settings) as s, audit_log(settings) as merkle:
         before = s.audit.recorder.max_notification_id() or 0
-        recorded = s.disclosure.exists(demo_scenario.WITHHELD_ID)
-        todo = [step for step in steps if step.refused_with or not recorded]
-        results = list(_run(((n, step.envelope) for n, step in enumerate(todo, start=1)), s, False))
+        sections = [(s.audit.exists(marker), steps) for marker, steps in demo_scenario.sections()]
+        recorded = all(done for done, _ in sections)
         keeper = archivist(settings, s)
-        demo_scenario.archive_originals(keeper)
+        todo, results = [], []
+        for n, (done, steps) in enumerate(sections):
+            run = [step for step in steps if step.refused_with or not done]
+            results += _run(((len(todo) + i, step.envelope) for i, step in enumerate(run, start=1)), s, False)
+            todo += run
+            if n == 0:  # the seed documents' originals, archived on their publication day (D8)
+                demo_scenario.archive_originals(keeper)
+        demo_scenario.archive_hearing_record(keeper)
         archive_report = four_properties.check(keeper)
         with views(settings, s) as runner:
             catch_up(s, runner)  # views, and the E4 policy's case
@@ -429,7 +439,12 @@ def run_demo() -> None:
                          if e["event_type"] == "AccountabilityCase.Opened"]
                 assessed = ranking(indicators(tx, 2022))
                 requests_2022 = annual_table(tx, "资阳市雁江区人民政府办公室", 2022)
-                late_replies = [d for d in deadline_rows(tx, s.calendar.calendar(), cst_date(datetime.now(CST))) if d["rule"] == "A1"]
+                today = cst_date(datetime.now(CST))
+                demo_deadlines = deadline_rows(tx, s.calendar.calendar(), today)
+                late_replies = [d for d in demo_deadlines if d["rule"] == "A1"]
+                engaged = participation_rows(tx)
+                counted = (yearly_counts(tx, 2020, today, "资阳市人民政府办公室")
+                           + yearly_counts(tx, 2022, today, "资阳市雁江区人民政府办公室"))
         after = s.audit.recorder.max_notification_id() or 0
         bring_log_up_to_date(s, merkle, settings)
         items = list(s.catalogue.items())
@@ -472,6 +487,14 @@ def run_demo() -> None:
     typer.echo(f"  依申请公开（雁江区 2022）：收到 {rows['1']} 件，办结 {rows['3.7']} 件（予以公开 {rows['3.1']}、部分公开 {rows['3.2']}），"
                f"按时答复 {sum(d['status'] == 'met' for d in late_replies)} 件、逾期 {sum(d['status'] == 'breached' for d in late_replies)} 件；"
                f"年报申请情况表校验 一+二=三+四 {'成立' if requests_2022['check_holds'] else '不成立'}（zwgk report annual）")
+    d9 = Counter(d["status"] if not d["overdue"] or d["status"] != "open" else "overdue" for d in demo_deadlines if d["rule"] == "D9")
+    typer.echo(f"  政策解读（D9）：按时 {d9['met']} 件、逾期 {d9['breached']} 件、逾期未解读 {d9['overdue']} 件")
+    for process in ("announcement", "decision", "hearing", "meeting", "open_day"):
+        own = [r for r in engaged if r["process"] == process]
+        flags = sorted({f for r in own for f in r["flags"]})
+        typer.echo(f"  {PROCESSES_ZH[process]}：{len(own)} 项" + (f"；问题：{'，'.join(flags)}" if flags else "；无问题"))
+    for row in counted:
+        typer.echo(f"  {row['unit']} {row['year']} 年：{_yearly_counts_zh(row)}")
     typer.echo(f"  被规则拒绝的命令：{len(refused)} 条（均未记录事件）")
     for r in refused:
         typer.echo(f"    - {r['code']}（{r['rule']}）：{r['message']}")
@@ -680,7 +703,7 @@ def list_deadlines(
     format: str = FORMAT,  # noqa: A002
     at_least: int = AT_LEAST,
 ) -> None:
-    """全部期限（D3、D11、A1、E4）：到期日、是否临时、剩余工作日、是否逾期。"""
+    """全部期限（D3、D9、D11、A1–A5、M1、P4、E4）：到期日、是否临时、剩余工作日、是否逾期。"""
     with fresh_views(at_least) as (s, runner):
         calendar = s.calendar.calendar()
         with runner.store.transaction() as tx:
@@ -694,6 +717,69 @@ def list_deadlines(
         table.add_row(r["rule"], r["unit"], r["subject"][:30], r["start"], r["due"], labels[r["status"]],
                       "" if r["working_days_left"] is None else str(r["working_days_left"]), "是" if r["provisional"] else "")
     console.print(table)
+
+
+PROCESSES_ZH = {"hearing": "听证", "decision": "重大行政决策预公开", "meeting": "列席会议", "open_day": "政务开放日",
+                "announcement": "告示"}
+STATUS_ZH = {"Noticed": "已公告", "RolesAssigned": "已确定人员", "Held": "已举行", "RecordArchived": "笔录已归档",
+             "MinutesIssued": "纪要已印发", "OutcomePublished": "结果已公开", "Proposed": "已立项", "SecrecyReviewed": "已保密审查",
+             "CollectivelyDiscussed": "已集体讨论", "PreDisclosed": "征求意见中", "CommentReceived": "征求意见中",
+             "CommentsAbsorbed": "已汇总吸纳", "AdoptionReportPublished": "采纳情况已公开", "Invited": "已邀请",
+             "FeedbackPublished": "反馈已公开", "Planned": "已计划", "ParticipantAdmitted": "招募中", "ParticipantsAnnounced": "已公示",
+             "Posted": "公示中", "Updated": "公示中", "TakenDown": "已撤下"}
+
+
+@participation_app.command("list")
+def participation_list(
+    unit: str = typer.Option("", "--unit"),
+    year: int | None = typer.Option(None, "--year"),
+    process: str = typer.Option("", "--process", help="hearing | decision | meeting | open_day | announcement"),
+    flagged: bool = typer.Option(False, "--flagged", help="只列有问题的"),
+    format: str = FORMAT,  # noqa: A002
+    at_least: int = AT_LEAST,
+) -> None:
+    """公众参与与告示：每场听证、每项预公开决策、每次列席会议、每次开放日、每份告示及其问题（H3–H5、O1、M1、P4、N1）。"""
+    if process and process not in PARTICIPATION_PROCESSES.values():
+        typer.echo(f"未知类别：{process}（可选：{'、'.join(PARTICIPATION_PROCESSES.values())}）", err=True)
+        raise typer.Exit(2)
+    with fresh_views(at_least) as (s, runner):
+        with runner.store.transaction() as tx:
+            rows = [r for r in participation_rows(tx, unit, year, process) if r["flags"] or not flagged]
+    if format == "json":
+        _emit_json(rows)
+        return
+    table = Table("类别", "单位", "事项", "日期", "进度", "问题")
+    for r in rows:
+        table.add_row(PROCESSES_ZH[r["process"]], r["unit"], r["title"], r["day"], STATUS_ZH.get(r["status"], r["status"]),
+                      "；".join(r["flags"]))
+    console.print(table)
+
+
+@participation_app.command("counts")
+def participation_counts(
+    year: int = typer.Option(..., "--year"),
+    unit: str = typer.Option("", "--unit"),
+    format: str = FORMAT,  # noqa: A002
+    at_least: int = AT_LEAST,
+) -> None:
+    """年度次数：列席全体会议、常务会议（M2，每年不少于 3 次），政务开放日（O1，每半年至少 1 次）。"""
+    with fresh_views(at_least) as (s, runner):
+        with runner.store.transaction() as tx:
+            rows = yearly_counts(tx, year, cst_date(datetime.now(CST)), unit)
+    if format == "json":
+        _emit_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['unit']} {r['year']} 年：{_yearly_counts_zh(r)}")
+
+
+def _yearly_counts_zh(row: dict[str, Any]) -> str:
+    parts = []
+    if row["meetings_with_representatives"] is not None:
+        parts.append(f"邀请列席全体会议、常务会议 {row['meetings_with_representatives']} 次")
+    if row["open_days_first_half"] is not None:
+        parts.append(f"政务开放日 上半年 {row['open_days_first_half']} 次、下半年 {row['open_days_second_half']} 次")
+    return "，".join(parts) + (f"；问题：{'，'.join(row['flags'])}" if row["flags"] else "")
 
 
 @audit_app.command("timeline")
@@ -890,6 +976,7 @@ def archive_put(
     doc_type: str = typer.Option("", "--doc-type", help="文种，如 通知"),
     media_type: str = typer.Option("", "--media-type", help="格式（缺省按文件名判断）"),
     disclosure: str = typer.Option("", "--disclosure", help="关联的公开行为编号（D8）"),
+    hearing: str = typer.Option("", "--hearing", help="作为听证笔录关联的听证会编号（H4）"),
     archivist_id: str = ARCHIVIST,
     archivist_unit: str = ARCHIVIST_UNIT,
     format: str = FORMAT,  # noqa: A002
@@ -904,6 +991,7 @@ def archive_put(
                 doc_number=doc_number, title=title, responsible_unit=unit, retention=retention,
                 doc_date=(doc_date or datetime.now()).date(), doc_type=doc_type, media_type=media_type,
                 filename=file.name, disclosure_id=UUID(disclosure) if disclosure else None,
+                hearing_id=UUID(hearing) if hearing else None,
             )
     if format == "json":
         _emit_json({**outcome.as_dict(), **_original_row(original)})

@@ -27,6 +27,7 @@ from uuid import UUID
 
 from zwgk.domain.accountability import AccountabilityCase
 from zwgk.domain.actors import Actor
+from zwgk.domain.announcements import Announcement
 from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.assessment import Assessment
 from zwgk.domain.calendar import Deadline
@@ -34,6 +35,10 @@ from zwgk.domain.catalogue import ELEMENTS_ZH, CatalogueItem
 from zwgk.domain.complaints import Complaint
 from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.emergencies import Emergency
+from zwgk.domain.hearings import Hearing
+from zwgk.domain.major_decisions import MajorDecision
+from zwgk.domain.meetings import RepresentedMeeting
+from zwgk.domain.open_days import OpenDay
 from zwgk.domain.official_calendar import OfficialCalendarYear
 from zwgk.domain.privacy import SealedValue
 from zwgk.domain.records import Record
@@ -53,6 +58,11 @@ CONTEXTS: dict[type[Record], str] = {
     Assessment: "assessment",
     InformationRequest: "requests",
     Emergency: "emergencies",
+    Announcement: "announcements",
+    MajorDecision: "participation",
+    Hearing: "participation",
+    RepresentedMeeting: "participation",
+    OpenDay: "participation",
 }
 
 # Events that are public by their nature (D7, Q3: nothing else reaches a public topic).
@@ -70,6 +80,15 @@ PUBLIC: set[type[Record.Event]] = {
     Assessment.Published,
     Emergency.InformationReleased,
     Emergency.PressConferenceHeld,
+    Announcement.Posted,
+    Announcement.Updated,
+    Announcement.TakenDown,
+    MajorDecision.PreDisclosed,
+    MajorDecision.AdoptionReportPublished,
+    Hearing.OutcomePublished,
+    RepresentedMeeting.FeedbackPublished,
+    OpenDay.Planned,
+    OpenDay.ParticipantsAnnounced,
 }
 
 # Envelope fields renamed from the library's to the domain's words; library-only fields dropped.
@@ -248,6 +267,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
     if isinstance(value, SealedValue):
         return dataclasses.asdict(value)
     if isinstance(value, Actor):

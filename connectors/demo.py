@@ -18,11 +18,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 from typing import Any
-from uuid import NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.archive.service import Archivist
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.archival import original_id
+from zwgk.domain.assessment import assessment_id
 
 # Codes that mean "this step is already recorded", after an interrupted run.
 ALREADY_RECORDED = {
@@ -149,21 +150,46 @@ def _catalogue_commands() -> Iterator[dict[str, Any]]:
 
 
 def _disclosure_commands(seed: SeedDocument, key: str) -> Iterator[dict[str, Any]]:
-    people = _people(seed.unit, key)
-    act_id = str(demo_id("disclosure", seed.file))
+    yield from _act_commands(
+        _people(seed.unit, key), str(demo_id("disclosure", seed.file)),
+        {"title": seed.title, "attribute": "proactive", "kind": seed.kind, "doc_number": seed.doc_number,
+         "doc_type": "通知" if "通知" in seed.title else "制度"},
+        seed.drafted, seed.signed, seed.published, seed.channel,
+    )
+
+
+def _act_commands(people: dict[str, dict[str, str]], act_id: str, draft: dict[str, Any], drafted: str, signed: str,
+                  published: str, channel: str) -> Iterator[dict[str, Any]]:
+    """One act's whole way: draft, three signatures (D4), pre-review (D5), sign-off (D6), publication."""
     ref = {"act_id": act_id}
-    yield {"command": "draft_disclosure", "actor": people["officer"], "occurred_at": _at(seed.drafted),
-           "args": {"id": act_id, "title": seed.title, "attribute": "proactive", "kind": seed.kind,
-                    "doc_number": seed.doc_number, "doc_type": "通知" if "通知" in seed.title else "制度"}}
+    yield {"command": "draft_disclosure", "actor": people["officer"], "occurred_at": _at(drafted), "args": {"id": act_id, **draft}}
     for sheet_role in ("compiler", "issuer", "publisher"):
-        yield {"command": "sign_review", "actor": people[sheet_role], "occurred_at": _at(seed.drafted, 15),
+        yield {"command": "sign_review", "actor": people[sheet_role], "occurred_at": _at(drafted, 15),
                "args": {**ref, "sheet_role": sheet_role, "decision": "approved"}}
-    yield {"command": "pre_review_disclosure", "actor": people["pre_reviewer"], "occurred_at": _at(seed.drafted, 17),
+    yield {"command": "pre_review_disclosure", "actor": people["pre_reviewer"], "occurred_at": _at(drafted, 17),
            "args": {**ref, "decision": "approved", "comment": "内容无涉密信息，同意公开"}}
-    yield {"command": "sign_off_disclosure", "actor": people["leader"], "occurred_at": _at(seed.signed),
+    yield {"command": "sign_off_disclosure", "actor": people["leader"], "occurred_at": _at(signed),
            "args": {**ref, "comment": "同意"}}
-    yield {"command": "publish_disclosure", "actor": people["officer"], "occurred_at": _at(seed.published, 10),
-           "args": {**ref, "channel": seed.channel}}
+    yield {"command": "publish_disclosure", "actor": people["officer"], "occurred_at": _at(published, 10),
+           "args": {**ref, "channel": channel}}
+
+
+def _interpretations() -> Iterator[Step]:
+    """Policy interpretations 解读 (D9): 资阳's on time, 天宁's two days late, 雁江's never
+    published (its deadline stays open and overdue); interpreting a general document is refused."""
+    for seed, key, signed, published in ((SEEDS[3], "ziyang", "2020-07-21", "2020-07-22"),
+                                         (SEEDS[1], "tianning", "2018-05-24", "2018-05-25")):
+        policy = demo_id("disclosure", seed.file)
+        yield from (Step(e) for e in _act_commands(
+            _people(seed.unit, key), str(demo_id("interpretation", seed.file)),
+            {"title": f"《{seed.title}》政策解读", "attribute": "proactive", "kind": "interpretation", "interprets": str(policy),
+             "doc_type": "解读"}, seed.published, signed, published, "website"))
+    qingyuan = SEEDS[2]
+    yield Step({"command": "draft_disclosure", "actor": _people(qingyuan.unit, "qingyuan")["officer"],
+                "occurred_at": _at("2016-03-07"),
+                "args": {"id": str(demo_id("interpretation", qingyuan.file)), "title": f"《{qingyuan.title}》解读",
+                         "attribute": "proactive", "kind": "interpretation",
+                         "interprets": str(demo_id("disclosure", qingyuan.file))}}, "NOT_A_POLICY")
 
 
 def _refusals() -> Iterator[Step]:
@@ -220,23 +246,33 @@ def _withheld() -> Iterator[Step]:
 DEMO_ARCHIVIST = "archivist"
 
 
-def archive_originals(keeper: Archivist) -> int:
+def archive_originals(keeper: Archivist) -> None:
     """Each seed document archived as a real original, linked to its disclosure act (D8)."""
-    archived = 0
     for seed in SEEDS:
-        if keeper.app.exists(original_id(seed.archive_number)):
-            continue
-        with resources.files("zwgk.connectors").joinpath("demo_data", seed.file).open("rb") as source:
-            keeper.put(
-                source, actor=Actor(f"{seed.archive_number[:4]}-{DEMO_ARCHIVIST}", Role.ARCHIVIST, seed.unit),
-                archive_number=seed.archive_number, doc_number=seed.doc_number, title=seed.title,
-                responsible_unit=seed.unit, retention=seed.archive_number.split("-")[2], doc_date=date.fromisoformat(seed.signed),
-                doc_type="通知" if "通知" in seed.title else "制度", media_type="text/plain",
-                disclosure_id=demo_id("disclosure", seed.file),
-                occurred_at=datetime.fromisoformat(_at(seed.published, 16)),
-            )
-        archived += 1
-    return archived
+        _archive(keeper, seed.file, seed.archive_number, seed.unit, seed.title, seed.doc_number, seed.signed,
+                 f"{seed.published}T16:00:00+08:00", disclosure_id=demo_id("disclosure", seed.file))
+
+
+def archive_hearing_record(keeper: Archivist) -> None:
+    """The first parking-fees hearing's clerk's record 听证笔录, linked to the hearing (H4); the
+    second hearing's is left out, for the view to flag."""
+    file, archive_number = HEARING_RECORD
+    _archive(keeper, file, archive_number, "资阳市雁江区发展和改革局", "雁江区城区停车收费标准调整听证会笔录", "",
+             "2022-08-15", "2022-08-18T10:00:00+08:00", hearing_id=HEARING_IDS[0])
+
+
+def _archive(keeper: Archivist, file: str, archive_number: str, unit: str, title: str, doc_number: str, doc_date: str,
+             at: str, **link: UUID) -> None:
+    if keeper.app.exists(original_id(archive_number)):
+        return
+    with resources.files("zwgk.connectors").joinpath("demo_data", file).open("rb") as source:
+        keeper.put(
+            source, actor=Actor(f"{archive_number[:4]}-{DEMO_ARCHIVIST}", Role.ARCHIVIST, unit),
+            archive_number=archive_number, doc_number=doc_number, title=title, responsible_unit=unit,
+            retention=archive_number.split("-")[2], doc_date=date.fromisoformat(doc_date),
+            doc_type="通知" if "通知" in title else ("笔录" if "笔录" in title else "制度"), media_type="text/plain",
+            occurred_at=datetime.fromisoformat(at), **link,
+        )
 
 
 COMPLAINT_ID = demo_id("complaint", "qingyuan-2016-1")
@@ -342,15 +378,154 @@ def _emergency() -> Iterator[Step]:
                 "args": {**ref, "speaker": "市政府新闻发言人"}})
 
 
+ANNOUNCEMENT_IDS = demo_id("announcement", "qingyuan-2016-fees"), demo_id("announcement", "qingyuan-2016-flood")
+
+
+def _announcements() -> Iterator[Step]:
+    """Announcements 告示 at 清原 (N1): a decision taken down too early is refused, then taken down
+    once its 20 working days (over the 清明 holiday) have run; an emergency posted at once and updated."""
+    office = {"id": "qy-gsb", "role": "officer", "unit": "清原满族自治县人民政府"}
+    decision, emergency = ({"announcement_id": str(a)} for a in ANNOUNCEMENT_IDS)
+    yield Step({"command": "post_announcement", "actor": office, "occurred_at": _at("2016-03-07"),
+                "args": {"id": decision["announcement_id"], "kind": "decision", "title": "关于调整县城集中供热收费标准的告示",
+                         "channel": "notice_board"}})
+    yield Step({"command": "take_down_announcement", "actor": office, "occurred_at": _at("2016-04-01"),
+                "args": {**decision, "reason": "已满公示期"}}, "POSTING_PERIOD_NOT_OVER")
+    yield Step({"command": "take_down_announcement", "actor": office, "occurred_at": _at("2016-04-06"),
+                "args": {**decision, "reason": "已满公示期"}})
+    yield Step({"command": "post_announcement", "actor": office, "occurred_at": "2016-07-25T06:10:00+08:00",
+                "args": {"id": emergency["announcement_id"], "kind": "emergency", "title": "浑河上游降雨，沿河群众注意避险",
+                         "channel": "media"}})
+    yield Step({"command": "update_announcement", "actor": office, "occurred_at": "2016-07-25T11:00:00+08:00",
+                "args": {**emergency, "update": "沿河低洼地带群众已全部转移"}})
+
+
+DECISION_ID = demo_id("decision", "yanjiang-2022-parking")
+HEARING_IDS = demo_id("hearing", "yanjiang-2022-parking-1"), demo_id("hearing", "yanjiang-2022-parking-2")
+HEARING_RECORD = ("yanjiang-2022-hearing-record.txt", "YJ02-WS·2022-D30-FGJ-0001")
+
+
+def _major_decision() -> Iterator[Step]:
+    """雁江's parking fees reform (P1–P4, H1–H5): secrecy review and collective discussion, a
+    comment period too short without a reason refused, then 30 days; three comments, two on one
+    topic, whose non-adoption is explained; a hearing noticed too late refused, a first hearing
+    without consensus, a second with it, and the outcome published."""
+    unit = "资阳市雁江区发展和改革局"
+    office = {"id": "yj-fgj", "role": "officer", "unit": unit}
+    ref = {"decision_id": str(DECISION_ID)}
+    yield Step({"command": "propose_decision", "actor": office, "occurred_at": _at("2022-06-01"),
+                "args": {"id": str(DECISION_ID), "title": "雁江区城区停车收费标准调整方案"}})
+    yield Step({"command": "review_decision_secrecy", "actor": office, "occurred_at": _at("2022-06-02"),
+                "args": {**ref, "decision": "approved", "comment": "不涉及国家秘密"}})
+    yield Step({"command": "discuss_decision", "actor": office, "occurred_at": _at("2022-06-06"),
+                "args": {**ref, "meeting": "局党组2022年第9次会议", "conclusion": "同意向社会公开征求意见"}})
+    disclose = {**ref, "draft_title": "雁江区城区停车收费标准调整方案（征求意见稿）", "channel": "门户网站",
+                "explanation": {"background": "现行停车收费标准施行已满十年，城区停车供需矛盾突出",
+                                "basis": "《中华人民共和国价格法》、《四川省定价目录》", "main_content": "按区域分三类、按时段分档收费"}}
+    yield Step({"command": "pre_disclose_decision", "actor": office, "occurred_at": _at("2022-06-08"),
+                "args": {**disclose, "comment_days": 15}}, "COMMENT_PERIOD_TOO_SHORT")
+    yield Step({"command": "pre_disclose_decision", "actor": office, "occurred_at": _at("2022-06-08"), "args": disclose})
+    for n, topic, day in ((1, "夜间收费", "2022-06-12"), (2, "夜间收费", "2022-06-20"), (3, "老旧小区免费时段", "2022-07-01")):
+        yield Step({"command": "receive_decision_comment", "actor": office, "occurred_at": _at(day),
+                    "args": {**ref, "commenter": f"示例市民{n} 示例联系方式", "text": f"关于{topic}的意见", "topic": topic,
+                             "channel": "电子邮件"}})
+    yield Step({"command": "absorb_decision_comments", "actor": office, "occurred_at": _at("2022-07-11"),
+                "args": {**ref, "summary": "收到意见3条，涉及夜间收费和老旧小区免费时段"}})
+    yield Step({"command": "publish_adoption_report", "actor": office, "occurred_at": _at("2022-07-20"),
+                "args": {**ref, "adopted_topics": ["老旧小区免费时段"], "channel": "门户网站",
+                         "not_adopted_reasons": {"夜间收费": "夜间收费标准将经听证后确定"}}})
+    first, second = ({"hearing_id": str(h)} for h in HEARING_IDS)
+    notice = {"matter": "雁江区城区停车收费标准调整", "place": "雁江区人民政府三楼会议室",
+              "requirements": "听证代表凭身份证件入场；旁听人员提前报名"}
+    yield Step({"command": "notice_hearing", "actor": office, "occurred_at": _at("2022-08-10"),
+                "args": {"id": str(demo_id("hearing", "yanjiang-2022-parking-refused")), **notice,
+                         "scheduled_at": _at("2022-08-15", 14)}}, "NOTICE_TOO_SHORT")
+    yield Step({"command": "notice_hearing", "actor": office, "occurred_at": _at("2022-08-05"),
+                "args": {"id": first["hearing_id"], **notice, "scheduled_at": _at("2022-08-15", 14)}})
+    roles = {"chair": "区发展和改革局副局长", "clerk": "区发展和改革局价格股干部", "answerers": ["区发展和改革局价格股股长"],
+             "questioners": ["示例听证代表甲"], "representatives": [f"示例听证代表{c}" for c in "甲乙丙丁戊己庚辛壬"],
+             "observers_count": 3}
+    yield Step({"command": "assign_hearing_roles", "actor": office, "occurred_at": _at("2022-08-10"), "args": {**first, **roles}})
+    yield Step({"command": "hold_hearing", "actor": office, "occurred_at": _at("2022-08-15", 14),
+                "args": {**first, "attended": 12, "summary": "夜间收费标准分歧较大"}})
+    yield Step({"command": "issue_hearing_minutes", "actor": office, "occurred_at": _at("2022-08-17"),
+                "args": {**first, "summary": "未就夜间收费标准形成一致意见，另行组织听证", "consensus": False}})
+    yield Step({"command": "notice_hearing", "actor": office, "occurred_at": _at("2022-08-22"),
+                "args": {"id": second["hearing_id"], **notice, "scheduled_at": _at("2022-09-01", 14),
+                         "repeats": first["hearing_id"]}})
+    yield Step({"command": "assign_hearing_roles", "actor": office, "occurred_at": _at("2022-08-26"), "args": {**second, **roles}})
+    yield Step({"command": "hold_hearing", "actor": office, "occurred_at": _at("2022-09-01", 14),
+                "args": {**second, "attended": 11, "summary": "夜间收费降为每小时1元"}})
+    yield Step({"command": "issue_hearing_minutes", "actor": office, "occurred_at": _at("2022-09-02"),
+                "args": {**second, "summary": "同意夜间按每小时1元收费", "consensus": True}})
+    yield Step({"command": "publish_hearing_outcome", "actor": office, "occurred_at": _at("2022-09-09"),
+                "args": {**second, "decision": "城区停车收费标准按听证修改后的方案执行", "channel": "门户网站"}})
+
+
+MEETING_IDS = demo_id("meeting", "ziyang-2020-executive-12"), demo_id("meeting", "ziyang-2020-plenary-3")
+
+
+def _meetings() -> Iterator[Step]:
+    """资阳's 2020 meetings with public representatives (M1, M2): one fed back on time, one late;
+    two in the year, short of the three M2 asks for."""
+    office = {"id": "zy-zfb", "role": "officer", "unit": "资阳市人民政府办公室"}
+    plans = ((MEETING_IDS[0], "executive", "市政府第12次常务会议", "2020-07-06", "2020-07-08"),
+             (MEETING_IDS[1], "plenary", "市政府第3次全体会议", "2020-09-14", "2020-09-21"))
+    for meeting_id, kind, title, day, fed_back in plans:
+        ref = {"meeting_id": str(meeting_id)}
+        yield Step({"command": "invite_representatives", "actor": office, "occurred_at": _at("2020-06-30" if kind == "executive" else "2020-09-07"),
+                    "args": {"id": str(meeting_id), "kind": kind, "title": title, "meeting_on": day,
+                             "invited": {"人大代表": 1, "政协委员": 1, "公众代表": 2}}})
+        yield Step({"command": "hold_meeting", "actor": office, "occurred_at": _at(day, 15),
+                    "args": {**ref, "attended": 4, "opinions": 3, "opinions_summary": "建议加快老旧小区改造信息公开"}})
+        yield Step({"command": "publish_meeting_feedback", "actor": office, "occurred_at": _at(fed_back),
+                    "args": {**ref, "adopted": 2, "feedback": "采纳2条，另1条纳入下半年工作计划", "channel": "门户网站"}})
+
+
+OPEN_DAY_ID = demo_id("open-day", "yanjiang-2022-10")
+
+
+def _open_day() -> Iterator[Step]:
+    """雁江's open day of 14 October 2022 (O1): recruitment window over the National Day holiday
+    and its 调休 weekend, a 17-year-old refused, the participants announced in time; no open
+    day in the first half of the year (the view flags it)."""
+    office = {"id": "yj-zwfw", "role": "officer", "unit": "资阳市雁江区人民政府办公室"}
+    ref = {"open_day_id": str(OPEN_DAY_ID)}
+    yield Step({"command": "plan_open_day", "actor": office, "occurred_at": _at("2022-09-20"),
+                "args": {"id": str(OPEN_DAY_ID), "theme": "走进政务服务中心", "held_on": "2022-10-14", "places": 3}})
+    for n, born in ((1, "1975-03-02"), (2, "2005-10-15"), (3, "1998-11-30")):
+        yield Step({"command": "admit_open_day_participant", "actor": office, "occurred_at": _at("2022-09-30"),
+                    "args": {**ref, "participant": f"示例报名人{n} 示例联系方式", "birth_date": born, "sector": "居民"}},
+                   "PARTICIPANT_UNDER_18" if born.startswith("2005") else None)
+    yield Step({"command": "announce_open_day_participants", "actor": office, "occurred_at": _at("2022-10-09"),
+                "args": {**ref, "channel": "门户网站"}})
+    yield Step({"command": "hold_open_day", "actor": office, "occurred_at": _at("2022-10-14", 15),
+                "args": {**ref, "attended": 2, "opinions": 2, "summary": "建议增加周末延时服务"}})
+
+
+def _seeds() -> Iterator[Step]:
+    yield from (Step(e) for e in _catalogue_commands())
+    for seed, key in zip(SEEDS, ["yanjiang", "tianning", "qingyuan", "ziyang", "dazhou"]):
+        yield from (Step(e) for e in _disclosure_commands(seed, key))
+    yield from _refusals()
+    yield from _withheld()
+
+
+def sections() -> list[tuple[UUID, list[Step]]]:
+    """The scenario in business order, in sections; each names the record it creates last, so
+    that a run records only the sections not recorded yet (a section added by a later version too)."""
+    return [
+        (WITHHELD_ID, list(_seeds())),
+        (assessment_id("达州市人民政府办公室", "2022"), list(_supervision())),
+        (REQUEST_IDS[1], list(_requests())),
+        (EMERGENCY_ID, list(_emergency())),
+        (demo_id("interpretation", SEEDS[1].file), list(_interpretations())),
+        (ANNOUNCEMENT_IDS[1], list(_announcements())),
+        (HEARING_IDS[1], list(_major_decision())),
+        (MEETING_IDS[1], list(_meetings())),
+        (OPEN_DAY_ID, list(_open_day())),
+    ]
+
+
 def scenario() -> list[Step]:
-    """The whole scenario, in business order."""
-    steps = [Step(e) for e in _catalogue_commands()]
-    keys = ["yanjiang", "tianning", "qingyuan", "ziyang", "dazhou"]
-    for seed, key in zip(SEEDS, keys):
-        steps.extend(Step(e) for e in _disclosure_commands(seed, key))
-    steps.extend(_refusals())
-    steps.extend(_withheld())
-    steps.extend(_supervision())
-    steps.extend(_requests())
-    steps.extend(_emergency())
-    return steps
+    return [step for _, steps in sections() for step in steps]

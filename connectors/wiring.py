@@ -18,6 +18,7 @@ from zwgk.connectors.relay import Relay
 from zwgk.connectors.signing import Notary
 from zwgk.domain.applications import (
     AccountabilityApplication,
+    AnnouncementsApplication,
     ArchiveApplication,
     AssessmentApplication,
     AuditApplication,
@@ -26,6 +27,7 @@ from zwgk.domain.applications import (
     ComplaintsApplication,
     DisclosureApplication,
     EmergenciesApplication,
+    ParticipationApplication,
     RequestsApplication,
 )
 from zwgk.domain.commands import Services
@@ -46,6 +48,8 @@ def open_services(settings: Settings) -> Services:
         archive=ArchiveApplication(env),
         requests=RequestsApplication(env, keys=keys, calendar=calendar.calendar),
         emergencies=EmergenciesApplication(env),
+        announcements=AnnouncementsApplication(env, calendar=calendar.calendar),
+        participation=ParticipationApplication(env, keys=keys, calendar=calendar.calendar),
         complaints=ComplaintsApplication(env, keys=keys),
         accountability=AccountabilityApplication(env),
         assessment=AssessmentApplication(env),

@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 from zwgk.domain.actors import SYSTEM, Actor
 from zwgk.domain.accountability import AccountabilityCase
+from zwgk.domain.announcements import Announcement
 from zwgk.domain.archival import ArchivedOriginal, FixityOutcome, original_id
 from zwgk.domain.assessment import Assessment, assessment_id
 from zwgk.domain.calendar import BUILTIN_YEARS, WorkingDayCalendar
@@ -22,9 +23,13 @@ from zwgk.domain.complaints import Complaint
 from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.emergencies import Emergency
 from zwgk.domain.errors import AlreadyExists, DomainError
+from zwgk.domain.hearings import Hearing
 from zwgk.domain.ledger import LedgerApplication, Outcome
+from zwgk.domain.major_decisions import MajorDecision
+from zwgk.domain.meetings import RepresentedMeeting
+from zwgk.domain.open_days import OpenDay
 from zwgk.domain.official_calendar import OfficialCalendarYear, calendar_year_id
-from zwgk.domain.privacy import KeyStore, require_complaints_office, seal
+from zwgk.domain.privacy import KeyStore, SealedValue, require_complaints_office, seal
 from zwgk.domain.records import Record
 from zwgk.domain.requests import InformationRequest
 
@@ -165,8 +170,9 @@ class ArchiveApplication(LedgerApplication):
         if self.exists(original_id(str(number))):
             raise AlreadyExists("档号", "archive number", number)
 
-    def archive(self, actor: Actor, occurred_at: datetime | None, **fields: Any) -> Outcome:
-        """Record an original already stored; with a disclosure id, link it to that act (D8) atomically."""
+    def archive(self, actor: Actor, occurred_at: datetime | None, hearing_id: UUID | None = None, **fields: Any) -> Outcome:
+        """Record an original already stored; with a disclosure id, link it to that act (D8), with a
+        hearing id, to that hearing as its clerk's record (H4); atomically."""
         original = ArchivedOriginal.archive(actor=actor, occurred_at=occurred_at, **fields)
         if self.exists(original.id):
             raise AlreadyExists("档号", "archive number", fields["archive_number"])
@@ -175,6 +181,10 @@ class ArchiveApplication(LedgerApplication):
             act = self.load(DisclosureAct, fields["disclosure_id"])
             act.link_original(actor=actor, occurred_at=occurred_at, sha256=original.sha256, storage_key=original.storage_key)
             records.append(act)
+        if hearing_id:
+            hearing = self.load(Hearing, hearing_id)
+            hearing.archive_record(actor=actor, occurred_at=occurred_at, sha256=original.sha256, storage_key=original.storage_key)
+            records.append(hearing)
         return self.record(*records)
 
     def originals(self) -> Iterator[ArchivedOriginal]:
@@ -244,16 +254,135 @@ class EmergenciesApplication(LedgerApplication):
     """Responses to major emergencies 舆情回应 (N2)."""
 
     def report(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None, **fields: Any) -> Outcome:  # noqa: A002
-        emergency_id = id or uuid4()
-        if self.exists(emergency_id):
-            raise AlreadyExists("突发事件", "emergency", emergency_id)
-        return self.record(Emergency.report(id=emergency_id, actor=actor, occurred_at=occurred_at, **fields))
+        return self.create(Emergency, id, lambda new: Emergency.report(id=new, actor=actor, occurred_at=occurred_at, **fields))
 
     def release_information(self, emergency_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
         return self.change(Emergency, emergency_id, lambda e: e.release_information(actor=actor, occurred_at=occurred_at, **kwargs))
 
     def hold_press_conference(self, emergency_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
         return self.change(Emergency, emergency_id, lambda e: e.hold_press_conference(actor=actor, occurred_at=occurred_at, **kwargs))
+
+
+class AnnouncementsApplication(LedgerApplication):
+    """Announcements 政务事项告示 (N1)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, calendar: Callable[[], WorkingDayCalendar] | None = None):
+        super().__init__(env)
+        self.calendar = calendar or WorkingDayCalendar
+
+    def post(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None, **fields: Any) -> Outcome:  # noqa: A002
+        calendar = self.calendar()
+        return self.create(Announcement, id, lambda new: Announcement.post(
+            id=new, actor=actor, occurred_at=occurred_at, calendar=calendar, **fields))
+
+    def update(self, announcement_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(Announcement, announcement_id, lambda a: a.update(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def take_down(self, announcement_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(Announcement, announcement_id, lambda a: a.take_down(actor=actor, occurred_at=occurred_at, **kwargs))
+
+
+class ParticipationApplication(LedgerApplication):
+    """Public participation 公众参与: major-decision pre-disclosure (P1–P4), hearings (H1–H5),
+    meetings with representatives (M1–M2) and open days (O1). Each member of the public
+    named in them is a data subject of their own, sealed with their own key."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, keys: KeyStore | None = None,
+                 calendar: Callable[[], WorkingDayCalendar] | None = None):
+        super().__init__(env)
+        self.keys = keys
+        self.calendar = calendar or WorkingDayCalendar
+
+    def _sealed(self, kind: str, field: str, value: str) -> SealedValue:
+        """A new data subject's value, under a key of its own."""
+        assert self.keys is not None, "a key store is wired in"
+        return seal(self.keys.key_for(f"{kind}-{uuid4()}"), field, value)
+
+    def propose_decision(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None, **fields: Any) -> Outcome:  # noqa: A002
+        return self.create(MajorDecision, id, lambda new: MajorDecision.propose(id=new, actor=actor, occurred_at=occurred_at, **fields))
+
+    def review_decision_secrecy(self, decision_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(MajorDecision, decision_id, lambda d: d.review_secrecy(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def discuss_decision(self, decision_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(MajorDecision, decision_id, lambda d: d.discuss(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def pre_disclose(self, decision_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(MajorDecision, decision_id, lambda d: d.pre_disclose(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def receive_comment(self, decision_id: UUID, actor: Actor, occurred_at: datetime | None, *, commenter: str, text: str,
+                        **kwargs: Any) -> Outcome:
+        assert self.keys is not None, "a key store is wired in"
+        key = self.keys.key_for(f"commenter-{uuid4()}")
+        return self.change(MajorDecision, decision_id, lambda d: d.receive_comment(
+            actor=actor, occurred_at=occurred_at, commenter=seal(key, "commenter", commenter), text=seal(key, "text", text),
+            **kwargs))
+
+    def absorb_comments(self, decision_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        calendar = self.calendar()
+        return self.change(MajorDecision, decision_id, lambda d: d.absorb_comments(
+            actor=actor, occurred_at=occurred_at, calendar=calendar, **kwargs))
+
+    def publish_adoption_report(self, decision_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(MajorDecision, decision_id, lambda d: d.publish_adoption_report(
+            actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def notice_hearing(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None,  # noqa: A002
+                       repeats: UUID | None = None, **fields: Any) -> Outcome:
+        calendar = self.calendar()
+        previous = self.load(Hearing, repeats) if repeats else None
+        return self.create(Hearing, id, lambda new: Hearing.notice(
+            id=new, actor=actor, occurred_at=occurred_at, calendar=calendar, repeats=previous, **fields))
+
+    def assign_hearing_roles(self, hearing_id: UUID, actor: Actor, occurred_at: datetime | None, *, questioners: list[str],
+                             representatives: list[str], **kwargs: Any) -> Outcome:
+        sealed_questioners = [self._sealed("hearing-participant", "questioner", name) for name in questioners]
+        sealed_representatives = [self._sealed("hearing-participant", "representative", name) for name in representatives]
+        return self.change(Hearing, hearing_id, lambda h: h.assign_roles(
+            actor=actor, occurred_at=occurred_at, questioners=sealed_questioners, representatives=sealed_representatives,
+            **kwargs))
+
+    def hold_hearing(self, hearing_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(Hearing, hearing_id, lambda h: h.hold(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def archive_hearing_record(self, hearing_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(Hearing, hearing_id, lambda h: h.archive_record(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def issue_hearing_minutes(self, hearing_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(Hearing, hearing_id, lambda h: h.issue_minutes(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def publish_hearing_outcome(self, hearing_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(Hearing, hearing_id, lambda h: h.publish_outcome(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def invite_representatives(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None, **fields: Any) -> Outcome:  # noqa: A002
+        return self.create(RepresentedMeeting, id, lambda new: RepresentedMeeting.invite(
+            id=new, actor=actor, occurred_at=occurred_at, **fields))
+
+    def hold_meeting(self, meeting_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        calendar = self.calendar()
+        return self.change(RepresentedMeeting, meeting_id, lambda m: m.hold(
+            actor=actor, occurred_at=occurred_at, calendar=calendar, **kwargs))
+
+    def publish_meeting_feedback(self, meeting_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(RepresentedMeeting, meeting_id, lambda m: m.publish_feedback(
+            actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def plan_open_day(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None, **fields: Any) -> Outcome:  # noqa: A002
+        calendar = self.calendar()
+        return self.create(OpenDay, id, lambda new: OpenDay.plan(
+            id=new, actor=actor, occurred_at=occurred_at, calendar=calendar, **fields))
+
+    def admit_participant(self, open_day_id: UUID, actor: Actor, occurred_at: datetime | None, *, participant: str,
+                          **kwargs: Any) -> Outcome:
+        sealed = self._sealed("open-day-participant", "participant", participant)
+        return self.change(OpenDay, open_day_id, lambda o: o.admit(
+            actor=actor, occurred_at=occurred_at, participant=sealed, **kwargs))
+
+    def announce_participants(self, open_day_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(OpenDay, open_day_id, lambda o: o.announce_participants(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def hold_open_day(self, open_day_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self.change(OpenDay, open_day_id, lambda o: o.hold(actor=actor, occurred_at=occurred_at, **kwargs))
 
 
 class RequestsApplication(LedgerApplication):
@@ -312,10 +441,8 @@ class AccountabilityApplication(LedgerApplication):
     """Accountability cases 责任追究 (K1–K4)."""
 
     def open_case(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None, **fields: Any) -> Outcome:  # noqa: A002
-        case_id = id or uuid4()
-        if self.exists(case_id):
-            raise AlreadyExists("责任追究案件", "accountability case", case_id)
-        return self.record(AccountabilityCase.open(id=case_id, actor=actor, occurred_at=occurred_at, **fields))
+        return self.create(AccountabilityCase, id,
+                           lambda new: AccountabilityCase.open(id=new, actor=actor, occurred_at=occurred_at, **fields))
 
     def _change(self, case_id: UUID, change: Callable[[AccountabilityCase], None]) -> Outcome:
         return self.change(AccountabilityCase, case_id, change)

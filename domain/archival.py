@@ -91,6 +91,16 @@ def _digest(value: str, length: int, name: str) -> str:
     return digest
 
 
+def linked_original(sha256: str, storage_key: str, rule: str) -> tuple[str, str]:
+    """An archived original as another record links it: its SHA-256 and where it is stored."""
+    digest = sha256.strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise DomainError("SHA256_INVALID", "原件摘要须为 64 位十六进制 SHA-256。", "sha256 must be 64 hex digits", rule)
+    if not storage_key.strip():
+        raise DomainError("STORAGE_KEY_REQUIRED", "须给出原件的存储位置。", "a storage key is required", rule)
+    return digest, storage_key.strip()
+
+
 class FixityOutcome(StrEnum):
     INTACT = "intact"
     CHANGED = "changed"

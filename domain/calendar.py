@@ -155,6 +155,14 @@ class WorkingDayCalendar:
             calendar_version="; ".join(sorted({self.source_of(y) for y in years})),
         )
 
+    def working_day_before(self, day: date, n: int) -> date:
+        """The n-th working day before `day`: the start of "the n working days before it"."""
+        counted = 0
+        while counted < n:
+            day -= timedelta(days=1)
+            counted += self.is_working_day(day)
+        return day
+
     def working_days_between(self, after: date, until: date) -> int:
         """Working days in (after, until]; negative when `until` precedes `after`."""
         if until < after:

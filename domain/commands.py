@@ -18,6 +18,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.assessment import assessment_id
 from zwgk.domain.applications import (
     AccountabilityApplication,
+    AnnouncementsApplication,
     ArchiveApplication,
     AssessmentApplication,
     AuditApplication,
@@ -26,6 +27,7 @@ from zwgk.domain.applications import (
     ComplaintsApplication,
     DisclosureApplication,
     EmergenciesApplication,
+    ParticipationApplication,
     RequestsApplication,
 )
 from zwgk.domain.errors import DomainError
@@ -42,19 +44,31 @@ class Services:
     archive: ArchiveApplication
     requests: RequestsApplication
     emergencies: EmergenciesApplication
+    announcements: AnnouncementsApplication
+    participation: ParticipationApplication
     complaints: ComplaintsApplication
     accountability: AccountabilityApplication
     assessment: AssessmentApplication
     audit: AuditApplication
 
     def close(self) -> None:
-        for app in (self.catalogue, self.disclosure, self.calendar, self.archive, self.requests, self.emergencies, self.complaints,
-                    self.accountability, self.assessment, self.audit):
+        for app in (self.catalogue, self.disclosure, self.calendar, self.archive, self.requests, self.emergencies,
+                    self.announcements, self.participation, self.complaints, self.accountability, self.assessment, self.audit):
             app.close()
 
 
 class Args(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class IdRef(Args):
+    """Args that name an existing record by its one id field."""
+
+    ref_fields: ClassVar[set[str]]
+
+    def target(self, actor: Actor) -> UUID:
+        (field,) = self.ref_fields
+        return getattr(self, field)
 
 
 class ListCatalogueItem(Args):
@@ -109,12 +123,9 @@ class DraftDisclosure(Args):
     interprets: UUID | None = Field(None, description="for an interpretation 解读: the policy document it interprets (D9)")
 
 
-class ActRef(Args):
+class ActRef(IdRef):
     act_id: UUID
     ref_fields: ClassVar[set[str]] = {"act_id"}
-
-    def target(self, actor: Actor) -> UUID:
-        return self.act_id
 
 
 class ReviseDisclosure(ActRef):
@@ -178,12 +189,9 @@ class ReceiveRequest(Args):
     request: str = Field(description="the information requested; sealed")
 
 
-class RequestRef(Args):
+class RequestRef(IdRef):
     request_id: UUID
     ref_fields: ClassVar[set[str]] = {"request_id"}
-
-    def target(self, actor: Actor) -> UUID:
-        return self.request_id
 
 
 class RequestCompletion(RequestRef):
@@ -218,12 +226,9 @@ class ReportEmergency(Args):
     happened_at: datetime = Field(description="when it happened, with its time zone: N2 counts hours from here")
 
 
-class EmergencyRef(Args):
+class EmergencyRef(IdRef):
     emergency_id: UUID
     ref_fields: ClassVar[set[str]] = {"emergency_id"}
-
-    def target(self, actor: Actor) -> UUID:
-        return self.emergency_id
 
 
 class ReleaseInformation(EmergencyRef):
@@ -233,6 +238,169 @@ class ReleaseInformation(EmergencyRef):
 
 class HoldPressConference(EmergencyRef):
     speaker: str
+
+
+class PostAnnouncement(Args):
+    id: UUID | None = None
+    kind: str = Field(description="decision (≥ 20 working days) | execution (≥ 7) | emergency (real time) (N1)")
+    title: str
+    channel: str = Field(description="告示形式: website | document | media | notice_board | other")
+
+
+class AnnouncementRef(IdRef):
+    announcement_id: UUID
+    ref_fields: ClassVar[set[str]] = {"announcement_id"}
+
+
+class UpdateAnnouncement(AnnouncementRef):
+    update: str
+
+
+class TakeDownAnnouncement(AnnouncementRef):
+    reason: str = ""
+
+
+class ProposeDecision(Args):
+    id: UUID | None = None
+    title: str
+
+
+class DecisionRef(IdRef):
+    decision_id: UUID
+    ref_fields: ClassVar[set[str]] = {"decision_id"}
+
+
+class ReviewDecisionSecrecy(DecisionRef):
+    decision: str = Field(description="approved | rejected (P1)")
+    comment: str = ""
+
+
+class DiscussDecision(DecisionRef):
+    meeting: str
+    conclusion: str
+
+
+class PreDiscloseDecision(DecisionRef):
+    draft_title: str
+    explanation: dict[str, str] = Field(description="起草说明: background, basis, main_content (P2)")
+    channel: str
+    comment_days: int = Field(30, description="at least 30; 7 to 29 with shortened_reason (P3)")
+    shortened_reason: str = ""
+
+
+class ReceiveComment(DecisionRef):
+    commenter: str = Field(description="name and contact; sealed at once")
+    text: str = Field(description="the comment; sealed")
+    topic: str = Field(description="the question it is about, in clear, to count widely held opinions (P4)")
+    channel: str = ""
+
+
+class AbsorbComments(DecisionRef):
+    summary: str
+
+
+class PublishAdoptionReport(DecisionRef):
+    adopted_topics: list[str] = Field(default_factory=list)
+    not_adopted_reasons: dict[str, str] = Field(default_factory=dict, description="topic → reason (P4)")
+    channel: str
+
+
+class NoticeHearing(Args):
+    id: UUID | None = None
+    matter: str
+    scheduled_at: datetime
+    place: str
+    requirements: str
+    public: bool = True
+    closed_reason: str = Field("", description="state_secret is the one reason a hearing is closed (H3)")
+    repeats: UUID | None = Field(None, description="the hearing without consensus this one repeats (H4)")
+
+
+class HearingRef(IdRef):
+    hearing_id: UUID
+    ref_fields: ClassVar[set[str]] = {"hearing_id"}
+
+
+class AssignHearingRoles(HearingRef):
+    chair: str
+    clerk: str
+    answerers: list[str] = Field(description="主答人员, chosen by the department")
+    questioners: list[str] = Field(description="主问人员, chosen by the representatives; sealed")
+    representatives: list[str] = Field(description="听证代表; sealed")
+    observers_count: int = 0
+
+
+class HoldHearing(HearingRef):
+    attended: int
+    summary: str = ""
+
+
+class ArchiveHearingRecord(HearingRef):
+    sha256: str
+    storage_key: str
+
+
+class IssueHearingMinutes(HearingRef):
+    summary: str
+    consensus: bool
+
+
+class PublishHearingOutcome(HearingRef):
+    decision: str
+    channel: str
+
+
+class InviteRepresentatives(Args):
+    id: UUID | None = None
+    kind: str = Field(description="plenary | executive | other (M2)")
+    title: str
+    meeting_on: date
+    invited: dict[str, int] = Field(description="sector → number invited, e.g. {\"公众代表\": 3}")
+
+
+class MeetingRef(IdRef):
+    meeting_id: UUID
+    ref_fields: ClassVar[set[str]] = {"meeting_id"}
+
+
+class HoldMeeting(MeetingRef):
+    attended: int
+    opinions: int
+    opinions_summary: str = ""
+
+
+class PublishMeetingFeedback(MeetingRef):
+    adopted: int
+    feedback: str
+    channel: str
+
+
+class PlanOpenDay(Args):
+    id: UUID | None = None
+    theme: str
+    held_on: date
+    places: int
+
+
+class OpenDayRef(IdRef):
+    open_day_id: UUID
+    ref_fields: ClassVar[set[str]] = {"open_day_id"}
+
+
+class AdmitParticipant(OpenDayRef):
+    participant: str = Field(description="name and contact; sealed at once")
+    birth_date: date = Field(description="checked (18 or older on the day, O1), never recorded")
+    sector: str = ""
+
+
+class AnnounceParticipants(OpenDayRef):
+    channel: str
+
+
+class HoldOpenDay(OpenDayRef):
+    attended: int
+    opinions: int = 0
+    summary: str = ""
 
 
 class RegisterComplaint(Args):
@@ -248,12 +416,9 @@ class RegisterComplaint(Args):
     account: str = Field(description="what happened, in the complainant's words; sealed (Q3)")
 
 
-class ComplaintRef(Args):
+class ComplaintRef(IdRef):
     complaint_id: UUID
     ref_fields: ClassVar[set[str]] = {"complaint_id"}
-
-    def target(self, actor: Actor) -> UUID:
-        return self.complaint_id
 
 
 class AssignComplaint(ComplaintRef):
@@ -286,12 +451,9 @@ class OpenCase(Args):
     description: str = ""
 
 
-class CaseRef(Args):
+class CaseRef(IdRef):
     case_id: UUID
     ref_fields: ClassVar[set[str]] = {"case_id"}
-
-    def target(self, actor: Actor) -> UUID:
-        return self.case_id
 
 
 class Investigate(CaseRef):
@@ -409,6 +571,35 @@ COMMANDS: dict[str, Command] = {
                 lambda s, actor, at, a: s.emergencies.report(actor, at, **a.model_dump())),
         Command("release_emergency_information", "发布权威信息", ReleaseInformation, _on("emergencies", "release_information")),
         Command("hold_press_conference", "举行新闻发布会", HoldPressConference, _on("emergencies", "hold_press_conference")),
+        Command("post_announcement", "发布政务事项告示", PostAnnouncement,
+                lambda s, actor, at, a: s.announcements.post(actor, at, **a.model_dump())),
+        Command("update_announcement", "实时更新应急类告示", UpdateAnnouncement, _on("announcements", "update")),
+        Command("take_down_announcement", "撤下告示", TakeDownAnnouncement, _on("announcements", "take_down")),
+        Command("propose_decision", "登记重大行政决策事项", ProposeDecision,
+                lambda s, actor, at, a: s.participation.propose_decision(actor, at, **a.model_dump())),
+        Command("review_decision_secrecy", "预公开前保密审查", ReviewDecisionSecrecy, _on("participation", "review_decision_secrecy")),
+        Command("discuss_decision", "领导集体讨论", DiscussDecision, _on("participation", "discuss_decision")),
+        Command("pre_disclose_decision", "预公开决策草案及起草说明", PreDiscloseDecision, _on("participation", "pre_disclose")),
+        Command("receive_decision_comment", "登记公众意见（意见人信息即时加密）", ReceiveComment, _on("participation", "receive_comment")),
+        Command("absorb_decision_comments", "汇总吸纳公众意见", AbsorbComments, _on("participation", "absorb_comments")),
+        Command("publish_adoption_report", "公开意见采纳情况", PublishAdoptionReport, _on("participation", "publish_adoption_report")),
+        Command("notice_hearing", "发布听证公告", NoticeHearing,
+                lambda s, actor, at, a: s.participation.notice_hearing(actor, at, **a.model_dump())),
+        Command("assign_hearing_roles", "确定听证人员", AssignHearingRoles, _on("participation", "assign_hearing_roles")),
+        Command("hold_hearing", "举行听证会", HoldHearing, _on("participation", "hold_hearing")),
+        Command("archive_hearing_record", "听证笔录归档", ArchiveHearingRecord, _on("participation", "archive_hearing_record")),
+        Command("issue_hearing_minutes", "印发听证纪要", IssueHearingMinutes, _on("participation", "issue_hearing_minutes")),
+        Command("publish_hearing_outcome", "公开决策结果", PublishHearingOutcome, _on("participation", "publish_hearing_outcome")),
+        Command("invite_representatives", "邀请公众代表列席会议", InviteRepresentatives,
+                lambda s, actor, at, a: s.participation.invite_representatives(actor, at, **a.model_dump())),
+        Command("hold_meeting", "召开列席会议", HoldMeeting, _on("participation", "hold_meeting")),
+        Command("publish_meeting_feedback", "反馈并公开意见采纳情况", PublishMeetingFeedback, _on("participation", "publish_meeting_feedback")),
+        Command("plan_open_day", "计划政务开放日", PlanOpenDay,
+                lambda s, actor, at, a: s.participation.plan_open_day(actor, at, **a.model_dump())),
+        Command("admit_open_day_participant", "确定开放日参加代表（个人信息即时加密）", AdmitParticipant,
+                _on("participation", "admit_participant")),
+        Command("announce_open_day_participants", "公示开放日参加代表", AnnounceParticipants, _on("participation", "announce_participants")),
+        Command("hold_open_day", "举办政务开放日", HoldOpenDay, _on("participation", "hold_open_day")),
         Command("register_complaint", "登记投诉（投诉人信息即时加密）", RegisterComplaint,
                 lambda s, actor, at, a: s.complaints.register(actor, at, **a.model_dump())),
         Command("assign_complaint", "交办投诉", AssignComplaint, _on("complaints", "assign")),

@@ -17,6 +17,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from zwgk.domain.actors import Actor, Role
+from zwgk.domain.archival import linked_original
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import Record, now
@@ -634,11 +635,7 @@ class DisclosureAct(Record):
         """D8: every disclosure's content goes to the archive; its unit or an archivist links it."""
         if actor.role != Role.ARCHIVIST:
             self._check_own_unit(actor)
-        digest = sha256.strip().lower()
-        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-            raise DomainError("SHA256_INVALID", "原件摘要须为 64 位十六进制 SHA-256。", "sha256 must be 64 hex digits", "D8")
-        if not storage_key.strip():
-            raise DomainError("STORAGE_KEY_REQUIRED", "须给出原件的存储位置。", "a storage key is required", "D8")
+        digest, key = linked_original(sha256, storage_key, "D8")
         if self.original == digest:
             raise DomainError("ALREADY_LINKED", "该原件已关联。", "this original is already linked", "D8")
-        self._record(self.OriginalLinked, actor=actor, occurred_at=occurred_at, sha256=digest, storage_key=storage_key.strip())
+        self._record(self.OriginalLinked, actor=actor, occurred_at=occurred_at, sha256=digest, storage_key=key)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoding
@@ -19,7 +19,7 @@ from eventsourcing.utils import get_topic
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline
-from zwgk.domain.errors import ConcurrentModification, NotFound
+from zwgk.domain.errors import AlreadyExists, ConcurrentModification, NotFound
 from zwgk.domain.privacy import SealedValue
 from zwgk.domain.records import Record
 
@@ -124,6 +124,13 @@ class LedgerApplication(Application[UUID]):
         if not isinstance(record, record_class):
             raise NotFound(record_class.what_zh, record_class.__name__, aggregate_id)
         return record
+
+    def create(self, record_class: type[TRecord], aggregate_id: UUID | None, make: Callable[[UUID], TRecord]) -> Outcome:
+        """Open a new record under a given id (re-runnable migrations) or a fresh one; never twice."""
+        new_id = aggregate_id or uuid4()
+        if self.exists(new_id):
+            raise AlreadyExists(record_class.what_zh, record_class.__name__, new_id)
+        return self.record(make(new_id))
 
     def change(self, record_class: type[TRecord], aggregate_id: UUID, decide: Callable[[TRecord], None]) -> Outcome:
         """Load a record, let it decide (or refuse, recording nothing), save what it decided."""

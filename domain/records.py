@@ -57,6 +57,12 @@ class Record(Aggregate):
     chain_head = GENESIS
     last_occurred_at = None
 
+    def _check_own_unit(self, actor: Actor) -> None:
+        """谁发布、谁负责: only the unit a record belongs to acts on it."""
+        if actor.unit != self.unit:
+            raise DomainError("NOT_RESPONSIBLE_UNIT", f"只有“{self.unit}”可以进行此操作（谁发布、谁负责）。",
+                              f"only {self.unit} may do this", "C3")
+
     @classmethod
     def _open(
         cls: type[TRecord],

@@ -13,6 +13,13 @@ from zwgk.projections.projection import Projection
 from zwgk.projections.store import Transaction
 
 
+# Events that start a deadline stored in one of their fields (M1, P4).
+OPENED_BY = {"RepresentedMeeting.Held": "feedback_due", "MajorDecision.CommentsAbsorbed": "report_due"}
+# Events whose rule outcomes close deadlines; a policy's first publication also opens D9.
+CLOSED_BY_OUTCOMES = ("DisclosureAct.Published", "DisclosureAct.Interpreted", "RepresentedMeeting.FeedbackPublished",
+                      "MajorDecision.AdoptionReportPublished")
+
+
 class DeadlinesView(Projection):
     name = "deadlines"
     tables = {
@@ -27,7 +34,7 @@ class DeadlinesView(Projection):
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
         r = event.record
-        if event.type == "DisclosureAct.Drafted":
+        if event.type in ("DisclosureAct.Drafted", "RepresentedMeeting.Invited", "MajorDecision.Proposed"):
             tx.execute("INSERT INTO deadline_subjects (source_id, unit, subject) VALUES (?, ?, ?)",
                        (event.aggregate_id, r["unit"], r["title"]))
         elif event.type == "DisclosureAct.Revised":
@@ -51,14 +58,14 @@ class DeadlinesView(Projection):
             self._open(tx, event.aggregate_id, *self._subject(tx, event.aggregate_id), set_by_office)
         elif event.type == "Assessment.Reassessed":
             self._close(tx, f"{event.aggregate_id}:E4", "met" if r["on_time"] else "breached", event)
-        elif event.type == "DisclosureAct.Published":
+        elif event.type in OPENED_BY:
+            self._open(tx, event.aggregate_id, *self._subject(tx, event.aggregate_id), r[OPENED_BY[event.type]])
+        elif event.type in CLOSED_BY_OUTCOMES:
             for rule, outcome in r["rule_outcomes"].items():
                 self._close(tx, f"{event.aggregate_id}:{rule}", outcome, event)
-            if r["interpretation_due"]:
+            if r.get("interpretation_due"):
                 unit, title = self._subject(tx, event.aggregate_id)
                 self._open(tx, event.aggregate_id, unit, f"{title}（解读）", r["interpretation_due"])
-        elif event.type == "DisclosureAct.Interpreted" and "D9" in r["rule_outcomes"]:
-            self._close(tx, f"{event.aggregate_id}:D9", r["rule_outcomes"]["D9"], event)
 
     @staticmethod
     def _subject(tx: Transaction, source: str) -> tuple[str, str]:

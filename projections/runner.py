@@ -18,6 +18,7 @@ from zwgk.projections.deadlines import DeadlinesView
 from zwgk.domain.chain import StoredRecord
 from zwgk.projections.events import ProjectedEvent, from_stored
 from zwgk.projections.projection import Policy, Projection, to_json
+from zwgk.projections.participation import ParticipationView
 from zwgk.projections.register import RegisterView
 from zwgk.projections.requests import RequestsView
 from zwgk.projections.store import Transaction, ViewStore
@@ -31,7 +32,8 @@ Offset = tuple[str, int, int]  # topic, partition, offset
 
 
 def all_views() -> list[Projection]:
-    return [CatalogueView(), RegisterView(), DeadlinesView(), TimelineView(), ComplaintsView(), RequestsView()]
+    return [CatalogueView(), RegisterView(), DeadlinesView(), TimelineView(), ComplaintsView(), RequestsView(),
+            ParticipationView()]
 
 
 class UnknownView(KeyError):

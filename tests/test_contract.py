@@ -15,7 +15,8 @@ from zwgk.connectors.asyncapi import asyncapi_document
 from zwgk.connectors.avro_codec import SINGLE_OBJECT, AvroCodec, FramingError, load_schemas
 from zwgk.connectors.contract import EVENT_TYPES, SCHEMA_DIR, PUBLIC, render, schema_files, topics
 
-RELEASED = Path(__file__).parent / "data" / "released_schemas"
+RELEASED = Path(__file__).parent / "data" / "released_schemas"  # one directory per release, all kept: BACKWARD_TRANSITIVE
+RELEASES = sorted(RELEASED.iterdir(), key=lambda p: int(p.name))
 
 
 def test_schema_files_in_the_repo_are_the_event_classes():
@@ -68,30 +69,37 @@ def can_read(writer_dir: Path, reader_dir: Path, name: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize("name", sorted(p.name.removesuffix(".avsc") for p in RELEASED.glob("zwgk.*.*.*.avsc")))
-def test_every_current_schema_reads_what_its_released_version_wrote(name):
-    """BACKWARD compatibility against the frozen copy of the schemas released so far."""
+@pytest.mark.parametrize(("release", "name"), sorted(
+    (release, p.name.removesuffix(".avsc")) for release in RELEASES for p in release.glob("zwgk.*.*.*.avsc")))
+def test_every_current_schema_reads_what_every_release_wrote(release, name):
+    """BACKWARD_TRANSITIVE: the current schemas read what any release wrote (frozen copies, one per release)."""
     assert (SCHEMA_DIR / f"{name}.avsc").exists(), f"{name} was released and may never disappear"
-    assert can_read(RELEASED, SCHEMA_DIR, name)
+    assert can_read(release, SCHEMA_DIR, name)
+
+
+def test_the_latest_release_is_the_current_contract():
+    """Changing an event means releasing its schemas: copy connectors/schemas into a new release directory."""
+    latest = {p.name: p.read_text(encoding="utf-8") for p in RELEASES[-1].glob("*.avsc")}
+    assert latest == {p.name: p.read_text(encoding="utf-8") for p in SCHEMA_DIR.glob("*.avsc")}
 
 
 def test_the_backward_check_catches_an_incompatible_change(tmp_path: Path):
-    for path in RELEASED.glob("*.avsc"):
+    for path in RELEASES[0].glob("*.avsc"):
         (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     name = "zwgk.public.disclosure.DisclosureActPublished"
     schema = json.loads((tmp_path / f"{name}.avsc").read_text())
     schema["fields"].append({"name": "new_without_default", "type": "string"})
     (tmp_path / f"{name}.avsc").write_text(json.dumps(schema))
-    assert not can_read(RELEASED, tmp_path, name)
+    assert not can_read(RELEASES[0], tmp_path, name)
     schema["fields"][-1]["default"] = ""
     (tmp_path / f"{name}.avsc").write_text(json.dumps(schema))
-    assert can_read(RELEASED, tmp_path, name)
+    assert can_read(RELEASES[0], tmp_path, name)
 
 
 def test_topics_are_one_per_context_and_visibility():
-    contexts = ["accountability", "archive", "assessment", "calendar", "catalogue", "complaints", "disclosure",
-                "emergencies", "requests"]
-    public = ["assessment", "calendar", "catalogue", "complaints", "disclosure", "emergencies"]
+    contexts = ["accountability", "announcements", "archive", "assessment", "calendar", "catalogue", "complaints", "disclosure",
+                "emergencies", "participation", "requests"]
+    public = ["announcements", "assessment", "calendar", "catalogue", "complaints", "disclosure", "emergencies", "participation"]
     assert topics() == sorted(
         [f"zwgk.internal.{c}.v1" for c in contexts] + [f"zwgk.public.{c}.v1" for c in public] + ["zwgk.public.checkpoints.v1"]
     )

@@ -113,11 +113,19 @@ def test_d7_q3_public_topics_carry_nothing_confidential(ledger: Settings):
     for secret in secrets:
         assert secret.encode() not in raw, secret
     assert WITHHELD_TITLE.encode() in b"".join(m.value for m in internal)  # it was there to leak
+    internal_raw = b"".join(m.value for m in internal)
+    for person in ("示例市民1", "示例听证代表甲", "示例报名人1", "1975-03-02", "示例投诉人甲", "示例申请人乙"):
+        assert person.encode() not in internal_raw + raw, person  # members of the public are sealed everywhere
     types = {dict(m.headers)["ce_type"].decode() for m in public}
     assert types == {"zwgk.catalogue.CatalogueItem.Listed", "zwgk.catalogue.CatalogueItem.Amended",
-                     "zwgk.disclosure.DisclosureAct.Published", "zwgk.complaints.Complaint.FeedbackPublished",
+                     "zwgk.disclosure.DisclosureAct.Published", "zwgk.disclosure.DisclosureAct.Interpreted",
+                     "zwgk.complaints.Complaint.FeedbackPublished",
                      "zwgk.assessment.Assessment.Published", "zwgk.emergencies.Emergency.InformationReleased",
-                     "zwgk.emergencies.Emergency.PressConferenceHeld"}
+                     "zwgk.emergencies.Emergency.PressConferenceHeld", "zwgk.announcements.Announcement.Posted",
+                     "zwgk.announcements.Announcement.Updated", "zwgk.announcements.Announcement.TakenDown",
+                     "zwgk.participation.MajorDecision.PreDisclosed", "zwgk.participation.MajorDecision.AdoptionReportPublished",
+                     "zwgk.participation.Hearing.OutcomePublished", "zwgk.participation.RepresentedMeeting.FeedbackPublished",
+                     "zwgk.participation.OpenDay.Planned", "zwgk.participation.OpenDay.ParticipantsAnnounced"}
     services.close()
 
 

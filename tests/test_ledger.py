@@ -22,7 +22,7 @@ from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.errors import ConcurrentModification, DomainError
 
 UNIT = "资阳市人民政府办公室"
-SCENARIO_EVENTS, SCENARIO_RECORDS = 89, 20
+SCENARIO_EVENTS, SCENARIO_RECORDS = 138, 30
 OFFICER = {"id": "zy-officer", "role": "officer", "unit": UNIT}
 
 
@@ -112,7 +112,8 @@ def test_d3_provisional_deadline_recomputed_by_a_new_event_when_calendar_loads(s
     provisional = disclosure.load(DisclosureAct, act_id).deadline
     assert provisional.provisional and provisional.due == date(2026, 10, 5)
 
-    services = Services(catalogue=None, disclosure=disclosure, calendar=calendars, archive=None, requests=None, emergencies=None, complaints=None,  # type: ignore[arg-type]
+    services = Services(catalogue=None, disclosure=disclosure, calendar=calendars, archive=None,  # type: ignore[arg-type]
+                        requests=None, emergencies=None, announcements=None, participation=None, complaints=None,
                         accountability=None, assessment=None, audit=None)
     outcomes = execute(
         services,

@@ -28,7 +28,7 @@ from zwgk.projections.runner import ProjectionRunner
 from zwgk.projections.store import ViewStore
 from zwgk.projections.timeline import timeline, version_as_of
 
-VIEWS = ["catalogue", "register", "deadlines", "timeline"]
+VIEWS = ["catalogue", "register", "deadlines", "timeline", "participation"]
 
 
 def exports(runner: ProjectionRunner) -> dict[str, bytes]:
@@ -152,7 +152,7 @@ def test_d3_deadlines_view_shows_met_breached_and_open_with_working_days_left(de
         later = deadlines(tx, WorkingDayCalendar(), today + timedelta(days=30), overdue=True)
         replies = [d["status"] for d in deadlines(tx, WorkingDayCalendar(), today) if d["rule"] == "A1"]
     statuses = sorted(r["status"] for r in rows)
-    assert statuses == ["breached", "met", "met", "met", "met", "open"]
+    assert statuses == ["breached", "met", "met", "met", "met", "met", "met", "open"]  # five seeds, two interpretations
     open_one = next(r for r in rows if r["status"] == "open")
     assert open_one["working_days_left"] == WorkingDayCalendar().working_days_between(today, date.fromisoformat(open_one["due"]))
     assert [r["subject"] for r in overdue] == ["关于印发《资阳市全面推进政务公开工作的实施意见》的通知"]
@@ -175,11 +175,16 @@ def test_audit_timeline_by_record_unit_and_person_and_replay_as_of(demo_views):
         version = version_as_of(tx, act, datetime(2020, 7, 12, tzinfo=CST))
     assert [e["event_type"] for e in history] == [
         "DisclosureAct.Drafted", "DisclosureAct.ReviewSigned", "DisclosureAct.ReviewSigned", "DisclosureAct.ReviewSigned",
-        "DisclosureAct.PreReviewed", "DisclosureAct.SignedOff", "DisclosureAct.Published",
+        "DisclosureAct.PreReviewed", "DisclosureAct.SignedOff", "DisclosureAct.Published", "DisclosureAct.Interpreted",
     ]
-    assert json.loads(history[-1]["rule_outcomes"]) == {"D3": "breached"}
-    assert [e["event_type"] for e in by_unit] == ["DisclosureAct.SignedOff", "DisclosureAct.Published"]
-    assert [e["event_type"] for e in by_person] == ["DisclosureAct.SignedOff"]
+    assert json.loads(history[-2]["rule_outcomes"]) == {"D3": "breached"}
+    assert json.loads(history[-1]["rule_outcomes"]) == {"D9": "met"}
+    assert [e["event_type"] for e in by_unit if e["aggregate_id"] == act] == [
+        "DisclosureAct.SignedOff", "DisclosureAct.Published", "DisclosureAct.Interpreted"]
+    interpretation = str(demo_id("interpretation", "ziyang-2020-31.txt"))
+    assert [e["event_type"] for e in by_unit if e["aggregate_id"] == interpretation][-1] == "DisclosureAct.Published"
+    assert {e["aggregate_id"] for e in by_unit} == {act, interpretation}  # the July meeting fed back on 07-08
+    assert [e["event_type"] for e in by_person] == ["DisclosureAct.SignedOff", "DisclosureAct.SignedOff"]  # policy, interpretation
     state = services.audit.repository.get(__import__("uuid").UUID(act), version=version)
     assert state.signed_off and not state.publications  # signed on 07-10, published only on 07-20
 
@@ -210,7 +215,7 @@ def test_assessment_indicators_count_d3_c4_d8_from_the_views(demo_views):
         year_2020 = indicators(tx, 2020)
         quarters_2022 = ranking(indicators(tx, 2022, quarterly=True))
     ziyang = year_2020[0].as_dict()
-    assert (ziyang["unit"], ziyang["published"], ziyang["on_time_rate"]) == ("资阳市人民政府办公室", 1, 0.0)
+    assert (ziyang["unit"], ziyang["published"], ziyang["on_time_rate"]) == ("资阳市人民政府办公室", 2, 0.5)  # the policy late, its interpretation on time
     assert ziyang["archiving_rate"] == 0.0  # run_scenario links no originals: D8 missing shows
     tianning = next(r for r in quarters_2022 if r["unit"] == "常州市天宁区人民政府")
     assert (tianning["period"], tianning["adjustments"], tianning["filing_rate"]) == ("2022-Q1", 2, 0.5)

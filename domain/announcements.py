@@ -1,0 +1,90 @@
+"""Announcements 政务事项告示 (rule N1, seed 001 告示制度): a decision is posted for at
+least 20 working days, an execution for at least 7; an emergency is posted at once and
+updated as it develops. Taking an announcement down early is refused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from zwgk.domain.actors import Actor
+from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
+from zwgk.domain.errors import DomainError, choice
+from zwgk.domain.records import Record, now
+
+
+class AnnouncementKind(StrEnum):
+    DECISION = "decision"  # 决策类
+    EXECUTION = "execution"  # 执行类
+    EMERGENCY = "emergency"  # 应急类
+
+
+# Working days an announcement stays posted at least (N1); an emergency's follows events.
+POSTED_AT_LEAST = {AnnouncementKind.DECISION: 20, AnnouncementKind.EXECUTION: 7}
+
+
+class Announcement(Record):
+    """One announcement 告示 on a channel, from posting to taking down."""
+
+    what_zh = "告示"
+
+    class Posted(Record.Created):
+        """Posted, with the first day it may come down (N1) computed on the calendar of the day."""
+
+        unit: str
+        kind: str
+        title: str
+        channel: str
+        posted_until_at_least: Deadline | None
+
+        def apply(self, a: Announcement) -> None:
+            a.unit, a.minimum, a.taken_down = self.unit, self.posted_until_at_least, False
+
+    class Updated(Record.Event):
+        """An emergency announcement updated as the event develops (N1: in real time)."""
+
+        update: str
+
+    class TakenDown(Record.Event):
+        """Taken down once its minimum posting period has run (N1)."""
+
+        reason: str
+
+        def apply(self, a: Announcement) -> None:
+            a.taken_down = True
+
+    @classmethod
+    def post(cls, *, id: UUID, actor: Actor, occurred_at: datetime | None, calendar: WorkingDayCalendar,  # noqa: A002
+             kind: str, title: str, channel: str) -> Announcement:
+        what = choice(AnnouncementKind, kind, "ANNOUNCEMENT_KIND_INVALID", "告示类别无效", "N1")
+        if not title.strip() or not channel.strip():
+            raise DomainError("ANNOUNCEMENT_INCOMPLETE", "告示须写明标题和告示形式（渠道）。", "title and channel are required", "N1")
+        at = occurred_at or now()
+        days = POSTED_AT_LEAST.get(what)
+        minimum = calendar.add_working_days(cst_date(at), days, "N1") if days else None
+        return cls._open(cls.Posted, id=id, actor=actor, occurred_at=at, unit=actor.unit, kind=what.value,
+                         title=title.strip(), channel=channel.strip(), posted_until_at_least=minimum)
+
+    def update(self, *, actor: Actor, occurred_at: datetime | None, update: str) -> None:
+        self._check_own_unit(actor)
+        self._check_posted()
+        if self.minimum is not None:
+            raise DomainError("NOT_AN_EMERGENCY", "只有应急类告示随事态实时更新；其他告示请撤下后重新告示。",
+                              "only an emergency announcement is updated in place", "N1")
+        self._record(self.Updated, actor=actor, occurred_at=occurred_at, update=update.strip())
+
+    def take_down(self, *, actor: Actor, occurred_at: datetime | None, reason: str) -> None:
+        self._check_own_unit(actor)
+        at = occurred_at or now()
+        if self.minimum is not None and self.minimum.met_by(at):
+            raise DomainError(
+                "POSTING_PERIOD_NOT_OVER",
+                f"告示须至少公示{self.minimum.working_days}个工作日，{self.minimum.due.isoformat()} 24时后方可撤下。",
+                f"posted until {self.minimum.due} at least", "N1")
+        self._check_posted()
+        self._record(self.TakenDown, actor=actor, occurred_at=at, reason=reason.strip())
+
+    def _check_posted(self) -> None:
+        if self.taken_down:
+            raise DomainError("ANNOUNCEMENT_TAKEN_DOWN", "告示已撤下。", "already taken down", "N1")

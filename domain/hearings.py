@@ -1,0 +1,185 @@
+"""Hearings 听证 (rules H1–H5, seed 002 听证制度).
+
+Notice at least 5 working days before (H1); not held without a chair 主持人, a clerk
+书记员, a questioner 主问人员 chosen by the representatives and an answerer 主答人员 chosen
+by the department (H2); public unless state secrets are involved (H3, flagged); the
+clerk's record archived and minutes 纪要 issued, another hearing when there is no
+consensus (H4); the decision's outcome published (H5). The views flag what is missing.
+
+Questioners and representatives are members of the public: their names are sealed with
+the hearing's participants' key; officials (chair, clerk, answerers) are named."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from zwgk.domain.actors import Actor, Role
+from zwgk.domain.archival import linked_original
+from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
+from zwgk.domain.errors import DomainError
+from zwgk.domain.privacy import SealedValue
+from zwgk.domain.records import Record, now
+
+NOTICE_AT_LEAST = 5  # working days before the hearing (H1)
+STATE_SECRET = "state_secret"  # the one reason a hearing is not public (H3)
+
+
+class Hearing(Record):
+    """One hearing, from its notice to its published outcome."""
+
+    what_zh = "听证会"
+
+    class Noticed(Record.Created):
+        """The notice: matter, time, place, requirements (H1); public or why not (H3)."""
+
+        unit: str
+        matter: str
+        scheduled_at: datetime
+        place: str
+        requirements: str
+        public: bool
+        closed_reason: str
+        notice_period: Deadline
+        repeats: UUID | None
+        rule_outcomes: dict[str, str]
+
+        def apply(self, h: Hearing) -> None:
+            h.unit, h.notice_period = self.unit, self.notice_period
+            h.roles_complete = h.held = h.record_archived = h.outcome_published = False
+            h.consensus = None
+
+    class RolesAssigned(Record.Event):
+        """The hearing's roles (H2); members of the public sealed, officials named."""
+
+        chair: str
+        clerk: str
+        answerers: list[str]
+        questioners: list[SealedValue]
+        representatives: list[SealedValue]
+        observers_count: int
+
+        def apply(self, h: Hearing) -> None:
+            h.roles_complete = True
+
+    class Held(Record.Event):
+        """The hearing held (H2 checked, H1 respected)."""
+
+        attended: int
+        summary: str
+
+        def apply(self, h: Hearing) -> None:
+            h.held = True
+
+    class RecordArchived(Record.Event):
+        """The clerk's record 听证笔录 archived, by its original's SHA-256 (H4)."""
+
+        sha256: str
+        storage_key: str
+
+        def apply(self, h: Hearing) -> None:
+            h.record_archived = True
+
+    class MinutesIssued(Record.Event):
+        """The minutes 纪要; without consensus another hearing may be held (H4)."""
+
+        summary: str
+        consensus: bool
+
+        def apply(self, h: Hearing) -> None:
+            h.consensus = self.consensus
+
+    class OutcomePublished(Record.Event):
+        """The decision's outcome published (H5)."""
+
+        decision: str
+        channel: str
+
+        def apply(self, h: Hearing) -> None:
+            h.outcome_published = True
+
+    @classmethod
+    def notice(cls, *, id: UUID, actor: Actor, occurred_at: datetime | None, calendar: WorkingDayCalendar,  # noqa: A002
+               matter: str, scheduled_at: datetime, place: str, requirements: str, public: bool = True,
+               closed_reason: str = "", repeats: Hearing | None = None) -> Hearing:
+        if not matter.strip() or not place.strip() or not requirements.strip():
+            raise DomainError("NOTICE_INCOMPLETE", "听证公告须写明事项、时间、地点和参加要求。",
+                              "the notice needs matter, time, place and requirements", "H1")
+        if scheduled_at.tzinfo is None:
+            raise DomainError("OCCURRED_AT_WITHOUT_ZONE", "听证时间须带时区。", "scheduled_at needs a time zone", "H1")
+        at = occurred_at or now()
+        period = calendar.add_working_days(cst_date(at), NOTICE_AT_LEAST, "H1")
+        if cst_date(scheduled_at) < period.due:
+            raise DomainError("NOTICE_TOO_SHORT", f"听证公告须至少提前5个工作日发布：最早可于 {period.due} 举行。",
+                              f"notice is less than 5 working days; earliest {period.due}", "H1")
+        if not public and not closed_reason.strip():
+            raise DomainError("CLOSED_REASON_REQUIRED", "不公开举行的听证须写明理由。", "a closed hearing needs a reason", "H3")
+        if repeats is not None and repeats.consensus is not False:
+            raise DomainError("REPEAT_NOT_NEEDED", "只有未形成一致意见的听证可再次举行。",
+                              "only a hearing without consensus is repeated", "H4")
+        return cls._open(
+            cls.Noticed, id=id, actor=actor, occurred_at=at, unit=actor.unit, matter=matter.strip(), scheduled_at=scheduled_at,
+            place=place.strip(), requirements=requirements.strip(), public=public, closed_reason=closed_reason.strip(),
+            notice_period=period, repeats=repeats.id if repeats else None,
+            rule_outcomes={"H3": "met" if public or closed_reason.strip() == STATE_SECRET else "breached"},
+        )
+
+    def assign_roles(self, *, actor: Actor, occurred_at: datetime | None, chair: str, clerk: str, answerers: list[str],
+                     questioners: list[SealedValue], representatives: list[SealedValue], observers_count: int = 0) -> None:
+        """Questioners are chosen by the representatives, answerers by the department (H2)."""
+        self._check_own_unit(actor)
+        self._check_not_held()
+        if not chair.strip() or not clerk.strip() or not [a for a in answerers if a.strip()] or not questioners:
+            raise DomainError("ROLES_INCOMPLETE", "听证须有主持人、书记员、主问人员和主答人员。",
+                              "a hearing needs a chair, a clerk, a questioner and an answerer", "H2")
+        if chair.strip() == clerk.strip():
+            raise DomainError("CHAIR_IS_CLERK", "主持人与书记员不能为同一人。", "chair and clerk must differ", "H2")
+        self._record(self.RolesAssigned, actor=actor, occurred_at=occurred_at, chair=chair.strip(), clerk=clerk.strip(),
+                     answerers=[a.strip() for a in answerers if a.strip()], questioners=questioners,
+                     representatives=representatives, observers_count=observers_count)
+
+    def hold(self, *, actor: Actor, occurred_at: datetime | None, attended: int, summary: str) -> None:
+        self._check_own_unit(actor)
+        self._check_not_held()
+        if not self.roles_complete:
+            raise DomainError("ROLES_INCOMPLETE", "未确定主持人、书记员、主问人员和主答人员，听证不得举行。",
+                              "a hearing is not held without its roles", "H2")
+        at = occurred_at or now()
+        if cst_date(at) < self.notice_period.due:
+            raise DomainError("NOTICE_TOO_SHORT", f"公告后须满5个工作日方可举行：最早 {self.notice_period.due}。",
+                              "held before the notice period ran", "H1")
+        self._record(self.Held, actor=actor, occurred_at=at, attended=attended, summary=summary.strip())
+
+    def archive_record(self, *, actor: Actor, occurred_at: datetime | None, sha256: str, storage_key: str) -> None:
+        """The hearing's unit or an archivist links the clerk's record once it is in the archive."""
+        if actor.role != Role.ARCHIVIST:
+            self._check_own_unit(actor)
+        self._check_held()
+        digest, key = linked_original(sha256, storage_key, "H4")
+        self._record(self.RecordArchived, actor=actor, occurred_at=occurred_at, sha256=digest, storage_key=key)
+
+    def issue_minutes(self, *, actor: Actor, occurred_at: datetime | None, summary: str, consensus: bool) -> None:
+        self._check_own_unit(actor)
+        self._check_held()
+        if self.consensus is not None:
+            raise DomainError("MINUTES_ISSUED", "听证纪要已印发。", "minutes already issued", "H4")
+        if not summary.strip():
+            raise DomainError("MINUTES_EMPTY", "听证纪要须有内容。", "minutes need content", "H4")
+        self._record(self.MinutesIssued, actor=actor, occurred_at=occurred_at, summary=summary.strip(), consensus=consensus)
+
+    def publish_outcome(self, *, actor: Actor, occurred_at: datetime | None, decision: str, channel: str) -> None:
+        self._check_own_unit(actor)
+        self._check_held()
+        if self.outcome_published:
+            raise DomainError("OUTCOME_PUBLISHED", "决策结果已公开。", "outcome already published", "H5")
+        if not decision.strip() or not channel.strip():
+            raise DomainError("OUTCOME_INCOMPLETE", "须写明决策结果及公开渠道。", "decision and channel are required", "H5")
+        self._record(self.OutcomePublished, actor=actor, occurred_at=occurred_at, decision=decision.strip(), channel=channel.strip())
+
+    def _check_not_held(self) -> None:
+        if self.held:
+            raise DomainError("HEARING_HELD", "听证会已举行。", "the hearing has been held", "H2")
+
+    def _check_held(self) -> None:
+        if not self.held:
+            raise DomainError("HEARING_NOT_HELD", "听证会尚未举行。", "the hearing has not been held", "H4")

@@ -1,0 +1,105 @@
+"""Government meetings with public representatives 列席 (rules M1, M2; seed 000 附件5).
+
+Representatives are invited, attend and give opinions; within 3 working days of the
+meeting the adoption of their opinions is fed back and published (M1, a deadline stored
+in the meeting's Held event). Plenary and executive meetings invite representatives at
+least 3 times a year (M2, counted by the views). Representatives are counted by sector,
+never named: no rule needs their names."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+from zwgk.domain.actors import Actor
+from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
+from zwgk.domain.errors import DomainError, choice
+from zwgk.domain.records import Record, now
+
+FEEDBACK_WITHIN = 3  # working days after the meeting (M1)
+
+
+class MeetingKind(StrEnum):
+    PLENARY = "plenary"  # 政府全体会议
+    EXECUTIVE = "executive"  # 政府常务会议
+    OTHER = "other"  # 其他会议
+
+
+class RepresentedMeeting(Record):
+    """A meeting to which public representatives are invited."""
+
+    what_zh = "列席会议"
+
+    class Invited(Record.Created):
+        """Representatives invited, counted by sector (人大代表, 政协委员, 公众代表, 专家, 媒体…)."""
+
+        unit: str
+        kind: str
+        title: str
+        meeting_on: date
+        invited: dict[str, int]
+
+        def apply(self, m: RepresentedMeeting) -> None:
+            m.unit, m.meeting_on, m.invited = self.unit, self.meeting_on, sum(self.invited.values())
+            m.feedback_due, m.fed_back = None, False
+
+    class Held(Record.Event):
+        """The meeting held with its representatives; the M1 feedback deadline starts."""
+
+        attended: int
+        opinions: int
+        opinions_summary: str
+        feedback_due: Deadline
+
+        def apply(self, m: RepresentedMeeting) -> None:
+            m.feedback_due = self.feedback_due
+
+    class FeedbackPublished(Record.Event):
+        """The adoption of the representatives' opinions fed back and published (M1)."""
+
+        adopted: int
+        feedback: str
+        channel: str
+        rule_outcomes: dict[str, str]
+
+        def apply(self, m: RepresentedMeeting) -> None:
+            m.fed_back = True
+
+    @classmethod
+    def invite(cls, *, id: UUID, actor: Actor, occurred_at: datetime | None, kind: str, title: str,  # noqa: A002
+               meeting_on: date, invited: dict[str, int]) -> RepresentedMeeting:
+        what = choice(MeetingKind, kind, "MEETING_KIND_INVALID", "会议类别无效", "M2")
+        if not title.strip():
+            raise DomainError("TITLE_REQUIRED", "须写明会议名称。", "a title is required", "M1")
+        if not invited or any(n < 1 for n in invited.values()):
+            raise DomainError("NO_REPRESENTATIVES_INVITED", "须写明邀请列席的各界代表人数。", "invite at least one representative", "M1")
+        return cls._open(cls.Invited, id=id, actor=actor, occurred_at=occurred_at, unit=actor.unit, kind=what.value,
+                         title=title.strip(), meeting_on=meeting_on, invited=dict(invited))
+
+    def hold(self, *, actor: Actor, occurred_at: datetime | None, calendar: WorkingDayCalendar, attended: int,
+             opinions: int, opinions_summary: str) -> None:
+        self._check_own_unit(actor)
+        if self.feedback_due is not None:
+            raise DomainError("MEETING_HELD", "会议已登记召开。", "the meeting is already held", "M1")
+        at = occurred_at or now()
+        if not 1 <= attended <= self.invited:
+            raise DomainError("ATTENDANCE_INVALID", "列席人数须在 1 与邀请人数之间。", "attendance out of range", "M1")
+        if opinions and not opinions_summary.strip():
+            raise DomainError("OPINIONS_SUMMARY_REQUIRED", "有代表意见时须写明意见摘要。", "summarise the opinions", "M1")
+        self._record(self.Held, actor=actor, occurred_at=at, attended=attended, opinions=opinions,
+                     opinions_summary=opinions_summary.strip(),
+                     feedback_due=calendar.add_working_days(cst_date(at), FEEDBACK_WITHIN, "M1"))
+
+    def publish_feedback(self, *, actor: Actor, occurred_at: datetime | None, adopted: int, feedback: str,
+                         channel: str) -> None:
+        self._check_own_unit(actor)
+        if self.feedback_due is None:
+            raise DomainError("MEETING_NOT_HELD", "会议尚未召开。", "the meeting has not been held", "M1")
+        if self.fed_back:
+            raise DomainError("FEEDBACK_PUBLISHED", "采纳情况已反馈公开。", "feedback already published", "M1")
+        if adopted < 0 or not feedback.strip() or not channel.strip():
+            raise DomainError("FEEDBACK_INCOMPLETE", "须写明意见采纳情况及公开渠道。", "feedback and channel are required", "M1")
+        at = occurred_at or now()
+        self._record(self.FeedbackPublished, actor=actor, occurred_at=at, adopted=adopted, feedback=feedback.strip(),
+                     channel=channel.strip(), rule_outcomes={"M1": "met" if self.feedback_due.met_by(at) else "breached"})

@@ -1,0 +1,142 @@
+"""Public participation as inspectors check it: each hearing, pre-disclosed decision,
+meeting with representatives, open day and announcement with what its rules flag
+(H3–H5, O1, N1 and every breached deadline), and the yearly counts that M2 and O1 ask for.
+Members of the public stay sealed here too: the view only counts them."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from zwgk.domain.calendar import cst_date
+from zwgk.projections.catalogue import ts
+from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.projection import Projection, to_json
+from zwgk.projections.store import Transaction
+
+PROCESSES = {"Hearing": "hearing", "MajorDecision": "decision", "RepresentedMeeting": "meeting", "OpenDay": "open_day",
+             "Announcement": "announcement"}
+MEETINGS_WITH_REPRESENTATIVES = 3  # plenary and executive meetings a year (M2)
+COUNTED_MEETINGS = ("plenary", "executive")
+MISSING_AFTER_HEARING = {"record_archived": "H4 听证笔录未归档", "minutes": "H4 听证纪要未印发",
+                         "outcome_published": "H5 决策结果未公开"}
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+class ParticipationView(Projection):
+    name = "participation"
+    tables = {
+        "participation": """CREATE TABLE IF NOT EXISTS participation (
+            record_id TEXT PRIMARY KEY, process TEXT NOT NULL, unit TEXT NOT NULL, title TEXT NOT NULL, kind TEXT NOT NULL,
+            day TEXT NOT NULL, status TEXT NOT NULL, steps TEXT NOT NULL, counts TEXT NOT NULL, rule_outcomes TEXT NOT NULL,
+            related TEXT)""",
+    }
+    export_order = {"participation": "record_id"}
+
+    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
+        aggregate, _, name = event.type.partition(".")
+        process = PROCESSES.get(aggregate)
+        if process is None:
+            return
+        r, record = event.record, event.aggregate_id
+        if event.version == 1:
+            title, kind, day, related = self._opening(name, r)
+            tx.execute("INSERT INTO participation (record_id, process, unit, title, kind, day, status, steps, counts, "
+                       "rule_outcomes, related) VALUES (?, ?, ?, ?, ?, ?, ?, '{}', '{}', '{}', ?)",
+                       (record, process, r["unit"], title, kind, day, name, related))
+        else:
+            tx.execute("UPDATE participation SET status = ? WHERE record_id = ?", (name, record))
+        steps, counts, outcomes = (json.loads(v) for v in tx.one(
+            "SELECT steps, counts, rule_outcomes FROM participation WHERE record_id = ?", (record,)))
+        steps[name] = ts(event.occurred_at)
+        outcomes.update(r.get("rule_outcomes") or {})
+        for field in ("attended", "opinions", "received", "adopted", "participants", "observers_count"):
+            if isinstance(r.get(field), int) and not isinstance(r.get(field), bool):
+                counts[field] = r[field]
+        if name == "RolesAssigned":
+            counts.update(questioners=len(r["questioners"]), representatives=len(r["representatives"]))
+        elif name == "ParticipantAdmitted":
+            counts["admitted"] = counts.get("admitted", 0) + 1
+        elif name == "CommentReceived":
+            counts["comments"] = counts.get("comments", 0) + 1
+        elif name == "MinutesIssued":
+            counts["consensus"] = int(r["consensus"])
+        elif name == "Held" and process == "meeting":
+            tx.execute("UPDATE participation SET day = ? WHERE record_id = ?", (_day(cst_date(event.occurred_at)), record))
+        tx.execute("UPDATE participation SET steps = ?, counts = ?, rule_outcomes = ? WHERE record_id = ?",
+                   (to_json(steps), to_json(counts), to_json(outcomes), record))
+
+    @staticmethod
+    def _opening(name: str, r: dict[str, Any]) -> tuple[str, str, str, str | None]:
+        """Title, kind, day and related record of a process's first event."""
+        if name == "Noticed":
+            return r["matter"], "public" if r["public"] else "closed", _day(cst_date(r["scheduled_at"])), r["repeats"]
+        if name == "Invited":
+            return r["title"], r["kind"], _day(r["meeting_on"]), None
+        if name == "Planned":
+            return r["theme"], "open_day", _day(r["held_on"]), None
+        if name == "Posted":
+            return r["title"], r["kind"], _day(cst_date(r["occurred_at"])), None
+        return r["title"], "major_decision", _day(cst_date(r["occurred_at"])), None
+
+
+BREACHES_ZH = {"H3": "H3 未公开举行且不涉及国家秘密", "M1": "M1 意见采纳情况逾期反馈公开",
+               "O1": "O1 未在开放日前7个工作日内公示参加代表", "P4": "P4 意见采纳情况逾期公开"}
+
+
+def _flags(row: dict[str, Any], repeated: set[str]) -> list[str]:
+    flags = [BREACHES_ZH.get(rule, f"{rule} 未遵守") for rule, outcome in sorted(row["rule_outcomes"].items())
+             if outcome == "breached"]
+    steps = row["steps"]
+    if row["process"] == "hearing" and "Held" in steps:
+        present = {"record_archived": "RecordArchived" in steps, "minutes": "MinutesIssued" in steps,
+                   "outcome_published": "OutcomePublished" in steps or row["record_id"] in repeated}
+        flags += [flag for key, flag in MISSING_AFTER_HEARING.items() if not present[key]]
+    return flags
+
+
+def participation(tx: Transaction, unit: str = "", year: int | None = None, process: str = "") -> list[dict[str, Any]]:
+    """Every process, with its flags; a hearing repeated for want of consensus publishes no outcome of its own (H4, H5)."""
+    rows = [{"record_id": record_id, "process": kind_of, "unit": owner, "title": title, "kind": kind, "day": day,
+             "status": status, "steps": json.loads(steps), "counts": json.loads(counts),
+             "rule_outcomes": json.loads(outcomes), "related": related}
+            for record_id, kind_of, owner, title, kind, day, status, steps, counts, outcomes, related in tx.all(
+                "SELECT record_id, process, unit, title, kind, day, status, steps, counts, rule_outcomes, related "
+                "FROM participation ORDER BY day, record_id")]
+    repeated = {r["related"] for r in rows if r["process"] == "hearing" and r["related"]}
+    result = []
+    for row in rows:
+        if (unit and row["unit"] != unit) or (year and not row["day"].startswith(str(year))) or (process and row["process"] != process):
+            continue
+        row["flags"] = _flags(row, repeated)
+        result.append(row)
+    return result
+
+
+def yearly_counts(tx: Transaction, year: int, today: date, unit: str = "") -> list[dict[str, Any]]:
+    """Per unit that holds such meetings: meetings with representatives (M2, at least 3 a year);
+    per unit that organises open days: open days per half year (O1, at least one each).
+    A count is flagged once its period is over and short."""
+    every = participation(tx, unit=unit)
+    hosts = {r["unit"] for r in every if r["process"] == "meeting"}
+    organisers = {r["unit"] for r in every if r["process"] == "open_day"}
+    halves = {1: date(year, 6, 30), 2: date(year, 12, 31)}
+    result = []
+    for owner in sorted(hosts | organisers):
+        held = [r for r in every if r["unit"] == owner and r["day"].startswith(str(year)) and "Held" in r["steps"]]
+        meetings = sum(r["process"] == "meeting" and r["kind"] in COUNTED_MEETINGS for r in held)
+        open_days = {h: sum(r["process"] == "open_day" and (int(r["day"][5:7]) <= 6) == (h == 1) for r in held) for h in halves}
+        flags = []
+        if owner in hosts and today > halves[2] and meetings < MEETINGS_WITH_REPRESENTATIVES:
+            flags.append(f"M2 全年邀请列席全体会议、常务会议 {meetings} 次，少于 {MEETINGS_WITH_REPRESENTATIVES} 次")
+        if owner in organisers:
+            flags += [f"O1 {year} 年{'上' if h == 1 else '下'}半年未举办政务开放日" for h, end in halves.items()
+                      if today > end and not open_days[h]]
+        result.append({"unit": owner, "year": year, "meetings_with_representatives": meetings if owner in hosts else None,
+                       "open_days_first_half": open_days[1] if owner in organisers else None,
+                       "open_days_second_half": open_days[2] if owner in organisers else None, "flags": flags})
+    return result
