@@ -888,7 +888,8 @@ def assessment_show(
     quarterly: bool = typer.Option(False, "--quarterly", help="按季度（并排名）"),
     format: str = FORMAT,  # noqa: A002
 ) -> None:
-    """考核视图：事件所示指标（按时公开率 D3/D11、备案率 C4、存档率 D8/R1）与考核评分、等次（E1–E4）并列，按单位排名。"""
+    """考核视图：事件所示指标（按时公开率 D3/D11、备案率 C4、存档率 D8/R1、解读 D9、答复 A1–A5、听证 H1–H5、投诉 Q4、追责 K1）
+    与考核评分、等次（E1–E4）并列，按单位排名。"""
     with fresh_views(0) as (s, runner):
         with runner.store.transaction() as tx:
             rows = ranking(indicators(tx, year, quarterly, unit))
@@ -903,12 +904,13 @@ def assessment_show(
     def pct(value: float | None) -> str:
         return "—" if value is None else f"{value:.0%}"
 
-    table = Table("期间", "名次", "单位", "公开", "按时公开率", "调整", "备案率", "存档率", "得分", "等次",
-                  title=f"{year} 年考核")
+    table = Table("期间", "名次", "单位", "公开", "按时公开率", "调整", "备案率", "存档率", "解读及时率", "答复及时率",
+                  "听证完备率", "投诉公开率", "追责", "得分", "等次", title=f"{year} 年考核")
     for r in rows:
         table.add_row(r["period"], str(r["rank"]), r["unit"], str(r["published"]), pct(r["on_time_rate"]),
-                      str(r["adjustments"]), pct(r["filing_rate"]), pct(r["archiving_rate"]), r["score"] or "—",
-                      GRADES_ZH[Grade(r["grade"])] if r["grade"] else "—")
+                      str(r["adjustments"]), pct(r["filing_rate"]), pct(r["archiving_rate"]), pct(r["interpretation_rate"]),
+                      pct(r["reply_rate"]), pct(r["hearing_completion_rate"]), pct(r["complaint_publication_rate"]),
+                      str(r["accountability_cases"]), r["score"] or "—", GRADES_ZH[Grade(r["grade"])] if r["grade"] else "—")
     console.print(table)
 
 

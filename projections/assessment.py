@@ -4,9 +4,11 @@ events show about a unit's disclosure work, beside which assessors put their sco
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from zwgk.projections.participation import participation
 from zwgk.projections.store import Transaction
 
 
@@ -14,11 +16,20 @@ from zwgk.projections.store import Transaction
 class Indicators:
     unit: str
     period: str  # 2022 or 2022-Q1
-    published: int
-    published_on_time: int  # D3, D11
-    adjustments: int
-    adjustments_filed: int  # C4
-    archived: int  # D8, R1: published acts whose original is archived
+    published: int = 0
+    published_on_time: int = 0  # D3, D11
+    adjustments: int = 0
+    adjustments_filed: int = 0  # C4
+    archived: int = 0  # D8, R1: published acts whose original is archived
+    interpretations_due: int = 0  # D9: policies published, each owing an interpretation
+    interpreted_on_time: int = 0
+    replies: int = 0  # A1–A5: applications closed (answered or abandoned)
+    replies_on_time: int = 0
+    hearings_held: int = 0  # H1–H5: held (with due notice, H1 refuses the rest)
+    hearings_complete: int = 0  # record archived, minutes issued, outcome published
+    complaints: int = 0  # Q4: complaints about the unit
+    complaints_published: int = 0
+    accountability_cases: int = 0  # K1: cases opened about the unit
 
     @staticmethod
     def rate(part: int, whole: int) -> float | None:
@@ -30,6 +41,10 @@ class Indicators:
             "on_time_rate": self.rate(self.published_on_time, self.published),
             "filing_rate": self.rate(self.adjustments_filed, self.adjustments),
             "archiving_rate": self.rate(self.archived, self.published),
+            "interpretation_rate": self.rate(self.interpreted_on_time, self.interpretations_due),
+            "reply_rate": self.rate(self.replies_on_time, self.replies),
+            "hearing_completion_rate": self.rate(self.hearings_complete, self.hearings_held),
+            "complaint_publication_rate": self.rate(self.complaints_published, self.complaints),
         }
 
 
@@ -39,28 +54,37 @@ def _period_of(instant: str, quarterly: bool) -> str:
 
 
 def indicators(tx: Transaction, year: int, quarterly: bool = False, unit: str = "") -> list[Indicators]:
-    """Indicators for every unit (or one) with activity in the year, by year or by quarter."""
-    counts: dict[tuple[str, str], dict[str, int]] = {}
+    """Indicators for every unit (or one) with activity in the year, by year or by quarter: each
+    counted from the view that holds it, in the period of the act it counts."""
+    counts: dict[tuple[str, str], Counter[str]] = {}
 
-    def bucket(owner: str, instant: str) -> dict[str, int] | None:
-        if not instant.startswith(str(year)) or (unit and owner != unit):
-            return None
-        return counts.setdefault((owner, _period_of(instant, quarterly)),
-                                 {"published": 0, "published_on_time": 0, "adjustments": 0, "adjustments_filed": 0, "archived": 0})
+    def count(owner: str, instant: str | None, **values: bool) -> None:
+        if instant and instant.startswith(str(year)) and (not unit or owner == unit):
+            counts.setdefault((owner, _period_of(instant, quarterly)), Counter()).update(
+                {name: int(value) for name, value in values.items()})
 
-    for owner, published_at, outcome, original in tx.all(
-        "SELECT unit, published_at, d3_outcome, original_sha256 FROM disclosure_register WHERE published_at IS NOT NULL"
+    for owner, published_at, outcome, original, interpretation_due, d9 in tx.all(
+        "SELECT unit, published_at, d3_outcome, original_sha256, interpretation_due, d9_outcome FROM disclosure_register "
+        "WHERE published_at IS NOT NULL"
     ):
-        if (b := bucket(owner, published_at)) is not None:
-            b["published"] += 1
-            b["published_on_time"] += outcome == "met"
-            b["archived"] += original is not None
+        count(owner, published_at, published=True, published_on_time=outcome == "met", archived=original is not None)
+        if interpretation_due:
+            count(owner, published_at, interpretations_due=True, interpreted_on_time=d9 == "met")
     for elements, occurred_at, filed_at in tx.all(
         "SELECT i.elements, h.occurred_at, h.filed_at FROM catalogue_history h JOIN catalogue_items i ON i.item_id = h.item_id"
     ):
-        if (b := bucket(json.loads(elements)["responsible_unit"], occurred_at)) is not None:
-            b["adjustments"] += 1
-            b["adjustments_filed"] += filed_at is not None
+        count(json.loads(elements)["responsible_unit"], occurred_at, adjustments=True, adjustments_filed=filed_at is not None)
+    for owner, closed_at, status in tx.all("SELECT unit, closed_at, status FROM deadlines WHERE rule = 'A1' AND status <> 'open'"):
+        count(owner, closed_at, replies=True, replies_on_time=status == "met")
+    for row in participation(tx, process="hearing"):
+        if "Held" in row["steps"]:
+            count(row["unit"], row["day"], hearings_held=True, hearings_complete=not row["flags"])
+    for owner, registered_at, status in tx.all("SELECT respondent_unit, registered_at, status FROM complaints"):
+        count(owner, registered_at, complaints=True, complaints_published=status == "published")
+    for owner, occurred_at in tx.all(
+        "SELECT subject_unit, occurred_at FROM timeline_events WHERE event_type = 'AccountabilityCase.Opened'"
+    ):
+        count(owner, occurred_at, accountability_cases=True)
     return [Indicators(owner, period, **values) for (owner, period), values in sorted(counts.items())]
 
 

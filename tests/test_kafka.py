@@ -276,7 +276,8 @@ def test_events_tail_prints_decoded_events(ledger: Settings, tmp_path: Path):
     assert tail.returncode == 0, err
     events = [json.loads(line) for line in out.splitlines()]
     assert len(events) == 5
-    assert all(e["type"] == "zwgk.disclosure.DisclosureAct.Published" and e["record"]["title"] for e in events)
+    assert all(e["type"] in ("zwgk.disclosure.DisclosureAct.Published", "zwgk.disclosure.DisclosureAct.Interpreted")
+               and e["record"]["title"] for e in events)
     services.close()
 
 

@@ -13,6 +13,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import CST, WorkingDayCalendar
 from zwgk.projections.deadlines import deadlines
 from zwgk.projections.participation import participation, yearly_counts
+from zwgk.projections.timeline import timeline
 
 TODAY = date(2026, 11, 23)
 
@@ -40,6 +41,10 @@ def test_h4_h5_flags_and_a_repeated_hearing(demo_views):  # noqa: F811
     assert second["flags"] == ["H4 听证笔录未归档"]
     assert (second["counts"]["questioners"], second["counts"]["representatives"], second["counts"]["consensus"]) == (1, 9, 1)
     assert "示例听证代表" not in json.dumps(hearings, ensure_ascii=False)
+    with runner.store.transaction() as tx:
+        history = timeline(tx, aggregate=str(HEARING_IDS[0]))
+    assert [e["event_type"].removeprefix("Hearing.") for e in history] == ["Noticed", "RolesAssigned", "Held", "MinutesIssued"]
+    assert json.loads(history[0]["rule_outcomes"]) == {"H3": "met"}  # the inspectors' timeline has every process
 
     services.participation.archive_hearing_record(HEARING_IDS[1], Actor("yj-daj", "archivist", "雁江区档案馆"),
                                                   datetime(2022, 9, 10, tzinfo=CST), sha256="ab" * 32, storage_key="k")
@@ -59,3 +64,22 @@ def test_m2_and_o1_yearly_counts_flag_short_periods_once_they_are_over(demo_view
     assert [(r["open_days_first_half"], r["open_days_second_half"], r["flags"]) for r in yanjiang_2022] == [
         (0, 1, ["O1 2022 年上半年未举办政务开放日"])]
     assert yanjiang_midyear[0]["flags"] == [], "a half year is judged once it is over"
+
+
+def test_assessment_indicators_count_d9_a1_hearings_q4_and_cases(demo_views):  # noqa: F811
+    from zwgk.projections.assessment import indicators
+
+    _, runner = demo_views
+    with runner.store.transaction() as tx:
+        by_unit = {(i.unit, i.period): i.as_dict() for year in (2016, 2018, 2020, 2022) for i in indicators(tx, year)}
+    tianning = by_unit[("常州市天宁区人民政府", "2018")]
+    assert (tianning["interpretations_due"], tianning["interpretation_rate"]) == (1, 0.0)  # D9 two days late
+    assert by_unit[("资阳市人民政府办公室", "2020")]["interpretation_rate"] == 1.0
+    yanjiang = by_unit[("资阳市雁江区人民政府办公室", "2022")]
+    assert (yanjiang["interpretations_due"], yanjiang["interpreted_on_time"]) == (1, 0)  # never interpreted
+    assert (yanjiang["replies"], yanjiang["reply_rate"]) == (2, 0.5)  # A1: one late
+    fgj = by_unit[("资阳市雁江区发展和改革局", "2022")]
+    assert (fgj["hearings_held"], fgj["hearings_complete"]) == (2, 0)  # neither clerk's record archived here
+    land = by_unit[("清原满族自治县国土资源局", "2016")]
+    assert (land["complaints"], land["complaint_publication_rate"]) == (1, 1.0)
+    assert by_unit[("资阳市人民政府办公室", "2020")]["accountability_cases"] == 1
