@@ -34,7 +34,7 @@ def workflow(unit: str, n: int) -> list:
         act.sign_review(actor=Actor(f"{unit}-{role}", "officer", unit), occurred_at=None, sheet_role=role)
     act.pre_review(actor=Actor("pre", "pre_reviewer", "预审小组"), occurred_at=None, decision="approved")
     act.sign_off(actor=leader, occurred_at=None, calendar=CALENDAR)
-    act.publish(actor=officer, occurred_at=None, channel="website")
+    act.publish(actor=officer, occurred_at=None, calendar=CALENDAR, channel="website")
     return [act]
 
 
