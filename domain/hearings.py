@@ -138,7 +138,7 @@ class Hearing(Record):
                      answerers=[a.strip() for a in answerers if a.strip()], questioners=questioners,
                      representatives=representatives, observers_count=observers_count)
 
-    def hold(self, *, actor: Actor, occurred_at: datetime | None, attended: int, summary: str) -> None:
+    def hold(self, *, actor: Actor, occurred_at: datetime | None, attended: int, summary: str = "") -> None:
         self._check_own_unit(actor)
         self._check_not_held()
         if not self.roles_complete:

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import tracemalloc
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from uuid import uuid4
@@ -27,9 +27,11 @@ from zwgk.archive.store import RetentionViolation, content_key, sidecar_key
 from zwgk.connectors.config import Settings
 from zwgk.connectors.wiring import open_services
 from zwgk.domain.actors import Actor
-from zwgk.domain.archival import ArchivedOriginal, FixityOutcome
+from zwgk.domain.archival import ArchivedOriginal, FixityOutcome, original_id
+from zwgk.domain.calendar import CST
 from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.errors import DomainError
+from zwgk.domain.hearings import Hearing
 
 ARCHIVIST = Actor("zy-archivist", "archivist", "资阳市人民政府办公室")
 SEED = resources.files("zwgk.connectors").joinpath("demo_data", "ziyang-2020-31.txt").read_bytes()
@@ -95,6 +97,30 @@ def test_d8_archiving_links_the_disclosure_act_in_the_same_transaction(keeper: A
     positions = [(n.id, n.topic.rsplit(".", 1)[-1]) for n in services.audit.notifications()][-2:]
     assert [name for _, name in positions] == ["Archived", "OriginalLinked"]
     assert positions[1][0] == positions[0][0] + 1
+    services.close()
+
+
+def test_h4_the_clerks_record_is_archived_and_linked_to_its_hearing_in_the_same_transaction(keeper: Archivist,
+                                                                                          sqlite_settings: Settings):
+    services = open_services(sqlite_settings)
+    unit = "资阳市雁江区发展和改革局"
+    officer = Actor("yj-fgj", "officer", unit)
+    hearing = services.participation.notice_hearing(
+        officer, datetime(2022, 8, 5, 9, tzinfo=CST), matter="停车收费", scheduled_at=datetime(2022, 8, 15, 14, tzinfo=CST),
+        place="会议室", requirements="携带身份证件").aggregate_id
+    with pytest.raises(DomainError) as refused:
+        put(keeper, number="YJ02-WS·2022-D30-FGJ-0001", hearing_id=hearing)
+    assert refused.value.code == "HEARING_NOT_HELD"  # the original may be stored; no event says so
+    assert not services.audit.exists(original_id("YJ02-WS·2022-D30-FGJ-0001"))
+    services.participation.assign_hearing_roles(hearing, officer, datetime(2022, 8, 10, tzinfo=CST), chair="甲", clerk="乙",
+                                                answerers=["丙"], questioners=["丁"], representatives=["丁", "戊"])
+    services.participation.hold_hearing(hearing, officer, datetime(2022, 8, 15, 14, tzinfo=CST), attended=5)
+    outcome, original = put(keeper, number="YJ02-WS·2022-D30-FGJ-0001", hearing_id=hearing,
+                            occurred_at=datetime(2022, 8, 16, tzinfo=CST))
+    linked = services.participation.load(Hearing, hearing)
+    assert linked.record_archived
+    last = [n.topic.rsplit(".", 1)[-1] for n in services.audit.notifications()][-2:]
+    assert last == ["Archived", "RecordArchived"]
     services.close()
 
 
