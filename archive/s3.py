@@ -1,29 +1,35 @@
 """Originals in an S3-compatible server with Object Lock (MinIO, SeaweedFS, AWS S3).
 
-An original streams in multipart to a temporary key while it is hashed, is copied
-server-side to its content address, and gets its COMPLIANCE retention there; the
-temporary version is then deleted. Every read names the version it wants, so a newer
-version written by someone else never passes for the original.
+An original is spooled to a temporary file as it arrives and hashed with SHA-256 on
+the way, so that its content address is known before a byte is sent: it then goes to
+that key in one upload (multipart when large) carrying its COMPLIANCE retention, or,
+when the same bytes are already there, only their retention is extended. Its SM3 is
+computed from the spool by a thread of its own during the upload (SM3 holds the GIL,
+the upload's socket I/O does not, so the two overlap). Nothing is ever stored under
+another key first. Every read names the version it wants, so a newer version written
+by someone else never passes for the original.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from datetime import date, datetime, time, timezone
 from typing import BinaryIO
-from uuid import uuid4
 
 from minio import Minio
-from minio.commonconfig import COMPLIANCE, CopySource
+from minio.commonconfig import COMPLIANCE
 from minio.error import S3Error
 from minio.retention import Retention
 from urllib3.exceptions import HTTPError
 
-from zwgk.archive.store import CHUNK, HashingReader, ObjectState, RetentionViolation, StorageUnavailable, StoredOriginal, content_key
+from zwgk.archive.store import CHUNK, ObjectState, RetentionViolation, StorageUnavailable, StoredOriginal, content_key, read_ahead, sm3_of_file
 
-PART_SIZE = 16 * 1024 * 1024
-SINGLE_COPY_LIMIT = 5 * 1024**3
+PART_SIZE = 8 * 1024 * 1024  # memory while uploading: about (PARALLEL_PARTS + 1) parts
+PARALLEL_PARTS = 3
 REFUSALS = {"AccessDenied", "ObjectLocked", "InvalidRequest", "MethodNotAllowed"}
 
 
@@ -63,39 +69,29 @@ class S3Store:
             self._call("bucket creation", self.client.make_bucket, bucket_name=self.bucket, object_lock=True)
 
     def put(self, stream: BinaryIO, media_type: str, retain_until: date) -> StoredOriginal:
-        reader = HashingReader(stream)
-        temporary = f"incoming/{uuid4()}"
-        upload = self._call(
-            "upload", self.client.put_object,
-            bucket_name=self.bucket, object_name=temporary, data=reader, length=-1, part_size=PART_SIZE,
-            num_parallel_uploads=1, content_type=media_type,
-        )
-        digests = reader.digests
-        key = content_key(digests.sha256)
-        try:
+        sha256, size = hashlib.sha256(), 0
+        with tempfile.TemporaryFile() as spool, ThreadPoolExecutor(1, thread_name_prefix="sm3") as sm3_pool:
+            while chunk := stream.read(CHUNK):
+                sha256.update(chunk)
+                size += len(chunk)
+                spool.write(chunk)
+            spool.flush()
+            sm3 = sm3_pool.submit(sm3_of_file, spool.fileno(), size)
+            key = content_key(sha256.hexdigest())
             existing = self._stat(key)
             if existing is not None:
                 version_id = existing.version_id or NULL_VERSION
                 self._extend_retention(key, version_id, retain_until)
             else:
-                version_id = self._copy(temporary, key, digests.size)
-                # A separate request: not every server applies lock headers on a copy.
-                self._call(
-                    "retention", self.client.set_object_retention,
-                    bucket_name=self.bucket, object_name=key, version_id=_version(version_id),
-                    config=Retention(COMPLIANCE, _until(retain_until)),
+                spool.seek(0)
+                upload = self._call(
+                    "upload", self.client.put_object,
+                    bucket_name=self.bucket, object_name=key, data=spool, length=size, part_size=PART_SIZE,
+                    num_parallel_uploads=PARALLEL_PARTS, content_type=media_type,
+                    retention=Retention(COMPLIANCE, _until(retain_until)),
                 )
-        finally:
-            self._call("temporary removal", self.client.remove_object,
-                       bucket_name=self.bucket, object_name=temporary, version_id=_version(upload.version_id))
-        return StoredOriginal(key, version_id, digests.sha256, digests.sm3, digests.size, existing is not None)
-
-    def _copy(self, source: str, key: str, size: int) -> str:
-        copy = self.client.copy_object if size <= SINGLE_COPY_LIMIT else self.client.compose_object
-        sources = CopySource(bucket_name=self.bucket, object_name=source)
-        result = self._call("copy", copy, bucket_name=self.bucket, object_name=key,
-                            **({"source": sources} if size <= SINGLE_COPY_LIMIT else {"sources": [sources]}))
-        return result.version_id or NULL_VERSION
+                version_id = upload.version_id or NULL_VERSION
+            return StoredOriginal(key, version_id, sha256.hexdigest(), sm3.result(), size, existing is not None)
 
     def _stat(self, key: str, version_id: str | None = None):
         try:
@@ -116,7 +112,7 @@ class S3Store:
     def read(self, key: str, version_id: str | None) -> Iterator[bytes]:
         response = self._call("read", self.client.get_object, bucket_name=self.bucket, object_name=key, version_id=_version(version_id))
         try:
-            yield from response.stream(CHUNK)
+            yield from read_ahead(response.stream(CHUNK))
         finally:
             response.close()
             response.release_conn()

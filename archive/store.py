@@ -8,9 +8,12 @@ is streamed in once; its SHA-256 and SM3 digests are computed while it streams.
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from queue import Full, Queue
 from typing import BinaryIO, Protocol
 
 from cryptography.hazmat.primitives import hashes
@@ -66,18 +69,48 @@ class Digests:
         return digests
 
 
-class HashingReader:
-    """A file-like reader that hashes what passes through it."""
+def read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
+    """The chunks, read by a thread of its own while the caller hashes and writes the ones
+    before (both sides release the GIL); at most `depth` chunks wait in memory. A caller
+    that stops early stops the thread at its next chunk."""
+    queue: Queue[bytes | BaseException | None] = Queue(depth)
+    stop = threading.Event()
 
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-        self.digests = Digests()
+    def offer(item: bytes | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
 
-    def read(self, size: int = -1) -> bytes:
-        chunk = self.stream.read(size)
-        if chunk:
-            self.digests.update(chunk)
-        return chunk
+    def pump() -> None:
+        try:
+            for chunk in chunks:
+                if not offer(chunk):
+                    return
+            offer(None)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, raised there
+            offer(error)
+
+    threading.Thread(target=pump, name="read-ahead", daemon=True).start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
+def sm3_of_file(fd: int, size: int) -> str:
+    """SM3 of a file's first `size` bytes by positional reads, which leave the file's offset to
+    whoever else is reading it."""
+    sm3 = hashes.Hash(hashes.SM3())
+    for offset in range(0, size, CHUNK):
+        sm3.update(os.pread(fd, min(CHUNK, size - offset), offset))
+    return sm3.finalize().hex()
 
 
 @dataclass(frozen=True)
