@@ -133,7 +133,8 @@ def catch_up(s: Services, runner: ProjectionRunner, progress: Callable[[int], No
     (policies may record new events as they go)."""
     total = 0
     while folded := runner.fold(
-        events_after(lambda after: s.audit.stored_records(after=after), min(runner.positions().values())), progress=progress
+        events_after(lambda after: s.audit.notifications(after=after, batch=5000), min(runner.positions().values())),
+        progress=progress,
     ):
         total += folded
     return total

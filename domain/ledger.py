@@ -87,9 +87,14 @@ class Outcome:
 
 
 class LedgerApplication(Application[UUID]):
-    """Base of the bounded contexts' applications."""
+    """Base of the bounded contexts' applications.
+
+    Snapshots are a read cache for long histories (a record's state as of an instant
+    starts from the nearest one); they are never part of the hash chains or the audit
+    log, and the events alone rebuild everything."""
 
     name = "zwgk"
+    is_snapshotting_enabled = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

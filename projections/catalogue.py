@@ -14,8 +14,8 @@ ADJUSTMENTS = {"CatalogueItem.Listed": "listed", "CatalogueItem.Amended": "amend
 
 
 def ts(instant: datetime) -> str:
-    """Instants as fixed-width UTC text, so that they sort and compare as text."""
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Instants as fixed-width UTC text (2020-07-06T01:00:00.000000Z), so that they sort and compare as text."""
+    return instant.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 class CatalogueView(Projection):

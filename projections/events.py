@@ -4,17 +4,18 @@ from Kafka: the integrators' message (contract field names), plus its place in t
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline
-from zwgk.domain.chain import StoredRecord
 from zwgk.domain.privacy import SealedValue
 
 RENAMED = {"originator_id": "aggregate_id", "originator_version": "aggregate_version", "timestamp": "recorded_at"}
@@ -38,7 +39,12 @@ class ProjectedEvent:
         return self.record.get("actor") or {}
 
 
+PLAIN = (str, int, bool, float, type(None), date)
+
+
 def _normal(value: Any) -> Any:
+    if type(value) in PLAIN:  # most values: no conversion
+        return value
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, datetime):
@@ -74,14 +80,38 @@ def upcast(topic: str, state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-def from_stored(record: StoredRecord) -> ProjectedEvent:
-    """From the event store: the stored state, upcast, named as on the streams."""
-    state = upcast(record.topic, record.state or {})
-    fields = {RENAMED.get(k, k): _normal(v) for k, v in state.items() if k not in DROPPED}
-    fields["aggregate_id"] = str(record.originator_id)
-    fields["aggregate_version"] = record.originator_version
-    return ProjectedEvent(record.position, record.topic.rsplit(":", 1)[-1], str(record.originator_id),
-                          record.originator_version, fields)
+def _tagged(kind: str, data: Any) -> Any:
+    """One of the event store's tagged values (JSONTranscoder's _type_/_data_), as `_normal` would leave it."""
+    if kind == "uuid_hex":
+        return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
+    if kind == "datetime_iso":
+        return datetime.fromisoformat(data).astimezone(timezone.utc)
+    if kind == "date_iso":
+        return date.fromisoformat(data)
+    if kind in ("actor", "sealed", "deadline", "decimal_str"):
+        return _plain(data)
+    raise ValueError(f"no projection decoding for stored values tagged {kind!r}")
+
+
+def _plain(value: Any) -> Any:
+    if type(value) is dict:
+        if len(value) == 2 and "_type_" in value and "_data_" in value:
+            return _tagged(value["_type_"], value["_data_"])
+        return {k: v if type(v) is str else _plain(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_plain(v) for v in value]
+    return value
+
+
+def from_notification(n: Notification) -> ProjectedEvent:
+    """From the event store's log: the stored JSON decoded straight into the views' values (one pass,
+    none of the domain's objects built), upcast, named as on the streams. Upcasters see these values."""
+    state = upcast(n.topic, _plain(json.loads(n.state)))
+    fields = {RENAMED.get(k, k): v for k, v in state.items() if k not in DROPPED}
+    aggregate_id = str(n.originator_id)
+    fields["aggregate_id"] = aggregate_id
+    fields["aggregate_version"] = n.originator_version
+    return ProjectedEvent(n.id, n.topic.rsplit(":", 1)[-1], aggregate_id, n.originator_version, fields)
 
 
 def from_message(ce_type: str, notification_id: int, record: dict[str, Any]) -> ProjectedEvent:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -37,6 +38,12 @@ class Projection:
         for ddl in self.tables.values():
             tx.execute(ddl)
 
+    def begin_bulk(self, tx: Transaction) -> None:
+        """Before folding from event zero: a view may set aside what slows many writes (indexes)."""
+
+    def end_bulk(self, tx: Transaction) -> None:
+        """After folding from event zero, successful or not: restore what `begin_bulk` set aside."""
+
     def drop(self, tx: Transaction) -> None:
         for table in self.tables:
             tx.execute(f"DROP TABLE IF EXISTS {table}")
@@ -47,6 +54,11 @@ class Projection:
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
         raise NotImplementedError
+
+    def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
+        """Fold events in order; a view may keep its rows in memory through the batch and write them once."""
+        for event in events:
+            self.fold(tx, event)
 
     def export(self, tx: Transaction) -> dict[str, list[dict[str, Any]]]:
         """Every row of every table, in a fixed order: equal views export equal bytes."""

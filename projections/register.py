@@ -4,13 +4,21 @@ it was published, and whether its original is archived (D1–D8); a policy's int
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from zwgk.projections.catalogue import ts
 from zwgk.projections.events import ProjectedEvent
 from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
 
-RESET_REVIEW = "signatures = '{}', rejected = 0, pre_review = NULL, signed_off_at = NULL, deadline = NULL"
+COLUMNS = ("act_id", "unit", "title", "doc_number", "kind", "attribute", "reason", "drafted_at", "signatures", "rejected",
+           "pre_review", "signed_off_at", "deadline", "published_at", "channels", "d3_outcome", "corrections", "withdrawn",
+           "original_sha256", "interprets", "interpretation_due", "interpretations", "d9_outcome", "version")
+JSON_COLUMNS = ("signatures", "channels", "interpretations")
+RESET_REVIEW = {"signatures": {}, "rejected": 0, "pre_review": None, "signed_off_at": None, "deadline": None}
+UPSERT = (f"INSERT INTO disclosure_register ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+          f"ON CONFLICT (act_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}")
 
 
 class RegisterView(Projection):
@@ -27,51 +35,60 @@ class RegisterView(Projection):
     export_order = {"disclosure_register": "act_id"}
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
-        r, act = event.record, event.aggregate_id
-        kind = event.type.removeprefix("DisclosureAct.")
-        if not event.type.startswith("DisclosureAct."):
-            return
+        self.fold_batch(tx, [event])
+
+    def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
+        """The acts a batch touches are read once, changed in memory and written once."""
+        rows: dict[str, dict[str, Any]] = {}
+        for event in events:
+            if event.type.startswith("DisclosureAct."):
+                act = event.aggregate_id
+                row = rows[act] = rows.get(act) or self._row(tx, act) or {}
+                self._apply(row, event)
+        tx.executemany(UPSERT, [tuple(to_json(r[c]) if c in JSON_COLUMNS else r[c] for c in COLUMNS) for r in rows.values()])
+
+    @staticmethod
+    def _row(tx: Transaction, act: str) -> dict[str, Any] | None:
+        found = tx.one(f"SELECT {', '.join(COLUMNS)} FROM disclosure_register WHERE act_id = ?", (act,))
+        if found is None:
+            return None
+        row = dict(zip(COLUMNS, found))
+        return {**row, **{c: json.loads(row[c]) for c in JSON_COLUMNS}}
+
+    @staticmethod
+    def _apply(row: dict[str, Any], event: ProjectedEvent) -> None:
+        r, kind, at = event.record, event.type.removeprefix("DisclosureAct."), ts(event.occurred_at)
         if kind == "Drafted":
-            tx.execute(
-                "INSERT INTO disclosure_register (act_id, unit, title, doc_number, kind, attribute, reason, drafted_at, "
-                "signatures, rejected, channels, corrections, withdrawn, interprets, interpretations, version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, '{}', 0, 0, ?, '[]', ?)",
-                (act, r["unit"], r["title"], r["doc_number"], r["kind"], r["attribute"], r["reason"], ts(event.occurred_at),
-                 r["interprets"], event.version),
-            )
-            return
-        if kind == "Revised":
-            tx.execute(f"UPDATE disclosure_register SET title = ?, attribute = ?, reason = ?, {RESET_REVIEW} WHERE act_id = ?",
-                       (r["title"], r["attribute"], r["reason"], act))
+            row.update(act_id=event.aggregate_id, unit=r["unit"], title=r["title"], doc_number=r["doc_number"], kind=r["kind"],
+                       attribute=r["attribute"], reason=r["reason"], drafted_at=at, signatures={}, rejected=0,
+                       pre_review=None, signed_off_at=None, deadline=None, published_at=None, channels={}, d3_outcome=None,
+                       corrections=0, withdrawn=0, original_sha256=None, interprets=r["interprets"],
+                       interpretation_due=None, interpretations=[], d9_outcome=None)
+        elif kind == "Revised":
+            row.update(title=r["title"], attribute=r["attribute"], reason=r["reason"], **RESET_REVIEW)
         elif kind == "ReviewSigned":
-            signatures = json.loads(tx.one("SELECT signatures FROM disclosure_register WHERE act_id = ?", (act,))[0])
-            signatures[r["sheet_role"]] = {"signer": event.actor.get("id"), "decision": r["decision"], "at": ts(event.occurred_at)}
-            tx.execute("UPDATE disclosure_register SET signatures = ?, rejected = CASE WHEN rejected > ? THEN rejected ELSE ? END WHERE act_id = ?",
-                       (to_json(signatures), *(int(r["decision"] == "rejected"),) * 2, act))
+            row["signatures"] = {**row["signatures"],
+                                 r["sheet_role"]: {"signer": event.actor.get("id"), "decision": r["decision"], "at": at}}
+            row["rejected"] = max(row["rejected"], int(r["decision"] == "rejected"))
         elif kind == "PreReviewed":
-            tx.execute("UPDATE disclosure_register SET pre_review = ? WHERE act_id = ?", (r["decision"], act))
+            row["pre_review"] = r["decision"]
         elif kind in ("SignedOff", "PublicationDeadlineRecomputed"):
-            signed = ", signed_off_at = ?" if kind == "SignedOff" else ""
-            params = (to_json(r["deadline"]), *((ts(event.occurred_at),) if signed else ()), act)
-            tx.execute(f"UPDATE disclosure_register SET deadline = ?{signed} WHERE act_id = ?", params)
+            row["deadline"] = to_json(r["deadline"])
+            if kind == "SignedOff":
+                row["signed_off_at"] = at
         elif kind == "Published":
-            channels = json.loads(tx.one("SELECT channels FROM disclosure_register WHERE act_id = ?", (act,))[0])
-            channels[r["channel"]] = {"at": ts(event.occurred_at), "location": r["location"]}
-            outcome = next(iter(r["rule_outcomes"].values()), None)
-            tx.execute("UPDATE disclosure_register SET channels = ?, published_at = COALESCE(published_at, ?), "
-                       "d3_outcome = COALESCE(d3_outcome, ?), interpretation_due = COALESCE(interpretation_due, ?) "
-                       "WHERE act_id = ?",
-                       (to_json(channels), ts(event.occurred_at), outcome,
-                        r["interpretation_due"]["due"].isoformat() if r["interpretation_due"] else None, act))
+            row["channels"] = {**row["channels"], r["channel"]: {"at": at, "location": r["location"]}}
+            row["published_at"] = row["published_at"] or at
+            row["d3_outcome"] = row["d3_outcome"] or next(iter(r["rule_outcomes"].values()), None)
+            due = r["interpretation_due"]
+            row["interpretation_due"] = row["interpretation_due"] or (due["due"].isoformat() if due else None)
         elif kind == "Interpreted":
-            interpretations = json.loads(tx.one("SELECT interpretations FROM disclosure_register WHERE act_id = ?", (act,))[0])
-            interpretations.append(r["interpretation_id"])
-            tx.execute("UPDATE disclosure_register SET interpretations = ?, d9_outcome = COALESCE(d9_outcome, ?) "
-                       "WHERE act_id = ?", (to_json(interpretations), r["rule_outcomes"].get("D9"), act))
+            row["interpretations"] = [*row["interpretations"], r["interpretation_id"]]
+            row["d9_outcome"] = row["d9_outcome"] or r["rule_outcomes"].get("D9")
         elif kind == "Corrected":
-            tx.execute("UPDATE disclosure_register SET corrections = corrections + 1 WHERE act_id = ?", (act,))
+            row["corrections"] += 1
         elif kind == "Withdrawn":
-            tx.execute("UPDATE disclosure_register SET withdrawn = 1 WHERE act_id = ?", (act,))
+            row["withdrawn"] = 1
         elif kind == "OriginalLinked":
-            tx.execute("UPDATE disclosure_register SET original_sha256 = ? WHERE act_id = ?", (r["sha256"], act))
-        tx.execute("UPDATE disclosure_register SET version = ? WHERE act_id = ?", (event.version, act))
+            row["original_sha256"] = r["sha256"]
+        row["version"] = event.version

@@ -12,11 +12,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 
+from eventsourcing.persistence import Notification
+
 from zwgk.projections.catalogue import CatalogueView
 from zwgk.projections.complaints import ComplaintsView
 from zwgk.projections.deadlines import DeadlinesView
-from zwgk.domain.chain import StoredRecord
-from zwgk.projections.events import ProjectedEvent, from_stored
+from zwgk.projections.events import ProjectedEvent, from_notification
 from zwgk.projections.projection import Policy, Projection, to_json
 from zwgk.projections.participation import ParticipationView
 from zwgk.projections.register import RegisterView
@@ -78,16 +79,29 @@ class ProjectionRunner:
         iterator = iter(events)
         tables = [v for v in self.views if not isinstance(v, Policy)]
         policies = [v for v in self.views if isinstance(v, Policy)]
+        with self.store.transaction() as tx:
+            from_zero = [view for view in tables if tx.position(view.name) == 0]
+            for view in from_zero:
+                view.begin_bulk(tx)
+        try:
+            folded = self._fold_chunks(iterator, batch, tables, policies, progress)
+        finally:
+            with self.store.transaction() as tx:
+                for view in from_zero:
+                    view.end_bulk(tx)
+        return folded
+
+    def _fold_chunks(self, iterator: Iterator[ProjectedEvent], batch: int, tables: list[Projection], policies: list[Projection],
+                     progress: Callable[[int], None] | None) -> int:
+        folded = 0
         while chunk := list(islice(iterator, batch)):
             with self.store.transaction() as tx:
                 for view in tables:
                     position = tx.position(view.name)
-                    for event in chunk:
-                        if event.position > position:
-                            view.fold(tx, event)
+                    view.fold_batch(tx, [event for event in chunk if event.position > position])
                     tx.set_position(view.name, max(position, chunk[-1].position))
             for policy in policies:
-                self._react(policy, chunk)
+                self._react(policy, chunk)  # type: ignore[arg-type]
             folded += len(chunk)
             if progress:
                 progress(len(chunk))
@@ -110,8 +124,7 @@ class ProjectionRunner:
             return 0
         with self.store.transaction() as tx:
             for view in self.views:
-                for event, _ in messages:
-                    view.fold(tx, event)
+                view.fold_batch(tx, [event for event, _ in messages])
                 position = max(tx.position(view.name), max(e.position for e, _ in messages))
                 tx.set_position(view.name, position)
                 offsets: dict[tuple[str, int], int] = {}
@@ -155,6 +168,6 @@ class ProjectionRunner:
 
 
 
-def events_after(records: Callable[[int], Iterator[StoredRecord]], position: int) -> Iterator[ProjectedEvent]:
+def events_after(notifications: Callable[[int], Iterator[Notification]], position: int) -> Iterator[ProjectedEvent]:
     """The store's events past a position, as views receive them."""
-    return (from_stored(record) for record in records(position))
+    return (from_notification(n) for n in notifications(position))

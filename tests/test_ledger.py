@@ -281,3 +281,25 @@ def test_concurrent_commands_never_lose_an_update(postgres_settings: Settings):
     assert sorted(o.version for o in successes) == list(range(2, 2 + len(successes)))
     for app in apps:
         app.close()
+
+
+def test_c2_snapshots_speed_up_replay_and_agree_with_the_events(services):
+    """A long-lived item replays from its nearest snapshot; the state equals a fold of its events alone."""
+    unit = "资阳市人民政府办公室"
+    officer = Actor("zy-officer", "officer", unit)
+    elements = {"matter": "长历史事项", "content": "c", "update_limit": "实时", "responsible_unit": unit, "support_unit": unit,
+                "channels": ["政府网站"], "column": "栏目", "legal_basis": "依据", "audience": "全社会", "mode": "proactive"}
+    item = services.catalogue.list_item(officer, None, elements, "law_changed").aggregate_id
+    for i in range(249):
+        services.catalogue.amend_item(item, officer, None, changes={"content": f"内容 {i}"}, reason="element_changed")
+    snapshots = list(services.audit.snapshots.get(item))
+    assert [s.originator_version for s in snapshots] == [100, 200]
+    for version in (99, 100, 150, 250):
+        replayed = services.audit.repository.get(item, version=version)
+        folded = None
+        for event in services.audit.events.get(item, lte=version):
+            folded = event.mutate(folded)
+        assert replayed.version == folded.version == version
+        assert {k: v for k, v in vars(replayed).items() if k != "_pending_events"} == {
+            k: v for k, v in vars(folded).items() if k != "_pending_events"}
+    assert services.audit.verify().ok

@@ -14,7 +14,7 @@ from zwgk.domain.calendar import CST
 from zwgk.domain.chain import event_hash
 from zwgk.domain.commands import Services
 from zwgk.domain.disclosure import DisclosureAct
-from zwgk.projections.events import from_stored
+from zwgk.projections.events import from_notification
 from zwgk.projections.runner import ProjectionRunner
 from zwgk.projections.store import ViewStore
 
@@ -43,7 +43,8 @@ def test_d9_version_1_drafts_upcast_and_keep_their_chain(services: Services):
     assert report.ok and report.events_checked == 1
     (stored,) = services.audit.stored_records()
     assert "interprets" not in stored.state, "the stored bytes stay as release 1 wrote them"
-    assert from_stored(stored).record["interprets"] is None, "views see the current version"
+    (notification,) = services.audit.notifications()
+    assert from_notification(notification).record["interprets"] is None, "views see the current version"
 
     revised = services.disclosure.revise(draft.id, OFFICER, None, title="新版本修订的通知")
     assert revised.version == 2
