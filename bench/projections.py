@@ -1,5 +1,6 @@
-"""Projections benchmark: rebuild rate of all views from the event store (events/s), next to a
-raw read of the same notification log in the same run; the audit timeline of a unit with
+"""Projections benchmark, on SQLite and on PostgreSQL (started here, as the tests do): rebuild
+rate of all views from the event store (events/s), next to a raw read of the same notification
+log in the same run; the audit timeline of a unit with
 many events; the state of one record with 10,000 events as of an instant.
 
 The ledger is a realistic mix made quickly: catalogue items and disclosure acts going
@@ -9,18 +10,24 @@ through the whole workflow across 40 units. Not a test: it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 from uuid import UUID
 
-from zwgk.connectors.config import Settings
-from zwgk.connectors.wiring import catch_up, open_services, views
-from zwgk.domain.actors import Actor
-from zwgk.domain.catalogue import CatalogueItem
-from zwgk.domain.disclosure import DisclosureAct
-from zwgk.domain.calendar import WorkingDayCalendar
-from zwgk.projections.timeline import timeline, version_as_of
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.servers import PostgresServer  # noqa: E402
+
+from zwgk.connectors.config import Settings  # noqa: E402
+from zwgk.connectors.wiring import catch_up, open_services, views  # noqa: E402
+from zwgk.domain.actors import Actor  # noqa: E402
+from zwgk.domain.catalogue import CatalogueItem  # noqa: E402
+from zwgk.domain.disclosure import DisclosureAct  # noqa: E402
+from zwgk.domain.calendar import WorkingDayCalendar  # noqa: E402
+from zwgk.projections.timeline import timeline, version_as_of  # noqa: E402
 
 UNITS = [f"基准区第{i:02d}单位" for i in range(40)]
 CALENDAR = WorkingDayCalendar()
@@ -52,45 +59,54 @@ def long_item(services, events: int) -> UUID:
     return item.id
 
 
+def run(label: str, settings: Settings, events: int) -> None:
+    services = open_services(settings)
+    started = time.perf_counter()
+    item = long_item(services, 10_000)
+    n, batch = 0, []
+    while (services.audit.recorder.max_notification_id() or 0) < events:
+        batch += workflow(UNITS[n % len(UNITS)], n)
+        n += 1
+        if len(batch) >= 50:
+            services.disclosure.save(*batch)
+            batch = []
+    if batch:
+        services.disclosure.save(*batch)
+    total = services.audit.recorder.max_notification_id()
+    print(f"[{label}] ledger: {total:,} events ({n:,} acts, one item with 10,000 events) made in {time.perf_counter() - started:.0f} s")
+
+    started = time.perf_counter()
+    raw = sum(1 for _ in services.audit.notifications(batch=5000))
+    raw_time = time.perf_counter() - started
+    with views(settings) as runner:
+        started = time.perf_counter()
+        catch_up(services, runner)
+        rebuild = time.perf_counter() - started
+        print(f"[{label}] rebuild of all {len(runner.views)} views and policies: {total / rebuild:,.0f} events/s | "
+              f"raw read of the notification log {raw / raw_time:,.0f} events/s | ratio {raw_time / rebuild:.3f}x")
+        with runner.store.transaction() as tx:
+            started = time.perf_counter()
+            rows = timeline(tx, unit=UNITS[0])
+            print(f"[{label}] audit timeline of {UNITS[0]}: {len(rows):,} events in {(time.perf_counter() - started) * 1e3:.0f} ms")
+            started = time.perf_counter()
+            version = version_as_of(tx, str(item), datetime.now(timezone.utc))
+            record = services.audit.repository.get(item, version=version)
+            print(f"[{label}] replay of one record as of now: version {record.version:,} in "
+                  f"{(time.perf_counter() - started) * 1e3:.0f} ms")
+    services.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3")
-        services = open_services(settings)
-        started = time.perf_counter()
-        item = long_item(services, 10_000)
-        n, batch = 0, []
-        while (services.audit.recorder.max_notification_id() or 0) < args.events:
-            batch += workflow(UNITS[n % len(UNITS)], n)
-            n += 1
-            if len(batch) >= 50:
-                services.disclosure.save(*batch)
-                batch = []
-        if batch:
-            services.disclosure.save(*batch)
-        total = services.audit.recorder.max_notification_id()
-        print(f"ledger: {total:,} events ({n:,} acts, one item with 10,000 events) made in {time.perf_counter() - started:.0f} s")
-
-        started = time.perf_counter()
-        raw = sum(1 for _ in services.audit.notifications(batch=5000))
-        raw_time = time.perf_counter() - started
-        with views(settings) as runner:
-            started = time.perf_counter()
-            catch_up(services, runner)
-            rebuild = time.perf_counter() - started
-            print(f"rebuild of all four views (SQLite): {total / rebuild:,.0f} events/s | raw read of the notification log "
-                  f"{raw / raw_time:,.0f} events/s | ratio {raw_time / rebuild:.3f}x")
-            with runner.store.transaction() as tx:
-                started = time.perf_counter()
-                rows = timeline(tx, unit=UNITS[0])
-                print(f"audit timeline of {UNITS[0]}: {len(rows):,} events in {(time.perf_counter() - started) * 1e3:.0f} ms")
-                started = time.perf_counter()
-                version = version_as_of(tx, str(item), datetime.now(timezone.utc))
-                record = services.catalogue.repository.get(item, version=version)
-                print(f"replay of one record as of now: version {record.version:,} in {(time.perf_counter() - started) * 1e3:.0f} ms")
-        services.close()
+        run("SQLite", Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3"), args.events)
+    server = PostgresServer.start()
+    try:
+        run("PostgreSQL", Settings(database_url=server.create_database("zwgk_bench")), args.events)
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

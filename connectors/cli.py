@@ -39,6 +39,7 @@ from zwgk.connectors.wiring import (
     avro_codec,
     bring_log_up_to_date,
     catch_up,
+    follow,
     kafka_bootstrap,
     relay,
     services,
@@ -604,7 +605,7 @@ def projections_run(
     from_kafka: bool = typer.Option(False, "--from-kafka", help="从 Kafka 内部主题读取事件，而非事件库"),
     once: bool = typer.Option(False, "--once", help="处理现有事件后退出"),
 ) -> None:
-    """持续（或一次）把新事件折叠进全部视图；位置与视图行在同一事务中保存。"""
+    """持续（或一次）把新事件折叠进全部视图；位置与视图行在同一事务中保存。PostgreSQL 上由事件库推送新事件（LISTEN/NOTIFY），SQLite 上轮询。"""
     settings = Settings.from_env()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -616,11 +617,11 @@ def projections_run(
                 runner.fold_from_kafka(batch)
                 if stop.is_set():
                     break
+        elif once:
+            catch_up(s, runner)
         else:
-            while not stop.is_set():
-                if not catch_up(s, runner) and once:
-                    break
-                stop.wait(0.2)
+            logging.getLogger("zwgk").setLevel(logging.INFO)
+            follow(s, runner, settings, stop)
         typer.echo("视图位置：" + "，".join(f"{k} {v}" for k, v in runner.positions().items()))
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from eventsourcing.persistence import Notification
 
 from zwgk.archive.local import LocalStore
 from zwgk.archive.s3 import S3Store
@@ -33,8 +38,12 @@ from zwgk.domain.applications import (
 from zwgk.domain.commands import Services
 from zwgk.projections.audit_log import CheckpointPolicy, MerkleLog, issue_checkpoint
 from zwgk.projections.policies import AccountabilityForPersistentFailure
+from zwgk.projections.events import from_notification
 from zwgk.projections.runner import ProjectionRunner, all_views, events_after
 from zwgk.projections.store import ViewStore
+
+
+log = logging.getLogger("zwgk")
 
 
 def open_services(settings: Settings) -> Services:
@@ -138,6 +147,38 @@ def catch_up(s: Services, runner: ProjectionRunner, progress: Callable[[int], No
     ):
         total += folded
     return total
+
+
+def follow(s: Services, runner: ProjectionRunner, settings: Settings, stop: threading.Event, batch: int = 1000) -> None:
+    """Keep the views up to date until stopped. On PostgreSQL the library's subscription pushes
+    new events (LISTEN/NOTIFY); SQLite has no push, so there the log is polled."""
+    catch_up(s, runner)
+    if not settings.database_url.startswith(("postgresql:", "postgres:")):
+        log.info("polling the event store's notification log")
+        while not stop.wait(0.2):
+            catch_up(s, runner)
+        return
+    log.info("following the event store's notifications (PostgreSQL LISTEN/NOTIFY)")
+    arrived: queue.Queue[Notification] = queue.Queue()
+    with s.audit.recorder.subscribe(gt=min(runner.positions().values())) as subscription:
+        def pump() -> None:
+            for notification in subscription:
+                arrived.put(notification)
+
+        reader = threading.Thread(target=pump, name="subscription", daemon=True)
+        reader.start()
+        while not stop.is_set():
+            try:
+                first = arrived.get(timeout=0.5)
+            except queue.Empty:
+                if not reader.is_alive():
+                    raise RuntimeError("the event store's subscription ended") from None
+                continue
+            pending = [first]
+            while len(pending) < batch and not arrived.empty():
+                pending.append(arrived.get_nowait())
+            runner.fold(from_notification(n) for n in pending)
+        subscription.stop()
 
 
 def bring_log_up_to_date(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -10,6 +11,7 @@ from zwgk.projections.events import ProjectedEvent
 from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
 
+ITEM_COLUMNS = ("item_id", "unit", "matter", "elements", "withdrawn", "listed_at", "updated_at", "unfiled", "version")
 ADJUSTMENTS = {"CatalogueItem.Listed": "listed", "CatalogueItem.Amended": "amended", "CatalogueItem.Withdrawn": "withdrawn"}
 
 
@@ -33,39 +35,60 @@ class CatalogueView(Projection):
     export_order = {"catalogue_items": "item_id", "catalogue_history": "item_id, version"}
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
-        r = event.record
-        if event.type == "CatalogueItem.AdjustmentFiled":
-            for version in r["adjustments"]:
-                tx.execute("UPDATE catalogue_history SET filed_at = ? WHERE item_id = ? AND version = ?",
-                           (ts(event.occurred_at), event.aggregate_id, version))
-            tx.execute("UPDATE catalogue_items SET unfiled = '[]', version = ? WHERE item_id = ?", (event.version, event.aggregate_id))
-            return
-        adjustment = ADJUSTMENTS.get(event.type)
-        if adjustment is None:
-            return
-        row = tx.one("SELECT elements, unfiled, listed_at FROM catalogue_items WHERE item_id = ?", (event.aggregate_id,))
-        elements: dict[str, Any] = json.loads(row[0]) if row else {}
-        changes: dict[str, Any] = {}
-        if adjustment == "listed":
-            elements = dict(r["elements"])
-        elif adjustment == "amended":
-            changes = {k: v for k, v in r["changes"].items() if v is not None}
-            elements.update(changes)
-        unfiled = (json.loads(row[1]) if row else []) + [event.version]
-        tx.execute(
-            "INSERT INTO catalogue_history (item_id, version, adjustment, occurred_at, recorded_at, actor_unit, reason, "
-            "reason_text, changes, elements_after, filed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-            (event.aggregate_id, event.version, adjustment, ts(event.occurred_at), ts(r["recorded_at"]),
-             event.actor.get("unit", ""), r["reason"], r["reason_text"], to_json(changes), to_json(elements)),
+        self.fold_batch(tx, [event])
+
+    def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
+        """Items a batch touches are read once and written once; history rows are written together."""
+        items: dict[str, dict[str, Any]] = {}
+        history: list[tuple[Any, ...]] = []
+        for event in events:
+            r, item_id = event.record, event.aggregate_id
+            if event.type == "CatalogueItem.AdjustmentFiled":
+                self._write_history(tx, history)
+                tx.executemany("UPDATE catalogue_history SET filed_at = ? WHERE item_id = ? AND version = ?",
+                               [(ts(event.occurred_at), item_id, version) for version in r["adjustments"]])
+                item = items[item_id] = items.get(item_id) or self._item(tx, item_id)
+                item.update(unfiled=[], version=event.version)
+                continue
+            adjustment = ADJUSTMENTS.get(event.type)
+            if adjustment is None:
+                continue
+            item = (items.get(item_id) or (None if adjustment == "listed" else self._item(tx, item_id))
+                    or {"item_id": item_id, "elements": {}, "unfiled": [], "listed_at": ts(event.occurred_at)})
+            changes: dict[str, Any] = {}
+            if adjustment == "listed":
+                item["elements"] = dict(r["elements"])
+            elif adjustment == "amended":
+                changes = {k: v for k, v in r["changes"].items() if v is not None}
+                item["elements"] = {**item["elements"], **changes}
+            elements = item["elements"]
+            history.append((item_id, event.version, adjustment, ts(event.occurred_at), ts(r["recorded_at"]),
+                            event.actor.get("unit", ""), r["reason"], r["reason_text"], to_json(changes), to_json(elements)))
+            item.update(unit=elements["responsible_unit"], matter=elements["matter"], withdrawn=int(adjustment == "withdrawn"),
+                        updated_at=ts(event.occurred_at), unfiled=[*item["unfiled"], event.version], version=event.version)
+            items[item_id] = item
+        self._write_history(tx, history)
+        tx.executemany(
+            f"INSERT INTO catalogue_items ({', '.join(ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(ITEM_COLUMNS))}) "
+            f"ON CONFLICT (item_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in ITEM_COLUMNS[1:])}",
+            [(i["item_id"], i["unit"], i["matter"], to_json(i["elements"]), i["withdrawn"], i["listed_at"], i["updated_at"],
+              to_json(i["unfiled"]), i["version"]) for i in items.values()],
         )
-        values = (elements["responsible_unit"], elements["matter"], to_json(elements), int(adjustment == "withdrawn"),
-                  row[2] if row else ts(event.occurred_at), ts(event.occurred_at), to_json(unfiled), event.version)
-        if row:
-            tx.execute("UPDATE catalogue_items SET unit = ?, matter = ?, elements = ?, withdrawn = ?, listed_at = ?, "
-                       "updated_at = ?, unfiled = ?, version = ? WHERE item_id = ?", (*values, event.aggregate_id))
-        else:
-            tx.execute("INSERT INTO catalogue_items (unit, matter, elements, withdrawn, listed_at, updated_at, unfiled, "
-                       "version, item_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, event.aggregate_id))
+
+    @staticmethod
+    def _item(tx: Transaction, item_id: str) -> dict[str, Any] | None:
+        row = tx.one(f"SELECT {', '.join(ITEM_COLUMNS)} FROM catalogue_items WHERE item_id = ?", (item_id,))
+        if row is None:
+            return None
+        item = dict(zip(ITEM_COLUMNS, row))
+        return {**item, "elements": json.loads(item["elements"]), "unfiled": json.loads(item["unfiled"])}
+
+    @staticmethod
+    def _write_history(tx: Transaction, history: list[tuple[Any, ...]]) -> None:
+        tx.executemany(
+            "INSERT INTO catalogue_history (item_id, version, adjustment, occurred_at, recorded_at, actor_unit, reason, "
+            "reason_text, changes, elements_after, filed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", history)
+        history.clear()
 
 
 def catalogue_as_of(tx: Transaction, as_of: datetime | None = None, unit: str = "") -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@ with its provisional flag; closed as met or breached when its act is done."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -32,14 +33,19 @@ class DeadlinesView(Projection):
     }
     export_order = {"deadlines": "deadline_id", "deadline_subjects": "source_id"}
 
+    def __init__(self) -> None:
+        self._subjects: dict[str, tuple[str, str]] = {}  # what the batch already knows, not asked again
+
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
         r = event.record
         if event.type in ("DisclosureAct.Drafted", "RepresentedMeeting.Invited", "MajorDecision.Proposed"):
-            tx.execute("INSERT INTO deadline_subjects (source_id, unit, subject) VALUES (?, ?, ?)",
-                       (event.aggregate_id, r["unit"], r["title"]))
+            self._subjects[event.aggregate_id] = (r["unit"], r["title"])
+            tx.write("INSERT INTO deadline_subjects (source_id, unit, subject) VALUES (?, ?, ?)",
+                     (event.aggregate_id, r["unit"], r["title"]))
         elif event.type == "DisclosureAct.Revised":
-            tx.execute("UPDATE deadline_subjects SET subject = ? WHERE source_id = ?", (r["title"], event.aggregate_id))
-            tx.execute("DELETE FROM deadlines WHERE source_id = ? AND status = 'open'", (event.aggregate_id,))
+            self._subjects[event.aggregate_id] = (self._subject(tx, event.aggregate_id)[0], r["title"])
+            tx.write("UPDATE deadline_subjects SET subject = ? WHERE source_id = ?", (r["title"], event.aggregate_id))
+            tx.write("DELETE FROM deadlines WHERE source_id = ? AND status = 'open'", (event.aggregate_id,))
         elif event.type in ("DisclosureAct.SignedOff", "DisclosureAct.PublicationDeadlineRecomputed") and r["deadline"]:
             self._open(tx, event.aggregate_id, *self._subject(tx, event.aggregate_id), r["deadline"])
         elif event.type == "InformationRequest.Received":
@@ -50,8 +56,9 @@ class DeadlinesView(Projection):
         elif event.type in ("InformationRequest.Answered", "InformationRequest.Abandoned"):
             self._close(tx, f"{event.aggregate_id}:A1", r["rule_outcomes"]["A1"] if "rule_outcomes" in r else "met", event)
         elif event.type == "Assessment.SelfAssessed":
-            tx.execute("INSERT INTO deadline_subjects (source_id, unit, subject) VALUES (?, ?, ?)",
-                       (event.aggregate_id, r["unit"], f"{r['period']} 考核整改"))
+            self._subjects[event.aggregate_id] = (r["unit"], f"{r['period']} 考核整改")
+            tx.write("INSERT INTO deadline_subjects (source_id, unit, subject) VALUES (?, ?, ?)",
+                     (event.aggregate_id, r["unit"], f"{r['period']} 考核整改"))
         elif event.type == "Assessment.RectificationOrdered":
             set_by_office = {"rule": "E4", "start": event.occurred_at.astimezone(CST).date(), "due": r["deadline"],
                              "working_days": 0, "provisional": False, "calendar_version": "set by the leading group office"}
@@ -67,16 +74,21 @@ class DeadlinesView(Projection):
                 unit, title = self._subject(tx, event.aggregate_id)
                 self._open(tx, event.aggregate_id, unit, f"{title}（解读）", r["interpretation_due"])
 
-    @staticmethod
-    def _subject(tx: Transaction, source: str) -> tuple[str, str]:
-        return tx.one("SELECT unit, subject FROM deadline_subjects WHERE source_id = ?", (source,))
+    def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
+        self._subjects = {}
+        super().fold_batch(tx, events)
+
+    def _subject(self, tx: Transaction, source: str) -> tuple[str, str]:
+        if source not in self._subjects:
+            self._subjects[source] = tx.one("SELECT unit, subject FROM deadline_subjects WHERE source_id = ?", (source,))
+        return self._subjects[source]
 
     @staticmethod
     def _open(tx: Transaction, source: str, unit: str, subject: str, d: dict) -> None:
         """A deadline as its event stored it; a later event for the same rule replaces it."""
         deadline_id = f"{source}:{d['rule']}"
-        tx.execute("DELETE FROM deadlines WHERE deadline_id = ?", (deadline_id,))
-        tx.execute(
+        tx.write("DELETE FROM deadlines WHERE deadline_id = ?", (deadline_id,))
+        tx.write(
             "INSERT INTO deadlines (deadline_id, source_id, rule, unit, subject, start, due, working_days, provisional, "
             "calendar_version, status, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL)",
             (deadline_id, source, d["rule"], unit, subject, d["start"].isoformat(), d["due"].isoformat(), d["working_days"],
@@ -85,7 +97,7 @@ class DeadlinesView(Projection):
 
     @staticmethod
     def _close(tx: Transaction, deadline_id: str, status: str, event: ProjectedEvent) -> None:
-        tx.execute("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ? AND status = 'open'",
+        tx.write("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ? AND status = 'open'",
                    (status, ts(event.occurred_at), deadline_id))
 
 

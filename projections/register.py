@@ -43,7 +43,8 @@ class RegisterView(Projection):
         for event in events:
             if event.type.startswith("DisclosureAct."):
                 act = event.aggregate_id
-                row = rows[act] = rows.get(act) or self._row(tx, act) or {}
+                new = event.type == "DisclosureAct.Drafted"
+                row = rows[act] = {} if new else rows.get(act) or self._row(tx, act) or {}
                 self._apply(row, event)
         tx.executemany(UPSERT, [tuple(to_json(r[c]) if c in JSON_COLUMNS else r[c] for c in COLUMNS) for r in rows.values()])
 

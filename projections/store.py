@@ -24,21 +24,39 @@ DEFINITIONS = """CREATE TABLE IF NOT EXISTS projection_definitions (
 
 
 class Transaction:
-    """SQL with `?` placeholders, whichever database is underneath."""
+    """SQL with `?` placeholders, whichever database is underneath. Writes whose result nobody
+    reads (`write`) are sent to PostgreSQL together, in a pipeline, before the next query and at
+    commit, instead of one round trip each."""
 
     def __init__(self, cursor: Any, postgres: bool) -> None:
         self.cursor = cursor
         self.postgres = postgres
+        self.pending: list[tuple[str, Sequence[Any]]] = []
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.postgres else sql
 
+    def write(self, sql: str, params: Sequence[Any] = ()) -> None:
+        if self.postgres:
+            self.pending.append((self._sql(sql), params))
+        else:
+            self.cursor.execute(sql, params)
+
+    def flush(self) -> None:
+        if self.pending:
+            with self.cursor.connection.pipeline():
+                for sql, params in self.pending:
+                    self.cursor.execute(sql, params)
+            self.pending.clear()
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Transaction:
+        self.flush()
         self.cursor.execute(self._sql(sql), params)
         return self
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
+            self.flush()
             self.cursor.executemany(self._sql(sql), rows)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
@@ -88,7 +106,9 @@ class ViewStore:
     def transaction(self) -> Iterator[Transaction]:
         if self.postgres:
             with self.connection.transaction(), self.connection.cursor() as cursor:
-                yield Transaction(cursor, True)
+                tx = Transaction(cursor, True)
+                yield tx
+                tx.flush()
             return
         cursor = self.connection.cursor()
         cursor.execute("BEGIN IMMEDIATE")

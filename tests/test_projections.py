@@ -56,12 +56,12 @@ def test_projection_killed_mid_batch_equals_a_clean_rebuild(tmp_path: Path, sqli
     services = open_services(sqlite_settings)
     run_scenario(services)
     actor = Actor("o", "officer", "批量单位")
-    for i in range(3000):
+    for i in range(6000):
         services.disclosure.draft(actor, None, title=f"批量文件 {i}", attribute="proactive")
     env = {**os.environ, "ZWGK_DATABASE_URL": sqlite_settings.database_url,
            "ZWGK_VIEWS_DATABASE_URL": f"sqlite:///{tmp_path}/views.sqlite3"}
     command = [sys.executable, "-c", "from zwgk.connectors.cli import main; main()", "projections", "run"]
-    for pause in (1.0, 1.7, 2.4):
+    for pause in (0.9, 1.1, 1.3):
         process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(pause)
         process.send_signal(signal.SIGKILL)
@@ -71,9 +71,36 @@ def test_projection_killed_mid_batch_equals_a_clean_rebuild(tmp_path: Path, sqli
     clean = ProjectionRunner(ViewStore(f"sqlite:///{tmp_path}/clean.sqlite3"))
     catch_up(services, clean)
     head = services.audit.recorder.max_notification_id()
-    assert head == SCENARIO_EVENTS + 3000 + 1  # the E4 policy opened its case during the runs
+    assert head == SCENARIO_EVENTS + 6000 + 1  # the E4 policy opened its case during the runs
     assert set(crashed.positions().values()) == {head}
     assert exports(crashed) == exports(clean)
+    services.close()
+
+
+@pytest.mark.postgres
+def test_projections_follow_postgresql_by_its_pushed_notifications(tmp_path: Path, postgres_settings: Settings):
+    """On PostgreSQL the running views are pushed new events by the library's subscription (LISTEN/NOTIFY)."""
+    services = open_services(postgres_settings)
+    views_url = f"sqlite:///{tmp_path}/views.sqlite3"
+    env = {**os.environ, "ZWGK_DATABASE_URL": postgres_settings.database_url, "ZWGK_VIEWS_DATABASE_URL": views_url}
+    process = subprocess.Popen([sys.executable, "-c", "from zwgk.connectors.cli import main; main()", "projections", "run"],
+                               env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        officer = Actor("zy-officer", "officer", "资阳市人民政府办公室")
+        written = [services.disclosure.draft(officer, None, title=f"推送的文件 {i}", attribute="proactive") for i in range(3)]
+        store = ViewStore(views_url)
+        deadline = time.monotonic() + 60
+        while ProjectionRunner(store).positions()["timeline"] < written[-1].notification_id:
+            assert time.monotonic() < deadline, "the running views never saw the new events"
+            time.sleep(0.1)
+        with store.transaction() as tx:
+            assert [r["event_type"] for r in timeline(tx, unit="资阳市人民政府办公室")] == ["DisclosureAct.Drafted"] * 3
+        store.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=60)
+    assert process.returncode == 0, errors
+    assert "LISTEN/NOTIFY" in errors
     services.close()
 
 
