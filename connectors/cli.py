@@ -55,7 +55,7 @@ from zwgk.projections.deadlines import deadlines as deadline_rows
 from zwgk.projections.participation import PROCESSES as PARTICIPATION_PROCESSES
 from zwgk.projections.participation import participation as participation_rows
 from zwgk.projections.participation import yearly_counts
-from zwgk.projections.runner import ProjectionRunner, UnknownView
+from zwgk.projections.runner import ProjectionRunner, UnknownView, all_views
 from zwgk.projections.timeline import timeline, version_as_of
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
@@ -657,7 +657,7 @@ def projections_status(format: str = FORMAT) -> None:  # noqa: A002
 
 @projections_app.command("export")
 def projections_export(
-    name: str = typer.Argument(..., help="catalogue | register | deadlines | timeline"),
+    name: str = typer.Argument(..., help=" | ".join(v.name for v in all_views())),
     output: Path = typer.Option(..., "-o", "--output"),
     at_least: int = AT_LEAST,
 ) -> None:
@@ -1169,7 +1169,7 @@ def main() -> None:
         typer.echo(f"配置错误：{error}", err=True)
         sys.exit(2)
     except UnknownView as error:
-        typer.echo(f"未知视图：{error.args[0]}（可选：catalogue、register、deadlines、timeline、complaints、requests）", err=True)
+        typer.echo(f"未知视图：{error.args[0]}（可选：{'、'.join(v.name for v in all_views())}）", err=True)
         sys.exit(2)
     except DomainError as error:
         log.warning("refused: %s (%s)", error.message_en, error.code)
