@@ -416,7 +416,7 @@ def _late(acts: list[DisclosureAct]) -> list[tuple[DisclosureAct, Any]]:
 
 @app.command("demo")
 def run_demo() -> None:
-    """在内嵌 SQLite 上运行演示场景：五份政务公开制度文件从起草到公开。"""
+    """在内嵌 SQLite 上运行演示场景：五份政务公开制度文件从起草到公开，以及依申请公开、公众参与、告示与监督。"""
     settings = Settings.from_env()
     with services(settings) as s, audit_log(settings) as merkle:
         before = s.audit.recorder.max_notification_id() or 0
@@ -458,7 +458,7 @@ def run_demo() -> None:
     late = _late(acts)
     channels = Counter(ch for a in published for ch in a.publications)
 
-    typer.echo("zwgk 演示：五份政务公开制度文件的公开全过程")
+    typer.echo("zwgk 演示：五份政务公开制度文件的公开全过程，以及依申请公开、公众参与、告示与监督")
     typer.echo(f"  本次新记录事件 {after - before} 个" + ("（场景此前已记录，未重复记录）" if recorded else ""))
     typer.echo(f"  公开事项清单：{len(items)} 项，其中调整后未备案 {sum(1 for i in items if i.unfiled)} 项（C4）")
     typer.echo(

@@ -190,3 +190,8 @@ def test_confluent_framing_when_a_schema_registry_is_configured(registry_url):
     # A fresh consumer knows only the registry, not the producer's cache.
     decoded_name, decoded = AvroCodec(registry=SchemaRegistry(registry_url)).decode(value)
     assert decoded_name == name and decoded["title"] == record["title"]
+
+
+def test_the_integration_guide_lists_every_topic():
+    guide = (Path(__file__).parent.parent / "docs" / "integration.md").read_text(encoding="utf-8")
+    assert [t for t in topics() if f"`{t}`" not in guide] == []
