@@ -526,6 +526,15 @@ def _on(app: str, method: str) -> Handler:
     return handle
 
 
+def _new(app: str, method: str) -> Handler:
+    """A command that opens a new record: all its args go to the method."""
+
+    def handle(s: Services, actor: Actor, at: datetime | None, a: Any) -> Outcome:
+        return getattr(getattr(s, app), method)(actor, at, **a.model_dump())
+
+    return handle
+
+
 def _load_calendar(s: Services, actor: Actor, at: datetime | None, a: Any) -> list[Outcome]:
     loaded = s.calendar.load_year(actor, at, a.model_dump())
     return [loaded, *s.disclosure.recompute_provisional_deadlines()]
@@ -543,12 +552,7 @@ COMMANDS: dict[str, Command] = {
         Command("amend_catalogue_item", "调整公开事项要素", AmendCatalogueItem, _on("catalogue", "amend_item")),
         Command("withdraw_catalogue_item", "删除公开事项", WithdrawCatalogueItem, _on("catalogue", "withdraw_item")),
         Command("file_catalogue_adjustments", "公开事项调整备案", FileCatalogueAdjustments, _on("catalogue", "file_adjustments")),
-        Command(
-            "draft_disclosure",
-            "起草拟公开文件并标明公开属性",
-            DraftDisclosure,
-            lambda s, actor, at, a: s.disclosure.draft(actor, at, **a.model_dump()),
-        ),
+        Command("draft_disclosure", "起草拟公开文件并标明公开属性", DraftDisclosure, _new("disclosure", "draft")),
         Command("revise_disclosure", "修订拟公开文件", ReviseDisclosure, _on("disclosure", "revise")),
         Command("sign_review", "公开信息审查表签字", SignReview, _on("disclosure", "sign_review")),
         Command("pre_review_disclosure", "预审小组审查", PreReviewDisclosure, _on("disclosure", "pre_review")),
@@ -558,8 +562,7 @@ COMMANDS: dict[str, Command] = {
         Command("withdraw_disclosure", "撤回已公开信息", WithdrawDisclosure, _on("disclosure", "withdraw")),
         Command("link_original", "关联存档原件", LinkOriginal, _on("disclosure", "link_original")),
         Command("load_calendar", "载入官方节假日安排并重算临时期限", LoadCalendar, _load_calendar),
-        Command("receive_request", "登记政府信息公开申请", ReceiveRequest,
-                lambda s, actor, at, a: s.requests.receive(actor, at, **a.model_dump())),
+        Command("receive_request", "登记政府信息公开申请", ReceiveRequest, _new("requests", "receive")),
         Command("request_completion", "发出补正通知", RequestCompletion, _on("requests", "request_completion")),
         Command("complete_request", "申请人补正", CompleteRequest, _on("requests", "complete")),
         Command("abandon_request", "逾期未补正，视为放弃", RequestRef, _on("requests", "abandon")),
@@ -567,51 +570,44 @@ COMMANDS: dict[str, Command] = {
         Command("end_consultation", "征求意见结束", RequestRef, _on("requests", "end_consultation")),
         Command("extend_request", "延长答复期限", ExtendRequest, _on("requests", "extend")),
         Command("answer_request", "作出答复", AnswerRequest, _on("requests", "answer")),
-        Command("report_emergency", "登记重大突发事件", ReportEmergency,
-                lambda s, actor, at, a: s.emergencies.report(actor, at, **a.model_dump())),
+        Command("report_emergency", "登记重大突发事件", ReportEmergency, _new("emergencies", "report")),
         Command("release_emergency_information", "发布权威信息", ReleaseInformation, _on("emergencies", "release_information")),
         Command("hold_press_conference", "举行新闻发布会", HoldPressConference, _on("emergencies", "hold_press_conference")),
-        Command("post_announcement", "发布政务事项告示", PostAnnouncement,
-                lambda s, actor, at, a: s.announcements.post(actor, at, **a.model_dump())),
+        Command("post_announcement", "发布政务事项告示", PostAnnouncement, _new("announcements", "post")),
         Command("update_announcement", "实时更新应急类告示", UpdateAnnouncement, _on("announcements", "update")),
         Command("take_down_announcement", "撤下告示", TakeDownAnnouncement, _on("announcements", "take_down")),
-        Command("propose_decision", "登记重大行政决策事项", ProposeDecision,
-                lambda s, actor, at, a: s.participation.propose_decision(actor, at, **a.model_dump())),
+        Command("propose_decision", "登记重大行政决策事项", ProposeDecision, _new("participation", "propose_decision")),
         Command("review_decision_secrecy", "预公开前保密审查", ReviewDecisionSecrecy, _on("participation", "review_decision_secrecy")),
         Command("discuss_decision", "领导集体讨论", DiscussDecision, _on("participation", "discuss_decision")),
         Command("pre_disclose_decision", "预公开决策草案及起草说明", PreDiscloseDecision, _on("participation", "pre_disclose")),
         Command("receive_decision_comment", "登记公众意见（意见人信息即时加密）", ReceiveComment, _on("participation", "receive_comment")),
         Command("absorb_decision_comments", "汇总吸纳公众意见", AbsorbComments, _on("participation", "absorb_comments")),
         Command("publish_adoption_report", "公开意见采纳情况", PublishAdoptionReport, _on("participation", "publish_adoption_report")),
-        Command("notice_hearing", "发布听证公告", NoticeHearing,
-                lambda s, actor, at, a: s.participation.notice_hearing(actor, at, **a.model_dump())),
+        Command("notice_hearing", "发布听证公告", NoticeHearing, _new("participation", "notice_hearing")),
         Command("assign_hearing_roles", "确定听证人员", AssignHearingRoles, _on("participation", "assign_hearing_roles")),
         Command("hold_hearing", "举行听证会", HoldHearing, _on("participation", "hold_hearing")),
         Command("archive_hearing_record", "听证笔录归档", ArchiveHearingRecord, _on("participation", "archive_hearing_record")),
         Command("issue_hearing_minutes", "印发听证纪要", IssueHearingMinutes, _on("participation", "issue_hearing_minutes")),
         Command("publish_hearing_outcome", "公开决策结果", PublishHearingOutcome, _on("participation", "publish_hearing_outcome")),
-        Command("invite_representatives", "邀请公众代表列席会议", InviteRepresentatives,
-                lambda s, actor, at, a: s.participation.invite_representatives(actor, at, **a.model_dump())),
+        Command("invite_representatives", "邀请公众代表列席会议", InviteRepresentatives, _new("participation", "invite_representatives")),
         Command("hold_meeting", "召开列席会议", HoldMeeting, _on("participation", "hold_meeting")),
         Command("publish_meeting_feedback", "反馈并公开意见采纳情况", PublishMeetingFeedback, _on("participation", "publish_meeting_feedback")),
-        Command("plan_open_day", "计划政务开放日", PlanOpenDay,
-                lambda s, actor, at, a: s.participation.plan_open_day(actor, at, **a.model_dump())),
+        Command("plan_open_day", "计划政务开放日", PlanOpenDay, _new("participation", "plan_open_day")),
         Command("admit_open_day_participant", "确定开放日参加代表（个人信息即时加密）", AdmitParticipant,
                 _on("participation", "admit_participant")),
         Command("announce_open_day_participants", "公示开放日参加代表", AnnounceParticipants, _on("participation", "announce_participants")),
         Command("hold_open_day", "举办政务开放日", HoldOpenDay, _on("participation", "hold_open_day")),
-        Command("register_complaint", "登记投诉（投诉人信息即时加密）", RegisterComplaint,
-                lambda s, actor, at, a: s.complaints.register(actor, at, **a.model_dump())),
+        Command("register_complaint", "登记投诉（投诉人信息即时加密）", RegisterComplaint, _new("complaints", "register")),
         Command("assign_complaint", "交办投诉", AssignComplaint, _on("complaints", "assign")),
         Command("handle_complaint", "登记投诉处理结果", HandleComplaint, _on("complaints", "handle")),
         Command("give_complaint_feedback", "向投诉人反馈", GiveFeedback, _on("complaints", "give_feedback")),
         Command("publish_complaint_feedback", "公开投诉处理及反馈情况", PublishFeedback, _on("complaints", "publish_feedback")),
-        Command("open_case", "立案追究责任", OpenCase, lambda s, actor, at, a: s.accountability.open_case(actor, at, **a.model_dump())),
+        Command("open_case", "立案追究责任", OpenCase, _new("accountability", "open_case")),
         Command("investigate_case", "工作组调查", Investigate, _on("accountability", "investigate")),
         Command("give_case_opinion", "提出初步处理意见", GiveOpinion, _on("accountability", "give_opinion")),
         Command("decide_case", "领导小组集体决定", DecideCase, _on("accountability", "decide")),
         Command("file_case", "备案", FileCase, _on("accountability", "file")),
-        Command("self_assess", "单位自查自评", SelfAssess, lambda s, actor, at, a: s.assessment.self_assess(actor, at, **a.model_dump())),
+        Command("self_assess", "单位自查自评", SelfAssess, _new("assessment", "self_assess")),
         Command("assess_unit", "政府办公室考核评分", Assess, _on("assessment", "assess")),
         Command("approve_grade", "领导小组办公室审定等次", AssessmentRef, _on("assessment", "approve_grade")),
         Command("publish_assessment", "通报考核结果", AssessmentRef, _on("assessment", "publish")),
