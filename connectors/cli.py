@@ -57,6 +57,7 @@ from zwgk.projections.participation import participation as participation_rows
 from zwgk.projections.participation import yearly_counts
 from zwgk.projections.runner import ProjectionRunner, UnknownView, all_views
 from zwgk.projections.timeline import timeline, version_as_of
+from zwgk.projections.violations import violations
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.assessment import GRADES_ZH, Grade
@@ -781,6 +782,28 @@ def _yearly_counts_zh(row: dict[str, Any]) -> str:
     if row["open_days_first_half"] is not None:
         parts.append(f"政务开放日 上半年 {row['open_days_first_half']} 次、下半年 {row['open_days_second_half']} 次")
     return "，".join(parts) + (f"；问题：{'，'.join(row['flags'])}" if row["flags"] else "")
+
+
+@audit_app.command("violations")
+def audit_violations(
+    unit: str = typer.Option("", "--unit"),
+    year: int | None = typer.Option(None, "--year"),
+    rule: str = typer.Option("", "--rule", help="只列某条规则，如 D3"),
+    format: str = FORMAT,  # noqa: A002
+    at_least: int = AT_LEAST,
+) -> None:
+    """违规情况：事件记录的违规、逾期未完成的期限、规则要求而缺失的（C4 备案、D8 存档、H4/H5、Q4、M2、O1）。"""
+    with fresh_views(at_least) as (s, runner):
+        with runner.store.transaction() as tx:
+            rows = violations(tx, s.calendar.calendar(), cst_date(datetime.now(CST)), unit, year, rule)
+    if format == "json":
+        _emit_json(rows)
+        return
+    kinds = {"breached": "违规", "overdue": "逾期未办", "missing": "缺失"}
+    table = Table("日期", "规则", "类别", "单位", "事项", "情况", title=f"违规情况（{len(rows)} 项）")
+    for r in rows:
+        table.add_row(r["on"], r["rule"], kinds[r["kind"]], r["unit"], r["subject"], r["detail"])
+    console.print(table)
 
 
 @audit_app.command("timeline")

@@ -88,15 +88,20 @@ BREACHES_ZH = {"H3": "H3 未公开举行且不涉及国家秘密", "M1": "M1 意
                "O1": "O1 未在开放日前7个工作日内公示参加代表", "P4": "P4 意见采纳情况逾期公开"}
 
 
-def _flags(row: dict[str, Any], repeated: set[str]) -> list[str]:
-    flags = [BREACHES_ZH.get(rule, f"{rule} 未遵守") for rule, outcome in sorted(row["rule_outcomes"].items())
-             if outcome == "breached"]
+def missing_after_hearing(row: dict[str, Any], repeated: set[str]) -> list[str]:
+    """H4, H5: what a held hearing still lacks; a hearing repeated for want of consensus publishes no outcome."""
     steps = row["steps"]
-    if row["process"] == "hearing" and "Held" in steps:
-        present = {"record_archived": "RecordArchived" in steps, "minutes": "MinutesIssued" in steps,
-                   "outcome_published": "OutcomePublished" in steps or row["record_id"] in repeated}
-        flags += [flag for key, flag in MISSING_AFTER_HEARING.items() if not present[key]]
-    return flags
+    if row["process"] != "hearing" or "Held" not in steps:
+        return []
+    present = {"record_archived": "RecordArchived" in steps, "minutes": "MinutesIssued" in steps,
+               "outcome_published": "OutcomePublished" in steps or row["record_id"] in repeated}
+    return [flag for key, flag in MISSING_AFTER_HEARING.items() if not present[key]]
+
+
+def _flags(row: dict[str, Any], repeated: set[str]) -> list[str]:
+    breaches = [BREACHES_ZH.get(rule, f"{rule} 未遵守") for rule, outcome in sorted(row["rule_outcomes"].items())
+                if outcome == "breached"]
+    return breaches + missing_after_hearing(row, repeated)
 
 
 def participation(tx: Transaction, unit: str = "", year: int | None = None, process: str = "") -> list[dict[str, Any]]:
@@ -113,17 +118,22 @@ def participation(tx: Transaction, unit: str = "", year: int | None = None, proc
         if (unit and row["unit"] != unit) or (year and not row["day"].startswith(str(year))) or (process and row["process"] != process):
             continue
         row["flags"] = _flags(row, repeated)
+        row["missing"] = missing_after_hearing(row, repeated)
         result.append(row)
     return result
 
 
 def yearly_counts(tx: Transaction, year: int, today: date, unit: str = "") -> list[dict[str, Any]]:
     """Per unit that holds such meetings: meetings with representatives (M2, at least 3 a year);
-    per unit that organises open days: open days per half year (O1, at least one each).
-    A count is flagged once its period is over and short."""
+    per unit that organises open days: open days per half year (O1, at least one each), from the
+    year of its first record on. A count is flagged once its period is over and short."""
     every = participation(tx, unit=unit)
-    hosts = {r["unit"] for r in every if r["process"] == "meeting"}
-    organisers = {r["unit"] for r in every if r["process"] == "open_day"}
+
+    def since(process: str) -> set[str]:
+        """Units with a record of the process by the end of the year: earlier years are not the ledger's to judge."""
+        return {r["unit"] for r in every if r["process"] == process and int(r["day"][:4]) <= year}
+
+    hosts, organisers = since("meeting"), since("open_day")
     halves = {1: date(year, 6, 30), 2: date(year, 12, 31)}
     result = []
     for owner in sorted(hosts | organisers):

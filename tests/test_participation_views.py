@@ -83,3 +83,25 @@ def test_assessment_indicators_count_d9_a1_hearings_q4_and_cases(demo_views):  #
     land = by_unit[("清原满族自治县国土资源局", "2016")]
     assert (land["complaints"], land["complaint_publication_rate"]) == (1, 1.0)
     assert by_unit[("资阳市人民政府办公室", "2020")]["accountability_cases"] == 1
+
+
+def test_d3_d8_d9_e4_h4_m1_m2_n2_o1_c4_the_inspectors_violation_report(demo_views):  # noqa: F811
+    """Every breach the views know of, in one list: recorded, overdue, or missing where a rule asks for it."""
+    from zwgk.projections.violations import violations
+
+    _, runner = demo_views
+    with runner.store.transaction() as tx:
+        found = violations(tx, WorkingDayCalendar(), TODAY)
+        only_2022 = violations(tx, WorkingDayCalendar(), TODAY, year=2022)
+        one_unit = violations(tx, WorkingDayCalendar(), TODAY, unit="资阳市雁江区发展和改革局")
+    kinds = {(v["rule"], v["kind"]) for v in found}
+    assert {("D3", "breached"), ("D9", "breached"), ("D9", "overdue"), ("N2", "breached"), ("M1", "breached"),
+            ("A1", "breached"), ("E4", "breached"), ("C4", "missing"), ("D8", "missing"), ("H4", "missing"),
+            ("M2", "missing"), ("O1", "missing")} <= kinds
+    assert not {rule for rule, _ in kinds} & {"D4", "D5", "D6", "D7", "H1", "H2", "H3", "H5", "P3", "P4", "Q4", "N1"}
+    late_policy = next(v for v in found if v["rule"] == "D3")
+    assert (late_policy["unit"], late_policy["on"]) == ("资阳市人民政府办公室", "2020-07-20")
+    assert late_policy["subject"].startswith("关于印发《资阳市全面推进政务公开工作的实施意见》")
+    assert len({(v["rule"], v["record_id"], v["kind"]) for v in found if v["record_id"]}) == len([v for v in found if v["record_id"]])
+    assert all(v["on"].startswith("2022") for v in only_2022) and only_2022
+    assert [(v["rule"], v["detail"]) for v in one_unit] == [("H4", "H4 听证笔录未归档")] * 2  # run_scenario archives nothing

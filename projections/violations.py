@@ -1,0 +1,83 @@
+"""The inspector's violation report 违规情况: every breach the views know of, in one list.
+
+Rules enforced by a deadline or a flag accept the event and show the breach here
+(RULES.md): an event that recorded a breached rule outcome (D3, D9, D11, A1, H3, M1, O1,
+P4, N2, E4 …), a deadline still open after its due date, and what is missing where a
+rule asks for it — C4 filings, D8 originals, H4/H5 after a hearing, Q4 published
+feedback, and the yearly counts of M2 and O1.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from zwgk.domain.calendar import WorkingDayCalendar, cst_date
+from zwgk.projections.deadlines import deadlines
+from zwgk.projections.participation import participation, yearly_counts
+from zwgk.projections.store import Transaction
+
+
+def _day(utc_text: str) -> str:
+    return cst_date(datetime.fromisoformat(utc_text.replace("Z", "+00:00"))).isoformat()
+
+
+def _titles(tx: Transaction) -> dict[str, str]:
+    """A name for each record the views know one for."""
+    titles = dict(tx.all("SELECT source_id, subject FROM deadlines"))
+    titles.update(tx.all("SELECT source_id, subject FROM deadline_subjects"))
+    titles.update(tx.all("SELECT item_id, matter FROM catalogue_items"))
+    titles.update(tx.all("SELECT act_id, title FROM disclosure_register"))
+    titles.update(tx.all("SELECT record_id, title FROM participation"))
+    return titles
+
+
+def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: str = "", year: int | None = None,
+               rule: str = "") -> list[dict[str, Any]]:
+    titles = _titles(tx)
+    found: list[dict[str, Any]] = []
+
+    def add(rule_id: str, owner: str, record: str, on: str, kind: str, detail: str) -> None:
+        found.append({"rule": rule_id, "unit": owner, "record_id": record, "subject": titles.get(record, ""), "on": on,
+                      "kind": kind, "detail": detail})
+
+    for record, event_type, owner, occurred_at, outcomes in tx.all(
+        "SELECT aggregate_id, event_type, subject_unit, occurred_at, rule_outcomes FROM timeline_events "
+        "WHERE rule_outcomes <> '{}' ORDER BY position"
+    ):
+        for rule_id, outcome in json.loads(outcomes).items():
+            if outcome == "breached":
+                add(rule_id, owner, record, _day(occurred_at), "breached", f"未遵守 {rule_id}（{event_type}）")
+    recorded = {(v["rule"], v["record_id"]) for v in found}
+    for d in deadlines(tx, calendar, today, overdue=True):
+        if d["status"] == "open":
+            add(d["rule"], d["unit"], d["source_id"], d["due"], "overdue",
+                f"应于 {d['due']} 前完成，至今未完成（{d['working_days']} 个工作日）")
+        elif (d["rule"], d["source_id"]) not in recorded:  # closed late by an event without a rule outcome (E4)
+            add(d["rule"], d["unit"], d["source_id"], _day(d["closed_at"]), "breached", f"应于 {d['due']} 前完成，逾期完成")
+    for item, owner, unfiled, updated_at in tx.all(
+        "SELECT item_id, unit, unfiled, updated_at FROM catalogue_items WHERE unfiled <> '[]'"
+    ):
+        add("C4", owner, item, _day(updated_at), "missing", f"调整（版本 {'、'.join(map(str, json.loads(unfiled)))}）未备案")
+    for act, owner, published_at in tx.all(
+        "SELECT act_id, unit, published_at FROM disclosure_register WHERE published_at IS NOT NULL AND original_sha256 IS NULL"
+    ):
+        add("D8", owner, act, _day(published_at), "missing", "已公开，原件未存档")
+    for row in participation(tx):
+        for flag in row["missing"]:
+            add(flag[:2], row["unit"], row["record_id"], row["day"], "missing", flag)
+    for complaint, owner, registered_at in tx.all(
+        "SELECT complaint_id, respondent_unit, registered_at FROM complaints WHERE status = 'answered'"
+    ):
+        add("Q4", owner, complaint, _day(registered_at), "missing", "已向投诉人反馈，处理及反馈情况未公开")
+    first = min((int(r["day"][:4]) for r in participation(tx)), default=today.year)
+    for counted_year in [year] if year else range(first, today.year + 1):
+        for counted in yearly_counts(tx, counted_year, today):
+            for flag in counted["flags"]:
+                add(flag[:2], counted["unit"], "", f"{counted_year}-12-31", "missing", flag)
+    return sorted(
+        (v for v in found if (not unit or v["unit"] == unit) and (not year or v["on"].startswith(str(year)))
+         and (not rule or v["rule"] == rule)),
+        key=lambda v: (v["on"], v["rule"], v["unit"], v["record_id"]),
+    )
