@@ -447,6 +447,7 @@ def run_demo() -> None:
                 engaged = participation_rows(tx)
                 counted = (yearly_counts(tx, 2020, today, "资阳市人民政府办公室")
                            + yearly_counts(tx, 2022, today, "资阳市雁江区人民政府办公室"))
+                breaches = Counter(v["rule"] for v in violations(tx, s.calendar.calendar(), today))
         after = s.audit.recorder.max_notification_id() or 0
         bring_log_up_to_date(s, merkle, settings)
         items = list(s.catalogue.items())
@@ -497,6 +498,8 @@ def run_demo() -> None:
         typer.echo(f"  {PROCESSES_ZH[process]}：{len(own)} 项" + (f"；问题：{'，'.join(flags)}" if flags else "；无问题"))
     for row in counted:
         typer.echo(f"  {row['unit']} {row['year']} 年：{_yearly_counts_zh(row)}")
+    typer.echo(f"  违规情况：{sum(breaches.values())} 项（" + "，".join(f"{r} {n}" for r, n in sorted(breaches.items()))
+               + "），见 zwgk audit violations")
     typer.echo(f"  被规则拒绝的命令：{len(refused)} 条（均未记录事件）")
     for r in refused:
         typer.echo(f"    - {r['code']}（{r['rule']}）：{r['message']}")
