@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -38,18 +39,23 @@ class RetentionViolation(RuntimeError):
 
 
 class Digests:
-    """SHA-256 and SM3 (GB/T 32905) of a stream, fed chunk by chunk."""
+    """SHA-256 and SM3 (GB/T 32905) of a stream, fed chunk by chunk. SM3 runs in a thread of its own:
+    it holds the GIL while it hashes, but reading the stream (network, disk) and SHA-256 do not, so
+    the work overlaps; at most a few chunks wait for it."""
 
     def __init__(self) -> None:
         self._sha256 = hashlib.sha256()
-        self._sm3 = hashes.Hash(hashes.SM3())
         self.size = 0
-        self._sm3_hex = ""
+        self._pieces: Queue[bytes | None] = Queue(maxsize=4)
+        self._sm3_result: list[str] = []
+        self._worker = threading.Thread(target=_sm3_worker, args=(self._pieces, self._sm3_result), name="sm3", daemon=True)
+        self._worker.start()
+        weakref.finalize(self, self._pieces.put, None)  # an abandoned digest lets its thread go
 
     def update(self, chunk: bytes) -> None:
         self._sha256.update(chunk)
-        self._sm3.update(chunk)
         self.size += len(chunk)
+        self._pieces.put(chunk)
 
     @property
     def sha256(self) -> str:
@@ -57,9 +63,10 @@ class Digests:
 
     @property
     def sm3(self) -> str:
-        if not self._sm3_hex:
-            self._sm3_hex = self._sm3.finalize().hex()
-        return self._sm3_hex
+        if not self._sm3_result:
+            self._pieces.put(None)
+            self._worker.join()
+        return self._sm3_result[0]
 
     @classmethod
     def of(cls, chunks: Iterator[bytes]) -> Digests:
@@ -67,6 +74,13 @@ class Digests:
         for chunk in chunks:
             digests.update(chunk)
         return digests
+
+
+def _sm3_worker(pieces: Queue[bytes | None], result: list[str]) -> None:
+    sm3 = hashes.Hash(hashes.SM3())
+    while (piece := pieces.get()) is not None:
+        sm3.update(piece)
+    result.append(sm3.finalize().hex())
 
 
 def read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
