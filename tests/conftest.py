@@ -9,7 +9,7 @@ import pytest
 
 from tests.servers import ContainerBroker, PostgresServer, SeaweedServer, TansuBroker, docker_answers
 from zwgk.connectors.config import Settings
-from zwgk.connectors.wiring import open_services
+from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.commands import Services
 
 _databases = itertools.count()
@@ -25,6 +25,19 @@ def postgres() -> Iterator[PostgresServer]:
 @pytest.fixture
 def sqlite_settings(tmp_path: Path) -> Settings:
     return Settings(database_url=f"sqlite:///{tmp_path}/zwgk.sqlite3")
+
+
+@pytest.fixture
+def demo_views(sqlite_settings: Settings):
+    """The demo scenario recorded on SQLite and folded into every view."""
+    from tests.test_ledger import run_scenario
+
+    services = open_services(sqlite_settings)
+    run_scenario(services)
+    with views(sqlite_settings) as runner:
+        catch_up(services, runner)
+        yield services, runner
+    services.close()
 
 
 @pytest.fixture

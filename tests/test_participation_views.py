@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from tests.test_projections import demo_views  # noqa: F401 - the fixture
 from zwgk.connectors.demo import HEARING_IDS, SEEDS, demo_id
 from zwgk.connectors.wiring import catch_up
 from zwgk.domain.actors import Actor
@@ -18,7 +17,7 @@ from zwgk.projections.timeline import timeline
 TODAY = date(2026, 11, 23)
 
 
-def test_m1_p4_d9_deadlines_open_and_close_from_their_events(demo_views):  # noqa: F811
+def test_m1_p4_d9_deadlines_open_and_close_from_their_events(demo_views):
     _, runner = demo_views
     with runner.store.transaction() as tx:
         rows = deadlines(tx, WorkingDayCalendar(), TODAY)
@@ -31,7 +30,7 @@ def test_m1_p4_d9_deadlines_open_and_close_from_their_events(demo_views):  # noq
     assert never["subject"].endswith("（解读）")
 
 
-def test_h4_h5_flags_and_a_repeated_hearing(demo_views):  # noqa: F811
+def test_h4_h5_flags_and_a_repeated_hearing(demo_views):
     services, runner = demo_views
     with runner.store.transaction() as tx:
         hearings = {r["record_id"]: r for r in participation(tx, process="hearing")}
@@ -53,7 +52,7 @@ def test_h4_h5_flags_and_a_repeated_hearing(demo_views):  # noqa: F811
         assert next(r for r in participation(tx, process="hearing") if r["record_id"] == str(HEARING_IDS[1]))["flags"] == []
 
 
-def test_m2_and_o1_yearly_counts_flag_short_periods_once_they_are_over(demo_views):  # noqa: F811
+def test_m2_and_o1_yearly_counts_flag_short_periods_once_they_are_over(demo_views):
     _, runner = demo_views
     with runner.store.transaction() as tx:
         ziyang_2020 = yearly_counts(tx, 2020, TODAY, "资阳市人民政府办公室")
@@ -66,7 +65,7 @@ def test_m2_and_o1_yearly_counts_flag_short_periods_once_they_are_over(demo_view
     assert yanjiang_midyear[0]["flags"] == [], "a half year is judged once it is over"
 
 
-def test_assessment_indicators_count_d9_a1_hearings_q4_and_cases(demo_views):  # noqa: F811
+def test_assessment_indicators_count_d9_a1_hearings_q4_and_cases(demo_views):
     from zwgk.projections.assessment import indicators
 
     _, runner = demo_views
@@ -85,7 +84,7 @@ def test_assessment_indicators_count_d9_a1_hearings_q4_and_cases(demo_views):  #
     assert by_unit[("资阳市人民政府办公室", "2020")]["accountability_cases"] == 1
 
 
-def test_d3_d8_d9_e4_h4_m1_m2_n2_o1_c4_the_inspectors_violation_report(demo_views):  # noqa: F811
+def test_d3_d8_d9_e4_h4_m1_m2_n2_o1_c4_the_inspectors_violation_report(demo_views):
     """Every breach the views know of, in one list: recorded, overdue, or missing where a rule asks for it."""
     from zwgk.projections.violations import violations
 

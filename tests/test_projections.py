@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -134,16 +134,6 @@ def test_views_from_kafka_equal_views_from_the_store(tmp_path: Path, seaweed):
         services.close()
     finally:
         broker.stop()
-
-
-@pytest.fixture
-def demo_views(sqlite_settings: Settings):
-    services = open_services(sqlite_settings)
-    run_scenario(services)
-    with views(sqlite_settings) as runner:
-        catch_up(services, runner)
-        yield services, runner
-    services.close()
 
 
 def test_c4_catalogue_now_and_as_of_an_instant_with_filing_status(demo_views):

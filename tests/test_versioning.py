@@ -53,7 +53,7 @@ def test_d9_version_1_drafts_upcast_and_keep_their_chain(services: Services):
 
 def test_views_built_by_an_older_definition_are_rebuilt(tmp_path):
     store = ViewStore(f"sqlite:///{tmp_path / 'views.db'}")
-    runner = ProjectionRunner(store)
+    ProjectionRunner(store)
     with store.transaction() as tx:
         tx.set_position("register", 42)
         tx.execute("UPDATE projection_definitions SET fingerprint = 'older' WHERE name = 'register'")
