@@ -50,7 +50,7 @@ from zwgk.projections.catalogue import catalogue_as_of
 from zwgk.projections.complaints import complaints as complaint_rows
 from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
 from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
-from zwgk.projections.requests import annual_table
+from zwgk.projections.requests import annual_table, as_published
 from zwgk.projections.deadlines import deadlines as deadline_rows
 from zwgk.projections.participation import PROCESSES as PARTICIPATION_PROCESSES
 from zwgk.projections.participation import participation as participation_rows
@@ -435,6 +435,8 @@ def run_demo() -> None:
         archive_report = four_properties.check(keeper)
         with views(settings, s) as runner:
             catch_up(s, runner)  # views, and the E4 policy's case
+            demo_scenario.publish_annual_report(s, runner)
+            catch_up(s, runner)
             with runner.store.transaction() as tx:
                 complaints_seen = complaint_rows(tx, s.complaints.keys, Actor("demo", "inspector", "demo"))
                 cases = [e for e in timeline(tx, unit="达州市人民政府办公室") + timeline(tx, unit="资阳市人民政府办公室")
@@ -885,11 +887,20 @@ def report_annual(
     unit: str = typer.Option(..., "--unit"),
     year: int = typer.Option(..., "--year"),
     format: str = typer.Option("table", "--format", help="table | json | csv"),  # noqa: A002
+    publish: str = typer.Option("", "--publish", help="公开年度报告并记录：公开渠道，如 website（A6，次年 1 月 31 日前）"),
+    actor_id: str = typer.Option("", "--actor", help="公开人编号（与 --publish 同用）"),
 ) -> None:
-    """政府信息公开年度报告的申请情况表（国办公开办函〔2021〕30号格式），含 一+二=三+四 的校验（A6）。"""
+    """政府信息公开年度报告的申请情况表（国办公开办函〔2021〕30号格式），含 一+二=三+四 的校验（A6）；--publish 记录其公开。"""
+    if publish and not actor_id:
+        typer.echo("公开年度报告须给出 --actor。", err=True)
+        raise typer.Exit(2)
     with fresh_views(0) as (s, runner):
         with runner.store.transaction() as tx:
             report = annual_table(tx, unit, year)
+        if publish:
+            outcome = s.requests.publish_annual_report(Actor(actor_id, "officer", unit), None, year=year, channel=publish,
+                                                       table=as_published(report))
+            typer.echo(f"已公开 {unit} {year} 年度报告（记录位置 {outcome.notification_id}）", err=True)
     columns = [*REQUEST_COLUMNS, "total"]
     if format == "json":
         _emit_json(report)

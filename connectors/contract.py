@@ -28,6 +28,7 @@ from uuid import UUID
 from zwgk.domain.accountability import AccountabilityCase
 from zwgk.domain.actors import Actor
 from zwgk.domain.announcements import Announcement
+from zwgk.domain.annual_reports import AnnualReport
 from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.assessment import Assessment
 from zwgk.domain.calendar import Deadline
@@ -57,6 +58,7 @@ CONTEXTS: dict[type[Record], str] = {
     AccountabilityCase: "accountability",
     Assessment: "assessment",
     InformationRequest: "requests",
+    AnnualReport: "requests",
     Emergency: "emergencies",
     Announcement: "announcements",
     MajorDecision: "participation",
@@ -80,6 +82,7 @@ PUBLIC: set[type[Record.Event]] = {
     Assessment.Published,
     Emergency.InformationReleased,
     Emergency.PressConferenceHeld,
+    AnnualReport.Published,
     Announcement.Posted,
     Announcement.Updated,
     Announcement.TakenDown,

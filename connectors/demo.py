@@ -22,8 +22,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.archive.service import Archivist
 from zwgk.domain.actors import Actor, Role
+from zwgk.domain.annual_reports import annual_report_id
 from zwgk.domain.archival import original_id
 from zwgk.domain.assessment import assessment_id
+from zwgk.domain.commands import Services
+from zwgk.projections.requests import annual_table, as_published
+from zwgk.projections.runner import ProjectionRunner
 
 # Codes that mean "this step is already recorded", after an interrupted run.
 ALREADY_RECORDED = {
@@ -501,6 +505,20 @@ def _open_day() -> Iterator[Step]:
                 "args": {**ref, "channel": "门户网站"}})
     yield Step({"command": "hold_open_day", "actor": office, "occurred_at": _at("2022-10-14", 15),
                 "args": {**ref, "attended": 2, "opinions": 2, "summary": "建议增加周末延时服务"}})
+
+
+ANNUAL_REPORT = ("资阳市雁江区人民政府办公室", 2022, "2023-01-20")
+
+
+def publish_annual_report(services: Services, runner: ProjectionRunner) -> None:
+    """雁江's 2022 annual report published on time (A6), its table as the views count the year's applications."""
+    unit, year, day = ANNUAL_REPORT
+    if services.requests.exists(annual_report_id(unit, year)):
+        return
+    with runner.store.transaction() as tx:
+        table = as_published(annual_table(tx, unit, year))
+    services.requests.publish_annual_report(Actor("yanjiang-ysq", Role.OFFICER, unit), datetime.fromisoformat(_at(day)),
+                                            year=year, channel="website", table=table)
 
 
 def _seeds() -> Iterator[Step]:

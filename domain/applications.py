@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 from zwgk.domain.actors import SYSTEM, Actor
 from zwgk.domain.accountability import AccountabilityCase
 from zwgk.domain.announcements import Announcement
+from zwgk.domain.annual_reports import AnnualReport
 from zwgk.domain.archival import ArchivedOriginal, FixityOutcome, original_id
 from zwgk.domain.assessment import Assessment, assessment_id
 from zwgk.domain.calendar import BUILTIN_YEARS, WorkingDayCalendar
@@ -438,6 +439,12 @@ class RequestsApplication(LedgerApplication):
 
     def answer(self, request_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
         return self._change(request_id, lambda r: r.answer(actor=actor, occurred_at=occurred_at, **kwargs))
+
+    def publish_annual_report(self, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        report = AnnualReport.publish(actor=actor, occurred_at=occurred_at, **kwargs)
+        if self.exists(report.id):
+            raise AlreadyExists("年度报告", "annual report", f"{actor.unit} {kwargs.get('year')}")
+        return self.record(report)
 
 
 class AccountabilityApplication(LedgerApplication):

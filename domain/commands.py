@@ -220,6 +220,13 @@ class AnswerRequest(RequestRef):
     details: dict[str, str] = Field(default_factory=dict)
 
 
+class PublishAnnualReport(Args):
+    year: int
+    channel: str
+    table: dict[str, dict[str, int]] = Field(description="the application table by line (1, 2, 3.1 … 3.7, 4) and column, "
+                                             "as `zwgk report annual --format json` gives it; 一+二=三（七）+四 must hold (A6)")
+
+
 class ReportEmergency(Args):
     id: UUID | None = None
     title: str
@@ -570,6 +577,8 @@ COMMANDS: dict[str, Command] = {
         Command("end_consultation", "征求意见结束", RequestRef, _on("requests", "end_consultation")),
         Command("extend_request", "延长答复期限", ExtendRequest, _on("requests", "extend")),
         Command("answer_request", "作出答复", AnswerRequest, _on("requests", "answer")),
+        Command("publish_annual_report", "公开政府信息公开工作年度报告", PublishAnnualReport,
+                _new("requests", "publish_annual_report")),
         Command("report_emergency", "登记重大突发事件", ReportEmergency, _new("emergencies", "report")),
         Command("release_emergency_information", "发布权威信息", ReleaseInformation, _on("emergencies", "release_information")),
         Command("hold_press_conference", "举行新闻发布会", HoldPressConference, _on("emergencies", "hold_press_conference")),

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from zwgk.domain.requests import SUB_REASONS_ZH, ApplicantKind
+from zwgk.projections.catalogue import ts
 from zwgk.projections.events import ProjectedEvent
 from zwgk.projections.projection import Projection
 from zwgk.projections.store import Transaction
@@ -38,8 +39,11 @@ class RequestsView(Projection):
         "information_requests": """CREATE TABLE IF NOT EXISTS information_requests (
             request_id TEXT PRIMARY KEY, unit TEXT NOT NULL, applicant_kind TEXT NOT NULL, received_on TEXT NOT NULL,
             due TEXT NOT NULL, concluded_on TEXT, report_row TEXT, sub_reason TEXT, a1_outcome TEXT)""",
+        "annual_reports": """CREATE TABLE IF NOT EXISTS annual_reports (
+            unit TEXT NOT NULL, year INTEGER NOT NULL, published_at TEXT NOT NULL, a6_outcome TEXT NOT NULL,
+            PRIMARY KEY (unit, year))""",
     }
-    export_order = {"information_requests": "request_id"}
+    export_order = {"information_requests": "request_id", "annual_reports": "unit, year"}
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
         r, request = event.record, event.aggregate_id
@@ -52,6 +56,9 @@ class RequestsView(Projection):
             tx.execute("UPDATE information_requests SET concluded_on = ?, report_row = ?, sub_reason = ?, a1_outcome = ? "
                        "WHERE request_id = ?", (event.occurred_at.date().isoformat(), r["report_row"], r["sub_reason"] or None,
                                                 r["rule_outcomes"]["A1"], request))
+        elif event.type == "AnnualReport.Published":
+            tx.execute("INSERT INTO annual_reports (unit, year, published_at, a6_outcome) VALUES (?, ?, ?, ?)",
+                       (r["unit"], r["year"], ts(event.occurred_at), r["rule_outcomes"]["A6"]))
         elif event.type == "InformationRequest.Abandoned":
             tx.execute("UPDATE information_requests SET concluded_on = ?, report_row = 'other', sub_reason = 'abandoned' "
                        "WHERE request_id = ?", (event.occurred_at.date().isoformat(), request))
@@ -80,3 +87,16 @@ def annual_table(tx: Transaction, unit: str, year: int) -> dict[str, Any]:
              for key, counts in rows.items()]
     check = {c: rows["1"][c] + rows["2"][c] == rows["3.7"][c] + rows["4"][c] for c in COLUMNS}
     return {"unit": unit, "year": year, "rows": table, "check_holds": all(check.values()), "check": check}
+
+
+def unpublished_reports(tx: Transaction, today: date) -> list[tuple[str, int]]:
+    """A6: (unit, year) of every year with applications whose report is past due and not published."""
+    years = tx.all("SELECT DISTINCT unit, CAST(SUBSTR(received_on, 1, 4) AS INTEGER) FROM information_requests")
+    published = set(tx.all("SELECT unit, year FROM annual_reports"))
+    return sorted((unit, year) for unit, year in years
+                  if (unit, year) not in published and today > date(year + 1, 1, 31))
+
+
+def as_published(report: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """The table as the AnnualReport event records it: line → column → count."""
+    return {row["line"]: {c: row[c] for c in [*COLUMNS, "total"]} for row in report["rows"]}

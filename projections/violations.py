@@ -3,8 +3,8 @@
 Rules enforced by a deadline or a flag accept the event and show the breach here
 (RULES.md): an event that recorded a breached rule outcome (D3, D9, D11, A1, H3, M1, O1,
 P4, N2, E4 …), a deadline still open after its due date, and what is missing where a
-rule asks for it — C4 filings, D8 originals, H4/H5 after a hearing, Q4 published
-feedback, and the yearly counts of M2 and O1.
+rule asks for it — C4 filings, D8 originals, A6 annual reports, H4/H5 after a hearing,
+Q4 published feedback, and the yearly counts of M2 and O1.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from zwgk.domain.calendar import WorkingDayCalendar, cst_date
 from zwgk.projections.deadlines import deadlines
 from zwgk.projections.participation import participation, yearly_counts
+from zwgk.projections.requests import unpublished_reports
 from zwgk.projections.store import Transaction
 
 
@@ -67,6 +68,8 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
     for row in participation(tx):
         for flag in row["missing"]:
             add(flag[:2], row["unit"], row["record_id"], row["day"], "missing", flag)
+    for owner, report_year in unpublished_reports(tx, today):
+        add("A6", owner, "", f"{report_year + 1}-01-31", "missing", f"{report_year} 年度报告逾期未公开（应于次年 1 月 31 日前）")
     for complaint, owner, registered_at in tx.all(
         "SELECT complaint_id, respondent_unit, registered_at FROM complaints WHERE status = 'answered'"
     ):

@@ -11,10 +11,14 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
+
 from zwgk.connectors.config import Settings
 from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
+from zwgk.domain.annual_reports import AnnualReport
 from zwgk.domain.calendar import CST
+from zwgk.domain.errors import DomainError
 from zwgk.domain.requests import ANSWERS
 from zwgk.projections.requests import OUTCOME_LINES, annual_table
 
@@ -117,3 +121,25 @@ def test_a6_report_as_table_json_and_csv_from_the_command_line(tmp_path: Path):
     rows = list(csv.reader(io.StringIO(zwgk("report", "annual", "--unit", UNIT, "--year", "2025", "--format", "csv").stdout)))
     assert rows[0][:3] == ["行", "项目", "自然人"] and len(rows) == 1 + len(data["rows"])
     assert "申请人丙" not in (tmp_path / "var" / "zwgk.sqlite3").read_bytes().decode("utf-8", "ignore")
+    published = zwgk("report", "annual", "--unit", UNIT, "--year", "2025", "--publish", "website", "--actor", "o")
+    assert published.returncode == 0 and "已公开" in published.stderr
+    again = zwgk("report", "annual", "--unit", UNIT, "--year", "2025", "--publish", "website", "--actor", "o")
+    assert again.returncode == 1 and "ALREADY_EXISTS" in again.stderr
+    timeline = json.loads(zwgk("audit", "timeline", "--unit", UNIT, "--format", "json").stdout)
+    assert [r["event_type"] for r in timeline][-1] == "AnnualReport.Published"
+
+
+def test_a6_annual_report_by_31_january_with_a_balanced_table():
+    officer = Actor("o", "officer", UNIT)
+    balanced = {"1": {"natural_person": 2}, "2": {"natural_person": 1}, "3.7": {"natural_person": 2}, "4": {"natural_person": 1}}
+
+    def publish(at: datetime, table=balanced):
+        return AnnualReport.publish(actor=officer, occurred_at=at, year=2025, channel="website", table=table)
+
+    on_time = publish(datetime(2026, 1, 31, 23, 59, tzinfo=CST)).collect_events()[0]
+    assert (on_time.due, on_time.rule_outcomes) == (date(2026, 1, 31), {"A6": "met"})
+    assert publish(datetime(2026, 2, 1, 0, 0, tzinfo=CST)).collect_events()[0].rule_outcomes == {"A6": "breached"}
+    for table, code in (({**balanced, "4": {}}, "ANNUAL_TABLE_UNBALANCED"), ({"1": {}, "2": {}}, "ANNUAL_TABLE_INCOMPLETE")):
+        with pytest.raises(DomainError) as refused:
+            publish(datetime(2026, 1, 20, tzinfo=CST), table)
+        assert (refused.value.code, refused.value.rule) == (code, "A6")

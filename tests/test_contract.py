@@ -99,7 +99,8 @@ def test_the_backward_check_catches_an_incompatible_change(tmp_path: Path):
 def test_topics_are_one_per_context_and_visibility():
     contexts = ["accountability", "announcements", "archive", "assessment", "calendar", "catalogue", "complaints", "disclosure",
                 "emergencies", "participation", "requests"]
-    public = ["announcements", "assessment", "calendar", "catalogue", "complaints", "disclosure", "emergencies", "participation"]
+    public = ["announcements", "assessment", "calendar", "catalogue", "complaints", "disclosure", "emergencies", "participation",
+              "requests"]
     assert topics() == sorted(
         [f"zwgk.internal.{c}.v1" for c in contexts] + [f"zwgk.public.{c}.v1" for c in public] + ["zwgk.public.checkpoints.v1"]
     )
