@@ -80,33 +80,39 @@ def upcast(topic: str, state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-def _tagged(kind: str, data: Any) -> Any:
-    """One of the event store's tagged values (JSONTranscoder's _type_/_data_), as `_normal` would leave it."""
-    if kind == "uuid_hex":
-        return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
-    if kind == "datetime_iso":
-        return datetime.fromisoformat(data).astimezone(timezone.utc)
-    if kind == "date_iso":
-        return date.fromisoformat(data)
-    if kind in ("actor", "sealed", "deadline", "decimal_str"):
-        return _plain(data)
-    raise ValueError(f"no projection decoding for stored values tagged {kind!r}")
+def _identity(data: Any) -> Any:
+    return data
 
 
-def _plain(value: Any) -> Any:
-    if type(value) is dict:
-        if len(value) == 2 and "_type_" in value and "_data_" in value:
-            return _tagged(value["_type_"], value["_data_"])
-        return {k: v if type(v) is str else _plain(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_plain(v) for v in value]
-    return value
+# The event store's tagged values (JSONTranscoder's {"_type_", "_data_"}) as `_normal` would leave them;
+# nested ones are already decoded when their container is, as the JSON decoder works inside out.
+TAGGED = {
+    "uuid_hex": lambda h: f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}",
+    "datetime_iso": lambda text: datetime.fromisoformat(text).astimezone(timezone.utc),
+    "date_iso": date.fromisoformat,
+    "actor": _identity,
+    "sealed": _identity,
+    "deadline": _identity,
+    "decimal_str": _identity,
+}
+
+
+def _untag(obj: dict[str, Any]) -> Any:
+    if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
+        try:
+            return TAGGED[obj["_type_"]](obj["_data_"])
+        except KeyError:
+            raise ValueError(f"no projection decoding for stored values tagged {obj['_type_']!r}") from None
+    return obj
+
+
+_decoder = json.JSONDecoder(object_hook=_untag)
 
 
 def from_notification(n: Notification) -> ProjectedEvent:
     """From the event store's log: the stored JSON decoded straight into the views' values (one pass,
     none of the domain's objects built), upcast, named as on the streams. Upcasters see these values."""
-    state = upcast(n.topic, _plain(json.loads(n.state)))
+    state = upcast(n.topic, _decoder.decode(n.state.decode("utf-8")))
     fields = {RENAMED.get(k, k): v for k, v in state.items() if k not in DROPPED}
     aggregate_id = str(n.originator_id)
     fields["aggregate_id"] = aggregate_id
