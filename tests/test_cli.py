@@ -147,3 +147,16 @@ def test_unknown_database_scheme_is_a_clear_configuration_error(tmp_path: Path):
     result = zwgk("audit", "verify", cwd=tmp_path, env={"ZWGK_DATABASE_URL": "mysql://x/y"})
     assert result.returncode == 2
     assert "配置错误" in result.stderr
+
+
+def test_h4_d3_inspectors_query_participation_and_violations_after_the_demo(tmp_path: Path):
+    assert zwgk("demo", cwd=tmp_path).returncode == 0
+    flagged = json.loads(zwgk("participation", "list", "--process", "hearing", "--flagged", "--format", "json", cwd=tmp_path).stdout)
+    assert [r["flags"] for r in flagged] == [["H4 听证笔录未归档"]]  # the demo archived the first hearing's record only
+    counts = json.loads(zwgk("participation", "counts", "--year", "2020", "--format", "json", cwd=tmp_path).stdout)
+    assert [(r["unit"], r["meetings_with_representatives"]) for r in counts] == [("资阳市人民政府办公室", 2)]
+    late = json.loads(zwgk("audit", "violations", "--rule", "D3", "--format", "json", cwd=tmp_path).stdout)
+    assert [(v["unit"], v["on"], v["kind"]) for v in late] == [("资阳市人民政府办公室", "2020-07-20", "breached")]
+    table = zwgk("audit", "violations", "--year", "2022", cwd=tmp_path)
+    assert table.returncode == 0 and "违规情况" in table.stdout and "H4" in table.stdout
+    assert zwgk("participation", "list", "--process", "party", cwd=tmp_path).returncode == 2
