@@ -15,7 +15,7 @@ import logging
 import mimetypes
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, BinaryIO
 from uuid import UUID
 
@@ -176,13 +176,18 @@ class Archivist:
         if size != original.size or sha256.hexdigest() != original.sha256:
             raise IntegrityFailure(original.archive_number, f"{size} bytes, SHA-256 {sha256.hexdigest()[:16]}…")
 
+    def due_for_fixity(self, days: int, now: datetime) -> list[ArchivedOriginal]:
+        """Originals never checked, or not within the last `days` days: what a daily scheduled run re-hashes,
+        so that every original is checked at least every `days` days without re-reading the whole archive daily."""
+        since = now - timedelta(days=days)
+        return [o for o in self.app.originals() if o.last_checked_at is None or o.last_checked_at < since]
+
     def verify(
         self, originals: Iterable[ArchivedOriginal], actor: Actor, progress: Callable[[ArchivedOriginal], None] | None = None
     ) -> VerifyReport:
         """Fixity: re-read each original by its version, re-hash, record the outcome (R2)."""
-        results, tracked = [], set()
+        results = []
         for original in originals:
-            tracked.add(original.storage_key)
             outcome, found, detail = self._check(original)
             self.app.record_fixity(original.id, actor, outcome, found.sha256 if found else "", found.sm3 if found else "", detail)
             if self.store.read_sidecar(sidecar_key(original.archive_number)) is None:

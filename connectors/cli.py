@@ -1094,18 +1094,22 @@ def archive_search(
 def archive_verify(
     all_: bool = typer.Option(False, "--all", help="核验全部原件"),
     archive_number: list[str] = typer.Option([], "--archive-number", help="只核验这些档号"),
+    due: int | None = typer.Option(None, "--due", min=0, help="只核验 DAYS 天内未核验过的原件（供每日定时任务：每件至少每 DAYS 天核验一次）"),
     archivist_id: str = ARCHIVIST,
     archivist_unit: str = ARCHIVIST_UNIT,
     format: str = FORMAT,  # noqa: A002
 ) -> None:
     """固定性核验：按版本重读原件，重算 SHA-256 与 SM3 并与记录比对；每次核验记为事件。"""
-    if not all_ and not archive_number:
-        typer.echo("请给出 --all 或 --archive-number。", err=True)
+    if not all_ and not archive_number and due is None:
+        typer.echo("请给出 --all、--archive-number 或 --due。", err=True)
         raise typer.Exit(2)
     settings = Settings.from_env()
     with services(settings) as s:
         keeper = archivist(settings, s)
-        chosen = [o for o in keeper.originals() if all_ or o.archive_number in archive_number]
+        if due is not None:
+            chosen = keeper.due_for_fixity(due, datetime.now(CST))
+        else:
+            chosen = [o for o in keeper.originals() if all_ or o.archive_number in archive_number]
         with Progress(transient=True, console=Console(stderr=True)) as progress:
             task = progress.add_task("核验原件", total=len(chosen))
             report = keeper.verify(chosen, Actor(archivist_id, "archivist", archivist_unit),

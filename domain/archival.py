@@ -138,6 +138,7 @@ class ArchivedOriginal(Record):
                 setattr(original, field, getattr(self, field))
             original.retention = RetentionClass(self.retention)
             original.legal_hold = False
+            original.last_checked_at = None
             original.last_fixity = None
 
     class FixityChecked(Record.Event):
@@ -150,6 +151,7 @@ class ArchivedOriginal(Record):
 
         def apply(self, original: ArchivedOriginal) -> None:
             original.last_fixity = FixityOutcome(self.outcome)
+            original.last_checked_at = self.occurred_at
 
     class LegalHoldPlaced(Record.Event):
         """Held for reconsideration or litigation: not removable whatever its retention."""

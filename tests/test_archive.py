@@ -379,6 +379,10 @@ def test_archivists_commands_on_the_embedded_store(tmp_path: Path):
     assert got.returncode == 0 and (tmp_path / "back.txt").read_bytes() == SEED
     found = json.loads(zwgk("archive", "search", "--year", "2020", "--format", "json", cwd=tmp_path).stdout)
     assert [f["archive_number"] for f in found] == ["ZY01-WS·2020-Y-BGS-0001"]
+    due_first = zwgk("archive", "verify", "--due", "90", "--format", "json", *who, cwd=tmp_path)
+    assert [r["archive_number"] for r in json.loads(due_first.stdout)["results"]] == ["ZY01-WS·2020-Y-BGS-0001"]  # never checked
+    due_again = zwgk("archive", "verify", "--due", "90", "--format", "json", *who, cwd=tmp_path)
+    assert json.loads(due_again.stdout)["results"] == []  # a daily run re-reads each original once in 90 days
     verified = zwgk("archive", "verify", "--all", "--format", "json", *who, cwd=tmp_path)
     assert verified.returncode == 0 and json.loads(verified.stdout)["ok"]
     checked = zwgk("archive", "check", "--format", "json", cwd=tmp_path)
