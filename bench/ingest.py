@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 from uuid import uuid4
@@ -22,7 +21,7 @@ from eventsourcing.domain import Aggregate, event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.servers import PostgresServer  # noqa: E402
+from bench.stores import on_each_store  # noqa: E402
 from zwgk.connectors.config import Settings  # noqa: E402
 from zwgk.domain.actors import Actor  # noqa: E402
 from zwgk.domain.applications import DisclosureApplication  # noqa: E402
@@ -109,13 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workflows", type=int, default=500)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        bench("SQLite", Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3"), args.workflows)
-    server = PostgresServer.start()
-    try:
-        bench("PostgreSQL", Settings(database_url=server.create_database("bench")), args.workflows)
-    finally:
-        server.stop()
+    on_each_store(lambda label, settings: bench(label, settings, args.workflows))
 
 
 if __name__ == "__main__":

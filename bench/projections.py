@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +18,7 @@ from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.servers import PostgresServer  # noqa: E402
+from bench.stores import on_each_store  # noqa: E402
 
 from zwgk.connectors.config import Settings  # noqa: E402
 from zwgk.connectors.wiring import catch_up, open_services, views  # noqa: E402
@@ -100,13 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3"), args.events)
-    server = PostgresServer.start()
-    try:
-        run("PostgreSQL", Settings(database_url=server.create_database("zwgk_bench")), args.events)
-    finally:
-        server.stop()
+    on_each_store(lambda label, settings: run(label, settings, args.events))
 
 
 if __name__ == "__main__":

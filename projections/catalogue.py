@@ -34,9 +34,6 @@ class CatalogueView(Projection):
     }
     export_order = {"catalogue_items": "item_id", "catalogue_history": "item_id, version"}
 
-    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
-        self.fold_batch(tx, [event])
-
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         """Items a batch touches are read once and written once; history rows are written together."""
         items: dict[str, dict[str, Any]] = {}

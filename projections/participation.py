@@ -124,10 +124,13 @@ def participation(tx: Transaction, unit: str = "", year: int | None = None, proc
 
 
 def yearly_counts(tx: Transaction, year: int, today: date, unit: str = "") -> list[dict[str, Any]]:
+    return counts_of(participation(tx, unit=unit), year, today)
+
+
+def counts_of(every: list[dict[str, Any]], year: int, today: date) -> list[dict[str, Any]]:
     """Per unit that holds such meetings: meetings with representatives (M2, at least 3 a year);
     per unit that organises open days: open days per half year (O1, at least one each), from the
     year of its first record on. A count is flagged once its period is over and short."""
-    every = participation(tx, unit=unit)
 
     def since(process: str) -> set[str]:
         """Units with a record of the process by the end of the year: earlier years are not the ledger's to judge."""

@@ -34,9 +34,6 @@ class RegisterView(Projection):
     }
     export_order = {"disclosure_register": "act_id"}
 
-    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
-        self.fold_batch(tx, [event])
-
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         """The acts a batch touches are read once, changed in memory and written once."""
         rows: dict[str, dict[str, Any]] = {}

@@ -46,9 +46,6 @@ class TimelineView(Projection):
         for index in self.indexes:
             tx.execute(index)
 
-    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
-        self.fold_batch(tx, [event])
-
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         """One row an event, written together; a record's unit is named by its first event."""
         subjects: dict[str, str] = {}

@@ -15,7 +15,7 @@ from typing import Any
 
 from zwgk.domain.calendar import WorkingDayCalendar, cst_date
 from zwgk.projections.deadlines import deadlines
-from zwgk.projections.participation import participation, yearly_counts
+from zwgk.projections.participation import counts_of, participation
 from zwgk.projections.requests import unpublished_reports
 from zwgk.projections.store import Transaction
 
@@ -65,7 +65,8 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
         "SELECT act_id, unit, published_at FROM disclosure_register WHERE published_at IS NOT NULL AND original_sha256 IS NULL"
     ):
         add("D8", owner, act, _day(published_at), "missing", "已公开，原件未存档")
-    for row in participation(tx):
+    processes = participation(tx)
+    for row in processes:
         for flag in row["missing"]:
             add(flag[:2], row["unit"], row["record_id"], row["day"], "missing", flag)
     for owner, report_year in unpublished_reports(tx, today):
@@ -74,9 +75,9 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
         "SELECT complaint_id, respondent_unit, registered_at FROM complaints WHERE status = 'answered'"
     ):
         add("Q4", owner, complaint, _day(registered_at), "missing", "已向投诉人反馈，处理及反馈情况未公开")
-    first = min((int(r["day"][:4]) for r in participation(tx)), default=today.year)
+    first = min((int(r["day"][:4]) for r in processes), default=today.year)
     for counted_year in [year] if year else range(first, today.year + 1):
-        for counted in yearly_counts(tx, counted_year, today):
+        for counted in counts_of(processes, counted_year, today):
             for flag in counted["flags"]:
                 add(flag[:2], counted["unit"], "", f"{counted_year}-12-31", "missing", flag)
     return sorted(
