@@ -69,8 +69,11 @@ class LocalStore:
             while chunk := file.read(CHUNK):
                 yield chunk
 
+    def exists(self, key: str, version_id: str) -> bool:
+        return self._path(key).exists()
+
     def state(self, key: str, version_id: str) -> ObjectState:
-        if not self._path(key).exists():
+        if not self.exists(key, version_id):
             return ObjectState(False)
         lock = self._lock_file(key)
         current = json.loads(lock.read_text()) if lock.exists() else {}

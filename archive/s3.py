@@ -4,10 +4,9 @@ An original is spooled to a temporary file as it arrives and hashed with SHA-256
 the way, so that its content address is known before a byte is sent: it then goes to
 that key in one upload (multipart when large) carrying its COMPLIANCE retention, or,
 when the same bytes are already there, only their retention is extended. Its SM3 is
-computed from the spool by a thread of its own during the upload (SM3 holds the GIL,
-the upload's socket I/O does not, so the two overlap). Nothing is ever stored under
-another key first. Every read names the version it wants, so a newer version written
-by someone else never passes for the original.
+computed from the spool by a thread of its own on the other core during the upload.
+Nothing is ever stored under another key first. Every read names the version it wants,
+so a newer version written by someone else never passes for the original.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from zwgk.archive.store import CHUNK, ObjectState, RetentionViolation, StorageUn
 PART_SIZE = 8 * 1024 * 1024  # memory while uploading: about (PARALLEL_PARTS + 1) parts
 PARALLEL_PARTS = 3
 REFUSALS = {"AccessDenied", "ObjectLocked", "InvalidRequest", "MethodNotAllowed"}
+NOT_FOUND = {"NoSuchKey", "NoSuchVersion", "NoSuchObject", "ResourceNotFound"}
 
 
 NULL_VERSION = "null"  # S3's name for the version of an object in an unversioned bucket
@@ -94,14 +94,18 @@ class S3Store:
             return StoredOriginal(key, version_id, sha256.hexdigest(), sm3.result(), size, existing is not None)
 
     def _stat(self, key: str, version_id: str | None = None):
+        return self._unless_missing("stat", self.client.stat_object, object_name=key, version_id=_version(version_id))
+
+    def _unless_missing(self, what: str, operation, **kwargs):
+        """The operation's result, or None when the object (version) is not there."""
         try:
-            return self.client.stat_object(bucket_name=self.bucket, object_name=key, version_id=_version(version_id))
+            return operation(bucket_name=self.bucket, **kwargs)
         except S3Error as error:
-            if error.code in ("NoSuchKey", "NoSuchVersion", "NoSuchObject", "ResourceNotFound"):
+            if error.code in NOT_FOUND:
                 return None
-            raise StorageUnavailable(f"stat: {error.code}") from None
+            raise StorageUnavailable(f"{what}: {error.code}") from None
         except (HTTPError, OSError) as error:
-            raise StorageUnavailable(f"stat: S3 server unreachable ({error})") from None
+            raise StorageUnavailable(f"{what}: S3 server unreachable ({error})") from None
 
     def _extend_retention(self, key: str, version_id: str, retain_until: date) -> None:
         current = self.state(key, version_id)
@@ -117,8 +121,11 @@ class S3Store:
             response.close()
             response.release_conn()
 
+    def exists(self, key: str, version_id: str) -> bool:
+        return self._stat(key, version_id) is not None
+
     def state(self, key: str, version_id: str) -> ObjectState:
-        if self._stat(key, version_id) is None:
+        if not self.exists(key, version_id):
             return ObjectState(False)
         try:
             retention = self.client.get_object_retention(bucket_name=self.bucket, object_name=key, version_id=_version(version_id))
@@ -143,9 +150,14 @@ class S3Store:
                    retention=Retention(COMPLIANCE, _until(retain_until)))
 
     def read_sidecar(self, key: str) -> bytes | None:
-        if self._stat(key) is None:
+        response = self._unless_missing("sidecar", self.client.get_object, object_name=key)
+        if response is None:
             return None
-        return b"".join(self.read(key, None))
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
 
     def keys(self) -> Iterator[str]:
         listing = self.client.list_objects(bucket_name=self.bucket, prefix="originals/", recursive=True)

@@ -14,6 +14,7 @@ import json
 import logging
 import mimetypes
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, BinaryIO
@@ -28,6 +29,8 @@ from zwgk.domain.errors import DomainError, NotFound
 from zwgk.domain.ledger import Outcome
 
 log = logging.getLogger("zwgk.archive")
+
+FIXITY_READERS = 4  # originals read and hashed at once by verify
 
 # DA/T 46-2009 core elements, as they appear in the sidecar and in exports.
 METADATA_ZH = {
@@ -185,23 +188,27 @@ class Archivist:
     def verify(
         self, originals: Iterable[ArchivedOriginal], actor: Actor, progress: Callable[[ArchivedOriginal], None] | None = None
     ) -> VerifyReport:
-        """Fixity: re-read each original by its version, re-hash, record the outcome (R2)."""
+        """Fixity: re-read each original by its version, re-hash, record the outcome (R2). Originals are read
+        and hashed a few at a time, since most are small and each costs round trips to the store; the
+        outcomes are recorded here, one by one, in the order given."""
         results = []
-        for original in originals:
-            outcome, found, detail = self._check(original)
-            self.app.record_fixity(original.id, actor, outcome, found.sha256 if found else "", found.sm3 if found else "", detail)
-            if self.store.read_sidecar(sidecar_key(original.archive_number)) is None:
-                self._write_sidecar(original)
-            results.append(FixityResult(original.archive_number, outcome, detail))
-            if progress:
-                progress(original)
+        with ThreadPoolExecutor(FIXITY_READERS, thread_name_prefix="fixity") as readers:
+            for original, (outcome, found, detail), has_sidecar in readers.map(self._inspect, originals):
+                self.app.record_fixity(original.id, actor, outcome, found.sha256 if found else "", found.sm3 if found else "", detail)
+                if not has_sidecar:
+                    self._write_sidecar(original)
+                results.append(FixityResult(original.archive_number, outcome, detail))
+                if progress:
+                    progress(original)
         every = {o.storage_key for o in self.app.originals()}
         untracked = [key for key in self.store.keys() if key not in every]
         return VerifyReport(results, untracked)
 
+    def _inspect(self, original: ArchivedOriginal) -> tuple[ArchivedOriginal, tuple[FixityOutcome, Digests | None, str], bool]:
+        return original, self._check(original), self.store.read_sidecar(sidecar_key(original.archive_number)) is not None
+
     def _check(self, original: ArchivedOriginal) -> tuple[FixityOutcome, Digests | None, str]:
-        state = self.store.state(original.storage_key, original.version_id)
-        if not state.exists:
+        if not self.store.exists(original.storage_key, original.version_id):
             return FixityOutcome.MISSING, None, "the original's version is gone from the store"
         digests = Digests.of(self.store.read(original.storage_key, original.version_id))
         problem = _mismatch(original, digests)

@@ -32,6 +32,45 @@ def mb_per_s(size: int, seconds: float) -> float:
     return size / seconds / 1e6
 
 
+class Round:
+    """One put and one get of fresh random bytes, by zwgk and by plain minio, each timed."""
+
+    def __init__(self, keeper: Archivist, plain, bucket: str, folder: Path) -> None:
+        self.keeper, self.plain, self.bucket, self.folder = keeper, plain, bucket, folder
+        self.items = 0
+
+    def __call__(self, size: int) -> tuple[Path, dict[str, float]]:
+        path = self.folder / f"{uuid4().hex}.bin"
+        path.write_bytes(os.urandom(size))
+        self.items += 1
+        seconds = {}
+        with path.open("rb") as source:
+            started = time.perf_counter()
+            _, original = self.keeper.put(
+                source, actor=ARCHIVIST, archive_number=f"BM01-WS·2026-D10-BGS-{self.items:04d}", doc_number="",
+                title="基准", responsible_unit="基准单位", retention="D10", doc_date=date.today(),
+                media_type="application/octet-stream",
+            )
+            seconds["ours put"] = time.perf_counter() - started
+        name = f"plain/{path.name}"
+        with path.open("rb") as source:
+            started = time.perf_counter()
+            self.plain.put_object(bucket_name=self.bucket, object_name=name, data=source, length=size, part_size=PART_SIZE)
+            seconds["raw put"] = time.perf_counter() - started
+        started = time.perf_counter()
+        with open(os.devnull, "wb") as sink:  # both sides discard what they read
+            self.keeper.get(original, sink)
+        seconds["ours get"] = time.perf_counter() - started
+        started = time.perf_counter()
+        response = self.plain.get_object(bucket_name=self.bucket, object_name=name)
+        while response.read(1024 * 1024):
+            pass
+        response.close()
+        response.release_conn()
+        seconds["raw get"] = time.perf_counter() - started
+        return path, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
@@ -44,45 +83,17 @@ def main() -> None:
         store = S3Store(server.client(), bucket)
         store.ensure_bucket()
         keeper = Archivist(services.archive, store)
-        plain = server.client()
-        item = 0
+        one_round = Round(keeper, server.client(), bucket, tmp)
         for label, size in (("1 MB", 1_000_000), ("100 MB", 100_000_000)):
-            files, ours_put, raw_put, ours_get, raw_get = [], 0.0, 0.0, 0.0, 0.0
-            for _ in range(args.repeat):
-                data = os.urandom(size)
-                path = tmp / f"{uuid4().hex}.bin"
-                path.write_bytes(data)
-                files.append(path)
-                item += 1
-                with path.open("rb") as source:
-                    started = time.perf_counter()
-                    _, original = keeper.put(source, actor=ARCHIVIST, archive_number=f"BM01-WS·2026-D10-BGS-{item:04d}",
-                                             doc_number="", title="基准", responsible_unit="基准单位", retention="D10",
-                                             doc_date=date.today(), media_type="application/octet-stream")
-                    ours_put += time.perf_counter() - started
-                with path.open("rb") as source:
-                    started = time.perf_counter()
-                    plain.put_object(bucket_name=bucket, object_name=f"plain/{uuid4()}", data=source, length=size, part_size=PART_SIZE)
-                    raw_put += time.perf_counter() - started
-                    name = f"plain/{path.name}"
-                    source.seek(0)
-                    plain.put_object(bucket_name=bucket, object_name=name, data=source, length=size, part_size=PART_SIZE)
-                started = time.perf_counter()
-                with open(os.devnull, "wb") as sink:  # both sides discard what they read
-                    keeper.get(original, sink)
-                ours_get += time.perf_counter() - started
-                started = time.perf_counter()
-                response = plain.get_object(bucket_name=bucket, object_name=name)
-                while response.read(1024 * 1024):
-                    pass
-                response.close()
-                response.release_conn()
-                raw_get += time.perf_counter() - started
+            one_round(size)  # warms the server and the connections up, untimed
+            rounds = [one_round(size) for _ in range(args.repeat)]
+            files = [path for path, _ in rounds]
+            spent = {what: sum(seconds[what] for _, seconds in rounds) for what in rounds[0][1]}
             total = size * args.repeat
-            print(f"{label:>6} put: zwgk {mb_per_s(total, ours_put):7.1f} MB/s | plain minio {mb_per_s(total, raw_put):7.1f} MB/s"
-                  f" | ratio {raw_put / ours_put:.2f}x")
-            print(f"{label:>6} get: zwgk {mb_per_s(total, ours_get):7.1f} MB/s | plain minio {mb_per_s(total, raw_get):7.1f} MB/s"
-                  f" | ratio {raw_get / ours_get:.2f}x")
+            for step in ("put", "get"):
+                ours, raw = spent[f"ours {step}"], spent[f"raw {step}"]
+                print(f"{label:>6} {step}: zwgk {mb_per_s(total, ours):7.1f} MB/s | plain minio {mb_per_s(total, raw):7.1f} MB/s"
+                      f" | ratio {raw / ours:.2f}x")
             originals = keeper.originals()[-args.repeat:]
             started = time.perf_counter()
             keeper.verify(originals, ARCHIVIST)
