@@ -8,7 +8,10 @@ sealed into its aggregate's hash chain (see `chain`).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from copy import deepcopy
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from enum import Enum
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 
@@ -20,6 +23,7 @@ from zwgk.domain.chain import GENESIS, event_hash
 from zwgk.domain.errors import DomainError
 
 CLOCK_SKEW = timedelta(minutes=5)
+UNCHANGING = frozenset({str, int, float, bool, type(None), UUID, datetime, date, Decimal})
 
 TRecord = TypeVar("TRecord", bound="Record")
 
@@ -56,6 +60,17 @@ class Record(Aggregate):
     # Plain class attributes: annotations would turn the aggregate into a dataclass.
     chain_head = GENESIS
     last_occurred_at = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Record:
+        """Every command works on a copy of the cached record (the library's repository copies it);
+        values that cannot change are shared rather than copied, which makes the copy several times cheaper."""
+        clone = object.__new__(type(self))
+        memo[id(self)] = clone
+        clone.__dict__.update({
+            name: value if type(value) in UNCHANGING or isinstance(value, Enum) else deepcopy(value, memo)
+            for name, value in vars(self).items()
+        })
+        return clone
 
     def _check_own_unit(self, actor: Actor) -> None:
         """谁发布、谁负责: only the unit a record belongs to acts on it."""

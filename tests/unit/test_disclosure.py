@@ -1,5 +1,6 @@
 """Disclosure acts 公开行为: rules D1–D8 and D11, on the aggregate alone."""
 
+import copy
 from datetime import date, datetime, timedelta
 from uuid import uuid4
 
@@ -269,3 +270,17 @@ def test_d9_only_the_first_publication_of_a_policy_starts_the_clock():
     general = signed(drafted())
     general.publish(actor=OFFICER, occurred_at=at("2020-07-13"), calendar=CALENDAR, channel="website")
     assert general.collect_events()[-1].interpretation_due is None
+
+
+def test_a_command_on_a_copy_leaves_the_cached_record_untouched():
+    """The repository hands each command a deep copy of its cached record; sharing the unchanging values
+    must not let a command's changes reach the cache."""
+    act = reviewed(drafted())
+    act.collect_events()
+    before = {name: copy.deepcopy(value) for name, value in vars(act).items()}
+    clone = copy.deepcopy(act)
+    assert type(clone) is DisclosureAct and vars(clone) == vars(act)
+    assert clone.signatures is not act.signatures
+    clone.sign_off(actor=LEADER, occurred_at=at("2020-07-10"), calendar=CALENDAR)
+    clone.signatures["compiler"] = "someone else"
+    assert vars(act) == before and clone.version == act.version + 1
