@@ -25,7 +25,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.applications import ArchiveApplication
 from zwgk.domain.archival import RETENTION_ZH, ArchivedOriginal, FixityOutcome, RetentionClass, retain_until
 from zwgk.domain.calendar import cst_date
-from zwgk.domain.errors import DomainError, NotFound
+from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Outcome
 
 log = logging.getLogger("zwgk.archive")
@@ -142,28 +142,6 @@ class Archivist:
 
     def originals(self) -> list[ArchivedOriginal]:
         return list(self.app.originals())
-
-    def find(self, *, doc_number: str = "", archive_number: str = "", sha256: str = "") -> ArchivedOriginal:
-        for original in self.app.originals():
-            if (
-                (archive_number and original.archive_number == archive_number)
-                or (doc_number and original.doc_number == doc_number)
-                or (sha256 and original.sha256 == sha256.lower())
-            ):
-                return original
-        raise NotFound("档案原件", "archived original", archive_number or doc_number or sha256)
-
-    def search(
-        self, unit: str = "", year: int | None = None, retention: str = "", title_contains: str = "", doc_type: str = ""
-    ) -> list[ArchivedOriginal]:
-        return [
-            o for o in self.app.originals()
-            if (not unit or o.responsible_unit == unit)
-            and (year is None or o.doc_date.year == year)
-            and (not retention or o.retention.value == retention)
-            and (not title_contains or title_contains in o.title)
-            and (not doc_type or o.doc_type == doc_type)
-        ]
 
     def get(self, original: ArchivedOriginal, out: BinaryIO) -> None:
         """Write the original, byte-identical, checked against its SHA-256 on the way out

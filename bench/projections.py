@@ -1,9 +1,9 @@
 """Projections benchmark, on SQLite and on PostgreSQL (started here, as the tests do): rebuild
 rate of all views from the event store (events/s), next to a raw read of the same notification
-log in the same run; the audit timeline of a unit with
-many events; the state of one record with 10,000 events as of an instant.
+log in the same run; the audit timeline of a unit with many events; the catalogue now and as of
+an instant; the state of one record with 10,000 events as of an instant.
 
-The ledger is a realistic mix made quickly: catalogue items and disclosure acts going
+The ledger is a realistic district made quickly: 2,000 catalogue items and disclosure acts going
 through the whole workflow across 40 units. Not a test: it asserts nothing.
 """
 
@@ -26,9 +26,11 @@ from zwgk.domain.actors import Actor  # noqa: E402
 from zwgk.domain.catalogue import CatalogueItem  # noqa: E402
 from zwgk.domain.disclosure import DisclosureAct  # noqa: E402
 from zwgk.domain.calendar import WorkingDayCalendar  # noqa: E402
+from zwgk.projections.catalogue import catalogue_as_of  # noqa: E402
 from zwgk.projections.timeline import timeline, version_as_of  # noqa: E402
 
 UNITS = [f"基准区第{i:02d}单位" for i in range(40)]
+CATALOGUE_ITEMS = 2_000
 CALENDAR = WorkingDayCalendar()
 
 
@@ -42,6 +44,25 @@ def workflow(unit: str, n: int) -> list:
     act.sign_off(actor=leader, occurred_at=None, calendar=CALENDAR)
     act.publish(actor=officer, occurred_at=None, calendar=CALENDAR, channel="website")
     return [act]
+
+
+def catalogue(services, items: int) -> datetime:
+    """A district's catalogue: items listed across the units, each amended once; returns an instant
+    between the listings and the amendments."""
+    elements = {"content": "c", "update_limit": "实时", "channels": ["政府网站"], "column": "栏目", "legal_basis": "依据",
+                "audience": "全社会", "mode": "proactive"}
+    listed = []
+    for n in range(items):
+        unit = UNITS[n % len(UNITS)]
+        listed.append(CatalogueItem.list_item(actor=Actor(f"{unit}-o", "officer", unit), occurred_at=None, reason="law_changed",
+                                              elements={**elements, "matter": f"事项 {n}", "responsible_unit": unit, "support_unit": unit}))
+    services.catalogue.save(*listed)
+    between = datetime.now(timezone.utc)
+    for item in listed:
+        unit = item.elements["responsible_unit"]
+        item.amend(actor=Actor(f"{unit}-o", "officer", unit), occurred_at=None, changes={"content": "c2"}, reason="element_changed")
+    services.catalogue.save(*listed)
+    return between
 
 
 def long_item(services, events: int) -> UUID:
@@ -62,6 +83,7 @@ def run(label: str, settings: Settings, events: int) -> None:
     services = open_services(settings)
     started = time.perf_counter()
     item = long_item(services, 10_000)
+    between = catalogue(services, CATALOGUE_ITEMS)
     n, batch = 0, []
     while (services.audit.recorder.max_notification_id() or 0) < events:
         batch += workflow(UNITS[n % len(UNITS)], n)
@@ -72,7 +94,8 @@ def run(label: str, settings: Settings, events: int) -> None:
     if batch:
         services.disclosure.save(*batch)
     total = services.audit.recorder.max_notification_id()
-    print(f"[{label}] ledger: {total:,} events ({n:,} acts, one item with 10,000 events) made in {time.perf_counter() - started:.0f} s")
+    print(f"[{label}] ledger: {total:,} events ({n:,} acts, {CATALOGUE_ITEMS:,} catalogue items and one with 10,000 events)"
+          f" made in {time.perf_counter() - started:.0f} s")
 
     started = time.perf_counter()
     raw = sum(1 for _ in services.audit.notifications(batch=5000))
@@ -87,6 +110,11 @@ def run(label: str, settings: Settings, events: int) -> None:
             started = time.perf_counter()
             rows = timeline(tx, unit=UNITS[0])
             print(f"[{label}] audit timeline of {UNITS[0]}: {len(rows):,} events in {(time.perf_counter() - started) * 1e3:.0f} ms")
+            for what, instant, unit in (("now", None, ""), ("as of an instant", between, ""), ("of one unit, now", None, UNITS[1])):
+                started = time.perf_counter()
+                items = catalogue_as_of(tx, instant, unit)
+                print(f"[{label}] catalogue {what}: {len(items):,} items with their histories in "
+                      f"{(time.perf_counter() - started) * 1e3:.0f} ms")
             started = time.perf_counter()
             version = version_as_of(tx, str(item), datetime.now(timezone.utc))
             record = services.audit.repository.get(item, version=version)

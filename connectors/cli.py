@@ -45,6 +45,7 @@ from zwgk.connectors.wiring import (
     services,
     views,
 )
+from zwgk.projections.archive import archive_catalogue
 from zwgk.projections.assessment import indicators, ranking
 from zwgk.projections.catalogue import catalogue_as_of
 from zwgk.projections.complaints import complaints as complaint_rows
@@ -68,7 +69,7 @@ from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError, check_consist
 from zwgk.projections.audit_log import LogReport, MerkleLog, entry_of, verify_log
 from zwgk.domain.commands import Services, catalogue, execute
 from zwgk.domain.disclosure import CHANNELS_ZH, Attribute, Channel, DisclosureAct
-from zwgk.domain.errors import DomainError
+from zwgk.domain.errors import DomainError, NotFound
 
 log = logging.getLogger("zwgk")
 console = Console()
@@ -1051,9 +1052,15 @@ def archive_get(
         typer.echo("须且只须给出 --doc-number、--archive-number、--sha256 之一。", err=True)
         raise typer.Exit(2)
     settings = Settings.from_env()
-    with services(settings) as s:
+    with fresh_views(0) as (s, runner):
+        if not archive_number:
+            with runner.store.transaction() as tx:
+                found = archive_catalogue(tx, doc_number=doc_number, sha256=sha256)
+            if not found:
+                raise NotFound("档案原件", "archived original", doc_number or sha256)
+            archive_number = found[0]["archive_number"]
         keeper = archivist(settings, s)
-        original = keeper.find(doc_number=doc_number, archive_number=archive_number, sha256=sha256)
+        original = s.archive.original(archive_number)
         if output is None:
             keeper.get(original, sys.stdout.buffer)
             return
@@ -1075,12 +1082,11 @@ def archive_search(
     title_contains: str = typer.Option("", "--title-contains"),
     doc_type: str = typer.Option("", "--doc-type"),
     format: str = FORMAT,  # noqa: A002
+    at_least: int = AT_LEAST,
 ) -> None:
-    """按责任者、年度、保管期限、题名、文种检索档案原件。"""
-    settings = Settings.from_env()
-    with services(settings) as s:
-        found = archivist(settings, s).search(unit, year, retention, title_contains, doc_type)
-    rows = [_original_row(o) for o in found]
+    """按责任者、年度、保管期限、题名、文种检索档案原件（档案目录视图）。"""
+    with fresh_views(at_least) as (_, runner), runner.store.transaction() as tx:
+        rows = archive_catalogue(tx, unit=unit, year=year, retention=retention, title_contains=title_contains, doc_type=doc_type)
     if format == "json":
         _emit_json(rows)
         return
@@ -1138,10 +1144,11 @@ def archive_export(
 ) -> None:
     """导出 BagIt（RFC 8493）移交包：原件（取出时核验）与每件的元数据。"""
     settings = Settings.from_env()
-    with services(settings) as s:
-        keeper = archivist(settings, s)
-        chosen = [o for o in keeper.search(unit, year, retention) if not archive_number or o.archive_number in archive_number]
-        bag = export_bag(keeper, chosen, bagit_dir, settings.log_origin)
+    with fresh_views(0) as (s, runner):
+        with runner.store.transaction() as tx:
+            rows = archive_catalogue(tx, unit=unit, year=year, retention=retention)
+        chosen = [s.archive.original(r["archive_number"]) for r in rows if not archive_number or r["archive_number"] in archive_number]
+        bag = export_bag(archivist(settings, s), chosen, bagit_dir, settings.log_origin)
     typer.echo(f"已导出 {len(chosen)} 件至 {bag.path}（Payload-Oxum {bag.info['Payload-Oxum']}）")
 
 
@@ -1149,7 +1156,7 @@ def _hold(archive_number: str, reason: str, archivist_id: str, archivist_unit: s
     settings = Settings.from_env()
     with services(settings) as s:
         keeper = archivist(settings, s)
-        keeper.hold(keeper.find(archive_number=archive_number), Actor(archivist_id, "archivist", archivist_unit), reason, on)
+        keeper.hold(s.archive.original(archive_number), Actor(archivist_id, "archivist", archivist_unit), reason, on)
     typer.echo(f"{archive_number}：{'已置于法律保全' if on else '已解除法律保全'}")
 
 

@@ -15,7 +15,7 @@ from zwgk.domain.actors import SYSTEM, Actor
 from zwgk.domain.accountability import AccountabilityCase
 from zwgk.domain.announcements import Announcement
 from zwgk.domain.annual_reports import AnnualReport
-from zwgk.domain.archival import ArchivedOriginal, FixityOutcome, original_id
+from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, FixityOutcome, original_id
 from zwgk.domain.assessment import Assessment, assessment_id
 from zwgk.domain.calendar import BUILTIN_YEARS, WorkingDayCalendar
 from zwgk.domain.catalogue import CatalogueItem, item_id
@@ -190,6 +190,10 @@ class ArchiveApplication(LedgerApplication):
             hearing.archive_record(actor=actor, occurred_at=occurred_at, sha256=original.sha256, storage_key=original.storage_key)
             records.append(hearing)
         return self.record(*records)
+
+    def original(self, archive_number: str) -> ArchivedOriginal:
+        """One original by its 档号, found by the id the number derives."""
+        return self.load(ArchivedOriginal, original_id(str(ArchiveNumber.parse(archive_number))))
 
     def originals(self) -> Iterator[ArchivedOriginal]:
         for aggregate_id in self.ids_of(ArchivedOriginal.Archived):

@@ -95,18 +95,20 @@ def catalogue_as_of(tx: Transaction, as_of: datetime | None = None, unit: str = 
         items = [{"item_id": i, "elements": json.loads(e), "unfiled_adjustments": json.loads(u), "as_of": t} for i, e, u, t in rows]
     else:
         rows = tx.all(
-            "SELECT h.item_id, h.elements_after, h.adjustment, h.occurred_at FROM catalogue_history h "
-            "WHERE h.version = (SELECT MAX(version) FROM catalogue_history x WHERE x.item_id = h.item_id AND x.occurred_at <= ?)",
+            "SELECT h.item_id, h.elements_after, h.adjustment, h.occurred_at FROM catalogue_history h JOIN "
+            "(SELECT item_id, MAX(version) AS version FROM catalogue_history WHERE occurred_at <= ? GROUP BY item_id) latest "
+            "ON h.item_id = latest.item_id AND h.version = latest.version",
             (ts(as_of),),
         )
         items = [{"item_id": i, "elements": json.loads(e), "as_of": t} for i, e, a, t in rows if a != "withdrawn"]
     if unit:
         items = [i for i in items if i["elements"]["responsible_unit"] == unit]
+    history: dict[str, list[dict[str, Any]]] = {item["item_id"]: [] for item in items}
+    for i, v, a, o, r, rt, f in tx.all(  # one read for all items: a query per item costs a round trip each
+            "SELECT item_id, version, adjustment, occurred_at, reason, reason_text, filed_at FROM catalogue_history "
+            "ORDER BY item_id, version"):
+        if i in history:
+            history[i].append({"version": v, "adjustment": a, "occurred_at": o, "reason": r, "reason_text": rt, "filed_at": f})
     for item in items:
-        item["history"] = [
-            {"version": v, "adjustment": a, "occurred_at": o, "reason": r, "reason_text": rt, "filed_at": f}
-            for v, a, o, r, rt, f in tx.all(
-                "SELECT version, adjustment, occurred_at, reason, reason_text, filed_at FROM catalogue_history "
-                "WHERE item_id = ? ORDER BY version", (item["item_id"],))
-        ]
+        item["history"] = history[item["item_id"]]
     return sorted(items, key=lambda i: (i["elements"]["responsible_unit"], i["elements"]["matter"]))

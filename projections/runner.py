@@ -14,6 +14,7 @@ from itertools import islice
 
 from eventsourcing.persistence import Notification
 
+from zwgk.projections.archive import ArchiveView
 from zwgk.projections.catalogue import CatalogueView
 from zwgk.projections.complaints import ComplaintsView
 from zwgk.projections.deadlines import DeadlinesView
@@ -34,7 +35,7 @@ Offset = tuple[str, int, int]  # topic, partition, offset
 
 def all_views() -> list[Projection]:
     return [CatalogueView(), RegisterView(), DeadlinesView(), TimelineView(), ComplaintsView(), RequestsView(),
-            ParticipationView()]
+            ParticipationView(), ArchiveView()]
 
 
 class UnknownView(KeyError):

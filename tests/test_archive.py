@@ -25,13 +25,14 @@ from zwgk.archive.s3 import PART_SIZE, S3Store
 from zwgk.archive.service import Archivist
 from zwgk.archive.store import RetentionViolation, content_key, sidecar_key
 from zwgk.connectors.config import Settings
-from zwgk.connectors.wiring import open_services
+from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal, FixityOutcome, original_id
 from zwgk.domain.calendar import CST
 from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.errors import DomainError
 from zwgk.domain.hearings import Hearing
+from zwgk.projections.archive import archive_catalogue
 
 ARCHIVIST = Actor("zy-archivist", "archivist", "资阳市人民政府办公室")
 SEED = resources.files("zwgk.connectors").joinpath("demo_data", "ziyang-2020-31.txt").read_bytes()
@@ -83,7 +84,7 @@ def test_r1_put_records_digests_metadata_and_sidecar(keeper: Archivist):
     assert sidecar["archive_number"] == "ZY01-WS·2020-Y-BGS-0001" and sidecar["sm3"] == original.sm3
     assert sidecar["labels"]["archive_number"] == "档号"
     out = io.BytesIO()
-    keeper.get(keeper.find(doc_number="资府办发〔2020〕31号"), out)
+    keeper.get(keeper.app.original("ZY01-WS·2020-Y-BGS-0001"), out)
     assert out.getvalue() == SEED
 
 
@@ -192,14 +193,50 @@ def test_r2_the_s3_server_itself_refuses_delete_and_overwrite_never_replaces(sea
 def test_r2_legal_hold_is_placed_enforced_and_released(keeper: Archivist):
     _, original = put(keeper)
     keeper.hold(original, ARCHIVIST, "行政复议", on=True)
-    original = keeper.find(archive_number=original.archive_number)
+    original = keeper.app.original(original.archive_number)
     assert original.legal_hold and keeper.store.state(original.storage_key, original.version_id).legal_hold
     with pytest.raises(DomainError) as again:
         keeper.hold(original, ARCHIVIST, "再次", on=True)
     assert again.value.code == "ALREADY_ON_HOLD"
     keeper.hold(original, ARCHIVIST, "复议终结", on=False)
-    original = keeper.find(archive_number=original.archive_number)
+    original = keeper.app.original(original.archive_number)
     assert not original.legal_hold and not keeper.store.state(original.storage_key, original.version_id).legal_hold
+
+
+def test_the_archive_catalogue_finds_originals_without_reading_every_record(keeper: Archivist, sqlite_settings: Settings):
+    """Archivists look originals up by document number, digest and criteria in the catalogue view, which
+    follows holds and fixity checks; an archive number finds its record directly."""
+    services = open_services(sqlite_settings)
+    with views(sqlite_settings) as runner:
+        _, first = put(keeper)
+        catch_up(services, runner)
+        _, second = put(keeper, data=SEED + b"\n", number="ZY01-WS·2021-D30-BGS-0001", doc_number="资府办发〔2021〕5号",
+                        title="关于公开办理情况的报告", doc_date=date(2021, 3, 1), doc_type="报告")
+        keeper.hold(second, ARCHIVIST, "行政诉讼", on=True)
+        catch_up(services, runner)
+        keeper.verify([first], ARCHIVIST)
+        catch_up(services, runner)
+        incremental = runner.export("archive")
+        runner.clear()
+        catch_up(services, runner)
+        assert runner.export("archive") == incremental
+        with runner.store.transaction() as tx:
+            def numbers(**criteria):
+                return [row["archive_number"] for row in archive_catalogue(tx, **criteria)]
+
+            assert numbers() == [first.archive_number, second.archive_number]
+            assert numbers(doc_number="资府办发〔2021〕5号") == numbers(sha256=second.sha256.upper()) == [second.archive_number]
+            assert numbers(year=2020) == numbers(retention="Y") == numbers(doc_type="通知") == [first.archive_number]
+            assert numbers(title_contains="办理情况", unit="资阳市人民政府办公室") == [second.archive_number]
+            assert numbers(unit="别的单位") == numbers(year=2019) == []
+            held, checked = archive_catalogue(tx, doc_type="报告")[0], archive_catalogue(tx, year=2020)[0]
+    services.close()
+    assert held["legal_hold"] and held["last_fixity"] is None and held["original_id"] == str(second.id)
+    assert checked["last_fixity"] == "intact" and checked["last_checked_at"] and not checked["legal_hold"]
+    assert keeper.app.original("ZY01-WS·2021-D30-BGS-0001").id == second.id
+    with pytest.raises(DomainError) as unknown:
+        keeper.app.original("ZY01-WS·2021-D30-BGS-0002")
+    assert unknown.value.code == "NOT_FOUND"
 
 
 def test_r2_fixity_records_each_check_as_an_event(keeper: Archivist, sqlite_settings):
@@ -227,7 +264,7 @@ def test_r2_originals_changed_or_deleted_behind_zwgks_back_are_reported(seaweed:
     assert outcomes == {changed.archive_number: FixityOutcome.CHANGED, missing.archive_number: FixityOutcome.MISSING}
     assert report.untracked == ["originals/sha256/ff/stray"] and not report.ok
     with pytest.raises(DomainError) as refused:
-        keeper.get(keeper.find(archive_number=changed.archive_number), io.BytesIO())
+        keeper.get(keeper.app.original(changed.archive_number), io.BytesIO())
     assert refused.value.code == "ORIGINAL_ALTERED"
     services.close()
 
@@ -311,7 +348,7 @@ def test_everything_is_readable_after_the_s3_server_restarts(sqlite_settings):
         server.resume()
         keeper = Archivist(services.archive, S3Store(server.client(), store.bucket))
         out = io.BytesIO()
-        keeper.get(keeper.find(sha256=original.sha256), out)
+        keeper.get(keeper.app.original(original.archive_number), out)
         assert out.getvalue() == SEED
         assert keeper.verify(keeper.originals(), ARCHIVIST).ok
     finally:
