@@ -38,7 +38,7 @@ class RetentionViolation(RuntimeError):
 
 def new_sm3():
     """SM3 (GB/T 32905) from the OpenSSL behind hashlib, which, unlike a binding that keeps the GIL,
-    lets other threads run while it hashes a chunk: SM3 is the slowest step of every put, get and check."""
+    lets other threads run while it hashes a chunk: SM3 is the slowest step of every put and fixity check."""
     return hashlib.new("sm3")
 
 

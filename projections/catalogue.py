@@ -38,19 +38,22 @@ class CatalogueView(Projection):
         """Items a batch touches are read once and written once; history rows are written together."""
         items: dict[str, dict[str, Any]] = {}
         history: list[tuple[Any, ...]] = []
+        listed = {e.aggregate_id for e in events if e.type == "CatalogueItem.Listed"}
+        stored = tx.by_key("catalogue_items", "item_id", ITEM_COLUMNS[1:],
+                           {e.aggregate_id for e in events if e.type.startswith("CatalogueItem.")} - listed)
         for event in events:
             r, item_id = event.record, event.aggregate_id
             if event.type == "CatalogueItem.AdjustmentFiled":
                 self._write_history(tx, history)
                 tx.executemany("UPDATE catalogue_history SET filed_at = ? WHERE item_id = ? AND version = ?",
                                [(ts(event.occurred_at), item_id, version) for version in r["adjustments"]])
-                item = items[item_id] = items.get(item_id) or self._item(tx, item_id)
+                item = items[item_id] = items.get(item_id) or self._item(stored, item_id)
                 item.update(unfiled=[], version=event.version)
                 continue
             adjustment = ADJUSTMENTS.get(event.type)
             if adjustment is None:
                 continue
-            item = (items.get(item_id) or (None if adjustment == "listed" else self._item(tx, item_id))
+            item = (items.get(item_id) or (None if adjustment == "listed" else self._item(stored, item_id))
                     or {"item_id": item_id, "elements": {}, "unfiled": [], "listed_at": ts(event.occurred_at)})
             changes: dict[str, Any] = {}
             if adjustment == "listed":
@@ -73,11 +76,10 @@ class CatalogueView(Projection):
         )
 
     @staticmethod
-    def _item(tx: Transaction, item_id: str) -> dict[str, Any] | None:
-        row = tx.one(f"SELECT {', '.join(ITEM_COLUMNS)} FROM catalogue_items WHERE item_id = ?", (item_id,))
-        if row is None:
+    def _item(stored: dict[str, tuple[Any, ...]], item_id: str) -> dict[str, Any] | None:
+        if item_id not in stored:
             return None
-        item = dict(zip(ITEM_COLUMNS, row))
+        item = dict(zip(ITEM_COLUMNS, (item_id, *stored[item_id])))
         return {**item, "elements": json.loads(item["elements"]), "unfiled": json.loads(item["unfiled"])}
 
     @staticmethod

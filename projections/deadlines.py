@@ -21,6 +21,14 @@ CLOSED_BY_OUTCOMES = ("DisclosureAct.Published", "DisclosureAct.Interpreted", "R
                       "MajorDecision.AdoptionReportPublished")
 
 
+COLUMNS = ("deadline_id", "source_id", "rule", "unit", "subject", "start", "due", "working_days", "provisional",
+           "calendar_version", "status", "closed_at")
+UPSERT = (f"INSERT INTO deadlines ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+          f"ON CONFLICT (deadline_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}")
+UPSERT_SUBJECT = ("INSERT INTO deadline_subjects (source_id, unit, subject) VALUES (?, ?, ?) "
+                  "ON CONFLICT (source_id) DO UPDATE SET unit = excluded.unit, subject = excluded.subject")
+
+
 class DeadlinesView(Projection):
     name = "deadlines"
     tables = {
@@ -33,72 +41,99 @@ class DeadlinesView(Projection):
     }
     export_order = {"deadlines": "deadline_id", "deadline_subjects": "source_id"}
 
-    def __init__(self) -> None:
-        self._subjects: dict[str, tuple[str, str]] = {}  # what the batch already knows, not asked again
+    def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
+        batch = _Batch(tx)
+        for event in events:
+            self._fold(batch, event)
+        batch.write()
 
-    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
-        r = event.record
+    @staticmethod
+    def _fold(batch: _Batch, event: ProjectedEvent) -> None:
+        r, source = event.record, event.aggregate_id
         if event.type in ("DisclosureAct.Drafted", "RepresentedMeeting.Invited", "MajorDecision.Proposed"):
-            self._subjects[event.aggregate_id] = (r["unit"], r["title"])
-            tx.write("INSERT INTO deadline_subjects (source_id, unit, subject) VALUES (?, ?, ?)",
-                     (event.aggregate_id, r["unit"], r["title"]))
+            batch.set_subject(source, r["unit"], r["title"])
         elif event.type == "DisclosureAct.Revised":
-            self._subjects[event.aggregate_id] = (self._subject(tx, event.aggregate_id)[0], r["title"])
-            tx.write("UPDATE deadline_subjects SET subject = ? WHERE source_id = ?", (r["title"], event.aggregate_id))
-            tx.write("DELETE FROM deadlines WHERE source_id = ? AND status = 'open'", (event.aggregate_id,))
+            batch.set_subject(source, batch.subject(source)[0], r["title"])
+            batch.drop_open(source)
         elif event.type in ("DisclosureAct.SignedOff", "DisclosureAct.PublicationDeadlineRecomputed") and r["deadline"]:
-            self._open(tx, event.aggregate_id, *self._subject(tx, event.aggregate_id), r["deadline"])
+            batch.open(source, *batch.subject(source), r["deadline"])
         elif event.type == "InformationRequest.Received":
-            self._open(tx, event.aggregate_id, r["unit"], "政府信息公开申请", r["deadline"])
+            batch.open(source, r["unit"], "政府信息公开申请", r["deadline"])
         elif event.type in ("InformationRequest.Completed", "InformationRequest.ConsultationEnded", "InformationRequest.Extended"):
-            self._open(tx, event.aggregate_id, *tx.one("SELECT unit, subject FROM deadlines WHERE deadline_id = ?",
-                                                         (f"{event.aggregate_id}:A1",)), r["deadline"])
+            reply = batch.deadline(f"{source}:A1")
+            batch.open(source, reply["unit"], reply["subject"], r["deadline"])
         elif event.type in ("InformationRequest.Answered", "InformationRequest.Abandoned"):
-            self._close(tx, f"{event.aggregate_id}:A1", r["rule_outcomes"]["A1"] if "rule_outcomes" in r else "met", event)
+            batch.close(f"{source}:A1", r["rule_outcomes"]["A1"] if "rule_outcomes" in r else "met", event)
         elif event.type == "Assessment.SelfAssessed":
-            self._subjects[event.aggregate_id] = (r["unit"], f"{r['period']} 考核整改")
-            tx.write("INSERT INTO deadline_subjects (source_id, unit, subject) VALUES (?, ?, ?)",
-                     (event.aggregate_id, r["unit"], f"{r['period']} 考核整改"))
+            batch.set_subject(source, r["unit"], f"{r['period']} 考核整改")
         elif event.type == "Assessment.RectificationOrdered":
             set_by_office = {"rule": "E4", "start": event.occurred_at.astimezone(CST).date(), "due": r["deadline"],
                              "working_days": 0, "provisional": False, "calendar_version": "set by the leading group office"}
-            self._open(tx, event.aggregate_id, *self._subject(tx, event.aggregate_id), set_by_office)
+            batch.open(source, *batch.subject(source), set_by_office)
         elif event.type == "Assessment.Reassessed":
-            self._close(tx, f"{event.aggregate_id}:E4", "met" if r["on_time"] else "breached", event)
+            batch.close(f"{source}:E4", "met" if r["on_time"] else "breached", event)
         elif event.type in OPENED_BY:
-            self._open(tx, event.aggregate_id, *self._subject(tx, event.aggregate_id), r[OPENED_BY[event.type]])
+            batch.open(source, *batch.subject(source), r[OPENED_BY[event.type]])
         elif event.type in CLOSED_BY_OUTCOMES:
             for rule, outcome in r["rule_outcomes"].items():
-                self._close(tx, f"{event.aggregate_id}:{rule}", outcome, event)
+                batch.close(f"{source}:{rule}", outcome, event)
             if r.get("interpretation_due"):
-                unit, title = self._subject(tx, event.aggregate_id)
-                self._open(tx, event.aggregate_id, unit, f"{title}（解读）", r["interpretation_due"])
+                unit, title = batch.subject(source)
+                batch.open(source, unit, f"{title}（解读）", r["interpretation_due"])
 
-    def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
-        self._subjects = {}
-        super().fold_batch(tx, events)
 
-    def _subject(self, tx: Transaction, source: str) -> tuple[str, str]:
-        if source not in self._subjects:
-            self._subjects[source] = tx.one("SELECT unit, subject FROM deadline_subjects WHERE source_id = ?", (source,))
-        return self._subjects[source]
+class _Batch:
+    """The subjects and deadlines one batch of events touches: each read at most once, changed in
+    memory and written once at the end, instead of a statement for every change."""
 
-    @staticmethod
-    def _open(tx: Transaction, source: str, unit: str, subject: str, d: dict) -> None:
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.subjects: dict[str, tuple[str, str]] = {}
+        self.changed_subjects: set[str] = set()
+        self.deadlines: dict[str, dict[str, Any] | None] = {}  # None: not there, or deleted
+
+    def subject(self, source: str) -> tuple[str, str]:
+        if source not in self.subjects:
+            self.subjects[source] = self.tx.one("SELECT unit, subject FROM deadline_subjects WHERE source_id = ?", (source,))
+        return self.subjects[source]
+
+    def set_subject(self, source: str, unit: str, subject: str) -> None:
+        self.subjects[source] = (unit, subject)
+        self.changed_subjects.add(source)
+
+    def deadline(self, deadline_id: str) -> dict[str, Any] | None:
+        if deadline_id not in self.deadlines:
+            row = self.tx.one(f"SELECT {', '.join(COLUMNS)} FROM deadlines WHERE deadline_id = ?", (deadline_id,))
+            self.deadlines[deadline_id] = dict(zip(COLUMNS, row)) if row else None
+        return self.deadlines[deadline_id]
+
+    def open(self, source: str, unit: str, subject: str, d: dict[str, Any]) -> None:
         """A deadline as its event stored it; a later event for the same rule replaces it."""
         deadline_id = f"{source}:{d['rule']}"
-        tx.write("DELETE FROM deadlines WHERE deadline_id = ?", (deadline_id,))
-        tx.write(
-            "INSERT INTO deadlines (deadline_id, source_id, rule, unit, subject, start, due, working_days, provisional, "
-            "calendar_version, status, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL)",
-            (deadline_id, source, d["rule"], unit, subject, d["start"].isoformat(), d["due"].isoformat(), d["working_days"],
-             int(d["provisional"]), d["calendar_version"]),
-        )
+        self.deadlines[deadline_id] = {
+            "deadline_id": deadline_id, "source_id": source, "rule": d["rule"], "unit": unit, "subject": subject,
+            "start": d["start"].isoformat(), "due": d["due"].isoformat(), "working_days": d["working_days"],
+            "provisional": int(d["provisional"]), "calendar_version": d["calendar_version"], "status": "open", "closed_at": None,
+        }
 
-    @staticmethod
-    def _close(tx: Transaction, deadline_id: str, status: str, event: ProjectedEvent) -> None:
-        tx.write("UPDATE deadlines SET status = ?, closed_at = ? WHERE deadline_id = ? AND status = 'open'",
-                   (status, ts(event.occurred_at), deadline_id))
+    def close(self, deadline_id: str, status: str, event: ProjectedEvent) -> None:
+        row = self.deadline(deadline_id)
+        if row is not None and row["status"] == "open":
+            row.update(status=status, closed_at=ts(event.occurred_at))
+
+    def drop_open(self, source: str) -> None:
+        """A revised act starts its review again: its open deadlines go."""
+        for (deadline_id,) in self.tx.all("SELECT deadline_id FROM deadlines WHERE source_id = ? AND status = 'open'", (source,)):
+            self.deadline(deadline_id)
+        for deadline_id, row in self.deadlines.items():
+            if row is not None and row["source_id"] == source and row["status"] == "open":
+                self.deadlines[deadline_id] = None
+
+    def write(self) -> None:
+        self.tx.executemany("DELETE FROM deadlines WHERE deadline_id = ?",
+                            [(deadline_id,) for deadline_id, row in self.deadlines.items() if row is None])
+        self.tx.executemany(UPSERT, [tuple(row[c] for c in COLUMNS) for row in self.deadlines.values() if row is not None])
+        self.tx.executemany(UPSERT_SUBJECT, [(source, *self.subjects[source]) for source in self.changed_subjects])
 
 
 def deadlines(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: str = "", overdue: bool = False) -> list[dict[str, Any]]:

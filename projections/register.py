@@ -37,20 +37,22 @@ class RegisterView(Projection):
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         """The acts a batch touches are read once, changed in memory and written once."""
         rows: dict[str, dict[str, Any]] = {}
+        drafted = {e.aggregate_id for e in events if e.type == "DisclosureAct.Drafted"}
+        stored = tx.by_key("disclosure_register", "act_id", COLUMNS[1:],
+                           {e.aggregate_id for e in events if e.type.startswith("DisclosureAct.")} - drafted)
         for event in events:
             if event.type.startswith("DisclosureAct."):
                 act = event.aggregate_id
                 new = event.type == "DisclosureAct.Drafted"
-                row = rows[act] = {} if new else rows.get(act) or self._row(tx, act) or {}
+                row = rows[act] = {} if new else rows.get(act) or self._row(stored, act) or {}
                 self._apply(row, event)
         tx.executemany(UPSERT, [tuple(to_json(r[c]) if c in JSON_COLUMNS else r[c] for c in COLUMNS) for r in rows.values()])
 
     @staticmethod
-    def _row(tx: Transaction, act: str) -> dict[str, Any] | None:
-        found = tx.one(f"SELECT {', '.join(COLUMNS)} FROM disclosure_register WHERE act_id = ?", (act,))
-        if found is None:
+    def _row(stored: dict[str, tuple[Any, ...]], act: str) -> dict[str, Any] | None:
+        if act not in stored:
             return None
-        row = dict(zip(COLUMNS, found))
+        row = dict(zip(COLUMNS, (act, *stored[act])))
         return {**row, **{c: json.loads(row[c]) for c in JSON_COLUMNS}}
 
     @staticmethod

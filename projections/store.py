@@ -7,7 +7,7 @@ so that an event is folded exactly once, whatever crashes in between.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ POSITIONS = """CREATE TABLE IF NOT EXISTS projection_positions (
     name TEXT PRIMARY KEY,
     position BIGINT NOT NULL
 )"""
+KEYS_PER_QUERY = 500
 DEFINITIONS = """CREATE TABLE IF NOT EXISTS projection_definitions (
     name TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL
@@ -58,6 +59,29 @@ class Transaction:
         if rows:
             self.flush()
             self.cursor.executemany(self._sql(sql), rows)
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """New rows, many at once: on PostgreSQL by COPY, which formats and sends them without a
+        statement a row, several times faster than any INSERT for the rows a rebuild writes."""
+        if not rows:
+            return
+        if self.postgres:
+            self.flush()
+            with self.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            self.cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+
+    def by_key(self, table: str, key: str, columns: Sequence[str], keys: Iterable[Any]) -> dict[Any, tuple[Any, ...]]:
+        """Rows of a table by their key, for many keys in a few queries: a batch's rows are read
+        together, not with a round trip each."""
+        wanted, found = list(dict.fromkeys(keys)), {}
+        for start in range(0, len(wanted), KEYS_PER_QUERY):
+            chunk = wanted[start:start + KEYS_PER_QUERY]
+            for row in self.all(f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {key} IN ({', '.join('?' * len(chunk))})", chunk):
+                found[row[0]] = row[1:]
+        return found
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         return self.execute(sql, params).cursor.fetchone()

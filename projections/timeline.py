@@ -13,6 +13,8 @@ from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
 
 UNIT_FIELDS = ("unit", "responsible_unit", "subject_unit", "respondent_unit")
+EVENT_COLUMNS = ("position", "aggregate_id", "version", "event_type", "subject_unit", "actor_id", "actor_role", "actor_unit",
+                 "occurred_at", "recorded_at", "event_id", "rule_outcomes")
 
 
 class TimelineView(Projection):
@@ -47,30 +49,30 @@ class TimelineView(Projection):
             tx.execute(index)
 
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
-        """One row an event, written together; a record's unit is named by its first event."""
+        """One row an event, written together; a record's unit is named by its first event, and the
+        units of records first seen in earlier batches are read together."""
         subjects: dict[str, str] = {}
-        rows = []
+        units = []
         for event in events:
             r = event.record
             unit = (next((r[f] for f in UNIT_FIELDS if isinstance(r.get(f), str)), None)
                     or (r.get("elements") or {}).get("responsible_unit"))
             if unit and event.version == 1:
                 subjects[event.aggregate_id] = unit
+            units.append(unit)
+        earlier = {a: row[0] for a, row in tx.by_key("timeline_subjects", "aggregate_id", ("unit",), (
+            e.aggregate_id for e, unit in zip(events, units) if not unit and e.aggregate_id not in subjects)).items()}
+        rows = []
+        for event, unit in zip(events, units):
+            r = event.record
             if not unit:
-                unit = subjects.get(event.aggregate_id) or self._subject(tx, event.aggregate_id) or event.actor.get("unit", "")
+                unit = subjects.get(event.aggregate_id) or earlier.get(event.aggregate_id) or event.actor.get("unit", "")
             outcomes = r.get("rule_outcomes")
             rows.append((event.position, event.aggregate_id, event.version, event.type, unit, event.actor.get("id", ""),
                          event.actor.get("role", ""), event.actor.get("unit", ""), ts(event.occurred_at), ts(r["recorded_at"]),
                          str(r["event_id"]), to_json(outcomes) if outcomes else "{}"))
-        tx.executemany("INSERT INTO timeline_subjects (aggregate_id, unit) VALUES (?, ?)", list(subjects.items()))
-        tx.executemany(
-            "INSERT INTO timeline_events (position, aggregate_id, version, event_type, subject_unit, actor_id, actor_role, "
-            "actor_unit, occurred_at, recorded_at, event_id, rule_outcomes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-
-    @staticmethod
-    def _subject(tx: Transaction, aggregate_id: str) -> str | None:
-        row = tx.one("SELECT unit FROM timeline_subjects WHERE aggregate_id = ?", (aggregate_id,))
-        return row[0] if row else None
+        tx.insert("timeline_subjects", ("aggregate_id", "unit"), list(subjects.items()))
+        tx.insert("timeline_events", EVENT_COLUMNS, rows)
 
 
 def timeline(tx: Transaction, *, aggregate: str = "", unit: str = "", actor: str = "",
