@@ -1115,7 +1115,7 @@ def archive_verify(
         if due is not None:
             chosen = keeper.due_for_fixity(due, datetime.now(CST))
         else:
-            chosen = [o for o in keeper.originals() if all_ or o.archive_number in archive_number]
+            chosen = keeper.originals() if all_ else [s.archive.original(number) for number in archive_number]
         with Progress(transient=True, console=Console(stderr=True)) as progress:
             task = progress.add_task("核验原件", total=len(chosen))
             report = keeper.verify(chosen, Actor(archivist_id, "archivist", archivist_unit),

@@ -15,7 +15,8 @@ from zwgk.projections.store import Transaction
 COLUMNS = ("archive_number", "original_id", "position", "doc_number", "title", "responsible_unit", "doc_date", "doc_type",
            "retention", "retain_until", "media_type", "size", "sha256", "sm3", "disclosure_id", "archived_at", "legal_hold",
            "last_checked_at", "last_fixity")
-ARCHIVED = COLUMNS[:16]
+LATER = ("legal_hold", "last_checked_at", "last_fixity")  # set by events after the original is archived
+ARCHIVED = tuple(c for c in COLUMNS if c not in LATER)
 HOLDS = {"ArchivedOriginal.LegalHoldPlaced": 1, "ArchivedOriginal.LegalHoldReleased": 0}
 
 

@@ -422,6 +422,10 @@ def test_archivists_commands_on_the_embedded_store(tmp_path: Path):
     assert json.loads(due_again.stdout)["results"] == []  # a daily run re-reads each original once in 90 days
     verified = zwgk("archive", "verify", "--all", "--format", "json", *who, cwd=tmp_path)
     assert verified.returncode == 0 and json.loads(verified.stdout)["ok"]
+    one = zwgk("archive", "verify", "--archive-number", "ZY01-WS·2020-Y-BGS-0001", "--format", "json", *who, cwd=tmp_path)
+    assert [r["archive_number"] for r in json.loads(one.stdout)["results"]] == ["ZY01-WS·2020-Y-BGS-0001"]
+    unknown = zwgk("archive", "verify", "--archive-number", "ZY01-WS·2020-Y-BGS-0009", *who, cwd=tmp_path)
+    assert unknown.returncode == 1 and "NOT_FOUND" in unknown.stderr.decode()
     checked = zwgk("archive", "check", "--format", "json", cwd=tmp_path)
     assert checked.returncode == 0 and json.loads(checked.stdout)["ok"]
     exported = zwgk("archive", "export", "--bagit", "bag", cwd=tmp_path)
