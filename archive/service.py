@@ -13,8 +13,9 @@ import hashlib
 import json
 import logging
 import mimetypes
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, BinaryIO
@@ -170,20 +171,30 @@ class Archivist:
         and hashed a few at a time, since most are small and each costs round trips to the store; the
         outcomes are recorded here, one by one, in the order given."""
         results = []
+
+        def record(inspected: Future[tuple[ArchivedOriginal, FixityOutcome, Digests | None, str, bool]]) -> None:
+            original, outcome, found, detail, has_sidecar = inspected.result()
+            self.app.record_fixity(original.id, actor, outcome, found.sha256 if found else "", found.sm3 if found else "", detail)
+            if not has_sidecar:
+                self._write_sidecar(original)
+            results.append(FixityResult(original.archive_number, outcome, detail))
+            if progress:
+                progress(original)
+
         with ThreadPoolExecutor(FIXITY_READERS, thread_name_prefix="fixity") as readers:
-            for original, (outcome, found, detail), has_sidecar in readers.map(self._inspect, originals):
-                self.app.record_fixity(original.id, actor, outcome, found.sha256 if found else "", found.sm3 if found else "", detail)
-                if not has_sidecar:
-                    self._write_sidecar(original)
-                results.append(FixityResult(original.archive_number, outcome, detail))
-                if progress:
-                    progress(original)
+            inspecting: deque[Future] = deque()
+            for original in originals:
+                inspecting.append(readers.submit(self._inspect, original))
+                if len(inspecting) > 2 * FIXITY_READERS:  # read ahead, but only so far
+                    record(inspecting.popleft())
+            while inspecting:
+                record(inspecting.popleft())
         every = {o.storage_key for o in self.app.originals()}
         untracked = [key for key in self.store.keys() if key not in every]
         return VerifyReport(results, untracked)
 
-    def _inspect(self, original: ArchivedOriginal) -> tuple[ArchivedOriginal, tuple[FixityOutcome, Digests | None, str], bool]:
-        return original, self._check(original), self.store.read_sidecar(sidecar_key(original.archive_number)) is not None
+    def _inspect(self, original: ArchivedOriginal) -> tuple[ArchivedOriginal, FixityOutcome, Digests | None, str, bool]:
+        return original, *self._check(original), self.store.read_sidecar(sidecar_key(original.archive_number)) is not None
 
     def _check(self, original: ArchivedOriginal) -> tuple[FixityOutcome, Digests | None, str]:
         if not self.store.exists(original.storage_key, original.version_id):

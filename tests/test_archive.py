@@ -247,6 +247,15 @@ def test_r2_fixity_records_each_check_as_an_event(keeper: Archivist, sqlite_sett
     assert checked.last_fixity is FixityOutcome.INTACT and checked.version == 2
 
 
+def test_r2_verify_reads_originals_ahead_and_records_every_outcome_in_order(keeper: Archivist):
+    originals = [put(keeper, data=SEED + bytes([i]), number=f"ZY01-WS·2020-Y-BGS-{i + 1:04d}")[1] for i in range(12)]
+    progressed: list[str] = []
+    report = keeper.verify(originals, ARCHIVIST, progress=lambda o: progressed.append(o.archive_number))
+    numbers = [o.archive_number for o in originals]
+    assert report.ok and [r.archive_number for r in report.results] == progressed == numbers
+    assert all(keeper.app.original(n).last_fixity is FixityOutcome.INTACT for n in numbers)
+
+
 def test_r2_originals_changed_or_deleted_behind_zwgks_back_are_reported(seaweed: SeaweedServer, sqlite_settings):
     """A bucket without lock or versioning, altered with a plain client."""
     services = open_services(sqlite_settings)
