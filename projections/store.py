@@ -17,11 +17,11 @@ POSITIONS = """CREATE TABLE IF NOT EXISTS projection_positions (
     name TEXT PRIMARY KEY,
     position BIGINT NOT NULL
 )"""
-KEYS_PER_QUERY = 500
 DEFINITIONS = """CREATE TABLE IF NOT EXISTS projection_definitions (
     name TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL
 )"""
+KEYS_PER_QUERY = 500  # keys in one `by_key` query, well under either database's limit on parameters
 
 
 class Transaction:

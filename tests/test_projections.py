@@ -239,3 +239,19 @@ def test_assessment_indicators_count_d3_c4_d8_from_the_views(demo_views):
     for period in {r["period"] for r in quarters_2022}:
         ranks = [r["rank"] for r in quarters_2022 if r["period"] == period]
         assert ranks == list(range(1, len(ranks) + 1)), period
+
+
+def test_view_store_reads_many_rows_by_key_and_inserts_in_bulk_on_both_databases(settings: Settings):
+    """What the views' batch folding stands on: `insert` (COPY on PostgreSQL) and `by_key` past one query's worth of keys."""
+    store = ViewStore(settings.views_url)
+    try:
+        rows = [(f"k{i:05d}", i, None if i % 7 else "七") for i in range(1234)]
+        with store.transaction() as tx:
+            tx.execute("CREATE TABLE IF NOT EXISTS store_check (k TEXT PRIMARY KEY, n INTEGER NOT NULL, note TEXT)")
+            tx.insert("store_check", ("k", "n", "note"), rows)
+        with store.transaction() as tx:
+            found = tx.by_key("store_check", "k", ("n", "note"), [r[0] for r in reversed(rows)] + ["missing", "k00001"])
+            tx.execute("DROP TABLE store_check")
+        assert found == {k: (n, note) for k, n, note in rows}
+    finally:
+        store.close()
