@@ -1040,6 +1040,18 @@ def archive_put(
         typer.echo(f"已存档 {original.archive_number}（{original.size} 字节，SHA-256 {original.sha256[:16]}…，保管至 {original.retain_until}）")
 
 
+def _catalogued(settings: Settings, s: Services, **criteria: str) -> str:
+    """The archive number of the first original the archive catalogue view finds: a lookup by archive
+    number needs no view."""
+    with views(settings, s) as runner:
+        catch_up(s, runner)
+        with runner.store.transaction() as tx:
+            found = archive_catalogue(tx, **criteria)
+    if not found:
+        raise NotFound("档案原件", "archived original", " ".join(filter(None, criteria.values())))
+    return found[0]["archive_number"]
+
+
 @archive_app.command("get")
 def archive_get(
     doc_number: str = typer.Option("", "--doc-number"),
@@ -1052,13 +1064,8 @@ def archive_get(
         typer.echo("须且只须给出 --doc-number、--archive-number、--sha256 之一。", err=True)
         raise typer.Exit(2)
     settings = Settings.from_env()
-    with fresh_views(0) as (s, runner):
-        if not archive_number:
-            with runner.store.transaction() as tx:
-                found = archive_catalogue(tx, doc_number=doc_number, sha256=sha256)
-            if not found:
-                raise NotFound("档案原件", "archived original", doc_number or sha256)
-            archive_number = found[0]["archive_number"]
+    with services(settings) as s:
+        archive_number = archive_number or _catalogued(settings, s, doc_number=doc_number, sha256=sha256)
         keeper = archivist(settings, s)
         original = s.archive.original(archive_number)
         if output is None:

@@ -23,7 +23,7 @@ from zwgk.domain.chain import ChainReport, StoredRecord, verify_chains
 from zwgk.domain.complaints import Complaint
 from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.emergencies import Emergency
-from zwgk.domain.errors import AlreadyExists, DomainError
+from zwgk.domain.errors import AlreadyExists, DomainError, NotFound
 from zwgk.domain.hearings import Hearing
 from zwgk.domain.ledger import LedgerApplication, Outcome
 from zwgk.domain.major_decisions import MajorDecision
@@ -193,7 +193,11 @@ class ArchiveApplication(LedgerApplication):
 
     def original(self, archive_number: str) -> ArchivedOriginal:
         """One original by its 档号, found by the id the number derives."""
-        return self.load(ArchivedOriginal, original_id(str(ArchiveNumber.parse(archive_number))))
+        number = str(ArchiveNumber.parse(archive_number))
+        try:
+            return self.load(ArchivedOriginal, original_id(number))
+        except NotFound:
+            raise NotFound(ArchivedOriginal.what_zh, "archived original", number) from None
 
     def originals(self) -> Iterator[ArchivedOriginal]:
         for aggregate_id in self.ids_of(ArchivedOriginal.Archived):

@@ -203,7 +203,7 @@ def test_r2_legal_hold_is_placed_enforced_and_released(keeper: Archivist):
     assert not original.legal_hold and not keeper.store.state(original.storage_key, original.version_id).legal_hold
 
 
-def test_the_archive_catalogue_finds_originals_without_reading_every_record(keeper: Archivist, sqlite_settings: Settings):
+def test_r1_the_archive_catalogue_finds_originals_without_reading_every_record(keeper: Archivist, sqlite_settings: Settings):
     """Archivists look originals up by document number, digest and criteria in the catalogue view, which
     follows holds and fixity checks; an archive number finds its record directly."""
     services = open_services(sqlite_settings)
