@@ -15,7 +15,7 @@ from typing import Any
 import filetype
 
 from zwgk.archive.service import Archivist
-from zwgk.archive.store import Digests, StorageUnavailable
+from zwgk.archive.store import Digests, OriginalMissing, StorageUnavailable
 from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber
 
 PROPERTIES = {
@@ -73,9 +73,9 @@ def _read(archivist: Archivist, original: ArchivedOriginal) -> tuple[Digests | N
                 decoder.decode(chunk)
         if decoder:
             decoder.decode(b"", final=True)
-    except StorageUnavailable as error:
-        return None, b"", f"cannot be read: {error}"
-    except (FileNotFoundError, OSError) as error:
+    except OriginalMissing:
+        return None, b"", "cannot be read: the original's version is gone from the store"
+    except (StorageUnavailable, OSError) as error:
         return None, b"", f"cannot be read: {error}"
     except UnicodeDecodeError:
         return digests, head, f"declared {original.media_type} but is not valid UTF-8 text"

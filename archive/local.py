@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 from uuid import uuid4
 
-from zwgk.archive.store import CHUNK, Digests, ObjectState, RetentionViolation, StoredOriginal, content_key
+from zwgk.archive.store import CHUNK, SIDECARS, Digests, ObjectState, OriginalMissing, RetentionViolation, StoredOriginal, content_key
 
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
@@ -65,7 +65,11 @@ class LocalStore:
         lock.write_text(json.dumps(current))
 
     def read(self, key: str, version_id: str | None) -> Iterator[bytes]:
-        with self._path(key).open("rb") as file:
+        try:
+            file = self._path(key).open("rb")
+        except FileNotFoundError:
+            raise OriginalMissing(key) from None
+        with file:
             while chunk := file.read(CHUNK):
                 yield chunk
 
@@ -99,10 +103,16 @@ class LocalStore:
         return path.read_bytes() if path.exists() else None
 
     def keys(self) -> Iterator[str]:
-        base = self.root / "originals"
+        return (key for key in self._listed("originals/") if not key.endswith(".retention.json"))
+
+    def sidecar_keys(self) -> Iterator[str]:
+        return self._listed(SIDECARS)
+
+    def _listed(self, prefix: str) -> Iterator[str]:
+        base = self.root / prefix
         if base.exists():
             for path in sorted(base.rglob("*")):
-                if path.is_file() and not path.name.endswith(".retention.json"):
+                if path.is_file():
                     yield path.relative_to(self.root).as_posix()
 
     def delete(self, key: str, version_id: str) -> None:

@@ -25,7 +25,7 @@ from minio.error import S3Error
 from minio.retention import Retention
 from urllib3.exceptions import HTTPError
 
-from zwgk.archive.store import CHUNK, ObjectState, RetentionViolation, StorageUnavailable, StoredOriginal, content_key, read_ahead, sm3_of_file
+from zwgk.archive.store import CHUNK, SIDECARS, ObjectState, OriginalMissing, RetentionViolation, StorageUnavailable, StoredOriginal, content_key, read_ahead, sm3_of_file
 
 PART_SIZE = 8 * 1024 * 1024  # memory while uploading: about (PARALLEL_PARTS + 1) parts
 PARALLEL_PARTS = 3
@@ -114,7 +114,9 @@ class S3Store:
                        version_id=_version(version_id), config=Retention(COMPLIANCE, _until(retain_until)))
 
     def read(self, key: str, version_id: str | None) -> Iterator[bytes]:
-        response = self._call("read", self.client.get_object, bucket_name=self.bucket, object_name=key, version_id=_version(version_id))
+        response = self._unless_missing("read", self.client.get_object, object_name=key, version_id=_version(version_id))
+        if response is None:
+            raise OriginalMissing(f"{key} version {version_id}")
         try:
             yield from read_ahead(response.stream(CHUNK))
         finally:
@@ -160,7 +162,13 @@ class S3Store:
             response.release_conn()
 
     def keys(self) -> Iterator[str]:
-        listing = self.client.list_objects(bucket_name=self.bucket, prefix="originals/", recursive=True)
+        return self._listed("originals/")
+
+    def sidecar_keys(self) -> Iterator[str]:
+        return self._listed(SIDECARS)
+
+    def _listed(self, prefix: str) -> Iterator[str]:
+        listing = self.client.list_objects(bucket_name=self.bucket, prefix=prefix, recursive=True)
         yield from (item.object_name for item in self._call("list", list, listing))
 
     def delete(self, key: str, version_id: str) -> None:

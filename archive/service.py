@@ -21,10 +21,10 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, BinaryIO
 from uuid import UUID
 
-from zwgk.archive.store import Digests, OriginalStore, StorageUnavailable, sidecar_key
+from zwgk.archive.store import Digests, OriginalMissing, OriginalStore, StorageUnavailable, sidecar_key
 from zwgk.domain.actors import Actor
 from zwgk.domain.applications import ArchiveApplication
-from zwgk.domain.archival import RETENTION_ZH, ArchivedOriginal, FixityOutcome, RetentionClass, retain_until
+from zwgk.domain.archival import RETENTION_ZH, ArchivedOriginal, FixityCheck, FixityOutcome, RetentionClass, retain_until
 from zwgk.domain.calendar import cst_date
 from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Outcome
@@ -32,6 +32,7 @@ from zwgk.domain.ledger import Outcome
 log = logging.getLogger("zwgk.archive")
 
 FIXITY_READERS = 4  # originals read and hashed at once by verify
+RECORDED_TOGETHER = 8  # fixity outcomes recorded in one transaction
 
 # DA/T 46-2009 core elements, as they appear in the sidecar and in exports.
 METADATA_ZH = {
@@ -89,10 +90,19 @@ class VerifyReport:
         return not self.untracked and all(r.outcome is FixityOutcome.INTACT for r in self.results)
 
 
+Inspection = tuple[FixityOutcome, Digests | None, str]  # outcome, the digests found, detail
+
+
 class IntegrityFailure(DomainError):
     def __init__(self, archive_number: str, detail: str) -> None:
         super().__init__("ORIGINAL_ALTERED", f"原件 {archive_number} 与存档时的摘要不符，未输出：{detail}",
                          f"original {archive_number} does not match its digests: {detail}", "R2")
+
+
+class OriginalGone(DomainError):
+    def __init__(self, archive_number: str) -> None:
+        super().__init__("ORIGINAL_MISSING", f"原件 {archive_number} 已不在档案存储中，无法输出；请运行 archive verify 并报告。",
+                         f"original {archive_number} is missing from the store", "R2")
 
 
 class Archivist:
@@ -155,6 +165,8 @@ class Archivist:
                 out.write(chunk)
         except StorageUnavailable as error:
             raise unavailable(error) from None
+        except OriginalMissing:
+            raise OriginalGone(original.archive_number) from None
         if size != original.size or sha256.hexdigest() != original.sha256:
             raise IntegrityFailure(original.archive_number, f"{size} bytes, SHA-256 {sha256.hexdigest()[:16]}…")
 
@@ -169,37 +181,39 @@ class Archivist:
     ) -> VerifyReport:
         """Fixity: re-read each original by its version, re-hash, record the outcome (R2). Originals are read
         and hashed a few at a time, since most are small and each costs round trips to the store; the
-        outcomes are recorded here, one by one, in the order given."""
+        outcomes are recorded here, in the order given, a group to a transaction (a group whose reading
+        failed is not recorded: a check that did not finish was not done)."""
         results = []
+        sidecars = set(self.store.sidecar_keys())
 
-        def record(inspected: Future[tuple[ArchivedOriginal, FixityOutcome, Digests | None, str, bool]]) -> None:
-            original, outcome, found, detail, has_sidecar = inspected.result()
-            self.app.record_fixity(original.id, actor, outcome, found.sha256 if found else "", found.sm3 if found else "", detail)
-            if not has_sidecar:
-                self._write_sidecar(original)
-            results.append(FixityResult(original.archive_number, outcome, detail))
-            if progress:
-                progress(original)
+        def record(group: list[tuple[ArchivedOriginal, Future[Inspection]]]) -> None:
+            inspected = [(original, *future.result()) for original, future in group]
+            self.app.record_fixity(actor, [FixityCheck(original.id, outcome, found.sha256 if found else "", found.sm3 if found else "",
+                                                       detail) for original, outcome, found, detail in inspected])
+            for original, outcome, _, detail in inspected:
+                if sidecar_key(original.archive_number) not in sidecars:
+                    self._write_sidecar(original)
+                results.append(FixityResult(original.archive_number, outcome, detail))
+                if progress:
+                    progress(original)
 
         with ThreadPoolExecutor(FIXITY_READERS, thread_name_prefix="fixity") as readers:
-            inspecting: deque[Future] = deque()
+            inspecting: deque[tuple[ArchivedOriginal, Future[Inspection]]] = deque()
             for original in originals:
-                inspecting.append(readers.submit(self._inspect, original))
-                if len(inspecting) > 2 * FIXITY_READERS:  # read ahead, but only so far
-                    record(inspecting.popleft())
+                inspecting.append((original, readers.submit(self._inspect, original)))
+                if len(inspecting) >= 2 * RECORDED_TOGETHER:  # read ahead, but only so far
+                    record([inspecting.popleft() for _ in range(RECORDED_TOGETHER)])
             while inspecting:
-                record(inspecting.popleft())
+                record([inspecting.popleft() for _ in range(min(RECORDED_TOGETHER, len(inspecting)))])
         every = {o.storage_key for o in self.app.originals()}
         untracked = [key for key in self.store.keys() if key not in every]
         return VerifyReport(results, untracked)
 
-    def _inspect(self, original: ArchivedOriginal) -> tuple[ArchivedOriginal, FixityOutcome, Digests | None, str, bool]:
-        return original, *self._check(original), self.store.read_sidecar(sidecar_key(original.archive_number)) is not None
-
-    def _check(self, original: ArchivedOriginal) -> tuple[FixityOutcome, Digests | None, str]:
-        if not self.store.exists(original.storage_key, original.version_id):
+    def _inspect(self, original: ArchivedOriginal) -> Inspection:
+        try:
+            digests = Digests.of(self.store.read(original.storage_key, original.version_id))
+        except OriginalMissing:
             return FixityOutcome.MISSING, None, "the original's version is gone from the store"
-        digests = Digests.of(self.store.read(original.storage_key, original.version_id))
         problem = _mismatch(original, digests)
         if problem:
             return FixityOutcome.CHANGED, digests, problem

@@ -24,12 +24,19 @@ def content_key(sha256: str) -> str:
     return f"originals/sha256/{sha256[:2]}/{sha256}"
 
 
+SIDECARS = "metadata/"
+
+
 def sidecar_key(archive_number: str) -> str:
-    return f"metadata/{archive_number}.json"
+    return f"{SIDECARS}{archive_number}.json"
 
 
 class StorageUnavailable(RuntimeError):
     """The store cannot be reached or refused to work; nothing was recorded."""
+
+
+class OriginalMissing(LookupError):
+    """The original's version is not in the store: deleted behind zwgk's back, or never stored."""
 
 
 class RetentionViolation(RuntimeError):
@@ -156,7 +163,8 @@ class ObjectState:
 class OriginalStore(Protocol):
     def put(self, stream: BinaryIO, media_type: str, retain_until: date) -> StoredOriginal: ...
 
-    def read(self, key: str, version_id: str) -> Iterator[bytes]: ...
+    def read(self, key: str, version_id: str) -> Iterator[bytes]:
+        """The version's bytes; raises OriginalMissing (at the first chunk) when it is gone."""
 
     def state(self, key: str, version_id: str) -> ObjectState: ...
 
@@ -168,7 +176,11 @@ class OriginalStore(Protocol):
 
     def read_sidecar(self, key: str) -> bytes | None: ...
 
-    def keys(self) -> Iterator[str]: ...
+    def keys(self) -> Iterator[str]:
+        """The keys of every original stored, tracked or not."""
+
+    def sidecar_keys(self) -> Iterator[str]:
+        """The keys of every metadata sidecar stored: one listing, not a request per original."""
 
     def delete(self, key: str, version_id: str) -> None:
         """Raises RetentionViolation while the original is retained or held."""

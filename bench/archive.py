@@ -73,7 +73,8 @@ class Round:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--small-rounds", type=int, default=30, help="timed rounds of 1 MB originals")
+    parser.add_argument("--large-rounds", type=int, default=3, help="timed rounds of 100 MB originals")
     args = parser.parse_args()
     server = SeaweedServer.start()
     tmp = Path(tempfile.mkdtemp())
@@ -84,24 +85,24 @@ def main() -> None:
         store.ensure_bucket()
         keeper = Archivist(services.archive, store)
         one_round = Round(keeper, server.client(), bucket, tmp)
-        for label, size in (("1 MB", 1_000_000), ("100 MB", 100_000_000)):
+        for label, size, repeat in (("1 MB", 1_000_000, args.small_rounds), ("100 MB", 100_000_000, args.large_rounds)):
             one_round(size)  # warms the server and the connections up, untimed
-            rounds = [one_round(size) for _ in range(args.repeat)]
+            rounds = [one_round(size) for _ in range(repeat)]
             files = [path for path, _ in rounds]
             spent = {what: sum(seconds[what] for _, seconds in rounds) for what in rounds[0][1]}
-            total = size * args.repeat
+            total = size * repeat
             for step in ("put", "get"):
                 ours, raw = spent[f"ours {step}"], spent[f"raw {step}"]
                 print(f"{label:>6} {step}: zwgk {mb_per_s(total, ours):7.1f} MB/s | plain minio {mb_per_s(total, raw):7.1f} MB/s"
                       f" | ratio {raw / ours:.2f}x")
-            originals = keeper.originals()[-args.repeat:]
+            originals = keeper.originals()[-repeat:]
             started = time.perf_counter()
             keeper.verify(originals, ARCHIVIST)
             ours_verify = time.perf_counter() - started
             started = time.perf_counter()
             subprocess.run(["sha256sum", *map(str, files)], check=True, capture_output=True)
             raw_verify = time.perf_counter() - started
-            print(f"{label:>6} verify (SHA-256 + SM3, read from S3): zwgk {mb_per_s(total, ours_verify):7.1f} MB/s"
+            print(f"{label:>6} verify of {repeat} (SHA-256 + SM3, read from S3): zwgk {mb_per_s(total, ours_verify):7.1f} MB/s"
                   f" | sha256sum on local files {mb_per_s(total, raw_verify):7.1f} MB/s | ratio {raw_verify / ours_verify:.2f}x")
     finally:
         services.close()

@@ -6,7 +6,7 @@ nothing) and saves the new events in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -15,7 +15,7 @@ from zwgk.domain.actors import SYSTEM, Actor
 from zwgk.domain.accountability import AccountabilityCase
 from zwgk.domain.announcements import Announcement
 from zwgk.domain.annual_reports import AnnualReport
-from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, FixityOutcome, original_id
+from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, FixityCheck, original_id
 from zwgk.domain.assessment import Assessment, assessment_id
 from zwgk.domain.calendar import BUILTIN_YEARS, WorkingDayCalendar
 from zwgk.domain.catalogue import CatalogueItem, item_id
@@ -203,9 +203,17 @@ class ArchiveApplication(LedgerApplication):
         for aggregate_id in self.ids_of(ArchivedOriginal.Archived):
             yield self.load(ArchivedOriginal, aggregate_id)
 
-    def record_fixity(self, original_id: UUID, actor: Actor, outcome: FixityOutcome, sha256_found: str, sm3_found: str, detail: str) -> Outcome:
-        return self.change(ArchivedOriginal, original_id, lambda o: o.record_fixity(
-            actor=actor, outcome=outcome, sha256_found=sha256_found, sm3_found=sm3_found, detail=detail))
+    def record_fixity(self, actor: Actor, checks: Sequence[FixityCheck]) -> None:
+        """Several checks in one transaction: a verify of many small originals writes once a group,
+        not once an original. Each check is still an event of its own original."""
+        checked: dict[UUID, ArchivedOriginal] = {}
+        for check in checks:
+            original = checked.get(check.original_id) or self.load(ArchivedOriginal, check.original_id)
+            original.record_fixity(actor=actor, outcome=check.outcome, sha256_found=check.sha256_found,
+                                   sm3_found=check.sm3_found, detail=check.detail)
+            checked[original.id] = original
+        if checked:
+            self.record(*checked.values())
 
 
 class ComplaintsApplication(LedgerApplication):

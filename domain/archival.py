@@ -107,6 +107,17 @@ class FixityOutcome(StrEnum):
     MISSING = "missing"
 
 
+@dataclass(frozen=True)
+class FixityCheck:
+    """What one re-hash of an original found, before it is recorded."""
+
+    original_id: UUID
+    outcome: FixityOutcome
+    sha256_found: str
+    sm3_found: str
+    detail: str
+
+
 class ArchivedOriginal(Record):
     """One original in the archive, with its DA/T 46 core metadata."""
 

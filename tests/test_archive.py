@@ -268,13 +268,34 @@ def test_r2_originals_changed_or_deleted_behind_zwgks_back_are_reported(seaweed:
     plain.put_object(bucket_name=bucket, object_name=changed.storage_key, data=io.BytesIO(b"forged!"), length=7)
     plain.remove_object(bucket_name=bucket, object_name=missing.storage_key)
     plain.put_object(bucket_name=bucket, object_name="originals/sha256/ff/stray", data=io.BytesIO(b"x"), length=1)
+    plain.remove_object(bucket_name=bucket, object_name=sidecar_key(changed.archive_number))
     report = keeper.verify(keeper.originals(), ARCHIVIST)
     outcomes = {r.archive_number: r.outcome for r in report.results}
     assert outcomes == {changed.archive_number: FixityOutcome.CHANGED, missing.archive_number: FixityOutcome.MISSING}
     assert report.untracked == ["originals/sha256/ff/stray"] and not report.ok
+    assert json.loads(keeper.store.read_sidecar(sidecar_key(changed.archive_number)))["sha256"] == changed.sha256  # rewritten
     with pytest.raises(DomainError) as refused:
         keeper.get(keeper.app.original(changed.archive_number), io.BytesIO())
     assert refused.value.code == "ORIGINAL_ALTERED"
+    with pytest.raises(DomainError) as gone:
+        keeper.get(keeper.app.original(missing.archive_number), io.BytesIO())
+    assert gone.value.code == "ORIGINAL_MISSING" and missing.archive_number in gone.value.message_zh
+    services.close()
+
+
+def test_r2_an_original_deleted_from_the_local_store_is_reported_and_refused_on_the_way_out(tmp_path: Path, sqlite_settings):
+    services = open_services(sqlite_settings)
+    keeper = Archivist(services.archive, LocalStore(tmp_path / "archive"))
+    _, original = put(keeper)
+    (tmp_path / "archive" / original.storage_key).unlink()  # what a file system cannot forbid its owner
+    (tmp_path / "archive" / sidecar_key(original.archive_number)).unlink()
+    report = keeper.verify(keeper.originals(), ARCHIVIST)
+    assert [r.outcome for r in report.results] == [FixityOutcome.MISSING] and not report.ok
+    assert keeper.app.original(original.archive_number).last_fixity is FixityOutcome.MISSING
+    assert json.loads(keeper.store.read_sidecar(sidecar_key(original.archive_number)))["archive_number"] == original.archive_number
+    with pytest.raises(DomainError) as gone:
+        keeper.get(original, io.BytesIO())
+    assert gone.value.code == "ORIGINAL_MISSING"
     services.close()
 
 
