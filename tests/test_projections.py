@@ -3,6 +3,7 @@ after a crash, from Kafka), and answering the questions inspectors ask."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -24,6 +25,8 @@ from zwgk.domain.commands import execute
 from zwgk.domain.errors import DomainError
 from zwgk.projections.catalogue import catalogue_as_of
 from zwgk.projections.deadlines import deadlines
+from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.projection import Projection
 from zwgk.projections.runner import ProjectionRunner
 from zwgk.projections.store import ViewStore
 from zwgk.projections.timeline import timeline, version_as_of
@@ -255,3 +258,25 @@ def test_view_store_reads_many_rows_by_key_and_inserts_in_bulk_on_both_databases
         assert found == {k: (n, note) for k, n, note in rows}
     finally:
         store.close()
+
+
+def test_a_fold_that_fails_mid_batch_writes_nothing_and_leaves_the_collector_running(tmp_path: Path):
+    """Folding pauses the cyclic garbage collector for each batch; a failure must not leave it off."""
+
+    class Failing(Projection):
+        name = "failing"
+        tables = {"failing_rows": "CREATE TABLE IF NOT EXISTS failing_rows (position BIGINT PRIMARY KEY)"}
+        export_order = {"failing_rows": "position"}
+
+        def fold(self, tx, event):
+            if event.position == 1500:
+                raise RuntimeError("a view's bug")
+            tx.execute("INSERT INTO failing_rows (position) VALUES (?)", (event.position,))
+
+    runner = ProjectionRunner(ViewStore(f"sqlite:///{tmp_path}/views.sqlite3"), [Failing()])
+    events = (ProjectedEvent(n, "Test.Happened", "a", n, {}) for n in range(1, 3001))
+    with pytest.raises(RuntimeError):
+        runner.fold(events, batch=1000)
+    assert gc.isenabled()
+    assert runner.positions()["failing"] == 1000  # the first batch, not a row of the second
+    assert [row["position"] for row in json.loads(runner.export("failing"))["failing_rows"]] == list(range(1, 1001))
