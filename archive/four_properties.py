@@ -2,7 +2,7 @@
 真实性 authenticity, 完整性 integrity, 可用性 usability, 安全性 safety.
 
 Each original is read once: its digests, its first bytes (to recognise the format)
-and its text decoding come from the same pass.
+and its text decoding come from the same pass. Findings are written for archivists, in Chinese.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import filetype
 
-from zwgk.archive.service import Archivist
+from zwgk.archive.service import METADATA_ZH, Archivist
 from zwgk.archive.store import Digests, OriginalMissing, StorageUnavailable
 from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber
 
@@ -74,11 +74,11 @@ def _read(archivist: Archivist, original: ArchivedOriginal) -> tuple[Digests | N
         if decoder:
             decoder.decode(b"", final=True)
     except OriginalMissing:
-        return None, b"", "cannot be read: the original's version is gone from the store"
+        return None, b"", "无法读取：该版本原件已不在存储中"
     except (StorageUnavailable, OSError) as error:
-        return None, b"", f"cannot be read: {error}"
+        return None, b"", f"无法读取（{error}）"
     except UnicodeDecodeError:
-        return digests, head, f"declared {original.media_type} but is not valid UTF-8 text"
+        return digests, head, f"声明为 {original.media_type}，但不是有效的 UTF-8 文本"
     return digests, head, ""
 
 
@@ -88,10 +88,14 @@ def _recognised(media_type: str, head: bytes) -> str:
         return ""  # decoding as UTF-8 is the check, done while reading
     sniffed = filetype.guess_mime(head)
     if sniffed is None:
-        return f"format not recognised (declared {media_type})"
+        return f"无法识别格式（声明为 {media_type}）"
     if sniffed != media_type:
-        return f"content is {sniffed}, declared {media_type}"
+        return f"内容为 {sniffed}，声明为 {media_type}"
     return ""
+
+
+def _yes_no(value: bool) -> str:
+    return "是" if value else "否"
 
 
 def check(archivist: Archivist) -> FourPropertyReport:
@@ -102,33 +106,33 @@ def check(archivist: Archivist) -> FourPropertyReport:
         found = OriginalFindings(original.archive_number, original.title)
         missing = [name for name in REQUIRED if not getattr(original, name)]
         if missing:
-            found.findings["integrity"].append("missing metadata: " + ", ".join(missing))
+            found.findings["integrity"].append("缺少元数据：" + "、".join(METADATA_ZH[name] for name in missing))
         number = ArchiveNumber.parse(original.archive_number)
         series[number.series].append(number.item)
         state = archivist.store.state(original.storage_key, original.version_id)
         if not state.exists:
-            found.findings["authenticity"].append("the original is missing")
-            found.findings["integrity"].append("the original is missing")
-            found.findings["usability"].append("the original is missing")
+            for prop in ("authenticity", "integrity", "usability"):
+                found.findings[prop].append("原件缺失")
         else:
             digests, head, unreadable = _read(archivist, original)
             if unreadable:
                 found.findings["usability"].append(unreadable)
             if digests is not None:
                 if digests.sha256 != original.sha256 or digests.sm3 != original.sm3:
-                    found.findings["authenticity"].append("digests differ from those recorded")
+                    found.findings["authenticity"].append("摘要与存档时记录的不符")
                 if digests.size != original.size:
-                    found.findings["integrity"].append(f"size {digests.size} bytes, recorded {original.size}")
+                    found.findings["integrity"].append(f"大小 {digests.size} 字节，存档时记录 {original.size} 字节")
                 mismatch = _recognised(original.media_type, head)
                 if mismatch:
                     found.findings["usability"].append(mismatch)
                     found.findings["authenticity"].append(mismatch)
             if not state.compliance or state.retain_until is None or state.retain_until < original.retain_until:
                 found.findings["safety"].append(
-                    f"retention lock not in force (store: {state.retain_until}, recorded: {original.retain_until})"
+                    f"保留锁未生效（存储中保留至：{state.retain_until or '无'}，台账记录保留至：{original.retain_until}）"
                 )
             if state.legal_hold != original.legal_hold:
-                found.findings["safety"].append(f"legal hold in store {state.legal_hold}, in the ledger {original.legal_hold}")
+                found.findings["safety"].append(
+                    f"法律保全状态不一致（存储中：{_yes_no(state.legal_hold)}，台账：{_yes_no(original.legal_hold)}）")
         report.append(found)
     gaps = []
     for key, items in sorted(series.items(), key=lambda kv: str(kv[0])):
@@ -137,7 +141,7 @@ def check(archivist: Archivist) -> FourPropertyReport:
         if absent:
             fonds, category, year, retention, organisation = key
             prefix = f"{fonds}-{category}·{year}-{retention.value}-{organisation}"
-            gaps.append(f"{prefix}: 件号 {', '.join(f'{i:04d}' for i in absent)} missing")
+            gaps.append(f"{prefix}：件号 {'、'.join(f'{i:04d}' for i in absent)} 缺失")
     every = {o.storage_key for o in originals}
     untracked = [k for k in archivist.store.keys() if k not in every]
     return FourPropertyReport(report, gaps, untracked)

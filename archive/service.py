@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 from uuid import UUID
 
 from zwgk.archive.store import Digests, OriginalMissing, OriginalStore, StorageUnavailable, sidecar_key
@@ -73,11 +73,22 @@ def sidecar_of(original: ArchivedOriginal) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode()
 
 
+class Detail(NamedTuple):
+    """Why a fixity check came out as it did: in English for the ledger and the logs, in Chinese for people."""
+
+    en: str
+    zh: str
+
+
+INTACT = Detail("SHA-256 and SM3 match", "SHA-256 与 SM3 均与存档时相符")
+GONE = Detail("the original's version is gone from the store", "该版本原件已不在存储中")
+
+
 @dataclass(frozen=True)
 class FixityResult:
     archive_number: str
     outcome: FixityOutcome
-    detail: str
+    detail: Detail
 
 
 @dataclass(frozen=True)
@@ -90,13 +101,13 @@ class VerifyReport:
         return not self.untracked and all(r.outcome is FixityOutcome.INTACT for r in self.results)
 
 
-Inspection = tuple[FixityOutcome, Digests | None, str]  # outcome, the digests found, detail
+Inspection = tuple[FixityOutcome, Digests | None, Detail]  # outcome, the digests found, why
 
 
 class IntegrityFailure(DomainError):
-    def __init__(self, archive_number: str, detail: str) -> None:
-        super().__init__("ORIGINAL_ALTERED", f"原件 {archive_number} 与存档时的摘要不符，未输出：{detail}",
-                         f"original {archive_number} does not match its digests: {detail}", "R2")
+    def __init__(self, archive_number: str, size: int, sha256: str) -> None:
+        super().__init__("ORIGINAL_ALTERED", f"原件 {archive_number} 与存档时的摘要不符，未输出：读出 {size} 字节，SHA-256 {sha256[:16]}…",
+                         f"original {archive_number} does not match its digests: {size} bytes, SHA-256 {sha256[:16]}…", "R2")
 
 
 class OriginalGone(DomainError):
@@ -168,7 +179,7 @@ class Archivist:
         except OriginalMissing:
             raise OriginalGone(original.archive_number) from None
         if size != original.size or sha256.hexdigest() != original.sha256:
-            raise IntegrityFailure(original.archive_number, f"{size} bytes, SHA-256 {sha256.hexdigest()[:16]}…")
+            raise IntegrityFailure(original.archive_number, size, sha256.hexdigest())
 
     def due_for_fixity(self, days: int, now: datetime) -> list[ArchivedOriginal]:
         """Originals never checked, or not within the last `days` days: what a daily scheduled run re-hashes,
@@ -189,7 +200,7 @@ class Archivist:
         def record(group: list[tuple[ArchivedOriginal, Future[Inspection]]]) -> None:
             inspected = [(original, *future.result()) for original, future in group]
             self.app.record_fixity(actor, [FixityCheck(original.id, outcome, found.sha256 if found else "", found.sm3 if found else "",
-                                                       detail) for original, outcome, found, detail in inspected])
+                                                       detail.en) for original, outcome, found, detail in inspected])
             for original, outcome, _, detail in inspected:
                 if sidecar_key(original.archive_number) not in sidecars:
                     self._write_sidecar(original)
@@ -213,11 +224,11 @@ class Archivist:
         try:
             digests = Digests.of(self.store.read(original.storage_key, original.version_id))
         except OriginalMissing:
-            return FixityOutcome.MISSING, None, "the original's version is gone from the store"
-        problem = _mismatch(original, digests)
-        if problem:
-            return FixityOutcome.CHANGED, digests, problem
-        return FixityOutcome.INTACT, digests, "SHA-256 and SM3 match"
+            return FixityOutcome.MISSING, None, GONE
+        problems = _mismatch(original, digests)
+        if problems:
+            return FixityOutcome.CHANGED, digests, Detail("; ".join(p.en for p in problems), "；".join(p.zh for p in problems))
+        return FixityOutcome.INTACT, digests, INTACT
 
     def hold(self, original: ArchivedOriginal, actor: Actor, reason: str, on: bool) -> Outcome:
         """Legal hold 法律保全: the ledger decides and records it, the store enforces it."""
@@ -237,13 +248,13 @@ def _retention(code: str) -> RetentionClass:
         raise DomainError("RETENTION_CLASS_INVALID", "保管期限须为 Y、D30 或 D10。", f"unknown retention {code!r}", "R2") from None
 
 
-def _mismatch(original: ArchivedOriginal, digests: Digests) -> str:
+def _mismatch(original: ArchivedOriginal, digests: Digests) -> list[Detail]:
     problems = []
     if digests.size != original.size:
-        problems.append(f"size {digests.size} ≠ {original.size}")
+        problems.append(Detail(f"size {digests.size} ≠ {original.size}", f"大小 {digests.size} 字节，存档时 {original.size} 字节"))
     if digests.sha256 != original.sha256:
-        problems.append("SHA-256 differs")
+        problems.append(Detail("SHA-256 differs", "SHA-256 不符"))
     if digests.sm3 != original.sm3:
-        problems.append("SM3 differs")
-    return "; ".join(problems)
+        problems.append(Detail("SM3 differs", "SM3 不符"))
+    return problems
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID
 
 import typer
@@ -317,6 +317,13 @@ def _verifier(public_key: Path) -> tuple[str, Any]:
         raise typer.Exit(2) from None
 
 
+def _proof_failed(error: Exception) -> NoReturn:
+    """For the inspector in Chinese, with the technical reason as the log has it."""
+    log.warning("proof check failed: %s", error)
+    typer.echo(f"核验失败（{error}）", err=True)
+    raise typer.Exit(1)
+
+
 @audit_app.command("verify-proof")
 def audit_verify_proof(
     event: Path = typer.Option(..., "--event", exists=True, help="事件的规范字节（prove --event-out 所写）"),
@@ -332,9 +339,9 @@ def audit_verify_proof(
             checkpoint.read_text(encoding="utf-8"), name, key,
         )
     except (ProofError, ValueError) as error:
-        typer.echo(f"failed: {error}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(f"ok: the event is entry {json.loads(proof.read_text())['leaf_index']} of {signed.origin} at size {signed.size}")
+        _proof_failed(error)
+    typer.echo(f"ok：该事件是日志 {signed.origin} 的第 {json.loads(proof.read_text())['leaf_index']} 项，"
+               f"包含于签名有效、树大小为 {signed.size} 的检查点。")
 
 
 @audit_app.command("verify-consistency")
@@ -350,20 +357,17 @@ def audit_verify_consistency(
     try:
         old_size, new_size = read_unverified(old_note).size, read_unverified(new_note).size
     except CheckpointError as error:
-        typer.echo(f"failed: {error}", err=True)
-        raise typer.Exit(1) from None
+        _proof_failed(error)
     with audit_log(settings) as merkle:
         if not 0 < old_size <= new_size <= merkle.size():
-            typer.echo(f"failed: this ledger's log ({merkle.size()} entries) cannot prove sizes {old_size} → {new_size}", err=True)
-            raise typer.Exit(1)
+            _proof_failed(ProofError(f"this ledger's log ({merkle.size()} entries) cannot prove sizes {old_size} → {new_size}"))
         proof = {"format": CONSISTENCY, "old_size": old_size, "new_size": new_size,
                  "hashes": [h.hex() for h in merkle.consistency_proof(old_size, new_size)]}
     try:
         check_consistency(old_note, new_note, proof, name, key)
     except ProofError as error:
-        typer.echo(f"failed: {error}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(f"ok: the log grew from {old_size} to {new_size} entries without rewriting")
+        _proof_failed(error)
+    typer.echo(f"ok：日志从 {old_size} 项增长到 {new_size} 项，此前的内容未被改写。")
 
 
 @calendar_app.command("load")
@@ -1129,11 +1133,11 @@ def archive_verify(
                                    progress=lambda _: progress.advance(task))
     if format == "json":
         _emit_json({"ok": report.ok, "results": [{"archive_number": r.archive_number, "outcome": r.outcome.value,
-                    "detail": r.detail} for r in report.results], "untracked": report.untracked})
+                    "detail": r.detail.en, "detail_zh": r.detail.zh} for r in report.results], "untracked": report.untracked})
     else:
         labels = {"intact": "完好", "changed": "已变化", "missing": "缺失"}
         for r in report.results:
-            typer.echo(f"{r.archive_number}\t{labels[r.outcome.value]}\t{r.detail}")
+            typer.echo(f"{r.archive_number}\t{labels[r.outcome.value]}\t{r.detail.zh}")
         for key in report.untracked:
             typer.echo(f"{key}\t未登记（存储中有、台账中无）")
         typer.echo("ok：全部原件完好。" if report.ok else "核验发现问题。")

@@ -272,6 +272,7 @@ def test_r2_originals_changed_or_deleted_behind_zwgks_back_are_reported(seaweed:
     report = keeper.verify(keeper.originals(), ARCHIVIST)
     outcomes = {r.archive_number: r.outcome for r in report.results}
     assert outcomes == {changed.archive_number: FixityOutcome.CHANGED, missing.archive_number: FixityOutcome.MISSING}
+    assert [r.detail.zh for r in report.results if r.outcome is FixityOutcome.CHANGED] == [f"大小 7 字节，存档时 {len(SEED)} 字节；SHA-256 不符；SM3 不符"]
     assert report.untracked == ["originals/sha256/ff/stray"] and not report.ok
     assert json.loads(keeper.store.read_sidecar(sidecar_key(changed.archive_number)))["sha256"] == changed.sha256  # rewritten
     with pytest.raises(DomainError) as refused:
@@ -408,9 +409,10 @@ def test_four_property_check_passes_and_finds_gaps_and_false_formats(keeper: Arc
     put(keeper, data=os.urandom(64), number="ZY01-WS·2020-Y-BGS-0003")  # declared text/plain, item 0002 absent
     report = four_properties.check(keeper)
     assert not report.ok
-    assert report.series_gaps == ["ZY01-WS·2020-Y-BGS: 件号 0002 missing"]
+    assert report.series_gaps == ["ZY01-WS·2020-Y-BGS：件号 0002 缺失"]
     bad = next(o for o in report.originals if o.archive_number.endswith("0003"))
     assert not bad.passed("usability") and bad.passed("safety")
+    assert bad.findings["usability"] == ["声明为 text/plain，但不是有效的 UTF-8 文本"]
 
 
 def test_four_property_safety_fails_without_a_retention_lock(seaweed: SeaweedServer, sqlite_settings):
@@ -421,6 +423,7 @@ def test_four_property_safety_fails_without_a_retention_lock(seaweed: SeaweedSer
     put(keeper)
     report = four_properties.check(keeper)
     assert [o.passed("safety") for o in report.originals] == [False]
+    assert report.originals[0].findings["safety"][0].startswith("保留锁未生效（存储中保留至：无")
     assert [o.passed("authenticity") for o in report.originals] == [True]
     services.close()
 
@@ -452,6 +455,9 @@ def test_archivists_commands_on_the_embedded_store(tmp_path: Path):
     assert json.loads(due_again.stdout)["results"] == []  # a daily run re-reads each original once in 90 days
     verified = zwgk("archive", "verify", "--all", "--format", "json", *who, cwd=tmp_path)
     assert verified.returncode == 0 and json.loads(verified.stdout)["ok"]
+    assert json.loads(verified.stdout)["results"][0]["detail"] == "SHA-256 and SM3 match"  # as the event records it
+    for_people = zwgk("archive", "verify", "--all", *who, cwd=tmp_path).stdout.decode()
+    assert "完好\tSHA-256 与 SM3 均与存档时相符" in for_people and "ok：全部原件完好。" in for_people
     one = zwgk("archive", "verify", "--archive-number", "ZY01-WS·2020-Y-BGS-0001", "--format", "json", *who, cwd=tmp_path)
     assert [r["archive_number"] for r in json.loads(one.stdout)["results"]] == ["ZY01-WS·2020-Y-BGS-0001"]
     unknown = zwgk("archive", "verify", "--archive-number", "ZY01-WS·2020-Y-BGS-0009", *who, cwd=tmp_path)

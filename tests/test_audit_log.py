@@ -192,7 +192,7 @@ def test_inspector_commands_prove_and_verify_offline(tmp_path: Path):
     assert not (offline / "var").exists()
     (tmp_path / "event.bin").write_bytes((tmp_path / "event.bin").read_bytes().replace(b"approved", b"rejected"))
     bad = zwgk(*args, cwd=offline)
-    assert bad.returncode == 1 and "altered" in bad.stderr
+    assert bad.returncode == 1 and "核验失败" in bad.stderr and "altered" in bad.stderr
 
     apply_file = tmp_path / "more.jsonl"
     apply_file.write_text(json.dumps({"command": "draft_disclosure", "actor": {"id": "o", "role": "officer", "unit": "U"},
@@ -201,5 +201,5 @@ def test_inspector_commands_prove_and_verify_offline(tmp_path: Path):
     (tmp_path / "cp-new.txt").write_text(zwgk("audit", "checkpoint", cwd=tmp_path).stdout, encoding="utf-8")
     grown = zwgk("audit", "verify-consistency", "cp-old.txt", "cp-new.txt", cwd=tmp_path)
     old_size = int((tmp_path / "cp-old.txt").read_text().splitlines()[1])
-    assert grown.returncode == 0 and f"{old_size} to {old_size + 1}" in grown.stdout
+    assert grown.returncode == 0 and f"从 {old_size} 项增长到 {old_size + 1} 项" in grown.stdout
     assert zwgk("audit", "verify", cwd=tmp_path).returncode == 0
