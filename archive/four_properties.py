@@ -8,14 +8,15 @@ and its text decoding come from the same pass. Findings are written for archivis
 from __future__ import annotations
 
 import codecs
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import filetype
 
-from zwgk.archive.service import METADATA_ZH, Archivist
-from zwgk.archive.store import Digests, OriginalMissing, StorageUnavailable
+from zwgk.archive.service import GONE, METADATA_ZH, Archivist, metadata_of
+from zwgk.archive.store import Digests, OriginalMissing, StorageUnavailable, sidecar_key
 from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber
 
 PROPERTIES = {
@@ -74,7 +75,7 @@ def _read(archivist: Archivist, original: ArchivedOriginal) -> tuple[Digests | N
         if decoder:
             decoder.decode(b"", final=True)
     except OriginalMissing:
-        return None, b"", "无法读取：该版本原件已不在存储中"
+        return None, b"", f"无法读取：{GONE.zh}"
     except (StorageUnavailable, OSError) as error:
         return None, b"", f"无法读取（{error}）"
     except UnicodeDecodeError:
@@ -94,6 +95,19 @@ def _recognised(media_type: str, head: bytes) -> str:
     return ""
 
 
+def _sidecar_problem(archivist: Archivist, original: ArchivedOriginal) -> str:
+    """'' when the metadata sidecar beside the original says what the ledger recorded."""
+    stored = archivist.store.read_sidecar(sidecar_key(original.archive_number))
+    if stored is None:
+        return "元数据副本缺失（archive verify 会按台账重写）"
+    try:
+        kept = json.loads(stored)
+    except ValueError:
+        return "元数据副本不是有效的 JSON"
+    differing = [METADATA_ZH[name] for name, value in metadata_of(original).items() if kept.get(name) != value]
+    return "元数据副本与台账不符：" + "、".join(differing) if differing else ""
+
+
 def _yes_no(value: bool) -> str:
     return "是" if value else "否"
 
@@ -107,6 +121,8 @@ def check(archivist: Archivist) -> FourPropertyReport:
         missing = [name for name in REQUIRED if not getattr(original, name)]
         if missing:
             found.findings["integrity"].append("缺少元数据：" + "、".join(METADATA_ZH[name] for name in missing))
+        if sidecar := _sidecar_problem(archivist, original):
+            found.findings["integrity"].append(sidecar)
         number = ArchiveNumber.parse(original.archive_number)
         series[number.series].append(number.item)
         state = archivist.store.state(original.storage_key, original.version_id)

@@ -204,6 +204,7 @@ class Archivist:
             for original, outcome, _, detail in inspected:
                 if sidecar_key(original.archive_number) not in sidecars:
                     self._write_sidecar(original)
+                    sidecars.add(sidecar_key(original.archive_number))
                 results.append(FixityResult(original.archive_number, outcome, detail))
                 if progress:
                     progress(original)

@@ -290,6 +290,8 @@ def test_r2_an_original_deleted_from_the_local_store_is_reported_and_refused_on_
     _, original = put(keeper)
     (tmp_path / "archive" / original.storage_key).unlink()  # what a file system cannot forbid its owner
     (tmp_path / "archive" / sidecar_key(original.archive_number)).unlink()
+    found = four_properties.check(keeper).originals[0].findings
+    assert found["authenticity"] == ["原件缺失"] and found["integrity"] == ["元数据副本缺失（archive verify 会按台账重写）", "原件缺失"]
     report = keeper.verify(keeper.originals(), ARCHIVIST)
     assert [r.outcome for r in report.results] == [FixityOutcome.MISSING] and not report.ok
     assert keeper.app.original(original.archive_number).last_fixity is FixityOutcome.MISSING
@@ -413,6 +415,19 @@ def test_four_property_check_passes_and_finds_gaps_and_false_formats(keeper: Arc
     bad = next(o for o in report.originals if o.archive_number.endswith("0003"))
     assert not bad.passed("usability") and bad.passed("safety")
     assert bad.findings["usability"] == ["声明为 text/plain，但不是有效的 UTF-8 文本"]
+
+
+def test_four_property_integrity_finds_a_sidecar_that_says_otherwise_than_the_ledger(tmp_path: Path, sqlite_settings):
+    services = open_services(sqlite_settings)
+    keeper = Archivist(services.archive, LocalStore(tmp_path / "archive"))
+    _, original = put(keeper)
+    assert four_properties.check(keeper).ok
+    sidecar = tmp_path / "archive" / sidecar_key(original.archive_number)
+    sidecar.chmod(0o644)
+    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace(original.title, "另一个题名"), encoding="utf-8")
+    report = four_properties.check(keeper)
+    assert [o.findings["integrity"] for o in report.originals] == [["元数据副本与台账不符：题名"]] and not report.ok
+    services.close()
 
 
 def test_four_property_safety_fails_without_a_retention_lock(seaweed: SeaweedServer, sqlite_settings):
