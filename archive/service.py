@@ -80,7 +80,7 @@ class Detail(NamedTuple):
     zh: str
 
 
-INTACT = Detail("SHA-256 and SM3 match", "SHA-256 与 SM3 均与存档时相符")
+DIGESTS_MATCH = Detail("SHA-256 and SM3 match", "SHA-256 与 SM3 均与存档时相符")
 GONE = Detail("the original's version is gone from the store", "该版本原件已不在存储中")
 
 
@@ -229,7 +229,7 @@ class Archivist:
         problems = _mismatch(original, digests)
         if problems:
             return FixityOutcome.CHANGED, digests, Detail("; ".join(p.en for p in problems), "；".join(p.zh for p in problems))
-        return FixityOutcome.INTACT, digests, INTACT
+        return FixityOutcome.INTACT, digests, DIGESTS_MATCH
 
     def hold(self, original: ArchivedOriginal, actor: Actor, reason: str, on: bool) -> Outcome:
         """Legal hold 法律保全: the ledger decides and records it, the store enforces it."""
