@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 from uuid import uuid4
 
-from zwgk.archive.store import CHUNK, SIDECARS, Digests, ObjectState, OriginalMissing, RetentionViolation, StoredOriginal, content_key
+from zwgk.archive.store import CHUNK, ORIGINALS, SIDECARS, Digests, ObjectState, OriginalMissing, RetentionViolation, StoredOriginal, content_key
 
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
@@ -73,11 +73,8 @@ class LocalStore:
             while chunk := file.read(CHUNK):
                 yield chunk
 
-    def exists(self, key: str, version_id: str) -> bool:
-        return self._path(key).exists()
-
     def state(self, key: str, version_id: str) -> ObjectState:
-        if not self.exists(key, version_id):
+        if not self._path(key).exists():
             return ObjectState(False)
         lock = self._lock_file(key)
         current = json.loads(lock.read_text()) if lock.exists() else {}
@@ -103,7 +100,7 @@ class LocalStore:
         return path.read_bytes() if path.exists() else None
 
     def keys(self) -> Iterator[str]:
-        return (key for key in self._listed("originals/") if not key.endswith(".retention.json"))
+        return (key for key in self._listed(ORIGINALS) if not key.endswith(".retention.json"))
 
     def sidecar_keys(self) -> Iterator[str]:
         return self._listed(SIDECARS)

@@ -25,7 +25,7 @@ from minio.error import S3Error
 from minio.retention import Retention
 from urllib3.exceptions import HTTPError
 
-from zwgk.archive.store import CHUNK, SIDECARS, ObjectState, OriginalMissing, RetentionViolation, StorageUnavailable, StoredOriginal, content_key, read_ahead, sm3_of_file
+from zwgk.archive.store import CHUNK, ORIGINALS, SIDECARS, ObjectState, OriginalMissing, RetentionViolation, StorageUnavailable, StoredOriginal, content_key, read_ahead, sm3_of_file
 
 PART_SIZE = 8 * 1024 * 1024  # memory while uploading: about (PARALLEL_PARTS + 1) parts
 PARALLEL_PARTS = 3
@@ -123,11 +123,8 @@ class S3Store:
             response.close()
             response.release_conn()
 
-    def exists(self, key: str, version_id: str) -> bool:
-        return self._stat(key, version_id) is not None
-
     def state(self, key: str, version_id: str) -> ObjectState:
-        if not self.exists(key, version_id):
+        if self._stat(key, version_id) is None:
             return ObjectState(False)
         try:
             retention = self.client.get_object_retention(bucket_name=self.bucket, object_name=key, version_id=_version(version_id))
@@ -162,7 +159,7 @@ class S3Store:
             response.release_conn()
 
     def keys(self) -> Iterator[str]:
-        return self._listed("originals/")
+        return self._listed(ORIGINALS)
 
     def sidecar_keys(self) -> Iterator[str]:
         return self._listed(SIDECARS)

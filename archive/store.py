@@ -20,11 +20,12 @@ from typing import BinaryIO, Protocol
 CHUNK = 1024 * 1024
 
 
-def content_key(sha256: str) -> str:
-    return f"originals/sha256/{sha256[:2]}/{sha256}"
-
-
+ORIGINALS = "originals/"
 SIDECARS = "metadata/"
+
+
+def content_key(sha256: str) -> str:
+    return f"{ORIGINALS}sha256/{sha256[:2]}/{sha256}"
 
 
 def sidecar_key(archive_number: str) -> str:
@@ -167,8 +168,6 @@ class OriginalStore(Protocol):
         """The version's bytes; raises OriginalMissing (at the first chunk) when it is gone."""
 
     def state(self, key: str, version_id: str) -> ObjectState: ...
-
-    def exists(self, key: str, version_id: str) -> bool: ...
 
     def set_legal_hold(self, key: str, version_id: str, on: bool) -> None: ...
 

@@ -417,7 +417,7 @@ def test_four_property_check_passes_and_finds_gaps_and_false_formats(keeper: Arc
     assert bad.findings["usability"] == ["声明为 text/plain，但不是有效的 UTF-8 文本"]
 
 
-def test_four_property_integrity_finds_a_sidecar_that_says_otherwise_than_the_ledger(tmp_path: Path, sqlite_settings):
+def test_r2_four_property_integrity_finds_a_sidecar_that_says_otherwise_than_the_ledger(tmp_path: Path, sqlite_settings):
     services = open_services(sqlite_settings)
     keeper = Archivist(services.archive, LocalStore(tmp_path / "archive"))
     _, original = put(keeper)
