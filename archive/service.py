@@ -217,7 +217,7 @@ class Archivist:
                     record([inspecting.popleft() for _ in range(RECORDED_TOGETHER)])
             while inspecting:
                 record([inspecting.popleft() for _ in range(min(RECORDED_TOGETHER, len(inspecting)))])
-        every = {o.storage_key for o in self.app.originals()}
+        every = self.app.storage_keys()
         untracked = [key for key in self.store.keys() if key not in every]
         return VerifyReport(results, untracked)
 

@@ -24,6 +24,7 @@ from zwgk.domain.privacy import SealedValue
 from zwgk.domain.records import Record
 
 TRecord = TypeVar("TRecord", bound=Record)
+TCreated = TypeVar("TCreated", bound=Record.Created)
 
 
 class DateAsISO(Transcoding):
@@ -159,3 +160,9 @@ class LedgerApplication(Application[UUID]):
         """Every aggregate created by one event type, in order of creation."""
         for notification in self.notifications(topics=[get_topic(created)]):
             yield notification.originator_id
+
+    def created_events(self, created: type[TCreated]) -> Iterator[TCreated]:
+        """Every event of one creating type, decoded, in order: what a record was created with, read
+        without its later history."""
+        for notification in self.notifications(topics=[get_topic(created)]):
+            yield self.mapper.to_domain_event(notification)  # type: ignore[misc]

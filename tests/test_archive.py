@@ -27,7 +27,7 @@ from zwgk.archive.store import RetentionViolation, content_key, sidecar_key
 from zwgk.connectors.config import Settings
 from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
-from zwgk.domain.archival import ArchivedOriginal, FixityOutcome, original_id
+from zwgk.domain.archival import ArchivedOriginal, FixityCheck, FixityOutcome, original_id
 from zwgk.domain.calendar import CST
 from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.errors import DomainError
@@ -245,6 +245,26 @@ def test_r2_fixity_records_each_check_as_an_event(keeper: Archivist, sqlite_sett
     assert report.ok
     checked = keeper.app.load(ArchivedOriginal, original.id)
     assert checked.last_fixity is FixityOutcome.INTACT and checked.version == 2
+
+
+def test_r2_an_original_checked_for_years_loads_from_its_latest_snapshot(tmp_path: Path, sqlite_settings):
+    """A check a day is an event a day: every 100th version of an original is snapshotted, and what is
+    loaded from the snapshot equals the fold of its events alone."""
+    services = open_services(sqlite_settings)
+    keeper = Archivist(services.archive, LocalStore(tmp_path / "archive"))
+    keeper.store.ensure_bucket()
+    _, original = put(keeper)
+    for _ in range(120):
+        keeper.app.record_fixity(ARCHIVIST, [FixityCheck(original.id, FixityOutcome.INTACT, original.sha256, original.sm3, "")])
+    assert [s.originator_version for s in services.audit.snapshots.get(original.id)] == [100]
+    loaded = services.audit.repository.get(original.id)
+    folded = None
+    for event in services.audit.events.get(original.id):
+        folded = event.mutate(folded)
+    assert loaded.version == folded.version == 121
+    assert {k: v for k, v in vars(loaded).items() if k != "_pending_events"} == {
+        k: v for k, v in vars(folded).items() if k != "_pending_events"}
+    services.close()
 
 
 def test_r2_verify_reads_originals_ahead_and_records_every_outcome_in_order(keeper: Archivist):
