@@ -16,8 +16,11 @@ ADJUSTMENTS = {"CatalogueItem.Listed": "listed", "CatalogueItem.Amended": "amend
 
 
 def ts(instant: datetime) -> str:
-    """Instants as fixed-width UTC text (2020-07-06T01:00:00.000000Z), so that they sort and compare as text."""
-    return instant.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    """Instants as fixed-width UTC text (2020-07-06T01:00:00.000000Z), so that they sort and compare as text.
+    Events arrive in UTC already: converted only when not."""
+    if instant.tzinfo is not timezone.utc:
+        instant = instant.astimezone(timezone.utc)
+    return instant.isoformat(timespec="microseconds")[:-len("+00:00")] + "Z"
 
 
 class CatalogueView(Projection):

@@ -13,14 +13,19 @@ from zwgk.projections.events import ProjectedEvent
 from zwgk.projections.store import Transaction
 
 
-def to_json(value: Any) -> str:
-    """Stable JSON for view columns and exports: sorted keys, ISO dates, UTF-8 kept."""
-    def default(v: Any) -> str:
-        if isinstance(v, (date, datetime)):
-            return v.isoformat()
-        return str(v)
+def _plain(value: Any) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
 
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=default)
+
+_STABLE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain)
+
+
+def to_json(value: Any) -> str:
+    """Stable JSON for view columns and exports: sorted keys, ISO dates, UTF-8 kept. One encoder
+    serves every call: a rebuild encodes a column or two of every event."""
+    return _STABLE.encode(value)
 
 
 class Projection:
