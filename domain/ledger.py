@@ -8,6 +8,7 @@ Kafka relay follows and the audit log hashes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from copy import deepcopy
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -115,6 +116,9 @@ class LedgerApplication(Application[UUID]):
             recordings = self.save(*records)
         except IntegrityError:
             raise ConcurrentModification(records[0].id) from None
+        if self.repository.cache:  # as recorded: the next command's read fast-forwards it instead of rebuilding it
+            for saved in records:
+                self.repository.cache.put(saved.id, deepcopy(saved))
         last = [r for r in recordings if r.domain_event.originator_id == records[0].id][-1]
         return Outcome(
             last.domain_event.originator_id,
@@ -145,7 +149,8 @@ class LedgerApplication(Application[UUID]):
         return self.record(record)
 
     def exists(self, aggregate_id: UUID) -> bool:
-        return aggregate_id in self.repository
+        """One query for any event of the record (not its snapshot, then its events)."""
+        return bool(self.recorder.select_events(aggregate_id, desc=True, limit=1))
 
     def notifications(self, topics: Sequence[str] = (), after: int = 0, batch: int = 1000) -> Iterator[Notification]:
         """The log in order after a position, read in pages."""

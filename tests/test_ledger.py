@@ -239,6 +239,22 @@ def test_two_writers_on_one_record_exactly_one_wins(postgres_settings: Settings)
         w.close()
 
 
+def test_a_writer_sees_what_another_recorded_since_its_own_last_command(settings: Settings):
+    """Each writer keeps what it recorded in its cache; its next command still starts from the store's
+    latest version, whoever wrote it (two applications stand for two processes)."""
+    env = settings.eventsourcing_env()
+    first, second = DisclosureApplication(env), DisclosureApplication(env)
+    act_id = uuid4()
+    first.draft(Actor(**OFFICER), None, id=act_id, title="两处写入", attribute="proactive")
+    first.sign_review(act_id, Actor("a", "officer", UNIT), None, sheet_role="compiler")
+    second.sign_review(act_id, Actor("b", "officer", UNIT), None, sheet_role="issuer")
+    outcome = first.sign_review(act_id, Actor("c", "officer", UNIT), None, sheet_role="publisher")
+    assert outcome.version == 4
+    for app in (first, second):
+        assert sorted(app.load(DisclosureAct, act_id).signatures) == ["compiler", "issuer", "publisher"]
+        app.close()
+
+
 @pytest.mark.postgres
 def test_concurrent_commands_never_lose_an_update(postgres_settings: Settings):
     """Many threads amend one item; every success is in the history, every loss is reported."""
