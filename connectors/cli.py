@@ -708,6 +708,10 @@ def _aware(instant: datetime | None) -> datetime | None:
     return instant
 
 
+DEADLINE_STATUS_ZH = {("open", False): "未到期", ("open", True): "逾期未完成", ("met", False): "按时完成",
+                      ("breached", True): "逾期完成"}
+
+
 @app.command("deadlines")
 def list_deadlines(
     overdue: bool = typer.Option(False, "--overdue", help="只列逾期的"),
@@ -724,9 +728,8 @@ def list_deadlines(
         _emit_json(rows)
         return
     table = Table("规则", "单位", "事项", "起算", "到期", "状态", "剩余工作日", "临时")
-    labels = {"open": "未完成", "met": "按时", "breached": "逾期"}
     for r in rows:
-        table.add_row(r["rule"], r["unit"], r["subject"][:30], r["start"], r["due"], labels[r["status"]],
+        table.add_row(r["rule"], r["unit"], r["subject"][:30], r["start"], r["due"], DEADLINE_STATUS_ZH[(r["status"], r["overdue"])],
                       "" if r["working_days_left"] is None else str(r["working_days_left"]), "是" if r["provisional"] else "")
     console.print(table)
 

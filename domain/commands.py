@@ -651,16 +651,16 @@ def _invalid(error: ValidationError, what: str) -> DomainError:
 
 
 def execute(services: Services, envelope: Mapping[str, Any]) -> list[Outcome]:
-    """Run one command; a refusal raises `DomainError` and records nothing."""
+    """Run one command; a refusal raises `DomainError` and records nothing. An unknown command name is
+    told before anything else about the line."""
+    name = envelope.get("command") if isinstance(envelope, Mapping) else None
+    if isinstance(name, str) and name not in COMMANDS:
+        raise DomainError("UNKNOWN_COMMAND", f"未知命令：{name}（zwgk commands 列出全部命令）", f"unknown command {name}")
     try:
         parsed = Envelope.model_validate(envelope)
     except ValidationError as error:
         raise _invalid(error, "command") from None
-    command = COMMANDS.get(parsed.command)
-    if command is None:
-        raise DomainError(
-            "UNKNOWN_COMMAND", f"未知命令：{parsed.command}", f"unknown command {parsed.command}"
-        )
+    command = COMMANDS[parsed.command]
     try:
         actor = Actor(**parsed.actor)
     except TypeError:

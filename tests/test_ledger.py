@@ -63,6 +63,9 @@ def test_refused_command_records_nothing(services):
     with pytest.raises(DomainError) as unknown:
         execute(services, command("shred_everything", OFFICER))
     assert unknown.value.code == "UNKNOWN_COMMAND"
+    with pytest.raises(DomainError) as unknown_first:
+        execute(services, {"command": "shred_everything"})  # named before what else the line lacks
+    assert unknown_first.value.code == "UNKNOWN_COMMAND"
     assert last_position(services) == before
 
 
