@@ -446,7 +446,7 @@ def run_demo() -> None:
                 complaints_seen = complaint_rows(tx, s.complaints.keys, Actor("demo", "inspector", "demo"))
                 cases = [e for e in timeline(tx, unit="达州市人民政府办公室") + timeline(tx, unit="资阳市人民政府办公室")
                          if e["event_type"] == "AccountabilityCase.Opened"]
-                assessed = ranking(indicators(tx, 2022))
+                assessed = indicators(tx, 2022)
                 requests_2022 = annual_table(tx, "资阳市雁江区人民政府办公室", 2022)
                 today = cst_date(datetime.now(CST))
                 demo_deadlines = deadline_rows(tx, s.calendar.calendar(), today)
@@ -938,9 +938,11 @@ def assessment_show(
     与考核评分、等次（E1–E4）并列，按单位排名。"""
     with fresh_views(0) as (s, runner):
         with runner.store.transaction() as tx:
-            rows = ranking(indicators(tx, year, quarterly, unit))
+            found = indicators(tx, year, quarterly, unit)
+        assessments = {(i.unit, i.period): s.assessment.find(i.unit, i.period) for i in found}
+        rows = ranking(found, {key: a.total for key, a in assessments.items() if a and a.total is not None})
         for row in rows:
-            assessed = s.assessment.find(row["unit"], row["period"])
+            assessed = assessments[(row["unit"], row["period"])]
             row["score"] = str(assessed.total) if assessed and assessed.total is not None else None
             row["grade"] = assessed.grade.value if assessed and assessed.grade else None
             row["award_eligible"] = assessed.award_eligible if assessed else None

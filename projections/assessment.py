@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from typing import Any
 
 from zwgk.projections.participation import participation
@@ -88,11 +90,16 @@ def indicators(tx: Transaction, year: int, quarterly: bool = False, unit: str = 
     return [Indicators(owner, period, **values) for (owner, period), values in sorted(counts.items())]
 
 
-def ranking(rows: list[Indicators]) -> list[dict[str, Any]]:
-    """Units ranked by on-time publication, then filings, then archiving, within each period."""
+def ranking(rows: list[Indicators], scores: Mapping[tuple[str, str], Decimal] | None = None) -> list[dict[str, Any]]:
+    """Units ranked within each period: by the assessors' score (E1), the official result, where one is
+    given (keyed by unit and period), ahead of units not scored yet; then by on-time publication,
+    filings and archiving."""
+    scores = scores or {}
+
     def key(i: Indicators) -> tuple:
-        return (i.period, -(i.rate(i.published_on_time, i.published) or 0), -(i.rate(i.adjustments_filed, i.adjustments) or 0),
-                -(i.rate(i.archived, i.published) or 0), i.unit)
+        score = scores.get((i.unit, i.period))
+        return (i.period, score is None, -(score or 0), -(i.rate(i.published_on_time, i.published) or 0),
+                -(i.rate(i.adjustments_filed, i.adjustments) or 0), -(i.rate(i.archived, i.published) or 0), i.unit)
 
     result, rank, period = [], 0, None
     for row in sorted(rows, key=key):

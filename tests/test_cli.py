@@ -42,6 +42,8 @@ def test_demo_runs_on_embedded_default_and_is_idempotent(tmp_path: Path):
     assessed = {r["unit"]: r for r in json.loads(zwgk("assessment", "show", "--year", "2022", "--format", "json", cwd=tmp_path).stdout)}
     assert (assessed["达州市人民政府办公室"]["grade"], assessed["达州市人民政府办公室"]["award_eligible"]) == ("fail", False)
     assert assessed["资阳市雁江区人民政府办公室"]["grade"] == "excellent"  # E1–E4 beside the indicators
+    scored = sorted((r["rank"], r["unit"]) for r in assessed.values() if r["score"] is not None)
+    assert scored == [(1, "资阳市雁江区人民政府办公室"), (2, "达州市人民政府办公室")]  # scored units first, by score
     table = zwgk("deadlines", cwd=tmp_path, env={"COLUMNS": "200"}).stdout
     assert all(status in table for status in ("按时完成", "逾期完成", "逾期未完成")), table
 

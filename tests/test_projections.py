@@ -244,6 +244,19 @@ def test_assessment_indicators_count_d3_c4_d8_from_the_views(demo_views):
         assert ranks == list(range(1, len(ranks) + 1)), period
 
 
+def test_e1_ranking_puts_scored_units_first_by_score_then_the_rest_by_their_indicators():
+    from decimal import Decimal
+
+    from zwgk.projections.assessment import Indicators, ranking
+
+    rows = [Indicators("甲", "2022", published=2, published_on_time=2), Indicators("乙", "2022", published=2, published_on_time=1),
+            Indicators("丙", "2022", published=2, published_on_time=0), Indicators("丁", "2022"),
+            Indicators("甲", "2023", published=1, published_on_time=1)]
+    ranked = ranking(rows, {("丙", "2022"): Decimal("91.5"), ("丁", "2022"): Decimal("70")})
+    assert [(r["period"], r["rank"], r["unit"]) for r in ranked] == [
+        ("2022", 1, "丙"), ("2022", 2, "丁"), ("2022", 3, "甲"), ("2022", 4, "乙"), ("2023", 1, "甲")]
+
+
 def test_view_store_reads_many_rows_by_key_and_inserts_in_bulk_on_both_databases(settings: Settings):
     """What the views' batch folding stands on: `insert` (COPY on PostgreSQL) and `by_key` past one query's worth of keys."""
     store = ViewStore(settings.views_url)
