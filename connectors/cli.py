@@ -848,7 +848,7 @@ def audit_timeline(
 
 @audit_app.command("replay")
 def audit_replay(
-    aggregate_id: str = typer.Argument(..., help="记录编号"),
+    aggregate_id: UUID = typer.Argument(..., help="记录编号"),
     as_of: datetime = typer.Option(..., "--as-of", help="业务时间"),
 ) -> None:
     """输出某记录在某一时刻（业务时间）的状态。"""
@@ -856,11 +856,13 @@ def audit_replay(
     with services(settings) as s, views(settings, s) as runner:
         catch_up(s, runner)
         with runner.store.transaction() as tx:
-            version = version_as_of(tx, aggregate_id, _aware(as_of))
+            version = version_as_of(tx, str(aggregate_id), _aware(as_of))
         if version is None:
-            typer.echo("该时刻该记录尚不存在。", err=True)
+            known = s.audit.exists(aggregate_id)
+            typer.echo(f"该记录在 {as_of.isoformat()} 时尚不存在（它最早的事件晚于该时刻）。" if known else f"未找到记录 {aggregate_id}。",
+                       err=True)
             raise typer.Exit(1)
-        record = s.audit.repository.get(UUID(aggregate_id), version=version)
+        record = s.audit.repository.get(aggregate_id, version=version)
     state = {k.lstrip("_"): v for k, v in vars(record).items() if k != "_pending_events"}
     typer.echo(json.dumps({"type": type(record).__name__, **state}, ensure_ascii=False, indent=2, sort_keys=True, default=str))
 

@@ -76,6 +76,15 @@ def test_apply_reports_each_line_and_refused_lines_record_nothing(tmp_path: Path
     assert "refused" in result.stderr  # English in logs
     assert events_in(tmp_path / "var" / "zwgk.sqlite3") == 2
 
+    replayed = zwgk("audit", "replay", act, "--as-of", "2009-04-09T12:00:00+08:00", cwd=tmp_path)
+    state = json.loads(replayed.stdout)
+    assert (state["type"], state["version"], state["signatures"]) == ("DisclosureAct", 1, {})
+    too_early = zwgk("audit", "replay", act, "--as-of", "2009-01-01T00:00:00+08:00", cwd=tmp_path)
+    assert too_early.returncode == 1 and "尚不存在" in too_early.stderr
+    unknown = zwgk("audit", "replay", "00000000-0000-4000-8000-000000000000", "--as-of", "2009-05-01", cwd=tmp_path)
+    assert unknown.returncode == 1 and "未找到记录" in unknown.stderr
+    assert zwgk("audit", "replay", "not-an-id", "--as-of", "2009-05-01", cwd=tmp_path).returncode == 2
+
 
 def test_apply_stop_on_error_stops_at_the_first_refusal(tmp_path: Path):
     file = tmp_path / "commands.jsonl"
