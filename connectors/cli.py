@@ -68,7 +68,7 @@ from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verif
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError, check_consistency, check_inclusion
 from zwgk.projections.audit_log import LogReport, MerkleLog, entry_of, verify_log
 from zwgk.domain.commands import Services, catalogue, execute
-from zwgk.domain.disclosure import CHANNELS_ZH, Attribute, Channel, DisclosureAct
+from zwgk.domain.disclosure import ATTRIBUTES_ZH, CHANNELS_ZH, DECISIONS_ZH, Attribute, Channel, Decision, DisclosureAct
 from zwgk.domain.errors import DomainError, NotFound
 
 log = logging.getLogger("zwgk")
@@ -867,6 +867,9 @@ def audit_replay(
     typer.echo(json.dumps({"type": type(record).__name__, **state}, ensure_ascii=False, indent=2, sort_keys=True, default=str))
 
 
+RULE_OUTCOMES_ZH = {"met": "按时", "breached": "逾期"}
+
+
 @app.command("register")
 def disclosure_register(
     unit: str = typer.Option("", "--unit"),
@@ -882,9 +885,10 @@ def disclosure_register(
     table = Table("单位", "文号", "题名", "属性", "审查签字", "预审", "签发", "发布", "D3", "存档")
     for r in rows:
         signatures = json.loads(r["signatures"])
-        table.add_row(r["unit"], r["doc_number"], r["title"][:20], r["attribute"], f"{len(signatures)}/3",
-                      r["pre_review"] or "", (r["signed_off_at"] or "")[:10], (r["published_at"] or "")[:10],
-                      r["d3_outcome"] or "", "是" if r["original_sha256"] else "")
+        table.add_row(r["unit"], r["doc_number"], r["title"][:20], ATTRIBUTES_ZH[Attribute(r["attribute"])], f"{len(signatures)}/3",
+                      DECISIONS_ZH[Decision(r["pre_review"])] if r["pre_review"] else "", (r["signed_off_at"] or "")[:10],
+                      (r["published_at"] or "")[:10], RULE_OUTCOMES_ZH.get(r["d3_outcome"], r["d3_outcome"] or ""),
+                      "是" if r["original_sha256"] else "")
     console.print(table)
 
 

@@ -104,6 +104,9 @@ class Decision(StrEnum):
     REJECTED = "rejected"
 
 
+DECISIONS_ZH = {Decision.APPROVED: "通过", Decision.REJECTED: "退回"}
+
+
 class Channel(StrEnum):
     """Where a disclosure is published 公开渠道."""
 
