@@ -4,7 +4,8 @@ An original is spooled to a temporary file as it arrives and hashed with SHA-256
 the way, so that its content address is known before a byte is sent: it then goes to
 that key in one upload (multipart when large) carrying its COMPLIANCE retention, or,
 when the same bytes are already there, only their retention is extended. Its SM3 is
-computed from the spool by a thread of its own on the other core during the upload.
+computed by a thread of its own on the other core that follows the spool as it is written
+and finishes during the upload.
 Nothing is ever stored under another key first. Every read names the version it wants,
 so a newer version written by someone else never passes for the original.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from datetime import date, datetime, time, timezone
 from typing import BinaryIO
@@ -25,7 +25,7 @@ from minio.error import S3Error
 from minio.retention import Retention
 from urllib3.exceptions import HTTPError
 
-from zwgk.archive.store import CHUNK, ORIGINALS, SIDECARS, ObjectState, OriginalMissing, RetentionViolation, StorageUnavailable, StoredOriginal, content_key, read_ahead, sm3_of_file
+from zwgk.archive.store import CHUNK, ORIGINALS, SIDECARS, ObjectState, OriginalMissing, RetentionViolation, StorageUnavailable, StoredOriginal, SpoolSm3, content_key, read_ahead
 
 PART_SIZE = 8 * 1024 * 1024  # memory while uploading: about (PARALLEL_PARTS + 1) parts
 PARALLEL_PARTS = 3
@@ -70,13 +70,13 @@ class S3Store:
 
     def put(self, stream: BinaryIO, media_type: str, retain_until: date) -> StoredOriginal:
         sha256, size = hashlib.sha256(), 0
-        with tempfile.TemporaryFile() as spool, ThreadPoolExecutor(1, thread_name_prefix="sm3") as sm3_pool:
+        with tempfile.TemporaryFile() as spool, SpoolSm3(spool.fileno()) as sm3:
             while chunk := stream.read(CHUNK):
                 sha256.update(chunk)
                 size += len(chunk)
                 spool.write(chunk)
-            spool.flush()
-            sm3 = sm3_pool.submit(sm3_of_file, spool.fileno(), size)
+                spool.flush()
+                sm3.wrote(len(chunk))
             key = content_key(sha256.hexdigest())
             existing = self._stat(key)
             if existing is not None:
@@ -91,7 +91,7 @@ class S3Store:
                     retention=Retention(COMPLIANCE, _until(retain_until)),
                 )
                 version_id = upload.version_id or NULL_VERSION
-            return StoredOriginal(key, version_id, sha256.hexdigest(), sm3.result(), size, existing is not None)
+            return StoredOriginal(key, version_id, sha256.hexdigest(), sm3.digest(), size, existing is not None)
 
     def _stat(self, key: str, version_id: str | None = None):
         return self._unless_missing("stat", self.client.stat_object, object_name=key, version_id=_version(version_id))

@@ -130,13 +130,65 @@ def read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
         stop.set()
 
 
-def sm3_of_file(fd: int, size: int) -> str:
-    """SM3 of a file's first `size` bytes by positional reads, which leave the file's offset to
-    whoever else is reading it."""
-    sm3 = new_sm3()
-    for offset in range(0, size, CHUNK):
-        sm3.update(os.pread(fd, min(CHUNK, size - offset), offset))
-    return sm3.hexdigest()
+class SpoolSm3:
+    """SM3 of a spool file while it is written: a thread follows the writer with positional reads
+    (which leave the file's offset to the writer and later to the upload), so SM3 runs on the
+    other core from the first chunk on, never holds the writer back and keeps no chunk waiting in
+    memory. Call `wrote` after each write is flushed to the file, `digest` once all is written;
+    leaving the `with` block ends the thread whatever happened."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._written = 0
+        self._complete = False
+        self._outcome: list[str | BaseException] = []
+        self._progress = threading.Condition()
+        self._worker = threading.Thread(target=self._follow, name="sm3", daemon=True)
+        self._worker.start()
+
+    def wrote(self, size: int) -> None:
+        with self._progress:
+            self._written += size
+            self._progress.notify()
+
+    def __enter__(self) -> SpoolSm3:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._finish()
+
+    def digest(self) -> str:
+        """The SM3 of everything written."""
+        self._finish()
+        outcome = self._outcome[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def _finish(self) -> None:
+        with self._progress:
+            self._complete = True
+            self._progress.notify()
+        self._worker.join()
+
+    def _follow(self) -> None:
+        sm3, offset = new_sm3(), 0
+        try:
+            while True:
+                with self._progress:
+                    self._progress.wait_for(lambda: self._written > offset or self._complete)
+                    end, complete = self._written, self._complete
+                while offset < end:
+                    piece = os.pread(self._fd, min(CHUNK, end - offset), offset)
+                    if not piece:
+                        raise OSError(f"spool shorter than the {end} bytes written")
+                    sm3.update(piece)
+                    offset += len(piece)
+                if complete:
+                    self._outcome.append(sm3.hexdigest())
+                    return
+        except BaseException as error:  # noqa: BLE001 - raised in the caller by `digest`
+            self._outcome.append(error)
 
 
 @dataclass(frozen=True)
