@@ -5,10 +5,10 @@ from Kafka: the integrators' message (contract field names), plus its place in t
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
@@ -22,8 +22,9 @@ RENAMED = {"originator_id": "aggregate_id", "originator_version": "aggregate_ver
 DROPPED = {"originator_topic", "class_version"}
 
 
-@dataclass(frozen=True)
-class ProjectedEvent:
+class ProjectedEvent(NamedTuple):
+    """A named tuple, not a dataclass: a rebuild makes one per event, and a tuple is made in a third of the time."""
+
     position: int  # notification id in the ledger's log
     type: str  # e.g. DisclosureAct.Published
     aggregate_id: str
@@ -67,12 +68,18 @@ def _normal(value: Any) -> Any:
     return str(value)
 
 
+_current_versions: dict[str, int] = {}
+
+
 def upcast(topic: str, state: dict[str, Any]) -> dict[str, Any]:
     """The stored state brought to its event class's current version, as the library's mapper does."""
-    cls = resolve_topic(topic)
-    version, current = state.get("class_version", 1), getattr(cls, "class_version", 1)
+    current = _current_versions.get(topic)
+    if current is None:
+        current = _current_versions[topic] = getattr(resolve_topic(topic), "class_version", 1)
+    version = state.get("class_version", 1)
     if version == current:
         return state
+    cls = resolve_topic(topic)
     state = dict(state)
     while version < current:
         getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
@@ -112,8 +119,12 @@ _decoder = json.JSONDecoder(object_hook=_untag)
 def from_notification(n: Notification) -> ProjectedEvent:
     """From the event store's log: the stored JSON decoded straight into the views' values (one pass,
     none of the domain's objects built), upcast, named as on the streams. Upcasters see these values."""
-    state = upcast(n.topic, _decoder.decode(n.state.decode("utf-8")))
-    fields = {RENAMED.get(k, k): v for k, v in state.items() if k not in DROPPED}
+    fields = upcast(n.topic, _decoder.decode(n.state.decode("utf-8")))  # freshly decoded: renamed in place
+    for name in DROPPED:
+        fields.pop(name, None)
+    for stored, named in RENAMED.items():
+        if stored in fields:
+            fields[named] = fields.pop(stored)
     aggregate_id = str(n.originator_id)
     fields["aggregate_id"] = aggregate_id
     fields["aggregate_version"] = n.originator_version
