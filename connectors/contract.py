@@ -42,7 +42,7 @@ from zwgk.domain.meetings import RepresentedMeeting
 from zwgk.domain.open_days import OpenDay
 from zwgk.domain.official_calendar import OfficialCalendarYear
 from zwgk.domain.privacy import SealedValue
-from zwgk.domain.records import Record
+from zwgk.domain.records import DOMAIN_NAMES, Record
 from zwgk.domain.requests import InformationRequest
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
@@ -94,8 +94,7 @@ PUBLIC: set[type[Record.Event]] = {
     OpenDay.ParticipantsAnnounced,
 }
 
-# Envelope fields renamed from the library's to the domain's words; library-only fields dropped.
-RENAMED = {"originator_id": "aggregate_id", "originator_version": "aggregate_version", "timestamp": "recorded_at"}
+# Envelope fields are named in the domain's words (DOMAIN_NAMES); library-only fields dropped.
 DROPPED = {"originator_topic"}
 ENVELOPE = ["event_id", "aggregate_id", "aggregate_version", "occurred_at", "recorded_at", "actor", "prev_hash", "hash"]
 # On public topics: who acted is the unit, not the person; the chain link stays internal.
@@ -227,7 +226,7 @@ class EventType:
     def fields(self) -> list[tuple[str, str]]:
         """(message field, event attribute) in message order: envelope first."""
         hints = [f.name for f in dataclasses.fields(self.cls) if f.name not in DROPPED]
-        named = [(RENAMED.get(h, h), h) for h in hints]
+        named = [(DOMAIN_NAMES.get(h, h), h) for h in hints]
         order = {name: i for i, name in enumerate(ENVELOPE)}
         return sorted(named, key=lambda pair: (order.get(pair[0], len(order)), hints.index(pair[1])))
 

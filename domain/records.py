@@ -24,6 +24,8 @@ from zwgk.domain.errors import DomainError
 
 CLOCK_SKEW = timedelta(minutes=5)
 UNCHANGING = frozenset({str, int, float, bool, type(None), UUID, datetime, date, Decimal})
+# The library's names of event fields, as the domain names them on the streams and in the views.
+DOMAIN_NAMES = {"originator_id": "aggregate_id", "originator_version": "aggregate_version", "timestamp": "recorded_at"}
 
 TRecord = TypeVar("TRecord", bound="Record")
 

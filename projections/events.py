@@ -17,8 +17,8 @@ from eventsourcing.utils import resolve_topic
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline
 from zwgk.domain.privacy import SealedValue
+from zwgk.domain.records import DOMAIN_NAMES
 
-RENAMED = {"originator_id": "aggregate_id", "originator_version": "aggregate_version", "timestamp": "recorded_at"}
 DROPPED = {"originator_topic", "class_version"}
 
 
@@ -122,7 +122,7 @@ def from_notification(n: Notification) -> ProjectedEvent:
     fields = upcast(n.topic, _decoder.decode(n.state.decode("utf-8")))  # freshly decoded: renamed in place
     for name in DROPPED:
         fields.pop(name, None)
-    for stored, named in RENAMED.items():
+    for stored, named in DOMAIN_NAMES.items():
         if stored in fields:
             fields[named] = fields.pop(stored)
     aggregate_id = str(n.originator_id)
