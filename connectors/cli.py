@@ -719,11 +719,12 @@ def list_deadlines(
     format: str = FORMAT,  # noqa: A002
     at_least: int = AT_LEAST,
 ) -> None:
-    """全部期限（D3、D9、D11、A1–A5、M1、P4、E4）：到期日、是否临时、剩余工作日、是否逾期。"""
+    """全部期限（D3、D9、D11、A1–A5、M1、P4、N2、E4）：到期日（N2 按小时计，到期时刻）、是否临时、剩余工作日、是否逾期。"""
     with fresh_views(at_least) as (s, runner):
         calendar = s.calendar.calendar()
         with runner.store.transaction() as tx:
-            rows = deadline_rows(tx, calendar, cst_date(datetime.now(CST)), unit, overdue)
+            now = datetime.now(CST)
+            rows = deadline_rows(tx, calendar, cst_date(now), unit, overdue, now)
     if format == "json":
         _emit_json(rows)
         return
@@ -808,7 +809,8 @@ def audit_violations(
     """违规情况：事件记录的违规、逾期未完成的期限、规则要求而缺失的（C4 备案、D8 存档、H4/H5、Q4、M2、O1）。"""
     with fresh_views(at_least) as (s, runner):
         with runner.store.transaction() as tx:
-            rows = violations(tx, s.calendar.calendar(), cst_date(datetime.now(CST)), unit, year, rule)
+            now = datetime.now(CST)
+            rows = violations(tx, s.calendar.calendar(), cst_date(now), unit, year, rule, now)
     if format == "json":
         _emit_json(rows)
         return

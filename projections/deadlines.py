@@ -1,10 +1,13 @@
 """Every deadline a rule sets, as stored in the event that started it,
-with its provisional flag; closed as met or breached when its act is done."""
+with its provisional flag; closed as met or breached when its act is done.
+
+Most run in working days and fall due on a date; N2's run in hours from an emergency
+and fall due at an instant (stored in China Standard Time, to the minute)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from zwgk.domain.calendar import CST, WorkingDayCalendar
@@ -16,6 +19,10 @@ from zwgk.projections.store import Transaction
 
 # Events that start a deadline stored in one of their fields (M1, P4).
 OPENED_BY = {"RepresentedMeeting.Held": "feedback_due", "MajorDecision.CommentsAbsorbed": "report_due"}
+# N2: an emergency opens two deadlines in hours, each closed by an event of its own: step → (due field, closing event, name).
+N2_STEPS = {"information": ("information_due", "Emergency.InformationReleased", "权威信息发布"),
+            "press_conference": ("press_conference_due", "Emergency.PressConferenceHeld", "新闻发布会")}
+N2_CLOSED_BY = {closing: step for step, (_, closing, _) in N2_STEPS.items()}
 # Events whose rule outcomes close deadlines; a policy's first publication also opens D9.
 CLOSED_BY_OUTCOMES = ("DisclosureAct.Published", "DisclosureAct.Interpreted", "RepresentedMeeting.FeedbackPublished",
                       "MajorDecision.AdoptionReportPublished")
@@ -40,6 +47,7 @@ class DeadlinesView(Projection):
             source_id TEXT PRIMARY KEY, unit TEXT NOT NULL, subject TEXT NOT NULL)""",
     }
     export_order = {"deadlines": "deadline_id", "deadline_subjects": "source_id"}
+    revision = 2  # 2: N2's deadlines in hours
 
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         batch = _Batch(tx)
@@ -72,6 +80,14 @@ class DeadlinesView(Projection):
             batch.open(source, *batch.subject(source), set_by_office)
         elif event.type == "Assessment.Reassessed":
             batch.close(f"{source}:E4", "met" if r["on_time"] else "breached", event)
+        elif event.type == "Emergency.Reported":
+            batch.set_subject(source, r["unit"], r["title"])
+            for step, (due, _, name) in N2_STEPS.items():
+                batch.open(source, r["unit"], f"{r['title']}（{name}）", {
+                    "rule": "N2", "start": r["happened_at"], "due": r[due], "working_days": 0, "provisional": False,
+                    "calendar_version": ""}, key=f"N2:{step}")
+        elif event.type in N2_CLOSED_BY:
+            batch.close(f"{source}:N2:{N2_CLOSED_BY[event.type]}", r["rule_outcomes"]["N2"], event)
         elif event.type in OPENED_BY:
             batch.open(source, *batch.subject(source), r[OPENED_BY[event.type]])
         elif event.type in CLOSED_BY_OUTCOMES:
@@ -107,12 +123,13 @@ class _Batch:
             self.deadlines[deadline_id] = dict(zip(COLUMNS, row)) if row else None
         return self.deadlines[deadline_id]
 
-    def open(self, source: str, unit: str, subject: str, d: dict[str, Any]) -> None:
-        """A deadline as its event stored it; a later event for the same rule replaces it."""
-        deadline_id = f"{source}:{d['rule']}"
+    def open(self, source: str, unit: str, subject: str, d: dict[str, Any], key: str = "") -> None:
+        """A deadline as its event stored it; a later event for the same rule (or key, where a record has
+        several deadlines of one rule) replaces it."""
+        deadline_id = f"{source}:{key or d['rule']}"
         self.deadlines[deadline_id] = {
             "deadline_id": deadline_id, "source_id": source, "rule": d["rule"], "unit": unit, "subject": subject,
-            "start": d["start"].isoformat(), "due": d["due"].isoformat(), "working_days": d["working_days"],
+            "start": _text(d["start"]), "due": _text(d["due"]), "working_days": d["working_days"],
             "provisional": int(d["provisional"]), "calendar_version": d["calendar_version"], "status": "open", "closed_at": None,
         }
 
@@ -136,15 +153,30 @@ class _Batch:
         self.tx.executemany(UPSERT_SUBJECT, [(source, *self.subjects[source]) for source in self.changed_subjects])
 
 
-def deadlines(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: str = "", overdue: bool = False) -> list[dict[str, Any]]:
-    """Open and closed deadlines, with working days left for the open ones (negative: overdue)."""
+def _text(moment: date) -> str:
+    """A due date as YYYY-MM-DD; a due instant in China Standard Time, to the minute."""
+    if isinstance(moment, datetime):
+        return moment.astimezone(CST).isoformat(timespec="minutes")
+    return moment.isoformat()
+
+
+def deadlines(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: str = "", overdue: bool = False,
+              now: datetime | None = None) -> list[dict[str, Any]]:
+    """Open and closed deadlines, with working days left for the open ones that fall due on a date
+    (negative: overdue). One due at an instant is overdue once `now` is past it (by default, the
+    start of `today`: overdue from the day after, like the others)."""
+    now = now or datetime.combine(today, time.min, CST)
     rows = tx.all("SELECT deadline_id, source_id, rule, unit, subject, start, due, working_days, provisional, "
                   "calendar_version, status, closed_at FROM deadlines ORDER BY due, deadline_id")
     result = []
     for (deadline_id, source, rule, owner, subject, start, due, days, provisional, version, status, closed) in rows:
-        due_date = date.fromisoformat(due)
-        left = calendar.working_days_between(today, due_date) if status == "open" else None
-        late = status == "breached" or (status == "open" and today > due_date)
+        if "T" in due:
+            left, past = None, now > datetime.fromisoformat(due)
+        else:
+            due_date = date.fromisoformat(due)
+            left = calendar.working_days_between(today, due_date) if status == "open" else None
+            past = today > due_date
+        late = status == "breached" or (status == "open" and past)
         if (unit and owner != unit) or (overdue and not late):
             continue
         result.append({"deadline_id": deadline_id, "source_id": source, "rule": rule, "unit": owner, "subject": subject,

@@ -35,7 +35,7 @@ def _titles(tx: Transaction) -> dict[str, str]:
 
 
 def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: str = "", year: int | None = None,
-               rule: str = "") -> list[dict[str, Any]]:
+               rule: str = "", now: datetime | None = None) -> list[dict[str, Any]]:
     titles = _titles(tx)
     found: list[dict[str, Any]] = []
 
@@ -51,10 +51,10 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
             if outcome == "breached":
                 add(rule_id, owner, record, _day(occurred_at), "breached", f"未遵守 {rule_id}（{event_type}）")
     recorded = {(v["rule"], v["record_id"]) for v in found}
-    for d in deadlines(tx, calendar, today, overdue=True):
+    for d in deadlines(tx, calendar, today, overdue=True, now=now):
         if d["status"] == "open":
-            add(d["rule"], d["unit"], d["source_id"], d["due"], "overdue",
-                f"应于 {d['due']} 前完成，至今未完成（{d['working_days']} 个工作日）")
+            span = f"（{d['working_days']} 个工作日）" if d["working_days"] else ""
+            add(d["rule"], d["unit"], d["source_id"], d["due"][:10], "overdue", f"应于 {d['due']} 前完成，至今未完成{span}")
         elif (d["rule"], d["source_id"]) not in recorded:  # closed late by an event without a rule outcome (E4)
             add(d["rule"], d["unit"], d["source_id"], _day(d["closed_at"]), "breached", f"应于 {d['due']} 前完成，逾期完成")
     for item, owner, unfiled, updated_at in tx.all(

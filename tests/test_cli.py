@@ -46,6 +46,8 @@ def test_demo_runs_on_embedded_default_and_is_idempotent(tmp_path: Path):
     assert scored == [(1, "资阳市雁江区人民政府办公室"), (2, "达州市人民政府办公室")]  # scored units first, by score
     table = zwgk("deadlines", cwd=tmp_path, env={"COLUMNS": "200"}).stdout
     assert all(status in table for status in ("按时完成", "逾期完成", "逾期未完成")), table
+    n2 = json.loads(zwgk("audit", "violations", "--rule", "N2", "--format", "json", cwd=tmp_path).stdout)
+    assert [(v["subject"], v["kind"]) for v in n2] == [("资阳市强降雨洪涝灾害", "breached")]
     register = zwgk("register", cwd=tmp_path, env={"COLUMNS": "200"}).stdout
     assert all(label in register for label in ("主动公开", "不予公开", "通过", "按时", "逾期")), register
 

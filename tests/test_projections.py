@@ -183,6 +183,23 @@ def test_d3_deadlines_view_shows_met_breached_and_open_with_working_days_left(de
     assert [(d["unit"], d["due"], d["status"]) for d in rectification] == [("达州市人民政府办公室", "2023-03-31", "breached")]
 
 
+def test_n2_deadlines_run_in_hours_from_the_emergency_and_are_overdue_by_the_hour(demo_views):
+    services, runner = demo_views
+    office = Actor("zy-xwb", "officer", "资阳市人民政府新闻办公室")
+    happened = datetime(2026, 7, 1, 9, 0, tzinfo=CST)
+    services.emergencies.report(office, None, title="某地山体滑坡", happened_at=happened)
+    catch_up(services, runner)
+    today = happened.date()
+    with runner.store.transaction() as tx:
+        demo = sorted((d["subject"], d["due"], d["status"]) for d in deadlines(tx, WorkingDayCalendar(), today)
+                      if d["rule"] == "N2" and d["subject"].startswith("资阳市强降雨"))
+        late_by = {hours: [d["subject"] for d in deadlines(tx, WorkingDayCalendar(), today, overdue=True, now=happened + timedelta(hours=hours))
+                           if d["subject"].startswith("某地山体滑坡")] for hours in (4, 6, 25)}
+    assert demo == [("资阳市强降雨洪涝灾害（新闻发布会）", "2020-08-19T14:00+08:00", "breached"),
+                    ("资阳市强降雨洪涝灾害（权威信息发布）", "2020-08-18T19:00+08:00", "met")]
+    assert late_by == {4: [], 6: ["某地山体滑坡（权威信息发布）"], 25: ["某地山体滑坡（权威信息发布）", "某地山体滑坡（新闻发布会）"]}
+
+
 def test_audit_timeline_by_record_unit_and_person_and_replay_as_of(demo_views):
     services, runner = demo_views
     from zwgk.connectors.demo import demo_id
