@@ -47,7 +47,7 @@ class DeadlinesView(Projection):
             source_id TEXT PRIMARY KEY, unit TEXT NOT NULL, subject TEXT NOT NULL)""",
     }
     export_order = {"deadlines": "deadline_id", "deadline_subjects": "source_id"}
-    revision = 2  # 2: N2's deadlines in hours
+    revision = 3  # 2: N2's deadlines in hours; 3: A5's consultations
 
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         batch = _Batch(tx)
@@ -67,9 +67,16 @@ class DeadlinesView(Projection):
             batch.open(source, *batch.subject(source), r["deadline"])
         elif event.type == "InformationRequest.Received":
             batch.open(source, r["unit"], "政府信息公开申请", r["deadline"])
+        elif event.type == "InformationRequest.ConsultationStarted":
+            reply = batch.deadline(f"{source}:A1")
+            batch.open(source, reply["unit"], f"{reply['subject']}（征求意见：{r['consulted']}）", r["reply_due"])
         elif event.type in ("InformationRequest.Completed", "InformationRequest.ConsultationEnded", "InformationRequest.Extended"):
             reply = batch.deadline(f"{source}:A1")
             batch.open(source, reply["unit"], reply["subject"], r["deadline"])
+            if event.type == "InformationRequest.ConsultationEnded":
+                consulting = batch.deadline(f"{source}:A5")
+                ended = event.occurred_at.astimezone(CST).date().isoformat()
+                batch.close(f"{source}:A5", "met" if consulting and ended <= consulting["due"] else "breached", event)
         elif event.type in ("InformationRequest.Answered", "InformationRequest.Abandoned"):
             batch.close(f"{source}:A1", r["rule_outcomes"]["A1"] if "rule_outcomes" in r else "met", event)
         elif event.type == "Assessment.SelfAssessed":

@@ -171,6 +171,7 @@ def test_d3_deadlines_view_shows_met_breached_and_open_with_working_days_left(de
         overdue = [d for d in deadlines(tx, WorkingDayCalendar(), today, overdue=True) if d["rule"] == "D3"]
         later = deadlines(tx, WorkingDayCalendar(), today + timedelta(days=30), overdue=True)
         replies = [d["status"] for d in deadlines(tx, WorkingDayCalendar(), today) if d["rule"] == "A1"]
+        consultations = [(d["subject"], d["due"], d["status"]) for d in deadlines(tx, WorkingDayCalendar(), today) if d["rule"] == "A5"]
     statuses = sorted(r["status"] for r in rows)
     assert statuses == ["breached", "met", "met", "met", "met", "met", "met", "open"]  # five seeds, two interpretations
     open_one = next(r for r in rows if r["status"] == "open")
@@ -178,6 +179,7 @@ def test_d3_deadlines_view_shows_met_breached_and_open_with_working_days_left(de
     assert [r["subject"] for r in overdue] == ["关于印发《资阳市全面推进政务公开工作的实施意见》的通知"]
     assert "待公开的通知" in [r["subject"] for r in later]  # once its due date has passed
     assert sorted(replies) == ["breached", "met"]  # A1: the consultation moved the due date, still late
+    assert consultations == [("政府信息公开申请（征求意见：第三方：被征收企业）", "2022-03-24", "met")]  # A5: 15 working days
     with runner.store.transaction() as tx:
         rectification = [d for d in deadlines(tx, WorkingDayCalendar(), today) if d["rule"] == "E4"]
     assert [(d["unit"], d["due"], d["status"]) for d in rectification] == [("达州市人民政府办公室", "2023-03-31", "breached")]
@@ -198,6 +200,24 @@ def test_n2_deadlines_run_in_hours_from_the_emergency_and_are_overdue_by_the_hou
     assert demo == [("资阳市强降雨洪涝灾害（新闻发布会）", "2020-08-19T14:00+08:00", "breached"),
                     ("资阳市强降雨洪涝灾害（权威信息发布）", "2020-08-18T19:00+08:00", "met")]
     assert late_by == {4: [], 6: ["某地山体滑坡（权威信息发布）"], 25: ["某地山体滑坡（权威信息发布）", "某地山体滑坡（新闻发布会）"]}
+
+
+def test_a5_a_consultation_kept_open_past_its_15_working_days_is_a_breach(demo_views):
+    from zwgk.projections.violations import violations
+
+    services, runner = demo_views
+    office = Actor("yanjiang-ysq", "officer", "资阳市雁江区人民政府办公室")
+    at = lambda day: datetime.fromisoformat(f"{day}T10:00:00+08:00")  # noqa: E731
+    request = services.requests.receive(office, at("2024-03-01"), channel="post", received_on=date(2024, 3, 1),
+                                        applicant_kind="natural_person", applicant="示例申请人", request="某项目审批材料").aggregate_id
+    services.requests.start_consultation(request, office, at("2024-03-04"), consulted="第三方：某公司")
+    services.requests.end_consultation(request, office, at("2024-04-01"))  # 15 working days ran out on 2024-03-25
+    catch_up(services, runner)
+    with runner.store.transaction() as tx:
+        rows = [(d["due"], d["status"]) for d in deadlines(tx, WorkingDayCalendar(), date(2024, 4, 2))
+                if d["rule"] == "A5" and d["source_id"] == str(request)]
+        found = [v["kind"] for v in violations(tx, WorkingDayCalendar(), date(2024, 4, 2), rule="A5") if v["record_id"] == str(request)]
+    assert rows == [("2024-03-25", "breached")] and found == ["breached"]
 
 
 def test_audit_timeline_by_record_unit_and_person_and_replay_as_of(demo_views):
