@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from zwgk.domain.calendar import CST, WorkingDayCalendar
+from zwgk.domain.calendar import CST, WorkingDayCalendar, cst_date
 from zwgk.projections.catalogue import ts
 from zwgk.projections.events import ProjectedEvent
 from zwgk.projections.projection import Projection
@@ -75,7 +75,7 @@ class DeadlinesView(Projection):
             batch.open(source, reply["unit"], reply["subject"], r["deadline"])
             if event.type == "InformationRequest.ConsultationEnded":
                 consulting = batch.deadline(f"{source}:A5")
-                ended = event.occurred_at.astimezone(CST).date().isoformat()
+                ended = cst_date(event.occurred_at).isoformat()
                 batch.close(f"{source}:A5", "met" if consulting and ended <= consulting["due"] else "breached", event)
         elif event.type in ("InformationRequest.Answered", "InformationRequest.Abandoned"):
             batch.close(f"{source}:A1", r["rule_outcomes"]["A1"] if "rule_outcomes" in r else "met", event)

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from zwgk.domain.calendar import cst_date
 from zwgk.domain.requests import SUB_REASONS_ZH, ApplicantKind
 from zwgk.projections.catalogue import ts
 from zwgk.projections.events import ProjectedEvent
@@ -44,6 +45,7 @@ class RequestsView(Projection):
             PRIMARY KEY (unit, year))""",
     }
     export_order = {"information_requests": "request_id", "annual_reports": "unit, year"}
+    revision = 2  # 2: a request is concluded on its day in China Standard Time, not in UTC
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
         r, request = event.record, event.aggregate_id
@@ -54,14 +56,14 @@ class RequestsView(Projection):
             tx.execute("UPDATE information_requests SET due = ? WHERE request_id = ?", (r["deadline"]["due"].isoformat(), request))
         elif event.type == "InformationRequest.Answered":
             tx.execute("UPDATE information_requests SET concluded_on = ?, report_row = ?, sub_reason = ?, a1_outcome = ? "
-                       "WHERE request_id = ?", (event.occurred_at.date().isoformat(), r["report_row"], r["sub_reason"] or None,
+                       "WHERE request_id = ?", (cst_date(event.occurred_at).isoformat(), r["report_row"], r["sub_reason"] or None,
                                                 r["rule_outcomes"]["A1"], request))
         elif event.type == "AnnualReport.Published":
             tx.execute("INSERT INTO annual_reports (unit, year, published_at, a6_outcome) VALUES (?, ?, ?, ?)",
                        (r["unit"], r["year"], ts(event.occurred_at), r["rule_outcomes"]["A6"]))
         elif event.type == "InformationRequest.Abandoned":
             tx.execute("UPDATE information_requests SET concluded_on = ?, report_row = 'other', sub_reason = 'abandoned' "
-                       "WHERE request_id = ?", (event.occurred_at.date().isoformat(), request))
+                       "WHERE request_id = ?", (cst_date(event.occurred_at).isoformat(), request))
 
 
 def annual_table(tx: Transaction, unit: str, year: int) -> dict[str, Any]:

@@ -77,10 +77,16 @@ def test_a6_application_table_counts_every_outcome_and_the_check_row_holds(tmp_p
         required = ANSWERS[answer][2]
         services.requests.answer(request, OFFICER, at("2025-03-20"), answer=answer, sub_reason=reason,
                                  details={f: "已写明" for f in required})
-    # Received late in 2025, answered in 2026: carried forward.
+    # Received late in 2025, answered in 2026: carried forward; one answered at 07:30 on 1 January in China,
+    # still 31 December in UTC, is answered in 2026 all the same.
     receive("legal_service_organisation", "2025-12-29")
     expected["1"]["legal_service_organisation"] += 1
     expected["4"]["legal_service_organisation"] += 1
+    new_year = receive("research_institution", "2025-12-30")
+    services.requests.answer(new_year, OFFICER, datetime(2026, 1, 1, 7, 30, tzinfo=CST), answer="disclosed",
+                             details={"how_and_when": "电子邮件"})
+    expected["1"]["research_institution"] += 1
+    expected["4"]["research_institution"] += 1
     for line, *_ in OUTCOME_LINES:
         expected["3.7"].update(expected[line])
 
@@ -94,7 +100,7 @@ def test_a6_application_table_counts_every_outcome_and_the_check_row_holds(tmp_p
         assert row["total"] == sum(expected[row["line"]].values()), row["label"]
     assert report["check_holds"]
     by_line = {r["line"]: r for r in report["rows"]}
-    assert by_line["2"]["total"] == 2 and by_line["4"]["total"] == 2 and by_line["3.6.2"]["total"] == 0
+    assert by_line["2"]["total"] == 2 and by_line["4"]["total"] == 3 and by_line["3.6.2"]["total"] == 0
     assert by_line["1"]["total"] + by_line["2"]["total"] == by_line["3.7"]["total"] + by_line["4"]["total"]
     services.close()
 
