@@ -47,7 +47,7 @@ from zwgk.connectors.wiring import (
 )
 from zwgk.projections.archive import archive_catalogue
 from zwgk.projections.assessment import indicators, ranking
-from zwgk.projections.catalogue import catalogue_as_of
+from zwgk.projections.catalogue import catalogue_as_of, cst_day
 from zwgk.projections.complaints import complaints as complaint_rows
 from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
 from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
@@ -888,8 +888,9 @@ def disclosure_register(
     for r in rows:
         signatures = json.loads(r["signatures"])
         table.add_row(r["unit"], r["doc_number"], r["title"][:20], ATTRIBUTES_ZH[Attribute(r["attribute"])], f"{len(signatures)}/3",
-                      DECISIONS_ZH[Decision(r["pre_review"])] if r["pre_review"] else "", (r["signed_off_at"] or "")[:10],
-                      (r["published_at"] or "")[:10], RULE_OUTCOMES_ZH.get(r["d3_outcome"], r["d3_outcome"] or ""),
+                      DECISIONS_ZH[Decision(r["pre_review"])] if r["pre_review"] else "",
+                      cst_day(r["signed_off_at"]) if r["signed_off_at"] else "", cst_day(r["published_at"]) if r["published_at"] else "",
+                      RULE_OUTCOMES_ZH.get(r["d3_outcome"], r["d3_outcome"] or ""),
                       "是" if r["original_sha256"] else "")
     console.print(table)
 

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
+from zwgk.projections.catalogue import cst_day
 from zwgk.projections.participation import participation
 from zwgk.projections.store import Transaction
 
@@ -50,8 +51,8 @@ class Indicators:
         }
 
 
-def _period_of(instant: str, quarterly: bool) -> str:
-    year, month = instant[:4], int(instant[5:7])
+def _period_of(day: str, quarterly: bool) -> str:
+    year, month = day[:4], int(day[5:7])
     return f"{year}-Q{(month - 1) // 3 + 1}" if quarterly else year
 
 
@@ -61,8 +62,9 @@ def indicators(tx: Transaction, year: int, quarterly: bool = False, unit: str = 
     counts: dict[tuple[str, str], Counter[str]] = {}
 
     def count(owner: str, instant: str | None, **values: bool) -> None:
-        if instant and instant.startswith(str(year)) and (not unit or owner == unit):
-            counts.setdefault((owner, _period_of(instant, quarterly)), Counter()).update(
+        day = cst_day(instant) if instant else ""
+        if day.startswith(str(year)) and (not unit or owner == unit):
+            counts.setdefault((owner, _period_of(day, quarterly)), Counter()).update(
                 {name: int(value) for name, value in values.items()})
 
     for owner, published_at, outcome, original, interpretation_due, d9 in tx.all(

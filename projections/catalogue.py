@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from zwgk.domain.calendar import cst_date
 from zwgk.projections.events import ProjectedEvent
 from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
@@ -21,6 +22,14 @@ def ts(instant: datetime) -> str:
     if instant.tzinfo is not timezone.utc:
         instant = instant.astimezone(timezone.utc)
     return instant.isoformat(timespec="microseconds")[:-len("+00:00")] + "Z"
+
+
+def cst_day(stored: str) -> str:
+    """The day (YYYY-MM-DD, China Standard Time) of an instant stored by `ts`; a stored day is its own day.
+    Years, quarters and report dates are counted in China's days, not in UTC's."""
+    if len(stored) == len("YYYY-MM-DD"):
+        return stored
+    return cst_date(datetime.fromisoformat(stored.replace("Z", "+00:00"))).isoformat()
 
 
 class CatalogueView(Projection):

@@ -13,15 +13,12 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from zwgk.domain.calendar import WorkingDayCalendar, cst_date
+from zwgk.domain.calendar import WorkingDayCalendar
+from zwgk.projections.catalogue import cst_day
 from zwgk.projections.deadlines import deadlines
 from zwgk.projections.participation import counts_of, participation
 from zwgk.projections.requests import unpublished_reports
 from zwgk.projections.store import Transaction
-
-
-def _day(utc_text: str) -> str:
-    return cst_date(datetime.fromisoformat(utc_text.replace("Z", "+00:00"))).isoformat()
 
 
 def _titles(tx: Transaction) -> dict[str, str]:
@@ -49,22 +46,22 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
     ):
         for rule_id, outcome in json.loads(outcomes).items():
             if outcome == "breached":
-                add(rule_id, owner, record, _day(occurred_at), "breached", f"未遵守 {rule_id}（{event_type}）")
+                add(rule_id, owner, record, cst_day(occurred_at), "breached", f"未遵守 {rule_id}（{event_type}）")
     recorded = {(v["rule"], v["record_id"]) for v in found}
     for d in deadlines(tx, calendar, today, overdue=True, now=now):
         if d["status"] == "open":
             span = f"（{d['working_days']} 个工作日）" if d["working_days"] else ""
             add(d["rule"], d["unit"], d["source_id"], d["due"][:10], "overdue", f"应于 {d['due']} 前完成，至今未完成{span}")
         elif (d["rule"], d["source_id"]) not in recorded:  # closed late by an event without a rule outcome (E4)
-            add(d["rule"], d["unit"], d["source_id"], _day(d["closed_at"]), "breached", f"应于 {d['due']} 前完成，逾期完成")
+            add(d["rule"], d["unit"], d["source_id"], cst_day(d["closed_at"]), "breached", f"应于 {d['due']} 前完成，逾期完成")
     for item, owner, unfiled, updated_at in tx.all(
         "SELECT item_id, unit, unfiled, updated_at FROM catalogue_items WHERE unfiled <> '[]'"
     ):
-        add("C4", owner, item, _day(updated_at), "missing", f"调整（版本 {'、'.join(map(str, json.loads(unfiled)))}）未备案")
+        add("C4", owner, item, cst_day(updated_at), "missing", f"调整（版本 {'、'.join(map(str, json.loads(unfiled)))}）未备案")
     for act, owner, published_at in tx.all(
         "SELECT act_id, unit, published_at FROM disclosure_register WHERE published_at IS NOT NULL AND original_sha256 IS NULL"
     ):
-        add("D8", owner, act, _day(published_at), "missing", "已公开，原件未存档")
+        add("D8", owner, act, cst_day(published_at), "missing", "已公开，原件未存档")
     processes = participation(tx)
     for row in processes:
         for flag in row["missing"]:
@@ -74,7 +71,7 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
     for complaint, owner, registered_at in tx.all(
         "SELECT complaint_id, respondent_unit, registered_at FROM complaints WHERE status = 'answered'"
     ):
-        add("Q4", owner, complaint, _day(registered_at), "missing", "已向投诉人反馈，处理及反馈情况未公开")
+        add("Q4", owner, complaint, cst_day(registered_at), "missing", "已向投诉人反馈，处理及反馈情况未公开")
     first = min((int(r["day"][:4]) for r in processes), default=today.year)
     for counted_year in [year] if year else range(first, today.year + 1):
         for counted in counts_of(processes, counted_year, today):

@@ -281,6 +281,26 @@ def test_assessment_indicators_count_d3_c4_d8_from_the_views(demo_views):
         assert ranks == list(range(1, len(ranks) + 1)), period
 
 
+def test_e2_indicators_count_an_act_in_the_quarter_of_its_day_in_china(demo_views):
+    """Published at 07:00 on 1 April in China (still 31 March in UTC): the second quarter's."""
+    from zwgk.projections.assessment import indicators
+
+    services, runner = demo_views
+    unit = "季度边界测试区政府办公室"
+    officer, leader = Actor("o", "officer", unit), Actor("l", "leader", unit)
+    at = lambda text: datetime.fromisoformat(text)  # noqa: E731
+    act = services.disclosure.draft(officer, at("2022-03-28T09:00+08:00"), title="季度边界的通知", attribute="proactive").aggregate_id
+    for role, person in (("compiler", "a"), ("issuer", "b"), ("publisher", "c")):
+        services.disclosure.sign_review(act, Actor(person, "officer", unit), at("2022-03-29T09:00+08:00"), sheet_role=role)
+    services.disclosure.pre_review(act, Actor("p", "pre_reviewer", "预审小组"), at("2022-03-30T09:00+08:00"), decision="approved")
+    services.disclosure.sign_off(act, leader, at("2022-03-31T09:00+08:00"))
+    services.disclosure.publish(act, officer, at("2022-04-01T07:00+08:00"), channel="website")
+    catch_up(services, runner)
+    with runner.store.transaction() as tx:
+        rows = [(i.period, i.published, i.published_on_time) for i in indicators(tx, 2022, quarterly=True, unit=unit)]
+    assert ("2022-Q2", 1, 1) in rows and all(period != "2022-Q1" or published == 0 for period, published, _ in rows)
+
+
 def test_e1_ranking_puts_scored_units_first_by_score_then_the_rest_by_their_indicators():
     from decimal import Decimal
 
