@@ -1018,9 +1018,13 @@ def complaints_list(
         return
     table = Table("登记时间", "类别", "被投诉单位", "投诉人", "状态", "未公开反馈")
     for r in rows:
-        table.add_row(r["registered_at"][:10], r["category"], r["respondent_unit"], r["complainant_name"], r["status"],
+        table.add_row(cst_day(r["registered_at"]), r["category"], r["respondent_unit"], r["complainant_name"],
+                      COMPLAINT_STATUS_ZH.get(r["status"], r["status"]),
                       "是" if r["feedback_unpublished"] else "")
     console.print(table)
+
+
+COMPLAINT_STATUS_ZH = {"registered": "已登记", "assigned": "已交办", "handled": "已处理", "answered": "已反馈", "published": "已公开"}
 
 
 @archive_app.command("put")

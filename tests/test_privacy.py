@@ -82,6 +82,8 @@ def test_q3_complainant_never_in_clear_and_forgetting_erases_everywhere(tmp_path
         assert listing("complaints_office")["complainant_name"] == NAME
         assert listing("inspector")["complainant_name"] == "［保密］"
         assert listing("complaints_office")["status"] == "published"
+        table = zwgk(tmp_path, "complaints", "list", "--actor", "x", "--role", "inspector", "--unit", "u", env={"COLUMNS": "200"}).stdout
+        assert "已公开" in table and "［保密］" in table and NAME not in table
 
         forgot = zwgk(tmp_path, "privacy", "forget", f"complainant-{complaint}")
         assert forgot.returncode == 0, forgot.stderr
