@@ -59,7 +59,7 @@ from zwgk.projections.participation import yearly_counts
 from zwgk.projections.runner import ProjectionRunner, UnknownView, all_views
 from zwgk.projections.timeline import timeline, version_as_of
 from zwgk.projections.violations import violations
-from zwgk.domain.actors import Actor
+from zwgk.domain.actors import ROLE_NAMES_ZH, Actor
 from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.assessment import GRADES_ZH, Grade
 from zwgk.domain.calendar import CST, cst_date
@@ -841,11 +841,18 @@ def audit_timeline(
     if format == "json":
         _emit_json(rows)
         return
-    table = Table("业务时间", "记录时间", "事件", "记录", "人员", "角色", "单位", "规则")
+    table = Table("业务时间（北京时间）", "记录时间（北京时间）", "事件", "记录", "人员", "角色", "单位", "规则")
     for r in rows:
-        table.add_row(r["occurred_at"][:19], r["recorded_at"][:19], r["event_type"], r["aggregate_id"][:8],
-                      r["actor_id"], r["actor_role"], r["actor_unit"], "" if r["rule_outcomes"] == "{}" else r["rule_outcomes"])
+        outcomes = json.loads(r["rule_outcomes"])
+        table.add_row(_beijing_time(r["occurred_at"]), _beijing_time(r["recorded_at"]), r["event_type"], r["aggregate_id"][:8],
+                      r["actor_id"], ROLE_NAMES_ZH.get(r["actor_role"], r["actor_role"]), r["actor_unit"],
+                      "、".join(f"{rule} {RULE_OUTCOMES_ZH.get(outcome, outcome)}" for rule, outcome in sorted(outcomes.items())))
     console.print(table)
+
+
+def _beijing_time(stored: str) -> str:
+    """An instant as the views store it (UTC), as people in China read it."""
+    return datetime.fromisoformat(stored.replace("Z", "+00:00")).astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @audit_app.command("replay")
@@ -869,7 +876,7 @@ def audit_replay(
     typer.echo(json.dumps({"type": type(record).__name__, **state}, ensure_ascii=False, indent=2, sort_keys=True, default=str))
 
 
-RULE_OUTCOMES_ZH = {"met": "按时", "breached": "逾期"}
+RULE_OUTCOMES_ZH = {"met": "按时", "breached": "逾期", "missed": "未达到"}
 
 
 @app.command("register")

@@ -48,6 +48,8 @@ def test_demo_runs_on_embedded_default_and_is_idempotent(tmp_path: Path):
     assert all(status in table for status in ("按时完成", "逾期完成", "逾期未完成")), table
     n2 = json.loads(zwgk("audit", "violations", "--rule", "N2", "--format", "json", cwd=tmp_path).stdout)
     assert [(v["subject"], v["kind"]) for v in n2] == [("资阳市强降雨洪涝灾害", "breached")]
+    emergency = zwgk("audit", "timeline", "--unit", "资阳市人民政府新闻办公室", cwd=tmp_path, env={"COLUMNS": "220"}).stdout
+    assert all(text in emergency for text in ("2020-08-18 14:30:00", "政务公开专员", "N2 逾期")), emergency  # Beijing time
     register = zwgk("register", cwd=tmp_path, env={"COLUMNS": "200"}).stdout
     assert all(label in register for label in ("主动公开", "不予公开", "通过", "按时", "逾期")), register
 
