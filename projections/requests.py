@@ -39,7 +39,8 @@ class RequestsView(Projection):
     tables = {
         "information_requests": """CREATE TABLE IF NOT EXISTS information_requests (
             request_id TEXT PRIMARY KEY, unit TEXT NOT NULL, applicant_kind TEXT NOT NULL, received_on TEXT NOT NULL,
-            due TEXT NOT NULL, concluded_on TEXT, report_row TEXT, sub_reason TEXT, a1_outcome TEXT)""",
+            due TEXT NOT NULL, concluded_on TEXT, report_row TEXT, sub_reason TEXT, a1_outcome TEXT,
+            completion_requested_on TEXT, a4_outcome TEXT)""",
         "annual_reports": """CREATE TABLE IF NOT EXISTS annual_reports (
             unit TEXT NOT NULL, year INTEGER NOT NULL, published_at TEXT NOT NULL, a6_outcome TEXT NOT NULL,
             PRIMARY KEY (unit, year))""",
@@ -52,6 +53,9 @@ class RequestsView(Projection):
         if event.type == "InformationRequest.Received":
             tx.execute("INSERT INTO information_requests (request_id, unit, applicant_kind, received_on, due) VALUES (?, ?, ?, ?, ?)",
                        (request, r["unit"], r["applicant_kind"], r["received_on"].isoformat(), r["deadline"]["due"].isoformat()))
+        elif event.type == "InformationRequest.CompletionRequested":
+            tx.execute("UPDATE information_requests SET completion_requested_on = ?, a4_outcome = ? WHERE request_id = ?",
+                       (cst_date(event.occurred_at).isoformat(), "met" if r["on_time"] else "breached", request))
         elif event.type in ("InformationRequest.Completed", "InformationRequest.ConsultationEnded", "InformationRequest.Extended"):
             tx.execute("UPDATE information_requests SET due = ? WHERE request_id = ?", (r["deadline"]["due"].isoformat(), request))
         elif event.type == "InformationRequest.Answered":

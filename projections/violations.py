@@ -2,7 +2,8 @@
 
 Rules enforced by a deadline or a flag accept the event and show the breach here
 (RULES.md): an event that recorded a breached rule outcome (D3, D9, D11, A1, H3, M1, O1,
-P4, N2, E4 …), a deadline still open after its due date, and what is missing where a
+P4, N2, E4 …), a deadline still open after its due date or closed late (A5, E4), a notice to
+complete sent late (A4), and what is missing where a
 rule asks for it — C4 filings, D8 originals, A6 annual reports, H4/H5 after a hearing,
 Q4 published feedback, and the yearly counts of M2 and O1.
 """
@@ -62,6 +63,10 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
         "SELECT act_id, unit, published_at FROM disclosure_register WHERE published_at IS NOT NULL AND original_sha256 IS NULL"
     ):
         add("D8", owner, act, cst_day(published_at), "missing", "已公开，原件未存档")
+    for request, owner, sent_on in tx.all(
+        "SELECT request_id, unit, completion_requested_on FROM information_requests WHERE a4_outcome = 'breached'"
+    ):
+        add("A4", owner, request, sent_on, "breached", "补正通知未在收到申请之日起 7 个工作日内发出")
     processes = participation(tx)
     for row in processes:
         for flag in row["missing"]:

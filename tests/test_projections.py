@@ -220,6 +220,25 @@ def test_a5_a_consultation_kept_open_past_its_15_working_days_is_a_breach(demo_v
     assert rows == [("2024-03-25", "breached")] and found == ["breached"]
 
 
+def test_a4_a_notice_to_complete_sent_after_7_working_days_is_in_the_violation_report(demo_views):
+    from zwgk.projections.violations import violations
+
+    services, runner = demo_views
+    office = Actor("yanjiang-ysq", "officer", "资阳市雁江区人民政府办公室")
+    at = lambda day: datetime.fromisoformat(f"{day}T10:00:00+08:00")  # noqa: E731
+    requests = []
+    # Received 2024-04-30: 7 working days over 劳动节 (11 May a make-up working day) end on 2024-05-13.
+    for sent in ("2024-05-09", "2024-05-14"):
+        request = services.requests.receive(office, at("2024-04-30"), channel="post", received_on=date(2024, 4, 30),
+                                            applicant_kind="natural_person", applicant="示例申请人", request="某材料").aggregate_id
+        services.requests.request_completion(request, office, at(sent), items="请写明所需信息的名称", completion_due=date(2024, 6, 14))
+        requests.append(str(request))
+    catch_up(services, runner)
+    with runner.store.transaction() as tx:
+        found = [(v["record_id"], v["on"]) for v in violations(tx, WorkingDayCalendar(), date(2024, 6, 1), rule="A4")]
+    assert found == [(requests[1], "2024-05-14")]
+
+
 def test_audit_timeline_by_record_unit_and_person_and_replay_as_of(demo_views):
     services, runner = demo_views
     from zwgk.connectors.demo import demo_id
