@@ -151,6 +151,9 @@ class DisclosureApplication(LedgerApplication):
     def link_original(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
         return self._change(act_id, lambda act: act.link_original(actor=actor, occurred_at=occurred_at, **kwargs))
 
+    def recheck_withholding(self, act_id: UUID, actor: Actor, occurred_at: datetime | None, **kwargs: Any) -> Outcome:
+        return self._change(act_id, lambda act: act.recheck_withholding(actor=actor, occurred_at=occurred_at, **kwargs))
+
     def acts(self) -> Iterator[DisclosureAct]:
         for aggregate_id in self.ids_of(DisclosureAct.Drafted):
             yield self.load(DisclosureAct, aggregate_id)

@@ -170,6 +170,12 @@ class LinkOriginal(ActRef):
     storage_key: str
 
 
+class RecheckWithholding(ActRef):
+    year: int = Field(description="the year whose November re-check this is (D10)")
+    still_withheld: bool = Field(description="true: the legal reason still applies; false: to be revised to a public attribute")
+    note: str = ""
+
+
 class LoadCalendar(Args):
     year: int
     days: list[dict[str, Any]] = Field(description='[{"name": "元旦", "date": "2027-01-01", "isOffDay": true}, …]')
@@ -568,6 +574,7 @@ COMMANDS: dict[str, Command] = {
         Command("correct_disclosure", "更正已公开信息", CorrectDisclosure, _on("disclosure", "correct")),
         Command("withdraw_disclosure", "撤回已公开信息", WithdrawDisclosure, _on("disclosure", "withdraw")),
         Command("link_original", "关联存档原件", LinkOriginal, _on("disclosure", "link_original")),
+        Command("recheck_withholding", "不予公开文件年度复核", RecheckWithholding, _on("disclosure", "recheck_withholding")),
         Command("load_calendar", "载入官方节假日安排并重算临时期限", LoadCalendar, _load_calendar),
         Command("receive_request", "登记政府信息公开申请", ReceiveRequest, _new("requests", "receive")),
         Command("request_completion", "发出补正通知", RequestCompletion, _on("requests", "request_completion")),

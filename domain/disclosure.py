@@ -190,6 +190,7 @@ class DisclosureAct(Record):
             act.publications = {}
             act.withdrawn = False
             act.original = None
+            act.rechecked_years = []
 
     class Revised(Record.Event):
         """A new draft: the review sheet, pre-review and sign-off start again."""
@@ -294,6 +295,19 @@ class DisclosureAct(Record):
 
         def apply(self, act: DisclosureAct) -> None:
             act.withdrawn = True
+
+    class WithholdingRechecked(Record.Event):
+        """The annual re-check 年度复核 of a withheld document (D10), on time in November of the year.
+
+        Whether its legal reason still applies; if not, the unit then revises it to a public attribute."""
+
+        year: int
+        still_withheld: bool
+        note: str
+        rule_outcomes: dict[str, str]
+
+        def apply(self, act: DisclosureAct) -> None:
+            act.rechecked_years = [*act.rechecked_years, self.year]
 
     class OriginalLinked(Record.Event):
         """D8: the archived original, by content address."""
@@ -633,6 +647,24 @@ class DisclosureAct(Record):
         if not reason.strip():
             raise DomainError("WITHDRAWAL_REASON_REQUIRED", "撤回须写明理由。", "a withdrawal needs a reason")
         self._record(self.Withdrawn, actor=actor, occurred_at=occurred_at, reason=reason.strip())
+
+    def recheck_withholding(self, *, actor: Actor, occurred_at: datetime | None, year: int, still_withheld: bool,
+                            note: str = "") -> None:
+        """D10: each November a unit re-checks its withheld documents, once a year each."""
+        self._check_own_unit(actor)
+        if self.attribute is not Attribute.WITHHELD:
+            raise DomainError("NOT_WITHHELD", "只有不予公开的文件需要年度复核。", "only a withheld document is re-checked", "D10")
+        if year in self.rechecked_years:
+            raise DomainError("ALREADY_RECHECKED", f"该文件 {year} 年已复核。", f"already re-checked for {year}", "D10")
+        at = occurred_at or now()
+        day = cst_date(at)
+        if year > day.year:
+            raise DomainError("RECHECK_YEAR_AHEAD", f"不能复核尚未到来的 {year} 年。", f"{year} has not come yet", "D10")
+        if not still_withheld and not note.strip():
+            raise DomainError("CONVERSION_REASON_REQUIRED", "转为公开须说明理由（不予公开的理由已不再适用的原因）。",
+                              "a conversion needs its reason", "D10")
+        self._record(self.WithholdingRechecked, actor=actor, occurred_at=at, year=year, still_withheld=still_withheld,
+                     note=note.strip(), rule_outcomes={"D10": "met" if (day.year, day.month) == (year, 11) else "breached"})
 
     def link_original(self, *, actor: Actor, occurred_at: datetime | None, sha256: str, storage_key: str) -> None:
         """D8: every disclosure's content goes to the archive; its unit or an archivist links it."""

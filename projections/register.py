@@ -1,5 +1,6 @@
 """The disclosure register 公开登记: each act, where it stands in review, when and where
-it was published, and whether its original is archived (D1–D8); a policy's interpretations (D9)."""
+it was published, and whether its original is archived (D1–D8); a policy's interpretations (D9);
+a withheld act's yearly re-checks (D10)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from zwgk.projections.store import Transaction
 
 COLUMNS = ("act_id", "unit", "title", "doc_number", "kind", "attribute", "reason", "drafted_at", "signatures", "rejected",
            "pre_review", "signed_off_at", "deadline", "published_at", "channels", "d3_outcome", "corrections", "withdrawn",
-           "original_sha256", "interprets", "interpretation_due", "interpretations", "d9_outcome", "version")
-JSON_COLUMNS = ("signatures", "channels", "interpretations")
+           "original_sha256", "interprets", "interpretation_due", "interpretations", "d9_outcome", "rechecks", "version")
+JSON_COLUMNS = ("signatures", "channels", "interpretations", "rechecks")
 RESET_REVIEW = {"signatures": {}, "rejected": 0, "pre_review": None, "signed_off_at": None, "deadline": None}
 UPSERT = (f"INSERT INTO disclosure_register ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
           f"ON CONFLICT (act_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}")
@@ -30,7 +31,7 @@ class RegisterView(Projection):
             signatures TEXT NOT NULL, rejected INTEGER NOT NULL, pre_review TEXT, signed_off_at TEXT, deadline TEXT,
             published_at TEXT, channels TEXT NOT NULL, d3_outcome TEXT, corrections INTEGER NOT NULL,
             withdrawn INTEGER NOT NULL, original_sha256 TEXT, interprets TEXT, interpretation_due TEXT,
-            interpretations TEXT NOT NULL, d9_outcome TEXT, version INTEGER NOT NULL)""",
+            interpretations TEXT NOT NULL, d9_outcome TEXT, rechecks TEXT NOT NULL, version INTEGER NOT NULL)""",
     }
     export_order = {"disclosure_register": "act_id"}
 
@@ -63,7 +64,7 @@ class RegisterView(Projection):
                        attribute=r["attribute"], reason=r["reason"], drafted_at=at, signatures={}, rejected=0,
                        pre_review=None, signed_off_at=None, deadline=None, published_at=None, channels={}, d3_outcome=None,
                        corrections=0, withdrawn=0, original_sha256=None, interprets=r["interprets"],
-                       interpretation_due=None, interpretations=[], d9_outcome=None)
+                       interpretation_due=None, interpretations=[], d9_outcome=None, rechecks={})
         elif kind == "Revised":
             row.update(title=r["title"], attribute=r["attribute"], reason=r["reason"], **RESET_REVIEW)
         elif kind == "ReviewSigned":
@@ -91,4 +92,7 @@ class RegisterView(Projection):
             row["withdrawn"] = 1
         elif kind == "OriginalLinked":
             row["original_sha256"] = r["sha256"]
+        elif kind == "WithholdingRechecked":
+            row["rechecks"] = {**row["rechecks"], str(r["year"]): {"still_withheld": r["still_withheld"], "at": at,
+                                                                    "d10_outcome": r["rule_outcomes"]["D10"]}}
         row["version"] = event.version

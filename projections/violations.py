@@ -1,11 +1,11 @@
 """The inspector's violation report 违规情况: every breach the views know of, in one list.
 
 Rules enforced by a deadline or a flag accept the event and show the breach here
-(RULES.md): an event that recorded a breached rule outcome (D3, D9, D11, A1, H3, M1, O1,
-P4, N2, E4 …), a deadline still open after its due date or closed late (A5, E4), a notice to
-complete sent late (A4), and what is missing where a
-rule asks for it — C4 filings, D8 originals, A6 annual reports, H4/H5 after a hearing,
-Q4 published feedback, and the yearly counts of M2 and O1.
+(RULES.md): an event that recorded a breached rule outcome (D3, D9, D10, D11, A1, H3, M1,
+O1, P4, N2, E4 …), a deadline still open after its due date or closed late (A5, E4), a
+notice to complete sent late (A4), and what is missing where a rule asks for it — C4
+filings, D8 originals, D10 yearly re-checks of withheld documents, A6 annual reports,
+H4/H5 after a hearing, Q4 published feedback, and the yearly counts of M2 and O1.
 """
 
 from __future__ import annotations
@@ -30,6 +30,24 @@ def _titles(tx: Transaction) -> dict[str, str]:
     titles.update(tx.all("SELECT act_id, title FROM disclosure_register"))
     titles.update(tx.all("SELECT record_id, title FROM participation"))
     return titles
+
+
+def _unrechecked_years(drafted: date, rechecked: set[int], today: date) -> list[int]:
+    """D10: every November that has ended since the document was withheld, less those re-checked."""
+    first = drafted.year if drafted < date(drafted.year, 11, 1) else drafted.year + 1
+    last = today.year if today > date(today.year, 11, 30) else today.year - 1
+    return [year for year in range(first, last + 1) if year not in rechecked]
+
+
+def _years(years: list[int]) -> str:
+    """2009—2012、2015 for [2009, 2010, 2011, 2012, 2015]."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return "、".join(f"{run[0]}—{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
 
 
 def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: str = "", year: int | None = None,
@@ -67,6 +85,12 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
         "SELECT request_id, unit, completion_requested_on FROM information_requests WHERE a4_outcome = 'breached'"
     ):
         add("A4", owner, request, sent_on, "breached", "补正通知未在收到申请之日起 7 个工作日内发出")
+    for act, owner, drafted_at, rechecks in tx.all(
+        "SELECT act_id, unit, drafted_at, rechecks FROM disclosure_register WHERE attribute = 'withheld' AND withdrawn = 0"
+    ):
+        missing = _unrechecked_years(date.fromisoformat(cst_day(drafted_at)), set(map(int, json.loads(rechecks))), today)
+        if missing:
+            add("D10", owner, act, f"{missing[-1]}-11-30", "missing", f"不予公开文件未按年复核：{_years(missing)} 年")
     processes = participation(tx)
     for row in processes:
         for flag in row["missing"]:

@@ -84,7 +84,7 @@ def test_assessment_indicators_count_d9_a1_hearings_q4_and_cases(demo_views):
     assert by_unit[("资阳市人民政府办公室", "2020")]["accountability_cases"] == 1
 
 
-def test_d3_d8_d9_e4_h4_m1_m2_n2_o1_c4_the_inspectors_violation_report(demo_views):
+def test_d3_d8_d9_d10_e4_h4_m1_m2_n2_o1_c4_the_inspectors_violation_report(demo_views):
     """Every breach the views know of, in one list: recorded, overdue, or missing where a rule asks for it."""
     from zwgk.projections.violations import violations
 
@@ -96,7 +96,7 @@ def test_d3_d8_d9_e4_h4_m1_m2_n2_o1_c4_the_inspectors_violation_report(demo_view
     kinds = {(v["rule"], v["kind"]) for v in found}
     assert {("D3", "breached"), ("D9", "breached"), ("D9", "overdue"), ("N2", "breached"), ("M1", "breached"),
             ("A1", "breached"), ("E4", "breached"), ("C4", "missing"), ("D8", "missing"), ("H4", "missing"),
-            ("M2", "missing"), ("O1", "missing"), ("A6", "missing")} <= kinds  # run_scenario publishes no annual report
+            ("M2", "missing"), ("O1", "missing"), ("A6", "missing"), ("D10", "missing")} <= kinds  # no annual report in run_scenario
     assert not {rule for rule, _ in kinds} & {"D4", "D5", "D6", "D7", "H1", "H2", "H3", "H5", "P3", "P4", "Q4", "N1"}
     late_policy = next(v for v in found if v["rule"] == "D3")
     assert (late_policy["unit"], late_policy["on"]) == ("资阳市人民政府办公室", "2020-07-20")

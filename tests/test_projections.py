@@ -239,6 +239,25 @@ def test_a4_a_notice_to_complete_sent_after_7_working_days_is_in_the_violation_r
     assert found == [(requests[1], "2024-05-14")]
 
 
+def test_d10_yearly_rechecks_of_a_withheld_document_in_the_register_and_the_violation_report(demo_views):
+    from zwgk.connectors.demo import WITHHELD_ID
+    from zwgk.projections.violations import violations
+
+    services, runner = demo_views
+    office = {"id": "dz-officer", "role": "officer", "unit": "达州市人民政府办公室"}
+    for year, day in ((2023, "2023-12-04"), (2024, "2024-11-12")):  # the first a week late
+        execute(services, {"command": "recheck_withholding", "actor": office, "occurred_at": f"{day}T10:00:00+08:00",
+                           "args": {"act_id": str(WITHHELD_ID), "year": year, "still_withheld": True}})
+    catch_up(services, runner)
+    with runner.store.transaction() as tx:
+        found = [(v["kind"], v["on"], v["detail"]) for v in violations(tx, WorkingDayCalendar(), date(2025, 12, 1), rule="D10")]
+    rechecks = json.loads(runner.export("register"))
+    assert found == [("breached", "2023-12-04", "未遵守 D10（DisclosureAct.WithholdingRechecked）"),
+                     ("missing", "2025-11-30", "不予公开文件未按年复核：2009—2022、2025 年")]
+    act = next(r for r in rechecks["disclosure_register"] if r["act_id"] == str(WITHHELD_ID))
+    assert {year: r["d10_outcome"] for year, r in json.loads(act["rechecks"]).items()} == {"2023": "breached", "2024": "met"}
+
+
 def test_audit_timeline_by_record_unit_and_person_and_replay_as_of(demo_views):
     services, runner = demo_views
     from zwgk.connectors.demo import demo_id

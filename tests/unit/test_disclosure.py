@@ -1,4 +1,4 @@
-"""Disclosure acts 公开行为: rules D1–D8 and D11, on the aggregate alone."""
+"""Disclosure acts 公开行为: rules D1–D8, D10 and D11, on the aggregate alone."""
 
 import copy
 from datetime import date, datetime, timedelta
@@ -284,3 +284,25 @@ def test_a_command_on_a_copy_leaves_the_cached_record_untouched():
     clone.sign_off(actor=LEADER, occurred_at=at("2020-07-10"), calendar=CALENDAR)
     clone.signatures["compiler"] = "someone else"
     assert vars(act) == before and clone.version == act.version + 1
+
+
+def test_d10_a_withheld_document_is_rechecked_once_a_year_on_time_in_november():
+    act = drafted(attribute="withheld", reason="state_secret", basis="《保守国家秘密法》第九条")
+    act.recheck_withholding(actor=OFFICER, occurred_at=at("2020-11-16"), year=2020, still_withheld=True)
+    act.recheck_withholding(actor=OFFICER, occurred_at=at("2022-01-05"), year=2021, still_withheld=False, note="已解密")
+    first, late = act.collect_events()[-2:]
+    assert (first.rule_outcomes, late.rule_outcomes) == ({"D10": "met"}, {"D10": "breached"})
+    assert act.rechecked_years == [2020, 2021]
+    refused = [
+        (lambda: act.recheck_withholding(actor=OFFICER, occurred_at=at("2022-11-02"), year=2021, still_withheld=True), "ALREADY_RECHECKED"),
+        (lambda: act.recheck_withholding(actor=OFFICER, occurred_at=at("2022-11-02"), year=2023, still_withheld=True), "RECHECK_YEAR_AHEAD"),
+        (lambda: act.recheck_withholding(actor=OFFICER, occurred_at=at("2022-11-02"), year=2022, still_withheld=False), "CONVERSION_REASON_REQUIRED"),
+        (lambda: act.recheck_withholding(actor=Actor("x", "officer", "别的单位"), occurred_at=at("2022-11-02"), year=2022,
+                                         still_withheld=True), "NOT_RESPONSIBLE_UNIT"),
+        (lambda: drafted().recheck_withholding(actor=OFFICER, occurred_at=at("2022-11-02"), year=2022, still_withheld=True), "NOT_WITHHELD"),
+    ]
+    for attempt, code in refused:
+        with pytest.raises(DomainError) as error:
+            attempt()
+        assert (error.value.code, error.value.rule) in ((code, "D10"), (code, "C3"))
+    assert act.rechecked_years == [2020, 2021]
