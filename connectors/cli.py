@@ -728,10 +728,12 @@ def list_deadlines(
     if format == "json":
         _emit_json(rows)
         return
-    table = Table("规则", "单位", "事项", "起算", "到期", "状态", "剩余工作日", "临时")
+    table = Table("规则", "单位", "事项", "起算", "到期", "状态", "剩余", "临时")
     for r in rows:
+        left = (f"{r['working_days_left']} 个工作日" if r["working_days_left"] is not None
+                else f"{r['hours_left']} 小时" if r["hours_left"] is not None else "")
         table.add_row(r["rule"], r["unit"], r["subject"][:30], r["start"], r["due"], DEADLINE_STATUS_ZH[(r["status"], r["overdue"])],
-                      "" if r["working_days_left"] is None else str(r["working_days_left"]), "是" if r["provisional"] else "")
+                      left, "是" if r["provisional"] else "")
     console.print(table)
 
 

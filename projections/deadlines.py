@@ -169,16 +169,20 @@ def _text(moment: date) -> str:
 
 def deadlines(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: str = "", overdue: bool = False,
               now: datetime | None = None) -> list[dict[str, Any]]:
-    """Open and closed deadlines, with working days left for the open ones that fall due on a date
-    (negative: overdue). One due at an instant is overdue once `now` is past it (by default, the
-    start of `today`: overdue from the day after, like the others)."""
+    """Open and closed deadlines, with working days left for the open ones that fall due on a date and
+    hours left for those due at an instant (negative: overdue). One due at an instant is overdue once
+    `now` is past it (by default, the start of `today`: overdue from the day after, like the others)."""
     now = now or datetime.combine(today, time.min, CST)
     rows = tx.all("SELECT deadline_id, source_id, rule, unit, subject, start, due, working_days, provisional, "
                   "calendar_version, status, closed_at FROM deadlines ORDER BY due, deadline_id")
     result = []
     for (deadline_id, source, rule, owner, subject, start, due, days, provisional, version, status, closed) in rows:
+        hours_left = None
         if "T" in due:
-            left, past = None, now > datetime.fromisoformat(due)
+            due_at = datetime.fromisoformat(due)
+            left, past = None, now > due_at
+            if status == "open":
+                hours_left = round((due_at - now).total_seconds() / 3600, 1)
         else:
             due_date = date.fromisoformat(due)
             left = calendar.working_days_between(today, due_date) if status == "open" else None
@@ -189,6 +193,6 @@ def deadlines(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: 
         result.append({"deadline_id": deadline_id, "source_id": source, "rule": rule, "unit": owner, "subject": subject,
                        "start": start, "due": due, "working_days": days, "provisional": bool(provisional),
                        "calendar_version": version, "status": status, "closed_at": closed,
-                       "working_days_left": left, "overdue": late})
+                       "working_days_left": left, "hours_left": hours_left, "overdue": late})
     return result
 

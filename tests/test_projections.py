@@ -200,6 +200,10 @@ def test_n2_deadlines_run_in_hours_from_the_emergency_and_are_overdue_by_the_hou
     assert demo == [("资阳市强降雨洪涝灾害（新闻发布会）", "2020-08-19T14:00+08:00", "breached"),
                     ("资阳市强降雨洪涝灾害（权威信息发布）", "2020-08-18T19:00+08:00", "met")]
     assert late_by == {4: [], 6: ["某地山体滑坡（权威信息发布）"], 25: ["某地山体滑坡（权威信息发布）", "某地山体滑坡（新闻发布会）"]}
+    with runner.store.transaction() as tx:
+        left = {d["subject"]: (d["hours_left"], d["working_days_left"]) for d in
+                deadlines(tx, WorkingDayCalendar(), today, now=happened + timedelta(hours=6)) if d["subject"].startswith("某地山体滑坡")}
+    assert left == {"某地山体滑坡（权威信息发布）": (-1.0, None), "某地山体滑坡（新闻发布会）": (18.0, None)}
 
 
 def test_a5_a_consultation_kept_open_past_its_15_working_days_is_a_breach(demo_views):
