@@ -716,15 +716,16 @@ DEADLINE_STATUS_ZH = {("open", False): "未到期", ("open", True): "逾期未�
 def list_deadlines(
     overdue: bool = typer.Option(False, "--overdue", help="只列逾期的"),
     unit: str = typer.Option("", "--unit"),
+    rule: str = typer.Option("", "--rule", help="只列某条规则的期限，如 N2"),
     format: str = FORMAT,  # noqa: A002
     at_least: int = AT_LEAST,
 ) -> None:
-    """全部期限（D3、D9、D11、A1–A5、M1、P4、N2、E4）：到期日（N2 按小时计，到期时刻）、是否临时、剩余工作日、是否逾期。"""
+    """全部期限（D3、D9、D11、A1–A5、M1、P4、N2、E4）：到期日（N2 按小时计，到期时刻）、是否临时、剩余工作日或小时、是否逾期。"""
     with fresh_views(at_least) as (s, runner):
         calendar = s.calendar.calendar()
         with runner.store.transaction() as tx:
             now = datetime.now(CST)
-            rows = deadline_rows(tx, calendar, cst_date(now), unit, overdue, now)
+            rows = [r for r in deadline_rows(tx, calendar, cst_date(now), unit, overdue, now) if not rule or r["rule"] == rule]
     if format == "json":
         _emit_json(rows)
         return

@@ -46,6 +46,8 @@ def test_demo_runs_on_embedded_default_and_is_idempotent(tmp_path: Path):
     assert scored == [(1, "资阳市雁江区人民政府办公室"), (2, "达州市人民政府办公室")]  # scored units first, by score
     table = zwgk("deadlines", cwd=tmp_path, env={"COLUMNS": "200"}).stdout
     assert all(status in table for status in ("按时完成", "逾期完成", "逾期未完成")), table
+    n2_deadlines = json.loads(zwgk("deadlines", "--rule", "N2", "--format", "json", cwd=tmp_path).stdout)
+    assert [(d["due"], d["status"]) for d in n2_deadlines] == [("2020-08-18T19:00+08:00", "met"), ("2020-08-19T14:00+08:00", "breached")]
     n2 = json.loads(zwgk("audit", "violations", "--rule", "N2", "--format", "json", cwd=tmp_path).stdout)
     assert [(v["subject"], v["kind"]) for v in n2] == [("资阳市强降雨洪涝灾害", "breached")]
     emergency = zwgk("audit", "timeline", "--unit", "资阳市人民政府新闻办公室", cwd=tmp_path, env={"COLUMNS": "220"}).stdout
