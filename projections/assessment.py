@@ -1,5 +1,6 @@
 """Assessment indicators 考核指标 per unit and period, computed from the views: what the
-events show about a unit's disclosure work, beside which assessors put their scores (E1–E4)."""
+events show about a unit's disclosure work, beside which assessors put their scores (E1–E4);
+and the assessments view, which says when each result was published (E2)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,61 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from zwgk.projections.catalogue import cst_day
+from zwgk.projections.catalogue import cst_day, ts
+from zwgk.projections.events import ProjectedEvent
 from zwgk.projections.participation import participation
+from zwgk.projections.projection import Projection
 from zwgk.projections.store import Transaction
+
+
+class AssessmentsView(Projection):
+    """Each unit's assessment per period, and when its result was published 通报 (E2, E3)."""
+
+    name = "assessments"
+    tables = {
+        "assessments": """CREATE TABLE IF NOT EXISTS assessments (
+            assessment_id TEXT PRIMARY KEY, unit TEXT NOT NULL, period TEXT NOT NULL, total TEXT, published_at TEXT)""",
+    }
+    export_order = {"assessments": "assessment_id"}
+
+    def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
+        r = event.record
+        if event.type == "Assessment.SelfAssessed":
+            tx.write("INSERT INTO assessments (assessment_id, unit, period) VALUES (?, ?, ?)", (event.aggregate_id, r["unit"], r["period"]))
+        elif event.type in ("Assessment.Assessed", "Assessment.Reassessed"):
+            tx.write("UPDATE assessments SET total = ? WHERE assessment_id = ?", (str(r["total"]), event.aggregate_id))
+        elif event.type == "Assessment.Published":
+            tx.write("UPDATE assessments SET total = ?, published_at = COALESCE(published_at, ?) WHERE assessment_id = ?",
+                     (str(r["total"]), ts(event.occurred_at), event.aggregate_id))
+
+
+def unpublished_evaluations(tx: Transaction, today: date) -> list[tuple[str, str, str | None]]:
+    """E2: in every year with an assessment, each quarter's evaluation published by the end of the next
+    quarter and the year's by 31 March of the next: (period, due day, published day or None) for each
+    period not published by its due day, once that day has passed."""
+    rows = tx.all("SELECT period, published_at FROM assessments")
+    published: dict[str, str] = {}
+    for period, at in rows:
+        if at:
+            day = cst_day(at)
+            published[period] = min(published.get(period, day), day)
+    late = []
+    for year in sorted({int(period[:4]) for period, _ in rows}):
+        dues = {f"{year}-Q{q}": _quarter_end(year, q + 1) for q in range(1, 5)} | {str(year): date(year + 1, 3, 31)}
+        for period, due in dues.items():
+            if today > due and (period not in published or published[period] > due.isoformat()):
+                late.append((period, due.isoformat(), published.get(period)))
+    return late
+
+
+def _quarter_end(year: int, quarter: int) -> date:
+    """The last day of a quarter; quarter 5 is the next year's first."""
+    year, quarter = (year + 1, 1) if quarter == 5 else (year, quarter)
+    return date(year, 3 * quarter, 31 if quarter in (1, 4) else 30)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from itertools import islice
 from eventsourcing.persistence import Notification
 
 from zwgk.projections.archive import ArchiveView
+from zwgk.projections.assessment import AssessmentsView
 from zwgk.projections.catalogue import CatalogueView
 from zwgk.projections.complaints import ComplaintsView
 from zwgk.projections.deadlines import DeadlinesView
@@ -52,7 +53,7 @@ def cyclic_collection_paused() -> Iterator[None]:
 
 def all_views() -> list[Projection]:
     return [CatalogueView(), RegisterView(), DeadlinesView(), TimelineView(), ComplaintsView(), RequestsView(),
-            ParticipationView(), ArchiveView()]
+            ParticipationView(), ArchiveView(), AssessmentsView()]
 
 
 class UnknownView(KeyError):

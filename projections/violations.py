@@ -5,7 +5,8 @@ Rules enforced by a deadline or a flag accept the event and show the breach here
 O1, P4, N2, E4 …), a deadline still open after its due date or closed late (A5, E4), a
 notice to complete sent late (A4), and what is missing where a rule asks for it — C4
 filings, D8 originals, D10 yearly re-checks of withheld documents, A6 annual reports,
-H4/H5 after a hearing, Q4 published feedback, and the yearly counts of M2 and O1.
+E2 published evaluations, H4/H5 after a hearing, Q4 published feedback, and the yearly
+counts of M2 and O1.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from zwgk.domain.calendar import WorkingDayCalendar
+from zwgk.projections.assessment import unpublished_evaluations
 from zwgk.projections.catalogue import cst_day
 from zwgk.projections.deadlines import deadlines
 from zwgk.projections.participation import counts_of, participation
@@ -95,6 +97,10 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
     for row in processes:
         for flag in row["missing"]:
             add(flag[:2], row["unit"], row["record_id"], row["day"], "missing", flag)
+    for period, due, published in unpublished_evaluations(tx, today):
+        what = f"{period[:4]} 年第 {period[-1]} 季度考核结果" if "Q" in period else f"{period} 年度考核结果"
+        add("E2", "", "", due, "missing" if published is None else "breached",
+            f"{what}应于 {due} 前公布，" + ("至今未公布" if published is None else f"{published} 才公布"))
     for owner, report_year in unpublished_reports(tx, today):
         add("A6", owner, "", f"{report_year + 1}-01-31", "missing", f"{report_year} 年度报告逾期未公开（应于次年 1 月 31 日前）")
     for complaint, owner, registered_at in tx.all(

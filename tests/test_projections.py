@@ -31,7 +31,7 @@ from zwgk.projections.runner import ProjectionRunner
 from zwgk.projections.store import ViewStore
 from zwgk.projections.timeline import timeline, version_as_of
 
-VIEWS = ["catalogue", "register", "deadlines", "timeline", "participation"]
+VIEWS = ["catalogue", "register", "deadlines", "timeline", "participation", "assessments"]
 
 
 def exports(runner: ProjectionRunner) -> dict[str, bytes]:
@@ -260,6 +260,34 @@ def test_d10_yearly_rechecks_of_a_withheld_document_in_the_register_and_the_viol
                      ("missing", "2025-11-30", "不予公开文件未按年复核：2009—2022、2025 年")]
     act = next(r for r in rechecks["disclosure_register"] if r["act_id"] == str(WITHHELD_ID))
     assert {year: r["d10_outcome"] for year, r in json.loads(act["rechecks"]).items()} == {"2023": "breached", "2024": "met"}
+
+
+def test_e2_quarterly_and_annual_evaluations_published_in_time_or_flagged(demo_views):
+    from zwgk.connectors.demo import CRITERIA
+    from zwgk.projections.violations import violations
+
+    services, runner = demo_views
+    unit = "资阳市雁江区人民政府办公室"
+    gov = {"id": "gov-assessor", "role": "government_office", "unit": "市政府办公室"}
+    leading = {"id": "zy-lg-1", "role": "leading_group_office", "unit": "资阳市政务公开领导小组办公室"}
+    period = {"unit": unit, "period": "2022-Q1"}
+    for actor, command, day, args in (
+        ({"id": "yanjiang-officer", "role": "officer", "unit": unit}, "self_assess", "2022-04-08",
+         {"period": "2022-Q1", "self_score": "90", "report": "一季度自查"}),
+        (gov, "assess_unit", "2022-06-20", {**period, "scores": {c: "10" for c in CRITERIA}, "opinion": "季度考核"}),
+        (leading, "approve_grade", "2022-07-01", period),
+        (leading, "publish_assessment", "2022-07-15", period),  # the first quarter's due by 30 June
+    ):
+        execute(services, {"command": command, "actor": actor, "occurred_at": f"{day}T10:00:00+08:00", "args": args})
+    catch_up(services, runner)
+    with runner.store.transaction() as tx:
+        found = [(v["kind"], v["on"], v["detail"]) for v in violations(tx, WorkingDayCalendar(), date(2023, 6, 1), rule="E2")]
+    assert found == [
+        ("breached", "2022-06-30", "2022 年第 1 季度考核结果应于 2022-06-30 前公布，2022-07-15 才公布"),
+        ("missing", "2022-09-30", "2022 年第 2 季度考核结果应于 2022-09-30 前公布，至今未公布"),
+        ("missing", "2022-12-31", "2022 年第 3 季度考核结果应于 2022-12-31 前公布，至今未公布"),
+        ("missing", "2023-03-31", "2022 年第 4 季度考核结果应于 2023-03-31 前公布，至今未公布"),
+    ]  # the year 2022's, published on 30 January 2023, was in time
 
 
 def test_audit_timeline_by_record_unit_and_person_and_replay_as_of(demo_views):
