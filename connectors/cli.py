@@ -47,7 +47,7 @@ from zwgk.connectors.wiring import (
 )
 from zwgk.projections.archive import archive_catalogue
 from zwgk.projections.assessment import indicators, ranking
-from zwgk.projections.catalogue import catalogue_as_of, cst_day
+from zwgk.projections.catalogue import catalogue_as_of, cst_day, from_ts
 from zwgk.projections.complaints import complaints as complaint_rows
 from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
 from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
@@ -855,7 +855,7 @@ def audit_timeline(
 
 def _beijing_time(stored: str) -> str:
     """An instant as the views store it (UTC), as people in China read it."""
-    return datetime.fromisoformat(stored.replace("Z", "+00:00")).astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
+    return from_ts(stored).astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @audit_app.command("replay")

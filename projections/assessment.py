@@ -25,7 +25,7 @@ class AssessmentsView(Projection):
     name = "assessments"
     tables = {
         "assessments": """CREATE TABLE IF NOT EXISTS assessments (
-            assessment_id TEXT PRIMARY KEY, unit TEXT NOT NULL, period TEXT NOT NULL, total TEXT, published_at TEXT)""",
+            assessment_id TEXT PRIMARY KEY, unit TEXT NOT NULL, period TEXT NOT NULL, published_at TEXT)""",
     }
     export_order = {"assessments": "assessment_id"}
 
@@ -33,11 +33,9 @@ class AssessmentsView(Projection):
         r = event.record
         if event.type == "Assessment.SelfAssessed":
             tx.write("INSERT INTO assessments (assessment_id, unit, period) VALUES (?, ?, ?)", (event.aggregate_id, r["unit"], r["period"]))
-        elif event.type in ("Assessment.Assessed", "Assessment.Reassessed"):
-            tx.write("UPDATE assessments SET total = ? WHERE assessment_id = ?", (str(r["total"]), event.aggregate_id))
         elif event.type == "Assessment.Published":
-            tx.write("UPDATE assessments SET total = ?, published_at = COALESCE(published_at, ?) WHERE assessment_id = ?",
-                     (str(r["total"]), ts(event.occurred_at), event.aggregate_id))
+            tx.write("UPDATE assessments SET published_at = COALESCE(published_at, ?) WHERE assessment_id = ?",
+                     (ts(event.occurred_at), event.aggregate_id))
 
 
 def unpublished_evaluations(tx: Transaction, today: date) -> list[tuple[str, str, str | None]]:

@@ -24,12 +24,17 @@ def ts(instant: datetime) -> str:
     return instant.isoformat(timespec="microseconds")[:-len("+00:00")] + "Z"
 
 
+def from_ts(stored: str) -> datetime:
+    """The instant `ts` stored."""
+    return datetime.fromisoformat(stored.replace("Z", "+00:00"))
+
+
 def cst_day(stored: str) -> str:
     """The day (YYYY-MM-DD, China Standard Time) of an instant stored by `ts`; a stored day is its own day.
     Years, quarters and report dates are counted in China's days, not in UTC's."""
     if len(stored) == len("YYYY-MM-DD"):
         return stored
-    return cst_date(datetime.fromisoformat(stored.replace("Z", "+00:00"))).isoformat()
+    return cst_date(from_ts(stored)).isoformat()
 
 
 class CatalogueView(Projection):

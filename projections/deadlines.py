@@ -82,7 +82,7 @@ class DeadlinesView(Projection):
         elif event.type == "Assessment.SelfAssessed":
             batch.set_subject(source, r["unit"], f"{r['period']} 考核整改")
         elif event.type == "Assessment.RectificationOrdered":
-            set_by_office = {"rule": "E4", "start": event.occurred_at.astimezone(CST).date(), "due": r["deadline"],
+            set_by_office = {"rule": "E4", "start": cst_date(event.occurred_at), "due": r["deadline"],
                              "working_days": 0, "provisional": False, "calendar_version": "set by the leading group office"}
             batch.open(source, *batch.subject(source), set_by_office)
         elif event.type == "Assessment.Reassessed":
