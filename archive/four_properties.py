@@ -114,6 +114,7 @@ def _yes_no(value: bool) -> str:
 
 def check(archivist: Archivist) -> FourPropertyReport:
     originals = archivist.originals()
+    held = {(o.storage_key, o.version_id) for o in originals if o.legal_hold}  # shared bytes: held while any original is
     report = []
     series: dict[tuple, list[int]] = defaultdict(list)
     for original in originals:
@@ -146,9 +147,9 @@ def check(archivist: Archivist) -> FourPropertyReport:
                 found.findings["safety"].append(
                     f"保留锁未生效（存储中保留至：{state.retain_until or '无'}，台账记录保留至：{original.retain_until}）"
                 )
-            if state.legal_hold != original.legal_hold:
-                found.findings["safety"].append(
-                    f"法律保全状态不一致（存储中：{_yes_no(state.legal_hold)}，台账：{_yes_no(original.legal_hold)}）")
+            expected = (original.storage_key, original.version_id) in held
+            if state.legal_hold != expected:
+                found.findings["safety"].append(f"法律保全状态不一致（存储中：{_yes_no(state.legal_hold)}，按台账应为：{_yes_no(expected)}）")
         report.append(found)
     gaps = []
     for key, items in sorted(series.items(), key=lambda kv: str(kv[0])):

@@ -26,7 +26,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.applications import ArchiveApplication
 from zwgk.domain.archival import RETENTION_ZH, ArchivedOriginal, FixityCheck, FixityOutcome, RetentionClass, retain_until
 from zwgk.domain.calendar import cst_date
-from zwgk.domain.errors import DomainError
+from zwgk.domain.errors import ConcurrentModification, DomainError
 from zwgk.domain.ledger import Outcome
 
 log = logging.getLogger("zwgk.archive")
@@ -232,14 +232,26 @@ class Archivist:
         return FixityOutcome.INTACT, digests, DIGESTS_MATCH
 
     def hold(self, original: ArchivedOriginal, actor: Actor, reason: str, on: bool) -> Outcome:
-        """Legal hold 法律保全: the ledger decides and records it, the store enforces it."""
+        """Legal hold 法律保全: the ledger decides and records it, the store enforces it. Originals with
+        the same bytes share one stored object, held while any of them is. Should the ledger then refuse
+        the record (another archivist changed the original first), the object goes back to what the
+        ledger says."""
         decide = original.place_hold if on else original.release_hold
         decide(actor=actor, occurred_at=None, reason=reason)  # a refusal stops here, nothing changed
+        if not self.app.held_elsewhere(original):
+            self._set_hold(original, on)
+        try:
+            return self.app.record(original)
+        except ConcurrentModification:
+            recorded = self.app.load(ArchivedOriginal, original.id)
+            self._set_hold(original, recorded.legal_hold or self.app.held_elsewhere(original))
+            raise
+
+    def _set_hold(self, original: ArchivedOriginal, on: bool) -> None:
         try:
             self.store.set_legal_hold(original.storage_key, original.version_id, on)
         except StorageUnavailable as error:
             raise unavailable(error) from None
-        return self.app.record(original)
 
 
 def _retention(code: str) -> RetentionClass:

@@ -216,6 +216,16 @@ class ArchiveApplication(LedgerApplication):
         what the store holds beyond these is untracked, told without loading any original's history."""
         return {archived.storage_key for archived in self.created_events(ArchivedOriginal.Archived)}
 
+    def held_elsewhere(self, original: ArchivedOriginal) -> bool:
+        """Whether another original stored as the same object version (the same bytes archived under
+        another number) is under legal hold: the object must stay held while any of them is."""
+        return any(
+            self.load(ArchivedOriginal, archived.originator_id).legal_hold
+            for archived in self.created_events(ArchivedOriginal.Archived)
+            if (archived.storage_key, archived.version_id) == (original.storage_key, original.version_id)
+            and archived.originator_id != original.id
+        )
+
     def record_fixity(self, actor: Actor, checks: Sequence[FixityCheck]) -> None:
         """Several checks in one transaction: a verify of many small originals writes once a group,
         not once an original. Each check is still an event of its own original."""

@@ -203,6 +203,47 @@ def test_r2_legal_hold_is_placed_enforced_and_released(keeper: Archivist):
     assert not original.legal_hold and not keeper.store.state(original.storage_key, original.version_id).legal_hold
 
 
+def test_r2_a_hold_on_shared_bytes_stays_while_any_original_holds_them(keeper: Archivist):
+    """The same bytes archived under two numbers are stored once: releasing one original's hold must not
+    release the object while the other's litigation goes on, and the four-property check must not call
+    the object's hold inconsistent with the original that is not held itself."""
+    _, first = put(keeper)
+    _, second = put(keeper, number="ZY01-WS·2020-Y-BGS-0002")
+    assert (first.storage_key, first.version_id) == (second.storage_key, second.version_id)
+
+    def object_held() -> bool:
+        return keeper.store.state(first.storage_key, first.version_id).legal_hold
+
+    keeper.hold(first, ARCHIVIST, "行政复议", on=True)
+    keeper.hold(keeper.app.original(second.archive_number), ARCHIVIST, "行政诉讼", on=True)
+    keeper.hold(keeper.app.original(first.archive_number), ARCHIVIST, "复议终结", on=False)
+    assert object_held()
+    report = four_properties.check(keeper)
+    assert [o.findings["safety"] for o in report.originals] == [[], []]
+    keeper.store.set_legal_hold(first.storage_key, first.version_id, False)  # behind the ledger's back
+    report = four_properties.check(keeper)
+    assert [o.findings["safety"] for o in report.originals] == [["法律保全状态不一致（存储中：否，按台账应为：是）"]] * 2
+    keeper.store.set_legal_hold(first.storage_key, first.version_id, True)
+    keeper.hold(keeper.app.original(second.archive_number), ARCHIVIST, "诉讼终结", on=False)
+    assert not object_held()
+    assert four_properties.check(keeper).ok
+
+
+def test_r2_a_hold_the_ledger_refuses_leaves_the_store_as_the_ledger_says(keeper: Archivist):
+    """An archivist releases a hold from a stale view of the original, after another released and placed
+    it again: the ledger refuses the stale release, and the object stays held, as the ledger says."""
+    _, original = put(keeper)
+    keeper.hold(original, ARCHIVIST, "行政复议", on=True)
+    stale = keeper.app.original(original.archive_number)
+    keeper.hold(keeper.app.original(original.archive_number), ARCHIVIST, "复议终结", on=False)
+    keeper.hold(keeper.app.original(original.archive_number), ARCHIVIST, "行政诉讼", on=True)
+    with pytest.raises(DomainError) as refused:
+        keeper.hold(stale, ARCHIVIST, "复议终结", on=False)
+    assert refused.value.code == "CONCURRENT_MODIFICATION"
+    assert keeper.store.state(original.storage_key, original.version_id).legal_hold
+    assert four_properties.check(keeper).ok
+
+
 def test_r1_the_archive_catalogue_finds_originals_without_reading_every_record(keeper: Archivist, sqlite_settings: Settings):
     """Archivists look originals up by document number, digest and criteria in the catalogue view, which
     follows holds and fixity checks; an archive number finds its record directly."""
