@@ -238,7 +238,7 @@ class Archivist:
         ledger says."""
         decide = original.place_hold if on else original.release_hold
         decide(actor=actor, occurred_at=None, reason=reason)  # a refusal stops here, nothing changed
-        if not self.app.held_elsewhere(original):
+        if on or not self.app.held_elsewhere(original):
             self._set_hold(original, on)
         try:
             return self.app.record(original)

@@ -1,7 +1,10 @@
 """Archive benchmark: put and get throughput of originals of 1 MB and 100 MB against a
 SeaweedFS S3 server with Object Lock, next to plain `minio` put_object/get_object of
 the same bytes on the same server in the same run; fixity verification next to
-`sha256sum` over the same files. Not a test: it asserts nothing.
+`sha256sum` over the same files. Beside each rate, the CPU time the S3 server and
+this process spent per MB and how many of the machine's cores they kept busy: where
+the raw baseline alone keeps every core busy, whatever zwgk adds (SM3, the spool,
+the ledger) costs wall time. Not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 from uuid import uuid4
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -28,47 +34,92 @@ from zwgk.domain.actors import Actor  # noqa: E402
 ARCHIVIST = Actor("bench", "archivist", "基准测试档案室")
 
 
-def mb_per_s(size: int, seconds: float) -> float:
-    return size / seconds / 1e6
+class Meter:
+    """Wall time and the CPU time spent by the S3 server and by this process (every thread, and the
+    children it waited for) over one step."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server, self.client = psutil.Process(server_pid), psutil.Process()
+
+    def _cpu(self) -> tuple[float, float]:
+        server, client = self.server.cpu_times(), self.client.cpu_times()
+        return server.user + server.system, client.user + client.system + client.children_user + client.children_system
+
+    def __call__(self, step, *args, **kwargs) -> Cost:
+        server, client = self._cpu()
+        started = time.perf_counter()
+        step(*args, **kwargs)
+        wall = time.perf_counter() - started
+        server_after, client_after = self._cpu()
+        return Cost(wall, server_after - server, client_after - client)
+
+
+class Cost(NamedTuple):
+    wall: float
+    server_cpu: float
+    client_cpu: float
+
+    def __add__(self, other: Cost) -> Cost:  # type: ignore[override]
+        return Cost(*(a + b for a, b in zip(self, other)))
+
+
+def cpu_bound(ours: Cost, raw: Cost) -> str:
+    """The ratio zwgk could reach with every core as busy as it can be, given the CPU it needs."""
+    raw_cores = (raw.server_cpu + raw.client_cpu) / raw.wall
+    bound = (raw.server_cpu + raw.client_cpu) / (ours.server_cpu + ours.client_cpu) * (os.cpu_count() or 1) / raw_cores
+    return f"CPU allows {bound:.2f}x"
+
+
+def figures(label: str, total: int, cost: Cost) -> str:
+    mb = total / 1e6
+    return (f"{label} {mb / cost.wall:7.1f} MB/s, CPU {1e3 * (cost.server_cpu + cost.client_cpu) / mb:5.1f} ms/MB"
+            f" (server {1e3 * cost.server_cpu / mb:4.1f}), {(cost.server_cpu + cost.client_cpu) / cost.wall:3.1f} cores busy")
 
 
 class Round:
-    """One put and one get of fresh random bytes, by zwgk and by plain minio, each timed."""
+    """One put and one get of fresh random bytes, by zwgk and by plain minio, each measured."""
 
-    def __init__(self, keeper: Archivist, plain, bucket: str, folder: Path) -> None:
-        self.keeper, self.plain, self.bucket, self.folder = keeper, plain, bucket, folder
+    def __init__(self, keeper: Archivist, plain, bucket: str, folder: Path, meter: Meter) -> None:
+        self.keeper, self.plain, self.bucket, self.folder, self.meter = keeper, plain, bucket, folder, meter
         self.items = 0
 
-    def __call__(self, size: int) -> tuple[Path, dict[str, float]]:
+    def __call__(self, size: int) -> tuple[Path, dict[str, Cost]]:
         path = self.folder / f"{uuid4().hex}.bin"
         path.write_bytes(os.urandom(size))
         self.items += 1
-        seconds = {}
+        name = f"plain/{path.name}"
+        originals = []
+        costs = {
+            "ours put": self.meter(self._put, path, originals),
+            "raw put": self.meter(self._plain_put, path, name, size),
+        }
+        costs["ours get"] = self.meter(self._get, originals[0])
+        costs["raw get"] = self.meter(self._plain_get, name)
+        return path, costs
+
+    def _put(self, path: Path, originals: list) -> None:
         with path.open("rb") as source:
-            started = time.perf_counter()
             _, original = self.keeper.put(
                 source, actor=ARCHIVIST, archive_number=f"BM01-WS·2026-D10-BGS-{self.items:04d}", doc_number="",
                 title="基准", responsible_unit="基准单位", retention="D10", doc_date=date.today(),
                 media_type="application/octet-stream",
             )
-            seconds["ours put"] = time.perf_counter() - started
-        name = f"plain/{path.name}"
+        originals.append(original)
+
+    def _plain_put(self, path: Path, name: str, size: int) -> None:
         with path.open("rb") as source:
-            started = time.perf_counter()
             self.plain.put_object(bucket_name=self.bucket, object_name=name, data=source, length=size, part_size=PART_SIZE)
-            seconds["raw put"] = time.perf_counter() - started
-        started = time.perf_counter()
+
+    def _get(self, original) -> None:
         with open(os.devnull, "wb") as sink:  # both sides discard what they read
             self.keeper.get(original, sink)
-        seconds["ours get"] = time.perf_counter() - started
-        started = time.perf_counter()
+
+    def _plain_get(self, name: str) -> None:
         response = self.plain.get_object(bucket_name=self.bucket, object_name=name)
         while response.read(1024 * 1024):
             pass
         response.close()
         response.release_conn()
-        seconds["raw get"] = time.perf_counter() - started
-        return path, seconds
 
 
 def main() -> None:
@@ -84,26 +135,23 @@ def main() -> None:
         store = S3Store(server.client(), bucket)
         store.ensure_bucket()
         keeper = Archivist(services.archive, store)
-        one_round = Round(keeper, server.client(), bucket, tmp)
+        meter = Meter(server.process.pid)
+        one_round = Round(keeper, server.client(), bucket, tmp, meter)
         for label, size, repeat in (("1 MB", 1_000_000, args.small_rounds), ("100 MB", 100_000_000, args.large_rounds)):
             one_round(size)  # warms the server and the connections up, untimed
             rounds = [one_round(size) for _ in range(repeat)]
             files = [path for path, _ in rounds]
-            spent = {what: sum(seconds[what] for _, seconds in rounds) for what in rounds[0][1]}
+            spent = {what: sum((costs[what] for _, costs in rounds), Cost(0, 0, 0)) for what in rounds[0][1]}
             total = size * repeat
             for step in ("put", "get"):
                 ours, raw = spent[f"ours {step}"], spent[f"raw {step}"]
-                print(f"{label:>6} {step}: zwgk {mb_per_s(total, ours):7.1f} MB/s | plain minio {mb_per_s(total, raw):7.1f} MB/s"
-                      f" | ratio {raw / ours:.2f}x")
+                print(f"{label:>6} {step}: {figures('zwgk', total, ours)} | {figures('plain minio', total, raw)}"
+                      f" | ratio {raw.wall / ours.wall:.2f}x, {cpu_bound(ours, raw)}")
             originals = keeper.originals()[-repeat:]
-            started = time.perf_counter()
-            keeper.verify(originals, ARCHIVIST)
-            ours_verify = time.perf_counter() - started
-            started = time.perf_counter()
-            subprocess.run(["sha256sum", *map(str, files)], check=True, capture_output=True)
-            raw_verify = time.perf_counter() - started
-            print(f"{label:>6} verify of {repeat} (SHA-256 + SM3, read from S3): zwgk {mb_per_s(total, ours_verify):7.1f} MB/s"
-                  f" | sha256sum on local files {mb_per_s(total, raw_verify):7.1f} MB/s | ratio {raw_verify / ours_verify:.2f}x")
+            ours = meter(keeper.verify, originals, ARCHIVIST)
+            raw = meter(subprocess.run, ["sha256sum", *map(str, files)], check=True, capture_output=True)
+            print(f"{label:>6} verify of {repeat} (SHA-256 + SM3, read from S3): {figures('zwgk', total, ours)}"
+                  f" | {figures('sha256sum on local files', total, raw)} | ratio {raw.wall / ours.wall:.2f}x, {cpu_bound(ours, raw)}")
     finally:
         services.close()
         server.stop()
