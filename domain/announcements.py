@@ -46,6 +46,15 @@ class Announcement(Record):
 
         update: str
 
+    class PostingPeriodRecomputed(Record.Event):
+        """A provisional minimum posting period (N1) recomputed once the official calendar is known."""
+
+        previous: Deadline
+        deadline: Deadline
+
+        def apply(self, a: Announcement) -> None:
+            a.minimum = self.deadline
+
     class TakenDown(Record.Event):
         """Taken down once its minimum posting period has run (N1)."""
 
@@ -65,6 +74,9 @@ class Announcement(Record):
         minimum = calendar.add_working_days(cst_date(at), days, "N1") if days else None
         return cls._open(cls.Posted, id=id, actor=actor, occurred_at=at, unit=actor.unit, kind=what.value,
                          title=title.strip(), channel=channel.strip(), posted_until_at_least=minimum)
+
+    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+        return [] if self.minimum is None or self.taken_down else [(self.minimum, self.PostingPeriodRecomputed)]
 
     def update(self, *, actor: Actor, occurred_at: datetime | None, update: str) -> None:
         self._check_own_unit(actor)

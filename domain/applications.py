@@ -36,6 +36,11 @@ from zwgk.domain.requests import InformationRequest
 
 # How far past the built-in calendar a deadline may reach for loaded years to matter.
 YEARS_AHEAD = 3
+# The records that keep deadlines in working days, by the event that opens each.
+WITH_DEADLINES: tuple[type[Record.Created], ...] = (
+    DisclosureAct.Drafted, InformationRequest.Received, Hearing.Noticed, MajorDecision.Proposed,
+    RepresentedMeeting.Invited, Announcement.Posted,
+)
 
 
 class CatalogueApplication(LedgerApplication):
@@ -100,6 +105,17 @@ class CalendarApplication(LedgerApplication):
                 loaded[year] = self.load(OfficialCalendarYear, calendar_year_id(year)).as_loaded_year()
         return WorkingDayCalendar(loaded, self.builtin_years)
 
+    def settle_provisional_deadlines(self, occurred_at: datetime | None = None) -> list[Outcome]:
+        """After a calendar is loaded: a new event for every running deadline it settles, on any record."""
+        calendar = self.calendar()
+        outcomes = []
+        for created in WITH_DEADLINES:
+            for aggregate_id in self.ids_of(created):
+                record = self.load(Record, aggregate_id)
+                if record.settle_deadlines(actor=SYSTEM, calendar=calendar, occurred_at=occurred_at):
+                    outcomes.append(self.record(record))
+        return outcomes
+
 
 class DisclosureApplication(LedgerApplication):
     """Disclosure acts 公开行为 from draft to publication (D1–D9, D11)."""
@@ -157,15 +173,6 @@ class DisclosureApplication(LedgerApplication):
     def acts(self) -> Iterator[DisclosureAct]:
         for aggregate_id in self.ids_of(DisclosureAct.Drafted):
             yield self.load(DisclosureAct, aggregate_id)
-
-    def recompute_provisional_deadlines(self) -> list[Outcome]:
-        """New events for provisional deadlines the loaded calendars now settle."""
-        calendar = self.calendar()
-        outcomes = []
-        for act in self.acts():
-            if act.recompute_deadline(actor=SYSTEM, calendar=calendar):
-                outcomes.append(self.record(act))
-        return outcomes
 
 
 class ArchiveApplication(LedgerApplication):

@@ -550,7 +550,7 @@ def _new(app: str, method: str) -> Handler:
 
 def _load_calendar(s: Services, actor: Actor, at: datetime | None, a: Any) -> list[Outcome]:
     loaded = s.calendar.load_year(actor, at, a.model_dump())
-    return [loaded, *s.disclosure.recompute_provisional_deadlines()]
+    return [loaded, *s.calendar.settle_provisional_deadlines(at)]
 
 
 COMMANDS: dict[str, Command] = {
@@ -633,7 +633,7 @@ COMMANDS: dict[str, Command] = {
             "recompute_deadlines",
             "按已载入日历重算临时期限",
             NoArgs,
-            lambda s, actor, at, a: s.disclosure.recompute_provisional_deadlines(),
+            lambda s, actor, at, a: s.calendar.settle_provisional_deadlines(at),
         ),
     ]
 }

@@ -272,6 +272,15 @@ class DisclosureAct(Record):
             act.publications[self.channel] = self.occurred_at
             act.interpretation_due = act.interpretation_due or self.interpretation_due
 
+    class InterpretationDeadlineRecomputed(Record.Event):
+        """A provisional D9 deadline recomputed once the official calendar is known."""
+
+        previous: Deadline
+        deadline: Deadline
+
+        def apply(self, act: DisclosureAct) -> None:
+            act.interpretation_due = self.deadline
+
     class Interpreted(Record.Event):
         """The policy's interpretation 解读 published, linked both ways (D9 outcome on the first)."""
 
@@ -526,21 +535,13 @@ class DisclosureAct(Record):
         rule, days = PUBLICATION_DEADLINES[self.kind]
         return calendar.add_working_days(cst_date(signed), days, rule)
 
-    def recompute_deadline(self, *, actor: Actor, calendar: WorkingDayCalendar) -> bool:
-        """Recompute a provisional deadline; True when a new event was recorded."""
-        if self.deadline is None or not self.deadline.provisional or self.published:
-            return False
-        recomputed = calendar.recompute(self.deadline)
-        if recomputed == self.deadline:
-            return False
-        self._record(
-            self.PublicationDeadlineRecomputed,
-            actor=actor,
-            occurred_at=None,
-            previous=self.deadline,
-            deadline=recomputed,
-        )
-        return True
+    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+        running: list[tuple[Deadline, type[Record.Event]]] = []
+        if self.deadline is not None and not self.published:
+            running.append((self.deadline, self.PublicationDeadlineRecomputed))
+        if self.interpretation_due is not None and not self.interpretations:
+            running.append((self.interpretation_due, self.InterpretationDeadlineRecomputed))
+        return running
 
     def publish(
         self, *, actor: Actor, occurred_at: datetime | None, calendar: WorkingDayCalendar, channel: str,

@@ -49,6 +49,16 @@ class Hearing(Record):
             h.roles_complete = h.held = h.record_archived = h.outcome_published = False
             h.consensus = None
 
+    class NoticePeriodRecomputed(Record.Event):
+        """A provisional notice period (H1: the earliest day the hearing may be held) recomputed once the
+        official calendar is known."""
+
+        previous: Deadline
+        deadline: Deadline
+
+        def apply(self, h: Hearing) -> None:
+            h.notice_period = self.deadline
+
     class RolesAssigned(Record.Event):
         """The hearing's roles (H2); members of the public sealed, officials named."""
 
@@ -123,6 +133,9 @@ class Hearing(Record):
             notice_period=period, repeats=repeats.id if repeats else None,
             rule_outcomes={"H3": "met" if public or closed_reason.strip() == STATE_SECRET else "breached"},
         )
+
+    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+        return [] if self.held else [(self.notice_period, self.NoticePeriodRecomputed)]
 
     def assign_roles(self, *, actor: Actor, occurred_at: datetime | None, chair: str, clerk: str, answerers: list[str],
                      questioners: list[SealedValue], representatives: list[SealedValue], observers_count: int = 0) -> None:

@@ -103,6 +103,15 @@ class MajorDecision(Record):
         def apply(self, d: MajorDecision) -> None:
             d.absorbed, d.report_due = True, self.report_due
 
+    class ReportDeadlineRecomputed(Record.Event):
+        """A provisional deadline for the adoption report (P4) recomputed once the official calendar is known."""
+
+        previous: Deadline
+        deadline: Deadline
+
+        def apply(self, d: MajorDecision) -> None:
+            d.report_due = self.deadline
+
     class AdoptionReportPublished(Record.Event):
         """What was received and adopted, and why widely held opinions were not (P4)."""
 
@@ -120,6 +129,9 @@ class MajorDecision(Record):
         if not title.strip():
             raise DomainError("TITLE_REQUIRED", "须写明决策事项名称。", "a title is required", "P1")
         return cls._open(cls.Proposed, id=id, actor=actor, occurred_at=occurred_at, unit=actor.unit, title=title.strip())
+
+    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+        return [] if self.report_due is None or self.reported else [(self.report_due, self.ReportDeadlineRecomputed)]
 
     def review_secrecy(self, *, actor: Actor, occurred_at: datetime | None, decision: str, comment: str = "") -> None:
         self._check_own_unit(actor)

@@ -55,6 +55,15 @@ class RepresentedMeeting(Record):
         def apply(self, m: RepresentedMeeting) -> None:
             m.feedback_due = self.feedback_due
 
+    class FeedbackDeadlineRecomputed(Record.Event):
+        """A provisional deadline for the feedback on adopted views (M1) recomputed once the official calendar is known."""
+
+        previous: Deadline
+        deadline: Deadline
+
+        def apply(self, m: RepresentedMeeting) -> None:
+            m.feedback_due = self.deadline
+
     class FeedbackPublished(Record.Event):
         """The adoption of the representatives' opinions fed back and published (M1)."""
 
@@ -90,6 +99,9 @@ class RepresentedMeeting(Record):
         self._record(self.Held, actor=actor, occurred_at=at, attended=attended, opinions=opinions,
                      opinions_summary=opinions_summary.strip(),
                      feedback_due=calendar.add_working_days(cst_date(at), FEEDBACK_WITHIN, "M1"))
+
+    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+        return [] if self.feedback_due is None or self.fed_back else [(self.feedback_due, self.FeedbackDeadlineRecomputed)]
 
     def publish_feedback(self, *, actor: Actor, occurred_at: datetime | None, adopted: int, feedback: str,
                          channel: str) -> None:

@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from zwgk.domain.actors import Actor
+from zwgk.domain.calendar import Deadline, WorkingDayCalendar
 from zwgk.domain.chain import GENESIS, event_hash
 from zwgk.domain.errors import DomainError
 
@@ -73,6 +74,24 @@ class Record(Aggregate):
             for name, value in vars(self).items()
         })
         return clone
+
+    def settle_deadlines(self, *, actor: Actor, calendar: WorkingDayCalendar, occurred_at: datetime | None = None) -> bool:
+        """Once the official calendar of a year is loaded, a new event for each running deadline that was
+        computed provisionally (weekdays only) and now falls elsewhere or is settled; the events that
+        started them keep the deadline they were recorded with. The events happen when the calendar
+        was loaded, or with the record's latest step if that came later. True when any was recorded."""
+        if occurred_at is not None and self.last_occurred_at is not None:
+            occurred_at = max(occurred_at, self.last_occurred_at)
+        recorded = False
+        for deadline, recomputed_event in self._running_deadlines():
+            if deadline.provisional and (settled := calendar.recompute(deadline)) != deadline:
+                self._record(recomputed_event, actor=actor, occurred_at=occurred_at, previous=deadline, deadline=settled)
+                recorded = True
+        return recorded
+
+    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+        """The deadlines still running (or minimum periods still to pass), each with the event that moves it."""
+        return []
 
     def _check_own_unit(self, actor: Actor) -> None:
         """谁发布、谁负责: only the unit a record belongs to acts on it."""

@@ -98,6 +98,7 @@ class InformationRequest(Record):
             r.completion = None  # "requested" | "completed"
             r.completion_due = None
             r.paused_since = None
+            r.consultation_due = None
             r.extended = False
             r.outcome = None
 
@@ -127,7 +128,7 @@ class InformationRequest(Record):
         reply_due: Deadline
 
         def apply(self, r: InformationRequest) -> None:
-            r.paused_since = self.occurred_at
+            r.paused_since, r.consultation_due = self.occurred_at, self.reply_due
 
     class ConsultationEnded(Record.Event):
         """The clock resumes; the due date moves by the working days paused (A5)."""
@@ -148,6 +149,24 @@ class InformationRequest(Record):
 
         def apply(self, r: InformationRequest) -> None:
             r.extended, r.deadline = True, self.deadline
+
+    class ReplyDeadlineRecomputed(Record.Event):
+        """A provisional reply deadline (A1, as extended or paused) recomputed once the official calendar is known."""
+
+        previous: Deadline
+        deadline: Deadline
+
+        def apply(self, r: InformationRequest) -> None:
+            r.deadline = self.deadline
+
+    class ConsultationDeadlineRecomputed(Record.Event):
+        """A provisional deadline for the consulted party's reply (A5) recomputed once the official calendar is known."""
+
+        previous: Deadline
+        deadline: Deadline
+
+        def apply(self, r: InformationRequest) -> None:
+            r.consultation_due = self.deadline
 
     class Answered(Record.Event):
         """The answer, of a type of Art. 36/37 with its fields (A3), and whether it was on time (A1)."""
@@ -189,6 +208,14 @@ class InformationRequest(Record):
             received_on=received_on, applicant_kind=applicant_kind, applicant=applicant, request=request,
             deadline=calendar.add_working_days(received_on, REPLY_DAYS, "A1"),
         )
+
+    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+        if self.outcome is not None:
+            return []
+        running: list[tuple[Deadline, type[Record.Event]]] = [(self.deadline, self.ReplyDeadlineRecomputed)]
+        if self.paused_since is not None:
+            running.append((self.consultation_due, self.ConsultationDeadlineRecomputed))
+        return running
 
     def _open_only(self) -> None:
         if self.outcome is not None:

@@ -23,6 +23,10 @@ OPENED_BY = {"RepresentedMeeting.Held": "feedback_due", "MajorDecision.CommentsA
 N2_STEPS = {"information": ("information_due", "Emergency.InformationReleased", "权威信息发布"),
             "press_conference": ("press_conference_due", "Emergency.PressConferenceHeld", "新闻发布会")}
 N2_CLOSED_BY = {closing: step for step, (_, closing, _) in N2_STEPS.items()}
+# Events that move a running deadline computed provisionally, once the official calendar of its year is loaded.
+RECOMPUTED = ("DisclosureAct.InterpretationDeadlineRecomputed", "InformationRequest.ReplyDeadlineRecomputed",
+              "InformationRequest.ConsultationDeadlineRecomputed", "MajorDecision.ReportDeadlineRecomputed",
+              "RepresentedMeeting.FeedbackDeadlineRecomputed")
 # Events whose rule outcomes close deadlines; a policy's first publication also opens D9.
 CLOSED_BY_OUTCOMES = ("DisclosureAct.Published", "DisclosureAct.Interpreted", "RepresentedMeeting.FeedbackPublished",
                       "MajorDecision.AdoptionReportPublished")
@@ -47,7 +51,7 @@ class DeadlinesView(Projection):
             source_id TEXT PRIMARY KEY, unit TEXT NOT NULL, subject TEXT NOT NULL)""",
     }
     export_order = {"deadlines": "deadline_id", "deadline_subjects": "source_id"}
-    revision = 3  # 2: N2's deadlines in hours; 3: A5's consultations
+    revision = 4  # 2: N2's deadlines in hours; 3: A5's consultations; 4: every provisional deadline recomputed
 
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         batch = _Batch(tx)
@@ -65,6 +69,10 @@ class DeadlinesView(Projection):
             batch.drop_open(source)
         elif event.type in ("DisclosureAct.SignedOff", "DisclosureAct.PublicationDeadlineRecomputed") and r["deadline"]:
             batch.open(source, *batch.subject(source), r["deadline"])
+        elif event.type in RECOMPUTED:
+            running = batch.deadline(f"{source}:{r['deadline']['rule']}")
+            if running and running["status"] == "open":
+                batch.open(source, running["unit"], running["subject"], r["deadline"])
         elif event.type == "InformationRequest.Received":
             batch.open(source, r["unit"], "政府信息公开申请", r["deadline"])
         elif event.type == "InformationRequest.ConsultationStarted":

@@ -34,6 +34,7 @@ class RegisterView(Projection):
             interpretations TEXT NOT NULL, d9_outcome TEXT, rechecks TEXT NOT NULL, version INTEGER NOT NULL)""",
     }
     export_order = {"disclosure_register": "act_id"}
+    revision = 2  # 2: a D9 deadline recomputed with the official calendar
 
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         """The acts a batch touches are read once, changed in memory and written once."""
@@ -83,6 +84,8 @@ class RegisterView(Projection):
             row["d3_outcome"] = row["d3_outcome"] or next(iter(r["rule_outcomes"].values()), None)
             due = r["interpretation_due"]
             row["interpretation_due"] = row["interpretation_due"] or (due["due"].isoformat() if due else None)
+        elif kind == "InterpretationDeadlineRecomputed":
+            row["interpretation_due"] = r["deadline"]["due"].isoformat()
         elif kind == "Interpreted":
             row["interpretations"] = [*row["interpretations"], r["interpretation_id"]]
             row["d9_outcome"] = row["d9_outcome"] or r["rule_outcomes"].get("D9")

@@ -46,7 +46,7 @@ class RequestsView(Projection):
             PRIMARY KEY (unit, year))""",
     }
     export_order = {"information_requests": "request_id", "annual_reports": "unit, year"}
-    revision = 2  # 2: a request is concluded on its day in China Standard Time, not in UTC
+    revision = 3  # 2: a request is concluded on its day in China Standard Time, not in UTC; 3: recomputed deadlines
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
         r, request = event.record, event.aggregate_id
@@ -56,7 +56,8 @@ class RequestsView(Projection):
         elif event.type == "InformationRequest.CompletionRequested":
             tx.execute("UPDATE information_requests SET completion_requested_on = ?, a4_outcome = ? WHERE request_id = ?",
                        (cst_date(event.occurred_at).isoformat(), "met" if r["on_time"] else "breached", request))
-        elif event.type in ("InformationRequest.Completed", "InformationRequest.ConsultationEnded", "InformationRequest.Extended"):
+        elif event.type in ("InformationRequest.Completed", "InformationRequest.ConsultationEnded", "InformationRequest.Extended",
+                            "InformationRequest.ReplyDeadlineRecomputed"):
             tx.execute("UPDATE information_requests SET due = ? WHERE request_id = ?", (r["deadline"]["due"].isoformat(), request))
         elif event.type == "InformationRequest.Answered":
             tx.execute("UPDATE information_requests SET concluded_on = ?, report_row = ?, sub_reason = ?, a1_outcome = ? "

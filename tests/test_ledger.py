@@ -10,9 +10,9 @@ from pathlib import Path
 from uuid import uuid4
 
 import psycopg
-from chinese_calendar.constants import holidays, workdays
 import pytest
 
+from tests.calendars import BUILTIN_BEFORE_2026, calendar_2026_as_published
 from zwgk.connectors.config import Settings
 from zwgk.connectors.demo import demo_id, scenario
 from zwgk.domain.actors import Actor
@@ -87,21 +87,10 @@ def test_c4_unfiled_adjustments_are_visible(services):
     assert [(i.elements["matter"], i.unfiled) for i in unfiled] == [("政府信息公开年度报告", [3])]
 
 
-def _calendar_2026_as_published() -> dict:
-    """The official 2026 calendar, in the holiday-cn layout, from chinese-calendar's data."""
-    days = [
-        {"name": str(name), "date": day.isoformat(), "isOffDay": off}
-        for table, off in ((holidays, True), (workdays, False))
-        for day, name in table.items()
-        if day.year == 2026
-    ]
-    return {"year": 2026, "days": days}
-
-
 def test_d3_provisional_deadline_recomputed_by_a_new_event_when_calendar_loads(settings: Settings):
     """As if the calendar package did not cover 2026 yet: provisional, then settled."""
     env = settings.eventsourcing_env()
-    calendars = CalendarApplication(env, builtin_years=range(2004, 2026))
+    calendars = CalendarApplication(env, builtin_years=BUILTIN_BEFORE_2026)
     disclosure = DisclosureApplication(env, calendar=calendars.calendar)
     actor = Actor(**OFFICER)
     leader = Actor("zy-leader", "leader", UNIT)
@@ -121,7 +110,7 @@ def test_d3_provisional_deadline_recomputed_by_a_new_event_when_calendar_loads(s
     outcomes = execute(
         services,
         {"command": "load_calendar", "actor": {"id": "office", "role": "leading_group_office", "unit": "领导小组办公室"},
-         "args": _calendar_2026_as_published()},
+         "args": calendar_2026_as_published()},
     )
     assert len(outcomes) == 2  # the calendar year, and one recomputed deadline
     act = disclosure.load(DisclosureAct, act_id)
@@ -130,7 +119,7 @@ def test_d3_provisional_deadline_recomputed_by_a_new_event_when_calendar_loads(s
     history = [n.topic.rsplit(".", 1)[-1] for n in disclosure.notifications() if n.originator_id == act_id]
     assert history[-2:] == ["SignedOff", "PublicationDeadlineRecomputed"]
     with pytest.raises(DomainError) as unchanged:
-        calendars.load_year(actor, None, _calendar_2026_as_published())
+        calendars.load_year(actor, None, calendar_2026_as_published())
     assert unchanged.value.code == "CALENDAR_UNCHANGED"
     calendars.close()
     disclosure.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.calendars import BUILTIN_BEFORE_2026, calendar_2026_as_published
 from tests.test_ledger import SCENARIO_EVENTS, run_scenario
 from zwgk.connectors.config import Settings
 from zwgk.connectors.demo import scenario
@@ -222,6 +223,43 @@ def test_a5_a_consultation_kept_open_past_its_15_working_days_is_a_breach(demo_v
                 if d["rule"] == "A5" and d["source_id"] == str(request)]
         found = [v["kind"] for v in violations(tx, WorkingDayCalendar(), date(2024, 4, 2), rule="A5") if v["record_id"] == str(request)]
     assert rows == [("2024-03-25", "breached")] and found == ["breached"]
+
+
+def test_loading_the_official_calendar_settles_provisional_deadlines_in_the_views(demo_views):
+    """As if the calendar package did not cover 2026: an application and a meeting across National Day get
+    provisional deadlines (weekdays only); loading the official 2026 calendar records an event for each
+    and the deadlines and requests views move them, while the demo's deadlines stay as they were."""
+    services, runner = demo_views
+    services.calendar.builtin_years = BUILTIN_BEFORE_2026
+    office = Actor("yanjiang-ysq", "officer", "资阳市雁江区人民政府办公室")
+    at = lambda day, hour=10: datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00")  # noqa: E731
+    request = services.requests.receive(office, at("2026-09-28"), channel="post", received_on=date(2026, 9, 28),
+                                        applicant_kind="natural_person", applicant="示例申请人", request="某材料").aggregate_id
+    meeting = services.participation.invite_representatives(
+        office, at("2026-09-21"), kind="executive", title="区政府常务会议", meeting_on=date(2026, 9, 29),
+        invited={"公众代表": 2}).aggregate_id
+    services.participation.hold_meeting(meeting, office, at("2026-09-29", 15), attended=2, opinions=0, opinions_summary="")
+    catch_up(services, runner)
+
+    def due_dates() -> tuple[dict[str, tuple[str, int]], list[dict]]:
+        """Ours by rule, and the demo's."""
+        with runner.store.transaction() as tx:
+            every = deadlines(tx, WorkingDayCalendar(), date(2026, 9, 30))
+        ours = {d["rule"]: (d["due"], d["provisional"]) for d in every if d["source_id"] in (str(request), str(meeting))}
+        return ours, [d for d in every if d["source_id"] not in (str(request), str(meeting))]
+
+    before, demo_deadlines = due_dates()
+    assert before == {"A1": ("2026-10-26", 1), "M1": ("2026-10-02", 1)}
+    loaded = execute(services, {"command": "load_calendar", "occurred_at": "2026-09-30T09:00:00+08:00",
+                                "actor": {"id": "office", "role": "leading_group_office", "unit": "领导小组办公室"},
+                                "args": calendar_2026_as_published()})
+    assert len(loaded) == 3  # the calendar year, the reply deadline and the feedback deadline
+    catch_up(services, runner)
+    assert due_dates() == ({"A1": ("2026-10-30", 0), "M1": ("2026-10-09", 0)}, demo_deadlines)
+    with runner.store.transaction() as tx:
+        assert tx.one("SELECT due FROM information_requests WHERE request_id = ?", (str(request),)) == ("2026-10-30",)
+    assert execute(services, {"command": "recompute_deadlines", "args": {},
+                              "actor": {"id": "office", "role": "leading_group_office", "unit": "领导小组办公室"}}) == []
 
 
 def test_a4_a_notice_to_complete_sent_after_7_working_days_is_in_the_violation_report(demo_views):
