@@ -11,7 +11,7 @@ from uuid import UUID
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.errors import DomainError, choice
-from zwgk.domain.records import Record, now
+from zwgk.domain.records import DeadlineRecomputed, Record, now
 
 
 class AnnouncementKind(StrEnum):
@@ -46,14 +46,10 @@ class Announcement(Record):
 
         update: str
 
-    class PostingPeriodRecomputed(Record.Event):
+    class PostingPeriodRecomputed(DeadlineRecomputed):
         """A provisional minimum posting period (N1) recomputed once the official calendar is known."""
 
-        previous: Deadline
-        deadline: Deadline
-
-        def apply(self, a: Announcement) -> None:
-            a.minimum = self.deadline
+        holder = "minimum"
 
     class TakenDown(Record.Event):
         """Taken down once its minimum posting period has run (N1)."""
@@ -75,7 +71,7 @@ class Announcement(Record):
         return cls._open(cls.Posted, id=id, actor=actor, occurred_at=at, unit=actor.unit, kind=what.value,
                          title=title.strip(), channel=channel.strip(), posted_until_at_least=minimum)
 
-    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+    def _running_deadlines(self) -> list[tuple[Deadline, type[DeadlineRecomputed]]]:
         return [] if self.minimum is None or self.taken_down else [(self.minimum, self.PostingPeriodRecomputed)]
 
     def update(self, *, actor: Actor, occurred_at: datetime | None, update: str) -> None:

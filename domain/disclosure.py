@@ -20,7 +20,7 @@ from zwgk.domain.actors import Actor, Role
 from zwgk.domain.archival import linked_original
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.errors import DomainError, choice
-from zwgk.domain.records import Record, now
+from zwgk.domain.records import DeadlineRecomputed, Record, now
 
 
 class Attribute(StrEnum):
@@ -239,14 +239,10 @@ class DisclosureAct(Record):
             act.signed_off = True
             act.deadline = self.deadline
 
-    class PublicationDeadlineRecomputed(Record.Event):
+    class PublicationDeadlineRecomputed(DeadlineRecomputed):
         """A provisional deadline recomputed once the official calendar is known."""
 
-        previous: Deadline
-        deadline: Deadline
-
-        def apply(self, act: DisclosureAct) -> None:
-            act.deadline = self.deadline
+        holder = "deadline"
 
     class Published(Record.Event):
         """Published on a channel; self-contained, as the public streams carry it (D3 outcome)."""
@@ -272,14 +268,10 @@ class DisclosureAct(Record):
             act.publications[self.channel] = self.occurred_at
             act.interpretation_due = act.interpretation_due or self.interpretation_due
 
-    class InterpretationDeadlineRecomputed(Record.Event):
+    class InterpretationDeadlineRecomputed(DeadlineRecomputed):
         """A provisional D9 deadline recomputed once the official calendar is known."""
 
-        previous: Deadline
-        deadline: Deadline
-
-        def apply(self, act: DisclosureAct) -> None:
-            act.interpretation_due = self.deadline
+        holder = "interpretation_due"
 
     class Interpreted(Record.Event):
         """The policy's interpretation 解读 published, linked both ways (D9 outcome on the first)."""
@@ -535,8 +527,8 @@ class DisclosureAct(Record):
         rule, days = PUBLICATION_DEADLINES[self.kind]
         return calendar.add_working_days(cst_date(signed), days, rule)
 
-    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
-        running: list[tuple[Deadline, type[Record.Event]]] = []
+    def _running_deadlines(self) -> list[tuple[Deadline, type[DeadlineRecomputed]]]:
+        running: list[tuple[Deadline, type[DeadlineRecomputed]]] = []
         if self.deadline is not None and not self.published:
             running.append((self.deadline, self.PublicationDeadlineRecomputed))
         if self.interpretation_due is not None and not self.interpretations:

@@ -19,7 +19,7 @@ from zwgk.domain.archival import linked_original
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.errors import DomainError
 from zwgk.domain.privacy import SealedValue
-from zwgk.domain.records import Record, now
+from zwgk.domain.records import DeadlineRecomputed, Record, now
 
 NOTICE_AT_LEAST = 5  # working days before the hearing (H1)
 STATE_SECRET = "state_secret"  # the one reason a hearing is not public (H3)
@@ -49,15 +49,11 @@ class Hearing(Record):
             h.roles_complete = h.held = h.record_archived = h.outcome_published = False
             h.consensus = None
 
-    class NoticePeriodRecomputed(Record.Event):
+    class NoticePeriodRecomputed(DeadlineRecomputed):
         """A provisional notice period (H1: the earliest day the hearing may be held) recomputed once the
         official calendar is known."""
 
-        previous: Deadline
-        deadline: Deadline
-
-        def apply(self, h: Hearing) -> None:
-            h.notice_period = self.deadline
+        holder = "notice_period"
 
     class RolesAssigned(Record.Event):
         """The hearing's roles (H2); members of the public sealed, officials named."""
@@ -134,7 +130,7 @@ class Hearing(Record):
             rule_outcomes={"H3": "met" if public or closed_reason.strip() == STATE_SECRET else "breached"},
         )
 
-    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+    def _running_deadlines(self) -> list[tuple[Deadline, type[DeadlineRecomputed]]]:
         return [] if self.held else [(self.notice_period, self.NoticePeriodRecomputed)]
 
     def assign_roles(self, *, actor: Actor, occurred_at: datetime | None, chair: str, clerk: str, answerers: list[str],

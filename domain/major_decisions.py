@@ -23,7 +23,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date, end_of_day_cst
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.privacy import SealedValue
-from zwgk.domain.records import Record, now
+from zwgk.domain.records import DeadlineRecomputed, Record, now
 
 COMMENT_DAYS, SHORTENED_COMMENT_DAYS = 30, 7  # calendar days (P3)
 REPORT_WITHIN = 10  # working days after absorption (P4)
@@ -103,14 +103,10 @@ class MajorDecision(Record):
         def apply(self, d: MajorDecision) -> None:
             d.absorbed, d.report_due = True, self.report_due
 
-    class ReportDeadlineRecomputed(Record.Event):
+    class ReportDeadlineRecomputed(DeadlineRecomputed):
         """A provisional deadline for the adoption report (P4) recomputed once the official calendar is known."""
 
-        previous: Deadline
-        deadline: Deadline
-
-        def apply(self, d: MajorDecision) -> None:
-            d.report_due = self.deadline
+        holder = "report_due"
 
     class AdoptionReportPublished(Record.Event):
         """What was received and adopted, and why widely held opinions were not (P4)."""
@@ -130,7 +126,7 @@ class MajorDecision(Record):
             raise DomainError("TITLE_REQUIRED", "须写明决策事项名称。", "a title is required", "P1")
         return cls._open(cls.Proposed, id=id, actor=actor, occurred_at=occurred_at, unit=actor.unit, title=title.strip())
 
-    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+    def _running_deadlines(self) -> list[tuple[Deadline, type[DeadlineRecomputed]]]:
         return [] if self.report_due is None or self.reported else [(self.report_due, self.ReportDeadlineRecomputed)]
 
     def review_secrecy(self, *, actor: Actor, occurred_at: datetime | None, decision: str, comment: str = "") -> None:

@@ -15,7 +15,7 @@ from uuid import UUID
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.errors import DomainError, choice
-from zwgk.domain.records import Record, now
+from zwgk.domain.records import DeadlineRecomputed, Record, now
 
 FEEDBACK_WITHIN = 3  # working days after the meeting (M1)
 
@@ -55,14 +55,10 @@ class RepresentedMeeting(Record):
         def apply(self, m: RepresentedMeeting) -> None:
             m.feedback_due = self.feedback_due
 
-    class FeedbackDeadlineRecomputed(Record.Event):
+    class FeedbackDeadlineRecomputed(DeadlineRecomputed):
         """A provisional deadline for the feedback on adopted views (M1) recomputed once the official calendar is known."""
 
-        previous: Deadline
-        deadline: Deadline
-
-        def apply(self, m: RepresentedMeeting) -> None:
-            m.feedback_due = self.deadline
+        holder = "feedback_due"
 
     class FeedbackPublished(Record.Event):
         """The adoption of the representatives' opinions fed back and published (M1)."""
@@ -100,7 +96,7 @@ class RepresentedMeeting(Record):
                      opinions_summary=opinions_summary.strip(),
                      feedback_due=calendar.add_working_days(cst_date(at), FEEDBACK_WITHIN, "M1"))
 
-    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+    def _running_deadlines(self) -> list[tuple[Deadline, type[DeadlineRecomputed]]]:
         return [] if self.feedback_due is None or self.fed_back else [(self.feedback_due, self.FeedbackDeadlineRecomputed)]
 
     def publish_feedback(self, *, actor: Actor, occurred_at: datetime | None, adopted: int, feedback: str,

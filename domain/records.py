@@ -89,7 +89,7 @@ class Record(Aggregate):
                 recorded = True
         return recorded
 
-    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+    def _running_deadlines(self) -> list[tuple[Deadline, type[DeadlineRecomputed]]]:
         """The deadlines still running (or minimum periods still to pass), each with the event that moves it."""
         return []
 
@@ -147,6 +147,18 @@ class Record(Aggregate):
             **fields,
         )
         self.trigger_event(event_class, **kwargs)
+
+
+class DeadlineRecomputed(Record.Event):
+    """The base of the events that settle a provisional deadline once the official calendar is loaded:
+    each record names its own (the topic is the record's) and the attribute that keeps the deadline."""
+
+    holder: ClassVar[str]
+    previous: Deadline
+    deadline: Deadline
+
+    def apply(self, record: Any) -> None:
+        setattr(record, self.holder, self.deadline)
 
 
 def _business_time(

@@ -20,7 +20,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.errors import DomainError
 from zwgk.domain.privacy import SealedValue
-from zwgk.domain.records import Record, now
+from zwgk.domain.records import DeadlineRecomputed, Record, now
 
 
 class Channel(StrEnum):
@@ -150,23 +150,15 @@ class InformationRequest(Record):
         def apply(self, r: InformationRequest) -> None:
             r.extended, r.deadline = True, self.deadline
 
-    class ReplyDeadlineRecomputed(Record.Event):
+    class ReplyDeadlineRecomputed(DeadlineRecomputed):
         """A provisional reply deadline (A1, as extended or paused) recomputed once the official calendar is known."""
 
-        previous: Deadline
-        deadline: Deadline
+        holder = "deadline"
 
-        def apply(self, r: InformationRequest) -> None:
-            r.deadline = self.deadline
-
-    class ConsultationDeadlineRecomputed(Record.Event):
+    class ConsultationDeadlineRecomputed(DeadlineRecomputed):
         """A provisional deadline for the consulted party's reply (A5) recomputed once the official calendar is known."""
 
-        previous: Deadline
-        deadline: Deadline
-
-        def apply(self, r: InformationRequest) -> None:
-            r.consultation_due = self.deadline
+        holder = "consultation_due"
 
     class Answered(Record.Event):
         """The answer, of a type of Art. 36/37 with its fields (A3), and whether it was on time (A1)."""
@@ -209,10 +201,10 @@ class InformationRequest(Record):
             deadline=calendar.add_working_days(received_on, REPLY_DAYS, "A1"),
         )
 
-    def _running_deadlines(self) -> list[tuple[Deadline, type[Record.Event]]]:
+    def _running_deadlines(self) -> list[tuple[Deadline, type[DeadlineRecomputed]]]:
         if self.outcome is not None:
             return []
-        running: list[tuple[Deadline, type[Record.Event]]] = [(self.deadline, self.ReplyDeadlineRecomputed)]
+        running: list[tuple[Deadline, type[DeadlineRecomputed]]] = [(self.deadline, self.ReplyDeadlineRecomputed)]
         if self.paused_since is not None:
             running.append((self.consultation_due, self.ConsultationDeadlineRecomputed))
         return running
