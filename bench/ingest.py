@@ -5,7 +5,10 @@ sign-off → publish), each its own transaction. The baselines are the eventsour
 library alone, in the same run and on the same store: a bare aggregate saving the
 same number of events one per transaction ("raw appends"), and the same but
 reading the aggregate back from the repository before each append, as a command
-does ("raw read+append"). Not a test: it asserts nothing.
+does ("raw read+append"). Between them and the commands, zwgk's own events, decided
+and sealed by the record kept in hand and saved one per transaction, without the
+read a command makes ("own appends"): what zwgk's events cost to write, apart from
+reading. Not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from bench.stores import on_each_store  # noqa: E402
 from zwgk.connectors.config import Settings  # noqa: E402
 from zwgk.domain.actors import Actor  # noqa: E402
 from zwgk.domain.applications import DisclosureApplication  # noqa: E402
+from zwgk.domain.calendar import WorkingDayCalendar  # noqa: E402
+from zwgk.domain.disclosure import DisclosureAct  # noqa: E402
 
 UNIT = "基准测试区政府办公室"
 OFFICER = Actor("officer", "officer", UNIT)
@@ -61,6 +66,22 @@ def workflows(app: DisclosureApplication, n: int) -> None:
         app.publish(act_id, OFFICER, None, channel="website")
 
 
+def own_appends(app: DisclosureApplication, n: int) -> None:
+    calendar = WorkingDayCalendar()
+    for _ in range(n):
+        act = DisclosureAct.draft(id=uuid4(), actor=OFFICER, occurred_at=None, title="基准测试通知", attribute="proactive", kind="policy")
+        app.save(act)
+        for role, signer in SIGNERS:
+            act.sign_review(actor=signer, occurred_at=None, sheet_role=role)
+            app.save(act)
+        act.pre_review(actor=PRE_REVIEWER, occurred_at=None, decision="approved")
+        app.save(act)
+        act.sign_off(actor=LEADER, occurred_at=None, calendar=calendar)
+        app.save(act)
+        act.publish(actor=OFFICER, occurred_at=None, calendar=calendar, channel="website")
+        app.save(act)
+
+
 def raw_appends(app: Raw, n: int) -> None:
     for _ in range(n):
         note = Note(text="draft")
@@ -92,13 +113,15 @@ def bench(label: str, settings: Settings, n: int) -> None:
     workflows(zwgk, 5)  # warm up both paths
     raw_appends(raw, 5)
     ours = measure(workflows, zwgk, n)
+    own = measure(own_appends, zwgk, n)
     appends = measure(raw_appends, raw, n)
     read_appends = measure(raw_read_appends, raw, n)
     commands = n * COMMANDS_PER_WORKFLOW
     print(
         f"{label:10} {commands:6d} commands | zwgk {commands / ours:6.0f} cmd/s | "
         f"raw appends {commands / appends:6.0f} ev/s, ratio {appends / ours:4.2f}x | "
-        f"raw read+append {commands / read_appends:6.0f} ev/s, ratio {read_appends / ours:4.2f}x"
+        f"raw read+append {commands / read_appends:6.0f} ev/s, ratio {read_appends / ours:4.2f}x | "
+        f"own appends {commands / own:6.0f} ev/s, ratio to raw appends {appends / own:4.2f}x"
     )
     zwgk.close()
     raw.close()
