@@ -1,7 +1,11 @@
 """The hash chain's canonical encoding and its verification, without a store."""
 
+import json
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.chain import GENESIS, StoredRecord, canonical_bytes, event_hash, verify_chains
@@ -28,6 +32,13 @@ def test_canonical_encoding_is_stable_across_zones_and_key_order():
         '{"originator_id":"6f1c1f0e-7d42-4d2a-9a57-0e8b8f0d3c11","originator_version":1,'
         '"state":{"a":"政务","at":"2022-01-14T01:00:00.000000Z","b":1},"topic":"t:E"}'
     ).encode()
+
+
+@given(st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30),
+                    timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=8)), timezone(timedelta(hours=-9, minutes=-30))])))
+def test_instants_are_encoded_in_utc_to_the_microsecond_with_a_z(instant):
+    encoded = json.loads(canonical_bytes("t:E", AGG, 1, {"at": instant}))["state"]["at"]
+    assert encoded == instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def test_intact_chains_verify():
