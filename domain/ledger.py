@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from copy import deepcopy
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
@@ -26,6 +26,12 @@ from zwgk.domain.records import Record
 
 TRecord = TypeVar("TRecord", bound=Record)
 TCreated = TypeVar("TCreated", bound=Record.Created)
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    """A dataclass's fields, as `asdict` gives them but without deep-copying each value (all are immutable
+    here): `asdict` made encoding an event with a deadline four times slower."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 
 class DateAsISO(Transcoding):
@@ -55,7 +61,7 @@ class SealedValueAsDict(Transcoding):
     name = "sealed"
 
     def encode(self, obj: SealedValue) -> dict[str, str]:
-        return asdict(obj)
+        return _fields(obj)
 
     def decode(self, data: dict[str, str]) -> SealedValue:
         return SealedValue(**data)
@@ -66,7 +72,7 @@ class DeadlineAsDict(Transcoding):
     name = "deadline"
 
     def encode(self, obj: Deadline) -> dict[str, Any]:
-        return asdict(obj)
+        return _fields(obj)
 
     def decode(self, data: dict[str, Any]) -> Deadline:
         return Deadline(**data)
