@@ -226,9 +226,10 @@ def test_a5_a_consultation_kept_open_past_its_15_working_days_is_a_breach(demo_v
 
 
 def test_loading_the_official_calendar_settles_provisional_deadlines_in_the_views(demo_views):
-    """As if the calendar package did not cover 2026: an application and a meeting across National Day get
-    provisional deadlines (weekdays only); loading the official 2026 calendar records an event for each
-    and the deadlines and requests views move them, while the demo's deadlines stay as they were."""
+    """As if the calendar package did not cover 2026: an application, a meeting and a policy across National
+    Day get provisional deadlines (weekdays only); loading the official 2026 calendar records an event for
+    each still running (not for the policy's publication, done already) and the deadlines, requests and
+    register views move them, while the demo's deadlines stay as they were."""
     services, runner = demo_views
     services.calendar.builtin_years = BUILTIN_BEFORE_2026
     office = Actor("yanjiang-ysq", "officer", "资阳市雁江区人民政府办公室")
@@ -239,25 +240,35 @@ def test_loading_the_official_calendar_settles_provisional_deadlines_in_the_view
         office, at("2026-09-21"), kind="executive", title="区政府常务会议", meeting_on=date(2026, 9, 29),
         invited={"公众代表": 2}).aggregate_id
     services.participation.hold_meeting(meeting, office, at("2026-09-29", 15), attended=2, opinions=0, opinions_summary="")
+    policy = services.disclosure.draft(office, at("2026-09-21"), title="关于印发实施办法的通知", attribute="proactive",
+                                       kind="policy").aggregate_id
+    for role in ("compiler", "issuer", "publisher"):
+        services.disclosure.sign_review(policy, Actor(f"yj-{role}", "officer", office.unit), at("2026-09-22"), sheet_role=role)
+    services.disclosure.pre_review(policy, Actor("yj-pre", "pre_reviewer", "预审小组"), at("2026-09-23"), decision="approved")
+    services.disclosure.sign_off(policy, Actor("yj-leader", "leader", office.unit), at("2026-09-29"))
+    services.disclosure.publish(policy, office, at("2026-09-30"), channel="website")
+    ours_ids = (str(request), str(meeting), str(policy))
     catch_up(services, runner)
 
     def due_dates() -> tuple[dict[str, tuple[str, int]], list[dict]]:
         """Ours by rule, and the demo's."""
         with runner.store.transaction() as tx:
             every = deadlines(tx, WorkingDayCalendar(), date(2026, 9, 30))
-        ours = {d["rule"]: (d["due"], d["provisional"]) for d in every if d["source_id"] in (str(request), str(meeting))}
-        return ours, [d for d in every if d["source_id"] not in (str(request), str(meeting))]
+        ours = {d["rule"]: (d["due"], d["provisional"]) for d in every if d["source_id"] in ours_ids}
+        return ours, [d for d in every if d["source_id"] not in ours_ids]
 
     before, demo_deadlines = due_dates()
-    assert before == {"A1": ("2026-10-26", 1), "M1": ("2026-10-02", 1)}
+    assert before == {"A1": ("2026-10-26", 1), "M1": ("2026-10-02", 1), "D3": ("2026-10-02", 1), "D9": ("2026-10-05", 1)}
     loaded = execute(services, {"command": "load_calendar", "occurred_at": "2026-09-30T09:00:00+08:00",
                                 "actor": {"id": "office", "role": "leading_group_office", "unit": "领导小组办公室"},
                                 "args": calendar_2026_as_published()})
-    assert len(loaded) == 3  # the calendar year, the reply deadline and the feedback deadline
+    assert len(loaded) == 4  # the calendar year, the reply, feedback and interpretation deadlines
     catch_up(services, runner)
-    assert due_dates() == ({"A1": ("2026-10-30", 0), "M1": ("2026-10-09", 0)}, demo_deadlines)
+    settled = {"A1": ("2026-10-30", 0), "M1": ("2026-10-09", 0), "D3": ("2026-10-02", 1), "D9": ("2026-10-10", 0)}
+    assert due_dates() == (settled, demo_deadlines)
     with runner.store.transaction() as tx:
         assert tx.one("SELECT due FROM information_requests WHERE request_id = ?", (str(request),)) == ("2026-10-30",)
+        assert tx.one("SELECT interpretation_due FROM disclosure_register WHERE act_id = ?", (str(policy),)) == ("2026-10-10",)
     assert execute(services, {"command": "recompute_deadlines", "args": {},
                               "actor": {"id": "office", "role": "leading_group_office", "unit": "领导小组办公室"}}) == []
 
