@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from zwgk.domain.calendar import cst_date
+from zwgk.domain.chain import utc_text
 from zwgk.projections.events import ProjectedEvent
 from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
@@ -16,12 +17,7 @@ ITEM_COLUMNS = ("item_id", "unit", "matter", "elements", "withdrawn", "listed_at
 ADJUSTMENTS = {"CatalogueItem.Listed": "listed", "CatalogueItem.Amended": "amended", "CatalogueItem.Withdrawn": "withdrawn"}
 
 
-def ts(instant: datetime) -> str:
-    """Instants as fixed-width UTC text (2020-07-06T01:00:00.000000Z), so that they sort and compare as text.
-    Events arrive in UTC already: converted only when not."""
-    if instant.tzinfo is not timezone.utc:
-        instant = instant.astimezone(timezone.utc)
-    return instant.isoformat(timespec="microseconds")[:-len("+00:00")] + "Z"
+ts = utc_text  # instants in the views as the chain encodes them: fixed-width UTC text, sorting as text
 
 
 def from_ts(stored: str) -> datetime:
