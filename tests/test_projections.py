@@ -225,7 +225,7 @@ def test_a5_a_consultation_kept_open_past_its_15_working_days_is_a_breach(demo_v
     assert rows == [("2024-03-25", "breached")] and found == ["breached"]
 
 
-def test_loading_the_official_calendar_settles_provisional_deadlines_in_the_views(demo_views):
+def test_a1_m1_d9_loading_the_official_calendar_settles_provisional_deadlines_in_the_views(demo_views):
     """As if the calendar package did not cover 2026: an application, a meeting and a policy across National
     Day get provisional deadlines (weekdays only); loading the official 2026 calendar records an event for
     each still running (not for the policy's publication, done already) and the deadlines, requests and
