@@ -24,7 +24,8 @@ from zwgk.domain.chain import GENESIS, event_hash
 from zwgk.domain.errors import DomainError
 
 CLOCK_SKEW = timedelta(minutes=5)
-UNCHANGING = frozenset({str, int, float, bool, type(None), UUID, datetime, date, Decimal})
+# Values a command cannot change in place (Actor and Deadline are frozen value objects), shared by copies.
+UNCHANGING = frozenset({str, int, float, bool, type(None), UUID, datetime, date, Decimal, Actor, Deadline})
 # The library's names of event fields, as the domain names them on the streams and in the views.
 DOMAIN_NAMES = {"originator_id": "aggregate_id", "originator_version": "aggregate_version", "timestamp": "recorded_at"}
 
@@ -69,10 +70,7 @@ class Record(Aggregate):
         values that cannot change are shared rather than copied, which makes the copy several times cheaper."""
         clone = object.__new__(type(self))
         memo[id(self)] = clone
-        clone.__dict__.update({
-            name: value if type(value) in UNCHANGING or isinstance(value, Enum) else deepcopy(value, memo)
-            for name, value in vars(self).items()
-        })
+        clone.__dict__.update({name: _copied(value, memo) for name, value in vars(self).items()})
         return clone
 
     def settle_deadlines(self, *, actor: Actor, calendar: WorkingDayCalendar, occurred_at: datetime | None = None) -> bool:
@@ -147,6 +145,22 @@ class Record(Aggregate):
             **fields,
         )
         self.trigger_event(event_class, **kwargs)
+
+
+def _unchanging(value: Any) -> bool:
+    return type(value) in UNCHANGING or isinstance(value, Enum)
+
+
+def _copied(value: Any, memo: dict[int, Any]) -> Any:
+    """Unchanging values shared; lists and dicts of them copied one level deep (most of a record's
+    state); anything else deep-copied."""
+    if _unchanging(value):
+        return value
+    if type(value) is list and all(map(_unchanging, value)):
+        return list(value)
+    if type(value) is dict and all(map(_unchanging, value.values())):
+        return dict(value)
+    return deepcopy(value, memo)
 
 
 class DeadlineRecomputed(Record.Event):

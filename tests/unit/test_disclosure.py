@@ -277,12 +277,16 @@ def test_a_command_on_a_copy_leaves_the_cached_record_untouched():
     must not let a command's changes reach the cache."""
     act = reviewed(drafted())
     act.collect_events()
+    act.nested = {"lists": [[1]], "dicts": [{"a": 1}]}  # state of a shape no record has yet: copied all the way down
     before = {name: copy.deepcopy(value) for name, value in vars(act).items()}
     clone = copy.deepcopy(act)
     assert type(clone) is DisclosureAct and vars(clone) == vars(act)
-    assert clone.signatures is not act.signatures
+    assert clone.signatures is not act.signatures and clone.rechecked_years is not act.rechecked_years
     clone.sign_off(actor=LEADER, occurred_at=at("2020-07-10"), calendar=CALENDAR)
     clone.signatures["compiler"] = "someone else"
+    clone.rechecked_years.append(2020)
+    clone.nested["lists"][0].append(2)
+    clone.nested["dicts"][0]["a"] = 2
     assert vars(act) == before and clone.version == act.version + 1
 
 
