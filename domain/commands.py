@@ -650,11 +650,57 @@ class Envelope(BaseModel):
     args: dict[str, Any] = {}
 
 
+# pydantic's error types, by the prefix of their name, as a person reads them; the log keeps pydantic's English.
+_PROBLEMS_ZH = [
+    ("missing", "缺少此项"),
+    ("extra_forbidden", "不接受此项"),
+    ("string_too_short", "不能为空"),
+    ("string_too_long", "过长（至多 {max_length} 字）"),
+    ("string", "应为文本"),
+    ("int", "应为整数"),
+    ("float", "应为数字"),
+    ("decimal", "应为数字"),
+    ("bool", "应为 true 或 false"),
+    ("datetime", "应为带时区的 ISO 8601 时间，例如 2022-01-14T09:00:00+08:00"),
+    ("timezone", "应为带时区的 ISO 8601 时间，例如 2022-01-14T09:00:00+08:00"),
+    ("date", "应为日期，例如 2022-01-14"),
+    ("uuid", "应为 UUID"),
+    ("enum", "应为以下之一：{expected}"),
+    ("literal_error", "应为以下之一：{expected}"),
+    ("greater_than_equal", "应不小于 {ge}"),
+    ("greater_than", "应大于 {gt}"),
+    ("less_than_equal", "应不大于 {le}"),
+    ("less_than", "应小于 {lt}"),
+    ("too_short", "项数不足（至少 {min_length} 项）"),
+    ("too_long", "项数过多（至多 {max_length} 项）"),
+    ("list_type", "应为列表"),
+    ("dict_type", "应为对象"),
+    ("model", "应为对象"),
+]
+_ITEM_REFERENCE_ZH = {"give exactly one of item_id or matter": "须给出 item_id 或 matter 之一，且只给一个"}
+
+
+def _problem_zh(error: Mapping[str, Any]) -> str:
+    context = {k: str(v).replace(" or ", ", ") for k, v in (error.get("ctx") or {}).items()}
+    if error["type"] == "value_error":
+        reason = str(error["ctx"]["error"])
+        return _ITEM_REFERENCE_ZH.get(reason, f"取值无效（{reason}）")
+    for prefix, text in _PROBLEMS_ZH:
+        if error["type"].startswith(prefix):
+            try:
+                return text.format(**context)
+            except KeyError:
+                break
+    return "取值无效"
+
+
 def _invalid(error: ValidationError, what: str) -> DomainError:
-    fields = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or what}: {e['msg']}" for e in error.errors()
-    )
-    return DomainError("INVALID_ARGUMENTS", f"参数无效（{fields}）", f"invalid {what}: {fields}")
+    def where(e: Mapping[str, Any]) -> str:
+        return ".".join(str(p) for p in e["loc"]) or what
+
+    zh = "；".join(f"{where(e)}：{_problem_zh(e)}" for e in error.errors())
+    en = "; ".join(f"{where(e)}: {e['msg']}" for e in error.errors())
+    return DomainError("INVALID_ARGUMENTS", f"参数无效（{zh}）", f"invalid {what}: {en}")
 
 
 def execute(services: Services, envelope: Mapping[str, Any]) -> list[Outcome]:

@@ -42,6 +42,21 @@ def command(name: str, actor: dict, **args) -> dict:
     return {"command": name, "actor": actor, "args": args}
 
 
+def test_invalid_arguments_are_told_in_chinese_field_by_field_and_in_english_for_the_log(services):
+    before = last_position(services)
+    with pytest.raises(DomainError) as invalid:
+        execute(services, command("draft_disclosure", OFFICER, title=5, id="x", bogus=1))
+    assert invalid.value.message_zh == "参数无效（id：应为 UUID；title：应为文本；attribute：缺少此项；bogus：不接受此项）"
+    assert "title: Input should be a valid string" in invalid.value.message_en
+    with pytest.raises(DomainError) as late:
+        execute(services, {**command("draft_disclosure", OFFICER, title="某通知", attribute="proactive"), "occurred_at": "昨天"})
+    assert late.value.message_zh == "参数无效（occurred_at：应为带时区的 ISO 8601 时间，例如 2022-01-14T09:00:00+08:00）"
+    with pytest.raises(DomainError) as unreferenced:
+        execute(services, command("amend_catalogue_item", OFFICER, changes={}, reason="other"))
+    assert unreferenced.value.message_zh == "参数无效（args：须给出 item_id 或 matter 之一，且只给一个）"
+    assert last_position(services) == before
+
+
 def test_d_workflow_events_share_one_ordered_log(services):
     run_scenario(services)
     report = services.audit.verify()
