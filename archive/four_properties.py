@@ -159,6 +159,4 @@ def check(archivist: Archivist) -> FourPropertyReport:
             fonds, category, year, retention, organisation = key
             prefix = f"{fonds}-{category}·{year}-{retention.value}-{organisation}"
             gaps.append(f"{prefix}：件号 {'、'.join(f'{i:04d}' for i in absent)} 缺失")
-    every = {o.storage_key for o in originals}
-    untracked = [k for k in archivist.store.keys() if k not in every]
-    return FourPropertyReport(report, gaps, untracked)
+    return FourPropertyReport(report, gaps, archivist.untracked())

@@ -217,9 +217,12 @@ class Archivist:
                     record([inspecting.popleft() for _ in range(RECORDED_TOGETHER)])
             while inspecting:
                 record([inspecting.popleft() for _ in range(min(RECORDED_TOGETHER, len(inspecting)))])
-        every = self.app.storage_keys()
-        untracked = [key for key in self.store.keys() if key not in every]
-        return VerifyReport(results, untracked)
+        return VerifyReport(results, self.untracked())
+
+    def untracked(self) -> list[str]:
+        """Objects in the store that no archived original is stored as."""
+        tracked = self.app.storage_keys()
+        return [key for key in self.store.keys() if key not in tracked]
 
     def _inspect(self, original: ArchivedOriginal) -> Inspection:
         try:
