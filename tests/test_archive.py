@@ -335,6 +335,7 @@ def test_r2_originals_changed_or_deleted_behind_zwgks_back_are_reported(seaweed:
     assert outcomes == {changed.archive_number: FixityOutcome.CHANGED, missing.archive_number: FixityOutcome.MISSING}
     assert [r.detail.zh for r in report.results if r.outcome is FixityOutcome.CHANGED] == [f"大小 7 字节，存档时 {len(SEED)} 字节；SHA-256 不符；SM3 不符"]
     assert report.untracked == ["originals/sha256/ff/stray"] and not report.ok
+    assert four_properties.check(keeper).untracked == ["originals/sha256/ff/stray"]
     assert json.loads(keeper.store.read_sidecar(sidecar_key(changed.archive_number)))["sha256"] == changed.sha256  # rewritten
     with pytest.raises(DomainError) as refused:
         keeper.get(keeper.app.original(changed.archive_number), io.BytesIO())
