@@ -234,13 +234,13 @@ class Archivist:
             return FixityOutcome.CHANGED, digests, Detail("; ".join(p.en for p in problems), "；".join(p.zh for p in problems))
         return FixityOutcome.INTACT, digests, DIGESTS_MATCH
 
-    def hold(self, original: ArchivedOriginal, actor: Actor, reason: str, on: bool) -> Outcome:
+    def hold(self, original: ArchivedOriginal, actor: Actor, reason: str, on: bool, occurred_at: datetime | None = None) -> Outcome:
         """Legal hold 法律保全: the ledger decides and records it, the store enforces it. Originals with
         the same bytes share one stored object, held while any of them is. Should the ledger then refuse
         the record (another archivist changed the original first), the object goes back to what the
         ledger says."""
         decide = original.place_hold if on else original.release_hold
-        decide(actor=actor, occurred_at=None, reason=reason)  # a refusal stops here, nothing changed
+        decide(actor=actor, occurred_at=occurred_at, reason=reason)  # a refusal stops here, nothing changed
         if on or not self.app.held_elsewhere(original):
             self._set_hold(original, on)
         try:

@@ -34,7 +34,6 @@ from zwgk.archive.service import metadata_of
 from zwgk.connectors.consumer import projection_batches
 from zwgk.connectors.keystore import SqlKeyStore
 from zwgk.connectors.wiring import (
-    archivist,
     audit_log,
     avro_codec,
     bring_log_up_to_date,
@@ -428,7 +427,7 @@ def run_demo() -> None:
         before = s.audit.recorder.max_notification_id() or 0
         sections = [(s.audit.exists(marker), steps) for marker, steps in demo_scenario.sections()]
         recorded = all(done for done, _ in sections)
-        keeper = archivist(settings, s)
+        keeper = s.archivist()
         todo, results = [], []
         for n, (done, steps) in enumerate(sections):
             run = [step for step in steps if step.refused_with or not done]
@@ -1057,7 +1056,7 @@ def archive_put(
     """存档一份原件：流式上传并同时计算 SHA-256 与 SM3，按保管期限锁定，记录 ArchivedOriginal 事件。"""
     settings = Settings.from_env()
     with services(settings) as s:
-        keeper = archivist(settings, s)
+        keeper = s.archivist()
         with file.open("rb") as source:
             outcome, original = keeper.put(
                 source, actor=Actor(archivist_id, "archivist", archivist_unit), archive_number=archive_number,
@@ -1098,7 +1097,7 @@ def archive_get(
     settings = Settings.from_env()
     with services(settings) as s:
         archive_number = archive_number or _catalogued(settings, s, doc_number=doc_number, sha256=sha256)
-        keeper = archivist(settings, s)
+        keeper = s.archivist()
         original = s.archive.original(archive_number)
         if output is None:
             keeper.get(original, sys.stdout.buffer)
@@ -1150,7 +1149,7 @@ def archive_verify(
         raise typer.Exit(2)
     settings = Settings.from_env()
     with services(settings) as s:
-        keeper = archivist(settings, s)
+        keeper = s.archivist()
         if due is not None:
             chosen = keeper.due_for_fixity(due, datetime.now(CST))
         else:
@@ -1187,14 +1186,14 @@ def archive_export(
         with runner.store.transaction() as tx:
             rows = archive_catalogue(tx, unit=unit, year=year, retention=retention)
         chosen = [s.archive.original(r["archive_number"]) for r in rows if not archive_number or r["archive_number"] in archive_number]
-        bag = export_bag(archivist(settings, s), chosen, bagit_dir, settings.log_origin)
+        bag = export_bag(s.archivist(), chosen, bagit_dir, settings.log_origin)
     typer.echo(f"已导出 {len(chosen)} 件至 {bag.path}（Payload-Oxum {bag.info['Payload-Oxum']}）")
 
 
 def _hold(archive_number: str, reason: str, archivist_id: str, archivist_unit: str, on: bool) -> None:
     settings = Settings.from_env()
     with services(settings) as s:
-        keeper = archivist(settings, s)
+        keeper = s.archivist()
         keeper.hold(s.archive.original(archive_number), Actor(archivist_id, "archivist", archivist_unit), reason, on)
     typer.echo(f"{archive_number}：{'已置于法律保全' if on else '已解除法律保全'}")
 
@@ -1226,7 +1225,7 @@ def archive_check(format: str = FORMAT) -> None:  # noqa: A002
     """四性检测（DA/T 70-2018）：真实性、完整性、可用性、安全性，逐件报告。"""
     settings = Settings.from_env()
     with services(settings) as s:
-        report = four_properties.check(archivist(settings, s))
+        report = four_properties.check(s.archivist())
     if format == "json":
         _emit_json(report.as_dict())
     else:

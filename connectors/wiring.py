@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
@@ -14,7 +15,7 @@ from eventsourcing.persistence import Notification
 
 from zwgk.archive.local import LocalStore
 from zwgk.archive.s3 import S3Store
-from zwgk.archive.service import Archivist, unavailable
+from zwgk.archive.service import unavailable
 from zwgk.archive.store import OriginalStore, StorageUnavailable
 from zwgk.connectors.avro_codec import AvroCodec, SchemaRegistry
 from zwgk.connectors.config import ConfigurationError, Settings
@@ -63,6 +64,7 @@ def open_services(settings: Settings) -> Services:
         accountability=AccountabilityApplication(env),
         assessment=AssessmentApplication(env),
         audit=AuditApplication(env),
+        originals=functools.cache(lambda: original_store(settings)),
     )
 
 
@@ -99,10 +101,6 @@ def original_store(settings: Settings) -> OriginalStore:
     except StorageUnavailable as error:
         raise unavailable(error) from None
     return store
-
-
-def archivist(settings: Settings, s: Services) -> Archivist:
-    return Archivist(s.archive, original_store(settings))
 
 
 def kafka_bootstrap(settings: Settings) -> str:

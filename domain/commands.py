@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from zwgk.archive.service import Archivist
+from zwgk.archive.store import OriginalStore
 from zwgk.domain.actors import Actor
 from zwgk.domain.assessment import assessment_id
 from zwgk.domain.applications import (
@@ -30,6 +33,7 @@ from zwgk.domain.applications import (
     ParticipationApplication,
     RequestsApplication,
 )
+from zwgk.domain.calendar import cst_date
 from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Outcome
 
@@ -50,6 +54,14 @@ class Services:
     accountability: AccountabilityApplication
     assessment: AssessmentApplication
     audit: AuditApplication
+    # How the archive's store is opened, once, by the first command that moves originals: the others
+    # never wait on it nor fail with it.
+    originals: Callable[[], OriginalStore] | None = None
+
+    def archivist(self) -> Archivist:
+        if self.originals is None:
+            raise DomainError("ARCHIVE_NOT_CONFIGURED", "未配置档案存储，无法存取原件。", "no archive store is configured", "R1")
+        return Archivist(self.archive, self.originals())
 
     def close(self) -> None:
         for app in (self.catalogue, self.disclosure, self.calendar, self.archive, self.requests, self.emergencies,
@@ -183,6 +195,27 @@ class LoadCalendar(Args):
 
 class NoArgs(Args):
     pass
+
+
+class ArchiveOriginal(Args):
+    """An original 原件 to archive from a file, with its DA/T 46 core metadata (R1)."""
+
+    file: str = Field(description="the original's file; a relative path is read from the working directory")
+    archive_number: str = Field(description="档号 in the DA/T 22 structure, e.g. Z001-WS·2022-D30-BGS-0006")
+    title: str
+    responsible_unit: str = Field(description="责任者")
+    retention: str = Field(description="Y | D30 | D10 (R2)")
+    doc_number: str = ""
+    doc_date: date | None = Field(None, description="the document's date; by default the day of occurred_at, or today")
+    doc_type: str = Field("", description="文种, e.g. 通知")
+    media_type: str = Field("", description="by default from the file's name")
+    disclosure_id: UUID | None = Field(None, description="the disclosure act it is the original of (D8)")
+    hearing_id: UUID | None = Field(None, description="the hearing whose clerk's record it is (H4)")
+
+
+class LegalHold(Args):
+    archive_number: str
+    reason: str = Field(description="e.g. 行政复议, 行政诉讼")
 
 
 class ReceiveRequest(Args):
@@ -553,6 +586,28 @@ def _load_calendar(s: Services, actor: Actor, at: datetime | None, a: Any) -> li
     return [loaded, *s.calendar.settle_provisional_deadlines(at)]
 
 
+def _archive_original(s: Services, actor: Actor, at: datetime | None, a: ArchiveOriginal) -> Outcome:
+    path = Path(a.file)
+    try:
+        source = path.open("rb")
+    except OSError as error:
+        raise DomainError("ORIGINAL_FILE_UNREADABLE", f"无法读取原件文件：{a.file}", f"cannot read {a.file}: {error.strerror}", "R1") from None
+    with source:
+        outcome, _ = s.archivist().put(
+            source, actor=actor, occurred_at=at, filename=path.name,
+            doc_date=a.doc_date or cst_date(at or datetime.now(timezone.utc)),
+            **a.model_dump(exclude={"file", "doc_date"}),
+        )
+    return outcome
+
+
+def _legal_hold(on: bool) -> Handler:
+    def handle(s: Services, actor: Actor, at: datetime | None, a: LegalHold) -> Outcome:
+        return s.archivist().hold(s.archive.original(a.archive_number), actor, a.reason, on, occurred_at=at)
+
+    return handle
+
+
 COMMANDS: dict[str, Command] = {
     c.name: c
     for c in [
@@ -575,6 +630,9 @@ COMMANDS: dict[str, Command] = {
         Command("withdraw_disclosure", "撤回已公开信息", WithdrawDisclosure, _on("disclosure", "withdraw")),
         Command("link_original", "关联存档原件", LinkOriginal, _on("disclosure", "link_original")),
         Command("recheck_withholding", "不予公开文件年度复核", RecheckWithholding, _on("disclosure", "recheck_withholding")),
+        Command("archive_original", "存档原件（按保管期限锁定）", ArchiveOriginal, _archive_original),
+        Command("place_legal_hold", "对原件实施法律保全", LegalHold, _legal_hold(True)),
+        Command("release_legal_hold", "解除原件法律保全", LegalHold, _legal_hold(False)),
         Command("load_calendar", "载入官方节假日安排并重算临时期限", LoadCalendar, _load_calendar),
         Command("receive_request", "登记政府信息公开申请", ReceiveRequest, _new("requests", "receive")),
         Command("request_completion", "发出补正通知", RequestCompletion, _on("requests", "request_completion")),

@@ -29,6 +29,7 @@ from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal, FixityCheck, FixityOutcome, original_id
 from zwgk.domain.calendar import CST
+from zwgk.domain.commands import execute
 from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.errors import DomainError
 from zwgk.domain.hearings import Hearing
@@ -227,6 +228,46 @@ def test_r2_a_hold_on_shared_bytes_stays_while_any_original_holds_them(keeper: A
     keeper.hold(keeper.app.original(second.archive_number), ARCHIVIST, "诉讼终结", on=False)
     assert not object_held()
     assert four_properties.check(keeper).ok
+
+
+def test_r1_r2_d8_originals_are_archived_held_and_released_from_files_of_commands(store, sqlite_settings: Settings, tmp_path: Path):
+    """Legacy archives migrate through `zwgk apply` like every other record: each original with its business time,
+    its link to the disclosure act (D8) and its holds; a refused line stores and records nothing."""
+    services = open_services(sqlite_settings)
+    services.originals = lambda: store
+    archivist = {"id": ARCHIVIST.id, "role": "archivist", "unit": ARCHIVIST.unit}
+    officer = {"id": "zy-officer", "role": "officer", "unit": "资阳市人民政府办公室"}
+    source = tmp_path / "ziyang.txt"
+    source.write_bytes(SEED)
+
+    def run(name: str, actor: dict, at: str | None = None, **args) -> list:
+        return execute(services, {"command": name, "actor": actor, "occurred_at": at, "args": args})
+
+    [drafted] = run("draft_disclosure", officer, "2020-07-06T09:00:00+08:00", title="实施意见", attribute="proactive")
+    metadata = dict(archive_number="ZY01-WS·2020-Y-BGS-0001", title="关于印发《资阳市全面推进政务公开工作的实施意见》的通知",
+                    responsible_unit="资阳市人民政府办公室", retention="Y", doc_number="资府办发〔2020〕31号", doc_type="通知")
+    for missing, code in [({"file": str(tmp_path / "absent.txt")}, "ORIGINAL_FILE_UNREADABLE"),
+                          ({"file": str(source), "archive_number": "ZY01-WS·2020-Y-BGS-1"}, "ARCHIVE_NUMBER_INVALID")]:
+        with pytest.raises(DomainError) as refused:
+            run("archive_original", archivist, **{**metadata, **missing})
+        assert refused.value.code == code
+    assert list(store.keys()) == [] and not services.audit.exists(original_id(metadata["archive_number"]))
+    [archived] = run("archive_original", archivist, "2020-07-20T16:00:00+08:00", file=str(source),
+                     disclosure_id=str(drafted.aggregate_id), **metadata)
+    original = services.archive.original(metadata["archive_number"])
+    assert (original.id, original.doc_date, original.last_occurred_at, original.media_type) == (
+        archived.aggregate_id, date(2020, 7, 20), datetime(2020, 7, 20, 16, tzinfo=CST), "text/plain")
+    assert services.disclosure.load(DisclosureAct, drafted.aggregate_id).original == original.sha256
+    run("place_legal_hold", archivist, "2021-03-01T10:00:00+08:00", archive_number=metadata["archive_number"], reason="行政诉讼")
+    assert store.state(original.storage_key, original.version_id).legal_hold
+    with pytest.raises(DomainError) as not_archivist:
+        run("release_legal_hold", officer, archive_number=metadata["archive_number"], reason="结案")
+    assert not_archivist.value.rule == "R2" and store.state(original.storage_key, original.version_id).legal_hold
+    run("release_legal_hold", archivist, "2021-09-01T10:00:00+08:00", archive_number=metadata["archive_number"], reason="结案")
+    released = services.archive.original(metadata["archive_number"])
+    assert not released.legal_hold and not store.state(original.storage_key, original.version_id).legal_hold
+    assert released.last_occurred_at == datetime(2021, 9, 1, 10, tzinfo=CST)
+    services.close()
 
 
 def test_r2_a_hold_the_ledger_refuses_leaves_the_store_as_the_ledger_says(keeper: Archivist):
@@ -545,3 +586,13 @@ def test_archivists_commands_on_the_embedded_store(tmp_path: Path):
     assert exported.returncode == 0 and bagit.Bag(str(tmp_path / "bag")).is_valid()
     held = zwgk("archive", "hold", "--archive-number", "ZY01-WS·2020-Y-BGS-0001", "--reason", "诉讼", *who, cwd=tmp_path)
     assert held.returncode == 0
+    (tmp_path / "migration.jsonl").write_text(json.dumps({
+        "command": "archive_original", "actor": {"id": "zy-archivist", "role": "archivist", "unit": "资阳市人民政府办公室"},
+        "occurred_at": "2020-07-21T09:00:00+08:00",
+        "args": {"file": "ziyang.txt", "archive_number": "ZY01-WS·2020-Y-BGS-0002", "title": "实施意见（副本）",
+                 "responsible_unit": "资阳市人民政府办公室", "retention": "Y"}}, ensure_ascii=False) + "\n", encoding="utf-8")
+    applied = zwgk("apply", "migration.jsonl", cwd=tmp_path)
+    assert applied.returncode == 0 and json.loads(applied.stdout)["ok"]
+    listed = json.loads(zwgk("archive", "search", "--year", "2020", "--format", "json", cwd=tmp_path).stdout)
+    assert [(f["archive_number"], f["sha256"]) for f in listed] == [(n, listed[0]["sha256"]) for n in
+                                                                     ("ZY01-WS·2020-Y-BGS-0001", "ZY01-WS·2020-Y-BGS-0002")]
