@@ -56,11 +56,9 @@ class Services:
     audit: AuditApplication
     # How the archive's store is opened, once, by the first command that moves originals: the others
     # never wait on it nor fail with it.
-    originals: Callable[[], OriginalStore] | None = None
+    originals: Callable[[], OriginalStore]
 
     def archivist(self) -> Archivist:
-        if self.originals is None:
-            raise DomainError("ARCHIVE_NOT_CONFIGURED", "未配置档案存储，无法存取原件。", "no archive store is configured", "R1")
         return Archivist(self.archive, self.originals())
 
     def close(self) -> None:

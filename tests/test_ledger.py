@@ -121,7 +121,7 @@ def test_d3_provisional_deadline_recomputed_by_a_new_event_when_calendar_loads(s
 
     services = Services(catalogue=None, disclosure=disclosure, calendar=calendars, archive=None,  # type: ignore[arg-type]
                         requests=None, emergencies=None, announcements=None, participation=None, complaints=None,
-                        accountability=None, assessment=None, audit=None)
+                        accountability=None, assessment=None, audit=None, originals=None)
     outcomes = execute(
         services,
         {"command": "load_calendar", "actor": {"id": "office", "role": "leading_group_office", "unit": "领导小组办公室"},
