@@ -707,6 +707,8 @@ class Envelope(BaseModel):
 
 
 # pydantic's error types, by the prefix of their name, as a person reads them; the log keeps pydantic's English.
+_INSTANT_ZH = "应为带时区的 ISO 8601 时间，例如 2022-01-14T09:00:00+08:00"
+_ONE_OF_ZH = "应为以下之一：{expected}"
 _PROBLEMS_ZH = [
     ("missing", "缺少此项"),
     ("extra_forbidden", "不接受此项"),
@@ -717,12 +719,12 @@ _PROBLEMS_ZH = [
     ("float", "应为数字"),
     ("decimal", "应为数字"),
     ("bool", "应为 true 或 false"),
-    ("datetime", "应为带时区的 ISO 8601 时间，例如 2022-01-14T09:00:00+08:00"),
-    ("timezone", "应为带时区的 ISO 8601 时间，例如 2022-01-14T09:00:00+08:00"),
+    ("datetime", _INSTANT_ZH),
+    ("timezone", _INSTANT_ZH),
     ("date", "应为日期，例如 2022-01-14"),
     ("uuid", "应为 UUID"),
-    ("enum", "应为以下之一：{expected}"),
-    ("literal_error", "应为以下之一：{expected}"),
+    ("enum", _ONE_OF_ZH),
+    ("literal_error", _ONE_OF_ZH),
     ("greater_than_equal", "应不小于 {ge}"),
     ("greater_than", "应大于 {gt}"),
     ("less_than_equal", "应不大于 {le}"),
