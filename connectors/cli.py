@@ -20,19 +20,16 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-
-from zwgk.connectors import demo as demo_scenario
-from zwgk.connectors.config import ConfigurationError, Settings
-from zwgk.connectors.signing import Notary, write_new_key
-from zwgk.connectors.asyncapi import asyncapi_document
-from zwgk.connectors.consumer import EventStream
-from zwgk.connectors.contract import schema_files, topics, write_schema_files
-from zwgk.connectors.relay import init_topics
 from zwgk.archive import four_properties
 from zwgk.archive.bagit_export import export_bag
 from zwgk.archive.service import metadata_of
-from zwgk.connectors.consumer import projection_batches
-from zwgk.connectors.keystore import SqlKeyStore
+from zwgk.connectors import demo as demo_scenario
+from zwgk.connectors.asyncapi import asyncapi_document
+from zwgk.connectors.config import ConfigurationError, Settings
+from zwgk.connectors.consumer import EventStream, projection_batches
+from zwgk.connectors.contract import schema_files, topics, write_schema_files
+from zwgk.connectors.relay import init_topics
+from zwgk.connectors.signing import Notary, write_new_key
 from zwgk.connectors.wiring import (
     audit_log,
     avro_codec,
@@ -44,31 +41,32 @@ from zwgk.connectors.wiring import (
     services,
     views,
 )
-from zwgk.projections.archive import archive_catalogue
-from zwgk.projections.assessment import indicators, ranking
-from zwgk.projections.catalogue import catalogue_as_of, cst_day, from_ts
-from zwgk.projections.complaints import complaints as complaint_rows
-from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
-from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
-from zwgk.projections.requests import annual_table, as_published
-from zwgk.projections.deadlines import deadlines as deadline_rows
-from zwgk.projections.participation import PROCESSES as PARTICIPATION_PROCESSES
-from zwgk.projections.participation import participation as participation_rows
-from zwgk.projections.participation import yearly_counts
-from zwgk.projections.runner import ProjectionRunner, UnknownView, all_views
-from zwgk.projections.timeline import timeline, version_as_of
-from zwgk.projections.violations import violations
 from zwgk.domain.actors import ROLE_NAMES_ZH, Actor
 from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.assessment import GRADES_ZH, Grade
 from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
-from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError, check_consistency, check_inclusion
-from zwgk.projections.audit_log import LogReport, MerkleLog, entry_of, verify_log
 from zwgk.domain.commands import Services, catalogue, execute
+from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, ErasureBasis
 from zwgk.domain.disclosure import ATTRIBUTES_ZH, CHANNELS_ZH, DECISIONS_ZH, Attribute, Channel, Decision, DisclosureAct
 from zwgk.domain.errors import DomainError, NotFound
+from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError, check_consistency, check_inclusion
+from zwgk.projections.archive import archive_catalogue
+from zwgk.projections.assessment import indicators, ranking
+from zwgk.projections.audit_log import LogReport, MerkleLog, entry_of, verify_log
+from zwgk.projections.catalogue import catalogue_as_of, cst_day, from_ts
+from zwgk.projections.complaints import complaints as complaint_rows
+from zwgk.projections.deadlines import deadlines as deadline_rows
+from zwgk.projections.participation import PROCESSES as PARTICIPATION_PROCESSES
+from zwgk.projections.participation import participation as participation_rows
+from zwgk.projections.participation import yearly_counts
+from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
+from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
+from zwgk.projections.requests import annual_table, as_published
+from zwgk.projections.runner import ProjectionRunner, UnknownView, all_views
+from zwgk.projections.timeline import timeline, version_as_of
+from zwgk.projections.violations import violations
 
 log = logging.getLogger("zwgk")
 console = Console()
@@ -995,19 +993,41 @@ app.add_typer(complaints_app, name="complaints")
 
 
 @privacy_app.command("forget")
-def privacy_forget(subject: str = typer.Argument(..., help="数据主体编号，如 complainant-<投诉编号>")) -> None:
-    """删除某数据主体的密钥：其个人信息在事件库、Kafka 与导出中均不可再读，事件与哈希链保持不变。"""
-    settings = Settings.from_env()
-    keys = SqlKeyStore(settings.keystore_url)
-    try:
-        forgotten = keys.forget(subject)
-    finally:
-        keys.close()
-    if not forgotten:
-        typer.echo(f"没有数据主体 {subject} 的密钥（可能已删除）。", err=True)
+def privacy_forget(
+    subject: str = typer.Argument(..., help="数据主体编号，如 complainant-<投诉编号>"),
+    actor_id: str = typer.Option(..., "--actor", help="操作人编号（投诉受理机构）"),
+    unit: str = typer.Option(..., "--unit", help="操作人所属单位"),
+    basis: str = typer.Option(..., "--basis", help="法定事由：" + "、".join(b.value for b in ErasureBasis)),
+    note: str = typer.Option("", "--note", help="说明；以 other_legal_ground 删除时须写明所依据的法律法规"),
+) -> None:
+    """删除某数据主体的个人信息：记录删除事件（谁、何时、依据），再销毁其密钥；其个人信息在事件库、
+    Kafka 与导出中均不可再读，事件与哈希链保持不变。"""
+    envelope = {"command": "erase_personal_data", "actor": {"id": actor_id, "role": "complaints_office", "unit": unit},
+                "args": {"subject_id": subject, "basis": basis, "note": note}}
+    with services() as s:
+        (result,) = _run([(1, envelope)], s, True)
+    if not result["ok"]:
+        typer.echo(f"{result['code']}：{result['message']}", err=True)
         raise typer.Exit(1)
-    log.info("forgot data subject key")
-    typer.echo(f"已删除数据主体 {subject} 的密钥；其个人信息已不可读。")
+    typer.echo(f"已删除数据主体 {subject} 的密钥；其个人信息已不可读（删除记录：通知序号 {result['notification_id']}）。")
+
+
+@privacy_app.command("erasures")
+def privacy_erasures(format: str = FORMAT) -> None:  # noqa: A002
+    """已删除个人信息的数据主体：谁、何时、依何法定事由删除。"""
+    with services() as s:
+        rows = [
+            {"subject_id": e.subject_id, "key_id": e.key_id, "basis": e.basis, "note": e.note, "actor": e.actor.id,
+             "unit": e.actor.unit, "occurred_at": e.occurred_at.isoformat(), "recorded_at": e.recorded_at.isoformat()}
+            for e in s.privacy.erasures()
+        ]
+    if format == "json":
+        _emit_json(rows)
+        return
+    table = Table("数据主体", "法定事由", "说明", "操作人", "单位", "删除时间")
+    for r in rows:
+        table.add_row(r["subject_id"], ERASURE_BASIS_ZH[ErasureBasis(r["basis"])], r["note"], r["actor"], r["unit"], r["occurred_at"])
+    console.print(table)
 
 
 @complaints_app.command("list")

@@ -18,8 +18,8 @@ import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any
@@ -34,13 +34,14 @@ from zwgk.domain.assessment import Assessment
 from zwgk.domain.calendar import Deadline
 from zwgk.domain.catalogue import ELEMENTS_ZH, CatalogueItem
 from zwgk.domain.complaints import Complaint
+from zwgk.domain.data_subjects import DataSubject
 from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.emergencies import Emergency
 from zwgk.domain.hearings import Hearing
 from zwgk.domain.major_decisions import MajorDecision
 from zwgk.domain.meetings import RepresentedMeeting
-from zwgk.domain.open_days import OpenDay
 from zwgk.domain.official_calendar import OfficialCalendarYear
+from zwgk.domain.open_days import OpenDay
 from zwgk.domain.privacy import SealedValue
 from zwgk.domain.records import DOMAIN_NAMES, Record
 from zwgk.domain.requests import InformationRequest
@@ -55,6 +56,7 @@ CONTEXTS: dict[type[Record], str] = {
     OfficialCalendarYear: "calendar",
     ArchivedOriginal: "archive",
     Complaint: "complaints",
+    DataSubject: "privacy",
     AccountabilityCase: "accountability",
     Assessment: "assessment",
     InformationRequest: "requests",

@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from eventsourcing.persistence import Notification
-
 from zwgk.archive.local import LocalStore
 from zwgk.archive.s3 import S3Store
 from zwgk.archive.service import unavailable
@@ -34,15 +33,15 @@ from zwgk.domain.applications import (
     DisclosureApplication,
     EmergenciesApplication,
     ParticipationApplication,
+    PrivacyApplication,
     RequestsApplication,
 )
 from zwgk.domain.commands import Services
 from zwgk.projections.audit_log import CheckpointPolicy, MerkleLog, issue_checkpoint
-from zwgk.projections.policies import AccountabilityForPersistentFailure
 from zwgk.projections.events import from_notification
+from zwgk.projections.policies import AccountabilityForPersistentFailure
 from zwgk.projections.runner import ProjectionRunner, all_views, events_after
 from zwgk.projections.store import ViewStore
-
 
 log = logging.getLogger("zwgk")
 
@@ -61,6 +60,7 @@ def open_services(settings: Settings) -> Services:
         announcements=AnnouncementsApplication(env, calendar=calendar.calendar),
         participation=ParticipationApplication(env, keys=keys, calendar=calendar.calendar),
         complaints=ComplaintsApplication(env, keys=keys),
+        privacy=PrivacyApplication(env, keys=keys),
         accountability=AccountabilityApplication(env),
         assessment=AssessmentApplication(env),
         audit=AuditApplication(env),

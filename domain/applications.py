@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from zwgk.domain.actors import SYSTEM, Actor
+from eventsourcing.utils import get_topic
 from zwgk.domain.accountability import AccountabilityCase
+from zwgk.domain.actors import SYSTEM, Actor
 from zwgk.domain.announcements import Announcement
 from zwgk.domain.annual_reports import AnnualReport
 from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, FixityCheck, original_id
@@ -21,6 +22,7 @@ from zwgk.domain.calendar import BUILTIN_YEARS, WorkingDayCalendar
 from zwgk.domain.catalogue import CatalogueItem, item_id
 from zwgk.domain.chain import ChainReport, StoredRecord, verify_chains
 from zwgk.domain.complaints import Complaint
+from zwgk.domain.data_subjects import DataSubject, data_subject_id
 from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.emergencies import Emergency
 from zwgk.domain.errors import AlreadyExists, DomainError, NotFound
@@ -28,8 +30,8 @@ from zwgk.domain.hearings import Hearing
 from zwgk.domain.ledger import LedgerApplication, Outcome
 from zwgk.domain.major_decisions import MajorDecision
 from zwgk.domain.meetings import RepresentedMeeting
-from zwgk.domain.open_days import OpenDay
 from zwgk.domain.official_calendar import OfficialCalendarYear, calendar_year_id
+from zwgk.domain.open_days import OpenDay
 from zwgk.domain.privacy import KeyStore, SealedValue, require_complaints_office, seal
 from zwgk.domain.records import Record
 from zwgk.domain.requests import InformationRequest
@@ -298,6 +300,44 @@ class ComplaintsApplication(LedgerApplication):
     def complaints(self) -> Iterator[Complaint]:
         for aggregate_id in self.ids_of(Complaint.Registered):
             yield self.load(Complaint, aggregate_id)
+
+
+class PrivacyApplication(LedgerApplication):
+    """Erasures of data subjects' personal data 个人信息删除 (Q3).
+
+    The erasure is recorded before the key is forgotten: a crash between the two leaves a
+    recorded erasure whose key still exists, and erasing again finishes it. The other order
+    could lose the record of who erased the data, which nothing could bring back."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, keys: KeyStore | None = None):
+        super().__init__(env)
+        self.keys = keys
+
+    def erase(self, actor: Actor, occurred_at: datetime | None, *, subject_id: str, basis: str, note: str = "") -> Outcome:
+        assert self.keys is not None, "a key store is wired in"
+        key = self.keys.find(subject_id)
+        record_id = data_subject_id(subject_id)
+        if self.exists(record_id):
+            if key is None:
+                raise DomainError("SUBJECT_ALREADY_ERASED", f"数据主体 {subject_id} 的个人信息已删除。",
+                                  f"data subject {subject_id} is already erased", "Q3")
+            require_complaints_office(actor)
+            self.keys.forget(subject_id)
+            return self._recorded(record_id)
+        if key is None:
+            raise DomainError("SUBJECT_UNKNOWN", f"没有数据主体 {subject_id} 的密钥。",
+                              f"no key for data subject {subject_id}", "Q3")
+        outcome = self.record(DataSubject.erase(actor=actor, occurred_at=occurred_at, subject_id=subject_id,
+                                                key_id=key.key_id, basis=basis, note=note))
+        self.keys.forget(subject_id)
+        return outcome
+
+    def _recorded(self, record_id: UUID) -> Outcome:
+        (notification,) = (n for n in self.notifications(topics=[get_topic(DataSubject.Erased)]) if n.originator_id == record_id)
+        return Outcome(record_id, notification.originator_version, notification.id)
+
+    def erasures(self) -> Iterator[DataSubject.Erased]:
+        return self.created_events(DataSubject.Erased)
 
 
 class EmergenciesApplication(LedgerApplication):

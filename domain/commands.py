@@ -14,11 +14,9 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
 from zwgk.archive.service import Archivist
 from zwgk.archive.store import OriginalStore
 from zwgk.domain.actors import Actor
-from zwgk.domain.assessment import assessment_id
 from zwgk.domain.applications import (
     AccountabilityApplication,
     AnnouncementsApplication,
@@ -31,8 +29,10 @@ from zwgk.domain.applications import (
     DisclosureApplication,
     EmergenciesApplication,
     ParticipationApplication,
+    PrivacyApplication,
     RequestsApplication,
 )
+from zwgk.domain.assessment import assessment_id
 from zwgk.domain.calendar import cst_date
 from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Outcome
@@ -51,6 +51,7 @@ class Services:
     announcements: AnnouncementsApplication
     participation: ParticipationApplication
     complaints: ComplaintsApplication
+    privacy: PrivacyApplication
     accountability: AccountabilityApplication
     assessment: AssessmentApplication
     audit: AuditApplication
@@ -63,7 +64,8 @@ class Services:
 
     def close(self) -> None:
         for app in (self.catalogue, self.disclosure, self.calendar, self.archive, self.requests, self.emergencies,
-                    self.announcements, self.participation, self.complaints, self.accountability, self.assessment, self.audit):
+                    self.announcements, self.participation, self.complaints, self.privacy, self.accountability,
+                    self.assessment, self.audit):
             app.close()
 
 
@@ -460,6 +462,13 @@ class RegisterComplaint(Args):
     account: str = Field(description="what happened, in the complainant's words; sealed (Q3)")
 
 
+class ErasePersonalData(Args):
+    subject_id: str = Field(description="the data subject, e.g. complainant-<complaint id>, applicant-<request id>")
+    basis: str = Field(description="purpose_fulfilled | retention_expired | consent_withdrawn | unlawful_processing | "
+                                   "other_legal_ground (PIPL art. 47)")
+    note: str = Field("", description="required with other_legal_ground: the law relied on")
+
+
 class ComplaintRef(IdRef):
     complaint_id: UUID
     ref_fields: ClassVar[set[str]] = {"complaint_id"}
@@ -674,6 +683,7 @@ COMMANDS: dict[str, Command] = {
         Command("handle_complaint", "登记投诉处理结果", HandleComplaint, _on("complaints", "handle")),
         Command("give_complaint_feedback", "向投诉人反馈", GiveFeedback, _on("complaints", "give_feedback")),
         Command("publish_complaint_feedback", "公开投诉处理及反馈情况", PublishFeedback, _on("complaints", "publish_feedback")),
+        Command("erase_personal_data", "删除数据主体的个人信息（销毁其密钥）", ErasePersonalData, _new("privacy", "erase")),
         Command("open_case", "立案追究责任", OpenCase, _new("accountability", "open_case")),
         Command("investigate_case", "工作组调查", Investigate, _on("accountability", "investigate")),
         Command("give_case_opinion", "提出初步处理意见", GiveOpinion, _on("accountability", "give_opinion")),

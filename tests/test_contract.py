@@ -98,7 +98,7 @@ def test_the_backward_check_catches_an_incompatible_change(tmp_path: Path):
 
 def test_topics_are_one_per_context_and_visibility():
     contexts = ["accountability", "announcements", "archive", "assessment", "calendar", "catalogue", "complaints", "disclosure",
-                "emergencies", "participation", "requests"]
+                "emergencies", "participation", "privacy", "requests"]
     public = ["announcements", "assessment", "calendar", "catalogue", "complaints", "disclosure", "emergencies", "participation",
               "requests"]
     assert topics() == sorted(

@@ -120,7 +120,7 @@ def test_d3_provisional_deadline_recomputed_by_a_new_event_when_calendar_loads(s
     assert provisional.provisional and provisional.due == date(2026, 10, 5)
 
     services = Services(catalogue=None, disclosure=disclosure, calendar=calendars, archive=None,  # type: ignore[arg-type]
-                        requests=None, emergencies=None, announcements=None, participation=None, complaints=None,
+                        requests=None, emergencies=None, announcements=None, participation=None, complaints=None, privacy=None,
                         accountability=None, assessment=None, audit=None, originals=None)
     outcomes = execute(
         services,

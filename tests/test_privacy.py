@@ -9,13 +9,20 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from zwgk.connectors.relay import init_topics
+from zwgk.domain.actors import Actor
+from zwgk.domain.commands import Services
+from zwgk.domain.complaints import Complaint
+from zwgk.domain.errors import DomainError
+from zwgk.domain.ledger import Outcome
+from zwgk.domain.privacy import ERASED, unseal
 
 from tests.servers import SeaweedServer, TansuBroker
-from zwgk.connectors.relay import init_topics
 
 NAME, CONTACT = "欧阳明远", "13912345678"
 OFFICE = {"id": "qy-complaints", "role": "complaints_office", "unit": "清原满族自治县政务公开办"}
@@ -62,7 +69,6 @@ def test_q3_complainant_never_in_clear_and_forgetting_erases_everywhere(tmp_path
         assert NAME.encode() not in store.read_bytes() and CONTACT.encode() not in store.read_bytes()
 
         from kafka import KafkaConsumer
-
         from zwgk.connectors.contract import topics
 
         consumer = KafkaConsumer(*topics(), bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=3000)
@@ -85,13 +91,22 @@ def test_q3_complainant_never_in_clear_and_forgetting_erases_everywhere(tmp_path
         table = zwgk(tmp_path, "complaints", "list", "--actor", "x", "--role", "inspector", "--unit", "u", env={"COLUMNS": "200"}).stdout
         assert "已公开" in table and "［保密］" in table and NAME not in table
 
-        forgot = zwgk(tmp_path, "privacy", "forget", f"complainant-{complaint}")
+        forget = ("privacy", "forget", f"complainant-{complaint}", "--actor", OFFICE["id"], "--unit", OFFICE["unit"])
+        refused = zwgk(tmp_path, *forget, "--basis", "other_legal_ground")
+        assert refused.returncode == 1 and "ERASURE_BASIS_UNSTATED" in refused.stderr
+        assert listing("complaints_office")["complainant_name"] == NAME  # a refused erasure erases nothing
+        forgot = zwgk(tmp_path, *forget, "--basis", "consent_withdrawn", "--note", "投诉人书面撤回同意")
         assert forgot.returncode == 0, forgot.stderr
         erased = listing("complaints_office")
         assert erased["complainant_name"] == erased["complainant_contact"] == erased["account"] == "［已删除］"
         verified = zwgk(tmp_path, "audit", "verify")
         assert verified.returncode == 0, verified.stderr  # every event and chain still there
-        assert zwgk(tmp_path, "privacy", "forget", f"complainant-{complaint}").returncode == 1
+        again = zwgk(tmp_path, *forget, "--basis", "consent_withdrawn")
+        assert again.returncode == 1 and "SUBJECT_ALREADY_ERASED" in again.stderr
+        (erasure,) = json.loads(zwgk(tmp_path, "privacy", "erasures", "--format", "json").stdout)
+        assert (erasure["subject_id"], erasure["basis"], erasure["actor"]) == (f"complainant-{complaint}", "consent_withdrawn", OFFICE["id"])
+        timeline = json.loads(zwgk(tmp_path, "audit", "timeline", "--actor", OFFICE["id"], "--format", "json").stdout)
+        assert timeline[-1]["event_type"] == "DataSubject.Erased"  # inspectors see who erased whose data
         with sqlite3.connect(tmp_path / "var" / "keys.sqlite3") as keys:
             assert keys.execute("SELECT COUNT(*) FROM subject_keys").fetchone()[0] == 0
     finally:
@@ -123,3 +138,56 @@ def test_e4_persistent_failure_opens_one_accountability_case(tmp_path: Path):
     with sqlite3.connect(tmp_path / "var" / "zwgk.sqlite3") as conn:
         state = conn.execute("SELECT state FROM stored_events WHERE topic LIKE '%AccountabilityCase.Opened'").fetchone()[0]
     assert lost[0]["event_id"] in state.decode() if isinstance(state, bytes) else state  # the case cites the evidence
+
+
+def test_q3_an_erasure_records_who_erased_whose_data_and_why_before_the_key_goes(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+):
+    office = Actor(**OFFICE)
+    complaint = uuid4()
+    services.complaints.register(
+        office, None, id=complaint, category="delay_without_reason", form="written", signed=True, major=False,
+        respondent_unit="县自然资源局", channel="信函", complainant_name=NAME, complainant_contact=CONTACT, account="逾期未答复",
+    )
+    subject, keys = f"complainant-{complaint}", services.privacy.keys
+    key = keys.find(subject)
+
+    def erase(actor: Actor = office, basis: str = "purpose_fulfilled", note: str = "", at: datetime | None = None) -> Outcome:
+        return services.privacy.erase(actor, at, subject_id=subject, basis=basis, note=note)
+
+    for refusal, code in [
+        (lambda: erase(actor=Actor("zr-1", "officer", "县自然资源局")), "PERSONAL_DATA_RESTRICTED"),
+        (lambda: erase(basis="no_longer_wanted"), "ERASURE_BASIS_INVALID"),
+        (lambda: erase(basis="other_legal_ground", note=" "), "ERASURE_BASIS_UNSTATED"),
+        (lambda: services.privacy.erase(office, None, subject_id=f"complainant-{uuid4()}", basis="purpose_fulfilled"),
+         "SUBJECT_UNKNOWN"),
+    ]:
+        with pytest.raises(DomainError) as error:
+            refusal()
+        assert (error.value.code, error.value.rule) == (code, "Q3")
+    assert keys.find(subject) == key and list(services.privacy.erasures()) == []
+
+    class Crash(Exception):
+        pass
+
+    def crash(subject_id: str) -> bool:
+        raise Crash
+
+    at = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+    with monkeypatch.context() as patched:  # the process dies after recording, before the key is forgotten
+        patched.setattr(keys, "forget", crash)
+        with pytest.raises(Crash):
+            erase(basis="retention_expired", note="办结满三年", at=at)
+    assert keys.find(subject) == key
+    finished = erase()  # erasing again finishes the erasure and records nothing more
+    assert keys.find(subject) is None
+    (erased,) = services.privacy.erasures()
+    assert (erased.subject_id, erased.key_id, erased.basis, erased.note) == (subject, key.key_id, "retention_expired", "办结满三年")
+    assert (erased.actor, erased.occurred_at) == (office, at)
+    assert (finished.aggregate_id, finished.version) == (erased.originator_id, erased.originator_version)
+    assert finished.notification_id == max(n.id for n in services.privacy.notifications())
+    with pytest.raises(DomainError) as again:
+        erase()
+    assert again.value.code == "SUBJECT_ALREADY_ERASED"
+    (registered,) = services.complaints.created_events(Complaint.Registered)
+    assert unseal(keys, "complainant_name", registered.complainant_name) == ERASED

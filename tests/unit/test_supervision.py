@@ -7,11 +7,11 @@ from uuid import uuid4
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from zwgk.domain.accountability import AccountabilityCase, Sanction, Violation
 from zwgk.domain.actors import Actor
 from zwgk.domain.assessment import CRITERIA, Assessment, Grade, grade_of
 from zwgk.domain.complaints import Complaint, ComplaintCategory
+from zwgk.domain.data_subjects import DataSubject, ErasureBasis, data_subject_id
 from zwgk.domain.errors import DomainError
 from zwgk.domain.privacy import ERASED, REDACTED, SubjectKey, reveal, seal, unseal
 
@@ -85,6 +85,25 @@ def test_q3_identity_is_sealed_and_only_the_complaints_office_reads_it():
     refused("PERSONAL_DATA_RESTRICTED", "Q3", lambda: registered(actor=OFFICER))
     keys.forget(KEY.subject_id)
     assert reveal(keys, OFFICE, "complainant_name", event.complainant_name) == ERASED
+
+
+@given(basis=st.text(max_size=20) | st.sampled_from([b.value for b in ErasureBasis]), note=st.sampled_from(["", "  ", "依据某条例"]))
+def test_q3_an_erasure_names_its_legal_basis(basis, note):
+    allowed = basis in {b.value for b in ErasureBasis} and (basis != "other_legal_ground" or note.strip())
+    try:
+        subject = DataSubject.erase(actor=OFFICE, occurred_at=None, subject_id=KEY.subject_id, key_id=KEY.key_id,
+                                    basis=basis, note=note)
+    except DomainError as error:
+        assert not allowed and error.rule == "Q3"
+    else:
+        assert allowed and subject.id == data_subject_id(KEY.subject_id)
+        (erased,) = subject.collect_events()
+        assert (erased.basis, erased.note, erased.key_id) == (basis, note.strip(), KEY.key_id)
+
+
+def test_q3_only_the_complaints_office_erases_personal_data():
+    refused("PERSONAL_DATA_RESTRICTED", "Q3", lambda: DataSubject.erase(
+        actor=INSPECTOR, occurred_at=None, subject_id=KEY.subject_id, key_id=KEY.key_id, basis="purpose_fulfilled", note=""))
 
 
 def test_q4_handling_feedback_and_publication_in_order():
