@@ -48,7 +48,7 @@ from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
 from zwgk.domain.commands import Services, catalogue, execute
-from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, ErasureBasis
+from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, SUBJECT_KINDS_ZH, ErasureBasis, SubjectKind
 from zwgk.domain.disclosure import ATTRIBUTES_ZH, CHANNELS_ZH, DECISIONS_ZH, Attribute, Channel, Decision, DisclosureAct
 from zwgk.domain.errors import DomainError, NotFound
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError, check_consistency, check_inclusion
@@ -1027,6 +1027,38 @@ def privacy_erasures(format: str = FORMAT) -> None:  # noqa: A002
     table = Table("数据主体", "法定事由", "说明", "操作人", "单位", "删除时间")
     for r in rows:
         table.add_row(r["subject_id"], ERASURE_BASIS_ZH[ErasureBasis(r["basis"])], r["note"], r["actor"], r["unit"], r["occurred_at"])
+    console.print(table)
+
+
+@privacy_app.command("subjects")
+def privacy_subjects(
+    kind: str = typer.Option("", "--kind", help="数据主体类别：" + "、".join(k.value for k in SubjectKind)),
+    record: str = typer.Option("", "--record", help="只列出个人信息在此记录（投诉、申请、听证会…编号）中的数据主体"),
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """个人信息清单：每个数据主体的个人信息在哪些记录的哪些字段中，是否已删除（只列编号，不含个人信息本身）。"""
+    with services() as s:
+        held = s.privacy.personal_data()
+    rows = [
+        {"subject_id": h.subject_id, "kind": h.kind, "readable": h.readable,
+         "places": [{"record_type": p.record_type, "record_id": str(p.record_id), "field": p.field,
+                     "recorded_at": p.recorded_at.isoformat()} for p in h.places],
+         "erased": {"basis": h.erased.basis, "actor": h.erased.actor.id, "occurred_at": h.erased.occurred_at.isoformat()}
+         if h.erased else None}
+        for h in held
+        if (not kind or h.kind == kind) and (not record or any(str(p.record_id) == record for p in h.places))
+    ]
+    if format == "json":
+        _emit_json(rows)
+        return
+    table = Table("数据主体", "类别", "所在记录", "字段", "状态")
+    for r in rows:
+        records = sorted({f"{p['record_type']} {p['record_id']}" for p in r["places"]})
+        erased = r["erased"]
+        status = (f"已删除（{ERASURE_BASIS_ZH[ErasureBasis(erased['basis'])]}）" if erased
+                  else "可读" if r["readable"] else "密钥已不存在（无删除记录）")
+        table.add_row(r["subject_id"], SUBJECT_KINDS_ZH.get(r["kind"], r["kind"]), "\n".join(records),
+                      "、".join(dict.fromkeys(p["field"] for p in r["places"])), status)
     console.print(table)
 
 

@@ -22,7 +22,15 @@ from zwgk.domain.calendar import BUILTIN_YEARS, WorkingDayCalendar
 from zwgk.domain.catalogue import CatalogueItem, item_id
 from zwgk.domain.chain import ChainReport, StoredRecord, verify_chains
 from zwgk.domain.complaints import Complaint
-from zwgk.domain.data_subjects import DataSubject, data_subject_id
+from zwgk.domain.data_subjects import (
+    DataSubject,
+    PersonalDataHeld,
+    PersonalDataPlace,
+    SubjectKind,
+    data_subject_id,
+    personal_data_fields,
+    sealed_values,
+)
 from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.emergencies import Emergency
 from zwgk.domain.errors import AlreadyExists, DomainError, NotFound
@@ -265,7 +273,7 @@ class ComplaintsApplication(LedgerApplication):
         complaint_id = id or uuid4()
         if self.exists(complaint_id):
             raise AlreadyExists("投诉", "complaint", complaint_id)
-        key = self.keys.key_for(f"complainant-{complaint_id}")
+        key = self.keys.key_for(SubjectKind.COMPLAINANT.subject(complaint_id))
         complaint = Complaint.register(
             id=complaint_id, actor=actor, occurred_at=occurred_at,
             complainant_name=seal(key, "complainant_name", complainant_name),
@@ -303,7 +311,7 @@ class ComplaintsApplication(LedgerApplication):
 
 
 class PrivacyApplication(LedgerApplication):
-    """Erasures of data subjects' personal data 个人信息删除 (Q3).
+    """Data subjects' personal data (Q3): where it is held, and its erasure 个人信息删除.
 
     The erasure is recorded before the key is forgotten: a crash between the two leaves a
     recorded erasure whose key still exists, and erasing again finishes it. The other order
@@ -338,6 +346,25 @@ class PrivacyApplication(LedgerApplication):
 
     def erasures(self) -> Iterator[DataSubject.Erased]:
         return self.created_events(DataSubject.Erased)
+
+    def personal_data(self) -> list[PersonalDataHeld]:
+        """The inventory 个人信息清单: every data subject, where their sealed data is, whether it is erased.
+        Read from the events that carry sealed fields only, so it never goes stale and never holds plaintext."""
+        carriers = {get_topic(event): fields for event, fields in personal_data_fields().items()}
+        held: dict[str, PersonalDataHeld] = {}
+        for notification in self.notifications(topics=sorted(carriers)):
+            event = self.mapper.to_domain_event(notification)
+            record_type = type(event).__qualname__.split(".")[0]
+            for name in carriers[notification.topic]:
+                for sealed in sealed_values(event, name):
+                    held.setdefault(sealed.subject_id, PersonalDataHeld(sealed.subject_id)).places.append(
+                        PersonalDataPlace(record_type, event.originator_id, name, event.recorded_at))
+        for erased in self.erasures():
+            held.setdefault(erased.subject_id, PersonalDataHeld(erased.subject_id)).erased = erased
+        assert self.keys is not None, "a key store is wired in"
+        for subject in held.values():
+            subject.readable = self.keys.find(subject.subject_id) is not None
+        return list(held.values())  # in the order the subjects first gave data
 
 
 class EmergenciesApplication(LedgerApplication):
@@ -383,10 +410,10 @@ class ParticipationApplication(LedgerApplication):
         self.keys = keys
         self.calendar = calendar or WorkingDayCalendar
 
-    def _sealed(self, kind: str, field: str, value: str) -> SealedValue:
+    def _sealed(self, kind: SubjectKind, field: str, value: str) -> SealedValue:
         """A new data subject's value, under a key of its own."""
         assert self.keys is not None, "a key store is wired in"
-        return seal(self.keys.key_for(f"{kind}-{uuid4()}"), field, value)
+        return seal(self.keys.key_for(kind.subject(uuid4())), field, value)
 
     def propose_decision(self, actor: Actor, occurred_at: datetime | None, id: UUID | None = None, **fields: Any) -> Outcome:  # noqa: A002
         return self.create(MajorDecision, id, lambda new: MajorDecision.propose(id=new, actor=actor, occurred_at=occurred_at, **fields))
@@ -403,7 +430,7 @@ class ParticipationApplication(LedgerApplication):
     def receive_comment(self, decision_id: UUID, actor: Actor, occurred_at: datetime | None, *, commenter: str, text: str,
                         **kwargs: Any) -> Outcome:
         assert self.keys is not None, "a key store is wired in"
-        key = self.keys.key_for(f"commenter-{uuid4()}")
+        key = self.keys.key_for(SubjectKind.COMMENTER.subject(uuid4()))
         return self.change(MajorDecision, decision_id, lambda d: d.receive_comment(
             actor=actor, occurred_at=occurred_at, commenter=seal(key, "commenter", commenter), text=seal(key, "text", text),
             **kwargs))
@@ -426,8 +453,9 @@ class ParticipationApplication(LedgerApplication):
 
     def assign_hearing_roles(self, hearing_id: UUID, actor: Actor, occurred_at: datetime | None, *, questioners: list[str],
                              representatives: list[str], **kwargs: Any) -> Outcome:
-        sealed_questioners = [self._sealed("hearing-participant", "questioner", name) for name in questioners]
-        sealed_representatives = [self._sealed("hearing-participant", "representative", name) for name in representatives]
+        participant = SubjectKind.HEARING_PARTICIPANT
+        sealed_questioners = [self._sealed(participant, "questioner", name) for name in questioners]
+        sealed_representatives = [self._sealed(participant, "representative", name) for name in representatives]
         return self.change(Hearing, hearing_id, lambda h: h.assign_roles(
             actor=actor, occurred_at=occurred_at, questioners=sealed_questioners, representatives=sealed_representatives,
             **kwargs))
@@ -464,7 +492,7 @@ class ParticipationApplication(LedgerApplication):
 
     def admit_participant(self, open_day_id: UUID, actor: Actor, occurred_at: datetime | None, *, participant: str,
                           **kwargs: Any) -> Outcome:
-        sealed = self._sealed("open-day-participant", "participant", participant)
+        sealed = self._sealed(SubjectKind.OPEN_DAY_PARTICIPANT, "participant", participant)
         return self.change(OpenDay, open_day_id, lambda o: o.admit(
             actor=actor, occurred_at=occurred_at, participant=sealed, **kwargs))
 
@@ -490,7 +518,7 @@ class RequestsApplication(LedgerApplication):
         request_id = id or uuid4()
         if self.exists(request_id):
             raise AlreadyExists("政府信息公开申请", "information request", request_id)
-        key = self.keys.key_for(f"applicant-{request_id}")
+        key = self.keys.key_for(SubjectKind.APPLICANT.subject(request_id))
         received = InformationRequest.receive(
             id=request_id, actor=actor, occurred_at=occurred_at, applicant=seal(key, "applicant", applicant),
             request=seal(key, "request", request), calendar=self.calendar(), **fields,

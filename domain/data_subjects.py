@@ -1,4 +1,4 @@
-"""Erasure of a data subject's personal data 个人信息删除 (rule Q3).
+"""Data subjects 数据主体 (rule Q3): where their personal data is held, and its erasure 个人信息删除.
 
 Forgetting a subject's key makes their sealed data unreadable everywhere; recording the
 erasure as an event lets inspectors see who erased whose data, when and on what legal
@@ -8,13 +8,16 @@ Information Protection Law 个人信息保护法, article 47.
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.errors import DomainError, choice
-from zwgk.domain.privacy import require_complaints_office
+from zwgk.domain.privacy import SealedValue, require_complaints_office
 from zwgk.domain.records import Record
 
 
@@ -35,6 +38,30 @@ ERASURE_BASIS_ZH = {
     ErasureBasis.UNLAWFUL_PROCESSING: "违反法律、行政法规或者约定处理",
     ErasureBasis.OTHER_LEGAL_GROUND: "法律、行政法规规定的其他情形",
 }
+
+
+class SubjectKind(StrEnum):
+    """The roles in which members of the public give personal data."""
+
+    COMPLAINANT = "complainant"
+    APPLICANT = "applicant"
+    COMMENTER = "commenter"
+    HEARING_PARTICIPANT = "hearing-participant"
+    OPEN_DAY_PARTICIPANT = "open-day-participant"
+
+    def subject(self, key: UUID) -> str:
+        """The pseudonymous id of a data subject, as their sealed values carry it: the kind, then a UUID."""
+        return f"{self.value}-{key}"
+
+
+SUBJECT_KINDS_ZH = {
+    SubjectKind.COMPLAINANT: "投诉人",
+    SubjectKind.APPLICANT: "申请人",
+    SubjectKind.COMMENTER: "意见提出人",
+    SubjectKind.HEARING_PARTICIPANT: "听证参加人",
+    SubjectKind.OPEN_DAY_PARTICIPANT: "开放日参加代表",
+}
+
 
 def data_subject_id(subject_id: str) -> UUID:
     """One record per data subject, found again from the pseudonymous id their sealed values carry."""
@@ -69,3 +96,51 @@ class DataSubject(Record):
                               "erasure on another legal ground names that ground in the note", "Q3")
         return cls._open(cls.Erased, id=data_subject_id(subject_id), actor=actor, occurred_at=occurred_at,
                          subject_id=subject_id, key_id=key_id, basis=checked.value, note=note.strip())
+
+
+@dataclass(frozen=True)
+class PersonalDataPlace:
+    """One field of one record that holds a subject's sealed data."""
+
+    record_type: str
+    record_id: UUID
+    field: str
+    recorded_at: datetime
+
+
+@dataclass
+class PersonalDataHeld:
+    """Where one data subject's personal data is held 个人信息清单, and whether it is erased."""
+
+    subject_id: str
+    places: list[PersonalDataPlace] = field(default_factory=list)
+    erased: DataSubject.Erased | None = None
+    readable: bool = False  # the subject's key still exists
+
+    @property
+    def kind(self) -> str:
+        return self.subject_id.rsplit("-", 5)[0]  # a UUID has five groups
+
+
+def _records(base: type[Record]) -> Iterator[type[Record]]:
+    for record in base.__subclasses__():
+        yield record
+        yield from _records(record)
+
+
+def personal_data_fields() -> dict[type[Record.Event], tuple[str, ...]]:
+    """Every event type that carries sealed personal data, with the fields that do."""
+    found = {}
+    for record in _records(Record):
+        for event in vars(record).values():
+            if isinstance(event, type) and issubclass(event, Record.Event):
+                hints = typing.get_type_hints(event)
+                sealed = tuple(name for name, hint in hints.items() if hint in (SealedValue, list[SealedValue]))
+                if sealed:
+                    found[event] = sealed
+    return found
+
+
+def sealed_values(event: Record.Event, name: str) -> list[SealedValue]:
+    value = getattr(event, name)
+    return list(value) if isinstance(value, list) else [value]

@@ -11,18 +11,20 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from zwgk.connectors.relay import init_topics
 from zwgk.domain.actors import Actor
 from zwgk.domain.commands import Services
 from zwgk.domain.complaints import Complaint
+from zwgk.domain.data_subjects import SubjectKind
 from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Outcome
 from zwgk.domain.privacy import ERASED, unseal
 
 from tests.servers import SeaweedServer, TansuBroker
+from tests.test_ledger import run_scenario
 
 NAME, CONTACT = "欧阳明远", "13912345678"
 OFFICE = {"id": "qy-complaints", "role": "complaints_office", "unit": "清原满族自治县政务公开办"}
@@ -191,3 +193,47 @@ def test_q3_an_erasure_records_who_erased_whose_data_and_why_before_the_key_goes
     assert again.value.code == "SUBJECT_ALREADY_ERASED"
     (registered,) = services.complaints.created_events(Complaint.Registered)
     assert unseal(keys, "complainant_name", registered.complainant_name) == ERASED
+
+
+def test_q3_the_personal_data_inventory_finds_every_subject_and_follows_erasures(services: Services):
+    run_scenario(services)
+    held = services.privacy.personal_data()
+    assert {h.kind for h in held} == set(SubjectKind)
+    assert all(h.readable and h.erased is None and h.places for h in held)
+    assert all(h.subject_id == SubjectKind(h.kind).subject(UUID(h.subject_id[len(h.kind) + 1:])) for h in held)
+    (complainant,) = (h for h in held if h.kind == "complainant")
+    (complaint,) = services.complaints.complaints()
+    assert {(p.record_type, p.record_id, p.field) for p in complainant.places} == {
+        ("Complaint", complaint.id, f) for f in ("complainant_name", "complainant_contact", "account", "feedback")}
+    assert services.complaints.load(Complaint, complaint.id).subject_id == complainant.subject_id
+
+    commenter = next(h for h in held if h.kind == "commenter")
+    services.privacy.erase(Actor(**OFFICE), None, subject_id=commenter.subject_id, basis="purpose_fulfilled")
+    after = {h.subject_id: h for h in services.privacy.personal_data()}
+    assert after.keys() == {h.subject_id for h in held}
+    erased = after[commenter.subject_id]
+    assert not erased.readable and erased.erased.basis == "purpose_fulfilled" and erased.places == commenter.places
+    assert all(h.readable for s, h in after.items() if s != commenter.subject_id)
+
+
+def test_q3_the_complaints_office_finds_a_subject_in_the_inventory_and_erases_them(tmp_path: Path):
+    assert zwgk(tmp_path, "demo").returncode == 0
+
+    def subjects(*options: str) -> list[dict]:
+        out = zwgk(tmp_path, "privacy", "subjects", "--format", "json", *options)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    hearing_people = subjects("--kind", "hearing-participant")
+    assert hearing_people and {h["kind"] for h in hearing_people} == {"hearing-participant"}
+    record = hearing_people[0]["places"][0]["record_id"]
+    in_record = subjects("--record", record)
+    assert in_record and all(any(p["record_id"] == record for p in h["places"]) for h in in_record)
+    subject = in_record[0]["subject_id"]
+    forgot = zwgk(tmp_path, "privacy", "forget", subject, "--actor", OFFICE["id"], "--unit", OFFICE["unit"],
+                  "--basis", "other_legal_ground", "--note", "依据《政府信息公开条例》第三十二条")
+    assert forgot.returncode == 0, forgot.stderr
+    (now,) = (h for h in subjects("--record", record) if h["subject_id"] == subject)
+    assert now["erased"]["basis"] == "other_legal_ground" and not now["readable"]
+    table = zwgk(tmp_path, "privacy", "subjects", "--record", record, env={"COLUMNS": "250"}).stdout
+    assert "已删除（法律、行政法规规定的其他情形）" in table and "听证参加人" in table
