@@ -456,6 +456,7 @@ def run_demo() -> None:
         bring_log_up_to_date(s, merkle, settings)
         items = list(s.catalogue.items())
         acts = list(s.disclosure.acts())
+        subjects = Counter(h.kind for h in s.privacy.personal_data())
         report = s.audit.verify()
         logged = verify_log(merkle, s.audit.stored_records())
         checkpoint = read_unverified(merkle.latest_checkpoint()[1])
@@ -487,6 +488,9 @@ def run_demo() -> None:
     )
     typer.echo(f"  投诉：{len(complaints_seen)} 件，处理情况已公开 {sum(c['status'] == 'published' for c in complaints_seen)} 件；"
                f"投诉人身份加密存储，非投诉受理机构查阅显示“{complaints_seen[0]['complainant_name'] if complaints_seen else ''}”（Q3）")
+    typer.echo(f"  个人信息：{sum(subjects.values())} 个数据主体各用自己的密钥加密（"
+               + "、".join(f"{SUBJECT_KINDS_ZH[kind]} {n}" for kind, n in sorted(subjects.items()))
+               + "），见 zwgk privacy subjects；可按法定事由删除（zwgk privacy forget）")
     typer.echo(f"  责任追究：{len(cases)} 件，其中考核整改后仍不合格自动立案 {sum(c['actor_role'] == 'system' for c in cases)} 件（E4）")
     typer.echo(f"  考核：2022 年度 2 个单位评定等次（优秀、不合格各 1）；事件所示的考核指标（按时公开率、备案率、存档率）"
                f"涉及 {len(assessed)} 个单位，见 zwgk assessment show --year 2022")
@@ -998,7 +1002,7 @@ def privacy_forget(
     actor_id: str = typer.Option(..., "--actor", help="操作人编号（投诉受理机构）"),
     unit: str = typer.Option(..., "--unit", help="操作人所属单位"),
     basis: str = typer.Option(..., "--basis", help="法定事由：" + "、".join(b.value for b in ErasureBasis)),
-    note: str = typer.Option("", "--note", help="说明；以 other_legal_ground 删除时须写明所依据的法律法规"),
+    note: str = typer.Option("", "--note", help="说明；以 other_legal_ground 删除时须写明所依据的法律法规。说明不加密，勿写入个人信息"),
 ) -> None:
     """删除某数据主体的个人信息：记录删除事件（谁、何时、依据），再销毁其密钥；其个人信息在事件库、
     Kafka 与导出中均不可再读，事件与哈希链保持不变。"""

@@ -466,7 +466,7 @@ class ErasePersonalData(Args):
     subject_id: str = Field(description="the data subject, e.g. complainant-<complaint id>, applicant-<request id>")
     basis: str = Field(description="purpose_fulfilled | retention_expired | consent_withdrawn | unlawful_processing | "
                                    "other_legal_ground (PIPL art. 47)")
-    note: str = Field("", description="required with other_legal_ground: the law relied on")
+    note: str = Field("", description="required with other_legal_ground: the law relied on; never personal data (it is not sealed)")
 
 
 class ComplaintRef(IdRef):

@@ -38,6 +38,7 @@ def test_demo_runs_on_embedded_default_and_is_idempotent(tmp_path: Path):
     assert "逾期 1 件" in first.stdout and "资府办发〔2020〕31号" in first.stdout
     assert "ATTRIBUTE_REASON_REQUIRED（D2）" in first.stdout
     assert "审计核验：ok" in first.stdout
+    assert "个人信息：28 个数据主体" in first.stdout and "听证参加人 20" in first.stdout  # Q3: every member of the public
 
     assessed = {r["unit"]: r for r in json.loads(zwgk("assessment", "show", "--year", "2022", "--format", "json", cwd=tmp_path).stdout)}
     assert (assessed["达州市人民政府办公室"]["grade"], assessed["达州市人民政府办公室"]["award_eligible"]) == ("fail", False)
