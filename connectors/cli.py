@@ -1022,7 +1022,8 @@ def privacy_erasures(format: str = FORMAT) -> None:  # noqa: A002
     with services() as s:
         rows = [
             {"subject_id": e.subject_id, "key_id": e.key_id, "basis": e.basis, "note": e.note, "actor": e.actor.id,
-             "unit": e.actor.unit, "occurred_at": e.occurred_at.isoformat(), "recorded_at": e.recorded_at.isoformat()}
+             "unit": e.actor.unit, "occurred_at": e.occurred_at.isoformat(), "recorded_at": e.recorded_at.isoformat(),
+             "records": [str(r) for r in e.records]}
             for e in s.privacy.erasures()
         ]
     if format == "json":

@@ -335,8 +335,9 @@ class PrivacyApplication(LedgerApplication):
         if key is None:
             raise DomainError("SUBJECT_UNKNOWN", f"没有数据主体 {subject_id} 的密钥。",
                               f"no key for data subject {subject_id}", "Q3")
+        records = dict.fromkeys(place.record_id for subject, place in self._places() if subject == subject_id)
         outcome = self.record(DataSubject.erase(actor=actor, occurred_at=occurred_at, subject_id=subject_id,
-                                                key_id=key.key_id, basis=basis, note=note))
+                                                key_id=key.key_id, basis=basis, note=note, records=list(records)))
         self.keys.forget(subject_id)
         return outcome
 
@@ -347,18 +348,22 @@ class PrivacyApplication(LedgerApplication):
     def erasures(self) -> Iterator[DataSubject.Erased]:
         return self.created_events(DataSubject.Erased)
 
-    def personal_data(self) -> list[PersonalDataHeld]:
-        """The inventory 个人信息清单: every data subject, where their sealed data is, whether it is erased.
-        Read from the events that carry sealed fields only, so it never goes stale and never holds plaintext."""
+    def _places(self) -> Iterator[tuple[str, PersonalDataPlace]]:
+        """Each sealed value's subject and place, in log order, read from the events that carry sealed fields
+        only: never stale, never plaintext."""
         carriers = {get_topic(event): fields for event, fields in personal_data_fields().items()}
-        held: dict[str, PersonalDataHeld] = {}
         for notification in self.notifications(topics=sorted(carriers)):
             event = self.mapper.to_domain_event(notification)
             record_type = type(event).__qualname__.split(".")[0]
             for name in carriers[notification.topic]:
                 for sealed in sealed_values(event, name):
-                    held.setdefault(sealed.subject_id, PersonalDataHeld(sealed.subject_id)).places.append(
-                        PersonalDataPlace(record_type, event.originator_id, name, event.recorded_at))
+                    yield sealed.subject_id, PersonalDataPlace(record_type, event.originator_id, name, event.recorded_at)
+
+    def personal_data(self) -> list[PersonalDataHeld]:
+        """The inventory 个人信息清单: every data subject, where their sealed data is, whether it is erased."""
+        held: dict[str, PersonalDataHeld] = {}
+        for subject_id, place in self._places():
+            held.setdefault(subject_id, PersonalDataHeld(subject_id)).places.append(place)
         for erased in self.erasures():
             held.setdefault(erased.subject_id, PersonalDataHeld(erased.subject_id)).erased = erased
         assert self.keys is not None, "a key store is wired in"

@@ -9,7 +9,7 @@ Information Protection Law 个人信息保护法, article 47.
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -74,12 +74,13 @@ class DataSubject(Record):
     what_zh = "数据主体"
 
     class Erased(Record.Created):
-        """A data subject's key erased: every value sealed with it is unreadable from now on."""
+        """A data subject's key erased: every value sealed with it, in the records named, is unreadable from now on."""
 
         subject_id: str
         key_id: str
         basis: str
         note: str
+        records: list[UUID]
 
         def apply(self, subject: DataSubject) -> None:
             subject.subject_id = self.subject_id
@@ -87,7 +88,8 @@ class DataSubject(Record):
 
     @classmethod
     def erase(
-        cls, *, actor: Actor, occurred_at: datetime | None, subject_id: str, key_id: str, basis: str, note: str
+        cls, *, actor: Actor, occurred_at: datetime | None, subject_id: str, key_id: str, basis: str, note: str,
+        records: Sequence[UUID],
     ) -> DataSubject:
         require_complaints_office(actor)
         checked = choice(ErasureBasis, basis, "ERASURE_BASIS_INVALID", "删除个人信息须写明法定事由", "Q3")
@@ -95,7 +97,7 @@ class DataSubject(Record):
             raise DomainError("ERASURE_BASIS_UNSTATED", "以“其他法定情形”删除个人信息，须在说明中写明所依据的法律法规。",
                               "erasure on another legal ground names that ground in the note", "Q3")
         return cls._open(cls.Erased, id=data_subject_id(subject_id), actor=actor, occurred_at=occurred_at,
-                         subject_id=subject_id, key_id=key_id, basis=checked.value, note=note.strip())
+                         subject_id=subject_id, key_id=key_id, basis=checked.value, note=note.strip(), records=list(records))
 
 
 @dataclass(frozen=True)

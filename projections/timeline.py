@@ -13,6 +13,8 @@ from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
 
 UNIT_FIELDS = ("unit", "responsible_unit", "subject_unit", "respondent_unit")
+# Events of one record that change others, by the field naming them: they belong to those records' histories too.
+MENTIONS = {"DataSubject.Erased": "records"}
 EVENT_COLUMNS = ("position", "aggregate_id", "version", "event_type", "subject_unit", "actor_id", "actor_role", "actor_unit",
                  "occurred_at", "recorded_at", "event_id", "rule_outcomes")
 
@@ -26,6 +28,8 @@ class TimelineView(Projection):
             occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, event_id TEXT NOT NULL, rule_outcomes TEXT NOT NULL)""",
         "timeline_subjects": """CREATE TABLE IF NOT EXISTS timeline_subjects (
             aggregate_id TEXT PRIMARY KEY, unit TEXT NOT NULL)""",
+        "timeline_mentions": """CREATE TABLE IF NOT EXISTS timeline_mentions (
+            aggregate_id TEXT NOT NULL, position BIGINT NOT NULL, PRIMARY KEY (aggregate_id, position))""",
     }
     indexes = [
         "CREATE INDEX IF NOT EXISTS timeline_by_aggregate ON timeline_events (aggregate_id, occurred_at)",
@@ -33,7 +37,8 @@ class TimelineView(Projection):
         "CREATE INDEX IF NOT EXISTS timeline_by_actor_unit ON timeline_events (actor_unit, occurred_at)",
         "CREATE INDEX IF NOT EXISTS timeline_by_actor ON timeline_events (actor_id, occurred_at)",
     ]
-    export_order = {"timeline_events": "position", "timeline_subjects": "aggregate_id"}
+    export_order = {"timeline_events": "position", "timeline_subjects": "aggregate_id",
+                    "timeline_mentions": "aggregate_id, position"}
 
     def create(self, tx: Transaction) -> None:
         super().create(tx)
@@ -71,16 +76,19 @@ class TimelineView(Projection):
             rows.append((event.position, event.aggregate_id, event.version, event.type, unit, event.actor.get("id", ""),
                          event.actor.get("role", ""), event.actor.get("unit", ""), ts(event.occurred_at), ts(r["recorded_at"]),
                          str(r["event_id"]), to_json(outcomes) if outcomes else "{}"))
+        mentions = [(record, event.position) for event in events if event.type in MENTIONS
+                    for record in event.record[MENTIONS[event.type]]]
         tx.insert("timeline_subjects", ("aggregate_id", "unit"), list(subjects.items()))
         tx.insert("timeline_events", EVENT_COLUMNS, rows)
+        tx.insert("timeline_mentions", ("aggregate_id", "position"), mentions)
 
 
 def timeline(tx: Transaction, *, aggregate: str = "", unit: str = "", actor: str = "",
              start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
     where, params = [], []
     if aggregate:
-        where.append("aggregate_id = ?")
-        params.append(aggregate)
+        where.append("(aggregate_id = ? OR position IN (SELECT position FROM timeline_mentions WHERE aggregate_id = ?))")
+        params += [aggregate, aggregate]
     if unit:
         where.append("(subject_unit = ? OR actor_unit = ?)")
         params += [unit, unit]

@@ -107,6 +107,7 @@ def test_q3_complainant_never_in_clear_and_forgetting_erases_everywhere(tmp_path
         assert again.returncode == 1 and "SUBJECT_ALREADY_ERASED" in again.stderr
         (erasure,) = json.loads(zwgk(tmp_path, "privacy", "erasures", "--format", "json").stdout)
         assert (erasure["subject_id"], erasure["basis"], erasure["actor"]) == (f"complainant-{complaint}", "consent_withdrawn", OFFICE["id"])
+        assert erasure["records"] == [complaint]
         timeline = json.loads(zwgk(tmp_path, "audit", "timeline", "--actor", OFFICE["id"], "--format", "json").stdout)
         assert timeline[-1]["event_type"] == "DataSubject.Erased"  # inspectors see who erased whose data
         with sqlite3.connect(tmp_path / "var" / "keys.sqlite3") as keys:
@@ -185,6 +186,7 @@ def test_q3_an_erasure_records_who_erased_whose_data_and_why_before_the_key_goes
     assert keys.find(subject) is None
     (erased,) = services.privacy.erasures()
     assert (erased.subject_id, erased.key_id, erased.basis, erased.note) == (subject, key.key_id, "retention_expired", "办结满三年")
+    assert erased.records == [complaint]  # what became unreadable
     assert (erased.actor, erased.occurred_at) == (office, at)
     assert (finished.aggregate_id, finished.version) == (erased.originator_id, erased.originator_version)
     assert finished.notification_id == max(n.id for n in services.privacy.notifications())
@@ -237,3 +239,13 @@ def test_q3_the_complaints_office_finds_a_subject_in_the_inventory_and_erases_th
     assert now["erased"]["basis"] == "other_legal_ground" and not now["readable"]
     table = zwgk(tmp_path, "privacy", "subjects", "--record", record, env={"COLUMNS": "250"}).stdout
     assert "已删除（法律、行政法规规定的其他情形）" in table and "听证参加人" in table
+    assert zwgk(tmp_path, "projections", "run", "--once").returncode == 0
+    history = json.loads(zwgk(tmp_path, "audit", "timeline", "--aggregate", record, "--format", "json").stdout)
+    assert history[-1]["event_type"] == "DataSubject.Erased"  # the hearing's history shows its participant's erasure
+    assert [e["aggregate_id"] for e in history[:-1]] == [record] * (len(history) - 1)
+    assert zwgk(tmp_path, "projections", "export", "timeline", "-o", "incremental.json").returncode == 0
+    assert zwgk(tmp_path, "projections", "rebuild", "timeline").returncode == 0
+    assert zwgk(tmp_path, "projections", "export", "timeline", "-o", "rebuilt.json").returncode == 0
+    assert (tmp_path / "rebuilt.json").read_bytes() == (tmp_path / "incremental.json").read_bytes()
+    mentions = json.loads((tmp_path / "rebuilt.json").read_text(encoding="utf-8"))["timeline_mentions"]
+    assert {m["aggregate_id"] for m in mentions} == {record}

@@ -21,6 +21,7 @@ INSPECTOR = Actor("jw-1", "inspector", "纪委监委派驻组")
 LEADING = Actor("lg-1", "leading_group_office", "政务公开领导小组办公室")
 GOV = Actor("gov-1", "government_office", "县政府办公室")
 KEY = SubjectKey("complainant-1", "k1", bytes(range(32)))
+COMPLAINT = uuid4()
 
 
 class MemoryKeys:
@@ -92,18 +93,19 @@ def test_q3_an_erasure_names_its_legal_basis(basis, note):
     allowed = basis in {b.value for b in ErasureBasis} and (basis != "other_legal_ground" or note.strip())
     try:
         subject = DataSubject.erase(actor=OFFICE, occurred_at=None, subject_id=KEY.subject_id, key_id=KEY.key_id,
-                                    basis=basis, note=note)
+                                    basis=basis, note=note, records=[COMPLAINT])
     except DomainError as error:
         assert not allowed and error.rule == "Q3"
     else:
         assert allowed and subject.id == data_subject_id(KEY.subject_id)
         (erased,) = subject.collect_events()
-        assert (erased.basis, erased.note, erased.key_id) == (basis, note.strip(), KEY.key_id)
+        assert (erased.basis, erased.note, erased.key_id, erased.records) == (basis, note.strip(), KEY.key_id, [COMPLAINT])
 
 
 def test_q3_only_the_complaints_office_erases_personal_data():
     refused("PERSONAL_DATA_RESTRICTED", "Q3", lambda: DataSubject.erase(
-        actor=INSPECTOR, occurred_at=None, subject_id=KEY.subject_id, key_id=KEY.key_id, basis="purpose_fulfilled", note=""))
+        actor=INSPECTOR, occurred_at=None, subject_id=KEY.subject_id, key_id=KEY.key_id, basis="purpose_fulfilled", note="",
+        records=[COMPLAINT]))
 
 
 def test_q4_handling_feedback_and_publication_in_order():
