@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+
 from zwgk.archive import four_properties
 from zwgk.archive.bagit_export import export_bag
 from zwgk.archive.service import metadata_of

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from eventsourcing.persistence import Notification
+
 from zwgk.archive.local import LocalStore
 from zwgk.archive.s3 import S3Store
 from zwgk.archive.service import unavailable

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.utils import get_topic
+
 from zwgk.domain.accountability import AccountabilityCase
 from zwgk.domain.actors import SYSTEM, Actor
 from zwgk.domain.announcements import Announcement

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
 from zwgk.archive.service import Archivist
 from zwgk.archive.store import OriginalStore
 from zwgk.domain.actors import Actor

@@ -14,6 +14,9 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
+
+from tests.servers import SeaweedServer, TansuBroker
+from tests.test_ledger import run_scenario
 from zwgk.connectors.relay import init_topics
 from zwgk.domain.actors import Actor
 from zwgk.domain.commands import Services
@@ -22,9 +25,6 @@ from zwgk.domain.data_subjects import SubjectKind
 from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Outcome
 from zwgk.domain.privacy import ERASED, unseal
-
-from tests.servers import SeaweedServer, TansuBroker
-from tests.test_ledger import run_scenario
 
 NAME, CONTACT = "欧阳明远", "13912345678"
 OFFICE = {"id": "qy-complaints", "role": "complaints_office", "unit": "清原满族自治县政务公开办"}
@@ -71,6 +71,7 @@ def test_q3_complainant_never_in_clear_and_forgetting_erases_everywhere(tmp_path
         assert NAME.encode() not in store.read_bytes() and CONTACT.encode() not in store.read_bytes()
 
         from kafka import KafkaConsumer
+
         from zwgk.connectors.contract import topics
 
         consumer = KafkaConsumer(*topics(), bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=3000)

@@ -7,6 +7,7 @@ from uuid import uuid4
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from zwgk.domain.accountability import AccountabilityCase, Sanction, Violation
 from zwgk.domain.actors import Actor
 from zwgk.domain.assessment import CRITERIA, Assessment, Grade, grade_of
