@@ -23,11 +23,11 @@ from uuid import UUID
 
 from zwgk.archive.store import Digests, OriginalMissing, OriginalStore, StorageUnavailable, sidecar_key
 from zwgk.domain.actors import Actor
-from zwgk.domain.applications import ArchiveApplication
 from zwgk.domain.archival import RETENTION_ZH, ArchivedOriginal, FixityCheck, FixityOutcome, RetentionClass, retain_until
 from zwgk.domain.calendar import cst_date
 from zwgk.domain.errors import ConcurrentModification, DomainError
-from zwgk.domain.ledger import Outcome
+from zwgk.domain.commands import Outcome
+from zwgk.domain.ledger import Ledger
 
 log = logging.getLogger("zwgk.archive")
 
@@ -117,8 +117,8 @@ class OriginalGone(DomainError):
 
 
 class Archivist:
-    def __init__(self, app: ArchiveApplication, store: OriginalStore) -> None:
-        self.app = app
+    def __init__(self, ledger: Ledger, store: OriginalStore) -> None:
+        self.ledger = ledger
         self.store = store
 
     def put(
@@ -139,20 +139,20 @@ class Archivist:
         hearing_id: UUID | None = None,
         occurred_at: datetime | None = None,
     ) -> tuple[Outcome, ArchivedOriginal]:
-        self.app.check_new(archive_number, title, responsible_unit, retention)
+        self.ledger.check_new_original(archive_number, title, responsible_unit, retention)
         archived_on = cst_date(occurred_at or datetime.now(timezone.utc))
         media = media_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         try:
             receipt = self.store.put(source, media, retain_until(archived_on, _retention(retention)))
         except StorageUnavailable as error:
             raise unavailable(error) from None
-        outcome = self.app.archive(
+        outcome = self.ledger.record_original(
             actor, occurred_at, archive_number=archive_number, doc_number=doc_number, title=title,
             responsible_unit=responsible_unit, doc_date=doc_date, doc_type=doc_type, retention=retention,
             archived_on=archived_on, media_type=media, size=receipt.size, sha256=receipt.sha256, sm3=receipt.sm3,
             storage_key=receipt.key, version_id=receipt.version_id, disclosure_id=disclosure_id, hearing_id=hearing_id,
         )
-        original = self.app.load(ArchivedOriginal, outcome.aggregate_id)
+        original = self.ledger.load(ArchivedOriginal, outcome.aggregate_id)
         self._write_sidecar(original)
         return outcome, original
 
@@ -163,7 +163,7 @@ class Archivist:
             log.warning("sidecar of %s not written (%s); archive verify will write it", original.archive_number, error)
 
     def originals(self) -> list[ArchivedOriginal]:
-        return list(self.app.originals())
+        return list(self.ledger.all_of(ArchivedOriginal))
 
     def get(self, original: ArchivedOriginal, out: BinaryIO) -> None:
         """Write the original, byte-identical, checked against its SHA-256 on the way out
@@ -185,7 +185,7 @@ class Archivist:
         """Originals never checked, or not within the last `days` days: what a daily scheduled run re-hashes,
         so that every original is checked at least every `days` days without re-reading the whole archive daily."""
         since = now - timedelta(days=days)
-        return [o for o in self.app.originals() if o.last_checked_at is None or o.last_checked_at < since]
+        return [o for o in self.ledger.all_of(ArchivedOriginal) if o.last_checked_at is None or o.last_checked_at < since]
 
     def verify(
         self, originals: Iterable[ArchivedOriginal], actor: Actor, progress: Callable[[ArchivedOriginal], None] | None = None
@@ -199,7 +199,7 @@ class Archivist:
 
         def record(group: list[tuple[ArchivedOriginal, Future[Inspection]]]) -> None:
             inspected = [(original, *future.result()) for original, future in group]
-            self.app.record_fixity(actor, [FixityCheck(original.id, outcome, found.sha256 if found else "", found.sm3 if found else "",
+            self.ledger.record_fixity(actor, [FixityCheck(original.id, outcome, found.sha256 if found else "", found.sm3 if found else "",
                                                        detail.en) for original, outcome, found, detail in inspected])
             for original, outcome, _, detail in inspected:
                 if sidecar_key(original.archive_number) not in sidecars:
@@ -221,7 +221,7 @@ class Archivist:
 
     def untracked(self) -> list[str]:
         """Objects in the store that no archived original is stored as."""
-        tracked = self.app.storage_keys()
+        tracked = self.ledger.storage_keys()
         return [key for key in self.store.keys() if key not in tracked]
 
     def _inspect(self, original: ArchivedOriginal) -> Inspection:
@@ -241,13 +241,13 @@ class Archivist:
         ledger says."""
         decide = original.place_hold if on else original.release_hold
         decide(actor=actor, occurred_at=occurred_at, reason=reason)  # a refusal stops here, nothing changed
-        if on or not self.app.held_elsewhere(original):
+        if on or not self.ledger.held_elsewhere(original):
             self._set_hold(original, on)
         try:
-            return self.app.record(original)
+            return self.ledger.record(original)
         except ConcurrentModification:
-            recorded = self.app.load(ArchivedOriginal, original.id)
-            self._set_hold(original, recorded.legal_hold or self.app.held_elsewhere(original))
+            recorded = self.ledger.load(ArchivedOriginal, original.id)
+            self._set_hold(original, recorded.legal_hold or self.ledger.held_elsewhere(original))
             raise
 
     def _set_hold(self, original: ArchivedOriginal, on: bool) -> None:

@@ -22,22 +22,8 @@ from zwgk.connectors.config import ConfigurationError, Settings
 from zwgk.connectors.keystore import SqlKeyStore
 from zwgk.connectors.relay import Relay
 from zwgk.connectors.signing import Notary
-from zwgk.domain.applications import (
-    AccountabilityApplication,
-    AnnouncementsApplication,
-    ArchiveApplication,
-    AssessmentApplication,
-    AuditApplication,
-    CalendarApplication,
-    CatalogueApplication,
-    ComplaintsApplication,
-    DisclosureApplication,
-    EmergenciesApplication,
-    ParticipationApplication,
-    PrivacyApplication,
-    RequestsApplication,
-)
-from zwgk.domain.commands import Services
+from zwgk.connectors.services import Services
+from zwgk.domain.ledger import Ledger
 from zwgk.projections.audit_log import CheckpointPolicy, MerkleLog, issue_checkpoint
 from zwgk.projections.events import from_notification
 from zwgk.projections.policies import AccountabilityForPersistentFailure
@@ -48,23 +34,8 @@ log = logging.getLogger("zwgk")
 
 
 def open_services(settings: Settings) -> Services:
-    env = settings.eventsourcing_env()
-    calendar = CalendarApplication(env)
-    keys = SqlKeyStore(settings.keystore_url)
     return Services(
-        catalogue=CatalogueApplication(env),
-        disclosure=DisclosureApplication(env, calendar=calendar.calendar),
-        calendar=calendar,
-        archive=ArchiveApplication(env),
-        requests=RequestsApplication(env, keys=keys, calendar=calendar.calendar),
-        emergencies=EmergenciesApplication(env),
-        announcements=AnnouncementsApplication(env, calendar=calendar.calendar),
-        participation=ParticipationApplication(env, keys=keys, calendar=calendar.calendar),
-        complaints=ComplaintsApplication(env, keys=keys),
-        privacy=PrivacyApplication(env, keys=keys),
-        accountability=AccountabilityApplication(env),
-        assessment=AssessmentApplication(env),
-        audit=AuditApplication(env),
+        ledger=Ledger(settings.eventsourcing_env(), keys=SqlKeyStore(settings.keystore_url)),
         originals=functools.cache(lambda: original_store(settings)),
     )
 
@@ -129,7 +100,7 @@ def views(settings: Settings, s: Services | None = None) -> Iterator[ProjectionR
     """The views; with the services, the process policies too."""
     settings.eventsourcing_env()  # validates the URL and makes the SQLite directory
     store = ViewStore(settings.views_url)
-    policies = [AccountabilityForPersistentFailure(s.accountability)] if s else []
+    policies = [AccountabilityForPersistentFailure(s.ledger)] if s else []
     try:
         yield ProjectionRunner(store, all_views() + policies)
     finally:
@@ -141,7 +112,7 @@ def catch_up(s: Services, runner: ProjectionRunner, progress: Callable[[int], No
     (policies may record new events as they go)."""
     total = 0
     while folded := runner.fold(
-        events_after(lambda after: s.audit.notifications(after=after, batch=5000), min(runner.positions().values())),
+        events_after(lambda after: s.ledger.notifications(after=after, batch=5000), min(runner.positions().values())),
         progress=progress,
     ):
         total += folded
@@ -159,7 +130,7 @@ def follow(s: Services, runner: ProjectionRunner, settings: Settings, stop: thre
         return
     log.info("following the event store's notifications (PostgreSQL LISTEN/NOTIFY)")
     arrived: queue.Queue[Notification] = queue.Queue()
-    with s.audit.recorder.subscribe(gt=min(runner.positions().values())) as subscription:
+    with s.ledger.recorder.subscribe(gt=min(runner.positions().values())) as subscription:
         def pump() -> None:
             for notification in subscription:
                 arrived.put(notification)
@@ -184,5 +155,5 @@ def bring_log_up_to_date(
     s: Services, log: MerkleLog, settings: Settings, policy: CheckpointPolicy | None = CheckpointPolicy()
 ) -> str | None:
     """Fold new events into the audit log and sign a checkpoint when one is due."""
-    log.sync(s.audit.stored_records(after=log.position()))
+    log.sync(s.ledger.stored_records(after=log.position()))
     return issue_checkpoint(log, Notary.from_settings(settings).sign, settings.log_origin, policy)

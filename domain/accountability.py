@@ -5,11 +5,13 @@ sanctions, and the filing 备案. It can cite the events it is about."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
 from zwgk.domain.actors import Actor, Role
+from zwgk.domain.commands import Changes, Opens
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import Record
 
@@ -159,3 +161,53 @@ class AccountabilityCase(Record):
         if self.stage != "decided":
             raise DomainError("CASE_OUT_OF_ORDER", "须作出处理决定后备案。", "filing follows the decision", "K3")
         self._record(self.Filed, actor=actor, occurred_at=occurred_at, filed_with=filed_with.strip())
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenCase(Opens[AccountabilityCase], name="open_case", summary_zh="立案追究责任"):
+    opens = AccountabilityCase.open
+    subject_kind: SubjectKind
+    """K1"""
+    subject_id: str = ""
+    subject_unit: str
+    violation: Violation
+    """one of the ten violations (K2)"""
+    origin: Origin
+    evidence: list[str] = field(default_factory=list)
+    """ids of the events the case is about"""
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnCase(Changes[AccountabilityCase]):
+    reference = ("case_id",)
+    case_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class Investigate(OnCase, name="investigate_case", summary_zh="工作组调查"):
+    decides = AccountabilityCase.investigate
+    working_group: list[str]
+    findings: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiveOpinion(OnCase, name="give_case_opinion", summary_zh="提出初步处理意见"):
+    decides = AccountabilityCase.give_opinion
+    opinion: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecideCase(OnCase, name="decide_case", summary_zh="领导小组集体决定"):
+    decides = AccountabilityCase.decide
+    sanctions: list[Sanction]
+    """one or several of the five sanctions (K4)"""
+    decision: str
+    meeting: str
+    """the leading group's meeting that decided (K3)"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileCase(OnCase, name="file_case", summary_zh="备案"):
+    decides = AccountabilityCase.file
+    filed_with: str

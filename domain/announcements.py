@@ -4,12 +4,14 @@ updated as it develops. Taking an announcement down early is refused."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
+from zwgk.domain.commands import Changes, Context, Opens
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 
@@ -96,3 +98,31 @@ class Announcement(Record):
     def _check_posted(self) -> None:
         if self.taken_down:
             raise DomainError("ANNOUNCEMENT_TAKEN_DOWN", "告示已撤下。", "already taken down", "N1")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostAnnouncement(Opens[Announcement], name="post_announcement", summary_zh="发布政务事项告示"):
+    opens = Announcement.post
+    kind: AnnouncementKind
+    """decision (≥ 20 working days) | execution (≥ 7) | emergency (real time) (N1)"""
+    title: str
+    channel: str
+    """告示形式: website | document | media | notice_board | other"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnAnnouncement(Changes[Announcement]):
+    reference = ("announcement_id",)
+    announcement_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateAnnouncement(OnAnnouncement, name="update_announcement", summary_zh="实时更新应急类告示"):
+    decides = Announcement.update
+    update: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TakeDownAnnouncement(OnAnnouncement, name="take_down_announcement", summary_zh="撤下告示"):
+    decides = Announcement.take_down
+    reason: str = ""

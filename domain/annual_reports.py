@@ -4,12 +4,14 @@ of the national format, whose check 一 + 二 = 三（七）+ 四 must hold in e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import end_of_day_cst
-from zwgk.domain.errors import DomainError
+from zwgk.domain.commands import Command, Context, Outcome
+from zwgk.domain.errors import AlreadyExists, DomainError
 from zwgk.domain.records import Record, now
 
 TOTAL_LINES = ("1", "2", "3.7", "4")  # 一, 二, 三（七）, 四: the lines the check adds up
@@ -54,3 +56,20 @@ class AnnualReport(Record):
         return cls._open(cls.Published, id=annual_report_id(actor.unit, year), actor=actor, occurred_at=at,
                          unit=actor.unit, year=year, channel=channel.strip(), due=due, table=table,
                          rule_outcomes={"A6": "met" if at < end_of_day_cst(due) else "breached"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishAnnualReport(Command, name="publish_annual_report", summary_zh="公开政府信息公开工作年度报告"):
+    """Under the id its unit and year derive: a year's report is published once."""
+
+    year: int
+    channel: str
+    table: dict[str, dict[str, int]]
+    """the application table by line (1, 2, 3.1 … 3.7, 4) and column, as `zwgk report annual --format json`
+    gives it; 一+二=三（七）+四 must hold (A6)"""
+
+    def handle(self, ctx: Context) -> Outcome:
+        report = AnnualReport.publish(**ctx.at(), **self.args())
+        if ctx.ledger.exists(report.id):
+            raise AlreadyExists("年度报告", "annual report", f"{ctx.actor.unit} {self.year}")
+        return ctx.ledger.record(report)

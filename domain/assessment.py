@@ -5,6 +5,7 @@ unit rectifies by a deadline and, failing again, loses its award eligibility."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,7 +13,8 @@ from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.domain.actors import Actor, Role
-from zwgk.domain.errors import DomainError
+from zwgk.domain.commands import Changes, Command, Context, Outcome
+from zwgk.domain.errors import AlreadyExists, DomainError
 from zwgk.domain.records import Record
 
 # Seed 000 附件7 第四条 lists eight criteria; it gives no weights, these default ones add up to 100.
@@ -196,3 +198,63 @@ class Assessment(Record):
                      on_time=on <= self.rectification_due)
         if not passed:
             self._record(self.AwardEligibilityLost, actor=actor, occurred_at=occurred_at, unit=self.unit, period=self.period)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelfAssess(Command, name="self_assess", summary_zh="单位自查自评"):
+    """Under the id its unit and period derive: a period is self-assessed once."""
+
+    period: str
+    """2022 or 2022-Q1"""
+    self_score: Decimal
+    report: str
+
+    def handle(self, ctx: Context) -> Outcome:
+        assessment = Assessment.self_assess(**ctx.at(), **self.args())
+        if ctx.ledger.exists(assessment.id):
+            raise AlreadyExists("考核", "assessment", f"{ctx.actor.unit} {self.period}")
+        return ctx.ledger.record(assessment)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnAssessment(Changes[Assessment]):
+    """A unit's assessment for a period, named by both."""
+
+    reference = ("unit", "period")
+    unit: str
+    period: str
+
+    def target(self, ctx: Context) -> UUID:
+        return assessment_id(self.unit, self.period)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assess(OnAssessment, name="assess_unit", summary_zh="政府办公室考核评分"):
+    decides = Assessment.assess
+    scores: dict[str, Decimal]
+    """points per criterion of the assessment rules (E1)"""
+    opinion: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproveGrade(OnAssessment, name="approve_grade", summary_zh="领导小组办公室审定等次"):
+    decides = Assessment.approve_grade
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishAssessment(OnAssessment, name="publish_assessment", summary_zh="通报考核结果"):
+    decides = Assessment.publish
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderRectification(OnAssessment, name="order_rectification", summary_zh="责令限期整改"):
+    decides = Assessment.order_rectification
+    deadline: date
+    requirements: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reassess(OnAssessment, name="reassess_unit", summary_zh="整改后复核"):
+    decides = Assessment.reassess
+    total: Decimal
+    on: date

@@ -8,13 +8,15 @@ then filed 备案 with the leading group (C4; missing filings are flagged, not b
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.domain.actors import Actor
-from zwgk.domain.errors import DomainError
+from zwgk.domain.commands import Changes, Command, Context, Outcome
+from zwgk.domain.errors import AlreadyExists, DomainError
 from zwgk.domain.records import Record
 
 # C1: the ten elements, in the order of seed 000 附件4 第三条.
@@ -279,3 +281,58 @@ class CatalogueItem(Record):
             basis=basis.strip(),
             content_after=dict(self.elements),
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListCatalogueItem(Command, name="list_catalogue_item", summary_zh="新增公开事项"):
+    """An item of the acting unit, under the id its unit and matter derive: never listed twice."""
+
+    elements: dict[str, Any]
+    """十项要素 the ten elements (C1)"""
+    reason: AdjustmentReason
+    """why it is listed (C2)"""
+    reason_text: str = ""
+
+    def handle(self, ctx: Context) -> Outcome:
+        item = CatalogueItem.list_item(**ctx.at(), **self.args())
+        if ctx.ledger.exists(item.id):
+            raise AlreadyExists("公开事项", "catalogue item", f"{self.elements.get('responsible_unit')}/{self.elements.get('matter')}")
+        return ctx.ledger.record(item)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnItem(Changes[CatalogueItem]):
+    """An item of the acting unit, by id or by its matter 公开事项 name."""
+
+    reference = ("item_id", "matter")
+    item_id: UUID | None = None
+    matter: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.item_id is None) == (self.matter is None):
+            raise ValueError("give exactly one of item_id or matter")
+
+    def target(self, ctx: Context) -> UUID:
+        return self.item_id or item_id(ctx.actor.unit, self.matter or "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AmendCatalogueItem(OnItem, name="amend_catalogue_item", summary_zh="调整公开事项要素"):
+    decides = CatalogueItem.amend
+    changes: dict[str, Any]
+    reason: AdjustmentReason
+    reason_text: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WithdrawCatalogueItem(OnItem, name="withdraw_catalogue_item", summary_zh="删除公开事项"):
+    decides = CatalogueItem.withdraw
+    reason: AdjustmentReason
+    reason_text: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileCatalogueAdjustments(OnItem, name="file_catalogue_adjustments", summary_zh="公开事项调整备案"):
+    decides = CatalogueItem.file_adjustments
+    adjusted_content: str
+    basis: str

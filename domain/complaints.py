@@ -4,13 +4,16 @@ and feedback published (Q4)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
 from zwgk.domain.actors import Actor, Role
+from zwgk.domain.commands import Changes, Context, Opens
 from zwgk.domain.errors import DomainError
-from zwgk.domain.privacy import SealedValue, require_complaints_office
+from zwgk.domain.data_subjects import SubjectKind
+from zwgk.domain.privacy import SealedValue, require_complaints_office, seal
 from zwgk.domain.records import Record
 
 
@@ -161,3 +164,73 @@ class Complaint(Record):
             raise DomainError("SUMMARY_REQUIRED", "须写明公开的处理情况摘要。", "a public summary is required", "Q4")
         self._record(self.FeedbackPublished, actor=actor, occurred_at=occurred_at, category=self.category,
                      respondent_unit=self.respondent_unit, substantiated=self.substantiated, summary=summary.strip())
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterComplaint(Opens[Complaint], name="register_complaint", summary_zh="登记投诉（投诉人信息即时加密）"):
+    """A new data subject per complainant: their key seals name, contact and account (Q3)."""
+
+    opens = Complaint.register
+    category: ComplaintCategory
+    """Q1"""
+    form: ComplaintForm
+    """Q2"""
+    signed: bool = False
+    major: bool = False
+    respondent_unit: str
+    channel: str = ""
+    complainant_name: str
+    """sealed at once with the complainant's own key (Q3)"""
+    complainant_contact: str = ""
+    account: str
+    """what happened, in the complainant's words; sealed (Q3)"""
+
+    def open(self, new_id: UUID, ctx: Context) -> Complaint:
+        require_complaints_office(ctx.actor)
+        key = ctx.ledger.keys.key_for(SubjectKind.COMPLAINANT.subject(new_id))
+        sealed = {name: seal(key, name, getattr(self, name)) for name in ("complainant_name", "complainant_contact", "account")}
+        return Complaint.register(id=new_id, **ctx.at(), **{**self.args(), **sealed})
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnComplaint(Changes[Complaint]):
+    reference = ("complaint_id",)
+    complaint_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignComplaint(OnComplaint, name="assign_complaint", summary_zh="交办投诉"):
+    decides = Complaint.assign
+    handler_unit: str
+    instructions: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandleComplaint(OnComplaint, name="handle_complaint", summary_zh="登记投诉处理结果"):
+    decides = Complaint.handle
+    findings: str
+    substantiated: bool
+    outcome: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiveFeedback(OnComplaint, name="give_complaint_feedback", summary_zh="向投诉人反馈"):
+    """The feedback is sealed under the complainant's key: once they are forgotten, none can be given."""
+
+    decides = Complaint.give_feedback
+    feedback: str
+
+    def decide(self, record: Complaint, ctx: Context) -> None:
+        require_complaints_office(ctx.actor)
+        key = ctx.ledger.keys.find(record.subject_id)
+        if key is None:
+            raise DomainError("SUBJECT_FORGOTTEN", "该投诉人的个人信息已删除，无法再向其反馈。",
+                              "the complainant has been forgotten", "Q3")
+        record.give_feedback(**ctx.at(), feedback=seal(key, "feedback", self.feedback))
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishFeedback(OnComplaint, name="publish_complaint_feedback", summary_zh="公开投诉处理及反馈情况"):
+    decides = Complaint.publish_feedback
+    summary: str
+    """written for the public: never names the complainant (Q3, Q4)"""

@@ -15,7 +15,10 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from eventsourcing.utils import get_topic
+
 from zwgk.domain.actors import Actor
+from zwgk.domain.commands import Command, Context, Outcome
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.privacy import SealedValue, require_complaints_office
 from zwgk.domain.records import Record
@@ -146,3 +149,37 @@ def personal_data_fields() -> dict[type[Record.Event], tuple[str, ...]]:
 def sealed_values(event: Record.Event, name: str) -> list[SealedValue]:
     value = getattr(event, name)
     return list(value) if isinstance(value, list) else [value]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErasePersonalData(Command, name="erase_personal_data", summary_zh="删除数据主体的个人信息（销毁其密钥）"):
+    """The erasure is recorded before the key is forgotten: a crash between the two leaves a recorded
+    erasure whose key still exists, and erasing again finishes it. The other order could lose the
+    record of who erased the data, which nothing could bring back."""
+
+    subject_id: str
+    """the data subject, e.g. complainant-<complaint id>, applicant-<request id>"""
+    basis: ErasureBasis
+    """PIPL art. 47"""
+    note: str = ""
+    """required with other_legal_ground: the law relied on; never personal data (it is not sealed)"""
+
+    def handle(self, ctx: Context) -> Outcome:
+        ledger, keys = ctx.ledger, ctx.ledger.keys
+        key = keys.find(self.subject_id)
+        record_id = data_subject_id(self.subject_id)
+        if ledger.exists(record_id):
+            if key is None:
+                raise DomainError("SUBJECT_ALREADY_ERASED", f"数据主体 {self.subject_id} 的个人信息已删除。",
+                                  f"data subject {self.subject_id} is already erased", "Q3")
+            require_complaints_office(ctx.actor)
+            keys.forget(self.subject_id)
+            (recorded,) = (n for n in ledger.notifications(topics=[get_topic(DataSubject.Erased)]) if n.originator_id == record_id)
+            return Outcome(record_id, recorded.originator_version, recorded.id)
+        if key is None:
+            raise DomainError("SUBJECT_UNKNOWN", f"没有数据主体 {self.subject_id} 的密钥。",
+                              f"no key for data subject {self.subject_id}", "Q3")
+        records = dict.fromkeys(place.record_id for subject, place in ledger.personal_data_places() if subject == self.subject_id)
+        outcome = ledger.record(DataSubject.erase(**ctx.at(), **self.args(), key_id=key.key_id, records=list(records)))
+        keys.forget(self.subject_id)
+        return outcome

@@ -12,12 +12,14 @@ policy's publication (D9).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.archival import linked_original
+from zwgk.domain.commands import Changes, Context, Opens, Outcome
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import DeadlineRecomputed, Record, now
@@ -667,3 +669,108 @@ class DisclosureAct(Record):
         if self.original == digest:
             raise DomainError("ALREADY_LINKED", "该原件已关联。", "this original is already linked", "D8")
         self._record(self.OriginalLinked, actor=actor, occurred_at=occurred_at, sha256=digest, storage_key=key)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DraftDisclosure(Opens[DisclosureAct], name="draft_disclosure", summary_zh="起草拟公开文件并标明公开属性"):
+    title: str
+    attribute: Attribute
+    """D1"""
+    kind: Kind = Kind.GENERAL
+    doc_number: str = ""
+    doc_type: str = ""
+    reason: LegalReason | None = None
+    """legal reason when not proactive (D2)"""
+    reason_basis: str = ""
+    interprets: UUID | None = None
+    """for an interpretation 解读: the policy document it interprets (D9)"""
+
+    opens = DisclosureAct.draft
+
+    def open(self, new_id: UUID, ctx: Context) -> DisclosureAct:
+        policy = ctx.ledger.load(DisclosureAct, self.interprets) if self.interprets else None
+        return DisclosureAct.draft(id=new_id, **ctx.at(), **{**self.args(), "interprets": policy})
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnAct(Changes[DisclosureAct]):
+    reference = ("act_id",)
+    act_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviseDisclosure(OnAct, name="revise_disclosure", summary_zh="修订拟公开文件"):
+    decides = DisclosureAct.revise
+    title: str | None = None
+    attribute: Attribute | None = None
+    reason: LegalReason | None = None
+    reason_basis: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignReview(OnAct, name="sign_review", summary_zh="公开信息审查表签字"):
+    decides = DisclosureAct.sign_review
+    sheet_role: SheetRole
+    """the signature on the secrecy review sheet (D4)"""
+    decision: Decision = Decision.APPROVED
+    comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreReviewDisclosure(OnAct, name="pre_review_disclosure", summary_zh="预审小组审查"):
+    decides = DisclosureAct.pre_review
+    decision: Decision
+    """D5"""
+    comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignOffDisclosure(OnAct, name="sign_off_disclosure", summary_zh="分管领导审核签发"):
+    decides = DisclosureAct.sign_off
+    comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishDisclosure(OnAct, name="publish_disclosure", summary_zh="在公开渠道发布"):
+    """An interpretation's publication also records, on its policy, that it is interpreted (D9)."""
+
+    decides = DisclosureAct.publish
+    channel: Channel
+    location: str = ""
+
+    def handle(self, ctx: Context) -> Outcome:
+        act = ctx.ledger.load(DisclosureAct, self.act_id)
+        policy = ctx.ledger.load(DisclosureAct, act.interprets) if act.interprets else None
+        act.publish(**ctx.at(), calendar=ctx.ledger.calendar(), policy=policy, channel=self.channel, location=self.location)
+        return ctx.ledger.record(act, *([policy] if policy else []))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrectDisclosure(OnAct, name="correct_disclosure", summary_zh="更正已公开信息"):
+    decides = DisclosureAct.correct
+    reason: str
+    correction: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WithdrawDisclosure(OnAct, name="withdraw_disclosure", summary_zh="撤回已公开信息"):
+    decides = DisclosureAct.withdraw
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkOriginal(OnAct, name="link_original", summary_zh="关联存档原件"):
+    decides = DisclosureAct.link_original
+    sha256: str
+    storage_key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecheckWithholding(OnAct, name="recheck_withholding", summary_zh="不予公开文件年度复核"):
+    decides = DisclosureAct.recheck_withholding
+    year: int
+    """the year whose November re-check this is (D10)"""
+    still_withheld: bool
+    """true: the legal reason still applies; false: to be revised to a public attribute"""
+    note: str = ""

@@ -4,10 +4,12 @@ the reported instant, and are stored in the report."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from zwgk.domain.actors import Actor
+from zwgk.domain.commands import Changes, Context, Opens
 from zwgk.domain.errors import DomainError
 from zwgk.domain.records import Record, now
 
@@ -80,3 +82,30 @@ class Emergency(Record):
         at = occurred_at or now()
         self._record(self.PressConferenceHeld, actor=actor, occurred_at=at, speaker=speaker.strip(),
                      rule_outcomes={"N2": "met" if at <= self.press_conference_due else "breached"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportEmergency(Opens[Emergency], name="report_emergency", summary_zh="登记重大突发事件"):
+    opens = Emergency.report
+    title: str
+    happened_at: datetime
+    """when it happened, with its time zone: N2 counts hours from here"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnEmergency(Changes[Emergency]):
+    reference = ("emergency_id",)
+    emergency_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseInformation(OnEmergency, name="release_emergency_information", summary_zh="发布权威信息"):
+    decides = Emergency.release_information
+    channel: str
+    summary: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldPressConference(OnEmergency, name="hold_press_conference", summary_zh="举行新闻发布会"):
+    decides = Emergency.hold_press_conference
+    speaker: str

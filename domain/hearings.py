@@ -11,14 +11,17 @@ the hearing's participants' key; officials (chair, clerk, answerers) are named."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.archival import linked_original
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
+from zwgk.domain.commands import Changes, Context, Opens
 from zwgk.domain.errors import DomainError
-from zwgk.domain.privacy import SealedValue
+from zwgk.domain.data_subjects import SubjectKind
+from zwgk.domain.privacy import SealedValue, seal
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 
 NOTICE_AT_LEAST = 5  # working days before the hearing (H1)
@@ -192,3 +195,80 @@ class Hearing(Record):
     def _check_held(self) -> None:
         if not self.held:
             raise DomainError("HEARING_NOT_HELD", "听证会尚未举行。", "the hearing has not been held", "H4")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoticeHearing(Opens[Hearing], name="notice_hearing", summary_zh="发布听证公告"):
+    opens = Hearing.notice
+    matter: str
+    scheduled_at: datetime
+    place: str
+    requirements: str
+    public: bool = True
+    closed_reason: str = ""
+    """state_secret is the one reason a hearing is closed (H3)"""
+    repeats: UUID | None = None
+    """the hearing without consensus this one repeats (H4)"""
+
+    def open(self, new_id: UUID, ctx: Context) -> Hearing:
+        previous = ctx.ledger.load(Hearing, self.repeats) if self.repeats else None
+        return Hearing.notice(id=new_id, **ctx.at(), calendar=ctx.ledger.calendar(), **{**self.args(), "repeats": previous})
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnHearing(Changes[Hearing]):
+    reference = ("hearing_id",)
+    hearing_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignHearingRoles(OnHearing, name="assign_hearing_roles", summary_zh="确定听证人员"):
+    """Each questioner and representative is a data subject of their own (Q3)."""
+
+    decides = Hearing.assign_roles
+    chair: str
+    clerk: str
+    answerers: list[str]
+    """主答人员, chosen by the department"""
+    questioners: list[str]
+    """主问人员, chosen by the representatives; sealed"""
+    representatives: list[str]
+    """听证代表; sealed"""
+    observers_count: int = 0
+
+    def decide(self, record: Hearing, ctx: Context) -> None:
+        sealed = {
+            kind: [seal(ctx.ledger.keys.key_for(SubjectKind.HEARING_PARTICIPANT.subject(uuid4())), field, name) for name in names]
+            for kind, field, names in (("questioners", "questioner", self.questioners),
+                                       ("representatives", "representative", self.representatives))
+        }
+        record.assign_roles(**ctx.at(), chair=self.chair, clerk=self.clerk, answerers=self.answerers,
+                            observers_count=self.observers_count, **sealed)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldHearing(OnHearing, name="hold_hearing", summary_zh="举行听证会"):
+    decides = Hearing.hold
+    attended: int
+    summary: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArchiveHearingRecord(OnHearing, name="archive_hearing_record", summary_zh="听证笔录归档"):
+    decides = Hearing.archive_record
+    sha256: str
+    storage_key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueHearingMinutes(OnHearing, name="issue_hearing_minutes", summary_zh="印发听证纪要"):
+    decides = Hearing.issue_minutes
+    summary: str
+    consensus: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishHearingOutcome(OnHearing, name="publish_hearing_outcome", summary_zh="公开决策结果"):
+    decides = Hearing.publish_outcome
+    decision: str
+    channel: str

@@ -1,16 +1,17 @@
-"""The ledger 台账: what every bounded context's application shares.
+"""The ledger 台账: the one application every command and every read goes through.
 
-All applications write to one event store under the name ``zwgk``, so that every
-event of every context has a place in a single notification order — the order the
-Kafka relay follows and the audit log hashes.
+Every record of every bounded context is written to one event store under the name ``zwgk``,
+so that every event has a place in a single notification order: the order the Kafka relay
+follows and the audit log hashes. Commands decide (see `commands`); the ledger loads what they
+change and saves what they decided, in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -18,14 +19,27 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoding
 from eventsourcing.utils import get_topic
 
-from zwgk.domain.actors import Actor
-from zwgk.domain.calendar import Deadline
-from zwgk.domain.errors import AlreadyExists, ConcurrentModification, NotFound
-from zwgk.domain.privacy import SealedValue
+from zwgk.domain import contexts
+from zwgk.domain.actors import SYSTEM, Actor
+from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, FixityCheck, original_id
+from zwgk.domain.assessment import Assessment, assessment_id
+from zwgk.domain.calendar import BUILTIN_YEARS, Deadline, WorkingDayCalendar
+from zwgk.domain.catalogue import CatalogueItem
+from zwgk.domain.chain import ChainReport, StoredRecord, verify_chains
+from zwgk.domain.commands import Command, Context, Outcome
+from zwgk.domain.data_subjects import DataSubject, PersonalDataHeld, PersonalDataPlace, personal_data_fields, sealed_values
+from zwgk.domain.disclosure import DisclosureAct
+from zwgk.domain.errors import AlreadyExists, ConcurrentModification, DomainError, NotFound
+from zwgk.domain.hearings import Hearing
+from zwgk.domain.official_calendar import OfficialCalendarYear, calendar_year_id
+from zwgk.domain.privacy import KeyStore, SealedValue
 from zwgk.domain.records import Record
 
 TRecord = TypeVar("TRecord", bound=Record)
 TCreated = TypeVar("TCreated", bound=Record.Created)
+
+# How far past the built-in calendar a deadline may reach for loaded years to matter.
+YEARS_AHEAD = 3
 
 
 def _fields(obj: Any) -> dict[str, Any]:
@@ -78,35 +92,30 @@ class DeadlineAsDict(Transcoding):
         return Deadline(**data)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What a command changed: the record, its new version, its place in the log."""
+class Ledger(Application[UUID]):
+    """The one application over the one event store.
 
-    aggregate_id: UUID
-    version: int
-    notification_id: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "aggregate_id": str(self.aggregate_id),
-            "version": self.version,
-            "notification_id": self.notification_id,
-        }
-
-
-class LedgerApplication(Application[UUID]):
-    """Base of the bounded contexts' applications.
-
-    Snapshots are a read cache for long histories (a record's state as of an instant
-    starts from the nearest one); they are never part of the hash chains or the audit
-    log, and the events alone rebuild everything."""
+    Snapshots are a read cache for long histories (a record's state as of an instant starts from
+    the nearest one); they are never part of the hash chains or the audit log, and the events
+    alone rebuild everything. Catalogue items and archived originals gain events for years
+    (amendments, daily fixity checks): every 100th version is snapshotted."""
 
     name = "zwgk"
     is_snapshotting_enabled = True
+    snapshotting_intervals = {CatalogueItem: 100, ArchivedOriginal: 100}
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.name = LedgerApplication.name  # one shared log, whatever the subclass
+    def __init__(self, env: Mapping[str, str] | None = None, keys: KeyStore | None = None,
+                 builtin_years: range = BUILTIN_YEARS) -> None:
+        super().__init__(env)
+        self._keys = keys
+        self.builtin_years = builtin_years
+
+    @property
+    def keys(self) -> KeyStore:
+        """Data subjects' keys (Q3): commands that seal personal data need them."""
+        if self._keys is None:
+            raise RuntimeError("this ledger was opened without a key store")
+        return self._keys
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -114,6 +123,15 @@ class LedgerApplication(Application[UUID]):
         transcoder.register(ActorAsDict())
         transcoder.register(DeadlineAsDict())
         transcoder.register(SealedValueAsDict())
+
+    def execute(self, command: Command, actor: Actor, occurred_at: datetime | None = None) -> list[Outcome]:
+        """Run one command; a refusal raises `DomainError` and records nothing."""
+        return self.run(command, Context(self, actor, occurred_at))
+
+    @staticmethod
+    def run(command: Command, ctx: Context) -> list[Outcome]:
+        result = command.handle(ctx)
+        return result if isinstance(result, list) else [result]
 
     def record(self, *records: Record) -> Outcome:
         """Save the records' new events atomically; a concurrent writer wins, never silently.
@@ -177,3 +195,155 @@ class LedgerApplication(Application[UUID]):
         without its later history."""
         for notification in self.notifications(topics=[get_topic(created)]):
             yield self.mapper.to_domain_event(notification)  # type: ignore[misc]
+
+    def all_of(self, record_class: type[TRecord]) -> Iterator[TRecord]:
+        """Every record of a class, in order of creation."""
+        for created in record_class.creating_events():
+            for aggregate_id in self.ids_of(created):
+                yield self.load(record_class, aggregate_id)
+
+    # The working-day calendar
+
+    def calendar(self) -> WorkingDayCalendar:
+        """The working-day calendar with every official year loaded so far."""
+        loaded = {}
+        for year in range(self.builtin_years.stop, self.builtin_years.stop + YEARS_AHEAD):
+            if self.exists(calendar_year_id(year)):
+                loaded[year] = self.load(OfficialCalendarYear, calendar_year_id(year)).as_loaded_year()
+        return WorkingDayCalendar(loaded, self.builtin_years)
+
+    def settle_provisional_deadlines(self, occurred_at: datetime | None = None) -> list[Outcome]:
+        """After a calendar is loaded: a new event for every running deadline it settles, on any record."""
+        calendar = self.calendar()
+        outcomes = []
+        for record_class in contexts.keeping_deadlines():
+            for created in record_class.creating_events():
+                for aggregate_id in self.ids_of(created):
+                    record = self.load(Record, aggregate_id)
+                    if record.settle_deadlines(actor=SYSTEM, calendar=calendar, occurred_at=occurred_at):
+                        outcomes.append(self.record(record))
+        return outcomes
+
+    # Reads over records
+
+    def unfiled(self) -> list[CatalogueItem]:
+        """C4: items whose published adjustments have not been filed 备案."""
+        return [item for item in self.all_of(CatalogueItem) if item.unfiled]
+
+    def assessment(self, unit: str, period: str) -> Assessment | None:
+        key = assessment_id(unit, period)
+        return self.load(Assessment, key) if self.exists(key) else None
+
+    # The archive's records 档案 (R1, R2, D8, H4)
+
+    def check_new_original(self, archive_number: str, title: str, responsible_unit: str, retention: str) -> None:
+        """Refuse what can be refused before the original's bytes are stored."""
+        number = ArchivedOriginal.check_metadata(archive_number, title, responsible_unit, retention)
+        if self.exists(original_id(str(number))):
+            raise AlreadyExists("档号", "archive number", number)
+
+    def record_original(self, actor: Actor, occurred_at: datetime | None, hearing_id: UUID | None = None,
+                        **fields: Any) -> Outcome:
+        """Record an original already stored; with a disclosure id, link it to that act (D8), with a
+        hearing id, to that hearing as its clerk's record (H4); atomically."""
+        original = ArchivedOriginal.archive(actor=actor, occurred_at=occurred_at, **fields)
+        if self.exists(original.id):
+            raise AlreadyExists("档号", "archive number", fields["archive_number"])
+        records: list[Record] = [original]
+        if fields.get("disclosure_id"):
+            act = self.load(DisclosureAct, fields["disclosure_id"])
+            act.link_original(actor=actor, occurred_at=occurred_at, sha256=original.sha256, storage_key=original.storage_key)
+            records.append(act)
+        if hearing_id:
+            hearing = self.load(Hearing, hearing_id)
+            hearing.archive_record(actor=actor, occurred_at=occurred_at, sha256=original.sha256, storage_key=original.storage_key)
+            records.append(hearing)
+        return self.record(*records)
+
+    def original(self, archive_number: str) -> ArchivedOriginal:
+        """One original by its 档号, found by the id the number derives."""
+        number = str(ArchiveNumber.parse(archive_number))
+        try:
+            return self.load(ArchivedOriginal, original_id(number))
+        except NotFound:
+            raise NotFound(ArchivedOriginal.what_zh, "archived original", number) from None
+
+    def storage_keys(self) -> set[str]:
+        """Where every original is stored, from the events that archived them (a key never changes):
+        what the store holds beyond these is untracked, told without loading any original's history."""
+        return {archived.storage_key for archived in self.created_events(ArchivedOriginal.Archived)}
+
+    def held_elsewhere(self, original: ArchivedOriginal) -> bool:
+        """Whether another original stored as the same object version (the same bytes archived under
+        another number) is under legal hold: the object must stay held while any of them is."""
+        return any(
+            self.load(ArchivedOriginal, archived.originator_id).legal_hold
+            for archived in self.created_events(ArchivedOriginal.Archived)
+            if (archived.storage_key, archived.version_id) == (original.storage_key, original.version_id)
+            and archived.originator_id != original.id
+        )
+
+    def record_fixity(self, actor: Actor, checks: Sequence[FixityCheck]) -> None:
+        """Several checks in one transaction: a verify of many small originals writes once a group,
+        not once an original. Each check is still an event of its own original."""
+        checked: dict[UUID, ArchivedOriginal] = {}
+        for check in checks:
+            original = checked.get(check.original_id) or self.load(ArchivedOriginal, check.original_id)
+            original.record_fixity(actor=actor, outcome=check.outcome, sha256_found=check.sha256_found,
+                                   sm3_found=check.sm3_found, detail=check.detail)
+            checked[original.id] = original
+        if checked:
+            self.record(*checked.values())
+
+    # Personal data (Q3)
+
+    def erasures(self) -> Iterator[DataSubject.Erased]:
+        return self.created_events(DataSubject.Erased)
+
+    def personal_data_places(self) -> Iterator[tuple[str, PersonalDataPlace]]:
+        """Each sealed value's subject and place, in log order, read from the events that carry sealed fields
+        only: never stale, never plaintext."""
+        carriers = {get_topic(event): fields for event, fields in personal_data_fields().items()}
+        for notification in self.notifications(topics=sorted(carriers)):
+            event = self.mapper.to_domain_event(notification)
+            record_type = type(event).__qualname__.split(".")[0]
+            for name in carriers[notification.topic]:
+                for sealed in sealed_values(event, name):
+                    yield sealed.subject_id, PersonalDataPlace(record_type, event.originator_id, name, event.recorded_at)
+
+    def personal_data(self) -> list[PersonalDataHeld]:
+        """The inventory 个人信息清单: every data subject, where their sealed data is, whether it is erased."""
+        held: dict[str, PersonalDataHeld] = {}
+        for subject_id, place in self.personal_data_places():
+            held.setdefault(subject_id, PersonalDataHeld(subject_id)).places.append(place)
+        for erased in self.erasures():
+            held.setdefault(erased.subject_id, PersonalDataHeld(erased.subject_id)).erased = erased
+        for subject in held.values():
+            subject.readable = self.keys.find(subject.subject_id) is not None
+        return list(held.values())  # in the order the subjects first gave data
+
+    # Inspectors' checks over the whole ledger 纪检监察核验
+
+    def stored_records(self, after: int = 0) -> Iterator[StoredRecord]:
+        """Every event as stored after a log position, decoded but not upcast, in log order."""
+        for n in self.notifications(after=after):
+            try:
+                state = n.state
+                if self.mapper.cipher:
+                    state = self.mapper.cipher.decrypt(state)
+                if self.mapper.compressor:
+                    state = self.mapper.compressor.decompress(state)
+                decoded = self.mapper.transcoder.decode(state)
+                if not isinstance(decoded, dict):
+                    raise DomainError("STATE_NOT_OBJECT", "", "stored state is not an object")
+            except Exception as error:  # noqa: BLE001 - any undecodable record is a finding
+                yield StoredRecord(n.id, n.topic, n.originator_id, n.originator_version, None, str(error))
+            else:
+                yield StoredRecord(n.id, n.topic, n.originator_id, n.originator_version, decoded)
+
+    def stored_record(self, position: int) -> StoredRecord | None:
+        record = next(self.stored_records(after=position - 1), None)
+        return record if record and record.position == position else None
+
+    def verify(self) -> ChainReport:
+        return verify_chains(self.stored_records())

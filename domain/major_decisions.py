@@ -14,15 +14,18 @@ held opinions can be counted: a topic raised by at least two comments."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from collections import Counter
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date, end_of_day_cst
+from zwgk.domain.commands import Changes, Context, Opens
 from zwgk.domain.errors import DomainError, choice
-from zwgk.domain.privacy import SealedValue
+from zwgk.domain.data_subjects import SubjectKind
+from zwgk.domain.privacy import SealedValue, seal
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 
 COMMENT_DAYS, SHORTENED_COMMENT_DAYS = 30, 7  # calendar days (P3)
@@ -204,3 +207,76 @@ class MajorDecision(Record):
     def _check_not_disclosed(self) -> None:
         if self.closes_at is not None:
             raise DomainError("ALREADY_PRE_DISCLOSED", "决策草案已预公开。", "already pre-disclosed", "P1")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProposeDecision(Opens[MajorDecision], name="propose_decision", summary_zh="登记重大行政决策事项"):
+    opens = MajorDecision.propose
+    title: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnDecision(Changes[MajorDecision]):
+    reference = ("decision_id",)
+    decision_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewDecisionSecrecy(OnDecision, name="review_decision_secrecy", summary_zh="预公开前保密审查"):
+    decides = MajorDecision.review_secrecy
+    decision: SecrecyDecision
+    """P1"""
+    comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiscussDecision(OnDecision, name="discuss_decision", summary_zh="领导集体讨论"):
+    decides = MajorDecision.discuss
+    meeting: str
+    conclusion: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreDiscloseDecision(OnDecision, name="pre_disclose_decision", summary_zh="预公开决策草案及起草说明"):
+    decides = MajorDecision.pre_disclose
+    draft_title: str
+    explanation: dict[str, str]
+    """起草说明: background, basis, main_content (P2)"""
+    channel: str
+    comment_days: int = COMMENT_DAYS
+    """at least 30; 7 to 29 with shortened_reason (P3)"""
+    shortened_reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveComment(OnDecision, name="receive_decision_comment", summary_zh="登记公众意见（意见人信息即时加密）"):
+    """Each commenter is a data subject of their own, sealed under their own key (Q3)."""
+
+    decides = MajorDecision.receive_comment
+    commenter: str
+    """name and contact; sealed at once"""
+    text: str
+    """the comment; sealed"""
+    topic: str
+    """the question it is about, in clear, to count widely held opinions (P4)"""
+    channel: str = ""
+
+    def decide(self, record: MajorDecision, ctx: Context) -> None:
+        key = ctx.ledger.keys.key_for(SubjectKind.COMMENTER.subject(uuid4()))
+        record.receive_comment(**ctx.at(), commenter=seal(key, "commenter", self.commenter), text=seal(key, "text", self.text),
+                               topic=self.topic, channel=self.channel)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AbsorbComments(OnDecision, name="absorb_decision_comments", summary_zh="汇总吸纳公众意见"):
+    decides = MajorDecision.absorb_comments
+    summary: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishAdoptionReport(OnDecision, name="publish_adoption_report", summary_zh="公开意见采纳情况"):
+    decides = MajorDecision.publish_adoption_report
+    adopted_topics: list[str] = field(default_factory=list)
+    not_adopted_reasons: dict[str, str] = field(default_factory=dict)
+    """topic → reason (P4)"""
+    channel: str

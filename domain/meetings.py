@@ -8,12 +8,14 @@ never named: no rule needs their names."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
+from zwgk.domain.commands import Changes, Opens
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 
@@ -111,3 +113,36 @@ class RepresentedMeeting(Record):
         at = occurred_at or now()
         self._record(self.FeedbackPublished, actor=actor, occurred_at=at, adopted=adopted, feedback=feedback.strip(),
                      channel=channel.strip(), rule_outcomes={"M1": "met" if self.feedback_due.met_by(at) else "breached"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class InviteRepresentatives(Opens[RepresentedMeeting], name="invite_representatives", summary_zh="邀请公众代表列席会议"):
+    opens = RepresentedMeeting.invite
+    kind: MeetingKind
+    """M2"""
+    title: str
+    meeting_on: date
+    invited: dict[str, int]
+    """sector → number invited, e.g. {"公众代表": 3}"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnMeeting(Changes[RepresentedMeeting]):
+    reference = ("meeting_id",)
+    meeting_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldMeeting(OnMeeting, name="hold_meeting", summary_zh="召开列席会议"):
+    decides = RepresentedMeeting.hold
+    attended: int
+    opinions: int
+    opinions_summary: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishMeetingFeedback(OnMeeting, name="publish_meeting_feedback", summary_zh="反馈并公开意见采纳情况"):
+    decides = RepresentedMeeting.publish_feedback
+    adopted: int
+    feedback: str
+    channel: str

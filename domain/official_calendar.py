@@ -6,6 +6,7 @@ the calendar that moved it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import LoadedYear
+from zwgk.domain.commands import Command, Context, Outcome
 from zwgk.domain.errors import DomainError
 from zwgk.domain.records import Record
 
@@ -88,3 +90,27 @@ class OfficialCalendarYear(Record):
 
     def as_loaded_year(self) -> LoadedYear:
         return LoadedYear.from_holiday_cn({"year": self.year, "days": self.days})
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadCalendar(Command, name="load_calendar", summary_zh="载入官方节假日安排并重算临时期限"):
+    """A year loaded (or replaced by a newer notice), then every provisional deadline it settles is moved."""
+
+    year: int
+    days: list[dict[str, Any]]
+    """[{"name": "元旦", "date": "2027-01-01", "isOffDay": true}, …]"""
+
+    def handle(self, ctx: Context) -> list[Outcome]:
+        document = self.args()
+        if ctx.ledger.exists(calendar_year_id(self.year)):
+            calendar = ctx.ledger.load(OfficialCalendarYear, calendar_year_id(self.year))
+            calendar.replace(**ctx.at(), document=document)
+        else:
+            calendar = OfficialCalendarYear.load(**ctx.at(), document=document)
+        return [ctx.ledger.record(calendar), *ctx.ledger.settle_provisional_deadlines(ctx.occurred_at)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecomputeDeadlines(Command, name="recompute_deadlines", summary_zh="按已载入日历重算临时期限"):
+    def handle(self, ctx: Context) -> list[Outcome]:
+        return ctx.ledger.settle_provisional_deadlines(ctx.occurred_at)

@@ -7,13 +7,16 @@ key. The birth date is only checked (18 or older on the day), never recorded."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import WorkingDayCalendar, cst_date
+from zwgk.domain.commands import Changes, Context, Opens
 from zwgk.domain.errors import DomainError
-from zwgk.domain.privacy import SealedValue
+from zwgk.domain.data_subjects import SubjectKind
+from zwgk.domain.privacy import SealedValue, seal
 from zwgk.domain.records import Record, now
 
 RECRUITMENT_WINDOW = 7  # working days before the day (O1)
@@ -121,3 +124,48 @@ class OpenDay(Record):
     def _check_not_held(self) -> None:
         if self.held:
             raise DomainError("OPEN_DAY_HELD", "开放日已举行。", "the open day has been held", "O1")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanOpenDay(Opens[OpenDay], name="plan_open_day", summary_zh="计划政务开放日"):
+    opens = OpenDay.plan
+    theme: str
+    held_on: date
+    places: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnOpenDay(Changes[OpenDay]):
+    reference = ("open_day_id",)
+    open_day_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdmitParticipant(OnOpenDay, name="admit_open_day_participant", summary_zh="确定开放日参加代表（个人信息即时加密）"):
+    """Each participant is a data subject of their own (Q3); the birth date is checked, never recorded."""
+
+    decides = OpenDay.admit
+    participant: str
+    """name and contact; sealed at once"""
+    birth_date: date
+    """checked (18 or older on the day, O1), never recorded"""
+    sector: str = ""
+
+    def decide(self, record: OpenDay, ctx: Context) -> None:
+        key = ctx.ledger.keys.key_for(SubjectKind.OPEN_DAY_PARTICIPANT.subject(uuid4()))
+        record.admit(**ctx.at(), participant=seal(key, "participant", self.participant), birth_date=self.birth_date,
+                     sector=self.sector)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnnounceParticipants(OnOpenDay, name="announce_open_day_participants", summary_zh="公示开放日参加代表"):
+    decides = OpenDay.announce_participants
+    channel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldOpenDay(OnOpenDay, name="hold_open_day", summary_zh="举办政务开放日"):
+    decides = OpenDay.hold
+    attended: int
+    opinions: int = 0
+    summary: str = ""

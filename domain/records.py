@@ -73,6 +73,11 @@ class Record(Aggregate):
         clone.__dict__.update({name: _copied(value, memo) for name, value in vars(self).items()})
         return clone
 
+    @classmethod
+    def creating_events(cls) -> list[type[Record.Created]]:
+        """The events that open a record of this class."""
+        return [e for e in vars(cls).values() if isinstance(e, type) and issubclass(e, Record.Created)]
+
     def settle_deadlines(self, *, actor: Actor, calendar: WorkingDayCalendar, occurred_at: datetime | None = None) -> bool:
         """Once the official calendar of a year is loaded, a new event for each running deadline that was
         computed provisionally (weekdays only) and now falls elsewhere or is settled; the events that

@@ -11,15 +11,18 @@ one row of the annual report (A6). The applicant's identity is sealed (Q3).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from zwgk.domain.actors import Actor
+from zwgk.domain.commands import Changes, Context, Opens, Outcome
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.errors import DomainError
-from zwgk.domain.privacy import SealedValue
+from zwgk.domain.data_subjects import SubjectKind
+from zwgk.domain.privacy import SealedValue, seal
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 
 
@@ -288,3 +291,80 @@ class InformationRequest(Record):
         on_time = _business_day(occurred_at) <= self.deadline.due
         self._record(self.Answered, actor=actor, occurred_at=occurred_at, answer=answer, report_row=row,
                      sub_reason=sub_reason, details=given, rule_outcomes={"A1": "met" if on_time else "breached"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveRequest(Opens[InformationRequest], name="receive_request", summary_zh="登记政府信息公开申请"):
+    """The applicant is a data subject of their own: their key seals who they are and what they ask (Q3)."""
+
+    channel: Channel
+    """how it arrived (Art. 31)"""
+    received_on: date
+    """the day the channel makes count as received"""
+    applicant_kind: ApplicantKind
+    applicant: str
+    """name and contact; sealed at once (Q3)"""
+    request: str
+    """the information requested; sealed"""
+
+    opens = InformationRequest.receive
+
+    def open(self, new_id: UUID, ctx: Context) -> InformationRequest:
+        key = ctx.ledger.keys.key_for(SubjectKind.APPLICANT.subject(new_id))
+        return InformationRequest.receive(
+            id=new_id, **ctx.at(), channel=self.channel, received_on=self.received_on, applicant_kind=self.applicant_kind,
+            applicant=seal(key, "applicant", self.applicant), request=seal(key, "request", self.request),
+            calendar=ctx.ledger.calendar(),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnRequest(Changes[InformationRequest]):
+    reference = ("request_id",)
+    request_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestCompletion(OnRequest, name="request_completion", summary_zh="发出补正通知"):
+    decides = InformationRequest.request_completion
+    items: str
+    completion_due: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteRequest(OnRequest, name="complete_request", summary_zh="申请人补正"):
+    decides = InformationRequest.complete
+    completed_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class AbandonRequest(OnRequest, name="abandon_request", summary_zh="逾期未补正，视为放弃"):
+    decides = InformationRequest.abandon
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartConsultation(OnRequest, name="start_consultation", summary_zh="征求第三方或其他机关意见"):
+    decides = InformationRequest.start_consultation
+    consulted: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndConsultation(OnRequest, name="end_consultation", summary_zh="征求意见结束"):
+    decides = InformationRequest.end_consultation
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtendRequest(OnRequest, name="extend_request", summary_zh="延长答复期限"):
+    decides = InformationRequest.extend
+    working_days: int
+    approver: str
+    notice: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerRequest(OnRequest, name="answer_request", summary_zh="作出答复"):
+    decides = InformationRequest.answer
+    answer: str
+    """one of the answer types of Art. 36 and 37 (A3)"""
+    sub_reason: str = ""
+    details: dict[str, str] = field(default_factory=dict)

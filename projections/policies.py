@@ -7,8 +7,9 @@ from __future__ import annotations
 from uuid import NAMESPACE_URL, uuid5
 
 from zwgk.domain.actors import SYSTEM
-from zwgk.domain.applications import AccountabilityApplication
+from zwgk.domain.accountability import OpenCase, Origin, SubjectKind, Violation
 from zwgk.domain.errors import AlreadyExists
+from zwgk.domain.ledger import Ledger
 from zwgk.projections.events import ProjectedEvent
 from zwgk.projections.projection import Policy
 
@@ -19,20 +20,20 @@ class AccountabilityForPersistentFailure(Policy):
 
     name = "policy_e4_accountability"
 
-    def __init__(self, accountability: AccountabilityApplication) -> None:
-        self.accountability = accountability
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
 
     def react(self, event: ProjectedEvent) -> bool:
         if event.type != "Assessment.AwardEligibilityLost":
             return False
         r = event.record
         try:
-            self.accountability.open_case(
-                SYSTEM, None, id=uuid5(NAMESPACE_URL, f"zwgk:e4-case:{event.aggregate_id}"),
-                subject_kind="unit", subject_id="", subject_unit=r["unit"], violation="other",
-                origin="assessment_failure", evidence=[str(r["event_id"])],
+            self.ledger.execute(OpenCase(
+                id=uuid5(NAMESPACE_URL, f"zwgk:e4-case:{event.aggregate_id}"),
+                subject_kind=SubjectKind.UNIT, subject_unit=r["unit"], violation=Violation.OTHER,
+                origin=Origin.ASSESSMENT_FAILURE, evidence=[str(r["event_id"])],
                 description=f"{r['period']} 考核不合格，整改后仍不合格（E4）",
-            )
+            ), SYSTEM)
         except AlreadyExists:
             pass  # opened before a crash: once is enough
         return True

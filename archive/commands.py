@@ -1,0 +1,88 @@
+"""The archive's commands: they move originals' bytes as well as record them, so they run with the
+archive's store beside the ledger (`ArchiveContext`), which every entrypoint's execute provides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from uuid import UUID
+
+from zwgk.archive.service import Archivist
+from zwgk.domain.archival import RetentionClass
+from zwgk.domain.calendar import cst_date
+from zwgk.domain.commands import Command, Context, Outcome
+from zwgk.domain.errors import DomainError
+
+
+@dataclass(frozen=True)
+class ArchiveContext(Context):
+    """A command's context with the archive's store, opened only when a command moves originals."""
+
+    archivist: Callable[[], Archivist]
+
+
+def archivist_of(ctx: Context) -> Archivist:
+    if not isinstance(ctx, ArchiveContext):
+        raise TypeError("an archive command runs with the archive's store (ArchiveContext)")
+    return ctx.archivist()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArchiveOriginal(Command, name="archive_original", summary_zh="存档原件（按保管期限锁定）"):
+    """An original 原件 to archive from a file, with its DA/T 46 core metadata (R1)."""
+
+    file: str
+    """the original's file; a relative path is read from the working directory"""
+    archive_number: str
+    """档号 in the DA/T 22 structure, e.g. Z001-WS·2022-D30-BGS-0006"""
+    title: str
+    responsible_unit: str
+    """责任者"""
+    retention: RetentionClass
+    """R2"""
+    doc_number: str = ""
+    doc_date: date | None = None
+    """the document's date; by default the day of occurred_at, or today"""
+    doc_type: str = ""
+    """文种, e.g. 通知"""
+    media_type: str = ""
+    """by default from the file's name"""
+    disclosure_id: UUID | None = None
+    """the disclosure act it is the original of (D8)"""
+    hearing_id: UUID | None = None
+    """the hearing whose clerk's record it is (H4)"""
+
+    def handle(self, ctx: Context) -> Outcome:
+        path = Path(self.file)
+        try:
+            source = path.open("rb")
+        except OSError as error:
+            raise DomainError("ORIGINAL_FILE_UNREADABLE", f"无法读取原件文件：{self.file}",
+                              f"cannot read {self.file}: {error.strerror}", "R1") from None
+        fields = {k: v for k, v in self.args().items() if k not in ("file", "doc_date")}
+        with source:
+            outcome, _ = archivist_of(ctx).put(
+                source, **ctx.at(), filename=path.name,
+                doc_date=self.doc_date or cst_date(ctx.occurred_at or datetime.now(timezone.utc)), **fields,
+            )
+        return outcome
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlaceLegalHold(Command, name="place_legal_hold", summary_zh="对原件实施法律保全"):
+    archive_number: str
+    reason: str
+    """e.g. 行政复议, 行政诉讼"""
+
+    def handle(self, ctx: Context) -> Outcome:
+        return archivist_of(ctx).hold(ctx.ledger.original(self.archive_number), ctx.actor, self.reason, True,
+                                      occurred_at=ctx.occurred_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseLegalHold(PlaceLegalHold, name="release_legal_hold", summary_zh="解除原件法律保全"):
+    def handle(self, ctx: Context) -> Outcome:
+        return archivist_of(ctx).hold(ctx.ledger.original(self.archive_number), ctx.actor, self.reason, False,
+                                      occurred_at=ctx.occurred_at)

@@ -1,0 +1,137 @@
+"""Commands as entrypoints receive them: one envelope (who, when, which command, its arguments)
+parsed and checked before anything is recorded, then run by the ledger. Files of commands
+(`zwgk apply`), the demo and every other entrypoint go through `execute`; invalid arguments
+are told field by field in Chinese, pydantic's English kept for the log.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from zwgk.archive import commands as archive_commands
+from zwgk.connectors.services import Services
+from zwgk.domain.actors import Actor
+from zwgk.domain.commands import COMMANDS, Command, Outcome
+from zwgk.domain.errors import DomainError
+from zwgk.domain.ledger import Ledger
+
+ARGS_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+@functools.cache
+def arguments(command: type[Command]) -> TypeAdapter[Any]:
+    """The command's arguments as pydantic checks them and describes them in JSON schema: the command's
+    own class, its field descriptions taken from the docstrings beside the fields."""
+    checked = type(command.__name__, (command,), {
+        "__pydantic_config__": ARGS_CONFIG, "__module__": command.__module__, "__qualname__": command.__qualname__,
+    })
+    return TypeAdapter(checked)
+
+
+class Envelope(BaseModel):
+    """One command as written in a file: who, when (optional), what."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    command: str
+    actor: dict[str, str]
+    occurred_at: datetime | None = None
+    args: dict[str, Any] = {}
+
+
+# pydantic's error types, by the prefix of their name, as a person reads them; the log keeps pydantic's English.
+_INSTANT_ZH = "应为带时区的 ISO 8601 时间，例如 2022-01-14T09:00:00+08:00"
+_ONE_OF_ZH = "应为以下之一：{expected}"
+_PROBLEMS_ZH = [
+    ("missing", "缺少此项"),
+    ("extra_forbidden", "不接受此项"),
+    ("unexpected_keyword_argument", "不接受此项"),
+    ("string_too_short", "不能为空"),
+    ("string_too_long", "过长（至多 {max_length} 字）"),
+    ("string", "应为文本"),
+    ("int", "应为整数"),
+    ("float", "应为数字"),
+    ("decimal", "应为数字"),
+    ("bool", "应为 true 或 false"),
+    ("datetime", _INSTANT_ZH),
+    ("timezone", _INSTANT_ZH),
+    ("date", "应为日期，例如 2022-01-14"),
+    ("uuid", "应为 UUID"),
+    ("enum", _ONE_OF_ZH),
+    ("literal_error", _ONE_OF_ZH),
+    ("greater_than_equal", "应不小于 {ge}"),
+    ("greater_than", "应大于 {gt}"),
+    ("less_than_equal", "应不大于 {le}"),
+    ("less_than", "应小于 {lt}"),
+    ("too_short", "项数不足（至少 {min_length} 项）"),
+    ("too_long", "项数过多（至多 {max_length} 项）"),
+    ("list_type", "应为列表"),
+    ("dict_type", "应为对象"),
+    ("model", "应为对象"),
+]
+_ITEM_REFERENCE_ZH = {"give exactly one of item_id or matter": "须给出 item_id 或 matter 之一，且只给一个"}
+
+
+def _problem_zh(error: Mapping[str, Any]) -> str:
+    context = {k: str(v).replace(" or ", ", ") for k, v in (error.get("ctx") or {}).items()}
+    if error["type"] == "value_error":
+        reason = str(error["ctx"]["error"])
+        return _ITEM_REFERENCE_ZH.get(reason, f"取值无效（{reason}）")
+    for prefix, text in _PROBLEMS_ZH:
+        if error["type"].startswith(prefix):
+            try:
+                return text.format(**context)
+            except KeyError:
+                break
+    return "取值无效"
+
+
+def _invalid(error: ValidationError, what: str) -> DomainError:
+    def where(e: Mapping[str, Any]) -> str:
+        return ".".join(str(p) for p in e["loc"]) or what
+
+    zh = "；".join(f"{where(e)}：{_problem_zh(e)}" for e in error.errors())
+    en = "; ".join(f"{where(e)}: {e['msg']}" for e in error.errors())
+    return DomainError("INVALID_ARGUMENTS", f"参数无效（{zh}）", f"invalid {what}: {en}")
+
+
+def parse(envelope: Mapping[str, Any]) -> tuple[Command, Actor, datetime | None]:
+    """The command, its actor and business time, or a refusal; an unknown command name is told
+    before anything else about the line."""
+    name = envelope.get("command") if isinstance(envelope, Mapping) else None
+    if isinstance(name, str) and name not in COMMANDS:
+        raise DomainError("UNKNOWN_COMMAND", f"未知命令：{name}（zwgk commands 列出全部命令）", f"unknown command {name}")
+    try:
+        parsed = Envelope.model_validate(envelope)
+    except ValidationError as error:
+        raise _invalid(error, "command") from None
+    try:
+        actor = Actor(**parsed.actor)
+    except TypeError:
+        raise DomainError(
+            "ACTOR_INCOMPLETE", "操作人须包含 id、role、unit。", "actor needs id, role and unit"
+        ) from None
+    try:
+        command = arguments(COMMANDS[parsed.command]).validate_python(parsed.args)
+    except ValidationError as error:
+        raise _invalid(error, "args") from None
+    return command, actor, parsed.occurred_at
+
+
+def execute(services: Services, envelope: Mapping[str, Any]) -> list[Outcome]:
+    """Run one command; a refusal raises `DomainError` and records nothing."""
+    command, actor, occurred_at = parse(envelope)
+    return Ledger.run(command, archive_commands.ArchiveContext(services.ledger, actor, occurred_at, services.archivist))
+
+
+def catalogue() -> list[dict[str, Any]]:
+    """Every command with the JSON schema of its args, for `zwgk commands`."""
+    return [
+        {"command": name, "summary": command.summary_zh, "args": arguments(command).json_schema()}
+        for name, command in COMMANDS.items()
+    ]
