@@ -19,6 +19,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.privacy import SealedValue, require_complaints_office
 from zwgk.domain.records import Record
+from zwgk.domain.rules import Rule
 
 
 class ErasureBasis(StrEnum):
@@ -92,10 +93,10 @@ class DataSubject(Record):
         records: Sequence[UUID],
     ) -> DataSubject:
         require_complaints_office(actor)
-        checked = choice(ErasureBasis, basis, "ERASURE_BASIS_INVALID", "删除个人信息须写明法定事由", "Q3")
+        checked = choice(ErasureBasis, basis, "ERASURE_BASIS_INVALID", "删除个人信息须写明法定事由", Rule.Q3)
         if checked is ErasureBasis.OTHER_LEGAL_GROUND and not note.strip():
             raise DomainError("ERASURE_BASIS_UNSTATED", "以“其他法定情形”删除个人信息，须在说明中写明所依据的法律法规。",
-                              "erasure on another legal ground names that ground in the note", "Q3")
+                              "erasure on another legal ground names that ground in the note", Rule.Q3)
         return cls._open(cls.Erased, id=data_subject_id(subject_id), actor=actor, occurred_at=occurred_at,
                          subject_id=subject_id, key_id=key_id, basis=checked.value, note=note.strip(), records=list(records))
 

@@ -23,6 +23,7 @@ from zwgk.domain.calendar import Deadline
 from zwgk.domain.errors import AlreadyExists, ConcurrentModification, NotFound
 from zwgk.domain.privacy import SealedValue
 from zwgk.domain.records import Record
+from zwgk.domain.rules import Rule
 
 TRecord = TypeVar("TRecord", bound=Record)
 TCreated = TypeVar("TCreated", bound=Record.Created)
@@ -75,7 +76,7 @@ class DeadlineAsDict(Transcoding):
         return _fields(obj)
 
     def decode(self, data: dict[str, Any]) -> Deadline:
-        return Deadline(**data)
+        return Deadline(**{**data, "rule": Rule(data["rule"])})
 
 
 @dataclass(frozen=True)
