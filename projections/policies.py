@@ -8,9 +8,12 @@ from uuid import NAMESPACE_URL, uuid5
 
 from zwgk.domain.actors import SYSTEM
 from zwgk.domain.applications import AccountabilityApplication
+from zwgk.domain.assessment import Assessment
 from zwgk.domain.errors import AlreadyExists
-from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.events import ProjectedEvent, event_type
 from zwgk.projections.projection import Policy
+
+AWARD_ELIGIBILITY_LOST = event_type(Assessment.AwardEligibilityLost)
 
 
 class AccountabilityForPersistentFailure(Policy):
@@ -23,7 +26,7 @@ class AccountabilityForPersistentFailure(Policy):
         self.accountability = accountability
 
     def react(self, event: ProjectedEvent) -> bool:
-        if event.type != "Assessment.AwardEligibilityLost":
+        if event.type != AWARD_ELIGIBILITY_LOST:
             return False
         r = event.record
         try:
