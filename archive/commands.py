@@ -14,6 +14,7 @@ from zwgk.domain.archival import RetentionClass
 from zwgk.domain.calendar import cst_date
 from zwgk.domain.commands import Command, Context, Outcome
 from zwgk.domain.errors import DomainError
+from zwgk.domain.rules import Rule
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class ArchiveOriginal(Command, name="archive_original", summary_zh="存档原件
             source = path.open("rb")
         except OSError as error:
             raise DomainError("ORIGINAL_FILE_UNREADABLE", f"无法读取原件文件：{self.file}",
-                              f"cannot read {self.file}: {error.strerror}", "R1") from None
+                              f"cannot read {self.file}: {error.strerror}", Rule.R1) from None
         fields = {k: v for k, v in self.args().items() if k not in ("file", "doc_date")}
         with source:
             outcome, _ = archivist_of(ctx).put(

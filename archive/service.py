@@ -28,6 +28,7 @@ from zwgk.domain.calendar import cst_date
 from zwgk.domain.errors import ConcurrentModification, DomainError
 from zwgk.domain.commands import Outcome
 from zwgk.domain.ledger import Ledger
+from zwgk.domain.rules import Rule
 
 log = logging.getLogger("zwgk.archive")
 
@@ -57,7 +58,7 @@ METADATA_ZH = {
 def unavailable(error: StorageUnavailable) -> DomainError:
     return DomainError(
         "ARCHIVE_UNAVAILABLE", "档案存储暂时无法访问，本次未记录任何内容，请稍后重试。",
-        f"archive store unavailable: {error}", "R1",
+        f"archive store unavailable: {error}", Rule.R1,
     )
 
 
@@ -107,13 +108,13 @@ Inspection = tuple[FixityOutcome, Digests | None, Detail]  # outcome, the digest
 class IntegrityFailure(DomainError):
     def __init__(self, archive_number: str, size: int, sha256: str) -> None:
         super().__init__("ORIGINAL_ALTERED", f"原件 {archive_number} 与存档时的摘要不符，未输出：读出 {size} 字节，SHA-256 {sha256[:16]}…",
-                         f"original {archive_number} does not match its digests: {size} bytes, SHA-256 {sha256[:16]}…", "R2")
+                         f"original {archive_number} does not match its digests: {size} bytes, SHA-256 {sha256[:16]}…", Rule.R2)
 
 
 class OriginalGone(DomainError):
     def __init__(self, archive_number: str) -> None:
         super().__init__("ORIGINAL_MISSING", f"原件 {archive_number} 已不在档案存储中，无法输出；请运行 archive verify 并报告。",
-                         f"original {archive_number} is missing from the store", "R2")
+                         f"original {archive_number} is missing from the store", Rule.R2)
 
 
 class Archivist:
@@ -261,7 +262,7 @@ def _retention(code: str) -> RetentionClass:
     try:
         return RetentionClass(code)
     except ValueError:
-        raise DomainError("RETENTION_CLASS_INVALID", "保管期限须为 Y、D30 或 D10。", f"unknown retention {code!r}", "R2") from None
+        raise DomainError("RETENTION_CLASS_INVALID", "保管期限须为 Y、D30 或 D10。", f"unknown retention {code!r}", Rule.R2) from None
 
 
 def _mismatch(original: ArchivedOriginal, digests: Digests) -> list[Detail]:

@@ -1,4 +1,4 @@
-"""Accountability 责任追究 (rules K1–K4; seed 002 责任追究制度, seed 000 附件7): a case names its
+"""Accountability 责任追究 (rules K1–K4, 责任追究制度): a case names its
 subject, its violation and where it came from, then goes through investigation by a
 working group, a preliminary opinion, the leading group's collective decision with its
 sanctions, and the filing 备案. It can cite the events it is about."""
@@ -14,6 +14,7 @@ from zwgk.domain.actors import Actor, Role
 from zwgk.domain.commands import Changes, Opens
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import Record
+from zwgk.domain.rules import Rule
 
 
 class SubjectKind(StrEnum):
@@ -25,7 +26,7 @@ class SubjectKind(StrEnum):
 
 
 class Violation(StrEnum):
-    """K2: the ten violations of seed 002."""
+    """K2: the ten violations its article lists."""
 
     PERFUNCTORY = "perfunctory"  # 工作迟缓、流于形式
     NO_ORGANISATION = "no_organisation"  # 无组织、无制度
@@ -116,11 +117,11 @@ class AccountabilityCase(Record):
         cls, *, id: UUID, actor: Actor, occurred_at: datetime | None, subject_kind: str, subject_id: str,  # noqa: A002
         subject_unit: str, violation: str, origin: str, evidence: list[str], description: str,
     ) -> AccountabilityCase:
-        kind = choice(SubjectKind, subject_kind, "CASE_SUBJECT_INVALID", "追究对象须为直接责任人、单位负责人或单位", "K1")
+        kind = choice(SubjectKind, subject_kind, "CASE_SUBJECT_INVALID", "追究对象须为直接责任人、单位负责人或单位", Rule.K1)
         if not subject_unit.strip() or (kind is not SubjectKind.UNIT and not subject_id.strip()):
-            raise DomainError("CASE_SUBJECT_REQUIRED", "案件须写明追究对象及其单位。", "a case names its subject", "K1")
-        checked = choice(Violation, violation, "VIOLATION_INVALID", "违规情形须为规定的十种之一", "K2")
-        source = choice(Origin, origin, "CASE_ORIGIN_INVALID", "案件来源无效", "K3")
+            raise DomainError("CASE_SUBJECT_REQUIRED", "案件须写明追究对象及其单位。", "a case names its subject", Rule.K1)
+        checked = choice(Violation, violation, "VIOLATION_INVALID", "违规情形须为规定的十种之一", Rule.K2)
+        source = choice(Origin, origin, "CASE_ORIGIN_INVALID", "案件来源无效", Rule.K3)
         return cls._open(
             cls.Opened, id=id, actor=actor, occurred_at=occurred_at, subject_kind=kind.value, subject_id=subject_id.strip(),
             subject_unit=subject_unit.strip(), violation=checked.value, origin=source.value, evidence=list(evidence),
@@ -128,38 +129,38 @@ class AccountabilityCase(Record):
         )
 
     def investigate(self, *, actor: Actor, occurred_at: datetime | None, working_group: list[str], findings: str) -> None:
-        actor.require(Role.INSPECTOR, "K3")
+        actor.require(Role.INSPECTOR, Rule.K3)
         if self.stage != "opened":
-            raise DomainError("CASE_OUT_OF_ORDER", "调查已完成。", "already investigated", "K3")
+            raise DomainError("CASE_OUT_OF_ORDER", "调查已完成。", "already investigated", Rule.K3)
         if len(working_group) < 2 or not findings.strip():
             raise DomainError("INVESTIGATION_INCOMPLETE", "调查须由工作组（至少二人）进行并写明调查结论。",
-                              "an investigation needs a working group and findings", "K3")
+                              "an investigation needs a working group and findings", Rule.K3)
         self._record(self.Investigated, actor=actor, occurred_at=occurred_at, working_group=list(working_group), findings=findings.strip())
 
     def give_opinion(self, *, actor: Actor, occurred_at: datetime | None, opinion: str) -> None:
         if self.stage != "investigated":
             raise DomainError("INVESTIGATION_REQUIRED", "须先由工作组调查，再提出初步处理意见。",
-                              "a preliminary opinion follows the investigation", "K3")
+                              "a preliminary opinion follows the investigation", Rule.K3)
         self._record(self.OpinionGiven, actor=actor, occurred_at=occurred_at, opinion=opinion.strip())
 
     def decide(self, *, actor: Actor, occurred_at: datetime | None, sanctions: list[str], decision: str, meeting: str) -> None:
         """K3: no decision without an investigation; the leading group decides collectively."""
-        actor.require(Role.LEADING_GROUP_OFFICE, "K3")
+        actor.require(Role.LEADING_GROUP_OFFICE, Rule.K3)
         if self.stage in ("opened",):
-            raise DomainError("INVESTIGATION_REQUIRED", "未经调查不得作出处理决定。", "no decision without an investigation", "K3")
+            raise DomainError("INVESTIGATION_REQUIRED", "未经调查不得作出处理决定。", "no decision without an investigation", Rule.K3)
         if self.stage != "opinion":
-            raise DomainError("CASE_OUT_OF_ORDER", "须先提出初步处理意见。", "a decision follows the preliminary opinion", "K3")
+            raise DomainError("CASE_OUT_OF_ORDER", "须先提出初步处理意见。", "a decision follows the preliminary opinion", Rule.K3)
         if not meeting.strip():
             raise DomainError("COLLECTIVE_DECISION_REQUIRED", "处理决定须经领导小组集体研究，写明会议。",
-                              "the decision names the leading group's meeting", "K3")
-        checked = [choice(Sanction, s, "SANCTION_INVALID", "处理方式须为规定的五种之一", "K4").value for s in sanctions]
+                              "the decision names the leading group's meeting", Rule.K3)
+        checked = [choice(Sanction, s, "SANCTION_INVALID", "处理方式须为规定的五种之一", Rule.K4).value for s in sanctions]
         if not checked or len(set(checked)) != len(checked):
-            raise DomainError("SANCTIONS_REQUIRED", "须给出一种或几种不重复的处理方式。", "one or several distinct sanctions", "K4")
+            raise DomainError("SANCTIONS_REQUIRED", "须给出一种或几种不重复的处理方式。", "one or several distinct sanctions", Rule.K4)
         self._record(self.Decided, actor=actor, occurred_at=occurred_at, sanctions=checked, decision=decision.strip(), meeting=meeting.strip())
 
     def file(self, *, actor: Actor, occurred_at: datetime | None, filed_with: str) -> None:
         if self.stage != "decided":
-            raise DomainError("CASE_OUT_OF_ORDER", "须作出处理决定后备案。", "filing follows the decision", "K3")
+            raise DomainError("CASE_OUT_OF_ORDER", "须作出处理决定后备案。", "filing follows the decision", Rule.K3)
         self._record(self.Filed, actor=actor, occurred_at=occurred_at, filed_with=filed_with.strip())
 
 

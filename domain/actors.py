@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from zwgk.domain.errors import DomainError
+from zwgk.domain.rules import Rule
 
 
 class Role(StrEnum):
@@ -59,7 +60,7 @@ class Actor:
                 f"unknown role: {self.role}",
             ) from None
 
-    def require(self, role: Role, rule: str | None = None) -> None:
+    def require(self, role: Role, rule: Rule | None = None) -> None:
         if self.role != role:
             raise DomainError(
                 "ROLE_NOT_PERMITTED",

@@ -1,4 +1,4 @@
-"""Announcements 政务事项告示 (rule N1, seed 001 告示制度): a decision is posted for at
+"""Announcements 政务事项告示 (rule N1, 告示制度): a decision is posted for at
 least 20 working days, an execution for at least 7; an emergency is posted at once and
 updated as it develops. Taking an announcement down early is refused."""
 
@@ -14,6 +14,7 @@ from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.commands import Changes, Context, Opens
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import DeadlineRecomputed, Record, now
+from zwgk.domain.rules import Rule
 
 
 class AnnouncementKind(StrEnum):
@@ -64,12 +65,12 @@ class Announcement(Record):
     @classmethod
     def post(cls, *, id: UUID, actor: Actor, occurred_at: datetime | None, calendar: WorkingDayCalendar,  # noqa: A002
              kind: str, title: str, channel: str) -> Announcement:
-        what = choice(AnnouncementKind, kind, "ANNOUNCEMENT_KIND_INVALID", "告示类别无效", "N1")
+        what = choice(AnnouncementKind, kind, "ANNOUNCEMENT_KIND_INVALID", "告示类别无效", Rule.N1)
         if not title.strip() or not channel.strip():
-            raise DomainError("ANNOUNCEMENT_INCOMPLETE", "告示须写明标题和告示形式（渠道）。", "title and channel are required", "N1")
+            raise DomainError("ANNOUNCEMENT_INCOMPLETE", "告示须写明标题和告示形式（渠道）。", "title and channel are required", Rule.N1)
         at = occurred_at or now()
         days = POSTED_AT_LEAST.get(what)
-        minimum = calendar.add_working_days(cst_date(at), days, "N1") if days else None
+        minimum = calendar.add_working_days(cst_date(at), days, Rule.N1) if days else None
         return cls._open(cls.Posted, id=id, actor=actor, occurred_at=at, unit=actor.unit, kind=what.value,
                          title=title.strip(), channel=channel.strip(), posted_until_at_least=minimum)
 
@@ -81,7 +82,7 @@ class Announcement(Record):
         self._check_posted()
         if self.minimum is not None:
             raise DomainError("NOT_AN_EMERGENCY", "只有应急类告示随事态实时更新；其他告示请撤下后重新告示。",
-                              "only an emergency announcement is updated in place", "N1")
+                              "only an emergency announcement is updated in place", Rule.N1)
         self._record(self.Updated, actor=actor, occurred_at=occurred_at, update=update.strip())
 
     def take_down(self, *, actor: Actor, occurred_at: datetime | None, reason: str) -> None:
@@ -91,14 +92,13 @@ class Announcement(Record):
             raise DomainError(
                 "POSTING_PERIOD_NOT_OVER",
                 f"告示须至少公示{self.minimum.working_days}个工作日，{self.minimum.due.isoformat()} 24时后方可撤下。",
-                f"posted until {self.minimum.due} at least", "N1")
+                f"posted until {self.minimum.due} at least", Rule.N1)
         self._check_posted()
         self._record(self.TakenDown, actor=actor, occurred_at=at, reason=reason.strip())
 
     def _check_posted(self) -> None:
         if self.taken_down:
-            raise DomainError("ANNOUNCEMENT_TAKEN_DOWN", "告示已撤下。", "already taken down", "N1")
-
+            raise DomainError("ANNOUNCEMENT_TAKEN_DOWN", "告示已撤下。", "already taken down", Rule.N1)
 
 @dataclass(frozen=True, kw_only=True)
 class PostAnnouncement(Opens[Announcement], name="post_announcement", summary_zh="发布政务事项告示"):

@@ -13,6 +13,7 @@ from zwgk.domain.calendar import end_of_day_cst
 from zwgk.domain.commands import Command, Context, Outcome
 from zwgk.domain.errors import AlreadyExists, DomainError
 from zwgk.domain.records import Record, now
+from zwgk.domain.rules import Rule, RuleOutcome
 
 TOTAL_LINES = ("1", "2", "3.7", "4")  # 一, 二, 三（七）, 四: the lines the check adds up
 
@@ -40,23 +41,22 @@ class AnnualReport(Record):
     def publish(cls, *, actor: Actor, occurred_at: datetime | None, year: int, channel: str,
                 table: dict[str, dict[str, int]]) -> AnnualReport:
         if not channel.strip():
-            raise DomainError("CHANNEL_REQUIRED", "须写明公开渠道。", "a channel is required", "A6")
+            raise DomainError("CHANNEL_REQUIRED", "须写明公开渠道。", "a channel is required", Rule.A6)
         missing = [line for line in TOTAL_LINES if line not in table]
         if missing:
             raise DomainError("ANNUAL_TABLE_INCOMPLETE", f"申请情况表缺少第 {'、'.join(missing)} 行。",
-                              f"the table lacks lines {missing}", "A6")
+                              f"the table lacks lines {missing}", Rule.A6)
         columns = set().union(*(table[line] for line in TOTAL_LINES))
         unbalanced = sorted(c for c in columns if table["1"].get(c, 0) + table["2"].get(c, 0)
                             != table["3.7"].get(c, 0) + table["4"].get(c, 0))
         if unbalanced:
             raise DomainError("ANNUAL_TABLE_UNBALANCED", f"申请情况表校验 一+二=三（七）+四 不成立：{'、'.join(unbalanced)}。",
-                              f"check 1 + 2 = 3.7 + 4 fails for {unbalanced}", "A6")
+                              f"check 1 + 2 = 3.7 + 4 fails for {unbalanced}", Rule.A6)
         at = occurred_at or now()
         due = date(year + 1, 1, 31)
         return cls._open(cls.Published, id=annual_report_id(actor.unit, year), actor=actor, occurred_at=at,
                          unit=actor.unit, year=year, channel=channel.strip(), due=due, table=table,
-                         rule_outcomes={"A6": "met" if at < end_of_day_cst(due) else "breached"})
-
+                         rule_outcomes={Rule.A6: RuleOutcome.of(at < end_of_day_cst(due))})
 
 @dataclass(frozen=True, kw_only=True)
 class PublishAnnualReport(Command, name="publish_annual_report", summary_zh="公开政府信息公开工作年度报告"):

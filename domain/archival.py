@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.errors import DomainError
 from zwgk.domain.records import Record
+from zwgk.domain.rules import Rule
 
 
 class RetentionClass(StrEnum):
@@ -56,7 +57,7 @@ class ArchiveNumber:
                 f"档号“{text}”不符合 全宗号-门类代码·年度-保管期限(Y/D30/D10)-机构代码-件号(4位) 的结构，"
                 "例如 Z001-WS·2022-D30-BGS-0006。",
                 f"archive number {text!r} does not follow the DA/T 22 structure",
-                "R1",
+                Rule.R1,
             )
         parts = match.groupdict()
         return cls(parts["fonds"], parts["category"], int(parts["year"]), RetentionClass(parts["retention"]),
@@ -87,11 +88,11 @@ def retain_until(archived_on: date, retention: RetentionClass) -> date:
 def _digest(value: str, length: int, name: str) -> str:
     digest = value.strip().lower()
     if len(digest) != length or any(c not in "0123456789abcdef" for c in digest):
-        raise DomainError("DIGEST_INVALID", f"{name} 摘要格式错误。", f"{name} digest is malformed", "R2")
+        raise DomainError("DIGEST_INVALID", f"{name} 摘要格式错误。", f"{name} digest is malformed", Rule.R2)
     return digest
 
 
-def linked_original(sha256: str, storage_key: str, rule: str) -> tuple[str, str]:
+def linked_original(sha256: str, storage_key: str, rule: Rule) -> tuple[str, str]:
     """An archived original as another record links it: its SHA-256 and where it is stored."""
     digest = sha256.strip().lower()
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
@@ -200,10 +201,10 @@ class ArchivedOriginal(Record):
         version_id: str,
         disclosure_id: UUID | None = None,
     ) -> ArchivedOriginal:
-        actor.require(Role.ARCHIVIST, "R1")
+        actor.require(Role.ARCHIVIST, Rule.R1)
         number = cls.check_metadata(archive_number, title, responsible_unit, retention)
         if size < 0 or not storage_key or not version_id:
-            raise DomainError("STORAGE_RECEIPT_INVALID", "存储回执不完整。", "storage receipt incomplete", "R2")
+            raise DomainError("STORAGE_RECEIPT_INVALID", "存储回执不完整。", "storage receipt incomplete", Rule.R2)
         return cls._open(
             cls.Archived,
             id=original_id(str(number)),
@@ -235,18 +236,18 @@ class ArchivedOriginal(Record):
         except ValueError:
             raise DomainError(
                 "RETENTION_CLASS_INVALID", "保管期限须为 Y（永久）、D30（定期30年）或 D10（定期10年）。",
-                f"unknown retention class {retention!r}", "R2",
+                f"unknown retention class {retention!r}", Rule.R2,
             ) from None
         if retention_class is not number.retention:
             raise DomainError(
                 "RETENTION_MISMATCH", f"档号中的保管期限 {number.retention.value} 与所填 {retention} 不一致。",
-                "the archive number's retention code differs from the retention class", "R1",
+                "the archive number's retention code differs from the retention class", Rule.R1,
             )
         missing = [zh for zh, value in (("题名", title), ("责任者", responsible_unit)) if not value.strip()]
         if missing:
             raise DomainError(
                 "ARCHIVE_METADATA_MISSING", "缺少必备元数据：" + "、".join(missing),
-                f"missing metadata: {missing}", "R1",
+                f"missing metadata: {missing}", Rule.R1,
             )
         return number
 
@@ -255,17 +256,17 @@ class ArchivedOriginal(Record):
                      sha256_found=sha256_found, sm3_found=sm3_found, detail=detail)
 
     def place_hold(self, *, actor: Actor, occurred_at: datetime | None, reason: str) -> None:
-        actor.require(Role.ARCHIVIST, "R2")
+        actor.require(Role.ARCHIVIST, Rule.R2)
         if self.legal_hold:
-            raise DomainError("ALREADY_ON_HOLD", "该原件已处于法律保全状态。", "already under legal hold", "R2")
+            raise DomainError("ALREADY_ON_HOLD", "该原件已处于法律保全状态。", "already under legal hold", Rule.R2)
         if not reason.strip():
-            raise DomainError("HOLD_REASON_REQUIRED", "法律保全须写明原因（如行政复议、诉讼）。", "a legal hold needs a reason", "R2")
+            raise DomainError("HOLD_REASON_REQUIRED", "法律保全须写明原因（如行政复议、诉讼）。", "a legal hold needs a reason", Rule.R2)
         self._record(self.LegalHoldPlaced, actor=actor, occurred_at=occurred_at, reason=reason.strip())
 
     def release_hold(self, *, actor: Actor, occurred_at: datetime | None, reason: str) -> None:
-        actor.require(Role.ARCHIVIST, "R2")
+        actor.require(Role.ARCHIVIST, Rule.R2)
         if not self.legal_hold:
-            raise DomainError("NOT_ON_HOLD", "该原件未处于法律保全状态。", "not under legal hold", "R2")
+            raise DomainError("NOT_ON_HOLD", "该原件未处于法律保全状态。", "not under legal hold", Rule.R2)
         if not reason.strip():
-            raise DomainError("HOLD_REASON_REQUIRED", "解除保全须写明原因。", "a release needs a reason", "R2")
+            raise DomainError("HOLD_REASON_REQUIRED", "解除保全须写明原因。", "a release needs a reason", Rule.R2)
         self._record(self.LegalHoldReleased, actor=actor, occurred_at=occurred_at, reason=reason.strip())

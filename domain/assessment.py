@@ -1,4 +1,4 @@
-"""The annual and quarterly assessment 考核 (rules E1–E4; seed 000 附件7, seed 001 §三):
+"""The annual and quarterly assessment 考核 (rules E1–E4):
 self-assessment with a self-score, scores per criterion by the government office on a
 100-point scale, the grade approved by the leading group office, publication; a failing
 unit rectifies by a deadline and, failing again, loses its award eligibility."""
@@ -16,8 +16,9 @@ from zwgk.domain.actors import Actor, Role
 from zwgk.domain.commands import Changes, Command, Context, Outcome
 from zwgk.domain.errors import AlreadyExists, DomainError
 from zwgk.domain.records import Record
+from zwgk.domain.rules import Rule
 
-# Seed 000 附件7 第四条 lists eight criteria; it gives no weights, these default ones add up to 100.
+# 资雁府办发〔2022〕6号 附件7 第四条 lists eight criteria; it gives no weights, these default ones add up to 100.
 CRITERIA: dict[str, tuple[str, int]] = {
     "organisation": ("组织机构是否健全，领导责任是否明确", 10),
     "scope": ("公开的范围是否全面，重点是否突出", 15),
@@ -60,13 +61,13 @@ def check_period(period: str) -> str:
     if not (len(period) == 4 and period.isdigit()) and not (
         len(period) == 7 and period[:4].isdigit() and period[4:6] == "-Q" and period[6] in "1234"
     ):
-        raise DomainError("PERIOD_INVALID", "考核期间须为年度（如 2022）或季度（如 2022-Q1）。", f"bad period {period!r}", "E2")
+        raise DomainError("PERIOD_INVALID", "考核期间须为年度（如 2022）或季度（如 2022-Q1）。", f"bad period {period!r}", Rule.E2)
     return period
 
 
 def check_score(value: Decimal, maximum: Decimal, what: str) -> Decimal:
     if not (0 <= value <= maximum):
-        raise DomainError("SCORE_OUT_OF_RANGE", f"{what}须在 0 至 {maximum} 分之间。", f"{what} must be within 0..{maximum}", "E1")
+        raise DomainError("SCORE_OUT_OF_RANGE", f"{what}须在 0 至 {maximum} 分之间。", f"{what} must be within 0..{maximum}", Rule.E1)
     return value
 
 
@@ -152,46 +153,46 @@ class Assessment(Record):
     def self_assess(cls, *, actor: Actor, occurred_at: datetime | None, period: str, self_score: Decimal, report: str) -> Assessment:
         check_score(self_score, Decimal(100), "自评分")
         if not report.strip():
-            raise DomainError("SELF_ASSESSMENT_REPORT_REQUIRED", "自查须形成书面材料。", "a self-assessment needs its report", "E3")
+            raise DomainError("SELF_ASSESSMENT_REPORT_REQUIRED", "自查须形成书面材料。", "a self-assessment needs its report", Rule.E3)
         return cls._open(cls.SelfAssessed, id=assessment_id(actor.unit, check_period(period)), actor=actor,
                          occurred_at=occurred_at, unit=actor.unit, period=period, self_score=self_score, report=report.strip())
 
     def assess(self, *, actor: Actor, occurred_at: datetime | None, scores: Mapping[str, Decimal], opinion: str) -> None:
-        actor.require(Role.GOVERNMENT_OFFICE, "E3")
+        actor.require(Role.GOVERNMENT_OFFICE, Rule.E3)
         if self.stage != "self_assessed":
-            raise DomainError("ASSESSMENT_OUT_OF_ORDER", "已评分。", "already assessed", "E3")
+            raise DomainError("ASSESSMENT_OUT_OF_ORDER", "已评分。", "already assessed", Rule.E3)
         unknown, missing = set(scores) - set(CRITERIA), set(CRITERIA) - set(scores)
         if unknown or missing:
             raise DomainError("CRITERIA_MISMATCH", "须对八项考核内容逐项评分：" + "、".join(sorted(missing | unknown)),
-                              f"scores must cover exactly the criteria; missing {sorted(missing)}, unknown {sorted(unknown)}", "E1")
+                              f"scores must cover exactly the criteria; missing {sorted(missing)}, unknown {sorted(unknown)}", Rule.E1)
         checked = {k: check_score(Decimal(v), Decimal(CRITERIA[k][1]), CRITERIA[k][0]) for k, v in scores.items()}
         self._record(self.Assessed, actor=actor, occurred_at=occurred_at, scores=checked,
                      total=sum(checked.values(), Decimal(0)), opinion=opinion.strip())
 
     def approve_grade(self, *, actor: Actor, occurred_at: datetime | None) -> None:
-        actor.require(Role.LEADING_GROUP_OFFICE, "E3")
+        actor.require(Role.LEADING_GROUP_OFFICE, Rule.E3)
         if self.stage != "assessed":
             raise DomainError("ASSESSMENT_OUT_OF_ORDER", "须先由政府办公室评分，再由领导小组办公室审定等次。",
-                              "the grade follows the government office's scores", "E3")
+                              "the grade follows the government office's scores", Rule.E3)
         self._record(self.GradeApproved, actor=actor, occurred_at=occurred_at, total=self.total, grade=grade_of(self.total).value)
 
     def publish(self, *, actor: Actor, occurred_at: datetime | None) -> None:
         if self.stage != "approved":
-            raise DomainError("ASSESSMENT_OUT_OF_ORDER", "等次审定后方可通报。", "publication follows the approved grade", "E3")
+            raise DomainError("ASSESSMENT_OUT_OF_ORDER", "等次审定后方可通报。", "publication follows the approved grade", Rule.E3)
         self._record(self.Published, actor=actor, occurred_at=occurred_at, unit=self.unit, period=self.period,
                      total=self.total, grade=self.grade.value)
 
     def order_rectification(self, *, actor: Actor, occurred_at: datetime | None, deadline: date, requirements: str) -> None:
         if self.grade is not Grade.FAIL or self.stage != "published":
-            raise DomainError("RECTIFICATION_NOT_DUE", "只有通报为不合格的单位须限期整改。", "only a published fail is rectified", "E4")
+            raise DomainError("RECTIFICATION_NOT_DUE", "只有通报为不合格的单位须限期整改。", "only a published fail is rectified", Rule.E4)
         if self.rectification_due is not None:
-            raise DomainError("RECTIFICATION_ALREADY_ORDERED", "已责令整改。", "rectification already ordered", "E4")
+            raise DomainError("RECTIFICATION_ALREADY_ORDERED", "已责令整改。", "rectification already ordered", Rule.E4)
         self._record(self.RectificationOrdered, actor=actor, occurred_at=occurred_at, deadline=deadline, requirements=requirements.strip())
 
     def reassess(self, *, actor: Actor, occurred_at: datetime | None, total: Decimal, on: date) -> None:
-        actor.require(Role.GOVERNMENT_OFFICE, "E4")
+        actor.require(Role.GOVERNMENT_OFFICE, Rule.E4)
         if self.rectification_due is None or self.stage == "reassessed":
-            raise DomainError("RECTIFICATION_NOT_DUE", "未责令整改或已复核。", "nothing to reassess", "E4")
+            raise DomainError("RECTIFICATION_NOT_DUE", "未责令整改或已复核。", "nothing to reassess", Rule.E4)
         check_score(total, Decimal(100), "整改后得分")
         passed = grade_of(total) is not Grade.FAIL
         self._record(self.Reassessed, actor=actor, occurred_at=occurred_at, total=total, passed=passed,

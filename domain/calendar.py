@@ -24,6 +24,7 @@ import chinese_calendar
 from chinese_calendar import constants
 
 from zwgk.domain.errors import DomainError
+from zwgk.domain.rules import Rule
 
 CST = timezone(timedelta(hours=8), "CST")
 BUILTIN_SOURCE = f"chinese-calendar {version('chinese-calendar')}"
@@ -96,7 +97,7 @@ class LoadedYear:
 class Deadline:
     """A due date computed when its starting event is recorded, stored in it."""
 
-    rule: str
+    rule: Rule
     start: date
     working_days: int
     due: date
@@ -145,7 +146,7 @@ class WorkingDayCalendar:
             return _builtin_workday(day)
         return day.weekday() < 5
 
-    def add_working_days(self, start: date, n: int, rule: str) -> Deadline:
+    def add_working_days(self, start: date, n: int, rule: Rule) -> Deadline:
         if n < 1:
             raise ValueError("a deadline needs at least one working day")
         day, counted, years = start, 0, set()

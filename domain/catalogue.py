@@ -1,4 +1,4 @@
-"""Catalogue items 公开事项清单 (rules C1–C4, seed 000 附件4).
+"""Catalogue items 公开事项清单 (rules C1–C4, 政务公开事项清单动态管理制度).
 
 Each item states its ten elements (C1); every adjustment — listing, amending,
 withdrawing — has a reason (C2), is made only by the responsible unit (C3) and is
@@ -18,8 +18,9 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.commands import Changes, Command, Context, Outcome
 from zwgk.domain.errors import AlreadyExists, DomainError
 from zwgk.domain.records import Record
+from zwgk.domain.rules import Rule
 
-# C1: the ten elements, in the order of seed 000 附件4 第三条.
+# C1: the ten elements, in the order its article lists them.
 ELEMENTS_ZH = {
     "matter": "公开事项",
     "content": "公开内容",
@@ -36,7 +37,7 @@ MODES_ZH = {"proactive": "主动公开", "on_request": "依申请公开"}
 
 
 class AdjustmentReason(StrEnum):
-    """C2: why the catalogue changes (seed 000 附件4 第四条)."""
+    """C2: why the catalogue changes (the four cases of its article)."""
 
     LAW_CHANGED = "law_changed"  # 法律法规新立、修订或废止
     ELEMENT_CHANGED = "element_changed"  # 公开要素发生变化
@@ -61,7 +62,7 @@ def check_elements(elements: Mapping[str, Any]) -> dict[str, Any]:
             "CATALOGUE_ELEMENTS_MISSING",
             "公开事项须具备全部十项要素，缺少：" + "、".join(ELEMENTS_ZH[k] for k in missing),
             f"catalogue item lacks elements: {', '.join(missing)}",
-            "C1",
+            Rule.C1,
         )
     unknown = sorted(set(elements) - set(ELEMENTS_ZH))
     if unknown:
@@ -69,7 +70,7 @@ def check_elements(elements: Mapping[str, Any]) -> dict[str, Any]:
             "CATALOGUE_ELEMENT_UNKNOWN",
             f"未知要素：{'、'.join(unknown)}",
             f"unknown elements: {', '.join(unknown)}",
-            "C1",
+            Rule.C1,
         )
     channels = elements["channels"]
     if isinstance(channels, str) or not all(isinstance(c, str) and c.strip() for c in channels):
@@ -77,14 +78,14 @@ def check_elements(elements: Mapping[str, Any]) -> dict[str, Any]:
             "CATALOGUE_CHANNELS_INVALID",
             "公开渠道须为渠道名称的列表。",
             "channels must be a list of channel names",
-            "C1",
+            Rule.C1,
         )
     if elements["mode"] not in MODES_ZH:
         raise DomainError(
             "CATALOGUE_MODE_INVALID",
             "公开方式须为 proactive（主动公开）或 on_request（依申请公开）。",
             f"mode must be proactive or on_request, not {elements['mode']!r}",
-            "C1",
+            Rule.C1,
         )
     normalised = {k: (v.strip() if isinstance(v, str) else v) for k, v in elements.items()}
     normalised["channels"] = [c.strip() for c in channels]
@@ -100,14 +101,14 @@ def check_reason(reason: str, reason_text: str) -> AdjustmentReason:
             "ADJUSTMENT_REASON_REQUIRED",
             "调整公开事项须说明理由：法律法规立改废、要素变化、职能调整或其他（须写明）。",
             f"adjustment needs a reason category, got {reason!r}",
-            "C2",
+            Rule.C2,
         ) from None
     if category is AdjustmentReason.OTHER and not reason_text.strip():
         raise DomainError(
             "ADJUSTMENT_REASON_TEXT_REQUIRED",
             "理由为“其他”时须写明具体情形。",
             "reason 'other' needs an explanation",
-            "C2",
+            Rule.C2,
         )
     return category
 
@@ -119,7 +120,7 @@ def _check_unit(actor: Actor, unit: str) -> None:
             "NOT_RESPONSIBLE_UNIT",
             f"只有公开主体“{unit}”可以调整该事项（谁发布、谁负责）。",
             f"only the responsible unit {unit} may adjust this item",
-            "C3",
+            Rule.C3,
         )
 
 
@@ -229,7 +230,7 @@ class CatalogueItem(Record):
                 "AMENDMENT_EMPTY",
                 "调整内容与现有要素相同，无需调整。",
                 "the amendment changes nothing",
-                "C2",
+                Rule.C2,
             )
         self._record(
             self.Amended,
@@ -263,14 +264,14 @@ class CatalogueItem(Record):
                 "NOTHING_TO_FILE",
                 "该事项没有待备案的调整。",
                 "no adjustment awaits filing",
-                "C4",
+                Rule.C4,
             )
         if not adjusted_content.strip() or not basis.strip():
             raise DomainError(
                 "FILING_INCOMPLETE",
                 "备案材料须包括调整的内容、调整依据以及调整后的内容。",
                 "a filing needs the adjusted content, the basis and the content after",
-                "C4",
+                Rule.C4,
             )
         self._record(
             self.AdjustmentFiled,

@@ -1,4 +1,4 @@
-"""Complaints 投诉 (rules Q1–Q4, seed 002 投诉制度): registered by the complaints office with
+"""Complaints 投诉 (rules Q1–Q4, 投诉制度): registered by the complaints office with
 the complainant's identity sealed (Q3), assigned, handled, answered, and the handling
 and feedback published (Q4)."""
 
@@ -15,6 +15,7 @@ from zwgk.domain.errors import DomainError
 from zwgk.domain.data_subjects import SubjectKind
 from zwgk.domain.privacy import SealedValue, require_complaints_office, seal
 from zwgk.domain.records import Record
+from zwgk.domain.rules import Rule
 
 
 class ComplaintCategory(StrEnum):
@@ -109,19 +110,19 @@ class Complaint(Record):
             raise DomainError(
                 "COMPLAINT_CATEGORY_INVALID",
                 "投诉类别须为：无故拖延、态度恶劣刁难、违反程序造成损失、打击报复、其他违纪违规之一。",
-                f"unknown complaint category {category!r}", "Q1",
+                f"unknown complaint category {category!r}", Rule.Q1,
             ) from None
         try:
             checked_form = ComplaintForm(form)
         except ValueError:
-            raise DomainError("COMPLAINT_FORM_INVALID", "投诉形式须为口头或书面。", f"unknown form {form!r}", "Q2") from None
+            raise DomainError("COMPLAINT_FORM_INVALID", "投诉形式须为口头或书面。", f"unknown form {form!r}", Rule.Q2) from None
         if major and (checked_form is not ComplaintForm.WRITTEN or not signed):
             raise DomainError(
                 "MAJOR_COMPLAINT_NOT_SIGNED_IN_WRITING", "重大事项的投诉须以书面形式并署名提出。",
-                "a complaint about a major matter must be written and signed", "Q2",
+                "a complaint about a major matter must be written and signed", Rule.Q2,
             )
         if not respondent_unit.strip():
-            raise DomainError("RESPONDENT_REQUIRED", "须写明被投诉单位。", "the respondent unit is required", "Q1")
+            raise DomainError("RESPONDENT_REQUIRED", "须写明被投诉单位。", "the respondent unit is required", Rule.Q1)
         return cls._open(
             cls.Registered, id=id, actor=actor, occurred_at=occurred_at, category=checked.value, form=checked_form.value,
             signed=signed, major=major, respondent_unit=respondent_unit.strip(), channel=channel.strip(),
@@ -131,37 +132,37 @@ class Complaint(Record):
     def assign(self, *, actor: Actor, occurred_at: datetime | None, handler_unit: str, instructions: str = "") -> None:
         require_complaints_office(actor)
         if self.handled:
-            raise DomainError("COMPLAINT_ALREADY_HANDLED", "投诉已处理完毕。", "already handled", "Q4")
+            raise DomainError("COMPLAINT_ALREADY_HANDLED", "投诉已处理完毕。", "already handled", Rule.Q4)
         self._record(self.Assigned, actor=actor, occurred_at=occurred_at, handler_unit=handler_unit.strip(),
                      instructions=instructions.strip())
 
     def handle(self, *, actor: Actor, occurred_at: datetime | None, findings: str, substantiated: bool, outcome: str) -> None:
         if self.assigned_to is None:
-            raise DomainError("COMPLAINT_NOT_ASSIGNED", "投诉尚未交办。", "the complaint has not been assigned", "Q4")
+            raise DomainError("COMPLAINT_NOT_ASSIGNED", "投诉尚未交办。", "the complaint has not been assigned", Rule.Q4)
         if actor.unit != self.assigned_to and actor.role != Role.COMPLAINTS_OFFICE:
-            raise DomainError("NOT_HANDLER", "只有承办单位或投诉受理机构可以登记处理结果。", "only the handler records the handling", "Q4")
+            raise DomainError("NOT_HANDLER", "只有承办单位或投诉受理机构可以登记处理结果。", "only the handler records the handling", Rule.Q4)
         if self.handled:
-            raise DomainError("COMPLAINT_ALREADY_HANDLED", "投诉已处理完毕。", "already handled", "Q4")
+            raise DomainError("COMPLAINT_ALREADY_HANDLED", "投诉已处理完毕。", "already handled", Rule.Q4)
         if not findings.strip() or not outcome.strip():
-            raise DomainError("HANDLING_INCOMPLETE", "须写明调查情况和处理结果。", "findings and outcome are required", "Q4")
+            raise DomainError("HANDLING_INCOMPLETE", "须写明调查情况和处理结果。", "findings and outcome are required", Rule.Q4)
         self._record(self.Handled, actor=actor, occurred_at=occurred_at, findings=findings.strip(),
                      substantiated=substantiated, outcome=outcome.strip())
 
     def give_feedback(self, *, actor: Actor, occurred_at: datetime | None, feedback: SealedValue) -> None:
         require_complaints_office(actor)
         if not self.handled:
-            raise DomainError("COMPLAINT_NOT_HANDLED", "投诉处理完毕后才能反馈。", "feedback follows the handling", "Q4")
+            raise DomainError("COMPLAINT_NOT_HANDLED", "投诉处理完毕后才能反馈。", "feedback follows the handling", Rule.Q4)
         self._record(self.FeedbackGiven, actor=actor, occurred_at=occurred_at, feedback=feedback)
 
     def publish_feedback(self, *, actor: Actor, occurred_at: datetime | None, summary: str) -> None:
         """Q4; the summary is written for the public and must not identify the complainant."""
         require_complaints_office(actor)
         if not self.answered:
-            raise DomainError("COMPLAINT_NOT_ANSWERED", "向投诉人反馈后才能公开处理情况。", "publish after the feedback", "Q4")
+            raise DomainError("COMPLAINT_NOT_ANSWERED", "向投诉人反馈后才能公开处理情况。", "publish after the feedback", Rule.Q4)
         if self.published:
-            raise DomainError("ALREADY_PUBLISHED", "处理情况已公开。", "already published", "Q4")
+            raise DomainError("ALREADY_PUBLISHED", "处理情况已公开。", "already published", Rule.Q4)
         if not summary.strip():
-            raise DomainError("SUMMARY_REQUIRED", "须写明公开的处理情况摘要。", "a public summary is required", "Q4")
+            raise DomainError("SUMMARY_REQUIRED", "须写明公开的处理情况摘要。", "a public summary is required", Rule.Q4)
         self._record(self.FeedbackPublished, actor=actor, occurred_at=occurred_at, category=self.category,
                      respondent_unit=self.respondent_unit, substantiated=self.substantiated, summary=summary.strip())
 
@@ -225,7 +226,7 @@ class GiveFeedback(OnComplaint, name="give_complaint_feedback", summary_zh="向�
         key = ctx.ledger.keys.find(record.subject_id)
         if key is None:
             raise DomainError("SUBJECT_FORGOTTEN", "该投诉人的个人信息已删除，无法再向其反馈。",
-                              "the complainant has been forgotten", "Q3")
+                              "the complainant has been forgotten", Rule.Q3)
         record.give_feedback(**ctx.at(), feedback=seal(key, "feedback", self.feedback))
 
 

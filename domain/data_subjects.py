@@ -22,6 +22,7 @@ from zwgk.domain.commands import Command, Context, Outcome
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.privacy import SealedValue, require_complaints_office
 from zwgk.domain.records import Record
+from zwgk.domain.rules import Rule
 
 
 class ErasureBasis(StrEnum):
@@ -95,10 +96,10 @@ class DataSubject(Record):
         records: Sequence[UUID],
     ) -> DataSubject:
         require_complaints_office(actor)
-        checked = choice(ErasureBasis, basis, "ERASURE_BASIS_INVALID", "删除个人信息须写明法定事由", "Q3")
+        checked = choice(ErasureBasis, basis, "ERASURE_BASIS_INVALID", "删除个人信息须写明法定事由", Rule.Q3)
         if checked is ErasureBasis.OTHER_LEGAL_GROUND and not note.strip():
             raise DomainError("ERASURE_BASIS_UNSTATED", "以“其他法定情形”删除个人信息，须在说明中写明所依据的法律法规。",
-                              "erasure on another legal ground names that ground in the note", "Q3")
+                              "erasure on another legal ground names that ground in the note", Rule.Q3)
         return cls._open(cls.Erased, id=data_subject_id(subject_id), actor=actor, occurred_at=occurred_at,
                          subject_id=subject_id, key_id=key_id, basis=checked.value, note=note.strip(), records=list(records))
 
@@ -171,14 +172,14 @@ class ErasePersonalData(Command, name="erase_personal_data", summary_zh="删除�
         if ledger.exists(record_id):
             if key is None:
                 raise DomainError("SUBJECT_ALREADY_ERASED", f"数据主体 {self.subject_id} 的个人信息已删除。",
-                                  f"data subject {self.subject_id} is already erased", "Q3")
+                                  f"data subject {self.subject_id} is already erased", Rule.Q3)
             require_complaints_office(ctx.actor)
             keys.forget(self.subject_id)
             (recorded,) = (n for n in ledger.notifications(topics=[get_topic(DataSubject.Erased)]) if n.originator_id == record_id)
             return Outcome(record_id, recorded.originator_version, recorded.id)
         if key is None:
             raise DomainError("SUBJECT_UNKNOWN", f"没有数据主体 {self.subject_id} 的密钥。",
-                              f"no key for data subject {self.subject_id}", "Q3")
+                              f"no key for data subject {self.subject_id}", Rule.Q3)
         records = dict.fromkeys(place.record_id for subject, place in ledger.personal_data_places() if subject == self.subject_id)
         outcome = ledger.record(DataSubject.erase(**ctx.at(), **self.args(), key_id=key.key_id, records=list(records)))
         keys.forget(self.subject_id)

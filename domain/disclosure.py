@@ -1,4 +1,4 @@
-"""Disclosure acts 公开行为 (rules D1–D9, D11; seeds 001, 002, 003).
+"""Disclosure acts 公开行为 (rules D1–D9, D11).
 
 A document is drafted with its disclosure attribute (D1, D2), reviewed on the
 secrecy review sheet 公开信息审查表 by three different people (D4), approved by the
@@ -23,6 +23,7 @@ from zwgk.domain.commands import Changes, Context, Opens, Outcome
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import DeadlineRecomputed, Record, now
+from zwgk.domain.rules import Rule, RuleOutcome
 
 
 class Attribute(StrEnum):
@@ -76,12 +77,12 @@ class Kind(StrEnum):
 
 # (rule, working days from signing) per kind.
 PUBLICATION_DEADLINES = {
-    Kind.GENERAL: ("D3", 3),
-    Kind.POLICY: ("D3", 3),
-    Kind.ENFORCEMENT_DECISION: ("D11", 20),
-    Kind.LICENSING: ("D11", 7),
-    Kind.PENALTY: ("D11", 7),
-    Kind.INTERPRETATION: ("D3", 3),
+    Kind.GENERAL: (Rule.D3, 3),
+    Kind.POLICY: (Rule.D3, 3),
+    Kind.ENFORCEMENT_DECISION: (Rule.D11, 20),
+    Kind.LICENSING: (Rule.D11, 7),
+    Kind.PENALTY: (Rule.D11, 7),
+    Kind.INTERPRETATION: (Rule.D3, 3),
 }
 INTERPRETATION_WITHIN = 3  # working days after the policy's publication (D9)
 
@@ -132,14 +133,14 @@ CHANNELS_ZH = {
 
 def check_attribute(attribute: str, reason: str | None, basis: str) -> tuple[Attribute, LegalReason | None]:
     """D1, D2: a stated attribute; anything but 主动公开 needs a legal reason."""
-    checked = choice(Attribute, attribute, "ATTRIBUTE_REQUIRED", "公开属性须为主动公开、部分公开、依申请公开或不予公开", "D1")
+    checked = choice(Attribute, attribute, "ATTRIBUTE_REQUIRED", "公开属性须为主动公开、部分公开、依申请公开或不予公开", Rule.D1)
     if checked is Attribute.PROACTIVE:
         if reason:
             raise DomainError(
                 "ATTRIBUTE_REASON_UNEXPECTED",
                 "主动公开的文件不应附不公开理由。",
                 "a proactive document has no reason for withholding",
-                "D2",
+                Rule.D2,
             )
         return checked, None
     if not reason or not basis.strip():
@@ -147,9 +148,9 @@ def check_attribute(attribute: str, reason: str | None, basis: str) -> tuple[Att
             "ATTRIBUTE_REASON_REQUIRED",
             f"公开属性为“{ATTRIBUTES_ZH[checked]}”的文件须写明法定理由及依据，否则退文。",
             f"attribute {checked} needs a legal reason and its basis",
-            "D2",
+            Rule.D2,
         )
-    return checked, choice(LegalReason, reason, "ATTRIBUTE_REASON_INVALID", "不公开理由须为法定理由", "D2")
+    return checked, choice(LegalReason, reason, "ATTRIBUTE_REASON_INVALID", "不公开理由须为法定理由", Rule.D2)
 
 
 class DisclosureAct(Record):
@@ -343,9 +344,9 @@ class DisclosureAct(Record):
         kind = choice(Kind, kind, "KIND_INVALID", "文件类别无效", None)
         if (kind is Kind.INTERPRETATION) != (interprets is not None):
             raise DomainError("INTERPRETED_POLICY_REQUIRED", "政策解读须关联其解读的政策文件，其他文件不关联。",
-                              "an interpretation, and only an interpretation, names the policy it interprets", "D9")
+                              "an interpretation, and only an interpretation, names the policy it interprets", Rule.D9)
         if interprets is not None and interprets.kind is not Kind.POLICY:
-            raise DomainError("NOT_A_POLICY", "只能解读政策文件。", "only a policy document is interpreted", "D9")
+            raise DomainError("NOT_A_POLICY", "只能解读政策文件。", "only a policy document is interpreted", Rule.D9)
         return cls._open(
             cls.Drafted,
             id=id,
@@ -384,7 +385,7 @@ class DisclosureAct(Record):
                 "NOT_RESPONSIBLE_UNIT",
                 f"只有起草单位“{self.unit}”可以进行此操作（谁发布、谁负责）。",
                 f"only the drafting unit {self.unit} may do this",
-                "C3",
+                Rule.C3,
             )
 
     def _check_before_publication(self) -> None:
@@ -437,28 +438,28 @@ class DisclosureAct(Record):
     ) -> None:
         """D4: compiler, issuer and publisher sign; three different people."""
         self._check_before_publication()
-        role = choice(SheetRole, sheet_role, "SHEET_ROLE_INVALID", "审查表签字角色须为组稿人、签发人或推送人", "D4")
+        role = choice(SheetRole, sheet_role, "SHEET_ROLE_INVALID", "审查表签字角色须为组稿人、签发人或推送人", Rule.D4)
         verdict = choice(Decision, decision, "DECISION_INVALID", "审核意见须为同意或不同意", None)
         if role.value in self.signatures:
             raise DomainError(
                 "ALREADY_SIGNED",
                 f"审查表上“{SHEET_ROLES_ZH[role]}”已签字。",
                 f"sheet role {role} is already signed",
-                "D4",
+                Rule.D4,
             )
         if actor.id in self.signatures.values():
             raise DomainError(
                 "SIGNERS_NOT_DISTINCT",
                 "公开信息审查表须由组稿人、签发人、推送人三个不同的人签字，同一人不能兼签。",
                 f"{actor.id} has already signed this sheet in another role",
-                "D4",
+                Rule.D4,
             )
         if verdict is Decision.REJECTED and not comment.strip():
             raise DomainError(
                 "REJECTION_REASON_REQUIRED",
                 "不同意时须写明意见。",
                 "a rejection needs a comment",
-                "D4",
+                Rule.D4,
             )
         self._record(
             self.ReviewSigned,
@@ -474,17 +475,17 @@ class DisclosureAct(Record):
     ) -> None:
         """D5: the pre-review group approves or rejects the reviewed content."""
         self._check_before_publication()
-        actor.require(Role.PRE_REVIEWER, "D5")
-        verdict = choice(Decision, decision, "DECISION_INVALID", "预审意见须为同意或不同意", "D5")
+        actor.require(Role.PRE_REVIEWER, Rule.D5)
+        verdict = choice(Decision, decision, "DECISION_INVALID", "预审意见须为同意或不同意", Rule.D5)
         if not self.review_complete:
             raise DomainError(
                 "REVIEW_SHEET_INCOMPLETE",
                 "公开信息审查表尚未由组稿人、签发人、推送人全部签字同意，不能提交预审。",
                 "the secrecy review sheet lacks approving signatures",
-                "D4",
+                Rule.D4,
             )
         if self.pre_review_decision is not None:
-            raise DomainError("ALREADY_PRE_REVIEWED", "预审小组已作出决定。", "already pre-reviewed", "D5")
+            raise DomainError("ALREADY_PRE_REVIEWED", "预审小组已作出决定。", "already pre-reviewed", Rule.D5)
         self._record(
             self.PreReviewed,
             actor=actor,
@@ -503,17 +504,17 @@ class DisclosureAct(Record):
     ) -> None:
         """D6: the leader in charge signs; D3/D11: the publication clock starts."""
         self._check_before_publication()
-        actor.require(Role.LEADER, "D6")
+        actor.require(Role.LEADER, Rule.D6)
         self._check_own_unit(actor)
         if self.pre_review_decision is not Decision.APPROVED:
             raise DomainError(
                 "PRE_REVIEW_NOT_APPROVED",
                 "未经预审小组审查通过的内容不得签发公开。",
                 "the pre-review group has not approved this content",
-                "D5",
+                Rule.D5,
             )
         if self.signed_off:
-            raise DomainError("ALREADY_SIGNED_OFF", "分管领导已签发。", "already signed off", "D6")
+            raise DomainError("ALREADY_SIGNED_OFF", "分管领导已签发。", "already signed off", Rule.D6)
         signed = occurred_at or now()
         self._record(
             self.SignedOff,
@@ -551,35 +552,35 @@ class DisclosureAct(Record):
                 "CONFIDENTIAL_NOT_PUBLISHABLE",
                 "涉及国家秘密、商业秘密、个人隐私或属不予公开的内容，不得公开。",
                 "withheld content (state secret, commercial secret, privacy) is never published",
-                "D7",
+                Rule.D7,
             )
         if self.attribute is Attribute.ON_REQUEST:
             raise DomainError(
                 "NOT_PROACTIVE",
                 "依申请公开的信息只向申请人提供，不在公开渠道发布。",
                 "information disclosed on request is not published on a channel",
-                "D1",
+                Rule.D1,
             )
         if not self.review_complete:
             raise DomainError(
                 "REVIEW_SHEET_INCOMPLETE",
                 "公开信息审查表须经组稿人、签发人、推送人签字确认后方可公开。",
                 "the secrecy review sheet lacks approving signatures",
-                "D4",
+                Rule.D4,
             )
         if self.pre_review_decision is not Decision.APPROVED:
             raise DomainError(
                 "PRE_REVIEW_NOT_APPROVED",
                 "未经预审小组审查通过的内容不得公开。",
                 "the pre-review group has not approved this content",
-                "D5",
+                Rule.D5,
             )
         if not self.signed_off:
             raise DomainError(
                 "LEADER_SIGN_OFF_MISSING",
                 "须经分管领导审核签字后方可公开。",
                 "the leader in charge has not signed off",
-                "D6",
+                Rule.D6,
             )
         if where.value in self.publications:
             raise DomainError(
@@ -591,15 +592,15 @@ class DisclosureAct(Record):
             raise ValueError("an interpretation is published with the policy it interprets, and only then")
         if policy is not None and not policy.published:
             raise DomainError("POLICY_NOT_PUBLISHED", "政策文件公开后方可发布其解读。",
-                              "the policy is not published yet", "D9")
+                              "the policy is not published yet", Rule.D9)
         at = occurred_at or now()
         first = not self.published
         outcomes: dict[str, str] = {}
         if self.deadline is not None and first:
-            outcomes[self.deadline.rule] = "met" if self.deadline.met_by(at) else "breached"
+            outcomes[self.deadline.rule] = RuleOutcome.of(self.deadline.met_by(at))
         interpretation_due = None
         if self.kind is Kind.POLICY and first:
-            interpretation_due = calendar.add_working_days(cst_date(at), INTERPRETATION_WITHIN, "D9")
+            interpretation_due = calendar.add_working_days(cst_date(at), INTERPRETATION_WITHIN, Rule.D9)
         self._record(
             self.Published,
             actor=actor,
@@ -620,7 +621,7 @@ class DisclosureAct(Record):
     def record_interpretation(self, *, actor: Actor, occurred_at: datetime, interpretation: DisclosureAct) -> None:
         outcomes = {}
         if self.interpretation_due is not None and not self.interpretations:
-            outcomes["D9"] = "met" if self.interpretation_due.met_by(occurred_at) else "breached"
+            outcomes[Rule.D9] = RuleOutcome.of(self.interpretation_due.met_by(occurred_at))
         self._record(self.Interpreted, actor=actor, occurred_at=occurred_at, interpretation_id=interpretation.id,
                      title=interpretation.title, rule_outcomes=outcomes)
 
@@ -648,26 +649,26 @@ class DisclosureAct(Record):
         """D10: each November a unit re-checks its withheld documents, once a year each."""
         self._check_own_unit(actor)
         if self.attribute is not Attribute.WITHHELD:
-            raise DomainError("NOT_WITHHELD", "只有不予公开的文件需要年度复核。", "only a withheld document is re-checked", "D10")
+            raise DomainError("NOT_WITHHELD", "只有不予公开的文件需要年度复核。", "only a withheld document is re-checked", Rule.D10)
         if year in self.rechecked_years:
-            raise DomainError("ALREADY_RECHECKED", f"该文件 {year} 年已复核。", f"already re-checked for {year}", "D10")
+            raise DomainError("ALREADY_RECHECKED", f"该文件 {year} 年已复核。", f"already re-checked for {year}", Rule.D10)
         at = occurred_at or now()
         day = cst_date(at)
         if year > day.year:
-            raise DomainError("RECHECK_YEAR_AHEAD", f"不能复核尚未到来的 {year} 年。", f"{year} has not come yet", "D10")
+            raise DomainError("RECHECK_YEAR_AHEAD", f"不能复核尚未到来的 {year} 年。", f"{year} has not come yet", Rule.D10)
         if not still_withheld and not note.strip():
             raise DomainError("CONVERSION_REASON_REQUIRED", "转为公开须说明理由（不予公开的理由已不再适用的原因）。",
-                              "a conversion needs its reason", "D10")
+                              "a conversion needs its reason", Rule.D10)
         self._record(self.WithholdingRechecked, actor=actor, occurred_at=at, year=year, still_withheld=still_withheld,
-                     note=note.strip(), rule_outcomes={"D10": "met" if (day.year, day.month) == (year, 11) else "breached"})
+                     note=note.strip(), rule_outcomes={Rule.D10: RuleOutcome.of((day.year, day.month) == (year, 11))})
 
     def link_original(self, *, actor: Actor, occurred_at: datetime | None, sha256: str, storage_key: str) -> None:
         """D8: every disclosure's content goes to the archive; its unit or an archivist links it."""
         if actor.role != Role.ARCHIVIST:
             self._check_own_unit(actor)
-        digest, key = linked_original(sha256, storage_key, "D8")
+        digest, key = linked_original(sha256, storage_key, Rule.D8)
         if self.original == digest:
-            raise DomainError("ALREADY_LINKED", "该原件已关联。", "this original is already linked", "D8")
+            raise DomainError("ALREADY_LINKED", "该原件已关联。", "this original is already linked", Rule.D8)
         self._record(self.OriginalLinked, actor=actor, occurred_at=occurred_at, sha256=digest, storage_key=key)
 
 

@@ -1,7 +1,7 @@
 """Refusals: every refused command raises a `DomainError` and records nothing.
 
-A refusal carries a stable code (for machines and integrators), the rule ID it
-enforces (see RULES.md), a Chinese message for people and an English one for logs.
+A refusal carries a stable code (for machines and integrators), the rule it enforces
+(a `Rule`, stored and sent as its ID), a Chinese message for people and an English one for logs.
 """
 
 from __future__ import annotations
@@ -9,13 +9,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypeVar
 
+from zwgk.domain.rules import Rule
+
 TChoice = TypeVar("TChoice", bound=StrEnum)
 
 
 class DomainError(Exception):
     """A command the rules refuse."""
 
-    def __init__(self, code: str, zh: str, en: str, rule: str | None = None) -> None:
+    def __init__(self, code: str, zh: str, en: str, rule: Rule | None = None) -> None:
         super().__init__(f"{code}: {en}")
         self.code = code
         self.rule = rule
@@ -51,7 +53,7 @@ class AlreadyExists(DomainError):
         )
 
 
-def choice(enum: type[TChoice], value: str, code: str, zh: str, rule: str | None) -> TChoice:
+def choice(enum: type[TChoice], value: str, code: str, zh: str, rule: Rule | None) -> TChoice:
     """One of an enumeration's values, or a refusal listing the allowed ones."""
     try:
         return enum(value)

@@ -1,4 +1,4 @@
-"""Hearings 听证 (rules H1–H5, seed 002 听证制度).
+"""Hearings 听证 (rules H1–H5, 听证制度).
 
 Notice at least 5 working days before (H1); not held without a chair 主持人, a clerk
 书记员, a questioner 主问人员 chosen by the representatives and an answerer 主答人员 chosen
@@ -23,6 +23,7 @@ from zwgk.domain.errors import DomainError
 from zwgk.domain.data_subjects import SubjectKind
 from zwgk.domain.privacy import SealedValue, seal
 from zwgk.domain.records import DeadlineRecomputed, Record, now
+from zwgk.domain.rules import Rule, RuleOutcome
 
 NOTICE_AT_LEAST = 5  # working days before the hearing (H1)
 STATE_SECRET = "state_secret"  # the one reason a hearing is not public (H3)
@@ -113,24 +114,24 @@ class Hearing(Record):
                closed_reason: str = "", repeats: Hearing | None = None) -> Hearing:
         if not matter.strip() or not place.strip() or not requirements.strip():
             raise DomainError("NOTICE_INCOMPLETE", "听证公告须写明事项、时间、地点和参加要求。",
-                              "the notice needs matter, time, place and requirements", "H1")
+                              "the notice needs matter, time, place and requirements", Rule.H1)
         if scheduled_at.tzinfo is None:
-            raise DomainError("OCCURRED_AT_WITHOUT_ZONE", "听证时间须带时区。", "scheduled_at needs a time zone", "H1")
+            raise DomainError("OCCURRED_AT_WITHOUT_ZONE", "听证时间须带时区。", "scheduled_at needs a time zone", Rule.H1)
         at = occurred_at or now()
-        period = calendar.add_working_days(cst_date(at), NOTICE_AT_LEAST, "H1")
+        period = calendar.add_working_days(cst_date(at), NOTICE_AT_LEAST, Rule.H1)
         if cst_date(scheduled_at) < period.due:
             raise DomainError("NOTICE_TOO_SHORT", f"听证公告须至少提前5个工作日发布：最早可于 {period.due} 举行。",
-                              f"notice is less than 5 working days; earliest {period.due}", "H1")
+                              f"notice is less than 5 working days; earliest {period.due}", Rule.H1)
         if not public and not closed_reason.strip():
-            raise DomainError("CLOSED_REASON_REQUIRED", "不公开举行的听证须写明理由。", "a closed hearing needs a reason", "H3")
+            raise DomainError("CLOSED_REASON_REQUIRED", "不公开举行的听证须写明理由。", "a closed hearing needs a reason", Rule.H3)
         if repeats is not None and repeats.consensus is not False:
             raise DomainError("REPEAT_NOT_NEEDED", "只有未形成一致意见的听证可再次举行。",
-                              "only a hearing without consensus is repeated", "H4")
+                              "only a hearing without consensus is repeated", Rule.H4)
         return cls._open(
             cls.Noticed, id=id, actor=actor, occurred_at=at, unit=actor.unit, matter=matter.strip(), scheduled_at=scheduled_at,
             place=place.strip(), requirements=requirements.strip(), public=public, closed_reason=closed_reason.strip(),
             notice_period=period, repeats=repeats.id if repeats else None,
-            rule_outcomes={"H3": "met" if public or closed_reason.strip() == STATE_SECRET else "breached"},
+            rule_outcomes={Rule.H3: RuleOutcome.of(public or closed_reason.strip() == STATE_SECRET)},
         )
 
     def _running_deadlines(self) -> list[tuple[Deadline, type[DeadlineRecomputed]]]:
@@ -143,9 +144,9 @@ class Hearing(Record):
         self._check_not_held()
         if not chair.strip() or not clerk.strip() or not [a for a in answerers if a.strip()] or not questioners:
             raise DomainError("ROLES_INCOMPLETE", "听证须有主持人、书记员、主问人员和主答人员。",
-                              "a hearing needs a chair, a clerk, a questioner and an answerer", "H2")
+                              "a hearing needs a chair, a clerk, a questioner and an answerer", Rule.H2)
         if chair.strip() == clerk.strip():
-            raise DomainError("CHAIR_IS_CLERK", "主持人与书记员不能为同一人。", "chair and clerk must differ", "H2")
+            raise DomainError("CHAIR_IS_CLERK", "主持人与书记员不能为同一人。", "chair and clerk must differ", Rule.H2)
         self._record(self.RolesAssigned, actor=actor, occurred_at=occurred_at, chair=chair.strip(), clerk=clerk.strip(),
                      answerers=[a.strip() for a in answerers if a.strip()], questioners=questioners,
                      representatives=representatives, observers_count=observers_count)
@@ -155,11 +156,11 @@ class Hearing(Record):
         self._check_not_held()
         if not self.roles_complete:
             raise DomainError("ROLES_INCOMPLETE", "未确定主持人、书记员、主问人员和主答人员，听证不得举行。",
-                              "a hearing is not held without its roles", "H2")
+                              "a hearing is not held without its roles", Rule.H2)
         at = occurred_at or now()
         if cst_date(at) < self.notice_period.due:
             raise DomainError("NOTICE_TOO_SHORT", f"公告后须满5个工作日方可举行：最早 {self.notice_period.due}。",
-                              "held before the notice period ran", "H1")
+                              "held before the notice period ran", Rule.H1)
         self._record(self.Held, actor=actor, occurred_at=at, attended=attended, summary=summary.strip())
 
     def archive_record(self, *, actor: Actor, occurred_at: datetime | None, sha256: str, storage_key: str) -> None:
@@ -167,35 +168,34 @@ class Hearing(Record):
         if actor.role != Role.ARCHIVIST:
             self._check_own_unit(actor)
         self._check_held()
-        digest, key = linked_original(sha256, storage_key, "H4")
+        digest, key = linked_original(sha256, storage_key, Rule.H4)
         self._record(self.RecordArchived, actor=actor, occurred_at=occurred_at, sha256=digest, storage_key=key)
 
     def issue_minutes(self, *, actor: Actor, occurred_at: datetime | None, summary: str, consensus: bool) -> None:
         self._check_own_unit(actor)
         self._check_held()
         if self.consensus is not None:
-            raise DomainError("MINUTES_ISSUED", "听证纪要已印发。", "minutes already issued", "H4")
+            raise DomainError("MINUTES_ISSUED", "听证纪要已印发。", "minutes already issued", Rule.H4)
         if not summary.strip():
-            raise DomainError("MINUTES_EMPTY", "听证纪要须有内容。", "minutes need content", "H4")
+            raise DomainError("MINUTES_EMPTY", "听证纪要须有内容。", "minutes need content", Rule.H4)
         self._record(self.MinutesIssued, actor=actor, occurred_at=occurred_at, summary=summary.strip(), consensus=consensus)
 
     def publish_outcome(self, *, actor: Actor, occurred_at: datetime | None, decision: str, channel: str) -> None:
         self._check_own_unit(actor)
         self._check_held()
         if self.outcome_published:
-            raise DomainError("OUTCOME_PUBLISHED", "决策结果已公开。", "outcome already published", "H5")
+            raise DomainError("OUTCOME_PUBLISHED", "决策结果已公开。", "outcome already published", Rule.H5)
         if not decision.strip() or not channel.strip():
-            raise DomainError("OUTCOME_INCOMPLETE", "须写明决策结果及公开渠道。", "decision and channel are required", "H5")
+            raise DomainError("OUTCOME_INCOMPLETE", "须写明决策结果及公开渠道。", "decision and channel are required", Rule.H5)
         self._record(self.OutcomePublished, actor=actor, occurred_at=occurred_at, decision=decision.strip(), channel=channel.strip())
 
     def _check_not_held(self) -> None:
         if self.held:
-            raise DomainError("HEARING_HELD", "听证会已举行。", "the hearing has been held", "H2")
+            raise DomainError("HEARING_HELD", "听证会已举行。", "the hearing has been held", Rule.H2)
 
     def _check_held(self) -> None:
         if not self.held:
-            raise DomainError("HEARING_NOT_HELD", "听证会尚未举行。", "the hearing has not been held", "H4")
-
+            raise DomainError("HEARING_NOT_HELD", "听证会尚未举行。", "the hearing has not been held", Rule.H4)
 
 @dataclass(frozen=True, kw_only=True)
 class NoticeHearing(Opens[Hearing], name="notice_hearing", summary_zh="发布听证公告"):

@@ -34,6 +34,7 @@ from zwgk.domain.hearings import Hearing
 from zwgk.domain.official_calendar import OfficialCalendarYear, calendar_year_id
 from zwgk.domain.privacy import KeyStore, SealedValue
 from zwgk.domain.records import Record
+from zwgk.domain.rules import Rule
 
 TRecord = TypeVar("TRecord", bound=Record)
 TCreated = TypeVar("TCreated", bound=Record.Created)
@@ -89,7 +90,7 @@ class DeadlineAsDict(Transcoding):
         return _fields(obj)
 
     def decode(self, data: dict[str, Any]) -> Deadline:
-        return Deadline(**data)
+        return Deadline(**{**data, "rule": Rule(data["rule"])})
 
 
 class Ledger(Application[UUID]):

@@ -1,5 +1,4 @@
-"""Pre-disclosure of major administrative decisions 重大行政决策预公开 (rules P1–P4,
-seed 000 附件3).
+"""Pre-disclosure of major administrative decisions 重大行政决策预公开 (rules P1–P4).
 
 A secrecy review and a collective discussion of the leadership come first (P1); the
 draft is published with its drafting explanation 起草说明: background, legal and policy
@@ -27,6 +26,7 @@ from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.data_subjects import SubjectKind
 from zwgk.domain.privacy import SealedValue, seal
 from zwgk.domain.records import DeadlineRecomputed, Record, now
+from zwgk.domain.rules import Rule, RuleOutcome
 
 COMMENT_DAYS, SHORTENED_COMMENT_DAYS = 30, 7  # calendar days (P3)
 REPORT_WITHIN = 10  # working days after absorption (P4)
@@ -126,7 +126,7 @@ class MajorDecision(Record):
     @classmethod
     def propose(cls, *, id: UUID, actor: Actor, occurred_at: datetime | None, title: str) -> MajorDecision:  # noqa: A002
         if not title.strip():
-            raise DomainError("TITLE_REQUIRED", "须写明决策事项名称。", "a title is required", "P1")
+            raise DomainError("TITLE_REQUIRED", "须写明决策事项名称。", "a title is required", Rule.P1)
         return cls._open(cls.Proposed, id=id, actor=actor, occurred_at=occurred_at, unit=actor.unit, title=title.strip())
 
     def _running_deadlines(self) -> list[tuple[Deadline, type[DeadlineRecomputed]]]:
@@ -135,14 +135,14 @@ class MajorDecision(Record):
     def review_secrecy(self, *, actor: Actor, occurred_at: datetime | None, decision: str, comment: str = "") -> None:
         self._check_own_unit(actor)
         self._check_not_disclosed()
-        checked = choice(SecrecyDecision, decision, "DECISION_INVALID", "审查结论无效", "P1")
+        checked = choice(SecrecyDecision, decision, "DECISION_INVALID", "审查结论无效", Rule.P1)
         self._record(self.SecrecyReviewed, actor=actor, occurred_at=occurred_at, decision=checked.value, comment=comment.strip())
 
     def discuss(self, *, actor: Actor, occurred_at: datetime | None, meeting: str, conclusion: str) -> None:
         self._check_own_unit(actor)
         self._check_not_disclosed()
         if not meeting.strip() or not conclusion.strip():
-            raise DomainError("DISCUSSION_INCOMPLETE", "须写明集体讨论的会议及结论。", "meeting and conclusion are required", "P1")
+            raise DomainError("DISCUSSION_INCOMPLETE", "须写明集体讨论的会议及结论。", "meeting and conclusion are required", Rule.P1)
         self._record(self.CollectivelyDiscussed, actor=actor, occurred_at=occurred_at, meeting=meeting.strip(),
                      conclusion=conclusion.strip())
 
@@ -152,14 +152,14 @@ class MajorDecision(Record):
         missing = [zh for key, zh in EXPLANATION.items() if not str(explanation.get(key, "")).strip()]
         if not draft_title.strip() or missing:
             raise DomainError("DRAFTING_EXPLANATION_INCOMPLETE", f"须同时公开草案及起草说明（缺：{'、'.join(missing) or '草案'}）。",
-                              f"draft and explanation are required; missing {missing}", "P2")
+                              f"draft and explanation are required; missing {missing}", Rule.P2)
         if comment_days < COMMENT_DAYS and (comment_days < SHORTENED_COMMENT_DAYS or not shortened_reason.strip()):
             raise DomainError("COMMENT_PERIOD_TOO_SHORT", "征求意见期限不少于30日；确需缩短的须说明理由，且不少于7日。",
-                              "comments stay open 30 days, or at least 7 with a stated reason", "P3")
+                              "comments stay open 30 days, or at least 7 with a stated reason", Rule.P3)
         self._check_not_disclosed()
         if self.secrecy is not SecrecyDecision.APPROVED or not self.discussed:
             raise DomainError("PRE_DISCLOSURE_NOT_CLEARED", "预公开前须经保密审查通过并经领导集体讨论。",
-                              "a secrecy review and a collective discussion come first", "P1")
+                              "a secrecy review and a collective discussion come first", Rule.P1)
         at = occurred_at or now()
         self._record(self.PreDisclosed, actor=actor, occurred_at=at, draft_title=draft_title.strip(),
                      explanation={k: str(explanation[k]).strip() for k in EXPLANATION}, channel=channel.strip(),
@@ -171,9 +171,9 @@ class MajorDecision(Record):
         self._check_own_unit(actor)
         at = occurred_at or now()
         if self.closes_at is None or at >= self.closes_at or self.absorbed:
-            raise DomainError("COMMENTS_NOT_OPEN", "不在征求意见期内。", "comments are not open", "P3")
+            raise DomainError("COMMENTS_NOT_OPEN", "不在征求意见期内。", "comments are not open", Rule.P3)
         if not topic.strip():
-            raise DomainError("TOPIC_REQUIRED", "须标明意见所涉问题，以便统计集中意见。", "a topic is required", "P4")
+            raise DomainError("TOPIC_REQUIRED", "须标明意见所涉问题，以便统计集中意见。", "a topic is required", Rule.P4)
         self._record(self.CommentReceived, actor=actor, occurred_at=at, commenter=commenter, text=text,
                      topic=topic.strip(), channel=channel.strip())
 
@@ -181,33 +181,32 @@ class MajorDecision(Record):
         self._check_own_unit(actor)
         at = occurred_at or now()
         if self.closes_at is None or at < self.closes_at:
-            raise DomainError("COMMENTS_STILL_OPEN", "征求意见期届满后方可汇总吸纳意见。", "the comment period has not ended", "P3")
+            raise DomainError("COMMENTS_STILL_OPEN", "征求意见期届满后方可汇总吸纳意见。", "the comment period has not ended", Rule.P3)
         if self.absorbed:
-            raise DomainError("COMMENTS_ABSORBED", "意见已汇总吸纳。", "comments already absorbed", "P4")
+            raise DomainError("COMMENTS_ABSORBED", "意见已汇总吸纳。", "comments already absorbed", Rule.P4)
         self._record(self.CommentsAbsorbed, actor=actor, occurred_at=at, received=sum(self.topics.values()),
-                     summary=summary.strip(), report_due=calendar.add_working_days(cst_date(at), REPORT_WITHIN, "P4"))
+                     summary=summary.strip(), report_due=calendar.add_working_days(cst_date(at), REPORT_WITHIN, Rule.P4))
 
     def publish_adoption_report(self, *, actor: Actor, occurred_at: datetime | None, adopted_topics: list[str],
                                 not_adopted_reasons: dict[str, str], channel: str) -> None:
         self._check_own_unit(actor)
         if self.report_due is None:
-            raise DomainError("COMMENTS_NOT_ABSORBED", "意见汇总吸纳后方可公开采纳情况。", "absorb the comments first", "P4")
+            raise DomainError("COMMENTS_NOT_ABSORBED", "意见汇总吸纳后方可公开采纳情况。", "absorb the comments first", Rule.P4)
         if self.reported:
-            raise DomainError("ADOPTION_REPORT_PUBLISHED", "意见采纳情况已公开。", "already published", "P4")
+            raise DomainError("ADOPTION_REPORT_PUBLISHED", "意见采纳情况已公开。", "already published", Rule.P4)
         unexplained = sorted(t for t, n in self.topics.items()
                              if n >= WIDELY_HELD and t not in adopted_topics and not not_adopted_reasons.get(t, "").strip())
         if unexplained:
             raise DomainError("NOT_ADOPTED_REASON_REQUIRED", f"对集中意见未予采纳的，须说明理由：{'、'.join(unexplained)}。",
-                              f"give reasons for not adopting widely held opinions: {unexplained}", "P4")
+                              f"give reasons for not adopting widely held opinions: {unexplained}", Rule.P4)
         at = occurred_at or now()
         self._record(self.AdoptionReportPublished, actor=actor, occurred_at=at, received=sum(self.topics.values()),
                      adopted_topics=list(adopted_topics), not_adopted_reasons={t: r.strip() for t, r in not_adopted_reasons.items()},
-                     channel=channel.strip(), rule_outcomes={"P4": "met" if self.report_due.met_by(at) else "breached"})
+                     channel=channel.strip(), rule_outcomes={Rule.P4: RuleOutcome.of(self.report_due.met_by(at))})
 
     def _check_not_disclosed(self) -> None:
         if self.closes_at is not None:
-            raise DomainError("ALREADY_PRE_DISCLOSED", "决策草案已预公开。", "already pre-disclosed", "P1")
-
+            raise DomainError("ALREADY_PRE_DISCLOSED", "决策草案已预公开。", "already pre-disclosed", Rule.P1)
 
 @dataclass(frozen=True, kw_only=True)
 class ProposeDecision(Opens[MajorDecision], name="propose_decision", summary_zh="登记重大行政决策事项"):

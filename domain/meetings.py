@@ -1,4 +1,4 @@
-"""Government meetings with public representatives 列席 (rules M1, M2; seed 000 附件5).
+"""Government meetings with public representatives 列席 (rules M1, M2).
 
 Representatives are invited, attend and give opinions; within 3 working days of the
 meeting the adoption of their opinions is fed back and published (M1, a deadline stored
@@ -18,6 +18,7 @@ from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.commands import Changes, Opens
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import DeadlineRecomputed, Record, now
+from zwgk.domain.rules import Rule, RuleOutcome
 
 FEEDBACK_WITHIN = 3  # working days after the meeting (M1)
 
@@ -76,11 +77,11 @@ class RepresentedMeeting(Record):
     @classmethod
     def invite(cls, *, id: UUID, actor: Actor, occurred_at: datetime | None, kind: str, title: str,  # noqa: A002
                meeting_on: date, invited: dict[str, int]) -> RepresentedMeeting:
-        what = choice(MeetingKind, kind, "MEETING_KIND_INVALID", "会议类别无效", "M2")
+        what = choice(MeetingKind, kind, "MEETING_KIND_INVALID", "会议类别无效", Rule.M2)
         if not title.strip():
-            raise DomainError("TITLE_REQUIRED", "须写明会议名称。", "a title is required", "M1")
+            raise DomainError("TITLE_REQUIRED", "须写明会议名称。", "a title is required", Rule.M1)
         if not invited or any(n < 1 for n in invited.values()):
-            raise DomainError("NO_REPRESENTATIVES_INVITED", "须写明邀请列席的各界代表人数。", "invite at least one representative", "M1")
+            raise DomainError("NO_REPRESENTATIVES_INVITED", "须写明邀请列席的各界代表人数。", "invite at least one representative", Rule.M1)
         return cls._open(cls.Invited, id=id, actor=actor, occurred_at=occurred_at, unit=actor.unit, kind=what.value,
                          title=title.strip(), meeting_on=meeting_on, invited=dict(invited))
 
@@ -88,15 +89,15 @@ class RepresentedMeeting(Record):
              opinions: int, opinions_summary: str) -> None:
         self._check_own_unit(actor)
         if self.feedback_due is not None:
-            raise DomainError("MEETING_HELD", "会议已登记召开。", "the meeting is already held", "M1")
+            raise DomainError("MEETING_HELD", "会议已登记召开。", "the meeting is already held", Rule.M1)
         at = occurred_at or now()
         if not 1 <= attended <= self.invited:
-            raise DomainError("ATTENDANCE_INVALID", "列席人数须在 1 与邀请人数之间。", "attendance out of range", "M1")
+            raise DomainError("ATTENDANCE_INVALID", "列席人数须在 1 与邀请人数之间。", "attendance out of range", Rule.M1)
         if opinions and not opinions_summary.strip():
-            raise DomainError("OPINIONS_SUMMARY_REQUIRED", "有代表意见时须写明意见摘要。", "summarise the opinions", "M1")
+            raise DomainError("OPINIONS_SUMMARY_REQUIRED", "有代表意见时须写明意见摘要。", "summarise the opinions", Rule.M1)
         self._record(self.Held, actor=actor, occurred_at=at, attended=attended, opinions=opinions,
                      opinions_summary=opinions_summary.strip(),
-                     feedback_due=calendar.add_working_days(cst_date(at), FEEDBACK_WITHIN, "M1"))
+                     feedback_due=calendar.add_working_days(cst_date(at), FEEDBACK_WITHIN, Rule.M1))
 
     def _running_deadlines(self) -> list[tuple[Deadline, type[DeadlineRecomputed]]]:
         return [] if self.feedback_due is None or self.fed_back else [(self.feedback_due, self.FeedbackDeadlineRecomputed)]
@@ -105,15 +106,14 @@ class RepresentedMeeting(Record):
                          channel: str) -> None:
         self._check_own_unit(actor)
         if self.feedback_due is None:
-            raise DomainError("MEETING_NOT_HELD", "会议尚未召开。", "the meeting has not been held", "M1")
+            raise DomainError("MEETING_NOT_HELD", "会议尚未召开。", "the meeting has not been held", Rule.M1)
         if self.fed_back:
-            raise DomainError("FEEDBACK_PUBLISHED", "采纳情况已反馈公开。", "feedback already published", "M1")
+            raise DomainError("FEEDBACK_PUBLISHED", "采纳情况已反馈公开。", "feedback already published", Rule.M1)
         if adopted < 0 or not feedback.strip() or not channel.strip():
-            raise DomainError("FEEDBACK_INCOMPLETE", "须写明意见采纳情况及公开渠道。", "feedback and channel are required", "M1")
+            raise DomainError("FEEDBACK_INCOMPLETE", "须写明意见采纳情况及公开渠道。", "feedback and channel are required", Rule.M1)
         at = occurred_at or now()
         self._record(self.FeedbackPublished, actor=actor, occurred_at=at, adopted=adopted, feedback=feedback.strip(),
-                     channel=channel.strip(), rule_outcomes={"M1": "met" if self.feedback_due.met_by(at) else "breached"})
-
+                     channel=channel.strip(), rule_outcomes={Rule.M1: RuleOutcome.of(self.feedback_due.met_by(at))})
 
 @dataclass(frozen=True, kw_only=True)
 class InviteRepresentatives(Opens[RepresentedMeeting], name="invite_representatives", summary_zh="邀请公众代表列席会议"):

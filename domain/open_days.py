@@ -1,4 +1,4 @@
-"""Government open days 政务开放日 (rule O1, seed 000 附件6): participants are recruited
+"""Government open days 政务开放日 (rule O1): participants are recruited
 and announced within the 7 working days before the day; they are adults; each organiser
 holds one at least every half year (the views flag a half year without one).
 
@@ -18,6 +18,7 @@ from zwgk.domain.errors import DomainError
 from zwgk.domain.data_subjects import SubjectKind
 from zwgk.domain.privacy import SealedValue, seal
 from zwgk.domain.records import Record, now
+from zwgk.domain.rules import Rule, RuleOutcome
 
 RECRUITMENT_WINDOW = 7  # working days before the day (O1)
 ADULT_AGE = 18
@@ -79,12 +80,12 @@ class OpenDay(Record):
     def plan(cls, *, id: UUID, actor: Actor, occurred_at: datetime | None, calendar: WorkingDayCalendar,  # noqa: A002
              theme: str, held_on: date, places: int) -> OpenDay:
         if not theme.strip():
-            raise DomainError("THEME_REQUIRED", "须写明开放日主题。", "a theme is required", "O1")
+            raise DomainError("THEME_REQUIRED", "须写明开放日主题。", "a theme is required", Rule.O1)
         if places < 1:
-            raise DomainError("PLACES_INVALID", "邀请代表人数须至少为 1。", "at least one place", "O1")
+            raise DomainError("PLACES_INVALID", "邀请代表人数须至少为 1。", "at least one place", Rule.O1)
         at = occurred_at or now()
         if held_on <= cst_date(at):
-            raise DomainError("OPEN_DAY_NOT_AHEAD", "开放日须在计划之后举行。", "the day must come after the plan", "O1")
+            raise DomainError("OPEN_DAY_NOT_AHEAD", "开放日须在计划之后举行。", "the day must come after the plan", Rule.O1)
         opens = calendar.working_day_before(held_on, RECRUITMENT_WINDOW)
         return cls._open(cls.Planned, id=id, actor=actor, occurred_at=at, unit=actor.unit, theme=theme.strip(),
                          held_on=held_on, places=places, recruitment_opens_on=opens,
@@ -94,10 +95,10 @@ class OpenDay(Record):
               sector: str) -> None:
         self._check_own_unit(actor)
         if age_on(birth_date, self.held_on) < ADULT_AGE:
-            raise DomainError("PARTICIPANT_UNDER_18", "政务开放日参加者须年满 18 周岁。", "participants must be 18 or older", "O1")
+            raise DomainError("PARTICIPANT_UNDER_18", "政务开放日参加者须年满 18 周岁。", "participants must be 18 or older", Rule.O1)
         self._check_not_held()
         if self.admitted >= self.places:
-            raise DomainError("PLACES_FULL", f"邀请名额（{self.places}人）已满。", "all places are taken", "O1")
+            raise DomainError("PLACES_FULL", f"邀请名额（{self.places}人）已满。", "all places are taken", Rule.O1)
         self._record(self.ParticipantAdmitted, actor=actor, occurred_at=occurred_at, participant=participant,
                      sector=sector.strip())
 
@@ -105,26 +106,25 @@ class OpenDay(Record):
         self._check_own_unit(actor)
         self._check_not_held()
         if not self.admitted:
-            raise DomainError("NO_PARTICIPANTS", "尚无确定的参加代表，无法公示。", "no participant admitted yet", "O1")
+            raise DomainError("NO_PARTICIPANTS", "尚无确定的参加代表，无法公示。", "no participant admitted yet", Rule.O1)
         at = occurred_at or now()
         in_window = self.window <= cst_date(at) < self.held_on
         self._record(self.ParticipantsAnnounced, actor=actor, occurred_at=at, participants=self.admitted,
-                     channel=channel.strip(), rule_outcomes={"O1": "met" if in_window else "breached"})
+                     channel=channel.strip(), rule_outcomes={Rule.O1: RuleOutcome.of(in_window)})
 
     def hold(self, *, actor: Actor, occurred_at: datetime | None, attended: int, opinions: int, summary: str) -> None:
         self._check_own_unit(actor)
         self._check_not_held()
         at = occurred_at or now()
         if cst_date(at) < self.held_on:
-            raise DomainError("OPEN_DAY_NOT_YET", f"开放日定于 {self.held_on} 举行。", "the day has not come", "O1")
+            raise DomainError("OPEN_DAY_NOT_YET", f"开放日定于 {self.held_on} 举行。", "the day has not come", Rule.O1)
         if not 0 <= attended <= self.admitted:
-            raise DomainError("ATTENDANCE_INVALID", "到场人数不能超过确定的参加代表人数。", "attended exceeds admitted", "O1")
+            raise DomainError("ATTENDANCE_INVALID", "到场人数不能超过确定的参加代表人数。", "attended exceeds admitted", Rule.O1)
         self._record(self.Held, actor=actor, occurred_at=at, attended=attended, opinions=opinions, summary=summary.strip())
 
     def _check_not_held(self) -> None:
         if self.held:
-            raise DomainError("OPEN_DAY_HELD", "开放日已举行。", "the open day has been held", "O1")
-
+            raise DomainError("OPEN_DAY_HELD", "开放日已举行。", "the open day has been held", Rule.O1)
 
 @dataclass(frozen=True, kw_only=True)
 class PlanOpenDay(Opens[OpenDay], name="plan_open_day", summary_zh="计划政务开放日"):

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.errors import DomainError
+from zwgk.domain.rules import Rule
 
 REDACTED = "［保密］"  # shown to anyone outside the complaints office
 ERASED = "［已删除］"  # shown once the subject's key is forgotten
@@ -89,5 +90,5 @@ def require_complaints_office(actor: Actor) -> None:
     if actor.role != Role.COMPLAINTS_OFFICE:
         raise DomainError(
             "PERSONAL_DATA_RESTRICTED", "投诉人身份及姓名保密，只有投诉受理机构可以处理。",
-            "only the complaints office handles complainants' identities", "Q3",
+            "only the complaints office handles complainants' identities", Rule.Q3,
         )

@@ -22,6 +22,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar
 from zwgk.domain.chain import GENESIS, event_hash
 from zwgk.domain.errors import DomainError
+from zwgk.domain.rules import Rule
 
 CLOCK_SKEW = timedelta(minutes=5)
 # Values a command cannot change in place (Actor and Deadline are frozen value objects), shared by copies.
@@ -100,7 +101,7 @@ class Record(Aggregate):
         """谁发布、谁负责: only the unit a record belongs to acts on it."""
         if actor.unit != self.unit:
             raise DomainError("NOT_RESPONSIBLE_UNIT", f"只有“{self.unit}”可以进行此操作（谁发布、谁负责）。",
-                              f"only {self.unit} may do this", "C3")
+                              f"only {self.unit} may do this", Rule.C3)
 
     @classmethod
     def _open(

@@ -24,6 +24,7 @@ from zwgk.domain.errors import DomainError
 from zwgk.domain.data_subjects import SubjectKind
 from zwgk.domain.privacy import SealedValue, seal
 from zwgk.domain.records import DeadlineRecomputed, Record, now
+from zwgk.domain.rules import Rule, RuleOutcome
 
 
 class Channel(StrEnum):
@@ -191,17 +192,17 @@ class InformationRequest(Record):
         try:
             Channel(channel)
         except ValueError:
-            raise DomainError("CHANNEL_INVALID", "收到方式须为当面、邮寄、互联网或传真。", f"unknown channel {channel!r}", "A1") from None
+            raise DomainError("CHANNEL_INVALID", "收到方式须为当面、邮寄、互联网或传真。", f"unknown channel {channel!r}", Rule.A1) from None
         try:
             ApplicantKind(applicant_kind)
         except ValueError:
-            raise DomainError("APPLICANT_KIND_INVALID", "申请人须为自然人或一类法人、其他组织。", f"unknown applicant kind {applicant_kind!r}", "A6") from None
+            raise DomainError("APPLICANT_KIND_INVALID", "申请人须为自然人或一类法人、其他组织。", f"unknown applicant kind {applicant_kind!r}", Rule.A6) from None
         if received_on > _business_day(occurred_at):
-            raise DomainError("RECEIVED_IN_FUTURE", "收到日期不能晚于登记之日。", "received_on is after the recording day", "A1")
+            raise DomainError("RECEIVED_IN_FUTURE", "收到日期不能晚于登记之日。", "received_on is after the recording day", Rule.A1)
         return cls._open(
             cls.Received, id=id, actor=actor, occurred_at=occurred_at, unit=actor.unit, channel=channel,
             received_on=received_on, applicant_kind=applicant_kind, applicant=applicant, request=request,
-            deadline=calendar.add_working_days(received_on, REPLY_DAYS, "A1"),
+            deadline=calendar.add_working_days(received_on, REPLY_DAYS, Rule.A1),
         )
 
     def _running_deadlines(self) -> list[tuple[Deadline, type[DeadlineRecomputed]]]:
@@ -214,45 +215,45 @@ class InformationRequest(Record):
 
     def _open_only(self) -> None:
         if self.outcome is not None:
-            raise DomainError("REQUEST_CLOSED", "该申请已办结。", "the request is closed", "A1")
+            raise DomainError("REQUEST_CLOSED", "该申请已办结。", "the request is closed", Rule.A1)
 
     def request_completion(self, *, actor: Actor, occurred_at: datetime | None, items: str, completion_due: date,
                            calendar: WorkingDayCalendar) -> None:
         self._open_only()
         if self.completion is not None:
-            raise DomainError("COMPLETION_ONCE", "补正通知只能发出一次，并一次性告知需要补正的事项。", "one notice to complete only", "A4")
+            raise DomainError("COMPLETION_ONCE", "补正通知只能发出一次，并一次性告知需要补正的事项。", "one notice to complete only", Rule.A4)
         if not items.strip():
-            raise DomainError("COMPLETION_ITEMS_REQUIRED", "补正通知须写明需要补正的事项。", "list what to complete", "A4")
+            raise DomainError("COMPLETION_ITEMS_REQUIRED", "补正通知须写明需要补正的事项。", "list what to complete", Rule.A4)
         sent_on = _business_day(occurred_at)
-        limit = calendar.add_working_days(self.received_on, COMPLETION_NOTICE_DAYS, "A4")
+        limit = calendar.add_working_days(self.received_on, COMPLETION_NOTICE_DAYS, Rule.A4)
         self._record(self.CompletionRequested, actor=actor, occurred_at=occurred_at, items=items.strip(),
                      completion_due=completion_due, on_time=sent_on <= limit.due)
 
     def complete(self, *, actor: Actor, occurred_at: datetime | None, completed_on: date, calendar: WorkingDayCalendar) -> None:
         self._open_only()
         if self.completion != "requested":
-            raise DomainError("NO_COMPLETION_REQUESTED", "未发出补正通知。", "no completion was requested", "A4")
+            raise DomainError("NO_COMPLETION_REQUESTED", "未发出补正通知。", "no completion was requested", Rule.A4)
         if completed_on > self.completion_due:
-            raise DomainError("COMPLETION_LATE", "补正期限已过，申请视为放弃。", "the completion deadline has passed", "A4")
+            raise DomainError("COMPLETION_LATE", "补正期限已过，申请视为放弃。", "the completion deadline has passed", Rule.A4)
         self._record(self.Completed, actor=actor, occurred_at=occurred_at, completed_on=completed_on,
-                     deadline=calendar.add_working_days(completed_on, REPLY_DAYS, "A1"))
+                     deadline=calendar.add_working_days(completed_on, REPLY_DAYS, Rule.A1))
 
     def abandon(self, *, actor: Actor, occurred_at: datetime | None) -> None:
         self._open_only()
         if self.completion != "requested" or _business_day(occurred_at) <= self.completion_due:
-            raise DomainError("NOT_ABANDONED", "补正期限届满前不能视为放弃。", "only after the completion deadline", "A4")
+            raise DomainError("NOT_ABANDONED", "补正期限届满前不能视为放弃。", "only after the completion deadline", Rule.A4)
         self._record(self.Abandoned, actor=actor, occurred_at=occurred_at, completion_due=self.completion_due)
 
     def start_consultation(self, *, actor: Actor, occurred_at: datetime | None, consulted: str, calendar: WorkingDayCalendar) -> None:
         self._open_only()
         if self.paused_since is not None:
-            raise DomainError("ALREADY_CONSULTING", "正在征求意见。", "a consultation is running", "A5")
+            raise DomainError("ALREADY_CONSULTING", "正在征求意见。", "a consultation is running", Rule.A5)
         self._record(self.ConsultationStarted, actor=actor, occurred_at=occurred_at, consulted=consulted.strip(),
-                     reply_due=calendar.add_working_days(_business_day(occurred_at), THIRD_PARTY_DAYS, "A5"))
+                     reply_due=calendar.add_working_days(_business_day(occurred_at), THIRD_PARTY_DAYS, Rule.A5))
 
     def end_consultation(self, *, actor: Actor, occurred_at: datetime | None, calendar: WorkingDayCalendar) -> None:
         if self.paused_since is None:
-            raise DomainError("NOT_CONSULTING", "没有进行中的征求意见。", "no consultation is running", "A5")
+            raise DomainError("NOT_CONSULTING", "没有进行中的征求意见。", "no consultation is running", Rule.A5)
         paused = calendar.working_days_between(cst_date(self.paused_since), _business_day(occurred_at))
         self._record(self.ConsultationEnded, actor=actor, occurred_at=occurred_at, paused_working_days=paused,
                      deadline=calendar.extend(self.deadline, paused))
@@ -260,13 +261,13 @@ class InformationRequest(Record):
     def extend(self, *, actor: Actor, occurred_at: datetime | None, working_days: int, approver: str, notice: str,
                calendar: WorkingDayCalendar) -> None:
         if self.extended:
-            raise DomainError("EXTENSION_ONCE", "答复期限只能延长一次。", "one extension only", "A2")
+            raise DomainError("EXTENSION_ONCE", "答复期限只能延长一次。", "one extension only", Rule.A2)
         self._open_only()
         if not 1 <= working_days <= MAX_EXTENSION:
-            raise DomainError("EXTENSION_TOO_LONG", "延长期限最长不得超过20个工作日。", "at most 20 working days", "A2")
+            raise DomainError("EXTENSION_TOO_LONG", "延长期限最长不得超过20个工作日。", "at most 20 working days", Rule.A2)
         if not approver.strip() or not notice.strip():
             raise DomainError("EXTENSION_UNAPPROVED", "延长答复期限须经政府信息公开工作机构负责人同意，并告知申请人。",
-                              "an extension needs the head's approval and a notice to the applicant", "A2")
+                              "an extension needs the head's approval and a notice to the applicant", Rule.A2)
         self._record(self.Extended, actor=actor, occurred_at=occurred_at, working_days=working_days, approver=approver.strip(),
                      notice=notice.strip(), deadline=calendar.extend(self.deadline, working_days))
 
@@ -274,24 +275,23 @@ class InformationRequest(Record):
                details: dict[str, Any] | None = None) -> None:
         self._open_only()
         if self.completion == "requested":
-            raise DomainError("AWAITING_COMPLETION", "申请人补正前不能答复。", "waiting for the completed request", "A4")
+            raise DomainError("AWAITING_COMPLETION", "申请人补正前不能答复。", "waiting for the completed request", Rule.A4)
         if self.paused_since is not None:
-            raise DomainError("CONSULTATION_RUNNING", "征求意见期间不能答复，请先结束征求意见。", "end the consultation first", "A5")
+            raise DomainError("CONSULTATION_RUNNING", "征求意见期间不能答复，请先结束征求意见。", "end the consultation first", Rule.A5)
         if answer not in ANSWERS:
             raise DomainError("ANSWER_TYPE_INVALID", "答复须为条例第三十六条、第三十七条规定的类型之一。",
-                              f"unknown answer type {answer!r}", "A3")
+                              f"unknown answer type {answer!r}", Rule.A3)
         row, sub_reasons, required = ANSWERS[answer]
         given = {k: str(v).strip() for k, v in (details or {}).items() if str(v).strip()}
         missing = [f for f in required if f not in given]
         if missing:
-            raise DomainError("ANSWER_INCOMPLETE", f"此类答复须写明：{'、'.join(missing)}", f"answer {answer} needs {missing}", "A3")
+            raise DomainError("ANSWER_INCOMPLETE", f"此类答复须写明：{'、'.join(missing)}", f"answer {answer} needs {missing}", Rule.A3)
         if sub_reasons and sub_reason not in sub_reasons:
             raise DomainError("ANSWER_REASON_INVALID", f"此类答复须给出理由类别：{'、'.join(sub_reasons)}",
-                              f"answer {answer} needs a sub-reason among {sub_reasons}", "A3")
+                              f"answer {answer} needs a sub-reason among {sub_reasons}", Rule.A3)
         on_time = _business_day(occurred_at) <= self.deadline.due
         self._record(self.Answered, actor=actor, occurred_at=occurred_at, answer=answer, report_row=row,
-                     sub_reason=sub_reason, details=given, rule_outcomes={"A1": "met" if on_time else "breached"})
-
+                     sub_reason=sub_reason, details=given, rule_outcomes={Rule.A1: RuleOutcome.of(on_time)})
 
 @dataclass(frozen=True, kw_only=True)
 class ReceiveRequest(Opens[InformationRequest], name="receive_request", summary_zh="登记政府信息公开申请"):

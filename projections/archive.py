@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from zwgk.domain.archival import ArchivedOriginal
 from zwgk.projections.catalogue import ts
-from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.events import ProjectedEvent, by_type, event_type, events_of
 from zwgk.projections.projection import Projection
 from zwgk.projections.store import Transaction
 
@@ -17,7 +18,9 @@ COLUMNS = ("archive_number", "original_id", "position", "doc_number", "title", "
            "last_checked_at", "last_fixity")
 LATER = ("legal_hold", "last_checked_at", "last_fixity")  # set by events after the original is archived
 ARCHIVED = tuple(c for c in COLUMNS if c not in LATER)
-HOLDS = {"ArchivedOriginal.LegalHoldPlaced": 1, "ArchivedOriginal.LegalHoldReleased": 0}
+HOLDS = by_type({ArchivedOriginal.LegalHoldPlaced: 1, ArchivedOriginal.LegalHoldReleased: 0})
+ORIGINAL_EVENTS = events_of(ArchivedOriginal)
+ARCHIVED_EVENT, FIXITY_CHECKED = event_type(ArchivedOriginal.Archived), event_type(ArchivedOriginal.FixityChecked)
 
 
 class ArchiveView(Projection):
@@ -43,15 +46,15 @@ class ArchiveView(Projection):
 
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         for event in events:
-            if not event.type.startswith("ArchivedOriginal."):
+            if event.type not in ORIGINAL_EVENTS:
                 continue
             r = event.record
-            if event.type == "ArchivedOriginal.Archived":
+            if event.type == ARCHIVED_EVENT:
                 row = {**{c: r.get(c) for c in ARCHIVED}, "original_id": event.aggregate_id, "position": event.position,
                        "doc_date": str(r["doc_date"]), "retain_until": str(r["retain_until"]), "archived_at": ts(event.occurred_at)}
                 tx.write(f"INSERT INTO archive_catalogue ({', '.join(ARCHIVED)}) VALUES ({', '.join('?' * len(ARCHIVED))})",
                          tuple(row[c] for c in ARCHIVED))
-            elif event.type == "ArchivedOriginal.FixityChecked":
+            elif event.type == FIXITY_CHECKED:
                 tx.write("UPDATE archive_catalogue SET last_checked_at = ?, last_fixity = ? WHERE original_id = ?",
                          (ts(event.occurred_at), r["outcome"], event.aggregate_id))
             elif event.type in HOLDS:

@@ -12,11 +12,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from zwgk.domain.accountability import AccountabilityCase
+from zwgk.domain.assessment import Assessment
+from zwgk.domain.rules import Rule, RuleOutcome
 from zwgk.projections.catalogue import cst_day, ts
-from zwgk.projections.events import ProjectedEvent
-from zwgk.projections.participation import participation
+from zwgk.projections.events import ProjectedEvent, event_type
+from zwgk.projections.participation import HELD, participation
 from zwgk.projections.projection import Projection
 from zwgk.projections.store import Transaction
+
+SELF_ASSESSED, PUBLISHED = event_type(Assessment.SelfAssessed), event_type(Assessment.Published)
 
 
 class AssessmentsView(Projection):
@@ -31,9 +36,9 @@ class AssessmentsView(Projection):
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
         r = event.record
-        if event.type == "Assessment.SelfAssessed":
+        if event.type == SELF_ASSESSED:
             tx.write("INSERT INTO assessments (assessment_id, unit, period) VALUES (?, ?, ?)", (event.aggregate_id, r["unit"], r["period"]))
-        elif event.type == "Assessment.Published":
+        elif event.type == PUBLISHED:
             tx.write("UPDATE assessments SET published_at = COALESCE(published_at, ?) WHERE assessment_id = ?",
                      (ts(event.occurred_at), event.aggregate_id))
 
@@ -116,25 +121,26 @@ def indicators(tx: Transaction, year: int, quarterly: bool = False, unit: str = 
                 {name: int(value) for name, value in values.items()})
 
     for owner, published_at, outcome, original, interpretation_due, d9 in tx.all(
-        "SELECT unit, published_at, d3_outcome, original_sha256, interpretation_due, d9_outcome FROM disclosure_register "
+        "SELECT unit, published_at, publication_outcome, original_sha256, interpretation_due, d9_outcome FROM disclosure_register "
         "WHERE published_at IS NOT NULL"
     ):
-        count(owner, published_at, published=True, published_on_time=outcome == "met", archived=original is not None)
+        count(owner, published_at, published=True, published_on_time=outcome == RuleOutcome.MET, archived=original is not None)
         if interpretation_due:
-            count(owner, published_at, interpretations_due=True, interpreted_on_time=d9 == "met")
+            count(owner, published_at, interpretations_due=True, interpreted_on_time=d9 == RuleOutcome.MET)
     for elements, occurred_at, filed_at in tx.all(
         "SELECT i.elements, h.occurred_at, h.filed_at FROM catalogue_history h JOIN catalogue_items i ON i.item_id = h.item_id"
     ):
         count(json.loads(elements)["responsible_unit"], occurred_at, adjustments=True, adjustments_filed=filed_at is not None)
-    for owner, closed_at, status in tx.all("SELECT unit, closed_at, status FROM deadlines WHERE rule = 'A1' AND status <> 'open'"):
-        count(owner, closed_at, replies=True, replies_on_time=status == "met")
+    for owner, closed_at, status in tx.all("SELECT unit, closed_at, status FROM deadlines WHERE rule = ? AND status <> 'open'",
+                                           (Rule.A1,)):
+        count(owner, closed_at, replies=True, replies_on_time=status == RuleOutcome.MET)
     for row in participation(tx, process="hearing"):
-        if "Held" in row["steps"]:
+        if HELD in row["steps"]:
             count(row["unit"], row["day"], hearings_held=True, hearings_complete=not row["flags"])
     for owner, registered_at, status in tx.all("SELECT respondent_unit, registered_at, status FROM complaints"):
         count(owner, registered_at, complaints=True, complaints_published=status == "published")
     for owner, occurred_at in tx.all(
-        "SELECT subject_unit, occurred_at FROM timeline_events WHERE event_type = 'AccountabilityCase.Opened'"
+        "SELECT subject_unit, occurred_at FROM timeline_events WHERE event_type = ?", (event_type(AccountabilityCase.Opened),)
     ):
         count(owner, occurred_at, accountability_cases=True)
     return [Indicators(owner, period, **values) for (owner, period), values in sorted(counts.items())]

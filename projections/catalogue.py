@@ -8,13 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from zwgk.domain.calendar import cst_date
+from zwgk.domain.catalogue import CatalogueItem
 from zwgk.domain.chain import utc_text
-from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.events import ProjectedEvent, by_type, event_type, events_of
 from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
 
 ITEM_COLUMNS = ("item_id", "unit", "matter", "elements", "withdrawn", "listed_at", "updated_at", "unfiled", "version")
-ADJUSTMENTS = {"CatalogueItem.Listed": "listed", "CatalogueItem.Amended": "amended", "CatalogueItem.Withdrawn": "withdrawn"}
+ADJUSTMENTS = by_type({CatalogueItem.Listed: "listed", CatalogueItem.Amended: "amended", CatalogueItem.Withdrawn: "withdrawn"})
+ITEM_EVENTS = events_of(CatalogueItem)
+LISTED, FILED = event_type(CatalogueItem.Listed), event_type(CatalogueItem.AdjustmentFiled)
 
 
 ts = utc_text  # instants in the views as the chain encodes them: fixed-width UTC text, sorting as text
@@ -51,12 +54,12 @@ class CatalogueView(Projection):
         """Items a batch touches are read once and written once; history rows are written together."""
         items: dict[str, dict[str, Any]] = {}
         history: list[tuple[Any, ...]] = []
-        listed = {e.aggregate_id for e in events if e.type == "CatalogueItem.Listed"}
+        listed = {e.aggregate_id for e in events if e.type == LISTED}
         stored = tx.by_key("catalogue_items", "item_id", ITEM_COLUMNS[1:],
-                           {e.aggregate_id for e in events if e.type.startswith("CatalogueItem.")} - listed)
+                           {e.aggregate_id for e in events if e.type in ITEM_EVENTS} - listed)
         for event in events:
             r, item_id = event.record, event.aggregate_id
-            if event.type == "CatalogueItem.AdjustmentFiled":
+            if event.type == FILED:
                 self._write_history(tx, history)
                 tx.executemany("UPDATE catalogue_history SET filed_at = ? WHERE item_id = ? AND version = ?",
                                [(ts(event.occurred_at), item_id, version) for version in r["adjustments"]])

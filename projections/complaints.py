@@ -4,17 +4,18 @@ complainant's identity kept sealed in the view too (Q3), feedback publication (Q
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from zwgk.domain.actors import Actor
+from zwgk.domain.complaints import Complaint
 from zwgk.domain.privacy import KeyStore, SealedValue, reveal
 from zwgk.projections.catalogue import ts
-from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.events import Handlers, ProjectedEvent
 from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
 
-STATUS = {"Complaint.Assigned": "assigned", "Complaint.Handled": "handled", "Complaint.FeedbackGiven": "answered",
-          "Complaint.FeedbackPublished": "published"}
+FOLD: Handlers[Callable[[Transaction, ProjectedEvent], None]] = Handlers()
 SEALED = ("complainant_name", "complainant_contact", "account")
 
 
@@ -29,22 +30,49 @@ class ComplaintsView(Projection):
     export_order = {"complaints": "complaint_id"}
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
-        r, complaint = event.record, event.aggregate_id
-        if event.type == "Complaint.Registered":
-            tx.execute(
-                "INSERT INTO complaints (complaint_id, category, form, major, respondent_unit, status, registered_at, sealed) "
-                "VALUES (?, ?, ?, ?, ?, 'registered', ?, ?)",
-                (complaint, r["category"], r["form"], int(r["major"]), r["respondent_unit"], ts(event.occurred_at),
-                 to_json({field: r[field] for field in SEALED})),
-            )
-        elif event.type in STATUS:
-            tx.execute("UPDATE complaints SET status = ? WHERE complaint_id = ?", (STATUS[event.type], complaint))
-            if event.type == "Complaint.Assigned":
-                tx.execute("UPDATE complaints SET handler_unit = ? WHERE complaint_id = ?", (r["handler_unit"], complaint))
-            elif event.type == "Complaint.Handled":
-                tx.execute("UPDATE complaints SET substantiated = ? WHERE complaint_id = ?", (int(r["substantiated"]), complaint))
-            elif event.type == "Complaint.FeedbackPublished":
-                tx.execute("UPDATE complaints SET published_summary = ? WHERE complaint_id = ?", (r["summary"], complaint))
+        handler = FOLD.get(event.type)
+        if handler is not None:
+            handler(tx, event)
+
+
+@FOLD.on(Complaint.Registered)
+def _registered(tx: Transaction, event: ProjectedEvent) -> None:
+    r = event.record
+    tx.execute(
+        "INSERT INTO complaints (complaint_id, category, form, major, respondent_unit, status, registered_at, sealed) "
+        "VALUES (?, ?, ?, ?, ?, 'registered', ?, ?)",
+        (event.aggregate_id, r["category"], r["form"], int(r["major"]), r["respondent_unit"], ts(event.occurred_at),
+         to_json({field: r[field] for field in SEALED})),
+    )
+
+
+def _status(tx: Transaction, event: ProjectedEvent, status: str) -> None:
+    tx.execute("UPDATE complaints SET status = ? WHERE complaint_id = ?", (status, event.aggregate_id))
+
+
+@FOLD.on(Complaint.Assigned)
+def _assigned(tx: Transaction, event: ProjectedEvent) -> None:
+    _status(tx, event, "assigned")
+    tx.execute("UPDATE complaints SET handler_unit = ? WHERE complaint_id = ?", (event.record["handler_unit"], event.aggregate_id))
+
+
+@FOLD.on(Complaint.Handled)
+def _handled(tx: Transaction, event: ProjectedEvent) -> None:
+    _status(tx, event, "handled")
+    tx.execute("UPDATE complaints SET substantiated = ? WHERE complaint_id = ?",
+               (int(event.record["substantiated"]), event.aggregate_id))
+
+
+@FOLD.on(Complaint.FeedbackGiven)
+def _answered(tx: Transaction, event: ProjectedEvent) -> None:
+    _status(tx, event, "answered")
+
+
+@FOLD.on(Complaint.FeedbackPublished)
+def _published(tx: Transaction, event: ProjectedEvent) -> None:
+    """Q4: the handling and feedback made public."""
+    _status(tx, event, "published")
+    tx.execute("UPDATE complaints SET published_summary = ? WHERE complaint_id = ?", (event.record["summary"], event.aggregate_id))
 
 
 def complaints(tx: Transaction, keys: KeyStore, reader: Actor) -> list[dict[str, Any]]:

@@ -6,31 +6,28 @@ and fall due at an instant (stored in China Standard Time, to the minute)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
+from zwgk.domain.assessment import Assessment
 from zwgk.domain.calendar import CST, WorkingDayCalendar, cst_date
+from zwgk.domain.disclosure import DisclosureAct
+from zwgk.domain.emergencies import Emergency
+from zwgk.domain.major_decisions import MajorDecision
+from zwgk.domain.meetings import RepresentedMeeting
+from zwgk.domain.records import DeadlineRecomputed
+from zwgk.domain.requests import InformationRequest
+from zwgk.domain.rules import Rule, RuleOutcome
 from zwgk.projections.catalogue import ts
-from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.events import Handlers, ProjectedEvent, event_type, subclasses
 from zwgk.projections.projection import Projection
 from zwgk.projections.store import Transaction
 
-
-# Events that start a deadline stored in one of their fields (M1, P4).
-OPENED_BY = {"RepresentedMeeting.Held": "feedback_due", "MajorDecision.CommentsAbsorbed": "report_due"}
 # N2: an emergency opens two deadlines in hours, each closed by an event of its own: step → (due field, closing event, name).
-N2_STEPS = {"information": ("information_due", "Emergency.InformationReleased", "权威信息发布"),
-            "press_conference": ("press_conference_due", "Emergency.PressConferenceHeld", "新闻发布会")}
-N2_CLOSED_BY = {closing: step for step, (_, closing, _) in N2_STEPS.items()}
-# Events that move a running deadline computed provisionally, once the official calendar of its year is loaded.
-RECOMPUTED = ("DisclosureAct.InterpretationDeadlineRecomputed", "InformationRequest.ReplyDeadlineRecomputed",
-              "InformationRequest.ConsultationDeadlineRecomputed", "MajorDecision.ReportDeadlineRecomputed",
-              "RepresentedMeeting.FeedbackDeadlineRecomputed")
-# Events whose rule outcomes close deadlines; a policy's first publication also opens D9.
-CLOSED_BY_OUTCOMES = ("DisclosureAct.Published", "DisclosureAct.Interpreted", "RepresentedMeeting.FeedbackPublished",
-                      "MajorDecision.AdoptionReportPublished")
-
+N2_STEPS = {"information": ("information_due", Emergency.InformationReleased, "权威信息发布"),
+            "press_conference": ("press_conference_due", Emergency.PressConferenceHeld, "新闻发布会")}
+N2_CLOSED_BY = {event_type(closing): step for step, (_, closing, _) in N2_STEPS.items()}
 
 COLUMNS = ("deadline_id", "source_id", "rule", "unit", "subject", "start", "due", "working_days", "provisional",
            "calendar_version", "status", "closed_at")
@@ -38,6 +35,8 @@ UPSERT = (f"INSERT INTO deadlines ({', '.join(COLUMNS)}) VALUES ({', '.join('?' 
           f"ON CONFLICT (deadline_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}")
 UPSERT_SUBJECT = ("INSERT INTO deadline_subjects (source_id, unit, subject) VALUES (?, ?, ?) "
                   "ON CONFLICT (source_id) DO UPDATE SET unit = excluded.unit, subject = excluded.subject")
+
+FOLD: Handlers[Callable[[_Batch, ProjectedEvent], None]] = Handlers()
 
 
 class DeadlinesView(Projection):
@@ -56,61 +55,130 @@ class DeadlinesView(Projection):
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         batch = _Batch(tx)
         for event in events:
-            self._fold(batch, event)
+            handler = FOLD.get(event.type)
+            if handler is not None:
+                handler(batch, event)
         batch.write()
 
-    @staticmethod
-    def _fold(batch: _Batch, event: ProjectedEvent) -> None:
-        r, source = event.record, event.aggregate_id
-        if event.type in ("DisclosureAct.Drafted", "RepresentedMeeting.Invited", "MajorDecision.Proposed"):
-            batch.set_subject(source, r["unit"], r["title"])
-        elif event.type == "DisclosureAct.Revised":
-            batch.set_subject(source, batch.subject(source)[0], r["title"])
-            batch.drop_open(source)
-        elif event.type in ("DisclosureAct.SignedOff", "DisclosureAct.PublicationDeadlineRecomputed") and r["deadline"]:
-            batch.open(source, *batch.subject(source), r["deadline"])
-        elif event.type in RECOMPUTED:
-            running = batch.deadline(f"{source}:{r['deadline']['rule']}")
-            if running and running["status"] == "open":
-                batch.open(source, running["unit"], running["subject"], r["deadline"])
-        elif event.type == "InformationRequest.Received":
-            batch.open(source, r["unit"], "政府信息公开申请", r["deadline"])
-        elif event.type == "InformationRequest.ConsultationStarted":
-            reply = batch.deadline(f"{source}:A1")
-            batch.open(source, reply["unit"], f"{reply['subject']}（征求意见：{r['consulted']}）", r["reply_due"])
-        elif event.type in ("InformationRequest.Completed", "InformationRequest.ConsultationEnded", "InformationRequest.Extended"):
-            reply = batch.deadline(f"{source}:A1")
-            batch.open(source, reply["unit"], reply["subject"], r["deadline"])
-            if event.type == "InformationRequest.ConsultationEnded":
-                consulting = batch.deadline(f"{source}:A5")
-                ended = cst_date(event.occurred_at).isoformat()
-                batch.close(f"{source}:A5", "met" if consulting and ended <= consulting["due"] else "breached", event)
-        elif event.type in ("InformationRequest.Answered", "InformationRequest.Abandoned"):
-            batch.close(f"{source}:A1", r["rule_outcomes"]["A1"] if "rule_outcomes" in r else "met", event)
-        elif event.type == "Assessment.SelfAssessed":
-            batch.set_subject(source, r["unit"], f"{r['period']} 考核整改")
-        elif event.type == "Assessment.RectificationOrdered":
-            set_by_office = {"rule": "E4", "start": cst_date(event.occurred_at), "due": r["deadline"],
-                             "working_days": 0, "provisional": False, "calendar_version": "set by the leading group office"}
-            batch.open(source, *batch.subject(source), set_by_office)
-        elif event.type == "Assessment.Reassessed":
-            batch.close(f"{source}:E4", "met" if r["on_time"] else "breached", event)
-        elif event.type == "Emergency.Reported":
-            batch.set_subject(source, r["unit"], r["title"])
-            for step, (due, _, name) in N2_STEPS.items():
-                batch.open(source, r["unit"], f"{r['title']}（{name}）", {
-                    "rule": "N2", "start": r["happened_at"], "due": r[due], "working_days": 0, "provisional": False,
-                    "calendar_version": ""}, key=f"N2:{step}")
-        elif event.type in N2_CLOSED_BY:
-            batch.close(f"{source}:N2:{N2_CLOSED_BY[event.type]}", r["rule_outcomes"]["N2"], event)
-        elif event.type in OPENED_BY:
-            batch.open(source, *batch.subject(source), r[OPENED_BY[event.type]])
-        elif event.type in CLOSED_BY_OUTCOMES:
-            for rule, outcome in r["rule_outcomes"].items():
-                batch.close(f"{source}:{rule}", outcome, event)
-            if r.get("interpretation_due"):
-                unit, title = batch.subject(source)
-                batch.open(source, unit, f"{title}（解读）", r["interpretation_due"])
+
+@FOLD.on(DisclosureAct.Drafted, RepresentedMeeting.Invited, MajorDecision.Proposed)
+def _named(batch: _Batch, event: ProjectedEvent) -> None:
+    batch.set_subject(event.aggregate_id, event.record["unit"], event.record["title"])
+
+
+@FOLD.on(DisclosureAct.Revised)
+def _revised(batch: _Batch, event: ProjectedEvent) -> None:
+    source = event.aggregate_id
+    batch.set_subject(source, batch.subject(source)[0], event.record["title"])
+    batch.drop_open(source)
+
+
+@FOLD.on(DisclosureAct.SignedOff)
+def _signed_off(batch: _Batch, event: ProjectedEvent) -> None:
+    """D3, D11: the publication deadline, where the act's attribute calls for publication."""
+    if event.record["deadline"]:
+        batch.open(event.aggregate_id, *batch.subject(event.aggregate_id), event.record["deadline"])
+
+
+@FOLD.on(RepresentedMeeting.Held)
+def _meeting_held(batch: _Batch, event: ProjectedEvent) -> None:
+    """M1: the feedback the meeting calls for."""
+    batch.open(event.aggregate_id, *batch.subject(event.aggregate_id), event.record["feedback_due"])
+
+
+@FOLD.on(MajorDecision.CommentsAbsorbed)
+def _comments_absorbed(batch: _Batch, event: ProjectedEvent) -> None:
+    """P4: the adoption report the absorbed comments call for."""
+    batch.open(event.aggregate_id, *batch.subject(event.aggregate_id), event.record["report_due"])
+
+
+@FOLD.on(*subclasses(DeadlineRecomputed))
+def _recomputed(batch: _Batch, event: ProjectedEvent) -> None:
+    """A provisional deadline settled once the official calendar of its year is loaded replaces the running one
+    (a minimum period recomputed, H1 or N1, is no deadline of this view: nothing runs under its rule)."""
+    running = batch.deadline(f"{event.aggregate_id}:{event.record['deadline']['rule']}")
+    if running and running["status"] == "open":
+        batch.open(event.aggregate_id, running["unit"], running["subject"], event.record["deadline"])
+
+
+@FOLD.on(InformationRequest.Received)
+def _received(batch: _Batch, event: ProjectedEvent) -> None:
+    batch.open(event.aggregate_id, event.record["unit"], "政府信息公开申请", event.record["deadline"])
+
+
+@FOLD.on(InformationRequest.ConsultationStarted)
+def _consultation_started(batch: _Batch, event: ProjectedEvent) -> None:
+    """A5: the third party's time to reply."""
+    r, source = event.record, event.aggregate_id
+    reply = batch.deadline(f"{source}:{Rule.A1}")
+    batch.open(source, reply["unit"], f"{reply['subject']}（征求意见：{r['consulted']}）", r["reply_due"])
+
+
+@FOLD.on(InformationRequest.Completed, InformationRequest.Extended)
+def _reply_moved(batch: _Batch, event: ProjectedEvent) -> None:
+    """A1: the reply due again from the completed request, or later by the extension."""
+    reply = batch.deadline(f"{event.aggregate_id}:{Rule.A1}")
+    batch.open(event.aggregate_id, reply["unit"], reply["subject"], event.record["deadline"])
+
+
+@FOLD.on(InformationRequest.ConsultationEnded)
+def _consultation_ended(batch: _Batch, event: ProjectedEvent) -> None:
+    """A5: the reply due later by the time the consultation took, which closes on time or late."""
+    _reply_moved(batch, event)
+    consulting = batch.deadline(f"{event.aggregate_id}:{Rule.A5}")
+    ended = cst_date(event.occurred_at).isoformat()
+    batch.close(f"{event.aggregate_id}:{Rule.A5}", RuleOutcome.of(consulting is not None and ended <= consulting["due"]), event)
+
+
+@FOLD.on(InformationRequest.Answered, InformationRequest.Abandoned)
+def _request_concluded(batch: _Batch, event: ProjectedEvent) -> None:
+    r = event.record
+    batch.close(f"{event.aggregate_id}:{Rule.A1}", r["rule_outcomes"][Rule.A1] if "rule_outcomes" in r else RuleOutcome.MET, event)
+
+
+@FOLD.on(Assessment.SelfAssessed)
+def _self_assessed(batch: _Batch, event: ProjectedEvent) -> None:
+    batch.set_subject(event.aggregate_id, event.record["unit"], f"{event.record['period']} 考核整改")
+
+
+@FOLD.on(Assessment.RectificationOrdered)
+def _rectification_ordered(batch: _Batch, event: ProjectedEvent) -> None:
+    """E4: a rectification by the day the leading group office sets."""
+    set_by_office = {"rule": Rule.E4, "start": cst_date(event.occurred_at), "due": event.record["deadline"],
+                     "working_days": 0, "provisional": False, "calendar_version": "set by the leading group office"}
+    batch.open(event.aggregate_id, *batch.subject(event.aggregate_id), set_by_office)
+
+
+@FOLD.on(Assessment.Reassessed)
+def _reassessed(batch: _Batch, event: ProjectedEvent) -> None:
+    batch.close(f"{event.aggregate_id}:{Rule.E4}", RuleOutcome.of(event.record["on_time"]), event)
+
+
+@FOLD.on(Emergency.Reported)
+def _emergency_reported(batch: _Batch, event: ProjectedEvent) -> None:
+    r, source = event.record, event.aggregate_id
+    batch.set_subject(source, r["unit"], r["title"])
+    for step, (due, _, name) in N2_STEPS.items():
+        batch.open(source, r["unit"], f"{r['title']}（{name}）", {
+            "rule": Rule.N2, "start": r["happened_at"], "due": r[due], "working_days": 0, "provisional": False,
+            "calendar_version": ""}, key=f"{Rule.N2}:{step}")
+
+
+@FOLD.on(*(closing for _, closing, _ in N2_STEPS.values()))
+def _emergency_step(batch: _Batch, event: ProjectedEvent) -> None:
+    batch.close(f"{event.aggregate_id}:{Rule.N2}:{N2_CLOSED_BY[event.type]}", event.record["rule_outcomes"][Rule.N2], event)
+
+
+@FOLD.on(DisclosureAct.Published, DisclosureAct.Interpreted, RepresentedMeeting.FeedbackPublished,
+         MajorDecision.AdoptionReportPublished)
+def _closed_by_outcomes(batch: _Batch, event: ProjectedEvent) -> None:
+    """The event's rule outcomes close the deadlines of those rules; a policy's first publication also opens D9."""
+    r, source = event.record, event.aggregate_id
+    for rule, outcome in r["rule_outcomes"].items():
+        batch.close(f"{source}:{rule}", outcome, event)
+    if r.get("interpretation_due"):
+        unit, title = batch.subject(source)
+        batch.open(source, unit, f"{title}（解读）", r["interpretation_due"])
 
 
 class _Batch:
@@ -195,7 +263,7 @@ def deadlines(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: 
             due_date = date.fromisoformat(due)
             left = calendar.working_days_between(today, due_date) if status == "open" else None
             past = today > due_date
-        late = status == "breached" or (status == "open" and past)
+        late = status == RuleOutcome.BREACHED or (status == "open" and past)
         if (unit and owner != unit) or (overdue and not late):
             continue
         result.append({"deadline_id": deadline_id, "source_id": source, "rule": rule, "unit": owner, "subject": subject,

@@ -1,14 +1,16 @@
 """The one shape in which views receive events, whether they come from the event store or
-from Kafka: the integrators' message (contract field names), plus its place in the log.
+from Kafka: the integrators' message (contract field names), plus its place in the log; and
+how views name the events they fold: by their domain classes, never by strings written by hand.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
@@ -17,9 +19,62 @@ from eventsourcing.utils import resolve_topic
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline
 from zwgk.domain.privacy import SealedValue
-from zwgk.domain.records import DOMAIN_NAMES
+from zwgk.domain.records import DOMAIN_NAMES, Record
 
 DROPPED = {"originator_topic", "class_version"}
+THandler = TypeVar("THandler", bound=Callable[..., None])
+T = TypeVar("T")
+
+
+def event_type(cls: type[Record.Event]) -> str:
+    """The name a `ProjectedEvent` of this class carries (DisclosureAct.Published): the class's qualified name, which
+    ends its topic in the event store and its ce_type on Kafka. Views name events by class; this is the one place
+    a class becomes that name."""
+    return cls.__qualname__
+
+
+def by_type(table: Mapping[type[Record.Event], T]) -> dict[str, T]:
+    """A table declared by event class, keyed as views look it up: by the name each event carries."""
+    return {event_type(cls): value for cls, value in table.items()}
+
+
+def events_of(record: type[Record]) -> frozenset[str]:
+    """The names of every event a record defines (not the library's per-aggregate bases, Event and Created)."""
+    return frozenset(event_type(attribute) for name, attribute in vars(record).items()
+                     if isinstance(attribute, type) and issubclass(attribute, Record.Event) and name not in ("Event", "Created"))
+
+
+def subclasses(base: type[Record.Event]) -> list[type[Record.Event]]:
+    """Every event class derived from `base` in the domain modules imported so far, each once: the library
+    defines an aggregate's events again as subclasses of the aggregate's own Event."""
+    found: dict[str, type[Record.Event]] = {}
+    below = [base]
+    while below:
+        for cls in below.pop().__subclasses__():
+            found.setdefault(event_type(cls), cls)
+            below.append(cls)
+    return list(found.values())
+
+
+class Handlers(Generic[THandler]):
+    """A view's handlers, each declared for the event classes it folds and looked up by the name a projected
+    event carries: a misspelt event fails at import, and an event handled twice too."""
+
+    def __init__(self) -> None:
+        self.by_type: dict[str, THandler] = {}
+
+    def on(self, *classes: type[Record.Event]) -> Callable[[THandler], THandler]:
+        def register(handler: THandler) -> THandler:
+            for cls in classes:
+                name = event_type(cls)
+                if name in self.by_type:
+                    raise ValueError(f"{name} has two handlers: {self.by_type[name].__name__} and {handler.__name__}")
+                self.by_type[name] = handler
+            return handler
+        return register
+
+    def get(self, name: str) -> THandler | None:
+        return self.by_type.get(name)
 
 
 class ProjectedEvent(NamedTuple):

@@ -6,17 +6,28 @@ Members of the public stay sealed here too: the view only counts them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from zwgk.domain.announcements import Announcement
 from zwgk.domain.calendar import cst_date
+from zwgk.domain.hearings import Hearing
+from zwgk.domain.major_decisions import MajorDecision
+from zwgk.domain.meetings import RepresentedMeeting
+from zwgk.domain.open_days import OpenDay
+from zwgk.domain.rules import Rule, RuleOutcome
 from zwgk.projections.catalogue import ts
-from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.events import Handlers, ProjectedEvent, by_type, events_of
 from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
 
-PROCESSES = {"Hearing": "hearing", "MajorDecision": "decision", "RepresentedMeeting": "meeting", "OpenDay": "open_day",
-             "Announcement": "announcement"}
+PROCESSES = {Hearing: "hearing", MajorDecision: "decision", RepresentedMeeting: "meeting", OpenDay: "open_day",
+             Announcement: "announcement"}
+PROCESS_OF = {name: process for record, process in PROCESSES.items() for name in events_of(record)}
+# A record's steps are named by its events' own names (Held, not Hearing.Held), as the view stores them.
+HELD, RECORD_ARCHIVED = Hearing.Held.__name__, Hearing.RecordArchived.__name__
+MINUTES_ISSUED, OUTCOME_PUBLISHED = Hearing.MinutesIssued.__name__, Hearing.OutcomePublished.__name__
 MEETINGS_WITH_REPRESENTATIVES = 3  # plenary and executive meetings a year (M2)
 COUNTED_MEETINGS = ("plenary", "executive")
 MISSING_AFTER_HEARING = {"record_archived": "H4 听证笔录未归档", "minutes": "H4 听证纪要未印发",
@@ -38,13 +49,12 @@ class ParticipationView(Projection):
     export_order = {"participation": "record_id"}
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
-        aggregate, _, name = event.type.partition(".")
-        process = PROCESSES.get(aggregate)
+        process = PROCESS_OF.get(event.type)
         if process is None:
             return
-        r, record = event.record, event.aggregate_id
+        r, record, name = event.record, event.aggregate_id, event.type.partition(".")[2]
         if event.version == 1:
-            title, kind, day, related = self._opening(name, r)
+            title, kind, day, related = OPENINGS[event.type](r)
             tx.execute("INSERT INTO participation (record_id, process, unit, title, kind, day, status, steps, counts, "
                        "rule_outcomes, related) VALUES (?, ?, ?, ?, ?, ?, ?, '{}', '{}', '{}', ?)",
                        (record, process, r["unit"], title, kind, day, name, related))
@@ -57,50 +67,84 @@ class ParticipationView(Projection):
         for field in ("attended", "opinions", "received", "adopted", "participants", "observers_count"):
             if isinstance(r.get(field), int) and not isinstance(r.get(field), bool):
                 counts[field] = r[field]
-        if name == "RolesAssigned":
-            counts.update(questioners=len(r["questioners"]), representatives=len(r["representatives"]))
-        elif name == "ParticipantAdmitted":
-            counts["admitted"] = counts.get("admitted", 0) + 1
-        elif name == "CommentReceived":
-            counts["comments"] = counts.get("comments", 0) + 1
-        elif name == "MinutesIssued":
-            counts["consensus"] = int(r["consensus"])
-        elif name == "Held" and process == "meeting":
-            tx.execute("UPDATE participation SET day = ? WHERE record_id = ?", (_day(cst_date(event.occurred_at)), record))
+        step = STEPS.get(event.type)
+        if step is not None:
+            step(tx, event, counts)
         tx.execute("UPDATE participation SET steps = ?, counts = ?, rule_outcomes = ? WHERE record_id = ?",
                    (to_json(steps), to_json(counts), to_json(outcomes), record))
 
-    @staticmethod
-    def _opening(name: str, r: dict[str, Any]) -> tuple[str, str, str, str | None]:
-        """Title, kind, day and related record of a process's first event."""
-        if name == "Noticed":
-            return r["matter"], "public" if r["public"] else "closed", _day(cst_date(r["scheduled_at"])), r["repeats"]
-        if name == "Invited":
-            return r["title"], r["kind"], _day(r["meeting_on"]), None
-        if name == "Planned":
-            return r["theme"], "open_day", _day(r["held_on"]), None
-        if name == "Posted":
-            return r["title"], r["kind"], _day(cst_date(r["occurred_at"])), None
-        return r["title"], "major_decision", _day(cst_date(r["occurred_at"])), None
+
+def _hearing_noticed(r: dict[str, Any]) -> tuple[str, str, str, str | None]:
+    return r["matter"], "public" if r["public"] else "closed", _day(cst_date(r["scheduled_at"])), r["repeats"]
 
 
-BREACHES_ZH = {"H3": "H3 未公开举行且不涉及国家秘密", "M1": "M1 意见采纳情况逾期反馈公开",
-               "O1": "O1 未在开放日前7个工作日内公示参加代表", "P4": "P4 意见采纳情况逾期公开"}
+def _meeting_invited(r: dict[str, Any]) -> tuple[str, str, str, str | None]:
+    return r["title"], r["kind"], _day(r["meeting_on"]), None
+
+
+def _open_day_planned(r: dict[str, Any]) -> tuple[str, str, str, str | None]:
+    return r["theme"], "open_day", _day(r["held_on"]), None
+
+
+def _announcement_posted(r: dict[str, Any]) -> tuple[str, str, str, str | None]:
+    return r["title"], r["kind"], _day(cst_date(r["occurred_at"])), None
+
+
+def _decision_proposed(r: dict[str, Any]) -> tuple[str, str, str, str | None]:
+    return r["title"], "major_decision", _day(cst_date(r["occurred_at"])), None
+
+
+# Title, kind, day and related record of each process, from its first event.
+OPENINGS = by_type({Hearing.Noticed: _hearing_noticed, RepresentedMeeting.Invited: _meeting_invited,
+                    OpenDay.Planned: _open_day_planned, Announcement.Posted: _announcement_posted,
+                    MajorDecision.Proposed: _decision_proposed})
+# What a step adds to its process's counts (or, for a meeting held, its day).
+STEPS: Handlers[Callable[[Transaction, ProjectedEvent, dict[str, int]], None]] = Handlers()
+
+
+@STEPS.on(Hearing.RolesAssigned)
+def _roles_assigned(tx: Transaction, event: ProjectedEvent, counts: dict[str, int]) -> None:
+    counts.update(questioners=len(event.record["questioners"]), representatives=len(event.record["representatives"]))
+
+
+@STEPS.on(OpenDay.ParticipantAdmitted)
+def _participant_admitted(tx: Transaction, event: ProjectedEvent, counts: dict[str, int]) -> None:
+    counts["admitted"] = counts.get("admitted", 0) + 1
+
+
+@STEPS.on(MajorDecision.CommentReceived)
+def _comment_received(tx: Transaction, event: ProjectedEvent, counts: dict[str, int]) -> None:
+    counts["comments"] = counts.get("comments", 0) + 1
+
+
+@STEPS.on(Hearing.MinutesIssued)
+def _minutes_issued(tx: Transaction, event: ProjectedEvent, counts: dict[str, int]) -> None:
+    counts["consensus"] = int(event.record["consensus"])
+
+
+@STEPS.on(RepresentedMeeting.Held)
+def _meeting_held(tx: Transaction, event: ProjectedEvent, counts: dict[str, int]) -> None:
+    """A meeting counts on the day it was held, not the day it was planned for."""
+    tx.execute("UPDATE participation SET day = ? WHERE record_id = ?", (_day(cst_date(event.occurred_at)), event.aggregate_id))
+
+
+BREACHES_ZH = {Rule.H3: "H3 未公开举行且不涉及国家秘密", Rule.M1: "M1 意见采纳情况逾期反馈公开",
+               Rule.O1: "O1 未在开放日前7个工作日内公示参加代表", Rule.P4: "P4 意见采纳情况逾期公开"}
 
 
 def missing_after_hearing(row: dict[str, Any], repeated: set[str]) -> list[str]:
     """H4, H5: what a held hearing still lacks; a hearing repeated for want of consensus publishes no outcome."""
     steps = row["steps"]
-    if row["process"] != "hearing" or "Held" not in steps:
+    if row["process"] != "hearing" or HELD not in steps:
         return []
-    present = {"record_archived": "RecordArchived" in steps, "minutes": "MinutesIssued" in steps,
-               "outcome_published": "OutcomePublished" in steps or row["record_id"] in repeated}
+    present = {"record_archived": RECORD_ARCHIVED in steps, "minutes": MINUTES_ISSUED in steps,
+               "outcome_published": OUTCOME_PUBLISHED in steps or row["record_id"] in repeated}
     return [flag for key, flag in MISSING_AFTER_HEARING.items() if not present[key]]
 
 
 def _flags(row: dict[str, Any], repeated: set[str]) -> list[str]:
     breaches = [BREACHES_ZH.get(rule, f"{rule} 未遵守") for rule, outcome in sorted(row["rule_outcomes"].items())
-                if outcome == "breached"]
+                if outcome == RuleOutcome.BREACHED]
     return breaches + missing_after_hearing(row, repeated)
 
 
@@ -140,7 +184,7 @@ def counts_of(every: list[dict[str, Any]], year: int, today: date) -> list[dict[
     halves = {1: date(year, 6, 30), 2: date(year, 12, 31)}
     result = []
     for owner in sorted(hosts | organisers):
-        held = [r for r in every if r["unit"] == owner and r["day"].startswith(str(year)) and "Held" in r["steps"]]
+        held = [r for r in every if r["unit"] == owner and r["day"].startswith(str(year)) and HELD in r["steps"]]
         meetings = sum(r["process"] == "meeting" and r["kind"] in COUNTED_MEETINGS for r in held)
         open_days = {h: sum(r["process"] == "open_day" and (int(r["day"][5:7]) <= 6) == (h == 1) for r in held) for h in halves}
         flags = []

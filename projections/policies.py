@@ -8,10 +8,13 @@ from uuid import NAMESPACE_URL, uuid5
 
 from zwgk.domain.actors import SYSTEM
 from zwgk.domain.accountability import OpenCase, Origin, SubjectKind, Violation
+from zwgk.domain.assessment import Assessment
 from zwgk.domain.errors import AlreadyExists
 from zwgk.domain.ledger import Ledger
-from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.events import ProjectedEvent, event_type
 from zwgk.projections.projection import Policy
+
+AWARD_ELIGIBILITY_LOST = event_type(Assessment.AwardEligibilityLost)
 
 
 class AccountabilityForPersistentFailure(Policy):
@@ -24,7 +27,7 @@ class AccountabilityForPersistentFailure(Policy):
         self.ledger = ledger
 
     def react(self, event: ProjectedEvent) -> bool:
-        if event.type != "Assessment.AwardEligibilityLost":
+        if event.type != AWARD_ELIGIBILITY_LOST:
             return False
         r = event.record
         try:

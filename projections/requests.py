@@ -4,13 +4,16 @@ of the national format (国办公开办函〔2021〕30号), rows 一 to 四, col
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from zwgk.domain.annual_reports import AnnualReport
 from zwgk.domain.calendar import cst_date
-from zwgk.domain.requests import SUB_REASONS_ZH, ApplicantKind
+from zwgk.domain.requests import SUB_REASONS_ZH, ApplicantKind, InformationRequest
+from zwgk.domain.rules import Rule, RuleOutcome
 from zwgk.projections.catalogue import ts
-from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.events import Handlers, ProjectedEvent
 from zwgk.projections.projection import Projection
 from zwgk.projections.store import Transaction
 
@@ -34,6 +37,9 @@ OUTCOME_LINES = [
 ]
 
 
+FOLD: Handlers[Callable[[Transaction, ProjectedEvent], None]] = Handlers()
+
+
 class RequestsView(Projection):
     name = "requests"
     tables = {
@@ -49,26 +55,50 @@ class RequestsView(Projection):
     revision = 3  # 2: a request is concluded on its day in China Standard Time, not in UTC; 3: recomputed deadlines
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
-        r, request = event.record, event.aggregate_id
-        if event.type == "InformationRequest.Received":
-            tx.execute("INSERT INTO information_requests (request_id, unit, applicant_kind, received_on, due) VALUES (?, ?, ?, ?, ?)",
-                       (request, r["unit"], r["applicant_kind"], r["received_on"].isoformat(), r["deadline"]["due"].isoformat()))
-        elif event.type == "InformationRequest.CompletionRequested":
-            tx.execute("UPDATE information_requests SET completion_requested_on = ?, a4_outcome = ? WHERE request_id = ?",
-                       (cst_date(event.occurred_at).isoformat(), "met" if r["on_time"] else "breached", request))
-        elif event.type in ("InformationRequest.Completed", "InformationRequest.ConsultationEnded", "InformationRequest.Extended",
-                            "InformationRequest.ReplyDeadlineRecomputed"):
-            tx.execute("UPDATE information_requests SET due = ? WHERE request_id = ?", (r["deadline"]["due"].isoformat(), request))
-        elif event.type == "InformationRequest.Answered":
-            tx.execute("UPDATE information_requests SET concluded_on = ?, report_row = ?, sub_reason = ?, a1_outcome = ? "
-                       "WHERE request_id = ?", (cst_date(event.occurred_at).isoformat(), r["report_row"], r["sub_reason"] or None,
-                                                r["rule_outcomes"]["A1"], request))
-        elif event.type == "AnnualReport.Published":
-            tx.execute("INSERT INTO annual_reports (unit, year, published_at, a6_outcome) VALUES (?, ?, ?, ?)",
-                       (r["unit"], r["year"], ts(event.occurred_at), r["rule_outcomes"]["A6"]))
-        elif event.type == "InformationRequest.Abandoned":
-            tx.execute("UPDATE information_requests SET concluded_on = ?, report_row = 'other', sub_reason = 'abandoned' "
-                       "WHERE request_id = ?", (cst_date(event.occurred_at).isoformat(), request))
+        handler = FOLD.get(event.type)
+        if handler is not None:
+            handler(tx, event)
+
+
+@FOLD.on(InformationRequest.Received)
+def _received(tx: Transaction, event: ProjectedEvent) -> None:
+    r = event.record
+    tx.execute("INSERT INTO information_requests (request_id, unit, applicant_kind, received_on, due) VALUES (?, ?, ?, ?, ?)",
+               (event.aggregate_id, r["unit"], r["applicant_kind"], r["received_on"].isoformat(), r["deadline"]["due"].isoformat()))
+
+
+@FOLD.on(InformationRequest.CompletionRequested)
+def _completion_requested(tx: Transaction, event: ProjectedEvent) -> None:
+    tx.execute("UPDATE information_requests SET completion_requested_on = ?, a4_outcome = ? WHERE request_id = ?",
+               (cst_date(event.occurred_at).isoformat(), RuleOutcome.of(event.record["on_time"]), event.aggregate_id))
+
+
+@FOLD.on(InformationRequest.Completed, InformationRequest.ConsultationEnded, InformationRequest.Extended,
+         InformationRequest.ReplyDeadlineRecomputed)
+def _reply_moved(tx: Transaction, event: ProjectedEvent) -> None:
+    tx.execute("UPDATE information_requests SET due = ? WHERE request_id = ?",
+               (event.record["deadline"]["due"].isoformat(), event.aggregate_id))
+
+
+@FOLD.on(InformationRequest.Answered)
+def _answered(tx: Transaction, event: ProjectedEvent) -> None:
+    r = event.record
+    tx.execute("UPDATE information_requests SET concluded_on = ?, report_row = ?, sub_reason = ?, a1_outcome = ? "
+               "WHERE request_id = ?", (cst_date(event.occurred_at).isoformat(), r["report_row"], r["sub_reason"] or None,
+                                        r["rule_outcomes"][Rule.A1], event.aggregate_id))
+
+
+@FOLD.on(InformationRequest.Abandoned)
+def _abandoned(tx: Transaction, event: ProjectedEvent) -> None:
+    tx.execute("UPDATE information_requests SET concluded_on = ?, report_row = 'other', sub_reason = 'abandoned' "
+               "WHERE request_id = ?", (cst_date(event.occurred_at).isoformat(), event.aggregate_id))
+
+
+@FOLD.on(AnnualReport.Published)
+def _annual_report_published(tx: Transaction, event: ProjectedEvent) -> None:
+    r = event.record
+    tx.execute("INSERT INTO annual_reports (unit, year, published_at, a6_outcome) VALUES (?, ?, ?, ?)",
+               (r["unit"], r["year"], ts(event.occurred_at), r["rule_outcomes"][Rule.A6]))
 
 
 def annual_table(tx: Transaction, unit: str, year: int) -> dict[str, Any]:

@@ -7,14 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from zwgk.domain.data_subjects import DataSubject
 from zwgk.projections.catalogue import ts
-from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.events import ProjectedEvent, by_type
 from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
 
 UNIT_FIELDS = ("unit", "responsible_unit", "subject_unit", "respondent_unit")
 # Events of one record that change others, by the field naming them: they belong to those records' histories too.
-MENTIONS = {"DataSubject.Erased": "records"}
+MENTIONS = by_type({DataSubject.Erased: "records"})
 EVENT_COLUMNS = ("position", "aggregate_id", "version", "event_type", "subject_unit", "actor_id", "actor_role", "actor_unit",
                  "occurred_at", "recorded_at", "event_id", "rule_outcomes")
 

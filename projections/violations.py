@@ -1,7 +1,7 @@
 """The inspector's violation report 违规情况: every breach the views know of, in one list.
 
-Rules enforced by a deadline or a flag accept the event and show the breach here
-(RULES.md): an event that recorded a breached rule outcome (D3, D9, D10, D11, A1, H3, M1,
+Rules enforced by a deadline or a flag accept the event and show the breach here:
+an event that recorded a breached rule outcome (D3, D9, D10, D11, A1, H3, M1,
 O1, P4, N2, E4 …), a deadline still open after its due date or closed late (A5, E4), a
 notice to complete sent late (A4), and what is missing where a rule asks for it — C4
 filings, D8 originals, D10 yearly re-checks of withheld documents, A6 annual reports,
@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from zwgk.domain.calendar import WorkingDayCalendar
+from zwgk.domain.rules import Rule, RuleOutcome
 from zwgk.projections.assessment import unpublished_evaluations
 from zwgk.projections.catalogue import cst_day
 from zwgk.projections.deadlines import deadlines
@@ -66,7 +67,7 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
         "WHERE rule_outcomes <> '{}' ORDER BY position"
     ):
         for rule_id, outcome in json.loads(outcomes).items():
-            if outcome == "breached":
+            if outcome == RuleOutcome.BREACHED:
                 add(rule_id, owner, record, cst_day(occurred_at), "breached", f"未遵守 {rule_id}（{event_type}）")
     recorded = {(v["rule"], v["record_id"]) for v in found}
     for d in deadlines(tx, calendar, today, overdue=True, now=now):
@@ -78,35 +79,35 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
     for item, owner, unfiled, updated_at in tx.all(
         "SELECT item_id, unit, unfiled, updated_at FROM catalogue_items WHERE unfiled <> '[]'"
     ):
-        add("C4", owner, item, cst_day(updated_at), "missing", f"调整（版本 {'、'.join(map(str, json.loads(unfiled)))}）未备案")
+        add(Rule.C4, owner, item, cst_day(updated_at), "missing", f"调整（版本 {'、'.join(map(str, json.loads(unfiled)))}）未备案")
     for act, owner, published_at in tx.all(
         "SELECT act_id, unit, published_at FROM disclosure_register WHERE published_at IS NOT NULL AND original_sha256 IS NULL"
     ):
-        add("D8", owner, act, cst_day(published_at), "missing", "已公开，原件未存档")
+        add(Rule.D8, owner, act, cst_day(published_at), "missing", "已公开，原件未存档")
     for request, owner, sent_on in tx.all(
-        "SELECT request_id, unit, completion_requested_on FROM information_requests WHERE a4_outcome = 'breached'"
+        "SELECT request_id, unit, completion_requested_on FROM information_requests WHERE a4_outcome = ?", (RuleOutcome.BREACHED,)
     ):
-        add("A4", owner, request, sent_on, "breached", "补正通知未在收到申请之日起 7 个工作日内发出")
+        add(Rule.A4, owner, request, sent_on, "breached", "补正通知未在收到申请之日起 7 个工作日内发出")
     for act, owner, drafted_at, rechecks in tx.all(
         "SELECT act_id, unit, drafted_at, rechecks FROM disclosure_register WHERE attribute = 'withheld' AND withdrawn = 0"
     ):
         missing = _unrechecked_years(date.fromisoformat(cst_day(drafted_at)), set(map(int, json.loads(rechecks))), today)
         if missing:
-            add("D10", owner, act, f"{missing[-1]}-11-30", "missing", f"不予公开文件未按年复核：{_years(missing)} 年")
+            add(Rule.D10, owner, act, f"{missing[-1]}-11-30", "missing", f"不予公开文件未按年复核：{_years(missing)} 年")
     processes = participation(tx)
     for row in processes:
         for flag in row["missing"]:
             add(flag[:2], row["unit"], row["record_id"], row["day"], "missing", flag)
     for period, due, published in unpublished_evaluations(tx, today):
         what = f"{period[:4]} 年第 {period[-1]} 季度考核结果" if "Q" in period else f"{period} 年度考核结果"
-        add("E2", "", "", due, "missing" if published is None else "breached",
+        add(Rule.E2, "", "", due, "missing" if published is None else "breached",
             f"{what}应于 {due} 前公布，" + ("至今未公布" if published is None else f"{published} 才公布"))
     for owner, report_year in unpublished_reports(tx, today):
-        add("A6", owner, "", f"{report_year + 1}-01-31", "missing", f"{report_year} 年度报告逾期未公开（应于次年 1 月 31 日前）")
+        add(Rule.A6, owner, "", f"{report_year + 1}-01-31", "missing", f"{report_year} 年度报告逾期未公开（应于次年 1 月 31 日前）")
     for complaint, owner, registered_at in tx.all(
         "SELECT complaint_id, respondent_unit, registered_at FROM complaints WHERE status = 'answered'"
     ):
-        add("Q4", owner, complaint, cst_day(registered_at), "missing", "已向投诉人反馈，处理及反馈情况未公开")
+        add(Rule.Q4, owner, complaint, cst_day(registered_at), "missing", "已向投诉人反馈，处理及反馈情况未公开")
     first = min((int(r["day"][:4]) for r in processes), default=today.year)
     for counted_year in [year] if year else range(first, today.year + 1):
         for counted in counts_of(processes, counted_year, today):

@@ -9,11 +9,13 @@ from typing import Any
 
 import fastavro
 import pytest
+from eventsourcing.utils import get_topic
 from fastavro.schema import load_schema
 
 from zwgk.connectors.asyncapi import asyncapi_document
 from zwgk.connectors.avro_codec import SINGLE_OBJECT, AvroCodec, FramingError, load_schemas
 from zwgk.connectors.contract import EVENT_TYPES, SCHEMA_DIR, PUBLIC, render, schema_files, topics
+from zwgk.projections.events import event_type
 
 RELEASED = Path(__file__).parent / "data" / "released_schemas"  # one directory per release, all kept: BACKWARD_TRANSITIVE
 RELEASES = sorted(RELEASED.iterdir(), key=lambda p: int(p.name))
@@ -196,3 +198,9 @@ def test_confluent_framing_when_a_schema_registry_is_configured(registry_url):
 def test_the_integration_guide_lists_every_topic():
     guide = (Path(__file__).parent.parent / "docs" / "integration.md").read_text(encoding="utf-8")
     assert [t for t in topics() if f"`{t}`" not in guide] == []
+
+
+def test_views_name_each_event_as_the_store_and_the_streams_do():
+    """A view matches events by class: the name `event_type` gives is the end of the stored topic and of the ce_type."""
+    for et in EVENT_TYPES.values():
+        assert event_type(et.cls) == et.name == get_topic(et.cls).rsplit(":", 1)[-1] == ".".join(et.ce_type.split(".")[-2:])

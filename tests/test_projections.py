@@ -23,10 +23,11 @@ from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import CST, WorkingDayCalendar
 from zwgk.domain.commands import execute
+from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.errors import DomainError
 from zwgk.projections.catalogue import catalogue_as_of
 from zwgk.projections.deadlines import deadlines
-from zwgk.projections.events import ProjectedEvent
+from zwgk.projections.events import Handlers, ProjectedEvent
 from zwgk.projections.projection import Projection
 from zwgk.projections.runner import ProjectionRunner
 from zwgk.projections.store import ViewStore
@@ -469,3 +470,11 @@ def test_a_fold_that_fails_mid_batch_writes_nothing_and_leaves_the_collector_run
     assert gc.isenabled()
     assert runner.positions()["failing"] == 1000  # the first batch, not a row of the second
     assert [row["position"] for row in json.loads(runner.export("failing"))["failing_rows"]] == list(range(1, 1001))
+
+
+def test_a_view_declares_one_handler_an_event():
+    handlers: Handlers = Handlers()
+    handlers.on(DisclosureAct.Published)(print)
+    assert handlers.get("DisclosureAct.Published") is print
+    with pytest.raises(ValueError, match="DisclosureAct.Published has two handlers"):
+        handlers.on(DisclosureAct.Published)(repr)
