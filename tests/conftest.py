@@ -30,7 +30,7 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def demo_views(sqlite_settings: Settings):
     """The demo scenario recorded on SQLite and folded into every view."""
-    from tests.test_ledger import run_scenario
+    from tests.integration.test_ledger import run_scenario
 
     services = open_services(sqlite_settings)
     run_scenario(services)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.calendars import BUILTIN_BEFORE_2026, calendar_2026_as_published
-from tests.test_ledger import SCENARIO_EVENTS, run_scenario
+from tests.integration.test_ledger import SCENARIO_EVENTS, run_scenario
 from zwgk.connectors.config import Settings
 from zwgk.connectors.demo import scenario
 from zwgk.connectors.wiring import catch_up, open_services, views
@@ -114,7 +114,7 @@ def test_views_from_kafka_equal_views_from_the_store(tmp_path: Path, seaweed):
     from uuid import uuid4
 
     from tests.servers import TansuBroker
-    from tests.test_kafka import relay_everything
+    from tests.integration.test_kafka import relay_everything
     from zwgk.connectors.avro_codec import AvroCodec
     from zwgk.connectors.consumer import projection_batches
     from zwgk.connectors.contract import topics

@@ -13,7 +13,7 @@ import yaml
 from zwgk.connectors.config import Settings
 from zwgk.connectors.contract import SCHEMA_DIR
 
-COMPOSE = yaml.safe_load((Path(__file__).parent.parent / "docker-compose.yml").read_text(encoding="utf-8"))
+COMPOSE = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text(encoding="utf-8"))
 SERVICES = COMPOSE["services"]
 SETTINGS = {f"ZWGK_{f.name.upper()}" for f in fields(Settings)}
 

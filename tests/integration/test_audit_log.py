@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.test_ledger import SCENARIO_EVENTS, _flip_digit_after, run_scenario
+from tests.integration.test_ledger import SCENARIO_EVENTS, _flip_digit_after, run_scenario
 from zwgk.connectors.config import Settings
 from zwgk.connectors.signing import Notary
 from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, open_services

@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from tests.servers import SeaweedServer, TansuBroker
-from tests.test_ledger import run_scenario
+from tests.integration.test_ledger import run_scenario
 from zwgk.connectors.relay import init_topics
 from zwgk.domain.actors import Actor
 from zwgk.domain.commands import Services

@@ -19,7 +19,7 @@ import avro.schema
 import pytest
 
 from tests.servers import SeaweedServer, TansuBroker
-from tests.test_ledger import SCENARIO_EVENTS, run_scenario
+from tests.integration.test_ledger import SCENARIO_EVENTS, run_scenario
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import EventStream
 from zwgk.connectors.contract import CHECKPOINT_TOPIC, SCHEMA_DIR, topics
