@@ -134,7 +134,7 @@ def main() -> None:
         bucket = f"bench-{uuid4().hex[:8]}"
         store = S3Store(server.client(), bucket)
         store.ensure_bucket()
-        keeper = Archivist(services.archive, store)
+        keeper = Archivist(services.ledger, store)
         meter = Meter(server.process.pid)
         one_round = Round(keeper, server.client(), bucket, tmp, meter)
         for label, size, repeat in (("1 MB", 1_000_000, args.small_rounds), ("100 MB", 100_000_000, args.large_rounds)):

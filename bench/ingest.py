@@ -27,9 +27,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.stores import on_each_store  # noqa: E402
 from zwgk.connectors.config import Settings  # noqa: E402
 from zwgk.domain.actors import Actor  # noqa: E402
-from zwgk.domain.applications import DisclosureApplication  # noqa: E402
 from zwgk.domain.calendar import WorkingDayCalendar  # noqa: E402
-from zwgk.domain.disclosure import DisclosureAct  # noqa: E402
+from zwgk.domain.disclosure import (  # noqa: E402
+    Attribute,
+    Channel,
+    Decision,
+    DisclosureAct,
+    DraftDisclosure,
+    Kind,
+    PreReviewDisclosure,
+    PublishDisclosure,
+    SheetRole,
+    SignOffDisclosure,
+    SignReview,
+)
+from zwgk.domain.ledger import Ledger  # noqa: E402
 
 UNIT = "基准测试区政府办公室"
 OFFICER = Actor("officer", "officer", UNIT)
@@ -55,18 +67,18 @@ class Raw(Application):
     name = "raw"
 
 
-def workflows(app: DisclosureApplication, n: int) -> None:
+def workflows(app: Ledger, n: int) -> None:
     for _ in range(n):
         act_id = uuid4()
-        app.draft(OFFICER, None, id=act_id, title="基准测试通知", attribute="proactive", kind="policy")
+        app.execute(DraftDisclosure(id=act_id, title="基准测试通知", attribute=Attribute.PROACTIVE, kind=Kind.POLICY), OFFICER)
         for role, signer in SIGNERS:
-            app.sign_review(act_id, signer, None, sheet_role=role)
-        app.pre_review(act_id, PRE_REVIEWER, None, decision="approved")
-        app.sign_off(act_id, LEADER, None)
-        app.publish(act_id, OFFICER, None, channel="website")
+            app.execute(SignReview(act_id=act_id, sheet_role=SheetRole(role)), signer)
+        app.execute(PreReviewDisclosure(act_id=act_id, decision=Decision.APPROVED), PRE_REVIEWER)
+        app.execute(SignOffDisclosure(act_id=act_id), LEADER)
+        app.execute(PublishDisclosure(act_id=act_id, channel=Channel.WEBSITE), OFFICER)
 
 
-def own_appends(app: DisclosureApplication, n: int) -> None:
+def own_appends(app: Ledger, n: int) -> None:
     calendar = WorkingDayCalendar()
     for _ in range(n):
         act = DisclosureAct.draft(id=uuid4(), actor=OFFICER, occurred_at=None, title="基准测试通知", attribute="proactive", kind="policy")
@@ -109,7 +121,7 @@ def measure(run, *args) -> float:
 
 def bench(label: str, settings: Settings, n: int) -> None:
     env = settings.eventsourcing_env()
-    zwgk, raw = DisclosureApplication(env), Raw(env)
+    zwgk, raw = Ledger(env), Raw(env)
     workflows(zwgk, 5)  # warm up both paths
     raw_appends(raw, 5)
     ours = measure(workflows, zwgk, n)

@@ -56,12 +56,12 @@ def catalogue(services, items: int) -> datetime:
         unit = UNITS[n % len(UNITS)]
         listed.append(CatalogueItem.list_item(actor=Actor(f"{unit}-o", "officer", unit), occurred_at=None, reason="law_changed",
                                               elements={**elements, "matter": f"事项 {n}", "responsible_unit": unit, "support_unit": unit}))
-    services.catalogue.save(*listed)
+    services.ledger.save(*listed)
     between = datetime.now(timezone.utc)
     for item in listed:
         unit = item.elements["responsible_unit"]
         item.amend(actor=Actor(f"{unit}-o", "officer", unit), occurred_at=None, changes={"content": "c2"}, reason="element_changed")
-    services.catalogue.save(*listed)
+    services.ledger.save(*listed)
     return between
 
 
@@ -74,8 +74,8 @@ def long_item(services, events: int) -> UUID:
     for i in range(events - 1):
         item.amend(actor=officer, occurred_at=None, changes={"content": f"内容 {i}"}, reason="element_changed")
         if i % 500 == 0:
-            services.catalogue.save(item)
-    services.catalogue.save(item)
+            services.ledger.save(item)
+    services.ledger.save(item)
     return item.id
 
 
@@ -85,20 +85,20 @@ def run(label: str, settings: Settings, events: int) -> None:
     item = long_item(services, 10_000)
     between = catalogue(services, CATALOGUE_ITEMS)
     n, batch = 0, []
-    while (services.audit.recorder.max_notification_id() or 0) < events:
+    while (services.ledger.recorder.max_notification_id() or 0) < events:
         batch += workflow(UNITS[n % len(UNITS)], n)
         n += 1
         if len(batch) >= 50:
-            services.disclosure.save(*batch)
+            services.ledger.save(*batch)
             batch = []
     if batch:
-        services.disclosure.save(*batch)
-    total = services.audit.recorder.max_notification_id()
+        services.ledger.save(*batch)
+    total = services.ledger.recorder.max_notification_id()
     print(f"[{label}] ledger: {total:,} events ({n:,} acts, {CATALOGUE_ITEMS:,} catalogue items and one with 10,000 events)"
           f" made in {time.perf_counter() - started:.0f} s")
 
     started = time.perf_counter()
-    raw = sum(1 for _ in services.audit.notifications(batch=5000))
+    raw = sum(1 for _ in services.ledger.notifications(batch=5000))
     raw_time = time.perf_counter() - started
     with views(settings) as runner:
         started = time.perf_counter()
@@ -117,7 +117,7 @@ def run(label: str, settings: Settings, events: int) -> None:
                       f"{(time.perf_counter() - started) * 1e3:.0f} ms")
             started = time.perf_counter()
             version = version_as_of(tx, str(item), datetime.now(timezone.utc))
-            record = services.audit.repository.get(item, version=version)
+            record = services.ledger.repository.get(item, version=version)
             print(f"[{label}] replay of one record as of now: version {record.version:,} in "
                   f"{(time.perf_counter() - started) * 1e3:.0f} ms")
     services.close()

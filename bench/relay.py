@@ -20,6 +20,7 @@ from kafka import KafkaConsumer, KafkaProducer
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.servers import SeaweedServer, TansuBroker  # noqa: E402
+from zwgk.domain.disclosure import DraftDisclosure
 from zwgk.connectors.config import Settings  # noqa: E402
 from zwgk.connectors.relay import init_topics, messages_for  # noqa: E402
 from zwgk.connectors.wiring import avro_codec, open_services, relay  # noqa: E402
@@ -61,7 +62,7 @@ def latency(settings: Settings, services, rate: float, seconds: float) -> list[f
         follower.start()
         reader.start()
         for _ in range(int(rate * seconds)):
-            outcome = services.disclosure.draft(OFFICER, None, title="延迟测试", attribute="proactive")
+            outcome = services.ledger.execute(DraftDisclosure(title="延迟测试", attribute="proactive"), OFFICER, None)[0]
             committed[str(outcome.aggregate_id)] = time.monotonic()
             time.sleep(1 / rate)
         deadline = time.monotonic() + 10
@@ -88,12 +89,12 @@ def main() -> None:
             settings = Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3", kafka_bootstrap_servers=broker.bootstrap)
             services = open_services(settings)
             for i in range(args.events):
-                services.disclosure.draft(OFFICER, None, title=f"基准文件 {i}", attribute="proactive")
+                services.ledger.execute(DraftDisclosure(title=f"基准文件 {i}", attribute="proactive"), OFFICER, None)[0]
             codec = avro_codec(settings)
             prepared = [
                 m
-                for n in services.audit.notifications()
-                for m in messages_for(services.audit.mapper.to_domain_event(n), n.id, codec, "urn:zwgk:bench")
+                for n in services.ledger.notifications()
+                for m in messages_for(services.ledger.mapper.to_domain_event(n), n.id, codec, "urn:zwgk:bench")
             ]
             with relay(settings, services, batch=1000) as r:
                 r.connect()  # start-up recovery is not throughput

@@ -22,10 +22,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.archive.service import Archivist
 from zwgk.domain.actors import Actor, Role
-from zwgk.domain.annual_reports import annual_report_id
+from zwgk.domain.annual_reports import PublishAnnualReport, annual_report_id
 from zwgk.domain.archival import original_id
 from zwgk.domain.assessment import assessment_id
-from zwgk.domain.commands import Services
+from zwgk.connectors.services import Services
 from zwgk.projections.requests import annual_table, as_published
 from zwgk.projections.runner import ProjectionRunner
 
@@ -267,7 +267,7 @@ def archive_hearing_record(keeper: Archivist) -> None:
 
 def _archive(keeper: Archivist, file: str, archive_number: str, unit: str, title: str, doc_number: str, doc_date: str,
              at: str, **link: UUID) -> None:
-    if keeper.app.exists(original_id(archive_number)):
+    if keeper.ledger.exists(original_id(archive_number)):
         return
     with resources.files("zwgk.connectors").joinpath("demo_data", file).open("rb") as source:
         keeper.put(
@@ -513,12 +513,11 @@ ANNUAL_REPORT = ("资阳市雁江区人民政府办公室", 2022, "2023-01-20")
 def publish_annual_report(services: Services, runner: ProjectionRunner) -> None:
     """雁江's 2022 annual report published on time (A6), its table as the views count the year's applications."""
     unit, year, day = ANNUAL_REPORT
-    if services.requests.exists(annual_report_id(unit, year)):
+    if services.ledger.exists(annual_report_id(unit, year)):
         return
     with runner.store.transaction() as tx:
         table = as_published(annual_table(tx, unit, year))
-    services.requests.publish_annual_report(Actor("yanjiang-ysq", Role.OFFICER, unit), datetime.fromisoformat(_at(day)),
-                                            year=year, channel="website", table=table)
+    services.ledger.execute(PublishAnnualReport(year=year, channel="website", table=table), Actor("yanjiang-ysq", Role.OFFICER, unit), datetime.fromisoformat(_at(day)))[0]
 
 
 def _seeds() -> Iterator[Step]:

@@ -24,7 +24,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from zwgk.connectors.avro_codec import AvroCodec
 from zwgk.connectors.contract import CHECKPOINT_TOPIC, EVENT_TYPES, topics
-from zwgk.domain.ledger import LedgerApplication
+from zwgk.domain.ledger import Ledger
 from zwgk.domain.records import Record
 from zwgk.projections.audit_log import MerkleLog
 from zwgk.projections.store import ViewStore
@@ -103,7 +103,7 @@ def _notification_id(headers: Iterable[tuple[str, bytes]]) -> int | None:
 class Relay:
     def __init__(
         self,
-        app: LedgerApplication,
+        app: Ledger,
         store: ViewStore,
         bootstrap: str,
         codec: AvroCodec,

@@ -90,7 +90,7 @@ def avro_codec(settings: Settings) -> AvroCodec:
 def relay(settings: Settings, s: Services, batch: int = 500) -> Iterator[Relay]:
     store = ViewStore(settings.views_url)
     try:
-        yield Relay(s.audit, store, kafka_bootstrap(settings), avro_codec(settings), f"urn:zwgk:{settings.log_origin}", batch)
+        yield Relay(s.ledger, store, kafka_bootstrap(settings), avro_codec(settings), f"urn:zwgk:{settings.log_origin}", batch)
     finally:
         store.close()
 

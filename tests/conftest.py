@@ -10,7 +10,7 @@ import pytest
 from tests.servers import ContainerBroker, PostgresServer, SeaweedServer, TansuBroker, docker_answers
 from zwgk.connectors.config import Settings
 from zwgk.connectors.wiring import catch_up, open_services, views
-from zwgk.domain.commands import Services
+from zwgk.connectors.services import Services
 
 _databases = itertools.count()
 

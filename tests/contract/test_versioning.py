@@ -12,8 +12,8 @@ from eventsourcing.utils import get_topic
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import CST
 from zwgk.domain.chain import event_hash
-from zwgk.domain.commands import Services
-from zwgk.domain.disclosure import DisclosureAct
+from zwgk.connectors.services import Services
+from zwgk.domain.disclosure import DisclosureAct, ReviseDisclosure
 from zwgk.projections.events import from_notification
 from zwgk.projections.runner import ProjectionRunner
 from zwgk.projections.store import ViewStore
@@ -26,8 +26,8 @@ def store_as_version_1(services: Services, event: DisclosureAct.Event, added: st
     """Write an event the way release 1 wrote it: without the field v2 added, hashed without a class version."""
     state = {k: v for k, v in event.__dict__.items() if k not in ENVELOPE | {added}}
     state["hash"] = event_hash(get_topic(type(event)), event.originator_id, event.originator_version, state)
-    encoded = services.disclosure.mapper.transcoder.encode(state)
-    services.disclosure.recorder.insert_events(
+    encoded = services.ledger.mapper.transcoder.encode(state)
+    services.ledger.recorder.insert_events(
         [StoredEvent(event.originator_id, event.originator_version, get_topic(type(event)), encoded)])
 
 
@@ -37,18 +37,18 @@ def test_d9_version_1_drafts_upcast_and_keep_their_chain(services: Services):
     (drafted,) = draft.collect_events()
     store_as_version_1(services, drafted, "interprets")
 
-    loaded = services.disclosure.load(DisclosureAct, draft.id)
+    loaded = services.ledger.load(DisclosureAct, draft.id)
     assert loaded.interprets is None and loaded.title == "旧版本起草的通知"
-    report = services.audit.verify()
+    report = services.ledger.verify()
     assert report.ok and report.events_checked == 1
-    (stored,) = services.audit.stored_records()
+    (stored,) = services.ledger.stored_records()
     assert "interprets" not in stored.state, "the stored bytes stay as release 1 wrote them"
-    (notification,) = services.audit.notifications()
+    (notification,) = services.ledger.notifications()
     assert from_notification(notification).record["interprets"] is None, "views see the current version"
 
-    revised = services.disclosure.revise(draft.id, OFFICER, None, title="新版本修订的通知")
+    revised = services.ledger.execute(ReviseDisclosure(act_id=draft.id, title="新版本修订的通知"), OFFICER, None)[0]
     assert revised.version == 2
-    assert services.audit.verify().ok
+    assert services.ledger.verify().ok
 
 
 def test_views_built_by_an_older_definition_are_rebuilt(tmp_path):

@@ -19,11 +19,11 @@ from tests.servers import SeaweedServer, TansuBroker
 from tests.integration.test_ledger import run_scenario
 from zwgk.connectors.relay import init_topics
 from zwgk.domain.actors import Actor
-from zwgk.domain.commands import Services
-from zwgk.domain.complaints import Complaint
-from zwgk.domain.data_subjects import SubjectKind
+from zwgk.connectors.services import Services
+from zwgk.domain.complaints import Complaint, RegisterComplaint
+from zwgk.domain.data_subjects import ErasePersonalData, SubjectKind
 from zwgk.domain.errors import DomainError
-from zwgk.domain.ledger import Outcome
+from zwgk.domain.commands import Outcome
 from zwgk.domain.privacy import ERASED, unseal
 
 NAME, CONTACT = "欧阳明远", "13912345678"
@@ -149,27 +149,24 @@ def test_q3_an_erasure_records_who_erased_whose_data_and_why_before_the_key_goes
 ):
     office = Actor(**OFFICE)
     complaint = uuid4()
-    services.complaints.register(
-        office, None, id=complaint, category="delay_without_reason", form="written", signed=True, major=False,
-        respondent_unit="县自然资源局", channel="信函", complainant_name=NAME, complainant_contact=CONTACT, account="逾期未答复",
-    )
-    subject, keys = f"complainant-{complaint}", services.privacy.keys
+    services.ledger.execute(RegisterComplaint(id=complaint, category="delay_without_reason", form="written", signed=True, major=False, respondent_unit="县自然资源局", channel="信函", complainant_name=NAME, complainant_contact=CONTACT, account="逾期未答复"), office, None)[0]
+    subject, keys = f"complainant-{complaint}", services.ledger.keys
     key = keys.find(subject)
 
     def erase(actor: Actor = office, basis: str = "purpose_fulfilled", note: str = "", at: datetime | None = None) -> Outcome:
-        return services.privacy.erase(actor, at, subject_id=subject, basis=basis, note=note)
+        return services.ledger.execute(ErasePersonalData(subject_id=subject, basis=basis, note=note), actor, at)[0]
 
     for refusal, code in [
         (lambda: erase(actor=Actor("zr-1", "officer", "县自然资源局")), "PERSONAL_DATA_RESTRICTED"),
         (lambda: erase(basis="no_longer_wanted"), "ERASURE_BASIS_INVALID"),
         (lambda: erase(basis="other_legal_ground", note=" "), "ERASURE_BASIS_UNSTATED"),
-        (lambda: services.privacy.erase(office, None, subject_id=f"complainant-{uuid4()}", basis="purpose_fulfilled"),
+        (lambda: services.ledger.execute(ErasePersonalData(subject_id=f"complainant-{uuid4()}", basis="purpose_fulfilled"), office, None)[0],
          "SUBJECT_UNKNOWN"),
     ]:
         with pytest.raises(DomainError) as error:
             refusal()
         assert (error.value.code, error.value.rule) == (code, "Q3")
-    assert keys.find(subject) == key and list(services.privacy.erasures()) == []
+    assert keys.find(subject) == key and list(services.ledger.erasures()) == []
 
     class Crash(Exception):
         pass
@@ -185,22 +182,22 @@ def test_q3_an_erasure_records_who_erased_whose_data_and_why_before_the_key_goes
     assert keys.find(subject) == key
     finished = erase()  # erasing again finishes the erasure and records nothing more
     assert keys.find(subject) is None
-    (erased,) = services.privacy.erasures()
+    (erased,) = services.ledger.erasures()
     assert (erased.subject_id, erased.key_id, erased.basis, erased.note) == (subject, key.key_id, "retention_expired", "办结满三年")
     assert erased.records == [complaint]  # what became unreadable
     assert (erased.actor, erased.occurred_at) == (office, at)
     assert (finished.aggregate_id, finished.version) == (erased.originator_id, erased.originator_version)
-    assert finished.notification_id == max(n.id for n in services.privacy.notifications())
+    assert finished.notification_id == max(n.id for n in services.ledger.notifications())
     with pytest.raises(DomainError) as again:
         erase()
     assert again.value.code == "SUBJECT_ALREADY_ERASED"
-    (registered,) = services.complaints.created_events(Complaint.Registered)
+    (registered,) = services.ledger.created_events(Complaint.Registered)
     assert unseal(keys, "complainant_name", registered.complainant_name) == ERASED
 
 
 def test_q3_the_personal_data_inventory_finds_every_subject_and_follows_erasures(services: Services):
     run_scenario(services)
-    held = services.privacy.personal_data()
+    held = services.ledger.personal_data()
     assert {h.kind for h in held} == set(SubjectKind)
     assert all(h.readable and h.erased is None and h.places for h in held)
     assert all(h.subject_id == SubjectKind(h.kind).subject(UUID(h.subject_id[len(h.kind) + 1:])) for h in held)
@@ -208,11 +205,11 @@ def test_q3_the_personal_data_inventory_finds_every_subject_and_follows_erasures
     (complaint,) = services.complaints.complaints()
     assert {(p.record_type, p.record_id, p.field) for p in complainant.places} == {
         ("Complaint", complaint.id, f) for f in ("complainant_name", "complainant_contact", "account", "feedback")}
-    assert services.complaints.load(Complaint, complaint.id).subject_id == complainant.subject_id
+    assert services.ledger.load(Complaint, complaint.id).subject_id == complainant.subject_id
 
     commenter = next(h for h in held if h.kind == "commenter")
-    services.privacy.erase(Actor(**OFFICE), None, subject_id=commenter.subject_id, basis="purpose_fulfilled")
-    after = {h.subject_id: h for h in services.privacy.personal_data()}
+    services.ledger.execute(ErasePersonalData(subject_id=commenter.subject_id, basis="purpose_fulfilled"), Actor(**OFFICE), None)[0]
+    after = {h.subject_id: h for h in services.ledger.personal_data()}
     assert after.keys() == {h.subject_id for h in held}
     erased = after[commenter.subject_id]
     assert not erased.readable and erased.erased.basis == "purpose_fulfilled" and erased.places == commenter.places

@@ -19,7 +19,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.annual_reports import AnnualReport
 from zwgk.domain.calendar import CST
 from zwgk.domain.errors import DomainError
-from zwgk.domain.requests import ANSWERS
+from zwgk.domain.requests import ANSWERS, AbandonRequest, AnswerRequest, ReceiveRequest, RequestCompletion
 from zwgk.projections.requests import OUTCOME_LINES, annual_table
 
 UNIT = "资阳市雁江区人民政府办公室"
@@ -47,19 +47,18 @@ def test_a6_application_table_counts_every_outcome_and_the_check_row_holds(tmp_p
     expected: dict[str, Counter] = {k: Counter() for k in ["1", "2", *(line for line, *_ in OUTCOME_LINES), "3.7", "4"]}
 
     def receive(kind: str, day: str):
-        return services.requests.receive(OFFICER, at(day), channel="internet", received_on=date.fromisoformat(day),
-                                         applicant_kind=kind, applicant="申请人", request="某信息").aggregate_id
+        return services.ledger.execute(ReceiveRequest(channel="internet", received_on=date.fromisoformat(day), applicant_kind=kind, applicant="申请人", request="某信息"), OFFICER, at(day))[0].aggregate_id
 
     # Carried over from 2024: one answered in 2025, one still open at the end of 2025; one closed in 2024.
     old = receive("natural_person", "2024-12-20")
-    services.requests.answer(old, OFFICER, at("2025-01-10"), answer="disclosed", details={"how_and_when": "邮寄"})
+    services.ledger.execute(AnswerRequest(request_id=old, answer="disclosed", details={"how_and_when": "邮寄"}), OFFICER, at("2025-01-10"))[0]
     expected["2"]["natural_person"] += 1
     expected["3.1"]["natural_person"] += 1
     receive("other_organisation", "2024-12-23")
     expected["2"]["other_organisation"] += 1
     expected["4"]["other_organisation"] += 1
     closed = receive("commercial_enterprise", "2024-11-04")
-    services.requests.answer(closed, OFFICER, at("2024-11-20"), answer="disclosed", details={"how_and_when": "当面"})
+    services.ledger.execute(AnswerRequest(request_id=closed, answer="disclosed", details={"how_and_when": "当面"}), OFFICER, at("2024-11-20"))[0]
 
     # One of every outcome line in 2025, the applicants' kinds in turn.
     for n, (line, _, row, sub) in enumerate(OUTCOME_LINES):
@@ -70,21 +69,19 @@ def test_a6_application_table_counts_every_outcome_and_the_check_row_holds(tmp_p
         expected["1"][kind] += 1
         expected[line][kind] += 1
         if sub == "abandoned":
-            services.requests.request_completion(request, OFFICER, at("2025-03-05"), items="请补正", completion_due=date(2025, 3, 14))
-            services.requests.abandon(request, OFFICER, at("2025-03-20"))
+            services.ledger.execute(RequestCompletion(request_id=request, items="请补正", completion_due=date(2025, 3, 14)), OFFICER, at("2025-03-05"))[0]
+            services.ledger.execute(AbandonRequest(request_id=request), OFFICER, at("2025-03-20"))[0]
             continue
         answer, reason = answer_for(row, sub)
         required = ANSWERS[answer][2]
-        services.requests.answer(request, OFFICER, at("2025-03-20"), answer=answer, sub_reason=reason,
-                                 details={f: "已写明" for f in required})
+        services.ledger.execute(AnswerRequest(request_id=request, answer=answer, sub_reason=reason, details={f: "已写明" for f in required}), OFFICER, at("2025-03-20"))[0]
     # Received late in 2025, answered in 2026: carried forward; one answered at 07:30 on 1 January in China,
     # still 31 December in UTC, is answered in 2026 all the same.
     receive("legal_service_organisation", "2025-12-29")
     expected["1"]["legal_service_organisation"] += 1
     expected["4"]["legal_service_organisation"] += 1
     new_year = receive("research_institution", "2025-12-30")
-    services.requests.answer(new_year, OFFICER, datetime(2026, 1, 1, 7, 30, tzinfo=CST), answer="disclosed",
-                             details={"how_and_when": "电子邮件"})
+    services.ledger.execute(AnswerRequest(request_id=new_year, answer="disclosed", details={"how_and_when": "电子邮件"}), OFFICER, datetime(2026, 1, 1, 7, 30, tzinfo=CST))[0]
     expected["1"]["research_institution"] += 1
     expected["4"]["research_institution"] += 1
     for line, *_ in OUTCOME_LINES:

@@ -29,10 +29,10 @@ from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal, FixityCheck, FixityOutcome, original_id
 from zwgk.domain.calendar import CST
-from zwgk.domain.commands import execute
-from zwgk.domain.disclosure import DisclosureAct
+from zwgk.connectors.commands import execute
+from zwgk.domain.disclosure import DisclosureAct, DraftDisclosure
 from zwgk.domain.errors import DomainError
-from zwgk.domain.hearings import Hearing
+from zwgk.domain.hearings import AssignHearingRoles, Hearing, HoldHearing, NoticeHearing
 from zwgk.projections.archive import archive_catalogue
 
 ARCHIVIST = Actor("zy-archivist", "archivist", "资阳市人民政府办公室")
@@ -57,7 +57,7 @@ def store(request, tmp_path: Path):
 @pytest.fixture
 def keeper(store, sqlite_settings: Settings):
     services = open_services(sqlite_settings)
-    yield Archivist(services.archive, store)
+    yield Archivist(services.ledger, store)
     services.close()
 
 
@@ -85,18 +85,18 @@ def test_r1_put_records_digests_metadata_and_sidecar(keeper: Archivist):
     assert sidecar["archive_number"] == "ZY01-WS·2020-Y-BGS-0001" and sidecar["sm3"] == original.sm3
     assert sidecar["labels"]["archive_number"] == "档号"
     out = io.BytesIO()
-    keeper.get(keeper.app.original("ZY01-WS·2020-Y-BGS-0001"), out)
+    keeper.get(keeper.ledger.original("ZY01-WS·2020-Y-BGS-0001"), out)
     assert out.getvalue() == SEED
 
 
 def test_d8_archiving_links_the_disclosure_act_in_the_same_transaction(keeper: Archivist, sqlite_settings: Settings):
     services = open_services(sqlite_settings)
     officer = Actor("zy-officer", "officer", "资阳市人民政府办公室")
-    act = services.disclosure.draft(officer, None, title="实施意见", attribute="proactive").aggregate_id
+    act = services.ledger.execute(DraftDisclosure(title="实施意见", attribute="proactive"), officer, None)[0].aggregate_id
     outcome, original = put(keeper, disclosure_id=act)
-    linked = services.disclosure.load(DisclosureAct, act)
+    linked = services.ledger.load(DisclosureAct, act)
     assert linked.original == original.sha256
-    positions = [(n.id, n.topic.rsplit(".", 1)[-1]) for n in services.audit.notifications()][-2:]
+    positions = [(n.id, n.topic.rsplit(".", 1)[-1]) for n in services.ledger.notifications()][-2:]
     assert [name for _, name in positions] == ["Archived", "OriginalLinked"]
     assert positions[1][0] == positions[0][0] + 1
     services.close()
@@ -107,21 +107,18 @@ def test_h4_the_clerks_record_is_archived_and_linked_to_its_hearing_in_the_same_
     services = open_services(sqlite_settings)
     unit = "资阳市雁江区发展和改革局"
     officer = Actor("yj-fgj", "officer", unit)
-    hearing = services.participation.notice_hearing(
-        officer, datetime(2022, 8, 5, 9, tzinfo=CST), matter="停车收费", scheduled_at=datetime(2022, 8, 15, 14, tzinfo=CST),
-        place="会议室", requirements="携带身份证件").aggregate_id
+    hearing = services.ledger.execute(NoticeHearing(matter="停车收费", scheduled_at=datetime(2022, 8, 15, 14, tzinfo=CST), place="会议室", requirements="携带身份证件"), officer, datetime(2022, 8, 5, 9, tzinfo=CST))[0].aggregate_id
     with pytest.raises(DomainError) as refused:
         put(keeper, number="YJ02-WS·2022-D30-FGJ-0001", hearing_id=hearing)
     assert refused.value.code == "HEARING_NOT_HELD"  # the original may be stored; no event says so
-    assert not services.audit.exists(original_id("YJ02-WS·2022-D30-FGJ-0001"))
-    services.participation.assign_hearing_roles(hearing, officer, datetime(2022, 8, 10, tzinfo=CST), chair="甲", clerk="乙",
-                                                answerers=["丙"], questioners=["丁"], representatives=["丁", "戊"])
-    services.participation.hold_hearing(hearing, officer, datetime(2022, 8, 15, 14, tzinfo=CST), attended=5)
+    assert not services.ledger.exists(original_id("YJ02-WS·2022-D30-FGJ-0001"))
+    services.ledger.execute(AssignHearingRoles(hearing_id=hearing, chair="甲", clerk="乙", answerers=["丙"], questioners=["丁"], representatives=["丁", "戊"]), officer, datetime(2022, 8, 10, tzinfo=CST))[0]
+    services.ledger.execute(HoldHearing(hearing_id=hearing, attended=5), officer, datetime(2022, 8, 15, 14, tzinfo=CST))[0]
     outcome, original = put(keeper, number="YJ02-WS·2022-D30-FGJ-0001", hearing_id=hearing,
                             occurred_at=datetime(2022, 8, 16, tzinfo=CST))
-    linked = services.participation.load(Hearing, hearing)
+    linked = services.ledger.load(Hearing, hearing)
     assert linked.record_archived
-    last = [n.topic.rsplit(".", 1)[-1] for n in services.audit.notifications()][-2:]
+    last = [n.topic.rsplit(".", 1)[-1] for n in services.ledger.notifications()][-2:]
     assert last == ["Archived", "RecordArchived"]
     services.close()
 
@@ -179,7 +176,7 @@ def test_r2_the_s3_server_itself_refuses_delete_and_overwrite_never_replaces(sea
     bucket = unique_bucket()
     store = S3Store(seaweed.client(), bucket)
     store.ensure_bucket()
-    keeper = Archivist(services.archive, store)
+    keeper = Archivist(services.ledger, store)
     _, original = put(keeper)
     plain = seaweed.client()  # an administrator's plain client, bypassing zwgk
     with pytest.raises(Exception) as refused:
@@ -194,13 +191,13 @@ def test_r2_the_s3_server_itself_refuses_delete_and_overwrite_never_replaces(sea
 def test_r2_legal_hold_is_placed_enforced_and_released(keeper: Archivist):
     _, original = put(keeper)
     keeper.hold(original, ARCHIVIST, "行政复议", on=True)
-    original = keeper.app.original(original.archive_number)
+    original = keeper.ledger.original(original.archive_number)
     assert original.legal_hold and keeper.store.state(original.storage_key, original.version_id).legal_hold
     with pytest.raises(DomainError) as again:
         keeper.hold(original, ARCHIVIST, "再次", on=True)
     assert again.value.code == "ALREADY_ON_HOLD"
     keeper.hold(original, ARCHIVIST, "复议终结", on=False)
-    original = keeper.app.original(original.archive_number)
+    original = keeper.ledger.original(original.archive_number)
     assert not original.legal_hold and not keeper.store.state(original.storage_key, original.version_id).legal_hold
 
 
@@ -216,8 +213,8 @@ def test_r2_a_hold_on_shared_bytes_stays_while_any_original_holds_them(keeper: A
         return keeper.store.state(first.storage_key, first.version_id).legal_hold
 
     keeper.hold(first, ARCHIVIST, "行政复议", on=True)
-    keeper.hold(keeper.app.original(second.archive_number), ARCHIVIST, "行政诉讼", on=True)
-    keeper.hold(keeper.app.original(first.archive_number), ARCHIVIST, "复议终结", on=False)
+    keeper.hold(keeper.ledger.original(second.archive_number), ARCHIVIST, "行政诉讼", on=True)
+    keeper.hold(keeper.ledger.original(first.archive_number), ARCHIVIST, "复议终结", on=False)
     assert object_held()
     report = four_properties.check(keeper)
     assert [o.findings["safety"] for o in report.originals] == [[], []]
@@ -225,7 +222,7 @@ def test_r2_a_hold_on_shared_bytes_stays_while_any_original_holds_them(keeper: A
     report = four_properties.check(keeper)
     assert [o.findings["safety"] for o in report.originals] == [["法律保全状态不一致（存储中：否，按台账应为：是）"]] * 2
     keeper.store.set_legal_hold(first.storage_key, first.version_id, True)
-    keeper.hold(keeper.app.original(second.archive_number), ARCHIVIST, "诉讼终结", on=False)
+    keeper.hold(keeper.ledger.original(second.archive_number), ARCHIVIST, "诉讼终结", on=False)
     assert not object_held()
     assert four_properties.check(keeper).ok
 
@@ -251,20 +248,20 @@ def test_r1_r2_d8_originals_are_archived_held_and_released_from_files_of_command
         with pytest.raises(DomainError) as refused:
             run("archive_original", archivist, **{**metadata, **missing})
         assert refused.value.code == code
-    assert list(store.keys()) == [] and not services.audit.exists(original_id(metadata["archive_number"]))
+    assert list(store.keys()) == [] and not services.ledger.exists(original_id(metadata["archive_number"]))
     [archived] = run("archive_original", archivist, "2020-07-20T16:00:00+08:00", file=str(source),
                      disclosure_id=str(drafted.aggregate_id), **metadata)
-    original = services.archive.original(metadata["archive_number"])
+    original = services.ledger.original(metadata["archive_number"])
     assert (original.id, original.doc_date, original.last_occurred_at, original.media_type) == (
         archived.aggregate_id, date(2020, 7, 20), datetime(2020, 7, 20, 16, tzinfo=CST), "text/plain")
-    assert services.disclosure.load(DisclosureAct, drafted.aggregate_id).original == original.sha256
+    assert services.ledger.load(DisclosureAct, drafted.aggregate_id).original == original.sha256
     run("place_legal_hold", archivist, "2021-03-01T10:00:00+08:00", archive_number=metadata["archive_number"], reason="行政诉讼")
     assert store.state(original.storage_key, original.version_id).legal_hold
     with pytest.raises(DomainError) as not_archivist:
         run("release_legal_hold", officer, archive_number=metadata["archive_number"], reason="结案")
     assert not_archivist.value.rule == "R2" and store.state(original.storage_key, original.version_id).legal_hold
     run("release_legal_hold", archivist, "2021-09-01T10:00:00+08:00", archive_number=metadata["archive_number"], reason="结案")
-    released = services.archive.original(metadata["archive_number"])
+    released = services.ledger.original(metadata["archive_number"])
     assert not released.legal_hold and not store.state(original.storage_key, original.version_id).legal_hold
     assert released.last_occurred_at == datetime(2021, 9, 1, 10, tzinfo=CST)
     services.close()
@@ -275,9 +272,9 @@ def test_r2_a_hold_the_ledger_refuses_leaves_the_store_as_the_ledger_says(keeper
     it again: the ledger refuses the stale release, and the object stays held, as the ledger says."""
     _, original = put(keeper)
     keeper.hold(original, ARCHIVIST, "行政复议", on=True)
-    stale = keeper.app.original(original.archive_number)
-    keeper.hold(keeper.app.original(original.archive_number), ARCHIVIST, "复议终结", on=False)
-    keeper.hold(keeper.app.original(original.archive_number), ARCHIVIST, "行政诉讼", on=True)
+    stale = keeper.ledger.original(original.archive_number)
+    keeper.hold(keeper.ledger.original(original.archive_number), ARCHIVIST, "复议终结", on=False)
+    keeper.hold(keeper.ledger.original(original.archive_number), ARCHIVIST, "行政诉讼", on=True)
     with pytest.raises(DomainError) as refused:
         keeper.hold(stale, ARCHIVIST, "复议终结", on=False)
     assert refused.value.code == "CONCURRENT_MODIFICATION"
@@ -315,9 +312,9 @@ def test_r1_the_archive_catalogue_finds_originals_without_reading_every_record(k
     services.close()
     assert held["legal_hold"] and held["last_fixity"] is None and held["original_id"] == str(second.id)
     assert checked["last_fixity"] == "intact" and checked["last_checked_at"] and not checked["legal_hold"]
-    assert keeper.app.original("ZY01-WS·2021-D30-BGS-0001").id == second.id
+    assert keeper.ledger.original("ZY01-WS·2021-D30-BGS-0001").id == second.id
     with pytest.raises(DomainError) as unknown:
-        keeper.app.original("ZY01-WS·2021-D30-BGS-0002")
+        keeper.ledger.original("ZY01-WS·2021-D30-BGS-0002")
     assert unknown.value.code == "NOT_FOUND"
 
 
@@ -325,7 +322,7 @@ def test_r2_fixity_records_each_check_as_an_event(keeper: Archivist, sqlite_sett
     _, original = put(keeper)
     report = keeper.verify(keeper.originals(), ARCHIVIST)
     assert report.ok
-    checked = keeper.app.load(ArchivedOriginal, original.id)
+    checked = keeper.ledger.load(ArchivedOriginal, original.id)
     assert checked.last_fixity is FixityOutcome.INTACT and checked.version == 2
 
 
@@ -333,15 +330,15 @@ def test_r2_an_original_checked_for_years_loads_from_its_latest_snapshot(tmp_pat
     """A check a day is an event a day: every 100th version of an original is snapshotted, and what is
     loaded from the snapshot equals the fold of its events alone."""
     services = open_services(sqlite_settings)
-    keeper = Archivist(services.archive, LocalStore(tmp_path / "archive"))
+    keeper = Archivist(services.ledger, LocalStore(tmp_path / "archive"))
     keeper.store.ensure_bucket()
     _, original = put(keeper)
     for _ in range(120):
-        keeper.app.record_fixity(ARCHIVIST, [FixityCheck(original.id, FixityOutcome.INTACT, original.sha256, original.sm3, "")])
-    assert [s.originator_version for s in services.audit.snapshots.get(original.id)] == [100]
-    loaded = services.audit.repository.get(original.id)
+        keeper.ledger.record_fixity(ARCHIVIST, [FixityCheck(original.id, FixityOutcome.INTACT, original.sha256, original.sm3, "")])
+    assert [s.originator_version for s in services.ledger.snapshots.get(original.id)] == [100]
+    loaded = services.ledger.repository.get(original.id)
     folded = None
-    for event in services.audit.events.get(original.id):
+    for event in services.ledger.events.get(original.id):
         folded = event.mutate(folded)
     assert loaded.version == folded.version == 121
     assert {k: v for k, v in vars(loaded).items() if k != "_pending_events"} == {
@@ -355,7 +352,7 @@ def test_r2_verify_reads_originals_ahead_and_records_every_outcome_in_order(keep
     report = keeper.verify(originals, ARCHIVIST, progress=lambda o: progressed.append(o.archive_number))
     numbers = [o.archive_number for o in originals]
     assert report.ok and [r.archive_number for r in report.results] == progressed == numbers
-    assert all(keeper.app.original(n).last_fixity is FixityOutcome.INTACT for n in numbers)
+    assert all(keeper.ledger.original(n).last_fixity is FixityOutcome.INTACT for n in numbers)
 
 
 def test_r2_originals_changed_or_deleted_behind_zwgks_back_are_reported(seaweed: SeaweedServer, sqlite_settings):
@@ -363,7 +360,7 @@ def test_r2_originals_changed_or_deleted_behind_zwgks_back_are_reported(seaweed:
     services = open_services(sqlite_settings)
     bucket = unique_bucket()
     seaweed.make_bucket(bucket)
-    keeper = Archivist(services.archive, UnlockedS3Store(seaweed.client(), bucket))
+    keeper = Archivist(services.ledger, UnlockedS3Store(seaweed.client(), bucket))
     _, changed = put(keeper)
     _, missing = put(keeper, data=b"second original", number="ZY01-WS·2020-Y-BGS-0002")
     plain = seaweed.client()
@@ -379,17 +376,17 @@ def test_r2_originals_changed_or_deleted_behind_zwgks_back_are_reported(seaweed:
     assert four_properties.check(keeper).untracked == ["originals/sha256/ff/stray"]
     assert json.loads(keeper.store.read_sidecar(sidecar_key(changed.archive_number)))["sha256"] == changed.sha256  # rewritten
     with pytest.raises(DomainError) as refused:
-        keeper.get(keeper.app.original(changed.archive_number), io.BytesIO())
+        keeper.get(keeper.ledger.original(changed.archive_number), io.BytesIO())
     assert refused.value.code == "ORIGINAL_ALTERED"
     with pytest.raises(DomainError) as gone:
-        keeper.get(keeper.app.original(missing.archive_number), io.BytesIO())
+        keeper.get(keeper.ledger.original(missing.archive_number), io.BytesIO())
     assert gone.value.code == "ORIGINAL_MISSING" and missing.archive_number in gone.value.message_zh
     services.close()
 
 
 def test_r2_an_original_deleted_from_the_local_store_is_reported_and_refused_on_the_way_out(tmp_path: Path, sqlite_settings):
     services = open_services(sqlite_settings)
-    keeper = Archivist(services.archive, LocalStore(tmp_path / "archive"))
+    keeper = Archivist(services.ledger, LocalStore(tmp_path / "archive"))
     _, original = put(keeper)
     (tmp_path / "archive" / original.storage_key).unlink()  # what a file system cannot forbid its owner
     (tmp_path / "archive" / sidecar_key(original.archive_number)).unlink()
@@ -397,7 +394,7 @@ def test_r2_an_original_deleted_from_the_local_store_is_reported_and_refused_on_
     assert found["authenticity"] == ["原件缺失"] and found["integrity"] == ["元数据副本缺失（archive verify 会按台账重写）", "原件缺失"]
     report = keeper.verify(keeper.originals(), ARCHIVIST)
     assert [r.outcome for r in report.results] == [FixityOutcome.MISSING] and not report.ok
-    assert keeper.app.original(original.archive_number).last_fixity is FixityOutcome.MISSING
+    assert keeper.ledger.original(original.archive_number).last_fixity is FixityOutcome.MISSING
     assert json.loads(keeper.store.read_sidecar(sidecar_key(original.archive_number)))["archive_number"] == original.archive_number
     with pytest.raises(DomainError) as gone:
         keeper.get(original, io.BytesIO())
@@ -428,7 +425,7 @@ def test_large_originals_stream_in_parts_without_being_held_in_memory(seaweed: S
     services = open_services(sqlite_settings)
     store = S3Store(seaweed.client(), unique_bucket())
     store.ensure_bucket()
-    keeper = Archivist(services.archive, store)
+    keeper = Archivist(services.ledger, store)
     size = 160 * 1024 * 1024
 
     class Generated(io.RawIOBase):
@@ -462,12 +459,12 @@ def test_s3_unreachable_records_nothing_and_a_retry_succeeds(seaweed: SeaweedSer
     from minio import Minio
 
     dead = Minio(endpoint=f"127.0.0.1:{free_port()}", access_key="x", secret_key="y", secure=False)
-    before = services.audit.recorder.max_notification_id()
+    before = services.ledger.recorder.max_notification_id()
     with pytest.raises(DomainError) as refused:
-        put(Archivist(services.archive, S3Store(dead, bucket)))
+        put(Archivist(services.ledger, S3Store(dead, bucket)))
     assert refused.value.code == "ARCHIVE_UNAVAILABLE"
-    assert services.audit.recorder.max_notification_id() == before
-    _, original = put(Archivist(services.archive, S3Store(seaweed.client(), bucket)))
+    assert services.ledger.recorder.max_notification_id() == before
+    _, original = put(Archivist(services.ledger, S3Store(seaweed.client(), bucket)))
     assert original.size == len(SEED)
     services.close()
 
@@ -478,13 +475,13 @@ def test_everything_is_readable_after_the_s3_server_restarts(sqlite_settings):
     try:
         store = S3Store(server.client(), unique_bucket())
         store.ensure_bucket()
-        keeper = Archivist(services.archive, store)
+        keeper = Archivist(services.ledger, store)
         _, original = put(keeper)
         server.pause()
         server.resume()
-        keeper = Archivist(services.archive, S3Store(server.client(), store.bucket))
+        keeper = Archivist(services.ledger, S3Store(server.client(), store.bucket))
         out = io.BytesIO()
-        keeper.get(keeper.app.original(original.archive_number), out)
+        keeper.get(keeper.ledger.original(original.archive_number), out)
         assert out.getvalue() == SEED
         assert keeper.verify(keeper.originals(), ARCHIVIST).ok
     finally:
@@ -522,7 +519,7 @@ def test_four_property_check_passes_and_finds_gaps_and_false_formats(keeper: Arc
 
 def test_r2_four_property_integrity_finds_a_sidecar_that_says_otherwise_than_the_ledger(tmp_path: Path, sqlite_settings):
     services = open_services(sqlite_settings)
-    keeper = Archivist(services.archive, LocalStore(tmp_path / "archive"))
+    keeper = Archivist(services.ledger, LocalStore(tmp_path / "archive"))
     _, original = put(keeper)
     assert four_properties.check(keeper).ok
     sidecar = tmp_path / "archive" / sidecar_key(original.archive_number)
@@ -537,7 +534,7 @@ def test_four_property_safety_fails_without_a_retention_lock(seaweed: SeaweedSer
     services = open_services(sqlite_settings)
     bucket = unique_bucket()
     seaweed.make_bucket(bucket)
-    keeper = Archivist(services.archive, UnlockedS3Store(seaweed.client(), bucket))
+    keeper = Archivist(services.ledger, UnlockedS3Store(seaweed.client(), bucket))
     put(keeper)
     report = four_properties.check(keeper)
     assert [o.passed("safety") for o in report.originals] == [False]

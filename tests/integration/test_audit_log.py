@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from tests.integration.test_ledger import SCENARIO_EVENTS, _flip_digit_after, run_scenario
+from zwgk.domain.disclosure import DraftDisclosure
 from zwgk.connectors.config import Settings
 from zwgk.connectors.signing import Notary
 from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, open_services
@@ -61,17 +62,17 @@ def logged_ledger(settings: Settings):
 
 def verify(services, settings):
     with audit_log(settings) as log:
-        return verify_log(log, services.audit.stored_records())
+        return verify_log(log, services.ledger.stored_records())
 
 
 def test_log_root_matches_a_from_zero_computation_and_rebuild(keyed: Settings):
     services, note = logged_ledger(keyed)
-    leaves = [leaf_hash(entry_of(r)) for r in services.audit.stored_records()]
+    leaves = [leaf_hash(entry_of(r)) for r in services.ledger.stored_records()]
     with audit_log(keyed) as log:
         assert log.size() == len(leaves) == SCENARIO_EVENTS
         assert log.root() == root_of(leaves)
         assert read_unverified(note).root == root_of(leaves)
-        assert log.rebuild(services.audit.stored_records()) == SCENARIO_EVENTS
+        assert log.rebuild(services.ledger.stored_records()) == SCENARIO_EVENTS
         assert log.root() == root_of(leaves)
     assert verify(services, keyed).ok
     services.close()
@@ -79,10 +80,10 @@ def test_log_root_matches_a_from_zero_computation_and_rebuild(keyed: Settings):
 
 def test_log_grows_incrementally_and_checkpoints_stay_consistent(keyed: Settings):
     services, first = logged_ledger(keyed)
-    services.disclosure.draft(Actor("o", "officer", "某单位"), None, title="后续文件", attribute="proactive")
+    services.ledger.execute(DraftDisclosure(title="后续文件", attribute="proactive"), Actor("o", "officer", "某单位"), None)[0]
     with audit_log(keyed) as log:
-        assert log.sync(services.audit.stored_records(after=log.position())) == 1
-        assert log.sync(services.audit.stored_records(after=log.position())) == 0  # exactly once
+        assert log.sync(services.ledger.stored_records(after=log.position())) == 1
+        assert log.sync(services.ledger.stored_records(after=log.position())) == 0  # exactly once
         second = bring_log_up_to_date(services, log, keyed, policy=None)
         proof = {"format": CONSISTENCY, "old_size": SCENARIO_EVENTS, "new_size": SCENARIO_EVENTS + 1,
                  "hashes": [h.hex() for h in log.consistency_proof(SCENARIO_EVENTS, SCENARIO_EVENTS + 1)]}
@@ -114,7 +115,7 @@ def test_audit_log_finds_a_removed_event(keyed: Settings):
 
 def test_audit_log_finds_two_swapped_events_the_chains_cannot_see(keyed: Settings):
     services, _ = logged_ledger(keyed)
-    records = list(services.audit.stored_records())
+    records = list(services.ledger.stored_records())
     # Two neighbours of different records: each record's own order is unchanged.
     k = next(i for i in range(1, len(records)) if records[i].originator_id != records[i - 1].originator_id
              and records[i].originator_version > 1 and records[i - 1].originator_version > 1)
@@ -124,7 +125,7 @@ def test_audit_log_finds_two_swapped_events_the_chains_cannot_see(keyed: Setting
         sql(conn, f"DELETE FROM {table} WHERE {position} IN (?, ?)", (a, b))
         for p, other in ((a, b), (b, a)):
             sql(conn, f"INSERT INTO {table} ({position}, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)", (p, *rows[other]))
-    assert services.audit.verify().ok  # per-record chains still hold
+    assert services.ledger.verify().ok  # per-record chains still hold
     report = verify(services, keyed)
     assert report.first_bad_position == a
     services.close()
@@ -149,17 +150,17 @@ def test_held_checkpoint_exposes_a_rewrite_even_with_a_recomputed_tree(keyed: Se
     with event_table(keyed) as (conn, table, position):
         sql(conn, f"DELETE FROM {table} WHERE {position} >= 40")
     with audit_log(keyed) as log:
-        log.rebuild(services.audit.stored_records())
+        log.rebuild(services.ledger.stored_records())
     # New history past the cut, so the log grows beyond the held size again.
     for n in range(SCENARIO_EVENTS):
-        services.disclosure.draft(Actor("o", "officer", "某单位"), None, title=f"改写 {n}", attribute="proactive")
+        services.ledger.execute(DraftDisclosure(title=f"改写 {n}", attribute="proactive"), Actor("o", "officer", "某单位"), None)[0]
     with audit_log(keyed) as log:
-        log.rebuild(services.audit.stored_records())
+        log.rebuild(services.ledger.stored_records())
         rewritten = bring_log_up_to_date(services, log, keyed, policy=None)
         new_size = log.size()
         proof = {"format": CONSISTENCY, "old_size": SCENARIO_EVENTS, "new_size": new_size,
                  "hashes": [h.hex() for h in log.consistency_proof(SCENARIO_EVENTS, new_size)]}
-        assert verify_log(log, services.audit.stored_records()).ok  # the rewrite is self-consistent
+        assert verify_log(log, services.ledger.stored_records()).ok  # the rewrite is self-consistent
     name, key = parse_verifier_key(Notary.from_settings(keyed).verifier_key)
     assert open_checkpoint(rewritten, name, key).size == new_size  # validly signed, too
     with pytest.raises(ProofError, match="rewritten"):

@@ -20,6 +20,7 @@ import pytest
 
 from tests.servers import SeaweedServer, TansuBroker
 from tests.integration.test_ledger import SCENARIO_EVENTS, run_scenario
+from zwgk.domain.disclosure import DraftDisclosure
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import EventStream
 from zwgk.connectors.contract import CHECKPOINT_TOPIC, SCHEMA_DIR, topics
@@ -69,7 +70,7 @@ def relay_everything(settings: Settings, services) -> None:
 
 
 def assert_exactly_once_in_order(settings: Settings, services, messages) -> None:
-    stored = {str(n.originator_id) + f"/{n.originator_version}" for n in services.audit.notifications()}
+    stored = {str(n.originator_id) + f"/{n.originator_version}" for n in services.ledger.notifications()}
     seen = [(m.topic, dict(m.headers)["ce_id"]) for m in messages]
     assert len(seen) == len(set(seen)), "an event was published twice"
     internal = [m for m in messages if ".internal." in m.topic]
@@ -196,7 +197,7 @@ def zwgk_process(settings: Settings, cwd: Path, *args: str) -> subprocess.Popen:
 def draft_many(services, n: int) -> None:
     actor = Actor("o", "officer", "批量单位")
     for i in range(n):
-        services.disclosure.draft(actor, None, title=f"批量文件 {i}", attribute="proactive")
+        services.ledger.execute(DraftDisclosure(title=f"批量文件 {i}", attribute="proactive"), actor, None)[0]
 
 
 def test_relay_killed_mid_batch_resumes_without_loss_or_duplicates(ledger: Settings, tmp_path: Path):

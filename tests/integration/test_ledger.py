@@ -16,9 +16,21 @@ from tests.calendars import BUILTIN_BEFORE_2026, calendar_2026_as_published
 from zwgk.connectors.config import Settings
 from zwgk.connectors.demo import demo_id, scenario
 from zwgk.domain.actors import Actor
-from zwgk.domain.applications import CalendarApplication, DisclosureApplication
-from zwgk.domain.commands import Services, execute
-from zwgk.domain.disclosure import DisclosureAct
+from zwgk.domain.ledger import Ledger
+from zwgk.connectors.commands import execute
+from zwgk.connectors.services import Services
+from zwgk.domain.catalogue import AdjustmentReason, AmendCatalogueItem, CatalogueItem, ListCatalogueItem
+from zwgk.domain.disclosure import (
+    Attribute,
+    Decision,
+    DisclosureAct,
+    DraftDisclosure,
+    PreReviewDisclosure,
+    SheetRole,
+    SignOffDisclosure,
+    SignReview,
+)
+from zwgk.domain.official_calendar import LoadCalendar
 from zwgk.domain.errors import ConcurrentModification, DomainError
 
 UNIT = "资阳市人民政府办公室"
@@ -35,7 +47,7 @@ def run_scenario(services: Services) -> None:
 
 
 def last_position(services: Services) -> int:
-    return services.audit.recorder.max_notification_id() or 0
+    return services.ledger.recorder.max_notification_id() or 0
 
 
 def command(name: str, actor: dict, **args) -> dict:
@@ -59,11 +71,11 @@ def test_invalid_arguments_are_told_in_chinese_field_by_field_and_in_english_for
 
 def test_d_workflow_events_share_one_ordered_log(services):
     run_scenario(services)
-    report = services.audit.verify()
+    report = services.ledger.verify()
     assert report.ok
     assert report.events_checked == last_position(services) == SCENARIO_EVENTS
     assert report.aggregates_checked == SCENARIO_RECORDS
-    positions = [n.id for n in services.audit.notifications()]
+    positions = [n.id for n in services.ledger.notifications()]
     assert positions == sorted(positions)
 
 
@@ -91,53 +103,49 @@ def test_d4_aggregate_survives_the_store_round_trip(services):
     with pytest.raises(DomainError) as refused:
         execute(services, command("sign_review", {**OFFICER, "id": "a"}, act_id=str(act_id), sheet_role="issuer"))
     assert refused.value.code == "SIGNERS_NOT_DISTINCT"
-    act = services.disclosure.load(DisclosureAct, act_id)
+    act = services.ledger.load(DisclosureAct, act_id)
     assert act.signatures == {"compiler": "a"}
     assert act.version == 2
 
 
 def test_c4_unfiled_adjustments_are_visible(services):
     run_scenario(services)
-    unfiled = services.catalogue.unfiled()
+    unfiled = services.ledger.unfiled()
     assert [(i.elements["matter"], i.unfiled) for i in unfiled] == [("政府信息公开年度报告", [3])]
 
 
 def test_d3_provisional_deadline_recomputed_by_a_new_event_when_calendar_loads(settings: Settings):
     """As if the calendar package did not cover 2026 yet: provisional, then settled."""
     env = settings.eventsourcing_env()
-    calendars = CalendarApplication(env, builtin_years=BUILTIN_BEFORE_2026)
-    disclosure = DisclosureApplication(env, calendar=calendars.calendar)
+    ledger = Ledger(env, builtin_years=BUILTIN_BEFORE_2026)
     actor = Actor(**OFFICER)
     leader = Actor("zy-leader", "leader", UNIT)
     act_id = uuid4()
     when = datetime.fromisoformat("2026-09-30T09:00:00+08:00")
-    disclosure.draft(actor, when, id=act_id, title="国庆前签发的通知", attribute="proactive")
+    ledger.execute(DraftDisclosure(id=act_id, title="国庆前签发的通知", attribute=Attribute.PROACTIVE), actor, when)
     for role, person in (("compiler", "a"), ("issuer", "b"), ("publisher", "c")):
-        disclosure.sign_review(act_id, Actor(person, "officer", UNIT), when, sheet_role=role)
-    disclosure.pre_review(act_id, Actor("p", "pre_reviewer", "预审小组"), when, decision="approved")
-    disclosure.sign_off(act_id, leader, when)
-    provisional = disclosure.load(DisclosureAct, act_id).deadline
+        ledger.execute(SignReview(act_id=act_id, sheet_role=SheetRole(role)), Actor(person, "officer", UNIT), when)
+    ledger.execute(PreReviewDisclosure(act_id=act_id, decision=Decision.APPROVED), Actor("p", "pre_reviewer", "预审小组"), when)
+    ledger.execute(SignOffDisclosure(act_id=act_id), leader, when)
+    provisional = ledger.load(DisclosureAct, act_id).deadline
     assert provisional.provisional and provisional.due == date(2026, 10, 5)
 
-    services = Services(catalogue=None, disclosure=disclosure, calendar=calendars, archive=None,  # type: ignore[arg-type]
-                        requests=None, emergencies=None, announcements=None, participation=None, complaints=None, privacy=None,
-                        accountability=None, assessment=None, audit=None, originals=None)
+    services = Services(ledger=ledger, originals=lambda: pytest.fail("no original moves here"))
     outcomes = execute(
         services,
         {"command": "load_calendar", "actor": {"id": "office", "role": "leading_group_office", "unit": "领导小组办公室"},
          "args": calendar_2026_as_published()},
     )
     assert len(outcomes) == 2  # the calendar year, and one recomputed deadline
-    act = disclosure.load(DisclosureAct, act_id)
+    act = ledger.load(DisclosureAct, act_id)
     assert not act.deadline.provisional
     assert act.deadline.due == date(2026, 10, 10)  # National Day off, Saturday 10-10 worked
-    history = [n.topic.rsplit(".", 1)[-1] for n in disclosure.notifications() if n.originator_id == act_id]
+    history = [n.topic.rsplit(".", 1)[-1] for n in ledger.notifications() if n.originator_id == act_id]
     assert history[-2:] == ["SignedOff", "PublicationDeadlineRecomputed"]
     with pytest.raises(DomainError) as unchanged:
-        calendars.load_year(actor, None, calendar_2026_as_published())
+        ledger.execute(LoadCalendar(**calendar_2026_as_published()), actor)
     assert unchanged.value.code == "CALENDAR_UNCHANGED"
-    calendars.close()
-    disclosure.close()
+    ledger.close()
 
 
 # --- tamper evidence -------------------------------------------------------------------------
@@ -163,7 +171,7 @@ def test_audit_verify_locates_a_byte_edited_in_the_sqlite_file(sqlite_settings: 
     path.write_bytes(_flip_digit_after(path.read_bytes(), "资府办发〔2020〕3".encode(), '号","doc_type"'.encode()))
 
     services = open_services(sqlite_settings)
-    report = services.audit.verify()
+    report = services.ledger.verify()
     assert not report.ok
     assert report.first_break.originator_id == str(demo_id("disclosure", "ziyang-2020-31.txt"))
     assert report.first_break.originator_version == 1
@@ -177,14 +185,14 @@ def test_audit_verify_locates_a_byte_edited_in_the_postgres_table(postgres_setti
 
     services = open_services(postgres_settings)
     run_scenario(services)
-    target = list(services.audit.notifications())[30]
+    target = list(services.ledger.notifications())[30]
     with psycopg.connect(postgres_settings.database_url, autocommit=True) as conn:
         state = conn.execute(
             "SELECT state FROM zwgk_events WHERE notification_id = %s", (target.id,)
         ).fetchone()[0]
         edited = _flip_digit_after(bytes(state), b'"occurred_at":{"_type_":"datetime_iso","_data_":"')
         conn.execute("UPDATE zwgk_events SET state = %s WHERE notification_id = %s", (edited, target.id))
-    report = services.audit.verify()
+    report = services.ledger.verify()
     assert not report.ok
     assert (report.first_break.originator_id, report.first_break.originator_version) == (
         str(target.originator_id), target.originator_version,
@@ -194,7 +202,7 @@ def test_audit_verify_locates_a_byte_edited_in_the_postgres_table(postgres_setti
 
 def test_audit_verify_finds_a_removed_event(services, settings: Settings):
     run_scenario(services)
-    target = list(services.audit.notifications())[20]
+    target = list(services.ledger.notifications())[20]
     assert target.originator_version > 1
     if settings.database_url.startswith("sqlite"):
         with sqlite3.connect(settings.eventsourcing_env()["SQLITE_DBNAME"]) as conn:
@@ -202,7 +210,7 @@ def test_audit_verify_finds_a_removed_event(services, settings: Settings):
     else:
         with psycopg.connect(settings.database_url, autocommit=True) as conn:
             conn.execute("DELETE FROM zwgk_events WHERE notification_id = %s", (target.id,))
-    report = services.audit.verify()
+    report = services.ledger.verify()
     assert not report.ok
     assert report.first_break.originator_id == str(target.originator_id)
     assert report.first_break.originator_version == target.originator_version + 1
@@ -215,13 +223,13 @@ def test_audit_verify_finds_a_removed_event(services, settings: Settings):
 @pytest.mark.postgres
 def test_two_writers_on_one_record_exactly_one_wins(postgres_settings: Settings):
     env = postgres_settings.eventsourcing_env()
-    writers = [DisclosureApplication(env), DisclosureApplication(env)]
+    writers = [Ledger(env), Ledger(env)]
     act_id = uuid4()
-    writers[0].draft(Actor(**OFFICER), None, id=act_id, title="并发测试", attribute="proactive")
+    writers[0].execute(DraftDisclosure(id=act_id, title="并发测试", attribute=Attribute.PROACTIVE), Actor(**OFFICER))
     barrier = threading.Barrier(2)
     results: dict[str, object] = {}
 
-    def sign(app: DisclosureApplication, role: str, person: str) -> None:
+    def sign(app: Ledger, role: str, person: str) -> None:
         act = app.load(DisclosureAct, act_id)
         barrier.wait()
         act.sign_review(actor=Actor(person, "officer", UNIT), occurred_at=None, sheet_role=role)
@@ -250,12 +258,12 @@ def test_a_writer_sees_what_another_recorded_since_its_own_last_command(settings
     """Each writer keeps what it recorded in its cache; its next command still starts from the store's
     latest version, whoever wrote it (two applications stand for two processes)."""
     env = settings.eventsourcing_env()
-    first, second = DisclosureApplication(env), DisclosureApplication(env)
+    first, second = Ledger(env), Ledger(env)
     act_id = uuid4()
-    first.draft(Actor(**OFFICER), None, id=act_id, title="两处写入", attribute="proactive")
-    first.sign_review(act_id, Actor("a", "officer", UNIT), None, sheet_role="compiler")
-    second.sign_review(act_id, Actor("b", "officer", UNIT), None, sheet_role="issuer")
-    outcome = first.sign_review(act_id, Actor("c", "officer", UNIT), None, sheet_role="publisher")
+    first.execute(DraftDisclosure(id=act_id, title="两处写入", attribute=Attribute.PROACTIVE), Actor(**OFFICER))
+    first.execute(SignReview(act_id=act_id, sheet_role=SheetRole.COMPILER), Actor("a", "officer", UNIT))
+    second.execute(SignReview(act_id=act_id, sheet_role=SheetRole.ISSUER), Actor("b", "officer", UNIT))
+    (outcome,) = first.execute(SignReview(act_id=act_id, sheet_role=SheetRole.PUBLISHER), Actor("c", "officer", UNIT))
     assert outcome.version == 4
     for app in (first, second):
         assert sorted(app.load(DisclosureAct, act_id).signatures) == ["compiler", "issuer", "publisher"]
@@ -266,9 +274,7 @@ def test_a_writer_sees_what_another_recorded_since_its_own_last_command(settings
 def test_concurrent_commands_never_lose_an_update(postgres_settings: Settings):
     """Many threads amend one item; every success is in the history, every loss is reported."""
     env = postgres_settings.eventsourcing_env()
-    from zwgk.domain.applications import CatalogueApplication
-
-    apps = [CatalogueApplication(env) for _ in range(4)]
+    apps = [Ledger(env) for _ in range(4)]
     unit = "并发区政府办公室"
     actor = Actor("o", "officer", unit)
     elements = {
@@ -276,14 +282,15 @@ def test_concurrent_commands_never_lose_an_update(postgres_settings: Settings):
         "support_unit": unit, "channels": ["政府网站"], "column": "栏目", "legal_basis": "依据",
         "audience": "全社会", "mode": "proactive",
     }
-    outcome = apps[0].list_item(actor, None, elements, "law_changed")
+    (outcome,) = apps[0].execute(ListCatalogueItem(elements=elements, reason=AdjustmentReason.LAW_CHANGED), actor)
     successes, conflicts = [], []
     lock = threading.Lock()
 
-    def amend(app: CatalogueApplication, worker: int) -> None:
+    def amend(app: Ledger, worker: int) -> None:
         for n in range(10):
             try:
-                result = app.amend_item(outcome.aggregate_id, actor, None, changes={"content": f"内容 {worker}-{n}"}, reason="element_changed")
+                (result,) = app.execute(AmendCatalogueItem(item_id=outcome.aggregate_id, changes={"content": f"内容 {worker}-{n}"},
+                                                           reason=AdjustmentReason.ELEMENT_CHANGED), actor)
             except ConcurrentModification:
                 with lock:
                     conflicts.append((worker, n))
@@ -296,8 +303,6 @@ def test_concurrent_commands_never_lose_an_update(postgres_settings: Settings):
         t.start()
     for t in threads:
         t.join()
-    from zwgk.domain.catalogue import CatalogueItem
-
     item = apps[0].load(CatalogueItem, outcome.aggregate_id)
     assert item.version == 1 + len(successes)
     assert len(successes) + len(conflicts) == 40
@@ -312,17 +317,17 @@ def test_c2_snapshots_speed_up_replay_and_agree_with_the_events(services):
     officer = Actor("zy-officer", "officer", unit)
     elements = {"matter": "长历史事项", "content": "c", "update_limit": "实时", "responsible_unit": unit, "support_unit": unit,
                 "channels": ["政府网站"], "column": "栏目", "legal_basis": "依据", "audience": "全社会", "mode": "proactive"}
-    item = services.catalogue.list_item(officer, None, elements, "law_changed").aggregate_id
+    item = services.ledger.execute(ListCatalogueItem(elements=elements, reason=AdjustmentReason.LAW_CHANGED), officer)[0].aggregate_id
     for i in range(249):
-        services.catalogue.amend_item(item, officer, None, changes={"content": f"内容 {i}"}, reason="element_changed")
-    snapshots = list(services.audit.snapshots.get(item))
+        services.ledger.execute(AmendCatalogueItem(item_id=item, changes={"content": f"内容 {i}"}, reason="element_changed"), officer, None)[0]
+    snapshots = list(services.ledger.snapshots.get(item))
     assert [s.originator_version for s in snapshots] == [100, 200]
     for version in (99, 100, 150, 250):
-        replayed = services.audit.repository.get(item, version=version)
+        replayed = services.ledger.repository.get(item, version=version)
         folded = None
-        for event in services.audit.events.get(item, lte=version):
+        for event in services.ledger.events.get(item, lte=version):
             folded = event.mutate(folded)
         assert replayed.version == folded.version == version
         assert {k: v for k, v in vars(replayed).items() if k != "_pending_events"} == {
             k: v for k, v in vars(folded).items() if k != "_pending_events"}
-    assert services.audit.verify().ok
+    assert services.ledger.verify().ok

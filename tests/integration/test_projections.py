@@ -17,13 +17,16 @@ import pytest
 
 from tests.calendars import BUILTIN_BEFORE_2026, calendar_2026_as_published
 from tests.integration.test_ledger import SCENARIO_EVENTS, run_scenario
+from zwgk.domain.requests import EndConsultation, ReceiveRequest, RequestCompletion, StartConsultation
+from zwgk.domain.meetings import HoldMeeting, InviteRepresentatives
+from zwgk.domain.emergencies import ReportEmergency
 from zwgk.connectors.config import Settings
 from zwgk.connectors.demo import scenario
 from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import CST, WorkingDayCalendar
-from zwgk.domain.commands import execute
-from zwgk.domain.disclosure import DisclosureAct
+from zwgk.connectors.commands import execute
+from zwgk.domain.disclosure import DisclosureAct, DraftDisclosure, PreReviewDisclosure, PublishDisclosure, SignOffDisclosure, SignReview
 from zwgk.domain.errors import DomainError
 from zwgk.projections.catalogue import catalogue_as_of
 from zwgk.projections.deadlines import deadlines
@@ -62,7 +65,7 @@ def test_projection_killed_mid_batch_equals_a_clean_rebuild(tmp_path: Path, sqli
     run_scenario(services)
     actor = Actor("o", "officer", "批量单位")
     for i in range(6000):
-        services.disclosure.draft(actor, None, title=f"批量文件 {i}", attribute="proactive")
+        services.ledger.execute(DraftDisclosure(title=f"批量文件 {i}", attribute="proactive"), actor, None)[0]
     env = {**os.environ, "ZWGK_DATABASE_URL": sqlite_settings.database_url,
            "ZWGK_VIEWS_DATABASE_URL": f"sqlite:///{tmp_path}/views.sqlite3"}
     command = [sys.executable, "-c", "from zwgk.connectors.cli import main; main()", "projections", "run"]
@@ -75,7 +78,7 @@ def test_projection_killed_mid_batch_equals_a_clean_rebuild(tmp_path: Path, sqli
     crashed = ProjectionRunner(ViewStore(env["ZWGK_VIEWS_DATABASE_URL"]))
     clean = ProjectionRunner(ViewStore(f"sqlite:///{tmp_path}/clean.sqlite3"))
     catch_up(services, clean)
-    head = services.audit.recorder.max_notification_id()
+    head = services.ledger.recorder.max_notification_id()
     assert head == SCENARIO_EVENTS + 6000 + 1  # the E4 policy opened its case during the runs
     assert set(crashed.positions().values()) == {head}
     assert exports(crashed) == exports(clean)
@@ -92,7 +95,7 @@ def test_projections_follow_postgresql_by_its_pushed_notifications(tmp_path: Pat
                                env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         officer = Actor("zy-officer", "officer", "资阳市人民政府办公室")
-        written = [services.disclosure.draft(officer, None, title=f"推送的文件 {i}", attribute="proactive") for i in range(3)]
+        written = [services.ledger.execute(DraftDisclosure(title=f"推送的文件 {i}", attribute="proactive"), officer, None)[0] for i in range(3)]
         store = ViewStore(views_url)
         deadline = time.monotonic() + 60
         while ProjectionRunner(store).positions()["timeline"] < written[-1].notification_id:
@@ -161,11 +164,11 @@ def test_d3_deadlines_view_shows_met_breached_and_open_with_working_days_left(de
     services, runner = demo_views
     leader = Actor("zy-leader", "leader", "资阳市人民政府办公室")
     officer = Actor("zy-officer", "officer", "资阳市人民政府办公室")
-    act = services.disclosure.draft(officer, None, title="待公开的通知", attribute="proactive").aggregate_id
+    act = services.ledger.execute(DraftDisclosure(title="待公开的通知", attribute="proactive"), officer, None)[0].aggregate_id
     for role, person in (("compiler", "a"), ("issuer", "b"), ("publisher", "c")):
-        services.disclosure.sign_review(act, Actor(person, "officer", "资阳市人民政府办公室"), None, sheet_role=role)
-    services.disclosure.pre_review(act, Actor("p", "pre_reviewer", "预审小组"), None, decision="approved")
-    services.disclosure.sign_off(act, leader, None)
+        services.ledger.execute(SignReview(act_id=act, sheet_role=role), Actor(person, "officer", "资阳市人民政府办公室"), None)[0]
+    services.ledger.execute(PreReviewDisclosure(act_id=act, decision="approved"), Actor("p", "pre_reviewer", "预审小组"), None)[0]
+    services.ledger.execute(SignOffDisclosure(act_id=act), leader, None)[0]
     catch_up(services, runner)
     today = datetime.now(CST).date()
     with runner.store.transaction() as tx:
@@ -191,7 +194,7 @@ def test_n2_deadlines_run_in_hours_from_the_emergency_and_are_overdue_by_the_hou
     services, runner = demo_views
     office = Actor("zy-xwb", "officer", "资阳市人民政府新闻办公室")
     happened = datetime(2026, 7, 1, 9, 0, tzinfo=CST)
-    services.emergencies.report(office, None, title="某地山体滑坡", happened_at=happened)
+    services.ledger.execute(ReportEmergency(title="某地山体滑坡", happened_at=happened), office, None)[0]
     catch_up(services, runner)
     today = happened.date()
     with runner.store.transaction() as tx:
@@ -214,10 +217,9 @@ def test_a5_a_consultation_kept_open_past_its_15_working_days_is_a_breach(demo_v
     services, runner = demo_views
     office = Actor("yanjiang-ysq", "officer", "资阳市雁江区人民政府办公室")
     at = lambda day: datetime.fromisoformat(f"{day}T10:00:00+08:00")  # noqa: E731
-    request = services.requests.receive(office, at("2024-03-01"), channel="post", received_on=date(2024, 3, 1),
-                                        applicant_kind="natural_person", applicant="示例申请人", request="某项目审批材料").aggregate_id
-    services.requests.start_consultation(request, office, at("2024-03-04"), consulted="第三方：某公司")
-    services.requests.end_consultation(request, office, at("2024-04-01"))  # 15 working days ran out on 2024-03-25
+    request = services.ledger.execute(ReceiveRequest(channel="post", received_on=date(2024, 3, 1), applicant_kind="natural_person", applicant="示例申请人", request="某项目审批材料"), office, at("2024-03-01"))[0].aggregate_id
+    services.ledger.execute(StartConsultation(request_id=request, consulted="第三方：某公司"), office, at("2024-03-04"))[0]
+    services.ledger.execute(EndConsultation(request_id=request), office, at("2024-04-01"))[0]  # 15 working days ran out on 2024-03-25
     catch_up(services, runner)
     with runner.store.transaction() as tx:
         rows = [(d["due"], d["status"]) for d in deadlines(tx, WorkingDayCalendar(), date(2024, 4, 2))
@@ -232,22 +234,18 @@ def test_a1_m1_d9_loading_the_official_calendar_settles_provisional_deadlines_in
     each still running (not for the policy's publication, done already) and the deadlines, requests and
     register views move them, while the demo's deadlines stay as they were."""
     services, runner = demo_views
-    services.calendar.builtin_years = BUILTIN_BEFORE_2026
+    services.ledger.builtin_years = BUILTIN_BEFORE_2026
     office = Actor("yanjiang-ysq", "officer", "资阳市雁江区人民政府办公室")
     at = lambda day, hour=10: datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00")  # noqa: E731
-    request = services.requests.receive(office, at("2026-09-28"), channel="post", received_on=date(2026, 9, 28),
-                                        applicant_kind="natural_person", applicant="示例申请人", request="某材料").aggregate_id
-    meeting = services.participation.invite_representatives(
-        office, at("2026-09-21"), kind="executive", title="区政府常务会议", meeting_on=date(2026, 9, 29),
-        invited={"公众代表": 2}).aggregate_id
-    services.participation.hold_meeting(meeting, office, at("2026-09-29", 15), attended=2, opinions=0, opinions_summary="")
-    policy = services.disclosure.draft(office, at("2026-09-21"), title="关于印发实施办法的通知", attribute="proactive",
-                                       kind="policy").aggregate_id
+    request = services.ledger.execute(ReceiveRequest(channel="post", received_on=date(2026, 9, 28), applicant_kind="natural_person", applicant="示例申请人", request="某材料"), office, at("2026-09-28"))[0].aggregate_id
+    meeting = services.ledger.execute(InviteRepresentatives(kind="executive", title="区政府常务会议", meeting_on=date(2026, 9, 29), invited={"公众代表": 2}), office, at("2026-09-21"))[0].aggregate_id
+    services.ledger.execute(HoldMeeting(meeting_id=meeting, attended=2, opinions=0, opinions_summary=""), office, at("2026-09-29", 15))[0]
+    policy = services.ledger.execute(DraftDisclosure(title="关于印发实施办法的通知", attribute="proactive", kind="policy"), office, at("2026-09-21"))[0].aggregate_id
     for role in ("compiler", "issuer", "publisher"):
-        services.disclosure.sign_review(policy, Actor(f"yj-{role}", "officer", office.unit), at("2026-09-22"), sheet_role=role)
-    services.disclosure.pre_review(policy, Actor("yj-pre", "pre_reviewer", "预审小组"), at("2026-09-23"), decision="approved")
-    services.disclosure.sign_off(policy, Actor("yj-leader", "leader", office.unit), at("2026-09-29"))
-    services.disclosure.publish(policy, office, at("2026-09-30"), channel="website")
+        services.ledger.execute(SignReview(act_id=policy, sheet_role=role), Actor(f"yj-{role}", "officer", office.unit), at("2026-09-22"))[0]
+    services.ledger.execute(PreReviewDisclosure(act_id=policy, decision="approved"), Actor("yj-pre", "pre_reviewer", "预审小组"), at("2026-09-23"))[0]
+    services.ledger.execute(SignOffDisclosure(act_id=policy), Actor("yj-leader", "leader", office.unit), at("2026-09-29"))[0]
+    services.ledger.execute(PublishDisclosure(act_id=policy, channel="website"), office, at("2026-09-30"))[0]
     ours_ids = (str(request), str(meeting), str(policy))
     catch_up(services, runner)
 
@@ -283,9 +281,8 @@ def test_a4_a_notice_to_complete_sent_after_7_working_days_is_in_the_violation_r
     requests = []
     # Received 2024-04-30: 7 working days over 劳动节 (11 May a make-up working day) end on 2024-05-13.
     for sent in ("2024-05-09", "2024-05-14"):
-        request = services.requests.receive(office, at("2024-04-30"), channel="post", received_on=date(2024, 4, 30),
-                                            applicant_kind="natural_person", applicant="示例申请人", request="某材料").aggregate_id
-        services.requests.request_completion(request, office, at(sent), items="请写明所需信息的名称", completion_due=date(2024, 6, 14))
+        request = services.ledger.execute(ReceiveRequest(channel="post", received_on=date(2024, 4, 30), applicant_kind="natural_person", applicant="示例申请人", request="某材料"), office, at("2024-04-30"))[0].aggregate_id
+        services.ledger.execute(RequestCompletion(request_id=request, items="请写明所需信息的名称", completion_due=date(2024, 6, 14)), office, at(sent))[0]
         requests.append(str(request))
     catch_up(services, runner)
     with runner.store.transaction() as tx:
@@ -362,7 +359,7 @@ def test_audit_timeline_by_record_unit_and_person_and_replay_as_of(demo_views):
     assert [e["event_type"] for e in by_unit if e["aggregate_id"] == interpretation][-1] == "DisclosureAct.Published"
     assert {e["aggregate_id"] for e in by_unit} == {act, interpretation}  # the July meeting fed back on 07-08
     assert [e["event_type"] for e in by_person] == ["DisclosureAct.SignedOff", "DisclosureAct.SignedOff"]  # policy, interpretation
-    state = services.audit.repository.get(__import__("uuid").UUID(act), version=version)
+    state = services.ledger.repository.get(__import__("uuid").UUID(act), version=version)
     assert state.signed_off and not state.publications  # signed on 07-10, published only on 07-20
 
 
@@ -409,12 +406,12 @@ def test_e2_indicators_count_an_act_in_the_quarter_of_its_day_in_china(demo_view
     unit = "季度边界测试区政府办公室"
     officer, leader = Actor("o", "officer", unit), Actor("l", "leader", unit)
     at = lambda text: datetime.fromisoformat(text)  # noqa: E731
-    act = services.disclosure.draft(officer, at("2022-03-28T09:00+08:00"), title="季度边界的通知", attribute="proactive").aggregate_id
+    act = services.ledger.execute(DraftDisclosure(title="季度边界的通知", attribute="proactive"), officer, at("2022-03-28T09:00+08:00"))[0].aggregate_id
     for role, person in (("compiler", "a"), ("issuer", "b"), ("publisher", "c")):
-        services.disclosure.sign_review(act, Actor(person, "officer", unit), at("2022-03-29T09:00+08:00"), sheet_role=role)
-    services.disclosure.pre_review(act, Actor("p", "pre_reviewer", "预审小组"), at("2022-03-30T09:00+08:00"), decision="approved")
-    services.disclosure.sign_off(act, leader, at("2022-03-31T09:00+08:00"))
-    services.disclosure.publish(act, officer, at("2022-04-01T07:00+08:00"), channel="website")
+        services.ledger.execute(SignReview(act_id=act, sheet_role=role), Actor(person, "officer", unit), at("2022-03-29T09:00+08:00"))[0]
+    services.ledger.execute(PreReviewDisclosure(act_id=act, decision="approved"), Actor("p", "pre_reviewer", "预审小组"), at("2022-03-30T09:00+08:00"))[0]
+    services.ledger.execute(SignOffDisclosure(act_id=act), leader, at("2022-03-31T09:00+08:00"))[0]
+    services.ledger.execute(PublishDisclosure(act_id=act, channel="website"), officer, at("2022-04-01T07:00+08:00"))[0]
     catch_up(services, runner)
     with runner.store.transaction() as tx:
         rows = [(i.period, i.published, i.published_on_time) for i in indicators(tx, 2022, quarterly=True, unit=unit)]
