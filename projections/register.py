@@ -99,3 +99,10 @@ class RegisterView(Projection):
             row["rechecks"] = {**row["rechecks"], str(r["year"]): {"still_withheld": r["still_withheld"], "at": at,
                                                                     "d10_outcome": r["rule_outcomes"]["D10"]}}
         row["version"] = event.version
+
+
+def disclosure_register(tx: Transaction, unit: str = "") -> list[dict[str, Any]]:
+    """The register's rows by act, one unit's or every unit's, as stored (JSON columns as text)."""
+    where, params = ("WHERE unit = ?", (unit,)) if unit else ("", ())
+    rows = tx.all(f"SELECT {', '.join(COLUMNS)} FROM disclosure_register {where} ORDER BY act_id", params)
+    return [dict(zip(COLUMNS, row)) for row in rows]
