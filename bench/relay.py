@@ -89,7 +89,7 @@ def main() -> None:
             settings = Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3", kafka_bootstrap_servers=broker.bootstrap)
             services = open_services(settings)
             for i in range(args.events):
-                services.ledger.execute(DraftDisclosure(title=f"基准文件 {i}", attribute="proactive"), OFFICER, None)[0]
+                services.ledger.execute(DraftDisclosure(title=f"基准文件 {i}", attribute="proactive"), OFFICER, None)
             codec = avro_codec(settings)
             prepared = [
                 m

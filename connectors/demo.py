@@ -7,11 +7,14 @@ missing reason (D2), a report still in review gets a second signature by the
 same person refused (D4), and a state-secret document is signed but its
 publication refused (D7). Every step goes through the command catalogue, like
 `zwgk apply`. Ids are derived from the documents; once the scenario is recorded, a
-second run replays only the refused steps, which record nothing.
+second run replays only the refused steps, which record nothing. `run` records it and
+reads back what the ledger shows, for `zwgk demo` to print.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,12 +23,22 @@ from importlib import resources
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from zwgk.archive.four_properties import FourPropertyReport
 from zwgk.archive.service import Archivist
+from zwgk.connectors import queries
+from zwgk.connectors.services import Services
+from zwgk.connectors.config import Settings
+from zwgk.connectors.operations import apply_commands
+from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, catch_up, services, views
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.annual_reports import PublishAnnualReport, annual_report_id
 from zwgk.domain.archival import original_id
 from zwgk.domain.assessment import assessment_id
-from zwgk.connectors.services import Services
+from zwgk.domain.catalogue import CatalogueItem
+from zwgk.domain.calendar import CST
+from zwgk.domain.chain import ChainReport
+from zwgk.domain.checkpoint import Checkpoint, read_unverified
+from zwgk.projections.audit_log import LogReport
 from zwgk.projections.requests import annual_table, as_published
 from zwgk.projections.runner import ProjectionRunner
 
@@ -517,7 +530,7 @@ def publish_annual_report(services: Services, runner: ProjectionRunner) -> None:
         return
     with runner.store.transaction() as tx:
         table = as_published(annual_table(tx, unit, year))
-    services.ledger.execute(PublishAnnualReport(year=year, channel="website", table=table), Actor("yanjiang-ysq", Role.OFFICER, unit), datetime.fromisoformat(_at(day)))[0]
+    services.ledger.execute(PublishAnnualReport(year=year, channel="website", table=table), Actor("yanjiang-ysq", Role.OFFICER, unit), datetime.fromisoformat(_at(day)))
 
 
 def _seeds() -> Iterator[Step]:
@@ -546,3 +559,107 @@ def sections() -> list[tuple[UUID, list[Step]]]:
 
 def scenario() -> list[Step]:
     return [step for _, steps in sections() for step in steps]
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """What a run recorded and what the ledger shows after it, for the summary people read."""
+
+    new_events: int
+    already_recorded: bool  # every section was recorded by an earlier run
+    catalogue_items: int
+    unfiled_items: int
+    acts: list[dict[str, Any]]  # the disclosure register's rows
+    archive: FourPropertyReport
+    complaints: list[dict[str, Any]]  # as an inspector, not the complaints office, sees them
+    subjects: Counter[str]  # data subjects by kind
+    cases: list[dict[str, Any]]  # accountability cases opened, from the audit timeline
+    assessed_units: int
+    requests: dict[str, Any]  # 雁江's 2022 table of applications
+    deadlines: list[dict[str, Any]]
+    participation: list[dict[str, Any]]
+    yearly_counts: list[dict[str, Any]]
+    breaches: Counter[str]  # violations by rule
+    refused: list[dict[str, Any]]  # refusals, apart from steps found already recorded
+    unexpected: list[dict[str, Any]]  # refusals the scenario did not expect
+    chains: ChainReport
+    log: LogReport
+    checkpoint: Checkpoint
+
+    @property
+    def published(self) -> list[dict[str, Any]]:
+        return [a for a in self.acts if a["published_at"]]
+
+    @property
+    def late(self) -> list[dict[str, Any]]:
+        """Acts published after their deadline (D3, D11), as the register recorded at publication."""
+        return [a for a in self.acts if a["d3_outcome"] == "breached"]
+
+    @property
+    def channels(self) -> Counter[str]:
+        return Counter(channel for a in self.published for channel in json.loads(a["channels"]))
+
+    def replies(self, status: str) -> int:
+        """雁江's 2022 replies to applications (A1) with this outcome."""
+        return sum(d["status"] == status for d in self.deadlines if d["rule"] == "A1")
+
+    @property
+    def interpretations(self) -> Counter[str]:
+        """Policy interpretations (D9): met, breached, or overdue and still not given."""
+        return Counter("overdue" if d["overdue"] and d["status"] == "open" else d["status"]
+                       for d in self.deadlines if d["rule"] == "D9")
+
+    @property
+    def ok(self) -> bool:
+        return not self.unexpected and self.chains.ok and self.log.ok and self.archive.ok
+
+
+def run(settings: Settings) -> DemoRun:
+    """Record the sections not recorded yet (replaying the refused steps of the others), archive the
+    originals, and read back what the ledger now shows."""
+    inspector = Actor("demo", "inspector", "demo")
+    with services(settings) as s, audit_log(settings) as merkle:
+        before = s.ledger.recorder.max_notification_id() or 0
+        recorded = [(s.ledger.exists(marker), steps) for marker, steps in sections()]
+        keeper = s.archivist()
+        todo: list[Step] = []
+        results: list[dict[str, Any]] = []
+        for n, (done, steps) in enumerate(recorded):
+            run_now = [step for step in steps if step.refused_with or not done]
+            results += apply_commands(s, ((len(todo) + i, step.envelope) for i, step in enumerate(run_now, start=1)), False)
+            todo += run_now
+            if n == 0:  # the seed documents' originals, archived on their publication day (D8)
+                archive_originals(keeper)
+        archive_hearing_record(keeper)
+        archive = queries.four_property_check(s)
+        with views(settings, s) as runner:
+            catch_up(s, runner)  # views, and the E4 policy's case
+            publish_annual_report(s, runner)
+            now = datetime.now(CST)
+            complaints = queries.complaints(s, runner, inspector)
+            cases = [e for unit in ("达州市人民政府办公室", "资阳市人民政府办公室") for e in queries.timeline(s, runner, unit=unit)
+                     if e["event_type"] == "AccountabilityCase.Opened"]
+            assessed = queries.assessment(s, runner, 2022)
+            requests = queries.annual_report(s, runner, "资阳市雁江区人民政府办公室", 2022)
+            deadlines = queries.deadlines(s, runner, now=now)
+            engaged = queries.participation(s, runner)
+            counted = (queries.participation_counts(s, runner, 2020, "资阳市人民政府办公室", now)
+                       + queries.participation_counts(s, runner, 2022, "资阳市雁江区人民政府办公室", now))
+            breaches = Counter(v["rule"] for v in queries.violations(s, runner, now=now))
+            acts = queries.register(s, runner)
+        after = s.ledger.recorder.max_notification_id() or 0
+        bring_log_up_to_date(s, merkle, settings)
+        items = list(s.ledger.all_of(CatalogueItem))
+        audited = queries.audit(s, merkle, settings)
+        checkpoint = read_unverified(merkle.latest_checkpoint()[1])
+        subjects = Counter(h.kind for h in s.ledger.personal_data())
+    return DemoRun(
+        new_events=after - before, already_recorded=all(done for done, _ in recorded), catalogue_items=len(items),
+        unfiled_items=sum(1 for i in items if i.unfiled), acts=acts, archive=archive, complaints=complaints,
+        subjects=subjects, cases=cases, assessed_units=len(assessed), requests=requests, deadlines=deadlines,
+        participation=engaged, yearly_counts=counted, breaches=breaches,
+        refused=[r for r in results if not r["ok"] and r["code"] not in ALREADY_RECORDED],
+        unexpected=[r for r, step in zip(results, todo)
+                    if not r["ok"] and r["code"] != step.refused_with and r["code"] not in ALREADY_RECORDED],
+        chains=audited.chains, log=audited.log, checkpoint=checkpoint,
+    )

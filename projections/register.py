@@ -150,3 +150,10 @@ def _withholding_rechecked(row: dict[str, Any], event: ProjectedEvent) -> None:
     r = event.record
     row["rechecks"] = {**row["rechecks"], str(r["year"]): {"still_withheld": r["still_withheld"], "at": ts(event.occurred_at),
                                                            "d10_outcome": r["rule_outcomes"][Rule.D10]}}
+
+
+def disclosure_register(tx: Transaction, unit: str = "") -> list[dict[str, Any]]:
+    """The register's rows by act, one unit's or every unit's, as stored (JSON columns as text)."""
+    where, params = ("WHERE unit = ?", (unit,)) if unit else ("", ())
+    rows = tx.all(f"SELECT {', '.join(COLUMNS)} FROM disclosure_register {where} ORDER BY act_id", params)
+    return [dict(zip(COLUMNS, row)) for row in rows]

@@ -149,7 +149,7 @@ def test_q3_an_erasure_records_who_erased_whose_data_and_why_before_the_key_goes
 ):
     office = Actor(**OFFICE)
     complaint = uuid4()
-    services.ledger.execute(RegisterComplaint(id=complaint, category="delay_without_reason", form="written", signed=True, major=False, respondent_unit="县自然资源局", channel="信函", complainant_name=NAME, complainant_contact=CONTACT, account="逾期未答复"), office, None)[0]
+    services.ledger.execute(RegisterComplaint(id=complaint, category="delay_without_reason", form="written", signed=True, major=False, respondent_unit="县自然资源局", channel="信函", complainant_name=NAME, complainant_contact=CONTACT, account="逾期未答复"), office, None)
     subject, keys = f"complainant-{complaint}", services.ledger.keys
     key = keys.find(subject)
 
@@ -208,7 +208,7 @@ def test_q3_the_personal_data_inventory_finds_every_subject_and_follows_erasures
     assert services.ledger.load(Complaint, complaint.id).subject_id == complainant.subject_id
 
     commenter = next(h for h in held if h.kind == "commenter")
-    services.ledger.execute(ErasePersonalData(subject_id=commenter.subject_id, basis="purpose_fulfilled"), Actor(**OFFICE), None)[0]
+    services.ledger.execute(ErasePersonalData(subject_id=commenter.subject_id, basis="purpose_fulfilled"), Actor(**OFFICE), None)
     after = {h.subject_id: h for h in services.ledger.personal_data()}
     assert after.keys() == {h.subject_id for h in held}
     erased = after[commenter.subject_id]

@@ -51,14 +51,14 @@ def test_a6_application_table_counts_every_outcome_and_the_check_row_holds(tmp_p
 
     # Carried over from 2024: one answered in 2025, one still open at the end of 2025; one closed in 2024.
     old = receive("natural_person", "2024-12-20")
-    services.ledger.execute(AnswerRequest(request_id=old, answer="disclosed", details={"how_and_when": "邮寄"}), OFFICER, at("2025-01-10"))[0]
+    services.ledger.execute(AnswerRequest(request_id=old, answer="disclosed", details={"how_and_when": "邮寄"}), OFFICER, at("2025-01-10"))
     expected["2"]["natural_person"] += 1
     expected["3.1"]["natural_person"] += 1
     receive("other_organisation", "2024-12-23")
     expected["2"]["other_organisation"] += 1
     expected["4"]["other_organisation"] += 1
     closed = receive("commercial_enterprise", "2024-11-04")
-    services.ledger.execute(AnswerRequest(request_id=closed, answer="disclosed", details={"how_and_when": "当面"}), OFFICER, at("2024-11-20"))[0]
+    services.ledger.execute(AnswerRequest(request_id=closed, answer="disclosed", details={"how_and_when": "当面"}), OFFICER, at("2024-11-20"))
 
     # One of every outcome line in 2025, the applicants' kinds in turn.
     for n, (line, _, row, sub) in enumerate(OUTCOME_LINES):
@@ -69,19 +69,19 @@ def test_a6_application_table_counts_every_outcome_and_the_check_row_holds(tmp_p
         expected["1"][kind] += 1
         expected[line][kind] += 1
         if sub == "abandoned":
-            services.ledger.execute(RequestCompletion(request_id=request, items="请补正", completion_due=date(2025, 3, 14)), OFFICER, at("2025-03-05"))[0]
-            services.ledger.execute(AbandonRequest(request_id=request), OFFICER, at("2025-03-20"))[0]
+            services.ledger.execute(RequestCompletion(request_id=request, items="请补正", completion_due=date(2025, 3, 14)), OFFICER, at("2025-03-05"))
+            services.ledger.execute(AbandonRequest(request_id=request), OFFICER, at("2025-03-20"))
             continue
         answer, reason = answer_for(row, sub)
         required = ANSWERS[answer][2]
-        services.ledger.execute(AnswerRequest(request_id=request, answer=answer, sub_reason=reason, details={f: "已写明" for f in required}), OFFICER, at("2025-03-20"))[0]
+        services.ledger.execute(AnswerRequest(request_id=request, answer=answer, sub_reason=reason, details={f: "已写明" for f in required}), OFFICER, at("2025-03-20"))
     # Received late in 2025, answered in 2026: carried forward; one answered at 07:30 on 1 January in China,
     # still 31 December in UTC, is answered in 2026 all the same.
     receive("legal_service_organisation", "2025-12-29")
     expected["1"]["legal_service_organisation"] += 1
     expected["4"]["legal_service_organisation"] += 1
     new_year = receive("research_institution", "2025-12-30")
-    services.ledger.execute(AnswerRequest(request_id=new_year, answer="disclosed", details={"how_and_when": "电子邮件"}), OFFICER, datetime(2026, 1, 1, 7, 30, tzinfo=CST))[0]
+    services.ledger.execute(AnswerRequest(request_id=new_year, answer="disclosed", details={"how_and_when": "电子邮件"}), OFFICER, datetime(2026, 1, 1, 7, 30, tzinfo=CST))
     expected["1"]["research_institution"] += 1
     expected["4"]["research_institution"] += 1
     for line, *_ in OUTCOME_LINES:

@@ -112,8 +112,8 @@ def test_h4_the_clerks_record_is_archived_and_linked_to_its_hearing_in_the_same_
         put(keeper, number="YJ02-WS·2022-D30-FGJ-0001", hearing_id=hearing)
     assert refused.value.code == "HEARING_NOT_HELD"  # the original may be stored; no event says so
     assert not services.ledger.exists(original_id("YJ02-WS·2022-D30-FGJ-0001"))
-    services.ledger.execute(AssignHearingRoles(hearing_id=hearing, chair="甲", clerk="乙", answerers=["丙"], questioners=["丁"], representatives=["丁", "戊"]), officer, datetime(2022, 8, 10, tzinfo=CST))[0]
-    services.ledger.execute(HoldHearing(hearing_id=hearing, attended=5), officer, datetime(2022, 8, 15, 14, tzinfo=CST))[0]
+    services.ledger.execute(AssignHearingRoles(hearing_id=hearing, chair="甲", clerk="乙", answerers=["丙"], questioners=["丁"], representatives=["丁", "戊"]), officer, datetime(2022, 8, 10, tzinfo=CST))
+    services.ledger.execute(HoldHearing(hearing_id=hearing, attended=5), officer, datetime(2022, 8, 15, 14, tzinfo=CST))
     outcome, original = put(keeper, number="YJ02-WS·2022-D30-FGJ-0001", hearing_id=hearing,
                             occurred_at=datetime(2022, 8, 16, tzinfo=CST))
     linked = services.ledger.load(Hearing, hearing)

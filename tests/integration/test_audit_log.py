@@ -80,7 +80,7 @@ def test_log_root_matches_a_from_zero_computation_and_rebuild(keyed: Settings):
 
 def test_log_grows_incrementally_and_checkpoints_stay_consistent(keyed: Settings):
     services, first = logged_ledger(keyed)
-    services.ledger.execute(DraftDisclosure(title="后续文件", attribute="proactive"), Actor("o", "officer", "某单位"), None)[0]
+    services.ledger.execute(DraftDisclosure(title="后续文件", attribute="proactive"), Actor("o", "officer", "某单位"), None)
     with audit_log(keyed) as log:
         assert log.sync(services.ledger.stored_records(after=log.position())) == 1
         assert log.sync(services.ledger.stored_records(after=log.position())) == 0  # exactly once
@@ -153,7 +153,7 @@ def test_held_checkpoint_exposes_a_rewrite_even_with_a_recomputed_tree(keyed: Se
         log.rebuild(services.ledger.stored_records())
     # New history past the cut, so the log grows beyond the held size again.
     for n in range(SCENARIO_EVENTS):
-        services.ledger.execute(DraftDisclosure(title=f"改写 {n}", attribute="proactive"), Actor("o", "officer", "某单位"), None)[0]
+        services.ledger.execute(DraftDisclosure(title=f"改写 {n}", attribute="proactive"), Actor("o", "officer", "某单位"), None)
     with audit_log(keyed) as log:
         log.rebuild(services.ledger.stored_records())
         rewritten = bring_log_up_to_date(services, log, keyed, policy=None)

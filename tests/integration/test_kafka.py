@@ -197,7 +197,7 @@ def zwgk_process(settings: Settings, cwd: Path, *args: str) -> subprocess.Popen:
 def draft_many(services, n: int) -> None:
     actor = Actor("o", "officer", "批量单位")
     for i in range(n):
-        services.ledger.execute(DraftDisclosure(title=f"批量文件 {i}", attribute="proactive"), actor, None)[0]
+        services.ledger.execute(DraftDisclosure(title=f"批量文件 {i}", attribute="proactive"), actor, None)
 
 
 def test_relay_killed_mid_batch_resumes_without_loss_or_duplicates(ledger: Settings, tmp_path: Path):

@@ -319,7 +319,7 @@ def test_c2_snapshots_speed_up_replay_and_agree_with_the_events(services):
                 "channels": ["政府网站"], "column": "栏目", "legal_basis": "依据", "audience": "全社会", "mode": "proactive"}
     item = services.ledger.execute(ListCatalogueItem(elements=elements, reason=AdjustmentReason.LAW_CHANGED), officer)[0].aggregate_id
     for i in range(249):
-        services.ledger.execute(AmendCatalogueItem(item_id=item, changes={"content": f"内容 {i}"}, reason="element_changed"), officer, None)[0]
+        services.ledger.execute(AmendCatalogueItem(item_id=item, changes={"content": f"内容 {i}"}, reason="element_changed"), officer, None)
     snapshots = list(services.ledger.snapshots.get(item))
     assert [s.originator_version for s in snapshots] == [100, 200]
     for version in (99, 100, 150, 250):

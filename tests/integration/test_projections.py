@@ -65,7 +65,7 @@ def test_projection_killed_mid_batch_equals_a_clean_rebuild(tmp_path: Path, sqli
     run_scenario(services)
     actor = Actor("o", "officer", "批量单位")
     for i in range(6000):
-        services.ledger.execute(DraftDisclosure(title=f"批量文件 {i}", attribute="proactive"), actor, None)[0]
+        services.ledger.execute(DraftDisclosure(title=f"批量文件 {i}", attribute="proactive"), actor, None)
     env = {**os.environ, "ZWGK_DATABASE_URL": sqlite_settings.database_url,
            "ZWGK_VIEWS_DATABASE_URL": f"sqlite:///{tmp_path}/views.sqlite3"}
     command = [sys.executable, "-c", "from zwgk.connectors.cli import main; main()", "projections", "run"]
@@ -166,9 +166,9 @@ def test_d3_deadlines_view_shows_met_breached_and_open_with_working_days_left(de
     officer = Actor("zy-officer", "officer", "资阳市人民政府办公室")
     act = services.ledger.execute(DraftDisclosure(title="待公开的通知", attribute="proactive"), officer, None)[0].aggregate_id
     for role, person in (("compiler", "a"), ("issuer", "b"), ("publisher", "c")):
-        services.ledger.execute(SignReview(act_id=act, sheet_role=role), Actor(person, "officer", "资阳市人民政府办公室"), None)[0]
-    services.ledger.execute(PreReviewDisclosure(act_id=act, decision="approved"), Actor("p", "pre_reviewer", "预审小组"), None)[0]
-    services.ledger.execute(SignOffDisclosure(act_id=act), leader, None)[0]
+        services.ledger.execute(SignReview(act_id=act, sheet_role=role), Actor(person, "officer", "资阳市人民政府办公室"), None)
+    services.ledger.execute(PreReviewDisclosure(act_id=act, decision="approved"), Actor("p", "pre_reviewer", "预审小组"), None)
+    services.ledger.execute(SignOffDisclosure(act_id=act), leader, None)
     catch_up(services, runner)
     today = datetime.now(CST).date()
     with runner.store.transaction() as tx:
@@ -194,7 +194,7 @@ def test_n2_deadlines_run_in_hours_from_the_emergency_and_are_overdue_by_the_hou
     services, runner = demo_views
     office = Actor("zy-xwb", "officer", "资阳市人民政府新闻办公室")
     happened = datetime(2026, 7, 1, 9, 0, tzinfo=CST)
-    services.ledger.execute(ReportEmergency(title="某地山体滑坡", happened_at=happened), office, None)[0]
+    services.ledger.execute(ReportEmergency(title="某地山体滑坡", happened_at=happened), office, None)
     catch_up(services, runner)
     today = happened.date()
     with runner.store.transaction() as tx:
@@ -218,7 +218,7 @@ def test_a5_a_consultation_kept_open_past_its_15_working_days_is_a_breach(demo_v
     office = Actor("yanjiang-ysq", "officer", "资阳市雁江区人民政府办公室")
     at = lambda day: datetime.fromisoformat(f"{day}T10:00:00+08:00")  # noqa: E731
     request = services.ledger.execute(ReceiveRequest(channel="post", received_on=date(2024, 3, 1), applicant_kind="natural_person", applicant="示例申请人", request="某项目审批材料"), office, at("2024-03-01"))[0].aggregate_id
-    services.ledger.execute(StartConsultation(request_id=request, consulted="第三方：某公司"), office, at("2024-03-04"))[0]
+    services.ledger.execute(StartConsultation(request_id=request, consulted="第三方：某公司"), office, at("2024-03-04"))
     services.ledger.execute(EndConsultation(request_id=request), office, at("2024-04-01"))[0]  # 15 working days ran out on 2024-03-25
     catch_up(services, runner)
     with runner.store.transaction() as tx:
@@ -239,13 +239,13 @@ def test_a1_m1_d9_loading_the_official_calendar_settles_provisional_deadlines_in
     at = lambda day, hour=10: datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00")  # noqa: E731
     request = services.ledger.execute(ReceiveRequest(channel="post", received_on=date(2026, 9, 28), applicant_kind="natural_person", applicant="示例申请人", request="某材料"), office, at("2026-09-28"))[0].aggregate_id
     meeting = services.ledger.execute(InviteRepresentatives(kind="executive", title="区政府常务会议", meeting_on=date(2026, 9, 29), invited={"公众代表": 2}), office, at("2026-09-21"))[0].aggregate_id
-    services.ledger.execute(HoldMeeting(meeting_id=meeting, attended=2, opinions=0, opinions_summary=""), office, at("2026-09-29", 15))[0]
+    services.ledger.execute(HoldMeeting(meeting_id=meeting, attended=2, opinions=0, opinions_summary=""), office, at("2026-09-29", 15))
     policy = services.ledger.execute(DraftDisclosure(title="关于印发实施办法的通知", attribute="proactive", kind="policy"), office, at("2026-09-21"))[0].aggregate_id
     for role in ("compiler", "issuer", "publisher"):
-        services.ledger.execute(SignReview(act_id=policy, sheet_role=role), Actor(f"yj-{role}", "officer", office.unit), at("2026-09-22"))[0]
-    services.ledger.execute(PreReviewDisclosure(act_id=policy, decision="approved"), Actor("yj-pre", "pre_reviewer", "预审小组"), at("2026-09-23"))[0]
-    services.ledger.execute(SignOffDisclosure(act_id=policy), Actor("yj-leader", "leader", office.unit), at("2026-09-29"))[0]
-    services.ledger.execute(PublishDisclosure(act_id=policy, channel="website"), office, at("2026-09-30"))[0]
+        services.ledger.execute(SignReview(act_id=policy, sheet_role=role), Actor(f"yj-{role}", "officer", office.unit), at("2026-09-22"))
+    services.ledger.execute(PreReviewDisclosure(act_id=policy, decision="approved"), Actor("yj-pre", "pre_reviewer", "预审小组"), at("2026-09-23"))
+    services.ledger.execute(SignOffDisclosure(act_id=policy), Actor("yj-leader", "leader", office.unit), at("2026-09-29"))
+    services.ledger.execute(PublishDisclosure(act_id=policy, channel="website"), office, at("2026-09-30"))
     ours_ids = (str(request), str(meeting), str(policy))
     catch_up(services, runner)
 
@@ -282,7 +282,7 @@ def test_a4_a_notice_to_complete_sent_after_7_working_days_is_in_the_violation_r
     # Received 2024-04-30: 7 working days over 劳动节 (11 May a make-up working day) end on 2024-05-13.
     for sent in ("2024-05-09", "2024-05-14"):
         request = services.ledger.execute(ReceiveRequest(channel="post", received_on=date(2024, 4, 30), applicant_kind="natural_person", applicant="示例申请人", request="某材料"), office, at("2024-04-30"))[0].aggregate_id
-        services.ledger.execute(RequestCompletion(request_id=request, items="请写明所需信息的名称", completion_due=date(2024, 6, 14)), office, at(sent))[0]
+        services.ledger.execute(RequestCompletion(request_id=request, items="请写明所需信息的名称", completion_due=date(2024, 6, 14)), office, at(sent))
         requests.append(str(request))
     catch_up(services, runner)
     with runner.store.transaction() as tx:
@@ -408,10 +408,10 @@ def test_e2_indicators_count_an_act_in_the_quarter_of_its_day_in_china(demo_view
     at = lambda text: datetime.fromisoformat(text)  # noqa: E731
     act = services.ledger.execute(DraftDisclosure(title="季度边界的通知", attribute="proactive"), officer, at("2022-03-28T09:00+08:00"))[0].aggregate_id
     for role, person in (("compiler", "a"), ("issuer", "b"), ("publisher", "c")):
-        services.ledger.execute(SignReview(act_id=act, sheet_role=role), Actor(person, "officer", unit), at("2022-03-29T09:00+08:00"))[0]
-    services.ledger.execute(PreReviewDisclosure(act_id=act, decision="approved"), Actor("p", "pre_reviewer", "预审小组"), at("2022-03-30T09:00+08:00"))[0]
-    services.ledger.execute(SignOffDisclosure(act_id=act), leader, at("2022-03-31T09:00+08:00"))[0]
-    services.ledger.execute(PublishDisclosure(act_id=act, channel="website"), officer, at("2022-04-01T07:00+08:00"))[0]
+        services.ledger.execute(SignReview(act_id=act, sheet_role=role), Actor(person, "officer", unit), at("2022-03-29T09:00+08:00"))
+    services.ledger.execute(PreReviewDisclosure(act_id=act, decision="approved"), Actor("p", "pre_reviewer", "预审小组"), at("2022-03-30T09:00+08:00"))
+    services.ledger.execute(SignOffDisclosure(act_id=act), leader, at("2022-03-31T09:00+08:00"))
+    services.ledger.execute(PublishDisclosure(act_id=act, channel="website"), officer, at("2022-04-01T07:00+08:00"))
     catch_up(services, runner)
     with runner.store.transaction() as tx:
         rows = [(i.period, i.published, i.published_on_time) for i in indicators(tx, 2022, quarterly=True, unit=unit)]

@@ -1,0 +1,41 @@
+"""The `zwgk` command line: messages for people in Chinese, logs in English. Each command parses its
+arguments, calls one application function (a query, an operation or `execute`) and renders."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from zwgk.connectors.cli import archive, audit, calendar, catalogue, kafka, ledger, privacy, projections, reports
+from zwgk.connectors.config import ConfigurationError
+from zwgk.domain.errors import DomainError
+from zwgk.projections.runner import UnknownView, all_views
+
+log = logging.getLogger("zwgk")
+app = typer.Typer(help="zwgk 政务公开台账：事件溯源记录、审计与存档。", no_args_is_help=True, pretty_exceptions_enable=False)
+for name, command in (("apply", ledger.apply_file), ("commands", ledger.list_commands), ("config", ledger.show_config),
+                      ("demo", ledger.run_demo), ("relay", kafka.run_relay), ("deadlines", reports.list_deadlines),
+                      ("register", reports.disclosure_register)):
+    app.command(name)(command)
+for group in (audit.app, calendar.app, catalogue.app, projections.app, reports.assessment_app, archive.app, kafka.kafka_app,
+              kafka.events_app, reports.participation_app, reports.report_app, privacy.app, reports.complaints_app):
+    app.add_typer(group)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        app()
+    except ConfigurationError as error:
+        log.error("configuration: %s", error)
+        typer.echo(f"配置错误：{error}", err=True)
+        sys.exit(2)
+    except UnknownView as error:
+        typer.echo(f"未知视图：{error.args[0]}（可选：{'、'.join(v.name for v in all_views())}）", err=True)
+        sys.exit(2)
+    except DomainError as error:
+        log.warning("refused: %s (%s)", error.message_en, error.code)
+        typer.echo(f"{error.code}{f'（{error.rule}）' if error.rule else ''}：{error.message_zh}", err=True)
+        sys.exit(1)

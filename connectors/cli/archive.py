@@ -1,0 +1,173 @@
+"""`zwgk archive`: originals archived, found, retrieved byte for byte, checked for fixity and for the
+four properties, held, and exported for transfer."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from zwgk.connectors import queries, render
+from zwgk.connectors.cli.shared import ARCHIVIST, ARCHIVIST_UNIT, AT_LEAST, FORMAT, answer, reading, served
+from zwgk.connectors.config import Settings
+from zwgk.connectors.operations import check_fixity, transfer
+from zwgk.connectors.wiring import services
+from zwgk.domain.actors import Actor
+from zwgk.connectors.commands import execute
+
+app = typer.Typer(name="archive", help="档案：原件存档、检索、固定性核验、法律保全、四性检测、移交导出。", no_args_is_help=True)
+
+
+def _archivist(archivist_id: str, archivist_unit: str) -> dict[str, str]:
+    return {"id": archivist_id, "role": "archivist", "unit": archivist_unit}
+
+
+@app.command("put")
+def archive_put(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="原件文件"),
+    archive_number: str = typer.Option(..., "--archive-number", help="档号，如 Z001-WS·2022-D30-BGS-0006"),
+    doc_number: str = typer.Option("", "--doc-number", help="文号"),
+    title: str = typer.Option(..., "--title", help="题名"),
+    unit: str = typer.Option(..., "--unit", help="责任者"),
+    retention: str = typer.Option(..., "--retention", help="保管期限：Y、D30、D10"),
+    doc_date: datetime = typer.Option(None, "--date", formats=["%Y-%m-%d"], help="文件日期（缺省为今天）"),
+    doc_type: str = typer.Option("", "--doc-type", help="文种，如 通知"),
+    media_type: str = typer.Option("", "--media-type", help="格式（缺省按文件名判断）"),
+    disclosure: str = typer.Option("", "--disclosure", help="关联的公开行为编号（D8）"),
+    hearing: str = typer.Option("", "--hearing", help="作为听证笔录关联的听证会编号（H4）"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """存档一份原件：流式上传并同时计算 SHA-256 与 SM3，按保管期限锁定，记录 ArchivedOriginal 事件。"""
+    envelope = {"command": "archive_original", "actor": _archivist(archivist_id, archivist_unit), "args": {
+        "file": str(file), "archive_number": archive_number, "doc_number": doc_number, "title": title,
+        "responsible_unit": unit, "retention": retention, "doc_date": (doc_date or datetime.now()).date().isoformat(),
+        "doc_type": doc_type, "media_type": media_type, "disclosure_id": disclosure or None, "hearing_id": hearing or None,
+    }}
+    with services() as s:
+        (outcome,) = execute(s, envelope)
+        metadata = queries.original_metadata(s, archive_number)
+    render.archived(outcome.as_dict(), metadata, format)
+
+
+@app.command("get")
+def archive_get(
+    doc_number: str = typer.Option("", "--doc-number"),
+    archive_number: str = typer.Option("", "--archive-number"),
+    sha256: str = typer.Option("", "--sha256"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="输出文件；缺省写到标准输出"),
+) -> None:
+    """按文号、档号或 SHA-256 取回原件，逐字节一致，输出前核验摘要。"""
+    if [bool(doc_number), bool(archive_number), bool(sha256)].count(True) != 1:
+        typer.echo("须且只须给出 --doc-number、--archive-number、--sha256 之一。", err=True)
+        raise typer.Exit(2)
+    with reading() as (s, runner):
+        original = queries.archived_original(s, runner, archive_number, doc_number, sha256)
+        if output is None:
+            queries.copy_original(s, original, sys.stdout.buffer)
+            return
+        partial = output.with_name(output.name + ".partial")
+        try:
+            with partial.open("wb") as out:
+                queries.copy_original(s, original, out)
+            partial.replace(output)
+        finally:
+            partial.unlink(missing_ok=True)
+    typer.echo(f"已取回 {original.archive_number} → {output}（摘要核验一致）", err=True)
+
+
+@app.command("search")
+def archive_search(
+    unit: str = typer.Option("", "--unit"),
+    year: int | None = typer.Option(None, "--year"),
+    retention: str = typer.Option("", "--retention"),
+    title_contains: str = typer.Option("", "--title-contains"),
+    doc_type: str = typer.Option("", "--doc-type"),
+    format: str = FORMAT,  # noqa: A002
+    at_least: int = AT_LEAST,
+) -> None:
+    """按责任者、年度、保管期限、题名、文种检索档案原件（档案目录视图）。"""
+    render.archive_search(answer(queries.archive_search, unit, year, retention, title_contains, doc_type, at_least), format)
+
+
+@app.command("verify")
+def archive_verify(
+    all_: bool = typer.Option(False, "--all", help="核验全部原件"),
+    archive_number: list[str] = typer.Option([], "--archive-number", help="只核验这些档号"),
+    due: int | None = typer.Option(None, "--due", min=0, help="只核验 DAYS 天内未核验过的原件（供每日定时任务：每件至少每 DAYS 天核验一次）"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """固定性核验：按版本重读原件，重算 SHA-256 与 SM3 并与记录比对；每次核验记为事件。"""
+    if not all_ and not archive_number and due is None:
+        typer.echo("请给出 --all、--archive-number 或 --due。", err=True)
+        raise typer.Exit(2)
+    with services() as s:
+        chosen = queries.originals_to_check(s, None if all_ else archive_number, due)
+        with Progress(transient=True, console=Console(stderr=True)) as progress:
+            task = progress.add_task("核验原件", total=len(chosen))
+            report = check_fixity(s, chosen, Actor(archivist_id, "archivist", archivist_unit),
+                                  progress=lambda _: progress.advance(task))
+    render.fixity(report, format)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def archive_export(
+    bagit_dir: Path = typer.Option(..., "--bagit", help="新建 BagIt 包的目录（须为空或不存在）"),
+    unit: str = typer.Option("", "--unit"),
+    year: int | None = typer.Option(None, "--year"),
+    retention: str = typer.Option("", "--retention"),
+    archive_number: list[str] = typer.Option([], "--archive-number"),
+) -> None:
+    """导出 BagIt（RFC 8493）移交包：原件（取出时核验）与每件的元数据。"""
+    settings = Settings.from_env()
+    with reading(settings) as (s, runner):
+        count, bag = transfer(s, runner, settings, bagit_dir, unit, year, retention, archive_number)
+    typer.echo(f"已导出 {count} 件至 {bag.path}（Payload-Oxum {bag.info['Payload-Oxum']}）")
+
+
+def _hold(command: str, archive_number: str, reason: str, archivist_id: str, archivist_unit: str) -> None:
+    with services() as s:
+        execute(s, {"command": command, "actor": _archivist(archivist_id, archivist_unit),
+                    "args": {"archive_number": archive_number, "reason": reason}})
+
+
+@app.command("hold")
+def archive_hold(
+    archive_number: str = typer.Option(..., "--archive-number"),
+    reason: str = typer.Option(..., "--reason", help="如 行政复议、行政诉讼"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+) -> None:
+    """对原件实施法律保全：保全期间无论保管期限如何均不可删除。"""
+    _hold("place_legal_hold", archive_number, reason, archivist_id, archivist_unit)
+    typer.echo(f"{archive_number}：已置于法律保全")
+
+
+@app.command("release")
+def archive_release(
+    archive_number: str = typer.Option(..., "--archive-number"),
+    reason: str = typer.Option(..., "--reason"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+) -> None:
+    """解除法律保全。"""
+    _hold("release_legal_hold", archive_number, reason, archivist_id, archivist_unit)
+    typer.echo(f"{archive_number}：已解除法律保全")
+
+
+@app.command("check")
+def archive_check(format: str = FORMAT) -> None:  # noqa: A002
+    """四性检测（DA/T 70-2018）：真实性、完整性、可用性、安全性，逐件报告。"""
+    report = served(queries.four_property_check)
+    render.four_property_report(report, format)
+    if not report.ok:
+        raise typer.Exit(1)

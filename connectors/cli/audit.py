@@ -1,0 +1,200 @@
+"""`zwgk audit`: verification for inspectors (纪检监察): hash chains, the audit log and its signed
+checkpoints, offline proofs, violations, the timeline and any record's past state."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+from uuid import UUID
+
+import typer
+
+from zwgk.connectors import queries, render
+from zwgk.connectors.cli.shared import AT_LEAST, FORMAT, answer, reading
+from zwgk.connectors.config import Settings
+from zwgk.connectors.signing import Notary, write_new_key
+from zwgk.connectors.wiring import audit_log, services
+from zwgk.domain.checkpoint import CheckpointError, parse_verifier_key, read_unverified
+from zwgk.domain.proofs import ProofError, check_consistency, check_inclusion
+
+log = logging.getLogger("zwgk")
+app = typer.Typer(name="audit", help="审计核验（纪检监察）。", no_args_is_help=True)
+
+
+@app.command("verify")
+def audit_verify(format: str = FORMAT) -> None:  # noqa: A002
+    """核验每条记录的哈希链、审计日志（Merkle 树）与最新签名检查点，报告第一个问题。"""
+    settings = Settings.from_env()
+    with services(settings) as s, audit_log(settings) as merkle:
+        report = queries.audit(s, merkle, settings)
+    render.audit_report(report, format)
+    if not report.chains.ok:
+        log.error("hash chain broken at %s v%s", report.chains.first_break.originator_id, report.chains.first_break.originator_version)
+    if not report.log.ok:
+        log.error("audit log mismatch: %s", report.log.reason)
+    if report.checkpoint_problem:
+        log.error("checkpoint: %s", report.checkpoint_problem)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """把新事件纳入审计日志，必要时签发新的检查点，并输出最新的签名检查点。"""
+    settings = Settings.from_env()
+    with services(settings) as s, audit_log(settings) as merkle:
+        latest = queries.latest_checkpoint(s, merkle, settings)
+    if latest is None:
+        typer.echo("台账中还没有事件，无检查点。", err=True)
+        raise typer.Exit(1)
+    typer.echo(latest, nl=False)
+
+
+@app.command("public-key")
+def audit_public_key() -> None:
+    """输出检查点签名公钥（verifier key 格式），供核验方离线使用。"""
+    typer.echo(Notary.from_settings(Settings.from_env()).verifier_key)
+
+
+@app.command("keygen")
+def audit_keygen(path: Path = typer.Argument(..., help="新私钥文件（PEM）路径，须尚不存在")) -> None:
+    """生成 Ed25519 检查点签名私钥，权限仅限所有者；用 ZWGK_SIGNING_KEY_FILE 指向它。"""
+    if path.exists():
+        typer.echo(f"{path} 已存在，不覆盖。", err=True)
+        raise typer.Exit(1)
+    write_new_key(path)
+    typer.echo(f"已生成 {path}")
+
+
+@app.command("prove")
+def audit_prove(
+    event_id: str = typer.Argument(..., help="事件编号 event_id"),
+    checkpoint_file: Path | None = typer.Option(None, "--checkpoint", exists=True, help="按此检查点的树大小出具证明"),
+    event_out: Path | None = typer.Option(None, "--event-out", help="把事件的规范字节写入此文件，供离线核验"),
+) -> None:
+    """输出某事件在审计日志中的包含证明（JSON）。"""
+    settings = Settings.from_env()
+    note = checkpoint_file.read_text(encoding="utf-8") if checkpoint_file else None
+    with services(settings) as s, audit_log(settings) as merkle:
+        try:
+            found = queries.inclusion(s, merkle, settings, event_id, note)
+        except queries.EventNotLogged:
+            typer.echo(f"审计日志中没有事件 {event_id}。", err=True)
+            raise typer.Exit(1) from None
+        except queries.EventAfterCheckpoint as error:
+            typer.echo(f"该事件晚于检查点（树大小 {error.size}），请用更新的检查点。", err=True)
+            raise typer.Exit(1) from None
+    if event_out:
+        event_out.write_bytes(found.event)
+    typer.echo(json.dumps(found.proof, indent=2))
+
+
+def _verifier(public_key: Path) -> tuple[str, Any]:
+    try:
+        return parse_verifier_key(public_key.read_text(encoding="utf-8"))
+    except CheckpointError as error:
+        typer.echo(f"公钥无效：{error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _proof_failed(error: Exception) -> NoReturn:
+    """For the inspector in Chinese, with the technical reason as the log has it."""
+    log.warning("proof check failed: %s", error)
+    typer.echo(f"核验失败（{error}）", err=True)
+    raise typer.Exit(1)
+
+
+@app.command("verify-proof")
+def audit_verify_proof(
+    event: Path = typer.Option(..., "--event", exists=True, help="事件的规范字节（prove --event-out 所写）"),
+    proof: Path = typer.Option(..., "--proof", exists=True, help="包含证明 JSON"),
+    checkpoint: Path = typer.Option(..., "--checkpoint", exists=True, help="签名检查点"),
+    public_key: Path = typer.Option(..., "--public-key", exists=True, help="verifier key 文件"),
+) -> None:
+    """离线核验：不连数据库，证明该事件在签名检查点所承诺的日志中。"""
+    name, key = _verifier(public_key)
+    try:
+        signed = check_inclusion(
+            event.read_bytes(), json.loads(proof.read_text(encoding="utf-8")),
+            checkpoint.read_text(encoding="utf-8"), name, key,
+        )
+    except (ProofError, ValueError) as error:
+        _proof_failed(error)
+    typer.echo(f"ok：该事件是日志 {signed.origin} 的第 {json.loads(proof.read_text())['leaf_index']} 项，"
+               f"包含于签名有效、树大小为 {signed.size} 的检查点。")
+
+
+@app.command("verify-consistency")
+def audit_verify_consistency(
+    old: Path = typer.Argument(..., exists=True, help="较早的签名检查点（外部保存的副本）"),
+    new: Path = typer.Argument(..., exists=True, help="较新的签名检查点"),
+    public_key: Path | None = typer.Option(None, "--public-key", exists=True, help="verifier key 文件；缺省用本台账的公钥"),
+) -> None:
+    """证明较新的检查点只是在较早的基础上追加：历史未被改写。"""
+    settings = Settings.from_env()
+    name, key = _verifier(public_key) if public_key else parse_verifier_key(Notary.from_settings(settings).verifier_key)
+    old_note, new_note = old.read_text(encoding="utf-8"), new.read_text(encoding="utf-8")
+    try:
+        old_size, new_size = read_unverified(old_note).size, read_unverified(new_note).size
+    except CheckpointError as error:
+        _proof_failed(error)
+    with audit_log(settings) as merkle:
+        try:
+            proof = queries.consistency(merkle, old_size, new_size)
+        except ProofError as error:
+            _proof_failed(error)
+    try:
+        check_consistency(old_note, new_note, proof, name, key)
+    except ProofError as error:
+        _proof_failed(error)
+    typer.echo(f"ok：日志从 {old_size} 项增长到 {new_size} 项，此前的内容未被改写。")
+
+
+@app.command("violations")
+def audit_violations(
+    unit: str = typer.Option("", "--unit"),
+    year: int | None = typer.Option(None, "--year"),
+    rule: str = typer.Option("", "--rule", help="只列某条规则，如 D3"),
+    format: str = FORMAT,  # noqa: A002
+    at_least: int = AT_LEAST,
+) -> None:
+    """违规情况：事件记录的违规、逾期未完成的期限、规则要求而缺失的（C4 备案、D8 存档、H4/H5、Q4、M2、O1）。"""
+    render.violations(answer(queries.violations, unit, year, rule, at_least=at_least), format)
+
+
+@app.command("timeline")
+def audit_timeline(
+    aggregate: str = typer.Option("", "--aggregate"),
+    unit: str = typer.Option("", "--unit"),
+    actor: str = typer.Option("", "--actor"),
+    start: datetime | None = typer.Option(None, "--from"),
+    end: datetime | None = typer.Option(None, "--to"),
+    format: str = FORMAT,  # noqa: A002
+    at_least: int = AT_LEAST,
+) -> None:
+    """审计时间线：某记录、单位或人员在两时刻间的全部事件，按时间排序。"""
+    if not (aggregate or unit or actor):
+        typer.echo("请给出 --aggregate、--unit 或 --actor。", err=True)
+        raise typer.Exit(2)
+    render.timeline(answer(queries.timeline, aggregate, unit, actor, start, end, at_least), format)
+
+
+@app.command("replay")
+def audit_replay(
+    aggregate_id: UUID = typer.Argument(..., help="记录编号"),
+    as_of: datetime = typer.Option(..., "--as-of", help="业务时间"),
+) -> None:
+    """输出某记录在某一时刻（业务时间）的状态。"""
+    with reading() as (s, runner):
+        try:
+            state = queries.record_as_of(s, runner, aggregate_id, as_of)
+        except queries.RecordNotYet:
+            typer.echo(f"该记录在 {as_of.isoformat()} 时尚不存在（它最早的事件晚于该时刻）。", err=True)
+            raise typer.Exit(1) from None
+        except queries.RecordUnknown:
+            typer.echo(f"未找到记录 {aggregate_id}。", err=True)
+            raise typer.Exit(1) from None
+    render.record_state(state)

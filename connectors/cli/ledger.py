@@ -1,0 +1,49 @@
+"""The ledger's own commands: apply a file of commands, list them, show the settings, run the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from zwgk.connectors import demo as demo_scenario
+from zwgk.connectors import render
+from zwgk.connectors.cli.shared import FORMAT
+from zwgk.connectors.config import Settings
+from zwgk.connectors.operations import apply_commands, command_lines, settle
+from zwgk.connectors.wiring import services
+from zwgk.connectors.commands import catalogue
+
+
+def apply_file(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL：每行一条命令"),
+    stop_on_error: bool = typer.Option(False, "--stop-on-error", help="遇到第一条被拒绝的命令即停止"),
+) -> None:
+    """按顺序执行文件中的命令，每行输出一条 JSON 结果；被拒绝的命令不记录任何事件。"""
+    refused = 0
+    settings = Settings.from_env()
+    with services(settings) as s:
+        for result in apply_commands(s, command_lines(file), stop_on_error):
+            refused += not result["ok"]
+            render.emit_json(result)
+        settle(s, settings)
+    raise typer.Exit(1 if refused else 0)
+
+
+def list_commands(format: str = FORMAT) -> None:  # noqa: A002
+    """列出全部命令及其参数的 JSON Schema。"""
+    render.commands(catalogue(), format)
+
+
+def show_config() -> None:
+    """显示生效的配置（密钥已隐去）。"""
+    for key, value in Settings.from_env().masked().items():
+        typer.echo(f"{key}={value}")
+
+
+def run_demo() -> None:
+    """在内嵌 SQLite 上运行演示场景：五份政务公开制度文件从起草到公开，以及依申请公开、公众参与、告示与监督。"""
+    run = demo_scenario.run(Settings.from_env())
+    render.demo(run)
+    if not run.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,342 @@
+"""The application's queries: what every entrypoint (the CLI, the HTTP API) reads, as plain data.
+
+Each takes the running services and, where it reads a view, the views; it catches the views up
+first (at least to `at_least`, the position of the caller's last write: read-your-writes) and
+returns rows, never renders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, BinaryIO
+from uuid import UUID
+
+from zwgk.archive import four_properties
+from zwgk.archive.service import metadata_of
+from zwgk.connectors.config import Settings
+from zwgk.connectors.consumer import DecodedEvent, EventStream
+from zwgk.connectors.signing import Notary
+from zwgk.connectors.wiring import avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap
+from zwgk.domain.actors import Actor
+from zwgk.domain.archival import ArchivedOriginal
+from zwgk.domain.calendar import CST, cst_date
+from zwgk.domain.chain import ChainReport
+from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
+from zwgk.connectors.services import Services
+from zwgk.domain.errors import NotFound
+from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
+from zwgk.projections.archive import archive_catalogue
+from zwgk.projections.assessment import indicators, ranking
+from zwgk.projections.audit_log import LogReport, MerkleLog, entry_of, verify_log
+from zwgk.projections.catalogue import catalogue_as_of
+from zwgk.projections.complaints import complaints as complaint_rows
+from zwgk.projections.deadlines import deadlines as deadline_rows
+from zwgk.projections.participation import participation as participation_rows
+from zwgk.projections.participation import yearly_counts
+from zwgk.projections.register import disclosure_register
+from zwgk.projections.requests import annual_table
+from zwgk.projections.runner import ProjectionRunner
+from zwgk.projections.store import Transaction
+from zwgk.projections.timeline import timeline as timeline_rows
+from zwgk.projections.timeline import version_as_of
+from zwgk.projections.violations import violations as violation_rows
+
+
+class RecordUnknown(LookupError):
+    """No record has this id."""
+
+
+class RecordNotYet(LookupError):
+    """The record exists, but its first event is later than the instant asked about."""
+
+
+class EventNotLogged(LookupError):
+    """The audit log holds no such event."""
+
+
+class EventAfterCheckpoint(LookupError):
+    """The event joined the log after the checkpoint a proof was asked against."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _caught_up(s: Services, runner: ProjectionRunner, at_least: int = 0) -> None:
+    """Views at least as fresh as the caller's last write (read-your-writes)."""
+    catch_up(s, runner)
+    if at_least:
+        runner.wait_for(at_least, lambda: catch_up(s, runner))
+
+
+@contextmanager
+def _fresh(s: Services, runner: ProjectionRunner, at_least: int = 0) -> Iterator[Transaction]:
+    _caught_up(s, runner, at_least)
+    with runner.store.transaction() as tx:
+        yield tx
+
+
+def _aware(instant: datetime | None) -> datetime | None:
+    """An instant given without a zone is China Standard Time."""
+    if instant is not None and instant.tzinfo is None:
+        return instant.replace(tzinfo=CST)
+    return instant
+
+
+def catalogue_items(s: Services, runner: ProjectionRunner, unit: str = "", as_of: datetime | None = None,
+                    at_least: int = 0) -> list[dict[str, Any]]:
+    """The catalogue now or at any past instant, with each item's adjustments and their filing (C4)."""
+    with _fresh(s, runner, at_least) as tx:
+        return catalogue_as_of(tx, _aware(as_of), unit)
+
+
+def unfiled_adjustments(s: Services) -> list[dict[str, Any]]:
+    """Items adjusted and not yet filed (C4)."""
+    return [
+        {"item_id": str(i.id), "unit": i.responsible_unit, "matter": i.elements["matter"], "unfiled_adjustments": i.unfiled}
+        for i in s.ledger.unfiled()
+    ]
+
+
+def deadlines(s: Services, runner: ProjectionRunner, unit: str = "", rule: str = "", overdue: bool = False,
+              now: datetime | None = None, at_least: int = 0) -> list[dict[str, Any]]:
+    now = now or datetime.now(CST)
+    with _fresh(s, runner, at_least) as tx:
+        rows = deadline_rows(tx, s.ledger.calendar(), cst_date(now), unit, overdue, now)
+    return [r for r in rows if not rule or r["rule"] == rule]
+
+
+def violations(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, rule: str = "",
+               now: datetime | None = None, at_least: int = 0) -> list[dict[str, Any]]:
+    now = now or datetime.now(CST)
+    with _fresh(s, runner, at_least) as tx:
+        return violation_rows(tx, s.ledger.calendar(), cst_date(now), unit, year, rule, now)
+
+
+def timeline(s: Services, runner: ProjectionRunner, aggregate: str = "", unit: str = "", actor: str = "",
+             start: datetime | None = None, end: datetime | None = None, at_least: int = 0) -> list[dict[str, Any]]:
+    with _fresh(s, runner, at_least) as tx:
+        return timeline_rows(tx, aggregate=aggregate, unit=unit, actor=actor, start=_aware(start), end=_aware(end))
+
+
+def record_as_of(s: Services, runner: ProjectionRunner, aggregate_id: UUID, as_of: datetime) -> dict[str, Any]:
+    """A record's state at an instant of business time, replayed from its events."""
+    with _fresh(s, runner) as tx:
+        version = version_as_of(tx, str(aggregate_id), _aware(as_of))
+    if version is None:
+        raise RecordNotYet(aggregate_id) if s.ledger.exists(aggregate_id) else RecordUnknown(aggregate_id)
+    record = s.ledger.repository.get(aggregate_id, version=version)
+    state = {k.lstrip("_"): v for k, v in vars(record).items() if k != "_pending_events"}
+    return {"type": type(record).__name__, **state}
+
+
+def register(s: Services, runner: ProjectionRunner, unit: str = "", at_least: int = 0) -> list[dict[str, Any]]:
+    """The disclosure register (D1–D8), one row an act."""
+    with _fresh(s, runner, at_least) as tx:
+        return disclosure_register(tx, unit)
+
+
+def annual_report(s: Services, runner: ProjectionRunner, unit: str, year: int) -> dict[str, Any]:
+    """A unit's table of applications for a year, as the annual report publishes it (A6)."""
+    with _fresh(s, runner) as tx:
+        return annual_table(tx, unit, year)
+
+
+def assessment(s: Services, runner: ProjectionRunner, year: int, unit: str = "", quarterly: bool = False) -> list[dict[str, Any]]:
+    """The indicators the events show beside each unit's assessed score and grade (E1–E4), ranked."""
+    with _fresh(s, runner) as tx:
+        found = indicators(tx, year, quarterly, unit)
+    assessments = {(i.unit, i.period): s.ledger.assessment(i.unit, i.period) for i in found}
+    rows = ranking(found, {key: a.total for key, a in assessments.items() if a and a.total is not None})
+    for row in rows:
+        assessed = assessments[(row["unit"], row["period"])]
+        row["score"] = str(assessed.total) if assessed and assessed.total is not None else None
+        row["grade"] = assessed.grade.value if assessed and assessed.grade else None
+        row["award_eligible"] = assessed.award_eligible if assessed else None
+    return rows
+
+
+def participation(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, process: str = "",
+                  flagged: bool = False, at_least: int = 0) -> list[dict[str, Any]]:
+    with _fresh(s, runner, at_least) as tx:
+        return [r for r in participation_rows(tx, unit, year, process) if r["flags"] or not flagged]
+
+
+def participation_counts(s: Services, runner: ProjectionRunner, year: int, unit: str = "", today: datetime | None = None,
+                         at_least: int = 0) -> list[dict[str, Any]]:
+    """A year's meetings with representatives (M2) and open days by half-year (O1), a row a unit."""
+    with _fresh(s, runner, at_least) as tx:
+        return yearly_counts(tx, year, cst_date(today or datetime.now(CST)), unit)
+
+
+def complaints(s: Services, runner: ProjectionRunner, reader: Actor, at_least: int = 0) -> list[dict[str, Any]]:
+    """Complaints as the reader may see them: the complainant's identity only for the complaints office (Q3)."""
+    with _fresh(s, runner, at_least) as tx:
+        return complaint_rows(tx, s.ledger.keys, reader)
+
+
+def erasures(s: Services) -> list[dict[str, Any]]:
+    """Who erased which data subject's personal data, when, on what legal basis."""
+    return [
+        {"subject_id": e.subject_id, "key_id": e.key_id, "basis": e.basis, "note": e.note, "actor": e.actor.id,
+         "unit": e.actor.unit, "occurred_at": e.occurred_at.isoformat(), "recorded_at": e.recorded_at.isoformat(),
+         "records": [str(r) for r in e.records]}
+        for e in s.ledger.erasures()
+    ]
+
+
+def data_subjects(s: Services, kind: str = "", record: str = "") -> list[dict[str, Any]]:
+    """Every data subject: the records and fields holding their sealed data, whether still readable."""
+    return [
+        {"subject_id": h.subject_id, "kind": h.kind, "readable": h.readable,
+         "places": [{"record_type": p.record_type, "record_id": str(p.record_id), "field": p.field,
+                     "recorded_at": p.recorded_at.isoformat()} for p in h.places],
+         "erased": {"basis": h.erased.basis, "actor": h.erased.actor.id, "occurred_at": h.erased.occurred_at.isoformat()}
+         if h.erased else None}
+        for h in s.ledger.personal_data()
+        if (not kind or h.kind == kind) and (not record or any(str(p.record_id) == record for p in h.places))
+    ]
+
+
+def archive_search(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, retention: str = "",
+                   title_contains: str = "", doc_type: str = "", at_least: int = 0) -> list[dict[str, Any]]:
+    with _fresh(s, runner, at_least) as tx:
+        return archive_catalogue(tx, unit=unit, year=year, retention=retention, title_contains=title_contains,
+                                 doc_type=doc_type)
+
+
+def archived_original(s: Services, runner: ProjectionRunner, archive_number: str = "", doc_number: str = "",
+                      sha256: str = "") -> ArchivedOriginal:
+    """An original by its archive number, or else the first the archive catalogue finds by doc number or digest."""
+    if not archive_number:
+        with _fresh(s, runner) as tx:
+            found = archive_catalogue(tx, doc_number=doc_number, sha256=sha256)
+        if not found:
+            raise NotFound("档案原件", "archived original", " ".join(filter(None, (doc_number, sha256))))
+        archive_number = found[0]["archive_number"]
+    return s.ledger.original(archive_number)
+
+
+def originals_to_check(s: Services, archive_numbers: list[str] | None = None, due_days: int | None = None,
+                       now: datetime | None = None) -> list[ArchivedOriginal]:
+    """The originals a fixity run re-reads: those not checked within `due_days` days, else the
+    numbered ones, else all."""
+    if due_days is not None:
+        return s.archivist().due_for_fixity(due_days, now or datetime.now(CST))
+    if archive_numbers:
+        return [s.ledger.original(number) for number in archive_numbers]
+    return s.archivist().originals()
+
+
+def copy_original(s: Services, original: ArchivedOriginal, out: BinaryIO) -> None:
+    """The original's bytes, their digests checked on the way out."""
+    s.archivist().get(original, out)
+
+
+def original_metadata(s: Services, archive_number: str) -> dict[str, Any]:
+    """An original's DA/T 46 metadata, legal hold and last fixity check."""
+    o = s.ledger.original(archive_number)
+    return {**metadata_of(o), "legal_hold": o.legal_hold, "last_fixity": o.last_fixity.value if o.last_fixity else None}
+
+
+def four_property_check(s: Services) -> four_properties.FourPropertyReport:
+    """The four properties (DA/T 70-2018) of every original in the archive."""
+    return four_properties.check(s.archivist())
+
+
+def projection_status(s: Services, runner: ProjectionRunner) -> list[dict[str, Any]]:
+    """Each view's position and how many events it lags behind the store."""
+    head = s.ledger.recorder.max_notification_id() or 0
+    return [{"view": k, "position": v, "lag": head - v} for k, v in runner.positions().items()]
+
+
+def view_export(s: Services, runner: ProjectionRunner, name: str, at_least: int = 0) -> bytes:
+    """One view as deterministic JSON."""
+    _caught_up(s, runner, at_least)
+    return runner.export(name)
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    chains: ChainReport
+    log: LogReport
+    checkpoint_problem: str  # empty when the latest signed checkpoint matches the log
+
+    @property
+    def ok(self) -> bool:
+        return self.chains.ok and self.log.ok and not self.checkpoint_problem
+
+
+def audit(s: Services, merkle: MerkleLog, settings: Settings) -> AuditReport:
+    """Every record's hash chain, the audit log against the store, and the latest signed checkpoint."""
+    return AuditReport(s.ledger.verify(), verify_log(merkle, s.ledger.stored_records()), _checkpoint_problem(merkle, settings))
+
+
+def _checkpoint_problem(merkle: MerkleLog, settings: Settings) -> str:
+    latest = merkle.latest_checkpoint()
+    if latest is None:
+        return ""
+    name, key = parse_verifier_key(Notary.from_settings(settings).verifier_key)
+    try:
+        checkpoint = open_checkpoint(latest[1], name, key)
+    except CheckpointError as error:
+        return str(error)
+    if checkpoint.size > merkle.size():
+        return f"the log holds {merkle.size()} entries, fewer than the {checkpoint.size} its checkpoint signed"
+    if merkle.root(checkpoint.size) != checkpoint.root:
+        return f"the tree's root at size {checkpoint.size} differs from the signed checkpoint's"
+    return ""
+
+
+def latest_checkpoint(s: Services, merkle: MerkleLog, settings: Settings) -> str | None:
+    """The latest signed checkpoint, once the log holds every event (None while the ledger is empty)."""
+    bring_log_up_to_date(s, merkle, settings, policy=None)
+    latest = merkle.latest_checkpoint()
+    return latest[1] if latest else None
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    proof: dict[str, Any]
+    event: bytes  # the event's canonical bytes, the proof's leaf
+
+
+def inclusion(s: Services, merkle: MerkleLog, settings: Settings, event_id: str, checkpoint: str | None = None) -> Inclusion:
+    """The proof that an event is in the log, against a checkpoint (by default the latest)."""
+    bring_log_up_to_date(s, merkle, settings, policy=None)
+    leaf = merkle.leaf(event_id)
+    if leaf is None:
+        raise EventNotLogged(event_id)
+    size = read_unverified(checkpoint or merkle.latest_checkpoint()[1]).size
+    if leaf.index >= size:
+        raise EventAfterCheckpoint(size)
+    proof = {"format": INCLUSION, "event_id": leaf.event_id, "notification_id": leaf.notification_id,
+             "leaf_index": leaf.index, "tree_size": size,
+             "hashes": [h.hex() for h in merkle.inclusion_proof(leaf.index, size)]}
+    return Inclusion(proof, entry_of(s.ledger.stored_record(leaf.notification_id)))
+
+
+def consistency(merkle: MerkleLog, old_size: int, new_size: int) -> dict[str, Any]:
+    """The proof that the log at `new_size` only appended to the log at `old_size`."""
+    if not 0 < old_size <= new_size <= merkle.size():
+        raise ProofError(f"this ledger's log ({merkle.size()} entries) cannot prove sizes {old_size} → {new_size}")
+    return {"format": CONSISTENCY, "old_size": old_size, "new_size": new_size,
+            "hashes": [h.hex() for h in merkle.consistency_proof(old_size, new_size)]}
+
+
+def events(settings: Settings, topics: list[str], from_beginning: bool = False, idle_timeout: float = 0,
+           max_messages: int = 0) -> Iterator[DecodedEvent]:
+    """Events read back from Kafka topics, decoded; until `max_messages`, or idle for `idle_timeout` seconds."""
+    stream = EventStream(kafka_bootstrap(settings), topics, from_beginning=from_beginning, codec=avro_codec(settings),
+                         idle_timeout_ms=int(idle_timeout * 1000) if idle_timeout else None)
+    try:
+        for count, event in enumerate(stream, start=1):
+            yield event
+            if max_messages and count >= max_messages:
+                return
+    finally:
+        stream.close()
+

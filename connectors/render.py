@@ -1,0 +1,374 @@
+"""What people read: every table, line and JSON document the CLI prints, and the Chinese labels
+for the values the domain and the views give."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from zwgk.archive import four_properties
+from zwgk.archive.service import VerifyReport
+from zwgk.connectors.demo import DemoRun
+from zwgk.connectors.queries import AuditReport
+from zwgk.domain.actors import ROLE_NAMES_ZH
+from zwgk.domain.announcements import Announcement
+from zwgk.domain.archival import FixityOutcome
+from zwgk.domain.assessment import GRADES_ZH, Grade
+from zwgk.domain.calendar import CST
+from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, SUBJECT_KINDS_ZH, ErasureBasis
+from zwgk.domain.disclosure import ATTRIBUTES_ZH, CHANNELS_ZH, DECISIONS_ZH, Attribute, Channel, Decision
+from zwgk.domain.hearings import Hearing
+from zwgk.domain.major_decisions import MajorDecision
+from zwgk.domain.meetings import RepresentedMeeting
+from zwgk.domain.open_days import OpenDay
+from zwgk.projections.catalogue import cst_day, from_ts
+from zwgk.projections.participation import PROCESSES
+from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
+from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
+
+console = Console()
+
+DEADLINE_STATUS_ZH = {("open", False): "未到期", ("open", True): "逾期未完成", ("met", False): "按时完成",
+                      ("breached", True): "逾期完成"}
+RULE_OUTCOMES_ZH = {"met": "按时", "breached": "逾期", "missed": "未达到"}
+VIOLATION_KINDS_ZH = {"breached": "违规", "overdue": "逾期未办", "missing": "缺失"}
+COMPLAINT_STATUS_ZH = {"registered": "已登记", "assigned": "已交办", "handled": "已处理", "answered": "已反馈", "published": "已公开"}
+FIXITY_ZH = {FixityOutcome.INTACT: "完好", FixityOutcome.CHANGED: "已变化", FixityOutcome.MISSING: "缺失"}
+PROCESSES_ZH = {"hearing": "听证", "decision": "重大行政决策预公开", "meeting": "列席会议", "open_day": "政务开放日",
+                "announcement": "告示"}
+# Where a public-participation record stands, named by the event that put it there.
+STEPS_ZH: dict[type, str] = {
+    Hearing.Noticed: "已公告", Hearing.RolesAssigned: "已确定人员", Hearing.Held: "已举行", Hearing.RecordArchived: "笔录已归档",
+    Hearing.MinutesIssued: "纪要已印发", Hearing.OutcomePublished: "结果已公开",
+    MajorDecision.Proposed: "已立项", MajorDecision.SecrecyReviewed: "已保密审查", MajorDecision.CollectivelyDiscussed: "已集体讨论",
+    MajorDecision.PreDisclosed: "征求意见中", MajorDecision.CommentReceived: "征求意见中",
+    MajorDecision.CommentsAbsorbed: "已汇总吸纳", MajorDecision.AdoptionReportPublished: "采纳情况已公开",
+    RepresentedMeeting.Invited: "已邀请", RepresentedMeeting.Held: "已举行", RepresentedMeeting.FeedbackPublished: "反馈已公开",
+    OpenDay.Planned: "已计划", OpenDay.ParticipantAdmitted: "招募中", OpenDay.ParticipantsAnnounced: "已公示", OpenDay.Held: "已举行",
+    Announcement.Posted: "公示中", Announcement.Updated: "公示中", Announcement.TakenDown: "已撤下",
+}
+_STEPS_BY_NAME = {cls.__qualname__: zh for cls, zh in STEPS_ZH.items()}
+_AGGREGATES = {process: aggregate for aggregate, process in PROCESSES.items()}
+
+
+def emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str))
+
+
+def _rows(rows: list[dict[str, Any]], format: str, table: Table, cells: Any) -> None:  # noqa: A002
+    """JSON as the query gave it, or a table of one row each."""
+    if format == "json":
+        emit_json(rows)
+        return
+    for r in rows:
+        table.add_row(*cells(r))
+    console.print(table)
+
+
+def _beijing_time(stored: str) -> str:
+    """An instant as the views store it (UTC), as people in China read it."""
+    return from_ts(stored).astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def step_zh(process: str, status: str) -> str:
+    return _STEPS_BY_NAME.get(f"{_AGGREGATES.get(process)}.{status}", status)
+
+
+def commands(catalogue: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    if format == "json":
+        typer.echo(json.dumps(catalogue, ensure_ascii=False, indent=2))
+        return
+    _rows(catalogue, format, Table("命令", "说明", "参数"),
+          lambda c: (c["command"], c["summary"], ", ".join(c["args"].get("properties", {}))))
+
+
+def audit_report(report: AuditReport, format: str) -> None:  # noqa: A002
+    chains, logged, problem = report.chains, report.log, report.checkpoint_problem
+    if format == "json":
+        data: dict[str, Any] = {
+            "ok": report.ok,
+            "events_checked": chains.events_checked,
+            "aggregates_checked": chains.aggregates_checked,
+            "log_entries_checked": logged.leaves_checked,
+            "not_yet_logged": logged.not_yet_logged,
+        }
+        if chains.first_break:
+            data["first_break"] = vars(chains.first_break)
+        if not logged.ok:
+            data["log_mismatch"] = {"position": logged.first_bad_position, "reason": logged.reason}
+        if problem:
+            data["checkpoint_problem"] = problem
+        emit_json(data)
+        return
+    if chains.ok:
+        typer.echo(f"ok：已核验 {chains.events_checked} 个事件、{chains.aggregates_checked} 条记录的哈希链，未发现篡改。")
+    else:
+        b = chains.first_break
+        typer.echo(
+            f"发现断链：记录 {b.originator_id} 第 {b.originator_version} 版（日志位置 {b.position}）。原因：{b.reason}",
+            err=True,
+        )
+    if logged.ok:
+        typer.echo(f"ok：审计日志 {logged.leaves_checked} 项与事件库一致" + (f"，另有 {logged.not_yet_logged} 个新事件尚未纳入" if logged.not_yet_logged else "") + "。")
+    else:
+        typer.echo(f"审计日志不一致：日志位置 {logged.first_bad_position}。原因：{logged.reason}", err=True)
+    if problem:
+        typer.echo(f"签名检查点不符：{problem}", err=True)
+
+
+def unfiled_adjustments(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    _rows(rows, format, Table("公开主体", "公开事项", "未备案的调整（版本）"),
+          lambda r: (r["unit"], r["matter"], ", ".join(map(str, r["unfiled_adjustments"]))))
+
+
+def catalogue_items(items: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    def cells(item: dict[str, Any]) -> tuple[str, ...]:
+        e = item["elements"]
+        unfiled = [h for h in item["history"] if h["filed_at"] is None]
+        return (e["responsible_unit"], e["matter"], "、".join(e["channels"]), e["update_limit"], str(len(item["history"])),
+                str(len(unfiled)) if unfiled else "")
+
+    _rows(items, format, Table("公开主体", "公开事项", "公开渠道", "更新时限", "调整次数", "未备案"), cells)
+
+
+def deadlines(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    def cells(r: dict[str, Any]) -> tuple[str, ...]:
+        left = (f"{r['working_days_left']} 个工作日" if r["working_days_left"] is not None
+                else f"{r['hours_left']} 小时" if r["hours_left"] is not None else "")
+        return (r["rule"], r["unit"], r["subject"][:30], r["start"], r["due"], DEADLINE_STATUS_ZH[(r["status"], r["overdue"])],
+                left, "是" if r["provisional"] else "")
+
+    _rows(rows, format, Table("规则", "单位", "事项", "起算", "到期", "状态", "剩余", "临时"), cells)
+
+
+def participation(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    _rows(rows, format, Table("类别", "单位", "事项", "日期", "进度", "问题"),
+          lambda r: (PROCESSES_ZH[r["process"]], r["unit"], r["title"], r["day"], step_zh(r["process"], r["status"]),
+                     "；".join(r["flags"])))
+
+
+def yearly_counts_zh(row: dict[str, Any]) -> str:
+    parts = []
+    if row["meetings_with_representatives"] is not None:
+        parts.append(f"邀请列席全体会议、常务会议 {row['meetings_with_representatives']} 次")
+    if row["open_days_first_half"] is not None:
+        parts.append(f"政务开放日 上半年 {row['open_days_first_half']} 次、下半年 {row['open_days_second_half']} 次")
+    return "，".join(parts) + (f"；问题：{'，'.join(row['flags'])}" if row["flags"] else "")
+
+
+def participation_counts(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    if format == "json":
+        emit_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['unit']} {r['year']} 年：{yearly_counts_zh(r)}")
+
+
+def violations(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    _rows(rows, format, Table("日期", "规则", "类别", "单位", "事项", "情况", title=f"违规情况（{len(rows)} 项）"),
+          lambda r: (r["on"], r["rule"], VIOLATION_KINDS_ZH[r["kind"]], r["unit"], r["subject"], r["detail"]))
+
+
+def timeline(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    def cells(r: dict[str, Any]) -> tuple[str, ...]:
+        outcomes = json.loads(r["rule_outcomes"])
+        return (_beijing_time(r["occurred_at"]), _beijing_time(r["recorded_at"]), r["event_type"], r["aggregate_id"][:8],
+                r["actor_id"], ROLE_NAMES_ZH.get(r["actor_role"], r["actor_role"]), r["actor_unit"],
+                "、".join(f"{rule} {RULE_OUTCOMES_ZH.get(outcome, outcome)}" for rule, outcome in sorted(outcomes.items())))
+
+    _rows(rows, format, Table("业务时间（北京时间）", "记录时间（北京时间）", "事件", "记录", "人员", "角色", "单位", "规则"), cells)
+
+
+def record_state(state: dict[str, Any]) -> None:
+    typer.echo(json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+def register(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    def cells(r: dict[str, Any]) -> tuple[str, ...]:
+        return (r["unit"], r["doc_number"], r["title"][:20], ATTRIBUTES_ZH[Attribute(r["attribute"])],
+                f"{len(json.loads(r['signatures']))}/3", DECISIONS_ZH[Decision(r["pre_review"])] if r["pre_review"] else "",
+                cst_day(r["signed_off_at"]) if r["signed_off_at"] else "", cst_day(r["published_at"]) if r["published_at"] else "",
+                RULE_OUTCOMES_ZH.get(r["d3_outcome"], r["d3_outcome"] or ""), "是" if r["original_sha256"] else "")
+
+    _rows(rows, format, Table("单位", "文号", "题名", "属性", "审查签字", "预审", "签发", "发布", "D3", "存档"), cells)
+
+
+def annual_report(report: dict[str, Any], unit: str, year: int, format: str) -> None:  # noqa: A002
+    columns = [*REQUEST_COLUMNS, "total"]
+    if format == "json":
+        emit_json(report)
+    elif format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["行", "项目", *(REQUEST_COLUMNS_ZH[c] for c in columns)])
+        for row in report["rows"]:
+            writer.writerow([row["line"], row["label"], *(row[c] for c in columns)])
+    else:
+        table = Table("项目", *(REQUEST_COLUMNS_ZH[c] for c in columns), title=f"{unit} {year} 年收到和处理政府信息公开申请情况")
+        for row in report["rows"]:
+            table.add_row(row["label"], *(str(row[c]) for c in columns))
+        console.print(table)
+        typer.echo("校验：一 + 二 = 三（七）+ 四 " + ("成立" if report["check_holds"] else "不成立"))
+
+
+def assessment(rows: list[dict[str, Any]], year: int, format: str) -> None:  # noqa: A002
+    table = Table("期间", "名次", "单位", "公开", "按时公开率", "调整", "备案率", "存档率", "解读及时率", "答复及时率",
+                  "听证完备率", "投诉公开率", "追责", "得分", "等次", title=f"{year} 年考核")
+    _rows(rows, format, table, lambda r: (
+        r["period"], str(r["rank"]), r["unit"], str(r["published"]), _percent(r["on_time_rate"]), str(r["adjustments"]),
+        _percent(r["filing_rate"]), _percent(r["archiving_rate"]), _percent(r["interpretation_rate"]), _percent(r["reply_rate"]),
+        _percent(r["hearing_completion_rate"]), _percent(r["complaint_publication_rate"]), str(r["accountability_cases"]),
+        r["score"] or "—", GRADES_ZH[Grade(r["grade"])] if r["grade"] else "—"))
+
+
+def erasures(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    _rows(rows, format, Table("数据主体", "法定事由", "说明", "操作人", "单位", "删除时间"),
+          lambda r: (r["subject_id"], ERASURE_BASIS_ZH[ErasureBasis(r["basis"])], r["note"], r["actor"], r["unit"],
+                     r["occurred_at"]))
+
+
+def data_subjects(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    def cells(r: dict[str, Any]) -> tuple[str, ...]:
+        records = sorted({f"{p['record_type']} {p['record_id']}" for p in r["places"]})
+        erased = r["erased"]
+        status = (f"已删除（{ERASURE_BASIS_ZH[ErasureBasis(erased['basis'])]}）" if erased
+                  else "可读" if r["readable"] else "密钥已不存在（无删除记录）")
+        return (r["subject_id"], SUBJECT_KINDS_ZH.get(r["kind"], r["kind"]), "\n".join(records),
+                "、".join(dict.fromkeys(p["field"] for p in r["places"])), status)
+
+    _rows(rows, format, Table("数据主体", "类别", "所在记录", "字段", "状态"), cells)
+
+
+def complaints(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    _rows(rows, format, Table("登记时间", "类别", "被投诉单位", "投诉人", "状态", "未公开反馈"),
+          lambda r: (cst_day(r["registered_at"]), r["category"], r["respondent_unit"], r["complainant_name"],
+                     COMPLAINT_STATUS_ZH.get(r["status"], r["status"]), "是" if r["feedback_unpublished"] else ""))
+
+
+def archived(outcome: dict[str, Any], metadata: dict[str, Any], format: str) -> None:  # noqa: A002
+    if format == "json":
+        emit_json({**outcome, **metadata})
+    else:
+        typer.echo(f"已存档 {metadata['archive_number']}（{metadata['size']} 字节，SHA-256 {metadata['sha256'][:16]}…，"
+                   f"保管至 {metadata['retain_until']}）")
+
+
+def archive_search(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    _rows(rows, format, Table("档号", "文号", "题名", "责任者", "日期", "保管期限", "大小"),
+          lambda r: (r["archive_number"], r["doc_number"], r["title"], r["responsible_unit"], r["doc_date"], r["retention"],
+                     str(r["size"])))
+
+
+def fixity(report: VerifyReport, format: str) -> None:  # noqa: A002
+    if format == "json":
+        emit_json({"ok": report.ok, "results": [{"archive_number": r.archive_number, "outcome": r.outcome.value,
+                   "detail": r.detail.en, "detail_zh": r.detail.zh} for r in report.results], "untracked": report.untracked})
+        return
+    for r in report.results:
+        typer.echo(f"{r.archive_number}\t{FIXITY_ZH[r.outcome]}\t{r.detail.zh}")
+    for key in report.untracked:
+        typer.echo(f"{key}\t未登记（存储中有、台账中无）")
+    typer.echo("ok：全部原件完好。" if report.ok else "核验发现问题。")
+
+
+def four_property_report(report: four_properties.FourPropertyReport, format: str) -> None:  # noqa: A002
+    if format == "json":
+        emit_json(report.as_dict())
+        return
+    table = Table("档号", "题名", *four_properties.PROPERTIES.values(), title="四性检测")
+    for o in report.originals:
+        table.add_row(o.archive_number, o.title[:24],
+                      *("通过" if o.passed(p) else "不通过：" + "；".join(o.findings[p]) for p in four_properties.PROPERTIES))
+    for gap in report.series_gaps:
+        table.add_row("—", gap, "", "不通过", "", "")
+    for key in report.untracked:
+        table.add_row("—", f"未登记对象 {key}", "", "不通过", "", "")
+    console.print(table)
+
+
+def projection_status(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    _rows(rows, format, Table("视图", "位置", "滞后"), lambda r: (r["view"], str(r["position"]), str(r["lag"])))
+
+
+def positions(positions: dict[str, int]) -> None:
+    typer.echo("视图位置：" + "，".join(f"{k} {v}" for k, v in positions.items()))
+
+
+def events(stream: Iterable[Any], format: str) -> None:  # noqa: A002
+    for event in stream:
+        if format == "json":
+            emit_json(event.as_json())
+        else:
+            typer.echo(f"{event.topic}[{event.partition}]@{event.offset} {event.type} {event.aggregate_id} {event.event_id}")
+
+
+def demo(run: DemoRun) -> None:
+    """The demo's summary: what the scenario shows, rule by rule."""
+    acts, published, late = run.acts, run.published, run.late
+    typer.echo("zwgk 演示：五份政务公开制度文件的公开全过程，以及依申请公开、公众参与、告示与监督")
+    typer.echo(f"  本次新记录事件 {run.new_events} 个" + ("（场景此前已记录，未重复记录）" if run.already_recorded else ""))
+    typer.echo(f"  公开事项清单：{run.catalogue_items} 项，其中调整后未备案 {run.unfiled_items} 项（C4）")
+    typer.echo(
+        f"  公开行为：{len(acts)} 件，已公开 {len(published)} 件（按时 {len(published) - len(late)} 件，逾期 {len(late)} 件），"
+        f"未公开 {len(acts) - len(published)} 件（其中不予公开 {sum(a['attribute'] == Attribute.WITHHELD for a in acts)} 件），"
+        f"已存档原件 {sum(1 for a in acts if a['original_sha256'])} 件"
+    )
+    typer.echo("  公开渠道：" + "，".join(f"{CHANNELS_ZH[Channel(k)]} {v} 次" for k, v in sorted(run.channels.items())))
+    for act in late:
+        deadline = json.loads(act["deadline"])
+        typer.echo(
+            f"  逾期公开：{act['doc_number'] or act['title']}《{act['title']}》于 {deadline['start']} 签发，"
+            f"应于 {deadline['due']} 前公开（{deadline['rule']}，{deadline['working_days']} 个工作日），"
+            f"实际 {cst_day(act['published_at'])} 公开"
+        )
+    archive = run.archive
+    passed = {p: sum(o.passed(p) for o in archive.originals) for p in four_properties.PROPERTIES}
+    typer.echo(
+        f"  档案四性检测（本地存档 var/archive/）：{len(archive.originals)} 件，"
+        + "，".join(f"{zh}通过 {passed[p]} 件" for p, zh in four_properties.PROPERTIES.items())
+        + ("" if archive.ok else "；存在问题，见 zwgk archive check")
+    )
+    seen = run.complaints
+    typer.echo(f"  投诉：{len(seen)} 件，处理情况已公开 {sum(c['status'] == 'published' for c in seen)} 件；"
+               f"投诉人身份加密存储，非投诉受理机构查阅显示“{seen[0]['complainant_name'] if seen else ''}”（Q3）")
+    typer.echo(f"  个人信息：{sum(run.subjects.values())} 个数据主体各用自己的密钥加密（"
+               + "、".join(f"{SUBJECT_KINDS_ZH[kind]} {n}" for kind, n in sorted(run.subjects.items()))
+               + "），见 zwgk privacy subjects；可按法定事由删除（zwgk privacy forget）")
+    typer.echo(f"  责任追究：{len(run.cases)} 件，其中考核整改后仍不合格自动立案 {sum(c['actor_role'] == 'system' for c in run.cases)} 件（E4）")
+    typer.echo(f"  考核：2022 年度 2 个单位评定等次（优秀、不合格各 1）；事件所示的考核指标（按时公开率、备案率、存档率）"
+               f"涉及 {run.assessed_units} 个单位，见 zwgk assessment show --year 2022")
+    rows = {r["line"]: r["total"] for r in run.requests["rows"]}
+    typer.echo(f"  依申请公开（雁江区 2022）：收到 {rows['1']} 件，办结 {rows['3.7']} 件（予以公开 {rows['3.1']}、部分公开 {rows['3.2']}），"
+               f"按时答复 {run.replies('met')} 件、逾期 {run.replies('breached')} 件；"
+               f"年报申请情况表校验 一+二=三+四 {'成立' if run.requests['check_holds'] else '不成立'}（zwgk report annual）")
+    d9 = run.interpretations
+    typer.echo(f"  政策解读（D9）：按时 {d9['met']} 件、逾期 {d9['breached']} 件、逾期未解读 {d9['overdue']} 件")
+    for process in ("announcement", "decision", "hearing", "meeting", "open_day"):
+        own = [r for r in run.participation if r["process"] == process]
+        flags = sorted({f for r in own for f in r["flags"]})
+        typer.echo(f"  {PROCESSES_ZH[process]}：{len(own)} 项" + (f"；问题：{'，'.join(flags)}" if flags else "；无问题"))
+    for row in run.yearly_counts:
+        typer.echo(f"  {row['unit']} {row['year']} 年：{yearly_counts_zh(row)}")
+    typer.echo(f"  违规情况：{sum(run.breaches.values())} 项（" + "，".join(f"{r} {n}" for r, n in sorted(run.breaches.items()))
+               + "），见 zwgk audit violations")
+    typer.echo(f"  被规则拒绝的命令：{len(run.refused)} 条（均未记录事件）")
+    for r in run.refused:
+        typer.echo(f"    - {r['code']}（{r['rule']}）：{r['message']}")
+    if run.chains.ok and run.log.ok:
+        typer.echo(
+            f"  审计核验：ok，{run.chains.events_checked} 个事件、{run.chains.aggregates_checked} 条记录的哈希链完整；"
+            f"审计日志 {run.log.leaves_checked} 项与事件库一致"
+        )
+    else:
+        typer.echo(f"  审计核验：失败，{run.chains.first_break or run.log.reason}")
+    typer.echo(f"  签名检查点：树大小 {run.checkpoint.size}，根 {run.checkpoint.root.hex()[:16]}…（zwgk audit checkpoint 查看全文）")
