@@ -38,6 +38,7 @@ from zwgk.domain.catalogue import CatalogueItem
 from zwgk.domain.calendar import CST
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import Checkpoint, read_unverified
+from zwgk.domain.rules import Rule, RuleOutcome
 from zwgk.projections.audit_log import LogReport
 from zwgk.projections.requests import annual_table, as_published
 from zwgk.projections.runner import ProjectionRunner
@@ -593,21 +594,21 @@ class DemoRun:
     @property
     def late(self) -> list[dict[str, Any]]:
         """Acts published after their deadline (D3, D11), as the register recorded at publication."""
-        return [a for a in self.acts if a["d3_outcome"] == "breached"]
+        return [a for a in self.acts if a["publication_outcome"] == RuleOutcome.BREACHED]
 
     @property
     def channels(self) -> Counter[str]:
         return Counter(channel for a in self.published for channel in json.loads(a["channels"]))
 
-    def replies(self, status: str) -> int:
+    def replies(self, status: RuleOutcome) -> int:
         """雁江's 2022 replies to applications (A1) with this outcome."""
-        return sum(d["status"] == status for d in self.deadlines if d["rule"] == "A1")
+        return sum(d["status"] == status for d in self.deadlines if d["rule"] == Rule.A1)
 
     @property
     def interpretations(self) -> Counter[str]:
         """Policy interpretations (D9): met, breached, or overdue and still not given."""
         return Counter("overdue" if d["overdue"] and d["status"] == "open" else d["status"]
-                       for d in self.deadlines if d["rule"] == "D9")
+                       for d in self.deadlines if d["rule"] == Rule.D9)
 
     @property
     def ok(self) -> bool:

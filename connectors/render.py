@@ -28,6 +28,7 @@ from zwgk.domain.hearings import Hearing
 from zwgk.domain.major_decisions import MajorDecision
 from zwgk.domain.meetings import RepresentedMeeting
 from zwgk.domain.open_days import OpenDay
+from zwgk.domain.rules import RuleOutcome
 from zwgk.projections.catalogue import cst_day, from_ts
 from zwgk.projections.participation import PROCESSES
 from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
@@ -35,9 +36,9 @@ from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
 
 console = Console()
 
-DEADLINE_STATUS_ZH = {("open", False): "未到期", ("open", True): "逾期未完成", ("met", False): "按时完成",
-                      ("breached", True): "逾期完成"}
-RULE_OUTCOMES_ZH = {"met": "按时", "breached": "逾期", "missed": "未达到"}
+DEADLINE_STATUS_ZH = {("open", False): "未到期", ("open", True): "逾期未完成", (RuleOutcome.MET, False): "按时完成",
+                      (RuleOutcome.BREACHED, True): "逾期完成"}
+RULE_OUTCOMES_ZH = {RuleOutcome.MET: "按时", RuleOutcome.BREACHED: "逾期", RuleOutcome.MISSED: "未达到"}
 VIOLATION_KINDS_ZH = {"breached": "违规", "overdue": "逾期未办", "missing": "缺失"}
 COMPLAINT_STATUS_ZH = {"registered": "已登记", "assigned": "已交办", "handled": "已处理", "answered": "已反馈", "published": "已公开"}
 FIXITY_ZH = {FixityOutcome.INTACT: "完好", FixityOutcome.CHANGED: "已变化", FixityOutcome.MISSING: "缺失"}
@@ -199,9 +200,9 @@ def register(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
         return (r["unit"], r["doc_number"], r["title"][:20], ATTRIBUTES_ZH[Attribute(r["attribute"])],
                 f"{len(json.loads(r['signatures']))}/3", DECISIONS_ZH[Decision(r["pre_review"])] if r["pre_review"] else "",
                 cst_day(r["signed_off_at"]) if r["signed_off_at"] else "", cst_day(r["published_at"]) if r["published_at"] else "",
-                RULE_OUTCOMES_ZH.get(r["d3_outcome"], r["d3_outcome"] or ""), "是" if r["original_sha256"] else "")
+                RULE_OUTCOMES_ZH.get(r["publication_outcome"], r["publication_outcome"] or ""), "是" if r["original_sha256"] else "")
 
-    _rows(rows, format, Table("单位", "文号", "题名", "属性", "审查签字", "预审", "签发", "发布", "D3", "存档"), cells)
+    _rows(rows, format, Table("单位", "文号", "题名", "属性", "审查签字", "预审", "签发", "发布", "时限", "存档"), cells)
 
 
 def annual_report(report: dict[str, Any], unit: str, year: int, format: str) -> None:  # noqa: A002
@@ -349,10 +350,10 @@ def demo(run: DemoRun) -> None:
                f"涉及 {run.assessed_units} 个单位，见 zwgk assessment show --year 2022")
     rows = {r["line"]: r["total"] for r in run.requests["rows"]}
     typer.echo(f"  依申请公开（雁江区 2022）：收到 {rows['1']} 件，办结 {rows['3.7']} 件（予以公开 {rows['3.1']}、部分公开 {rows['3.2']}），"
-               f"按时答复 {run.replies('met')} 件、逾期 {run.replies('breached')} 件；"
+               f"按时答复 {run.replies(RuleOutcome.MET)} 件、逾期 {run.replies(RuleOutcome.BREACHED)} 件；"
                f"年报申请情况表校验 一+二=三+四 {'成立' if run.requests['check_holds'] else '不成立'}（zwgk report annual）")
     d9 = run.interpretations
-    typer.echo(f"  政策解读（D9）：按时 {d9['met']} 件、逾期 {d9['breached']} 件、逾期未解读 {d9['overdue']} 件")
+    typer.echo(f"  政策解读（D9）：按时 {d9[RuleOutcome.MET]} 件、逾期 {d9[RuleOutcome.BREACHED]} 件、逾期未解读 {d9['overdue']} 件")
     for process in ("announcement", "decision", "hearing", "meeting", "open_day"):
         own = [r for r in run.participation if r["process"] == process]
         flags = sorted({f for r in own for f in r["flags"]})

@@ -202,7 +202,7 @@ def test_q3_the_personal_data_inventory_finds_every_subject_and_follows_erasures
     assert all(h.readable and h.erased is None and h.places for h in held)
     assert all(h.subject_id == SubjectKind(h.kind).subject(UUID(h.subject_id[len(h.kind) + 1:])) for h in held)
     (complainant,) = (h for h in held if h.kind == "complainant")
-    (complaint,) = services.complaints.complaints()
+    (complaint,) = services.ledger.all_of(Complaint)
     assert {(p.record_type, p.record_id, p.field) for p in complainant.places} == {
         ("Complaint", complaint.id, f) for f in ("complainant_name", "complainant_contact", "account", "feedback")}
     assert services.ledger.load(Complaint, complaint.id).subject_id == complainant.subject_id
