@@ -74,7 +74,7 @@ def test_c3_d1_d2_d4_revise_disclosure_is_a_new_draft_whose_review_starts_again(
                                        "reason": "personal_privacy", "reason_basis": "《政府信息公开条例》第十五条",
                                        "note": "删去申请人名单"}, "2025-03-04"),
     )
-    assert refused(unknown) == ("ATTRIBUTE_REQUIRED", "D1")
+    assert refused(unknown) == ("INVALID_ARGUMENTS", None)  # the attribute is one of D1's four, checked with the arguments
     assert refused(no_reason) == ("ATTRIBUTE_REASON_REQUIRED", "D2")
     assert refused(other_unit) == ("NOT_RESPONSIBLE_UNIT", "C3")
     assert revised["ok"] and revised["version"] == 3

@@ -28,15 +28,20 @@ def old_store(tmp_path: Path) -> Path:
     return tmp_path
 
 
+# Columns renamed since release 5, by table: the only difference a rebuild may show. The register's
+# d3_outcome always held D11 outcomes too; it is the act's publication outcome under either rule.
+RENAMED = {"disclosure_register": {"d3_outcome": "publication_outcome"}}
+
+
 def view_tables(database: Path) -> dict[str, list[dict]]:
-    """Every view table's rows as column → value, in a stable order (not the order they were written)."""
+    """Every view table's rows as column → value (as named today), in a stable order (not the order they were written)."""
     with closing(sqlite3.connect(f"file:{database}?immutable=1", uri=True)) as conn:
         names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                  if n not in NOT_VIEWS and not n.startswith("merkle_")]
         tables = {}
         for name in names:
             cursor = conn.execute(f'SELECT * FROM "{name}"')
-            columns = [c[0] for c in cursor.description]
+            columns = [RENAMED.get(name, {}).get(c[0], c[0]) for c in cursor.description]
             tables[name] = sorted((dict(zip(columns, row)) for row in cursor), key=lambda r: json.dumps(r, sort_keys=True, default=repr))
         return tables
 
