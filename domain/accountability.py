@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Literal
 from uuid import UUID
 
 from zwgk.domain.actors import Actor, Role
@@ -61,6 +62,10 @@ class AccountabilityCase(Record):
     """One accountability case."""
 
     what_zh = "责任追究案件"
+
+    if TYPE_CHECKING:
+        stage: Literal["opened", "investigated", "opinion", "decided", "filed"]
+        subject_unit: str
 
     class Opened(Record.Created):
         """A case opened against a person, a unit head or a unit, citing its evidence (K1, K2)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from zwgk.domain.actors import Actor
@@ -31,6 +32,10 @@ class Announcement(Record):
     """One announcement 告示 on a channel, from posting to taking down."""
 
     what_zh = "告示"
+
+    if TYPE_CHECKING:
+        minimum: Deadline | None  # the first day it may come down; None for an emergency
+        taken_down: bool
 
     class Posted(Record.Created):
         """Posted, with the first day it may come down (N1) computed on the calendar of the day."""

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.domain.actors import Actor, Role
@@ -123,6 +124,26 @@ class ArchivedOriginal(Record):
     """One original in the archive, with its DA/T 46 core metadata."""
 
     what_zh = "档案原件"
+
+    if TYPE_CHECKING:
+        archive_number: str
+        doc_number: str
+        title: str
+        responsible_unit: str
+        doc_date: date
+        doc_type: str
+        retention: RetentionClass
+        retain_until: date
+        media_type: str
+        size: int
+        sha256: str
+        sm3: str
+        storage_key: str
+        version_id: str
+        disclosure_id: UUID | None
+        legal_hold: bool
+        last_checked_at: datetime | None
+        last_fixity: FixityOutcome | None
 
     class Archived(Record.Created):
         """An original archived under retention lock, with its identity and digests (R1, D8)."""

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING, Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.domain.actors import Actor, Role
@@ -75,6 +76,14 @@ class Assessment(Record):
     """One unit's assessment for one period."""
 
     what_zh = "考核"
+
+    if TYPE_CHECKING:
+        period: str
+        stage: Literal["self_assessed", "assessed", "approved", "published", "reassessed"]
+        total: Decimal | None
+        grade: Grade | None
+        rectification_due: date | None
+        award_eligible: bool
 
     class SelfAssessed(Record.Created):
         """The unit's self-assessment and self-score (E3)."""
@@ -171,13 +180,13 @@ class Assessment(Record):
 
     def approve_grade(self, *, actor: Actor, occurred_at: datetime | None) -> None:
         actor.require(Role.LEADING_GROUP_OFFICE, Rule.E3)
-        if self.stage != "assessed":
+        if self.stage != "assessed" or self.total is None:
             raise DomainError("ASSESSMENT_OUT_OF_ORDER", "须先由政府办公室评分，再由领导小组办公室审定等次。",
                               "the grade follows the government office's scores", Rule.E3)
         self._record(self.GradeApproved, actor=actor, occurred_at=occurred_at, total=self.total, grade=grade_of(self.total).value)
 
     def publish(self, *, actor: Actor, occurred_at: datetime | None) -> None:
-        if self.stage != "approved":
+        if self.stage != "approved" or self.grade is None:
             raise DomainError("ASSESSMENT_OUT_OF_ORDER", "等次审定后方可通报。", "publication follows the approved grade", Rule.E3)
         self._record(self.Published, actor=actor, occurred_at=occurred_at, unit=self.unit, period=self.period,
                      total=self.total, grade=self.grade.value)

@@ -116,7 +116,8 @@ class Deadline:
 def _builtin_workday(day: date) -> bool:
     """The package's answer, kept: it checks each date against the range of its tables, which it
     finds anew by scanning them on every call (about 40 µs a day, several days a deadline)."""
-    return chinese_calendar.is_workday(day)
+    workday: bool = chinese_calendar.is_workday(day)
+    return workday
 
 
 class WorkingDayCalendar:

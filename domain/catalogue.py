@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.domain.actors import Actor
@@ -129,6 +129,12 @@ class CatalogueItem(Record):
 
     what_zh = "公开事项"
 
+    if TYPE_CHECKING:
+        elements: dict[str, Any]
+        withdrawn: bool
+        adjustments: list[int]  # versions of the events that adjusted it
+        unfiled: list[int]  # those not filed yet (C4)
+
     class Listed(Record.Created):
         """An item added to the catalogue with its ten elements and the reason (C1, C2)."""
 
@@ -201,7 +207,8 @@ class CatalogueItem(Record):
 
     @property
     def responsible_unit(self) -> str:
-        return self.elements["responsible_unit"]
+        unit: str = self.elements["responsible_unit"]
+        return unit
 
     def _check_open(self) -> None:
         if self.withdrawn:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from zwgk.domain.actors import Actor, Role
@@ -37,6 +38,16 @@ class Complaint(Record):
     """One complaint from registration to published feedback."""
 
     what_zh = "投诉"
+
+    if TYPE_CHECKING:
+        respondent_unit: str
+        category: str
+        subject_id: str
+        assigned_to: str | None
+        handled: bool
+        substantiated: bool  # once handled
+        answered: bool
+        published: bool
 
     class Registered(Record.Created):
         """A complaint registered; the complainant and the account are sealed (Q1–Q3)."""

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.utils import get_topic
@@ -76,6 +77,10 @@ class DataSubject(Record):
     """A data subject 数据主体 whose personal data has been erased."""
 
     what_zh = "数据主体"
+
+    if TYPE_CHECKING:
+        subject_id: str
+        key_id: str
 
     class Erased(Record.Created):
         """A data subject's key erased: every value sealed with it, in the records named, is unreadable from now on."""

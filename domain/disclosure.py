@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from zwgk.domain.actors import Actor, Role
@@ -158,6 +159,26 @@ class DisclosureAct(Record):
 
     what_zh = "公开行为"
 
+    if TYPE_CHECKING:
+        interprets: UUID | None
+        interpretation_due: Deadline | None
+        interpretations: list[UUID]
+        title: str
+        doc_number: str
+        kind: Kind
+        attribute: Attribute
+        reason: LegalReason | None
+        reason_basis: str
+        signatures: dict[str, str]  # sheet role: signer's id
+        rejected: bool
+        pre_review_decision: Decision | None
+        signed_off: bool
+        deadline: Deadline | None
+        publications: dict[str, datetime]  # channel: when
+        withdrawn: bool
+        original: str | None  # its SHA-256
+        rechecked_years: list[int]
+
     class Drafted(Record.Created):
         """A document drafted with its disclosure attribute and, if not proactive, the legal reason (D1, D2)."""
 
@@ -174,7 +195,7 @@ class DisclosureAct(Record):
         class_version = 2
 
         @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
+        def upcast_v1_v2(state: dict[str, object]) -> None:
             """v2 links an interpretation to its policy (D9); earlier drafts interpret nothing."""
             state["interprets"] = None
 
@@ -263,7 +284,7 @@ class DisclosureAct(Record):
         class_version = 2
 
         @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
+        def upcast_v1_v2(state: dict[str, object]) -> None:
             """v2 carries the D9 deadline a policy's first publication starts; none before."""
             state["interpretation_due"] = None
 
@@ -365,11 +386,11 @@ class DisclosureAct(Record):
 
     def reset_review(self) -> None:
         """A new draft starts the review sheet, the pre-review and the sign-off again."""
-        self.signatures: dict[str, str] = {}
+        self.signatures = {}
         self.rejected = False
-        self.pre_review_decision: Decision | None = None
+        self.pre_review_decision = None
         self.signed_off = False
-        self.deadline: Deadline | None = None
+        self.deadline = None
 
     @property
     def published(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from zwgk.domain.actors import Actor
@@ -21,6 +22,13 @@ class Emergency(Record):
     """One major emergency and the government's public response to it."""
 
     what_zh = "重大突发事件"
+
+    if TYPE_CHECKING:
+        information_due: datetime
+        information_aim: datetime
+        press_conference_due: datetime
+        informed: bool
+        press_conference: bool
 
     class Reported(Record.Created):
         """The emergency as known; both N2 deadlines, in hours from its occurrence."""

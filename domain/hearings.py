@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from zwgk.domain.actors import Actor, Role
@@ -33,6 +34,14 @@ class Hearing(Record):
     """One hearing, from its notice to its published outcome."""
 
     what_zh = "听证会"
+
+    if TYPE_CHECKING:
+        notice_period: Deadline
+        roles_complete: bool
+        held: bool
+        record_archived: bool
+        outcome_published: bool
+        consensus: bool | None
 
     class Noticed(Record.Created):
         """The notice: matter, time, place, requirements (H1); public or why not (H3)."""
@@ -237,13 +246,12 @@ class AssignHearingRoles(OnHearing, name="assign_hearing_roles", summary_zh="确
     observers_count: int = 0
 
     def decide(self, record: Hearing, ctx: Context) -> None:
-        sealed = {
-            kind: [seal(ctx.ledger.keys.key_for(SubjectKind.HEARING_PARTICIPANT.subject(uuid4())), field, name) for name in names]
-            for kind, field, names in (("questioners", "questioner", self.questioners),
-                                       ("representatives", "representative", self.representatives))
-        }
+        def sealed(field: str, names: list[str]) -> list[SealedValue]:
+            return [seal(ctx.ledger.keys.key_for(SubjectKind.HEARING_PARTICIPANT.subject(uuid4())), field, name) for name in names]
+
         record.assign_roles(**ctx.at(), chair=self.chair, clerk=self.clerk, answerers=self.answerers,
-                            observers_count=self.observers_count, **sealed)
+                            observers_count=self.observers_count, questioners=sealed("questioner", self.questioners),
+                            representatives=sealed("representative", self.representatives))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,7 +20,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notificati
 from eventsourcing.utils import get_topic
 
 from zwgk.domain import contexts
-from zwgk.domain.actors import SYSTEM, Actor
+from zwgk.domain.actors import SYSTEM, Actor, Role
 from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, FixityCheck, original_id
 from zwgk.domain.assessment import Assessment, assessment_id
 from zwgk.domain.calendar import BUILTIN_YEARS, Deadline, WorkingDayCalendar
@@ -68,7 +68,7 @@ class ActorAsDict(Transcoding):
         return {"id": obj.id, "role": obj.role.value, "unit": obj.unit}
 
     def decode(self, data: dict[str, str]) -> Actor:
-        return Actor(**data)
+        return Actor(data["id"], Role(data["role"]), data["unit"])
 
 
 class SealedValueAsDict(Transcoding):
@@ -90,7 +90,8 @@ class DeadlineAsDict(Transcoding):
         return _fields(obj)
 
     def decode(self, data: dict[str, Any]) -> Deadline:
-        return Deadline(**{**data, "rule": Rule(data["rule"])})
+        # A lookup by value, which mypy checks against the signature of the members' __new__.
+        return Deadline(**{**data, "rule": Rule(data["rule"])})  # type: ignore[call-arg]
 
 
 class Ledger(Application[UUID]):
@@ -153,7 +154,7 @@ class Ledger(Application[UUID]):
 
     def load(self, record_class: type[TRecord], aggregate_id: UUID) -> TRecord:
         try:
-            record = self.repository.get(aggregate_id)
+            record: Record = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(record_class.what_zh, record_class.__name__, aggregate_id) from None
         if not isinstance(record, record_class):
@@ -189,7 +190,8 @@ class Ledger(Application[UUID]):
     def ids_of(self, created: type[Record.Created]) -> Iterator[UUID]:
         """Every aggregate created by one event type, in order of creation."""
         for notification in self.notifications(topics=[get_topic(created)]):
-            yield notification.originator_id
+            # The library types stored ids as UUID | str whatever the application's; this one's are UUIDs.
+            yield notification.originator_id  # type: ignore[misc]
 
     def created_events(self, created: type[TCreated]) -> Iterator[TCreated]:
         """Every event of one creating type, decoded, in order: what a record was created with, read
@@ -306,7 +308,8 @@ class Ledger(Application[UUID]):
         only: never stale, never plaintext."""
         carriers = {get_topic(event): fields for event, fields in personal_data_fields().items()}
         for notification in self.notifications(topics=sorted(carriers)):
-            event = self.mapper.to_domain_event(notification)
+            # The mapper returns the library's event protocol; events of these topics are Record events.
+            event: Record.Event = self.mapper.to_domain_event(notification)  # type: ignore[assignment]
             record_type = type(event).__qualname__.split(".")[0]
             for name in carriers[notification.topic]:
                 for sealed in sealed_values(event, name):

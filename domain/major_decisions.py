@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from collections import Counter
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from zwgk.domain.actors import Actor
@@ -43,6 +44,15 @@ class MajorDecision(Record):
     """A major administrative decision from its secrecy review to the adoption report."""
 
     what_zh = "重大行政决策"
+
+    if TYPE_CHECKING:
+        secrecy: SecrecyDecision | None
+        discussed: bool
+        closes_at: datetime | None
+        topics: Counter[str]
+        absorbed: bool
+        report_due: Deadline | None
+        reported: bool
 
     class Proposed(Record.Created):
         """A major decision the unit intends to pre-disclose."""

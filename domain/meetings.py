@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from zwgk.domain.actors import Actor
@@ -33,6 +34,12 @@ class RepresentedMeeting(Record):
     """A meeting to which public representatives are invited."""
 
     what_zh = "列席会议"
+
+    if TYPE_CHECKING:
+        meeting_on: date
+        invited: int  # representatives invited, all sectors
+        feedback_due: Deadline | None
+        fed_back: bool
 
     class Invited(Record.Created):
         """Representatives invited, counted by sector (人大代表, 政协委员, 公众代表, 专家, 媒体…)."""

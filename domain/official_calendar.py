@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.domain.actors import Actor
@@ -27,6 +27,11 @@ class OfficialCalendarYear(Record):
     """The official working-day calendar of one year, as published by the State Council."""
 
     what_zh = "官方日历"
+
+    if TYPE_CHECKING:
+        year: int
+        days: list[dict[str, Any]]
+        source: str
 
     class Loaded(Record.Created):
         """The official calendar of a year loaded: its holidays and adjusted working days."""

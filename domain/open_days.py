@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from zwgk.domain.actors import Actor
@@ -32,6 +33,14 @@ class OpenDay(Record):
     """One open day of an organiser, from its plan to the day itself."""
 
     what_zh = "政务开放日"
+
+    if TYPE_CHECKING:
+        held_on: date
+        places: int
+        window: date  # the day recruitment opens (O1)
+        admitted: int
+        announced: bool
+        held: bool
 
     class Planned(Record.Created):
         """The day, its theme and places; the recruitment window (O1) on the calendar then known."""

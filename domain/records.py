@@ -12,7 +12,7 @@ from copy import deepcopy
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
@@ -62,7 +62,14 @@ class Record(Aggregate):
     class Created(Event, Aggregate.Created):
         pass
 
-    # Plain class attributes: annotations would turn the aggregate into a dataclass.
+    # Each aggregate's state, set by its events, is declared for the type checker only:
+    # annotations the library sees would turn the aggregate into a dataclass.
+    if TYPE_CHECKING:
+        unit: str
+        chain_head: str
+        last_occurred_at: datetime | None
+
+    # Plain class attributes, for the same reason.
     chain_head = GENESIS
     last_occurred_at = None
 

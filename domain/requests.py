@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from zwgk.domain.actors import Actor
@@ -85,6 +85,17 @@ class InformationRequest(Record):
 
     what_zh = "政府信息公开申请"
 
+    if TYPE_CHECKING:
+        applicant_kind: str
+        received_on: date
+        deadline: Deadline
+        completion: Literal["requested", "completed"] | None
+        completion_due: date | None
+        paused_since: datetime | None
+        consultation_due: Deadline | None
+        extended: bool
+        outcome: str | None  # the annual report row, once closed
+
     class Received(Record.Created):
         """Received on the day its channel makes count (Art. 31); the reply is due in 20 working days (A1)."""
 
@@ -99,7 +110,7 @@ class InformationRequest(Record):
         def apply(self, r: InformationRequest) -> None:
             r.unit, r.applicant_kind, r.received_on = self.unit, self.applicant_kind, self.received_on
             r.deadline = self.deadline
-            r.completion = None  # "requested" | "completed"
+            r.completion = None
             r.completion_due = None
             r.paused_since = None
             r.consultation_due = None
@@ -209,7 +220,7 @@ class InformationRequest(Record):
         if self.outcome is not None:
             return []
         running: list[tuple[Deadline, type[DeadlineRecomputed]]] = [(self.deadline, self.ReplyDeadlineRecomputed)]
-        if self.paused_since is not None:
+        if self.paused_since is not None and self.consultation_due is not None:
             running.append((self.consultation_due, self.ConsultationDeadlineRecomputed))
         return running
 
@@ -231,7 +242,7 @@ class InformationRequest(Record):
 
     def complete(self, *, actor: Actor, occurred_at: datetime | None, completed_on: date, calendar: WorkingDayCalendar) -> None:
         self._open_only()
-        if self.completion != "requested":
+        if self.completion != "requested" or self.completion_due is None:
             raise DomainError("NO_COMPLETION_REQUESTED", "未发出补正通知。", "no completion was requested", Rule.A4)
         if completed_on > self.completion_due:
             raise DomainError("COMPLETION_LATE", "补正期限已过，申请视为放弃。", "the completion deadline has passed", Rule.A4)
@@ -240,7 +251,7 @@ class InformationRequest(Record):
 
     def abandon(self, *, actor: Actor, occurred_at: datetime | None) -> None:
         self._open_only()
-        if self.completion != "requested" or _business_day(occurred_at) <= self.completion_due:
+        if self.completion != "requested" or self.completion_due is None or _business_day(occurred_at) <= self.completion_due:
             raise DomainError("NOT_ABANDONED", "补正期限届满前不能视为放弃。", "only after the completion deadline", Rule.A4)
         self._record(self.Abandoned, actor=actor, occurred_at=occurred_at, completion_due=self.completion_due)
 
