@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import bagit
@@ -30,7 +30,7 @@ def export_bag(archivist: Archivist, originals: Iterable[ArchivedOriginal], dire
         with (folder / f"original{extension}").open("wb") as out:
             archivist.get(original, out)
         (folder / "metadata.json").write_bytes(sidecar_of(original))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return bagit.make_bag(
         str(directory),
         bag_info={

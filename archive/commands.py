@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -66,7 +66,7 @@ class ArchiveOriginal(Command, name="archive_original", summary_zh="存档原件
         with source:
             outcome, _ = archivist_of(ctx).put(
                 source, **ctx.at(), filename=path.name,
-                doc_date=self.doc_date or cst_date(ctx.occurred_at or datetime.now(timezone.utc)), **fields,
+                doc_date=self.doc_date or cst_date(ctx.occurred_at or datetime.now(UTC)), **fields,
             )
         return outcome
 

@@ -10,12 +10,22 @@ import json
 import os
 import stat
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import BinaryIO
 from uuid import uuid4
 
-from zwgk.archive.store import CHUNK, ORIGINALS, SIDECARS, Digests, ObjectState, OriginalMissing, RetentionViolation, StoredOriginal, content_key
+from zwgk.archive.store import (
+    CHUNK,
+    ORIGINALS,
+    SIDECARS,
+    Digests,
+    ObjectState,
+    OriginalMissing,
+    RetentionViolation,
+    StoredOriginal,
+    content_key,
+)
 
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
@@ -114,7 +124,7 @@ class LocalStore:
 
     def delete(self, key: str, version_id: str) -> None:
         state = self.state(key, version_id)
-        today = datetime.now(timezone.utc).date()
+        today = datetime.now(UTC).date()
         if state.legal_hold or (state.retain_until and state.retain_until > today):
             raise RetentionViolation(f"delete {key}: retained until {state.retain_until}, legal hold {state.legal_hold}")
         self._path(key).unlink(missing_ok=True)

@@ -16,7 +16,7 @@ import hashlib
 import io
 import tempfile
 from collections.abc import Iterator
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import BinaryIO
 
 from minio import Minio
@@ -25,7 +25,19 @@ from minio.error import S3Error
 from minio.retention import Retention
 from urllib3.exceptions import HTTPError
 
-from zwgk.archive.store import CHUNK, ORIGINALS, SIDECARS, ObjectState, OriginalMissing, RetentionViolation, StorageUnavailable, StoredOriginal, SpoolSm3, content_key, read_ahead
+from zwgk.archive.store import (
+    CHUNK,
+    ORIGINALS,
+    SIDECARS,
+    ObjectState,
+    OriginalMissing,
+    RetentionViolation,
+    SpoolSm3,
+    StorageUnavailable,
+    StoredOriginal,
+    content_key,
+    read_ahead,
+)
 
 PART_SIZE = 8 * 1024 * 1024  # memory while uploading: about (PARALLEL_PARTS + 1) parts
 PARALLEL_PARTS = 3
@@ -41,7 +53,7 @@ def _version(version_id: str | None) -> str | None:
 
 
 def _until(day: date) -> datetime:
-    return datetime.combine(day, time(0), timezone.utc)
+    return datetime.combine(day, time(0), UTC)
 
 
 class S3Store:

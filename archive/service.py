@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, BinaryIO, NamedTuple
 from uuid import UUID
 
@@ -25,8 +25,8 @@ from zwgk.archive.store import Digests, OriginalMissing, OriginalStore, StorageU
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import RETENTION_ZH, ArchivedOriginal, FixityCheck, FixityOutcome, RetentionClass, retain_until
 from zwgk.domain.calendar import cst_date
-from zwgk.domain.errors import ConcurrentModification, DomainError
 from zwgk.domain.commands import Outcome
+from zwgk.domain.errors import ConcurrentModification, DomainError
 from zwgk.domain.ledger import Ledger
 from zwgk.domain.rules import Rule
 
@@ -141,7 +141,7 @@ class Archivist:
         occurred_at: datetime | None = None,
     ) -> tuple[Outcome, ArchivedOriginal]:
         self.ledger.check_new_original(archive_number, title, responsible_unit, retention)
-        archived_on = cst_date(occurred_at or datetime.now(timezone.utc))
+        archived_on = cst_date(occurred_at or datetime.now(UTC))
         media = media_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         try:
             receipt = self.store.put(source, media, retain_until(archived_on, _retention(retention)))

@@ -12,7 +12,7 @@ import argparse
 import random
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -58,7 +58,7 @@ def main() -> None:
         prove_consistency = timed(lambda: log.consistency_proof(old, size), 50)
         check_consistency = timed(lambda: verify_consistency(old, size, consistency, old_root, root), 200)
         key = Ed25519PrivateKey.generate()
-        checkpoint = Checkpoint("bench", size, root, datetime.now(timezone.utc))
+        checkpoint = Checkpoint("bench", size, root, datetime.now(UTC))
         sign = timed(lambda: checkpoint.sign("bench", key), 200)
         note = checkpoint.sign("bench", key)
         open_note = timed(lambda: open_checkpoint(note, "bench", key.public_key()), 200)

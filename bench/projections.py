@@ -12,20 +12,19 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.stores import on_each_store  # noqa: E402
-
 from zwgk.connectors.config import Settings  # noqa: E402
 from zwgk.connectors.wiring import catch_up, open_services, views  # noqa: E402
 from zwgk.domain.actors import Actor  # noqa: E402
+from zwgk.domain.calendar import WorkingDayCalendar  # noqa: E402
 from zwgk.domain.catalogue import CatalogueItem  # noqa: E402
 from zwgk.domain.disclosure import DisclosureAct  # noqa: E402
-from zwgk.domain.calendar import WorkingDayCalendar  # noqa: E402
 from zwgk.projections.catalogue import catalogue_as_of  # noqa: E402
 from zwgk.projections.timeline import timeline, version_as_of  # noqa: E402
 
@@ -57,7 +56,7 @@ def catalogue(services, items: int) -> datetime:
         listed.append(CatalogueItem.list_item(actor=Actor(f"{unit}-o", "officer", unit), occurred_at=None, reason="law_changed",
                                               elements={**elements, "matter": f"事项 {n}", "responsible_unit": unit, "support_unit": unit}))
     services.ledger.save(*listed)
-    between = datetime.now(timezone.utc)
+    between = datetime.now(UTC)
     for item in listed:
         unit = item.elements["responsible_unit"]
         item.amend(actor=Actor(f"{unit}-o", "officer", unit), occurred_at=None, changes={"content": "c2"}, reason="element_changed")
@@ -116,7 +115,7 @@ def run(label: str, settings: Settings, events: int) -> None:
                 print(f"[{label}] catalogue {what}: {len(items):,} items with their histories in "
                       f"{(time.perf_counter() - started) * 1e3:.0f} ms")
             started = time.perf_counter()
-            version = version_as_of(tx, str(item), datetime.now(timezone.utc))
+            version = version_as_of(tx, str(item), datetime.now(UTC))
             record = services.ledger.repository.get(item, version=version)
             print(f"[{label}] replay of one record as of now: version {record.version:,} in "
                   f"{(time.perf_counter() - started) * 1e3:.0f} ms")

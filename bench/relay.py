@@ -20,11 +20,11 @@ from kafka import KafkaConsumer, KafkaProducer
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.servers import SeaweedServer, TansuBroker  # noqa: E402
-from zwgk.domain.disclosure import DraftDisclosure
 from zwgk.connectors.config import Settings  # noqa: E402
 from zwgk.connectors.relay import init_topics, messages_for  # noqa: E402
 from zwgk.connectors.wiring import avro_codec, open_services, relay  # noqa: E402
 from zwgk.domain.actors import Actor  # noqa: E402
+from zwgk.domain.disclosure import DraftDisclosure
 
 OFFICER = Actor("bench", "officer", "基准测试区政府办公室")
 

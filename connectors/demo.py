@@ -26,16 +26,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from zwgk.archive.four_properties import FourPropertyReport
 from zwgk.archive.service import Archivist
 from zwgk.connectors import queries
-from zwgk.connectors.services import Services
 from zwgk.connectors.config import Settings
 from zwgk.connectors.operations import apply_commands
+from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, catch_up, services, views
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.annual_reports import PublishAnnualReport, annual_report_id
 from zwgk.domain.archival import original_id
 from zwgk.domain.assessment import assessment_id
-from zwgk.domain.catalogue import CatalogueItem
 from zwgk.domain.calendar import CST
+from zwgk.domain.catalogue import CatalogueItem
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import Checkpoint, read_unverified
 from zwgk.domain.rules import Rule, RuleOutcome

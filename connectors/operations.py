@@ -15,15 +15,15 @@ import bagit
 
 from zwgk.archive.bagit_export import export_bag
 from zwgk.archive.service import VerifyReport
+from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import projection_batches
 from zwgk.connectors.contract import topics
 from zwgk.connectors.queries import archive_search
+from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import audit_log, avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
-from zwgk.connectors.commands import execute
-from zwgk.connectors.services import Services
 from zwgk.domain.errors import DomainError
 from zwgk.projections.runner import ProjectionRunner
 

@@ -18,6 +18,7 @@ from zwgk.archive import four_properties
 from zwgk.archive.service import metadata_of
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import DecodedEvent, EventStream
+from zwgk.connectors.services import Services
 from zwgk.connectors.signing import Notary
 from zwgk.connectors.wiring import avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap
 from zwgk.domain.actors import Actor
@@ -25,7 +26,6 @@ from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
-from zwgk.connectors.services import Services
 from zwgk.domain.errors import NotFound
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
 from zwgk.projections.archive import archive_catalogue

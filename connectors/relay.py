@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -63,7 +63,7 @@ def messages_for(event: Record.Event, notification_id: int, codec: AvroCodec, so
             ("ce_id", str(event.event_id).encode()),
             ("ce_type", event_type.ce_type.encode()),
             ("ce_source", source.encode()),
-            ("ce_time", event.recorded_at.astimezone(timezone.utc).isoformat().encode()),
+            ("ce_time", event.recorded_at.astimezone(UTC).isoformat().encode()),
             ("ce_subject", str(event.originator_id).encode()),
             ("content-type", b"application/avro"),
             ("zwgk_schema", name.encode()),

@@ -21,8 +21,8 @@ from zwgk.connectors.avro_codec import AvroCodec, SchemaRegistry
 from zwgk.connectors.config import ConfigurationError, Settings
 from zwgk.connectors.keystore import SqlKeyStore
 from zwgk.connectors.relay import Relay
-from zwgk.connectors.signing import Notary
 from zwgk.connectors.services import Services
+from zwgk.connectors.signing import Notary
 from zwgk.domain.ledger import Ledger
 from zwgk.projections.audit_log import CheckpointPolicy, MerkleLog, issue_checkpoint
 from zwgk.projections.events import from_notification

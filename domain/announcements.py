@@ -12,7 +12,7 @@ from uuid import UUID
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
-from zwgk.domain.commands import Changes, Context, Opens
+from zwgk.domain.commands import Changes, Opens
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 from zwgk.domain.rules import Rule

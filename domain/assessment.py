@@ -5,8 +5,8 @@ unit rectifies by a deadline and, failing again, loses its award eligibility."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum

@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -30,8 +30,8 @@ def utc_text(instant: datetime) -> str:
     """An instant as fixed-width UTC text to the microsecond (2020-07-06T01:00:00.000000Z): how the chain
     encodes it, and how views store it so that instants sort and compare as text. Most arrive in UTC
     already and are not converted again; `isoformat` is several times quicker than `strftime`."""
-    if instant.tzinfo is not timezone.utc:
-        instant = instant.astimezone(timezone.utc)
+    if instant.tzinfo is not UTC:
+        instant = instant.astimezone(UTC)
     return instant.isoformat(timespec="microseconds")[:-len("+00:00")] + "Z"
 
 

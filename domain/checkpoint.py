@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -71,7 +71,7 @@ class Checkpoint:
     timestamp: datetime
 
     def body(self) -> str:
-        stamp = self.timestamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = self.timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return (
             f"{self.origin}\n{self.size}\n{base64.b64encode(self.root).decode()}\n"
             f"Timestamp: {stamp}\n"
@@ -120,7 +120,7 @@ def _parse_body(body: str) -> Checkpoint:
         origin, size, root, stamp = lines[0], int(lines[1]), base64.b64decode(lines[2], validate=True), lines[3]
         if not stamp.startswith("Timestamp: ") or len(root) != 32 or size < 0:
             raise ValueError("malformed")
-        timestamp = datetime.strptime(stamp[len("Timestamp: "):], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        timestamp = datetime.strptime(stamp[len("Timestamp: "):], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except (IndexError, ValueError) as error:
         raise CheckpointError(f"malformed checkpoint body: {error}") from None
     return Checkpoint(origin, size, root, timestamp)

@@ -12,8 +12,8 @@ from uuid import UUID
 
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.commands import Changes, Context, Opens
-from zwgk.domain.errors import DomainError
 from zwgk.domain.data_subjects import SubjectKind
+from zwgk.domain.errors import DomainError
 from zwgk.domain.privacy import SealedValue, require_complaints_office, seal
 from zwgk.domain.records import Record
 from zwgk.domain.rules import Rule

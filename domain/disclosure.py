@@ -20,8 +20,8 @@ from uuid import UUID
 
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.archival import linked_original
-from zwgk.domain.commands import Changes, Context, Opens, Outcome
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
+from zwgk.domain.commands import Changes, Context, Opens, Outcome
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 from zwgk.domain.rules import Rule, RuleOutcome

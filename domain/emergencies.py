@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from zwgk.domain.actors import Actor
-from zwgk.domain.commands import Changes, Context, Opens
+from zwgk.domain.commands import Changes, Opens
 from zwgk.domain.errors import DomainError
 from zwgk.domain.records import Record, now
 from zwgk.domain.rules import Rule, RuleOutcome

@@ -20,8 +20,8 @@ from zwgk.domain.actors import Actor, Role
 from zwgk.domain.archival import linked_original
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.commands import Changes, Context, Opens
-from zwgk.domain.errors import DomainError
 from zwgk.domain.data_subjects import SubjectKind
+from zwgk.domain.errors import DomainError
 from zwgk.domain.privacy import SealedValue, seal
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 from zwgk.domain.rules import Rule, RuleOutcome

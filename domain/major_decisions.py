@@ -13,8 +13,8 @@ held opinions can be counted: a topic raised by at least two comments."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -23,8 +23,8 @@ from uuid import UUID, uuid4
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date, end_of_day_cst
 from zwgk.domain.commands import Changes, Context, Opens
-from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.data_subjects import SubjectKind
+from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.privacy import SealedValue, seal
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 from zwgk.domain.rules import Rule, RuleOutcome

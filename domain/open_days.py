@@ -15,8 +15,8 @@ from uuid import UUID, uuid4
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import WorkingDayCalendar, cst_date
 from zwgk.domain.commands import Changes, Context, Opens
-from zwgk.domain.errors import DomainError
 from zwgk.domain.data_subjects import SubjectKind
+from zwgk.domain.errors import DomainError
 from zwgk.domain.privacy import SealedValue, seal
 from zwgk.domain.records import Record, now
 from zwgk.domain.rules import Rule, RuleOutcome

@@ -9,7 +9,7 @@ sealed into its aggregate's hash chain (see `chain`).
 from __future__ import annotations
 
 from copy import deepcopy
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -34,7 +34,7 @@ TRecord = TypeVar("TRecord", bound="Record")
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Record(Aggregate):

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from zwgk.domain.actors import Actor
-from zwgk.domain.commands import Changes, Context, Opens, Outcome
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
-from zwgk.domain.errors import DomainError
+from zwgk.domain.commands import Changes, Context, Opens
 from zwgk.domain.data_subjects import SubjectKind
+from zwgk.domain.errors import DomainError
 from zwgk.domain.privacy import SealedValue, seal
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 from zwgk.domain.rules import Rule, RuleOutcome

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -176,7 +176,7 @@ def issue_checkpoint(
     any growth) calls for it; the note, or None when the latest still stands."""
     size = log.size()
     latest = log.latest_checkpoint()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if size == 0 or (latest and latest[0] >= size):
         return None
     if policy and latest:

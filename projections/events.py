@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
@@ -104,7 +104,7 @@ def _normal(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     if isinstance(value, Actor):
         return {"id": value.id, "role": value.role.value, "unit": value.unit}
     if isinstance(value, SealedValue):
@@ -150,7 +150,7 @@ def _identity(data: Any) -> Any:
 # nested ones are already decoded when their container is, as the JSON decoder works inside out.
 TAGGED = {
     "uuid_hex": lambda h: f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}",
-    "datetime_iso": lambda text: datetime.fromisoformat(text).astimezone(timezone.utc),
+    "datetime_iso": lambda text: datetime.fromisoformat(text).astimezone(UTC),
     "date_iso": date.fromisoformat,
     "actor": _identity,
     "sealed": _identity,

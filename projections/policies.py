@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from uuid import NAMESPACE_URL, uuid5
 
-from zwgk.domain.actors import SYSTEM
 from zwgk.domain.accountability import OpenCase, Origin, SubjectKind, Violation
+from zwgk.domain.actors import SYSTEM
 from zwgk.domain.assessment import Assessment
 from zwgk.domain.errors import AlreadyExists
 from zwgk.domain.ledger import Ledger

@@ -22,8 +22,8 @@ from zwgk.projections.catalogue import CatalogueView
 from zwgk.projections.complaints import ComplaintsView
 from zwgk.projections.deadlines import DeadlinesView
 from zwgk.projections.events import ProjectedEvent, from_notification
-from zwgk.projections.projection import Policy, Projection, to_json
 from zwgk.projections.participation import ParticipationView
+from zwgk.projections.projection import Policy, Projection, to_json
 from zwgk.projections.register import RegisterView
 from zwgk.projections.requests import RequestsView
 from zwgk.projections.store import Transaction, ViewStore

@@ -9,8 +9,8 @@ import pytest
 
 from tests.servers import ContainerBroker, PostgresServer, SeaweedServer, TansuBroker, docker_answers
 from zwgk.connectors.config import Settings
-from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.connectors.services import Services
+from zwgk.connectors.wiring import catch_up, open_services, views
 
 _databases = itertools.count()
 

@@ -13,11 +13,11 @@ from rich.progress import Progress
 
 from zwgk.connectors import queries, render
 from zwgk.connectors.cli.shared import ARCHIVIST, ARCHIVIST_UNIT, AT_LEAST, FORMAT, answer, reading, served
+from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.operations import check_fixity, transfer
 from zwgk.connectors.wiring import services
 from zwgk.domain.actors import Actor
-from zwgk.connectors.commands import execute
 
 app = typer.Typer(name="archive", help="档案：原件存档、检索、固定性核验、法律保全、四性检测、移交导出。", no_args_is_help=True)
 

@@ -9,10 +9,10 @@ import typer
 from zwgk.connectors import demo as demo_scenario
 from zwgk.connectors import render
 from zwgk.connectors.cli.shared import FORMAT
+from zwgk.connectors.commands import catalogue
 from zwgk.connectors.config import Settings
 from zwgk.connectors.operations import apply_commands, command_lines, settle
 from zwgk.connectors.wiring import services
-from zwgk.connectors.commands import catalogue
 
 
 def apply_file(

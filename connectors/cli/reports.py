@@ -7,8 +7,8 @@ import typer
 
 from zwgk.connectors import queries, render
 from zwgk.connectors.cli.shared import AT_LEAST, FORMAT, answer, reading
-from zwgk.domain.actors import Actor
 from zwgk.connectors.commands import execute
+from zwgk.domain.actors import Actor
 from zwgk.projections.participation import PROCESSES
 from zwgk.projections.requests import as_published
 

@@ -10,8 +10,8 @@ import typer
 
 from zwgk.connectors.config import Settings
 from zwgk.connectors.operations import apply_commands
-from zwgk.connectors.wiring import services, views
 from zwgk.connectors.services import Services
+from zwgk.connectors.wiring import services, views
 from zwgk.projections.runner import ProjectionRunner
 
 FORMAT = typer.Option("table", "--format", help="table | json")

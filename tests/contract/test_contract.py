@@ -14,7 +14,7 @@ from fastavro.schema import load_schema
 
 from zwgk.connectors.asyncapi import asyncapi_document
 from zwgk.connectors.avro_codec import SINGLE_OBJECT, AvroCodec, FramingError, load_schemas
-from zwgk.connectors.contract import EVENT_TYPES, SCHEMA_DIR, PUBLIC, render, schema_files, topics
+from zwgk.connectors.contract import EVENT_TYPES, PUBLIC, SCHEMA_DIR, render, schema_files, topics
 from zwgk.projections.events import event_type
 
 RELEASED = Path(__file__).parent.parent / "data" / "released_schemas"  # one directory per release, all kept: BACKWARD_TRANSITIVE

@@ -9,10 +9,10 @@ from uuid import uuid4
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
+from zwgk.connectors.services import Services
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import CST
 from zwgk.domain.chain import event_hash
-from zwgk.connectors.services import Services
 from zwgk.domain.disclosure import DisclosureAct, ReviseDisclosure
 from zwgk.projections.events import from_notification
 from zwgk.projections.runner import ProjectionRunner

@@ -9,21 +9,21 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
 
-from tests.servers import SeaweedServer, TansuBroker
 from tests.integration.test_ledger import run_scenario
+from tests.servers import SeaweedServer, TansuBroker
 from zwgk.connectors.relay import init_topics
-from zwgk.domain.actors import Actor
 from zwgk.connectors.services import Services
+from zwgk.domain.actors import Actor
+from zwgk.domain.commands import Outcome
 from zwgk.domain.complaints import Complaint, RegisterComplaint
 from zwgk.domain.data_subjects import ErasePersonalData, SubjectKind
 from zwgk.domain.errors import DomainError
-from zwgk.domain.commands import Outcome
 from zwgk.domain.privacy import ERASED, unseal
 
 NAME, CONTACT = "欧阳明远", "13912345678"
@@ -174,7 +174,7 @@ def test_q3_an_erasure_records_who_erased_whose_data_and_why_before_the_key_goes
     def crash(subject_id: str) -> bool:
         raise Crash
 
-    at = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
     with monkeypatch.context() as patched:  # the process dies after recording, before the key is forgotten
         patched.setattr(keys, "forget", crash)
         with pytest.raises(Crash):

@@ -24,12 +24,12 @@ from zwgk.archive.local import LocalStore
 from zwgk.archive.s3 import PART_SIZE, S3Store
 from zwgk.archive.service import Archivist
 from zwgk.archive.store import RetentionViolation, content_key, sidecar_key
+from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal, FixityCheck, FixityOutcome, original_id
 from zwgk.domain.calendar import CST
-from zwgk.connectors.commands import execute
 from zwgk.domain.disclosure import DisclosureAct, DraftDisclosure
 from zwgk.domain.errors import DomainError
 from zwgk.domain.hearings import AssignHearingRoles, Hearing, HoldHearing, NoticeHearing

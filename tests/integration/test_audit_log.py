@@ -16,12 +16,12 @@ import psycopg
 import pytest
 
 from tests.integration.test_ledger import SCENARIO_EVENTS, _flip_digit_after, run_scenario
-from zwgk.domain.disclosure import DraftDisclosure
 from zwgk.connectors.config import Settings
 from zwgk.connectors.signing import Notary
 from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, open_services
 from zwgk.domain.actors import Actor
 from zwgk.domain.checkpoint import open_checkpoint, parse_verifier_key, read_unverified
+from zwgk.domain.disclosure import DraftDisclosure
 from zwgk.domain.merkle import leaf_hash, root_of
 from zwgk.domain.proofs import CONSISTENCY, ProofError, check_consistency
 from zwgk.projections.audit_log import entry_of, verify_log

@@ -18,9 +18,8 @@ import avro.io
 import avro.schema
 import pytest
 
-from tests.servers import SeaweedServer, TansuBroker
 from tests.integration.test_ledger import SCENARIO_EVENTS, run_scenario
-from zwgk.domain.disclosure import DraftDisclosure
+from tests.servers import SeaweedServer, TansuBroker
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import EventStream
 from zwgk.connectors.contract import CHECKPOINT_TOPIC, SCHEMA_DIR, topics
@@ -30,6 +29,7 @@ from zwgk.connectors.signing import Notary, write_new_key
 from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, open_services, relay
 from zwgk.domain.actors import Actor
 from zwgk.domain.checkpoint import open_checkpoint, parse_verifier_key
+from zwgk.domain.disclosure import DraftDisclosure
 
 pytestmark = pytest.mark.kafka
 INTERNAL = [t for t in topics() if ".internal." in t]

@@ -13,12 +13,11 @@ import psycopg
 import pytest
 
 from tests.calendars import BUILTIN_BEFORE_2026, calendar_2026_as_published
+from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.demo import demo_id, scenario
-from zwgk.domain.actors import Actor
-from zwgk.domain.ledger import Ledger
-from zwgk.connectors.commands import execute
 from zwgk.connectors.services import Services
+from zwgk.domain.actors import Actor
 from zwgk.domain.catalogue import AdjustmentReason, AmendCatalogueItem, CatalogueItem, ListCatalogueItem
 from zwgk.domain.disclosure import (
     Attribute,
@@ -30,8 +29,9 @@ from zwgk.domain.disclosure import (
     SignOffDisclosure,
     SignReview,
 )
-from zwgk.domain.official_calendar import LoadCalendar
 from zwgk.domain.errors import ConcurrentModification, DomainError
+from zwgk.domain.ledger import Ledger
+from zwgk.domain.official_calendar import LoadCalendar
 
 UNIT = "资阳市人民政府办公室"
 SCENARIO_EVENTS, SCENARIO_RECORDS = 138, 30

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from zwgk.domain.hearings import ArchiveHearingRecord
 from zwgk.connectors.demo import HEARING_IDS, SEEDS, demo_id
 from zwgk.connectors.wiring import catch_up
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import CST, WorkingDayCalendar
+from zwgk.domain.hearings import ArchiveHearingRecord
 from zwgk.projections.deadlines import deadlines
 from zwgk.projections.participation import participation, yearly_counts
 from zwgk.projections.timeline import timeline

@@ -17,17 +17,17 @@ import pytest
 
 from tests.calendars import BUILTIN_BEFORE_2026, calendar_2026_as_published
 from tests.integration.test_ledger import SCENARIO_EVENTS, run_scenario
-from zwgk.domain.requests import EndConsultation, ReceiveRequest, RequestCompletion, StartConsultation
-from zwgk.domain.meetings import HoldMeeting, InviteRepresentatives
-from zwgk.domain.emergencies import ReportEmergency
+from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.demo import scenario
 from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import CST, WorkingDayCalendar
-from zwgk.connectors.commands import execute
 from zwgk.domain.disclosure import DisclosureAct, DraftDisclosure, PreReviewDisclosure, PublishDisclosure, SignOffDisclosure, SignReview
+from zwgk.domain.emergencies import ReportEmergency
 from zwgk.domain.errors import DomainError
+from zwgk.domain.meetings import HoldMeeting, InviteRepresentatives
+from zwgk.domain.requests import EndConsultation, ReceiveRequest, RequestCompletion, StartConsultation
 from zwgk.projections.catalogue import catalogue_as_of
 from zwgk.projections.deadlines import deadlines
 from zwgk.projections.events import Handlers, ProjectedEvent
@@ -116,8 +116,8 @@ def test_projections_follow_postgresql_by_its_pushed_notifications(tmp_path: Pat
 def test_views_from_kafka_equal_views_from_the_store(tmp_path: Path, seaweed):
     from uuid import uuid4
 
-    from tests.servers import TansuBroker
     from tests.integration.test_kafka import relay_everything
+    from tests.servers import TansuBroker
     from zwgk.connectors.avro_codec import AvroCodec
     from zwgk.connectors.consumer import projection_batches
     from zwgk.connectors.contract import topics

@@ -1,6 +1,6 @@
 """Working days 工作日 and deadlines: counting, 调休, provisional years, loaded calendars."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -91,8 +91,8 @@ def test_d3_deadline_ends_at_midnight_china_standard_time():
     assert deadline.met_by(datetime(2022, 1, 13, 23, 59, tzinfo=CST))
     assert not deadline.met_by(datetime(2022, 1, 14, 0, 0, tzinfo=CST))
     # 16:30 UTC on the due date is already the next day in China.
-    assert not deadline.met_by(datetime(2022, 1, 13, 16, 30, tzinfo=timezone.utc))
-    assert deadline.met_by(datetime(2022, 1, 13, 15, 59, tzinfo=timezone.utc))
+    assert not deadline.met_by(datetime(2022, 1, 13, 16, 30, tzinfo=UTC))
+    assert deadline.met_by(datetime(2022, 1, 13, 15, 59, tzinfo=UTC))
 
 
 @given(

@@ -1,7 +1,7 @@
 """The hash chain's canonical encoding and its verification, without a store."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
 from hypothesis import given
@@ -24,7 +24,7 @@ def chain(length: int, aggregate: UUID = AGG, start: int = 1) -> list[StoredReco
 
 def test_canonical_encoding_is_stable_across_zones_and_key_order():
     at_cst = datetime(2022, 1, 14, 9, tzinfo=timezone(timedelta(hours=8)))
-    at_utc = datetime(2022, 1, 14, 1, tzinfo=timezone.utc)
+    at_utc = datetime(2022, 1, 14, 1, tzinfo=UTC)
     one = canonical_bytes("t:E", AGG, 1, {"b": 1, "a": "政务", "at": at_cst, "hash": "ignored"})
     two = canonical_bytes("t:E", str(AGG), 1, {"at": at_utc, "a": "政务", "b": 1})
     assert one == two
@@ -35,10 +35,10 @@ def test_canonical_encoding_is_stable_across_zones_and_key_order():
 
 
 @given(st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30),
-                    timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=8)), timezone(timedelta(hours=-9, minutes=-30))])))
+                    timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-9, minutes=-30))])))
 def test_instants_are_encoded_in_utc_to_the_microsecond_with_a_z(instant):
     encoded = json.loads(canonical_bytes("t:E", AGG, 1, {"at": instant}))["state"]["at"]
-    assert encoded == instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert encoded == instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def test_intact_chains_verify():

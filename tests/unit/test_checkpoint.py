@@ -1,6 +1,6 @@
 """Signed checkpoints: the note format, Ed25519 signatures, verifier keys."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -17,7 +17,7 @@ from zwgk.domain.checkpoint import (
 
 KEY = Ed25519PrivateKey.generate()
 NAME = "zwgk.local/ledger"
-CHECKPOINT = Checkpoint(NAME, 57, bytes(range(32)), datetime(2026, 11, 23, 3, 10, 48, tzinfo=timezone.utc))
+CHECKPOINT = Checkpoint(NAME, 57, bytes(range(32)), datetime(2026, 11, 23, 3, 10, 48, tzinfo=UTC))
 
 
 def test_note_has_the_transparency_log_layout():

@@ -1,6 +1,6 @@
 """Major emergencies (N2): deadlines in hours from the reported instant, not working days."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -53,4 +53,4 @@ def test_n2_happened_at_needs_a_zone():
         Emergency.report(id=uuid4(), actor=OFFICE, occurred_at=None, title="t", happened_at=datetime(2020, 1, 1))
     assert refused.value.rule == "N2"
     assert Emergency.report(id=uuid4(), actor=OFFICE, occurred_at=None, title="t",
-                            happened_at=datetime(2020, 1, 1, tzinfo=timezone.utc)).collect_events()
+                            happened_at=datetime(2020, 1, 1, tzinfo=UTC)).collect_events()
