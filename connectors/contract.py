@@ -25,75 +25,24 @@ from types import NoneType, UnionType
 from typing import Any
 from uuid import UUID
 
-from zwgk.domain.accountability import AccountabilityCase
+from zwgk.domain import contexts
 from zwgk.domain.actors import Actor
-from zwgk.domain.announcements import Announcement
-from zwgk.domain.annual_reports import AnnualReport
-from zwgk.domain.archival import ArchivedOriginal
-from zwgk.domain.assessment import Assessment
 from zwgk.domain.calendar import Deadline
 from zwgk.domain.catalogue import ELEMENTS_ZH, CatalogueItem
-from zwgk.domain.complaints import Complaint
-from zwgk.domain.data_subjects import DataSubject
-from zwgk.domain.disclosure import DisclosureAct
-from zwgk.domain.emergencies import Emergency
-from zwgk.domain.hearings import Hearing
-from zwgk.domain.major_decisions import MajorDecision
-from zwgk.domain.meetings import RepresentedMeeting
 from zwgk.domain.official_calendar import OfficialCalendarYear
-from zwgk.domain.open_days import OpenDay
 from zwgk.domain.privacy import SealedValue
 from zwgk.domain.records import DOMAIN_NAMES, Record
-from zwgk.domain.requests import InformationRequest
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 CHECKPOINT_TOPIC = "zwgk.public.checkpoints.v1"
 
-# Bounded context of each record type: it names the topics.
-CONTEXTS: dict[type[Record], str] = {
-    CatalogueItem: "catalogue",
-    DisclosureAct: "disclosure",
-    OfficialCalendarYear: "calendar",
-    ArchivedOriginal: "archive",
-    Complaint: "complaints",
-    DataSubject: "privacy",
-    AccountabilityCase: "accountability",
-    Assessment: "assessment",
-    InformationRequest: "requests",
-    AnnualReport: "requests",
-    Emergency: "emergencies",
-    Announcement: "announcements",
-    MajorDecision: "participation",
-    Hearing: "participation",
-    RepresentedMeeting: "participation",
-    OpenDay: "participation",
-}
+# Bounded context of each record type, as the record declares it: it names the topics.
+CONTEXTS: dict[type[Record], str] = {record: record.context for record in contexts.records()}
 
-# Events that are public by their nature (D7, Q3: nothing else reaches a public topic).
+# Events that are public by their nature, as each declares (D7, Q3: nothing else reaches a public topic).
 PUBLIC: set[type[Record.Event]] = {
-    CatalogueItem.Listed,
-    CatalogueItem.Amended,
-    CatalogueItem.Withdrawn,
-    DisclosureAct.Published,
-    DisclosureAct.Corrected,
-    DisclosureAct.Withdrawn,
-    DisclosureAct.Interpreted,
-    OfficialCalendarYear.Loaded,
-    OfficialCalendarYear.Replaced,
-    Complaint.FeedbackPublished,
-    Assessment.Published,
-    Emergency.InformationReleased,
-    Emergency.PressConferenceHeld,
-    AnnualReport.Published,
-    Announcement.Posted,
-    Announcement.Updated,
-    Announcement.TakenDown,
-    MajorDecision.PreDisclosed,
-    MajorDecision.AdoptionReportPublished,
-    Hearing.OutcomePublished,
-    RepresentedMeeting.FeedbackPublished,
-    OpenDay.Planned,
-    OpenDay.ParticipantsAnnounced,
+    value for record in CONTEXTS for value in vars(record).values()
+    if isinstance(value, type) and issubclass(value, Record.Event) and value.is_public
 }
 
 # Envelope fields are named in the domain's words (DOMAIN_NAMES); library-only fields dropped.

@@ -62,6 +62,7 @@ class AccountabilityCase(Record):
     """One accountability case."""
 
     what_zh = "责任追究案件"
+    context = "accountability"
 
     if TYPE_CHECKING:
         stage: Literal["opened", "investigated", "opinion", "decided", "filed"]

@@ -32,6 +32,7 @@ class Announcement(Record):
     """One announcement 告示 on a channel, from posting to taking down."""
 
     what_zh = "告示"
+    context = "announcements"
 
     if TYPE_CHECKING:
         minimum: Deadline | None  # the first day it may come down; None for an emergency
@@ -39,6 +40,8 @@ class Announcement(Record):
 
     class Posted(Record.Created):
         """Posted, with the first day it may come down (N1) computed on the calendar of the day."""
+
+        is_public = True
 
         unit: str
         kind: str
@@ -52,6 +55,8 @@ class Announcement(Record):
     class Updated(Record.Event):
         """An emergency announcement updated as the event develops (N1: in real time)."""
 
+        is_public = True
+
         update: str
 
     class PostingPeriodRecomputed(DeadlineRecomputed):
@@ -61,6 +66,8 @@ class Announcement(Record):
 
     class TakenDown(Record.Event):
         """Taken down once its minimum posting period has run (N1)."""
+
+        is_public = True
 
         reason: str
 

@@ -26,9 +26,12 @@ class AnnualReport(Record):
     """One unit's report for one year, as published."""
 
     what_zh = "政府信息公开工作年度报告"
+    context = "requests"
 
     class Published(Record.Created):
         """The report published, with its application table by line and column (A6 outcome)."""
+
+        is_public = True
 
         unit: str
         year: int

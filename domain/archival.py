@@ -124,6 +124,7 @@ class ArchivedOriginal(Record):
     """One original in the archive, with its DA/T 46 core metadata."""
 
     what_zh = "档案原件"
+    context = "archive"
 
     if TYPE_CHECKING:
         archive_number: str

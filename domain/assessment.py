@@ -76,6 +76,7 @@ class Assessment(Record):
     """One unit's assessment for one period."""
 
     what_zh = "考核"
+    context = "assessment"
 
     if TYPE_CHECKING:
         period: str
@@ -120,6 +121,8 @@ class Assessment(Record):
 
     class Published(Record.Event):
         """The result made public 通报 (E2, E3)."""
+
+        is_public = True
 
         unit: str
         period: str

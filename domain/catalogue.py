@@ -128,6 +128,7 @@ class CatalogueItem(Record):
     """One item of a unit's disclosure catalogue."""
 
     what_zh = "公开事项"
+    context = "catalogue"
 
     if TYPE_CHECKING:
         elements: dict[str, Any]
@@ -137,6 +138,8 @@ class CatalogueItem(Record):
 
     class Listed(Record.Created):
         """An item added to the catalogue with its ten elements and the reason (C1, C2)."""
+
+        is_public = True
 
         elements: dict[str, Any]
         reason: str
@@ -151,6 +154,8 @@ class CatalogueItem(Record):
     class Amended(Record.Event):
         """Elements of an item changed, for a stated reason (C2)."""
 
+        is_public = True
+
         changes: dict[str, Any]
         reason: str
         reason_text: str
@@ -162,6 +167,8 @@ class CatalogueItem(Record):
 
     class Withdrawn(Record.Event):
         """An item removed from the catalogue, for a stated reason (C2)."""
+
+        is_public = True
 
         reason: str
         reason_text: str

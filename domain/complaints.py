@@ -38,6 +38,7 @@ class Complaint(Record):
     """One complaint from registration to published feedback."""
 
     what_zh = "投诉"
+    context = "complaints"
 
     if TYPE_CHECKING:
         respondent_unit: str
@@ -99,6 +100,8 @@ class Complaint(Record):
 
     class FeedbackPublished(Record.Event):
         """Q4: the handling and feedback published, without the complainant."""
+
+        is_public = True
 
         category: str
         respondent_unit: str

@@ -77,6 +77,7 @@ class DataSubject(Record):
     """A data subject 数据主体 whose personal data has been erased."""
 
     what_zh = "数据主体"
+    context = "privacy"
 
     if TYPE_CHECKING:
         subject_id: str

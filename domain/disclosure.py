@@ -158,6 +158,7 @@ class DisclosureAct(Record):
     """One document on its way to publication, and what happens to it afterwards."""
 
     what_zh = "公开行为"
+    context = "disclosure"
 
     if TYPE_CHECKING:
         interprets: UUID | None
@@ -271,6 +272,8 @@ class DisclosureAct(Record):
     class Published(Record.Event):
         """Published on a channel; self-contained, as the public streams carry it (D3 outcome)."""
 
+        is_public = True
+
         unit: str
         title: str
         doc_number: str
@@ -300,6 +303,8 @@ class DisclosureAct(Record):
     class Interpreted(Record.Event):
         """The policy's interpretation 解读 published, linked both ways (D9 outcome on the first)."""
 
+        is_public = True
+
         interpretation_id: UUID
         title: str
         rule_outcomes: dict[str, str]
@@ -310,11 +315,15 @@ class DisclosureAct(Record):
     class Corrected(Record.Event):
         """A published disclosure corrected: what and why."""
 
+        is_public = True
+
         reason: str
         correction: str
 
     class Withdrawn(Record.Event):
         """A publication withdrawn 撤回, and why."""
+
+        is_public = True
 
         reason: str
 

@@ -22,6 +22,7 @@ class Emergency(Record):
     """One major emergency and the government's public response to it."""
 
     what_zh = "重大突发事件"
+    context = "emergencies"
 
     if TYPE_CHECKING:
         information_due: datetime
@@ -48,6 +49,8 @@ class Emergency(Record):
     class InformationReleased(Record.Event):
         """Authoritative information released (N2)."""
 
+        is_public = True
+
         channel: str
         summary: str
         rule_outcomes: dict[str, str]
@@ -57,6 +60,8 @@ class Emergency(Record):
 
     class PressConferenceHeld(Record.Event):
         """The press conference (N2)."""
+
+        is_public = True
 
         speaker: str
         rule_outcomes: dict[str, str]

@@ -34,6 +34,7 @@ class Hearing(Record):
     """One hearing, from its notice to its published outcome."""
 
     what_zh = "听证会"
+    context = "participation"
 
     if TYPE_CHECKING:
         notice_period: Deadline
@@ -110,6 +111,8 @@ class Hearing(Record):
 
     class OutcomePublished(Record.Event):
         """The decision's outcome published (H5)."""
+
+        is_public = True
 
         decision: str
         channel: str

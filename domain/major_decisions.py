@@ -44,6 +44,7 @@ class MajorDecision(Record):
     """A major administrative decision from its secrecy review to the adoption report."""
 
     what_zh = "重大行政决策"
+    context = "participation"
 
     if TYPE_CHECKING:
         secrecy: SecrecyDecision | None
@@ -85,6 +86,8 @@ class MajorDecision(Record):
     class PreDisclosed(Record.Event):
         """The draft published with its explanation (P2), comments open until the end of closes_on (P3)."""
 
+        is_public = True
+
         draft_title: str
         explanation: dict[str, str]
         channel: str
@@ -123,6 +126,8 @@ class MajorDecision(Record):
 
     class AdoptionReportPublished(Record.Event):
         """What was received and adopted, and why widely held opinions were not (P4)."""
+
+        is_public = True
 
         received: int
         adopted_topics: list[str]

@@ -34,6 +34,7 @@ class RepresentedMeeting(Record):
     """A meeting to which public representatives are invited."""
 
     what_zh = "列席会议"
+    context = "participation"
 
     if TYPE_CHECKING:
         meeting_on: date
@@ -72,6 +73,8 @@ class RepresentedMeeting(Record):
 
     class FeedbackPublished(Record.Event):
         """The adoption of the representatives' opinions fed back and published (M1)."""
+
+        is_public = True
 
         adopted: int
         feedback: str

@@ -27,6 +27,7 @@ class OfficialCalendarYear(Record):
     """The official working-day calendar of one year, as published by the State Council."""
 
     what_zh = "官方日历"
+    context = "calendar"
 
     if TYPE_CHECKING:
         year: int
@@ -35,6 +36,8 @@ class OfficialCalendarYear(Record):
 
     class Loaded(Record.Created):
         """The official calendar of a year loaded: its holidays and adjusted working days."""
+
+        is_public = True
 
         year: int
         days: list[dict[str, Any]]
@@ -47,6 +50,8 @@ class OfficialCalendarYear(Record):
 
     class Replaced(Record.Event):
         """A corrected official calendar for the same year."""
+
+        is_public = True
 
         days: list[dict[str, Any]]
         source: str

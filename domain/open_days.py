@@ -33,6 +33,7 @@ class OpenDay(Record):
     """One open day of an organiser, from its plan to the day itself."""
 
     what_zh = "政务开放日"
+    context = "participation"
 
     if TYPE_CHECKING:
         held_on: date
@@ -44,6 +45,8 @@ class OpenDay(Record):
 
     class Planned(Record.Created):
         """The day, its theme and places; the recruitment window (O1) on the calendar then known."""
+
+        is_public = True
 
         unit: str
         theme: str
@@ -67,6 +70,8 @@ class OpenDay(Record):
 
     class ParticipantsAnnounced(Record.Event):
         """The participants announced 公示 (O1: within the 7 working days before the day)."""
+
+        is_public = True
 
         participants: int
         channel: str

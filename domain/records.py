@@ -41,8 +41,13 @@ class Record(Aggregate):
     """An aggregate whose events carry actor, business time and a hash chain."""
 
     what_zh: ClassVar[str] = "记录"
+    # The bounded context the record belongs to: it names the record's topics on the stream.
+    context: ClassVar[str] = ""
 
     class Event(Aggregate.Event):
+        """Every event; one that is public by its nature (D7, Q3: nothing else is) says so."""
+
+        is_public: ClassVar[bool] = False
         event_id: UUID
         actor: Actor
         occurred_at: datetime

@@ -84,6 +84,7 @@ class InformationRequest(Record):
     """One application for government information, from receipt to answer."""
 
     what_zh = "政府信息公开申请"
+    context = "requests"
 
     if TYPE_CHECKING:
         applicant_kind: str
