@@ -17,7 +17,7 @@ import filetype
 
 from zwgk.archive.service import GONE, METADATA_ZH, Archivist, metadata_of
 from zwgk.archive.store import Digests, OriginalMissing, StorageUnavailable, sidecar_key
-from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber
+from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, RetentionClass
 
 PROPERTIES = {
     "authenticity": "真实性",
@@ -116,7 +116,7 @@ def check(archivist: Archivist) -> FourPropertyReport:
     originals = archivist.originals()
     held = {(o.storage_key, o.version_id) for o in originals if o.legal_hold}  # shared bytes: held while any original is
     report = []
-    series: dict[tuple, list[int]] = defaultdict(list)
+    series: dict[tuple[str, str, int, RetentionClass, str], list[int]] = defaultdict(list)
     for original in originals:
         found = OriginalFindings(original.archive_number, original.title)
         missing = [name for name in REQUIRED if not getattr(original, name)]
@@ -153,8 +153,8 @@ def check(archivist: Archivist) -> FourPropertyReport:
         report.append(found)
     gaps = []
     for key, items in sorted(series.items(), key=lambda kv: str(kv[0])):
-        expected = set(range(1, max(items) + 1))
-        absent = sorted(expected - set(items))
+        numbered = set(range(1, max(items) + 1))
+        absent = sorted(numbered - set(items))
         if absent:
             fonds, category, year, retention, organisation = key
             prefix = f"{fonds}-{category}·{year}-{retention.value}-{organisation}"

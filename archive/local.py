@@ -12,7 +12,7 @@ import stat
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any
 from uuid import uuid4
 
 from zwgk.archive.store import (
@@ -43,7 +43,7 @@ class LocalStore:
     def _lock_file(self, key: str) -> Path:
         return self._path(key).with_name(self._path(key).name + ".retention.json")
 
-    def put(self, stream: BinaryIO, media_type: str, retain_until: date) -> StoredOriginal:
+    def put(self, stream: IO[bytes], media_type: str, retain_until: date) -> StoredOriginal:
         self.ensure_bucket()
         temporary = self.root / "incoming" / str(uuid4())
         digests = Digests()
@@ -69,7 +69,7 @@ class LocalStore:
 
     def _retain(self, key: str, retain_until: date, media_type: str = "") -> None:
         lock = self._lock_file(key)
-        current = json.loads(lock.read_text()) if lock.exists() else {"legal_hold": False, "media_type": media_type}
+        current: dict[str, Any] = json.loads(lock.read_text()) if lock.exists() else {"legal_hold": False, "media_type": media_type}
         if not current.get("retain_until") or current["retain_until"] < retain_until.isoformat():
             current["retain_until"] = retain_until.isoformat()
         lock.write_text(json.dumps(current))

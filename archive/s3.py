@@ -15,12 +15,13 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
-from typing import BinaryIO
+from typing import IO, Any, ParamSpec, TypeVar
 
 from minio import Minio
 from minio.commonconfig import COMPLIANCE
+from minio.datatypes import Object
 from minio.error import S3Error
 from minio.retention import Retention
 from urllib3.exceptions import HTTPError
@@ -38,6 +39,9 @@ from zwgk.archive.store import (
     content_key,
     read_ahead,
 )
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 PART_SIZE = 8 * 1024 * 1024  # memory while uploading: about (PARALLEL_PARTS + 1) parts
 PARALLEL_PARTS = 3
@@ -65,7 +69,7 @@ class S3Store:
     def connect(cls, endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool = False) -> S3Store:
         return cls(Minio(endpoint=endpoint, access_key=access_key, secret_key=secret_key, secure=secure), bucket)
 
-    def _call(self, what: str, operation, *args, **kwargs):
+    def _call(self, what: str, operation: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return operation(*args, **kwargs)
         except S3Error as error:
@@ -80,7 +84,7 @@ class S3Store:
         if not self._call("bucket check", self.client.bucket_exists, bucket_name=self.bucket):
             self._call("bucket creation", self.client.make_bucket, bucket_name=self.bucket, object_lock=True)
 
-    def put(self, stream: BinaryIO, media_type: str, retain_until: date) -> StoredOriginal:
+    def put(self, stream: IO[bytes], media_type: str, retain_until: date) -> StoredOriginal:
         sha256, size = hashlib.sha256(), 0
         with tempfile.TemporaryFile() as spool, SpoolSm3(spool.fileno()) as sm3:
             while chunk := stream.read(CHUNK):
@@ -105,10 +109,10 @@ class S3Store:
                 version_id = upload.version_id or NULL_VERSION
             return StoredOriginal(key, version_id, sha256.hexdigest(), sm3.digest(), size, existing is not None)
 
-    def _stat(self, key: str, version_id: str | None = None):
+    def _stat(self, key: str, version_id: str | None = None) -> Object | None:
         return self._unless_missing("stat", self.client.stat_object, object_name=key, version_id=_version(version_id))
 
-    def _unless_missing(self, what: str, operation, **kwargs):
+    def _unless_missing(self, what: str, operation: Callable[..., T], **kwargs: Any) -> T | None:
         """The operation's result, or None when the object (version) is not there."""
         try:
             return operation(bucket_name=self.bucket, **kwargs)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, BinaryIO, NamedTuple
+from typing import IO, Any, BinaryIO, NamedTuple
 from uuid import UUID
 
 from zwgk.archive.store import Digests, OriginalMissing, OriginalStore, StorageUnavailable, sidecar_key
@@ -124,7 +124,7 @@ class Archivist:
 
     def put(
         self,
-        source: BinaryIO,
+        source: IO[bytes],
         *,
         actor: Actor,
         archive_number: str,

@@ -14,8 +14,12 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from queue import Full, Queue
-from typing import BinaryIO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from _hashlib import HASH
 
 CHUNK = 1024 * 1024
 
@@ -44,7 +48,7 @@ class RetentionViolation(RuntimeError):
     """The store refused to delete or overwrite a retained original, as it must (R2)."""
 
 
-def new_sm3():
+def new_sm3() -> HASH:
     """SM3 (GB/T 32905) from the OpenSSL behind hashlib, which, unlike a binding that keeps the GIL,
     lets other threads run while it hashes a chunk: SM3 is the slowest step of every put and fixity check."""
     return hashlib.new("sm3")
@@ -171,12 +175,16 @@ class SpoolSm3:
             self._progress.notify()
         self._worker.join()
 
+    def _beyond(self, offset: int) -> bool:
+        """More than `offset` bytes are written, or all of them are."""
+        return self._written > offset or self._complete
+
     def _follow(self) -> None:
         sm3, offset = new_sm3(), 0
         try:
             while True:
                 with self._progress:
-                    self._progress.wait_for(lambda: self._written > offset or self._complete)
+                    self._progress.wait_for(partial(self._beyond, offset))
                     end, complete = self._written, self._complete
                 while offset < end:
                     piece = os.pread(self._fd, min(CHUNK, end - offset), offset)
@@ -214,7 +222,10 @@ class ObjectState:
 
 
 class OriginalStore(Protocol):
-    def put(self, stream: BinaryIO, media_type: str, retain_until: date) -> StoredOriginal: ...
+    def ensure_bucket(self) -> None:
+        """Ready to store: the bucket (or directory) is there, made if it was not."""
+
+    def put(self, stream: IO[bytes], media_type: str, retain_until: date) -> StoredOriginal: ...
 
     def read(self, key: str, version_id: str) -> Iterator[bytes]:
         """The version's bytes; raises OriginalMissing (at the first chunk) when it is gone."""

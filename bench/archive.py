@@ -60,7 +60,7 @@ class Cost(NamedTuple):
     client_cpu: float
 
     def __add__(self, other: Cost) -> Cost:  # type: ignore[override]
-        return Cost(*(a + b for a, b in zip(self, other)))
+        return Cost(*(a + b for a, b in zip(self, other, strict=True)))
 
 
 def cpu_bound(ours: Cost, raw: Cost) -> str:

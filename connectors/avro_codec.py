@@ -79,7 +79,8 @@ class SchemaRegistry:
         return self.ids[subject]
 
     def schema_text(self, schema_id: int) -> str:
-        return self._call("GET", f"/schemas/ids/{schema_id}")["schema"]
+        text: str = self._call("GET", f"/schemas/ids/{schema_id}")["schema"]
+        return text
 
 
 class AvroCodec:
@@ -122,4 +123,6 @@ class AvroCodec:
         schema, start = self.writer_schema(value)
         reader_schema = self.schemas[reader].parsed if reader else None
         record = fastavro.schemaless_reader(io.BytesIO(value[start:]), schema.parsed, reader_schema)
+        if not isinstance(record, dict):
+            raise FramingError(f"{schema.name} is not a record schema")
         return schema.name, record

@@ -6,7 +6,6 @@ are told field by field in Chinese, pydantic's English kept for the log.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -21,16 +20,18 @@ from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Ledger
 
 ARGS_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+_ARGUMENTS: dict[type[Command], TypeAdapter[Any]] = {}  # built once a command
 
 
-@functools.cache
 def arguments(command: type[Command]) -> TypeAdapter[Any]:
     """The command's arguments as pydantic checks them and describes them in JSON schema: the command's
     own class, its field descriptions taken from the docstrings beside the fields."""
-    checked = type(command.__name__, (command,), {
-        "__pydantic_config__": ARGS_CONFIG, "__module__": command.__module__, "__qualname__": command.__qualname__,
-    })
-    return TypeAdapter(checked)
+    if command not in _ARGUMENTS:
+        checked = type(command.__name__, (command,), {
+            "__pydantic_config__": ARGS_CONFIG, "__module__": command.__module__, "__qualname__": command.__qualname__,
+        })
+        _ARGUMENTS[command] = TypeAdapter(checked)
+    return _ARGUMENTS[command]
 
 
 class Envelope(BaseModel):
@@ -111,7 +112,7 @@ def parse(envelope: Mapping[str, Any]) -> tuple[Command, Actor, datetime | None]
     except ValidationError as error:
         raise _invalid(error, "command") from None
     try:
-        actor = Actor(**parsed.actor)
+        actor = Actor.from_text(**parsed.actor)
     except TypeError:
         raise DomainError(
             "ACTOR_INCOMPLETE", "操作人须包含 id、role、unit。", "actor needs id, role and unit"

@@ -119,7 +119,7 @@ CATALOGUE = [
 ]
 
 
-def demo_id(*parts: str):
+def demo_id(*parts: str) -> UUID:
     return uuid5(NAMESPACE_URL, "zwgk:demo:" + ":".join(parts))
 
 
@@ -160,7 +160,8 @@ def _catalogue_commands() -> Iterator[dict[str, Any]]:
            "args": {"matter": matter, "changes": {"channels": ["政府网站", "政务新媒体", "政务服务大厅"]},
                     "reason": "element_changed"}}
     yield {"command": "file_catalogue_adjustments", "actor": officer, "occurred_at": _at("2022-01-17"),
-           "args": {"matter": matter, "adjusted_content": "公开渠道增加政务服务大厅", "basis": "《雁江区政务公开事项清单动态管理制度》第四条（二）"}}
+           "args": {"matter": matter, "adjusted_content": "公开渠道增加政务服务大厅",
+                    "basis": "《雁江区政务公开事项清单动态管理制度》第四条（二）"}}
     unit, matter = CATALOGUE[2][0], CATALOGUE[2][1]
     yield {"command": "amend_catalogue_item", "actor": {"id": "cat-2-officer", "role": "officer", "unit": unit},
            "occurred_at": _at("2022-02-08"),
@@ -280,7 +281,7 @@ def archive_hearing_record(keeper: Archivist) -> None:
 
 
 def _archive(keeper: Archivist, file: str, archive_number: str, unit: str, title: str, doc_number: str, doc_date: str,
-             at: str, **link: UUID) -> None:
+             at: str, disclosure_id: UUID | None = None, hearing_id: UUID | None = None) -> None:
     if keeper.ledger.exists(original_id(archive_number)):
         return
     with resources.files("zwgk.connectors").joinpath("demo_data", file).open("rb") as source:
@@ -289,7 +290,7 @@ def _archive(keeper: Archivist, file: str, archive_number: str, unit: str, title
             archive_number=archive_number, doc_number=doc_number, title=title, responsible_unit=unit,
             retention=archive_number.split("-")[2], doc_date=date.fromisoformat(doc_date),
             doc_type="通知" if "通知" in title else ("笔录" if "笔录" in title else "制度"), media_type="text/plain",
-            occurred_at=datetime.fromisoformat(at), **link,
+            occurred_at=datetime.fromisoformat(at), disclosure_id=disclosure_id, hearing_id=hearing_id,
         )
 
 
@@ -332,22 +333,27 @@ def _supervision() -> Iterator[Step]:
     yield Step({"command": "decide_case", "actor": leading, "occurred_at": _at("2020-08-20"),
                 "args": {**case, "sanctions": ["criticism_education", "written_self_criticism"],
                          "decision": "批评教育，责令书面检查", "meeting": "市政务公开领导小组2020年第2次会议"}})
-    yield Step({"command": "file_case", "actor": leading, "occurred_at": _at("2020-08-21"), "args": {**case, "filed_with": "资阳市纪委监委"}})
+    yield Step({"command": "file_case", "actor": leading, "occurred_at": _at("2020-08-21"),
+                "args": {**case, "filed_with": "资阳市纪委监委"}})
 
     gov = {"id": "gov-assessor", "role": "government_office", "unit": "市政府办公室"}
-    for unit, key, points, self_score in (("资阳市雁江区人民政府办公室", "yanjiang", "0.95", "96"), ("达州市人民政府办公室", "dazhou", "0.5", "72")):
+    for unit, key, points, self_score in (("资阳市雁江区人民政府办公室", "yanjiang", "0.95", "96"),
+                                          ("达州市人民政府办公室", "dazhou", "0.5", "72")):
         officer = {"id": f"{key}-officer", "role": "officer", "unit": unit}
         period = {"unit": unit, "period": "2022"}
         yield Step({"command": "self_assess", "actor": officer, "occurred_at": _at("2023-01-09"),
                     "args": {"period": "2022", "self_score": self_score, "report": "2022年度政务公开工作自查报告"}})
-        scores = {c: str((Decimal(m) * Decimal(points)).quantize(Decimal("0.1"))) for c, m in zip(CRITERIA, [10, 15, 15, 10, 10, 15, 10, 15])}
-        yield Step({"command": "assess_unit", "actor": gov, "occurred_at": _at("2023-01-16"), "args": {**period, "scores": scores, "opinion": "实地考核"}})
+        scores = {c: str((Decimal(m) * Decimal(points)).quantize(Decimal("0.1")))
+                  for c, m in zip(CRITERIA, [10, 15, 15, 10, 10, 15, 10, 15], strict=True)}
+        yield Step({"command": "assess_unit", "actor": gov, "occurred_at": _at("2023-01-16"),
+                    "args": {**period, "scores": scores, "opinion": "实地考核"}})
         yield Step({"command": "approve_grade", "actor": leading, "occurred_at": _at("2023-01-20"), "args": period})
         yield Step({"command": "publish_assessment", "actor": leading, "occurred_at": _at("2023-01-30"), "args": period})
     period = {"unit": "达州市人民政府办公室", "period": "2022"}
     yield Step({"command": "order_rectification", "actor": leading, "occurred_at": _at("2023-02-01"),
                 "args": {**period, "deadline": "2023-03-31", "requirements": "健全公开目录，完善审查流程"}})
-    yield Step({"command": "reassess_unit", "actor": gov, "occurred_at": _at("2023-04-03"), "args": {**period, "total": "55", "on": "2023-04-03"}})
+    yield Step({"command": "reassess_unit", "actor": gov, "occurred_at": _at("2023-04-03"),
+                "args": {**period, "total": "55", "on": "2023-04-03"}})
 
 
 REQUEST_IDS = [demo_id("request", "yanjiang-2022-1"), demo_id("request", "yanjiang-2022-2")]
@@ -491,7 +497,8 @@ def _meetings() -> Iterator[Step]:
              (MEETING_IDS[1], "plenary", "市政府第3次全体会议", "2020-09-14", "2020-09-21"))
     for meeting_id, kind, title, day, fed_back in plans:
         ref = {"meeting_id": str(meeting_id)}
-        yield Step({"command": "invite_representatives", "actor": office, "occurred_at": _at("2020-06-30" if kind == "executive" else "2020-09-07"),
+        yield Step({"command": "invite_representatives", "actor": office,
+                    "occurred_at": _at("2020-06-30" if kind == "executive" else "2020-09-07"),
                     "args": {"id": str(meeting_id), "kind": kind, "title": title, "meeting_on": day,
                              "invited": {"人大代表": 1, "政协委员": 1, "公众代表": 2}}})
         yield Step({"command": "hold_meeting", "actor": office, "occurred_at": _at(day, 15),
@@ -531,12 +538,13 @@ def publish_annual_report(services: Services, runner: ProjectionRunner) -> None:
         return
     with runner.store.transaction() as tx:
         table = as_published(annual_table(tx, unit, year))
-    services.ledger.execute(PublishAnnualReport(year=year, channel="website", table=table), Actor("yanjiang-ysq", Role.OFFICER, unit), datetime.fromisoformat(_at(day)))
+    services.ledger.execute(PublishAnnualReport(year=year, channel="website", table=table),
+                            Actor("yanjiang-ysq", Role.OFFICER, unit), datetime.fromisoformat(_at(day)))
 
 
 def _seeds() -> Iterator[Step]:
     yield from (Step(e) for e in _catalogue_commands())
-    for seed, key in zip(SEEDS, ["yanjiang", "tianning", "qingyuan", "ziyang", "dazhou"]):
+    for seed, key in zip(SEEDS, ["yanjiang", "tianning", "qingyuan", "ziyang", "dazhou"], strict=True):
         yield from (Step(e) for e in _disclosure_commands(seed, key))
     yield from _refusals()
     yield from _withheld()
@@ -618,7 +626,7 @@ class DemoRun:
 def run(settings: Settings) -> DemoRun:
     """Record the sections not recorded yet (replaying the refused steps of the others), archive the
     originals, and read back what the ledger now shows."""
-    inspector = Actor("demo", "inspector", "demo")
+    inspector = Actor("demo", Role.INSPECTOR, "demo")
     with services(settings) as s, audit_log(settings) as merkle:
         before = s.ledger.recorder.max_notification_id() or 0
         recorded = [(s.ledger.exists(marker), steps) for marker, steps in sections()]
@@ -652,7 +660,10 @@ def run(settings: Settings) -> DemoRun:
         bring_log_up_to_date(s, merkle, settings)
         items = list(s.ledger.all_of(CatalogueItem))
         audited = queries.audit(s, merkle, settings)
-        checkpoint = read_unverified(merkle.latest_checkpoint()[1])
+        latest = merkle.latest_checkpoint()
+        if latest is None:
+            raise RuntimeError("no checkpoint signed over the demo's events")
+        checkpoint = read_unverified(latest[1])
         subjects = Counter(h.kind for h in s.ledger.personal_data())
     return DemoRun(
         new_events=after - before, already_recorded=all(done for done, _ in recorded), catalogue_items=len(items),
@@ -660,7 +671,7 @@ def run(settings: Settings) -> DemoRun:
         subjects=subjects, cases=cases, assessed_units=len(assessed), requests=requests, deadlines=deadlines,
         participation=engaged, yearly_counts=counted, breaches=breaches,
         refused=[r for r in results if not r["ok"] and r["code"] not in ALREADY_RECORDED],
-        unexpected=[r for r, step in zip(results, todo)
+        unexpected=[r for r, step in zip(results, todo, strict=True)
                     if not r["ok"] and r["code"] != step.refused_with and r["code"] not in ALREADY_RECORDED],
         chains=audited.chains, log=audited.log, checkpoint=checkpoint,
     )

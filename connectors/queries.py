@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, overload
 from uuid import UUID
 
 from zwgk.archive import four_properties
@@ -28,6 +28,7 @@ from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
 from zwgk.domain.errors import NotFound
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
+from zwgk.domain.records import Record
 from zwgk.projections.archive import archive_catalogue
 from zwgk.projections.assessment import indicators, ranking
 from zwgk.projections.audit_log import LogReport, MerkleLog, entry_of, verify_log
@@ -79,6 +80,14 @@ def _fresh(s: Services, runner: ProjectionRunner, at_least: int = 0) -> Iterator
         yield tx
 
 
+@overload
+def _aware(instant: datetime) -> datetime: ...
+
+
+@overload
+def _aware(instant: None) -> None: ...
+
+
 def _aware(instant: datetime | None) -> datetime | None:
     """An instant given without a zone is China Standard Time."""
     if instant is not None and instant.tzinfo is None:
@@ -128,7 +137,7 @@ def record_as_of(s: Services, runner: ProjectionRunner, aggregate_id: UUID, as_o
         version = version_as_of(tx, str(aggregate_id), _aware(as_of))
     if version is None:
         raise RecordNotYet(aggregate_id) if s.ledger.exists(aggregate_id) else RecordUnknown(aggregate_id)
-    record = s.ledger.repository.get(aggregate_id, version=version)
+    record: Record = s.ledger.repository.get(aggregate_id, version=version)
     state = {k.lstrip("_"): v for k, v in vars(record).items() if k != "_pending_events"}
     return {"type": type(record).__name__, **state}
 
@@ -310,13 +319,20 @@ def inclusion(s: Services, merkle: MerkleLog, settings: Settings, event_id: str,
     leaf = merkle.leaf(event_id)
     if leaf is None:
         raise EventNotLogged(event_id)
-    size = read_unverified(checkpoint or merkle.latest_checkpoint()[1]).size
+    if checkpoint:
+        size = read_unverified(checkpoint).size
+    else:
+        latest = merkle.latest_checkpoint()
+        size = read_unverified(latest[1]).size if latest else 0  # none signed yet: every event is after
     if leaf.index >= size:
         raise EventAfterCheckpoint(size)
     proof = {"format": INCLUSION, "event_id": leaf.event_id, "notification_id": leaf.notification_id,
              "leaf_index": leaf.index, "tree_size": size,
              "hashes": [h.hex() for h in merkle.inclusion_proof(leaf.index, size)]}
-    return Inclusion(proof, entry_of(s.ledger.stored_record(leaf.notification_id)))
+    record = s.ledger.stored_record(leaf.notification_id)
+    if record is None:
+        raise LookupError(f"event {event_id} is in the audit log but not at its position {leaf.notification_id} in the event store")
+    return Inclusion(proof, entry_of(record))
 
 
 def consistency(merkle: MerkleLog, old_size: int, new_size: int) -> dict[str, Any]:

@@ -17,10 +17,12 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.producer.future import FutureRecordMetadata
 
 from zwgk.connectors.avro_codec import AvroCodec
 from zwgk.connectors.contract import CHECKPOINT_TOPIC, EVENT_TYPES, topics
@@ -109,7 +111,7 @@ class Relay:
         codec: AvroCodec,
         source: str,
         batch: int = 500,
-        producer_config: dict | None = None,
+        producer_config: dict[str, Any] | None = None,
     ) -> None:
         self.app = app
         self.store = store
@@ -121,7 +123,7 @@ class Relay:
         self.producer: KafkaProducer | None = None
         self.landed: set[tuple[str, int]] = set()
         self.sent = 0  # the last notification id handed to the producer
-        self.outstanding: deque[tuple[int, list]] = deque()  # sent batches awaiting acknowledgement
+        self.outstanding: deque[tuple[int, list[FutureRecordMetadata]]] = deque()  # sent batches awaiting acknowledgement
         with store.transaction() as tx:
             for table in TABLES:
                 tx.execute(table)
@@ -135,9 +137,9 @@ class Relay:
             rows = tx.all("SELECT topic, part, next_offset FROM relay_offsets")
         return {TopicPartition(t, p): o for t, p, o in rows}
 
-    def connect(self) -> None:
+    def connect(self) -> KafkaProducer:
         """Open the producer and note what already landed past the saved position."""
-        self.producer = KafkaProducer(
+        producer = self.producer = KafkaProducer(
             bootstrap_servers=self.bootstrap,
             client_id="zwgk-relay",
             acks="all",
@@ -151,6 +153,7 @@ class Relay:
         self.landed = self._recover()
         self.sent = self.position()
         self.outstanding.clear()
+        return producer
 
     def _recover(self) -> set[tuple[str, int]]:
         """(topic, notification id) of messages already on Kafka past the saved position."""
@@ -188,20 +191,19 @@ class Relay:
     def step(self) -> int:
         """Send the next batch of the log while the previous one is being acknowledged;
         returns how many events it covered (0: caught up, everything sent is confirmed)."""
-        if self.producer is None:
-            self.connect()
+        producer = self.producer if self.producer is not None else self.connect()
         notifications = self.app.recorder.select_notifications(start=self.sent, limit=self.batch, inclusive_of_start=False)
         if not notifications:
             while self.outstanding:
                 self._confirm(*self.outstanding.popleft())
             return 0
-        futures = []
+        futures: list[FutureRecordMetadata] = []
         for notification in notifications:
-            event = self.app.mapper.to_domain_event(notification)
+            event = self.app.record_event(notification)
             for message in messages_for(event, notification.id, self.codec, self.source):
                 if (message.topic, message.notification_id) in self.landed:
                     continue
-                futures.append(self.producer.send(message.topic, key=message.key, value=message.value, headers=message.headers))
+                futures.append(producer.send(message.topic, key=message.key, value=message.value, headers=message.headers))
         self.sent = notifications[-1].id
         self.landed = {pair for pair in self.landed if pair[1] > self.sent}
         self.outstanding.append((self.sent, futures))
@@ -209,7 +211,7 @@ class Relay:
             self._confirm(*self.outstanding.popleft())
         return len(notifications)
 
-    def _confirm(self, position: int, futures: list) -> None:
+    def _confirm(self, position: int, futures: list[FutureRecordMetadata]) -> None:
         """Wait for a batch's acknowledgements, then save the position after it."""
         next_offsets: dict[tuple[str, int], int] = {}
         for future in futures:
@@ -258,13 +260,12 @@ class Relay:
 
     def publish_checkpoints(self, log: MerkleLog, origin: str) -> int:
         """Signed checkpoints not yet on the public checkpoint topic, so outsiders hold copies."""
-        if self.producer is None:
-            self.connect()
+        producer = self.producer if self.producer is not None else self.connect()
         with self.store.transaction() as tx:
             published = tx.position(CHECKPOINTS)
         new = log.checkpoints_after(published)
         for size, note in new:
-            self.producer.send(CHECKPOINT_TOPIC, key=origin.encode(), value=note.encode(),
+            producer.send(CHECKPOINT_TOPIC, key=origin.encode(), value=note.encode(),
                                headers=[("content-type", b"text/plain; charset=utf-8")]).get(timeout=30)
             with self.store.transaction() as tx:
                 tx.set_position(CHECKPOINTS, size)

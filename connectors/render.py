@@ -22,7 +22,7 @@ from zwgk.domain.announcements import Announcement
 from zwgk.domain.archival import FixityOutcome
 from zwgk.domain.assessment import GRADES_ZH, Grade
 from zwgk.domain.calendar import CST
-from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, SUBJECT_KINDS_ZH, ErasureBasis
+from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, SUBJECT_KINDS_ZH, ErasureBasis, SubjectKind
 from zwgk.domain.disclosure import ATTRIBUTES_ZH, CHANNELS_ZH, DECISIONS_ZH, Attribute, Channel, Decision
 from zwgk.domain.hearings import Hearing
 from zwgk.domain.major_decisions import MajorDecision
@@ -112,16 +112,16 @@ def audit_report(report: AuditReport, format: str) -> None:  # noqa: A002
             data["checkpoint_problem"] = problem
         emit_json(data)
         return
-    if chains.ok:
+    if (b := chains.first_break) is None:
         typer.echo(f"ok：已核验 {chains.events_checked} 个事件、{chains.aggregates_checked} 条记录的哈希链，未发现篡改。")
     else:
-        b = chains.first_break
         typer.echo(
             f"发现断链：记录 {b.originator_id} 第 {b.originator_version} 版（日志位置 {b.position}）。原因：{b.reason}",
             err=True,
         )
     if logged.ok:
-        typer.echo(f"ok：审计日志 {logged.leaves_checked} 项与事件库一致" + (f"，另有 {logged.not_yet_logged} 个新事件尚未纳入" if logged.not_yet_logged else "") + "。")
+        pending = f"，另有 {logged.not_yet_logged} 个新事件尚未纳入" if logged.not_yet_logged else ""
+        typer.echo(f"ok：审计日志 {logged.leaves_checked} 项与事件库一致{pending}。")
     else:
         typer.echo(f"审计日志不一致：日志位置 {logged.first_bad_position}。原因：{logged.reason}", err=True)
     if problem:
@@ -343,13 +343,15 @@ def demo(run: DemoRun) -> None:
     typer.echo(f"  投诉：{len(seen)} 件，处理情况已公开 {sum(c['status'] == 'published' for c in seen)} 件；"
                f"投诉人身份加密存储，非投诉受理机构查阅显示“{seen[0]['complainant_name'] if seen else ''}”（Q3）")
     typer.echo(f"  个人信息：{sum(run.subjects.values())} 个数据主体各用自己的密钥加密（"
-               + "、".join(f"{SUBJECT_KINDS_ZH[kind]} {n}" for kind, n in sorted(run.subjects.items()))
+               + "、".join(f"{SUBJECT_KINDS_ZH[SubjectKind(kind)]} {n}" for kind, n in sorted(run.subjects.items()))
                + "），见 zwgk privacy subjects；可按法定事由删除（zwgk privacy forget）")
-    typer.echo(f"  责任追究：{len(run.cases)} 件，其中考核整改后仍不合格自动立案 {sum(c['actor_role'] == 'system' for c in run.cases)} 件（E4）")
+    automatic = sum(c["actor_role"] == "system" for c in run.cases)
+    typer.echo(f"  责任追究：{len(run.cases)} 件，其中考核整改后仍不合格自动立案 {automatic} 件（E4）")
     typer.echo(f"  考核：2022 年度 2 个单位评定等次（优秀、不合格各 1）；事件所示的考核指标（按时公开率、备案率、存档率）"
                f"涉及 {run.assessed_units} 个单位，见 zwgk assessment show --year 2022")
     rows = {r["line"]: r["total"] for r in run.requests["rows"]}
-    typer.echo(f"  依申请公开（雁江区 2022）：收到 {rows['1']} 件，办结 {rows['3.7']} 件（予以公开 {rows['3.1']}、部分公开 {rows['3.2']}），"
+    typer.echo(f"  依申请公开（雁江区 2022）：收到 {rows['1']} 件，办结 {rows['3.7']} 件"
+               f"（予以公开 {rows['3.1']}、部分公开 {rows['3.2']}），"
                f"按时答复 {run.replies(RuleOutcome.MET)} 件、逾期 {run.replies(RuleOutcome.BREACHED)} 件；"
                f"年报申请情况表校验 一+二=三+四 {'成立' if run.requests['check_holds'] else '不成立'}（zwgk report annual）")
     d9 = run.interpretations

@@ -27,6 +27,7 @@ from zwgk.domain.ledger import Ledger
 from zwgk.projections.audit_log import CheckpointPolicy, MerkleLog, issue_checkpoint
 from zwgk.projections.events import from_notification
 from zwgk.projections.policies import AccountabilityForPersistentFailure
+from zwgk.projections.projection import Projection
 from zwgk.projections.runner import ProjectionRunner, all_views, events_after
 from zwgk.projections.store import ViewStore
 
@@ -100,7 +101,7 @@ def views(settings: Settings, s: Services | None = None) -> Iterator[ProjectionR
     """The views; with the services, the process policies too."""
     settings.eventsourcing_env()  # validates the URL and makes the SQLite directory
     store = ViewStore(settings.views_url)
-    policies = [AccountabilityForPersistentFailure(s.ledger)] if s else []
+    policies: list[Projection] = [AccountabilityForPersistentFailure(s.ledger)] if s else []
     try:
         yield ProjectionRunner(store, all_views() + policies)
     finally:
@@ -151,8 +152,11 @@ def follow(s: Services, runner: ProjectionRunner, settings: Settings, stop: thre
         subscription.stop()
 
 
+DEFAULT_CHECKPOINT_POLICY = CheckpointPolicy()
+
+
 def bring_log_up_to_date(
-    s: Services, log: MerkleLog, settings: Settings, policy: CheckpointPolicy | None = CheckpointPolicy()
+    s: Services, log: MerkleLog, settings: Settings, policy: CheckpointPolicy | None = DEFAULT_CHECKPOINT_POLICY
 ) -> str | None:
     """Fold new events into the audit log and sign a checkpoint when one is due."""
     log.sync(s.ledger.stored_records(after=log.position()))

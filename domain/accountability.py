@@ -162,7 +162,8 @@ class AccountabilityCase(Record):
         checked = [choice(Sanction, s, "SANCTION_INVALID", "处理方式须为规定的五种之一", Rule.K4).value for s in sanctions]
         if not checked or len(set(checked)) != len(checked):
             raise DomainError("SANCTIONS_REQUIRED", "须给出一种或几种不重复的处理方式。", "one or several distinct sanctions", Rule.K4)
-        self._record(self.Decided, actor=actor, occurred_at=occurred_at, sanctions=checked, decision=decision.strip(), meeting=meeting.strip())
+        self._record(self.Decided, actor=actor, occurred_at=occurred_at, sanctions=checked,
+                     decision=decision.strip(), meeting=meeting.strip())
 
     def file(self, *, actor: Actor, occurred_at: datetime | None, filed_with: str) -> None:
         if self.stage != "decided":

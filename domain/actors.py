@@ -45,20 +45,15 @@ class Actor:
     unit: str
 
     def __post_init__(self) -> None:
-        if not self.id or not self.unit:
-            raise DomainError(
-                "ACTOR_INCOMPLETE",
-                "操作人须写明人员编号和所属单位。",
-                "actor needs an id and a unit",
-            )
-        try:
-            object.__setattr__(self, "role", Role(self.role))
-        except ValueError:
-            raise DomainError(
-                "UNKNOWN_ROLE",
-                f"未知角色：{self.role}",
-                f"unknown role: {self.role}",
-            ) from None
+        _require_named(self.id, self.unit)
+        object.__setattr__(self, "role", role_named(self.role))
+
+    @classmethod
+    def from_text(cls, id: str, role: str, unit: str) -> Actor:  # noqa: A002
+        """An actor as a command file or the command line names it, the role as text; refused as
+        the constructor refuses (keys other than these three: TypeError)."""
+        _require_named(id, unit)
+        return cls(id, role_named(role), unit)
 
     def require(self, role: Role, rule: Rule | None = None) -> None:
         if self.role != role:
@@ -68,6 +63,27 @@ class Actor:
                 f"this command needs role {role}, actor has {self.role}",
                 rule,
             )
+
+
+def _require_named(person: str, unit: str) -> None:
+    if not person or not unit:
+        raise DomainError(
+            "ACTOR_INCOMPLETE",
+            "操作人须写明人员编号和所属单位。",
+            "actor needs an id and a unit",
+        )
+
+
+def role_named(text: str) -> Role:
+    """The role a text names; refused when it names none."""
+    try:
+        return Role(text)
+    except ValueError:
+        raise DomainError(
+            "UNKNOWN_ROLE",
+            f"未知角色：{text}",
+            f"unknown role: {text}",
+        ) from None
 
 
 SYSTEM = Actor(id="zwgk", role=Role.SYSTEM, unit="zwgk")

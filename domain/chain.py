@@ -126,6 +126,15 @@ class ChainReport:
         return self.first_break is None
 
 
+def _broken(events: int, aggregates: int, record: StoredRecord, reason: str) -> ChainReport:
+    """The report for a walk that stopped at `record`, which does not extend its chain."""
+    return ChainReport(
+        events,
+        aggregates,
+        ChainBreak(str(record.originator_id), record.originator_version, record.position, reason),
+    )
+
+
 def verify_chains(records: Iterable[StoredRecord]) -> ChainReport:
     """Walk events in log order; report the first one whose chain does not hold."""
     heads: dict[str, tuple[int, str]] = {}
@@ -134,29 +143,23 @@ def verify_chains(records: Iterable[StoredRecord]) -> ChainReport:
         count += 1
         key = str(record.originator_id)
         version, head = heads.get(key, (0, GENESIS))
-
-        def broken(reason: str) -> ChainReport:
-            return ChainReport(
-                count, len(heads), ChainBreak(key, record.originator_version, record.position, reason)
-            )
-
         if record.state is None:
-            return broken(f"stored bytes cannot be decoded: {record.decode_error}")
+            return _broken(count, len(heads), record, f"stored bytes cannot be decoded: {record.decode_error}")
         if record.originator_version != version + 1:
-            return broken(f"version {record.originator_version} follows {version}: events missing")
+            return _broken(count, len(heads), record, f"version {record.originator_version} follows {version}: events missing")
         stored_hash = record.state.get("hash")
         prev_hash = record.state.get("prev_hash")
         if stored_hash is None or prev_hash is None:
-            return broken("event carries no hash chain fields")
+            return _broken(count, len(heads), record, "event carries no hash chain fields")
         if prev_hash != head:
-            return broken("prev_hash does not match the previous event's hash")
+            return _broken(count, len(heads), record, "prev_hash does not match the previous event's hash")
         try:
             computed = event_hash(
                 record.topic, record.originator_id, record.originator_version, record.state
             )
         except (TypeError, ValueError) as error:
-            return broken(f"event cannot be encoded canonically: {error}")
+            return _broken(count, len(heads), record, f"event cannot be encoded canonically: {error}")
         if computed != stored_hash:
-            return broken("content does not match its hash: the event was altered")
+            return _broken(count, len(heads), record, "content does not match its hash: the event was altered")
         heads[key] = (record.originator_version, stored_hash)
     return ChainReport(count, len(heads), None)

@@ -154,7 +154,9 @@ class Complaint(Record):
         if self.assigned_to is None:
             raise DomainError("COMPLAINT_NOT_ASSIGNED", "投诉尚未交办。", "the complaint has not been assigned", Rule.Q4)
         if actor.unit != self.assigned_to and actor.role != Role.COMPLAINTS_OFFICE:
-            raise DomainError("NOT_HANDLER", "只有承办单位或投诉受理机构可以登记处理结果。", "only the handler records the handling", Rule.Q4)
+            raise DomainError(
+                "NOT_HANDLER", "只有承办单位或投诉受理机构可以登记处理结果。", "only the handler records the handling", Rule.Q4
+            )
         if self.handled:
             raise DomainError("COMPLAINT_ALREADY_HANDLED", "投诉已处理完毕。", "already handled", Rule.Q4)
         if not findings.strip() or not outcome.strip():

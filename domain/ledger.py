@@ -199,6 +199,12 @@ class Ledger(Application[UUID]):
         for notification in self.notifications(topics=[get_topic(created)]):
             yield self.mapper.to_domain_event(notification)  # type: ignore[misc]
 
+    def record_event(self, notification: Notification) -> Record.Event:
+        """A stored event, decoded."""
+        # The mapper returns the library's event protocol; every event zwgk stores is a Record event.
+        event: Record.Event = self.mapper.to_domain_event(notification)  # type: ignore[assignment]
+        return event
+
     def all_of(self, record_class: type[TRecord]) -> Iterator[TRecord]:
         """Every record of a class, in order of creation."""
         for created in record_class.creating_events():
@@ -308,8 +314,7 @@ class Ledger(Application[UUID]):
         only: never stale, never plaintext."""
         carriers = {get_topic(event): fields for event, fields in personal_data_fields().items()}
         for notification in self.notifications(topics=sorted(carriers)):
-            # The mapper returns the library's event protocol; events of these topics are Record events.
-            event: Record.Event = self.mapper.to_domain_event(notification)  # type: ignore[assignment]
+            event = self.record_event(notification)
             record_type = type(event).__qualname__.split(".")[0]
             for name in carriers[notification.topic]:
                 for sealed in sealed_values(event, name):

@@ -66,7 +66,8 @@ SUB_REASONS_ZH = {
     "state_secret": "属于国家秘密", "law_prohibited": "其他法律行政法规禁止公开", "security_stability": "危及“三安全一稳定”",
     "third_party_rights": "保护第三方合法权益", "internal_affairs": "属于三类内部事务信息",
     "process_information": "属于四类过程性信息", "enforcement_file": "属于行政执法案卷", "administrative_query": "属于行政查询事项",
-    "not_held": "本机关不掌握相关政府信息", "needs_creation": "没有现成信息需要另行制作", "unclear_after_completion": "补正后申请内容仍不明确",
+    "not_held": "本机关不掌握相关政府信息", "needs_creation": "没有现成信息需要另行制作",
+    "unclear_after_completion": "补正后申请内容仍不明确",
     "petition_or_complaint": "信访举报投诉类申请", "repeated": "重复申请", "publication": "要求提供公开出版物",
     "excessive": "无正当理由大量反复申请", "confirmation": "要求行政机关确认或重新出具已获取信息",
     "abandoned": "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
@@ -204,11 +205,16 @@ class InformationRequest(Record):
         try:
             Channel(channel)
         except ValueError:
-            raise DomainError("CHANNEL_INVALID", "收到方式须为当面、邮寄、互联网或传真。", f"unknown channel {channel!r}", Rule.A1) from None
+            raise DomainError(
+                "CHANNEL_INVALID", "收到方式须为当面、邮寄、互联网或传真。", f"unknown channel {channel!r}", Rule.A1
+            ) from None
         try:
             ApplicantKind(applicant_kind)
         except ValueError:
-            raise DomainError("APPLICANT_KIND_INVALID", "申请人须为自然人或一类法人、其他组织。", f"unknown applicant kind {applicant_kind!r}", Rule.A6) from None
+            raise DomainError(
+                "APPLICANT_KIND_INVALID", "申请人须为自然人或一类法人、其他组织。",
+                f"unknown applicant kind {applicant_kind!r}", Rule.A6,
+            ) from None
         if received_on > _business_day(occurred_at):
             raise DomainError("RECEIVED_IN_FUTURE", "收到日期不能晚于登记之日。", "received_on is after the recording day", Rule.A1)
         return cls._open(
@@ -233,7 +239,9 @@ class InformationRequest(Record):
                            calendar: WorkingDayCalendar) -> None:
         self._open_only()
         if self.completion is not None:
-            raise DomainError("COMPLETION_ONCE", "补正通知只能发出一次，并一次性告知需要补正的事项。", "one notice to complete only", Rule.A4)
+            raise DomainError(
+                "COMPLETION_ONCE", "补正通知只能发出一次，并一次性告知需要补正的事项。", "one notice to complete only", Rule.A4
+            )
         if not items.strip():
             raise DomainError("COMPLETION_ITEMS_REQUIRED", "补正通知须写明需要补正的事项。", "list what to complete", Rule.A4)
         sent_on = _business_day(occurred_at)

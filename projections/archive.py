@@ -76,5 +76,5 @@ def archive_catalogue(
         where.append("doc_date >= ? AND doc_date < ?")
         params += [f"{year:04d}-01-01", f"{year + 1:04d}-01-01"]
     sql = f"SELECT {', '.join(COLUMNS)} FROM archive_catalogue {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY position"
-    rows = [dict(zip(COLUMNS, row)) for row in tx.execute(sql, params).cursor.fetchall()]
+    rows = [dict(zip(COLUMNS, row, strict=True)) for row in tx.execute(sql, params).cursor.fetchall()]
     return [{**row, "legal_hold": bool(row["legal_hold"])} for row in rows if title_contains in row["title"]]

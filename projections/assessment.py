@@ -152,7 +152,7 @@ def ranking(rows: list[Indicators], scores: Mapping[tuple[str, str], Decimal] | 
     filings and archiving."""
     scores = scores or {}
 
-    def key(i: Indicators) -> tuple:
+    def key(i: Indicators) -> tuple[str, bool, Decimal | int, float, float, float, str]:
         score = scores.get((i.unit, i.period))
         return (i.period, score is None, -(score or 0), -(i.rate(i.published_on_time, i.published) or 0),
                 -(i.rate(i.adjustments_filed, i.adjustments) or 0), -(i.rate(i.archived, i.published) or 0), i.unit)

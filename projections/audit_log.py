@@ -8,11 +8,11 @@ zero reaches the same root. Leaf entry = the event's canonical bytes (domain.cha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from zwgk.domain.chain import StoredRecord, canonical_bytes
 from zwgk.domain.checkpoint import Checkpoint, read_unverified
@@ -30,6 +30,9 @@ TABLES = [
 ]
 
 
+T = TypeVar("T")
+
+
 class AuditLogError(RuntimeError):
     pass
 
@@ -43,10 +46,14 @@ class Leaf:
     originator_version: int
 
 
-def entry_of(record: StoredRecord) -> bytes:
+def decoded_state(record: StoredRecord) -> Mapping[str, Any]:
     if record.state is None:
         raise AuditLogError(f"event at log position {record.position} cannot be decoded: {record.decode_error}")
-    return canonical_bytes(record.topic, record.originator_id, record.originator_version, record.state)
+    return record.state
+
+
+def entry_of(record: StoredRecord) -> bytes:
+    return canonical_bytes(record.topic, record.originator_id, record.originator_version, decoded_state(record))
 
 
 class MerkleLog:
@@ -65,7 +72,11 @@ class MerkleLog:
 
     def size(self) -> int:
         with self.store.transaction() as tx:
-            row = tx.one("SELECT COALESCE(MAX(idx) + 1, 0) FROM merkle_leaves")
+            return self._size(tx)
+
+    @staticmethod
+    def _size(tx: Transaction) -> int:
+        row = tx.one("SELECT COALESCE(MAX(idx) + 1, 0) FROM merkle_leaves")
         return row[0] if row else 0
 
     def sync(self, records: Iterable[StoredRecord], batch: int = 1000) -> int:
@@ -75,15 +86,15 @@ class MerkleLog:
         while chunk := list(islice(iterator, batch)):
             with self.store.transaction() as tx:
                 position = tx.position(self.NAME)
-                size = tx.one("SELECT COALESCE(MAX(idx) + 1, 0) FROM merkle_leaves")[0]
+                size = self._size(tx)
                 frontier = Frontier(size, [self._node(tx, lv, ix) for lv, ix in Frontier.levels(size)])
                 nodes, leaves = [], []
                 for record in chunk:
                     if record.position <= position:
                         continue
-                    index = frontier.size
+                    index, state = frontier.size, decoded_state(record)
                     nodes += [(lv, ix, h.hex()) for lv, ix, h in frontier.append(leaf_hash(entry_of(record)))]
-                    leaves.append((index, record.position, str(record.state["event_id"]),
+                    leaves.append((index, record.position, str(state["event_id"]),
                                    str(record.originator_id), record.originator_version))
                     position = record.position
                 tx.executemany("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
@@ -111,7 +122,7 @@ class MerkleLog:
             raise AuditLogError(f"audit log node ({level}, {index}) is missing")
         return bytes.fromhex(row[0])
 
-    def _with_nodes(self, work: Callable[[Callable[[int, int], bytes]], Any]) -> Any:
+    def _with_nodes(self, work: Callable[[Callable[[int, int], bytes]], T]) -> T:
         with self.store.transaction() as tx:
             return work(lambda level, index: self._node(tx, level, index))
 

@@ -63,8 +63,11 @@ class CatalogueView(Projection):
                 self._write_history(tx, history)
                 tx.executemany("UPDATE catalogue_history SET filed_at = ? WHERE item_id = ? AND version = ?",
                                [(ts(event.occurred_at), item_id, version) for version in r["adjustments"]])
-                item = items[item_id] = items.get(item_id) or self._item(stored, item_id)
-                item.update(unfiled=[], version=event.version)
+                filed = items.get(item_id) or self._item(stored, item_id)
+                if filed is None:
+                    raise LookupError(f"catalogue item {item_id} filed but not in the view")
+                items[item_id] = filed
+                filed.update(unfiled=[], version=event.version)
                 continue
             adjustment = ADJUSTMENTS.get(event.type)
             if adjustment is None:
@@ -95,7 +98,7 @@ class CatalogueView(Projection):
     def _item(stored: dict[str, tuple[Any, ...]], item_id: str) -> dict[str, Any] | None:
         if item_id not in stored:
             return None
-        item = dict(zip(ITEM_COLUMNS, (item_id, *stored[item_id])))
+        item = dict(zip(ITEM_COLUMNS, (item_id, *stored[item_id]), strict=True))
         return {**item, "elements": json.loads(item["elements"]), "unfiled": json.loads(item["unfiled"])}
 
     @staticmethod

@@ -82,7 +82,7 @@ def complaints(tx: Transaction, keys: KeyStore, reader: Actor) -> list[dict[str,
     columns = [c[0] for c in cursor.description]
     result = []
     for row in cursor.fetchall():
-        item = dict(zip(columns, row))
+        item = dict(zip(columns, row, strict=True))
         sealed = json.loads(item.pop("sealed"))
         for field in SEALED:
             item[field] = reveal(keys, reader, field, SealedValue(**sealed[field]))

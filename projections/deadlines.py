@@ -110,14 +110,14 @@ def _received(batch: _Batch, event: ProjectedEvent) -> None:
 def _consultation_started(batch: _Batch, event: ProjectedEvent) -> None:
     """A5: the third party's time to reply."""
     r, source = event.record, event.aggregate_id
-    reply = batch.deadline(f"{source}:{Rule.A1}")
+    reply = batch.existing(f"{source}:{Rule.A1}")
     batch.open(source, reply["unit"], f"{reply['subject']}（征求意见：{r['consulted']}）", r["reply_due"])
 
 
 @FOLD.on(InformationRequest.Completed, InformationRequest.Extended)
 def _reply_moved(batch: _Batch, event: ProjectedEvent) -> None:
     """A1: the reply due again from the completed request, or later by the extension."""
-    reply = batch.deadline(f"{event.aggregate_id}:{Rule.A1}")
+    reply = batch.existing(f"{event.aggregate_id}:{Rule.A1}")
     batch.open(event.aggregate_id, reply["unit"], reply["subject"], event.record["deadline"])
 
 
@@ -193,7 +193,8 @@ class _Batch:
 
     def subject(self, source: str) -> tuple[str, str]:
         if source not in self.subjects:
-            self.subjects[source] = self.tx.one("SELECT unit, subject FROM deadline_subjects WHERE source_id = ?", (source,))
+            unit, subject = self.tx.single("SELECT unit, subject FROM deadline_subjects WHERE source_id = ?", (source,))
+            self.subjects[source] = (unit, subject)
         return self.subjects[source]
 
     def set_subject(self, source: str, unit: str, subject: str) -> None:
@@ -203,8 +204,15 @@ class _Batch:
     def deadline(self, deadline_id: str) -> dict[str, Any] | None:
         if deadline_id not in self.deadlines:
             row = self.tx.one(f"SELECT {', '.join(COLUMNS)} FROM deadlines WHERE deadline_id = ?", (deadline_id,))
-            self.deadlines[deadline_id] = dict(zip(COLUMNS, row)) if row else None
+            self.deadlines[deadline_id] = dict(zip(COLUMNS, row, strict=True)) if row else None
         return self.deadlines[deadline_id]
+
+    def existing(self, deadline_id: str) -> dict[str, Any]:
+        """A deadline the events say is there."""
+        deadline = self.deadline(deadline_id)
+        if deadline is None:
+            raise LookupError(f"deadline {deadline_id} is not in the view")
+        return deadline
 
     def open(self, source: str, unit: str, subject: str, d: dict[str, Any], key: str = "") -> None:
         """A deadline as its event stored it; a later event for the same rule (or key, where a record has

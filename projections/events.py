@@ -88,7 +88,8 @@ class ProjectedEvent(NamedTuple):
 
     @property
     def occurred_at(self) -> datetime:
-        return self.record["occurred_at"]
+        occurred_at: datetime = self.record["occurred_at"]
+        return occurred_at
 
     @property
     def actor(self) -> dict[str, str]:

@@ -60,7 +60,7 @@ class ParticipationView(Projection):
                        (record, process, r["unit"], title, kind, day, name, related))
         else:
             tx.execute("UPDATE participation SET status = ? WHERE record_id = ?", (name, record))
-        steps, counts, outcomes = (json.loads(v) for v in tx.one(
+        steps, counts, outcomes = (json.loads(v) for v in tx.single(
             "SELECT steps, counts, rule_outcomes FROM participation WHERE record_id = ?", (record,)))
         steps[name] = ts(event.occurred_at)
         outcomes.update(r.get("rule_outcomes") or {})

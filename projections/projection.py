@@ -71,7 +71,7 @@ class Projection:
         for table, order in self.export_order.items():
             cursor = tx.execute(f"SELECT * FROM {table} ORDER BY {order}").cursor
             columns = [c[0] for c in cursor.description]
-            result[table] = [dict(zip(columns, row)) for row in cursor.fetchall()]
+            result[table] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
         return result
 
 

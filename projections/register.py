@@ -64,7 +64,7 @@ class RegisterView(Projection):
     def _row(stored: dict[str, tuple[Any, ...]], act: str) -> dict[str, Any] | None:
         if act not in stored:
             return None
-        row = dict(zip(COLUMNS, (act, *stored[act])))
+        row = dict(zip(COLUMNS, (act, *stored[act]), strict=True))
         return {**row, **{c: json.loads(row[c]) for c in JSON_COLUMNS}}
 
 
@@ -156,4 +156,4 @@ def disclosure_register(tx: Transaction, unit: str = "") -> list[dict[str, Any]]
     """The register's rows by act, one unit's or every unit's, as stored (JSON columns as text)."""
     where, params = ("WHERE unit = ?", (unit,)) if unit else ("", ())
     rows = tx.all(f"SELECT {', '.join(COLUMNS)} FROM disclosure_register {where} ORDER BY act_id", params)
-    return [dict(zip(COLUMNS, row)) for row in rows]
+    return [dict(zip(COLUMNS, row, strict=True)) for row in rows]

@@ -105,7 +105,7 @@ def annual_table(tx: Transaction, unit: str, year: int) -> dict[str, Any]:
     """The application table: one row per line, one column per kind of applicant, and the
     check 一 + 二 = 三（七）+ 四 in every column."""
     start, end = date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat()
-    rows: dict[str, Counter] = {key: Counter() for key in ["1", "2", *(k for k, *_ in OUTCOME_LINES), "3.7", "4"]}
+    rows: dict[str, Counter[str]] = {key: Counter() for key in ["1", "2", *(k for k, *_ in OUTCOME_LINES), "3.7", "4"]}
     for kind, received, concluded, row, sub in tx.all(
         "SELECT applicant_kind, received_on, concluded_on, report_row, sub_reason FROM information_requests WHERE unit = ?", (unit,)
     ):

@@ -110,7 +110,7 @@ class ProjectionRunner:
                     view.end_bulk(tx)
         return folded
 
-    def _fold_chunks(self, iterator: Iterator[ProjectedEvent], batch: int, tables: list[Projection], policies: list[Projection],
+    def _fold_chunks(self, iterator: Iterator[ProjectedEvent], batch: int, tables: list[Projection], policies: list[Policy],
                      progress: Callable[[int], None] | None) -> int:
         folded = 0
         while True:
@@ -124,7 +124,7 @@ class ProjectionRunner:
                         view.fold_batch(tx, [event for event in chunk if event.position > position])
                         tx.set_position(view.name, max(position, chunk[-1].position))
             for policy in policies:
-                self._react(policy, chunk)  # type: ignore[arg-type]
+                self._react(policy, chunk)
             folded += len(chunk)
             if progress:
                 progress(len(chunk))
@@ -178,7 +178,7 @@ class ProjectionRunner:
         with self.store.transaction() as tx:
             return (to_json(self.view(name).export(tx)) + "\n").encode()
 
-    def wait_for(self, position: int, catch_up: Callable[[], None], timeout: float = 10.0) -> None:
+    def wait_for(self, position: int, catch_up: Callable[[], object], timeout: float = 10.0) -> None:
         """Read-your-writes: return once every view has folded the given position."""
         deadline = time.monotonic() + timeout
         while min(self.positions().values()) < position:

@@ -10,8 +10,11 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import psycopg
 
 POSITIONS = """CREATE TABLE IF NOT EXISTS projection_positions (
     name TEXT PRIMARY KEY,
@@ -84,7 +87,15 @@ class Transaction:
         return found
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        return self.execute(sql, params).cursor.fetchone()
+        row: tuple[Any, ...] | None = self.execute(sql, params).cursor.fetchone()
+        return row
+
+    def single(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
+        """The row a query must find: LookupError when there is none."""
+        row = self.one(sql, params)
+        if row is None:
+            raise LookupError(f"no row for {sql} with {list(params)}")
+        return row
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.execute(sql, params).cursor.fetchall())
@@ -107,6 +118,7 @@ class ViewStore:
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
         self.postgres = parts.scheme in ("postgresql", "postgres")
+        self.connection: psycopg.Connection[tuple[Any, ...]] | sqlite3.Connection
         if self.postgres:
             import psycopg
 
@@ -128,20 +140,20 @@ class ViewStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        if self.postgres:
+        if not isinstance(self.connection, sqlite3.Connection):
             with self.connection.transaction(), self.connection.cursor() as cursor:
                 tx = Transaction(cursor, True)
                 yield tx
                 tx.flush()
             return
-        cursor = self.connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
+        sqlite_cursor = self.connection.cursor()
+        sqlite_cursor.execute("BEGIN IMMEDIATE")
         try:
-            yield Transaction(cursor, False)
+            yield Transaction(sqlite_cursor, False)
         except BaseException:
-            cursor.execute("ROLLBACK")
+            sqlite_cursor.execute("ROLLBACK")
             raise
-        cursor.execute("COMMIT")
+        sqlite_cursor.execute("COMMIT")
 
     def close(self) -> None:
         self.connection.close()

@@ -67,9 +67,9 @@ class TimelineView(Projection):
                 subjects[event.aggregate_id] = unit
             units.append(unit)
         earlier = {a: row[0] for a, row in tx.by_key("timeline_subjects", "aggregate_id", ("unit",), (
-            e.aggregate_id for e, unit in zip(events, units) if not unit and e.aggregate_id not in subjects)).items()}
+            e.aggregate_id for e, unit in zip(events, units, strict=True) if not unit and e.aggregate_id not in subjects)).items()}
         rows = []
-        for event, unit in zip(events, units):
+        for event, unit in zip(events, units, strict=True):
             r = event.record
             if not unit:
                 unit = subjects.get(event.aggregate_id) or earlier.get(event.aggregate_id) or event.actor.get("unit", "")
@@ -108,7 +108,7 @@ def timeline(tx: Transaction, *, aggregate: str = "", unit: str = "", actor: str
         sql += " WHERE " + " AND ".join(where)
     cursor = tx.execute(sql + " ORDER BY occurred_at, position", params).cursor
     columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def version_as_of(tx: Transaction, aggregate: str, instant: datetime) -> int | None:

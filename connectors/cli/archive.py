@@ -17,7 +17,7 @@ from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.operations import check_fixity, transfer
 from zwgk.connectors.wiring import services
-from zwgk.domain.actors import Actor
+from zwgk.domain.actors import Actor, Role
 
 app = typer.Typer(name="archive", help="档案：原件存档、检索、固定性核验、法律保全、四性检测、移交导出。", no_args_is_help=True)
 
@@ -99,7 +99,8 @@ def archive_search(
 def archive_verify(
     all_: bool = typer.Option(False, "--all", help="核验全部原件"),
     archive_number: list[str] = typer.Option([], "--archive-number", help="只核验这些档号"),
-    due: int | None = typer.Option(None, "--due", min=0, help="只核验 DAYS 天内未核验过的原件（供每日定时任务：每件至少每 DAYS 天核验一次）"),
+    due: int | None = typer.Option(None, "--due", min=0,
+                                   help="只核验 DAYS 天内未核验过的原件（供每日定时任务：每件至少每 DAYS 天核验一次）"),
     archivist_id: str = ARCHIVIST,
     archivist_unit: str = ARCHIVIST_UNIT,
     format: str = FORMAT,  # noqa: A002
@@ -112,7 +113,7 @@ def archive_verify(
         chosen = queries.originals_to_check(s, None if all_ else archive_number, due)
         with Progress(transient=True, console=Console(stderr=True)) as progress:
             task = progress.add_task("核验原件", total=len(chosen))
-            report = check_fixity(s, chosen, Actor(archivist_id, "archivist", archivist_unit),
+            report = check_fixity(s, chosen, Actor(archivist_id, Role.ARCHIVIST, archivist_unit),
                                   progress=lambda _: progress.advance(task))
     render.fixity(report, format)
     if not report.ok:

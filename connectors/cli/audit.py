@@ -31,8 +31,8 @@ def audit_verify(format: str = FORMAT) -> None:  # noqa: A002
     with services(settings) as s, audit_log(settings) as merkle:
         report = queries.audit(s, merkle, settings)
     render.audit_report(report, format)
-    if not report.chains.ok:
-        log.error("hash chain broken at %s v%s", report.chains.first_break.originator_id, report.chains.first_break.originator_version)
+    if (first_break := report.chains.first_break) is not None:
+        log.error("hash chain broken at %s v%s", first_break.originator_id, first_break.originator_version)
     if not report.log.ok:
         log.error("audit log mismatch: %s", report.log.reason)
     if report.checkpoint_problem:

@@ -26,7 +26,8 @@ def projections_run(
     from_kafka: bool = typer.Option(False, "--from-kafka", help="从 Kafka 内部主题读取事件，而非事件库"),
     once: bool = typer.Option(False, "--once", help="处理现有事件后退出"),
 ) -> None:
-    """持续（或一次）把新事件折叠进全部视图；位置与视图行在同一事务中保存。PostgreSQL 上由事件库推送新事件（LISTEN/NOTIFY），SQLite 上轮询。"""
+    """持续（或一次）把新事件折叠进全部视图；位置与视图行在同一事务中保存。\
+PostgreSQL 上由事件库推送新事件（LISTEN/NOTIFY），SQLite 上轮询。"""
     settings = Settings.from_env()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

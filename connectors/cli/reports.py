@@ -108,4 +108,4 @@ def complaints_list(
     format: str = FORMAT,  # noqa: A002
 ) -> None:
     """投诉列表：投诉人身份仅对投诉受理机构可见，其他人看到保密标记（Q3）。"""
-    render.complaints(answer(queries.complaints, Actor(actor_id, role, unit)), format)
+    render.complaints(answer(queries.complaints, Actor.from_text(actor_id, role, unit)), format)

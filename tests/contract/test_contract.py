@@ -106,8 +106,8 @@ def test_topics_are_one_per_context_and_visibility():
     assert topics() == sorted(
         [f"zwgk.internal.{c}.v1" for c in contexts] + [f"zwgk.public.{c}.v1" for c in public] + ["zwgk.public.checkpoints.v1"]
     )
-    for event_type in EVENT_TYPES.values():
-        assert event_type.public == (event_type.cls in PUBLIC)
+    for et in EVENT_TYPES.values():
+        assert et.public == (et.cls in PUBLIC)
 
 
 def test_d7_public_schemas_have_no_person_and_no_withholding_reason():

@@ -44,15 +44,17 @@ def test_zwgk_services_use_only_known_settings_and_no_literal_secrets():
         assert "${MINIO_ROOT_PASSWORD" in env["ZWGK_S3_SECRET_KEY"]
         assert "${ZWGK_POSTGRES_PASSWORD" in env["ZWGK_DATABASE_URL"]
         assert env["ZWGK_SIGNING_KEY_FILE"].startswith("/run/secrets/")
-        assert Settings.from_env({k: substituted(v) for k, v in env.items()}).eventsourcing_env()["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+        settings = Settings.from_env({k: substituted(v) for k, v in env.items()})
+        assert settings.eventsourcing_env()["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
 
 
 def test_zwgk_settings_point_at_the_services_that_exist():
     postgres = SERVICES["postgres"]["environment"]
-    for name, service in zwgk_services().items():
+    for service in zwgk_services().values():
         env = {k: substituted(v) for k, v in service["environment"].items()}
         db = urlsplit(env["ZWGK_DATABASE_URL"])
-        assert (db.hostname, db.port, db.path.strip("/"), db.username) == ("postgres", 5432, postgres["POSTGRES_DB"], postgres["POSTGRES_USER"])
+        assert (db.hostname, db.port, db.path.strip("/"), db.username) == ("postgres", 5432, postgres["POSTGRES_DB"],
+                                                                           postgres["POSTGRES_USER"])
         host, port = env["ZWGK_KAFKA_BOOTSTRAP_SERVERS"].split(":")
         assert f"PLAINTEXT://{host}:{port}" in SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
         assert env["ZWGK_S3_ENDPOINT"] == "minio:9000" and "server" in SERVICES["minio"]["command"]

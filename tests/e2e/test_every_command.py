@@ -77,8 +77,10 @@ def the_rest(original: Path, services: Services) -> Iterator[dict[str, Any] | Ca
                                          "storage_key": services.ledger.original(ARCHIVE_NUMBER).storage_key},
                        "2025-03-10", actor("archivist", "archivist"), 10)
     yield line("place_legal_hold", {"archive_number": ARCHIVE_NUMBER, "reason": "行政复议"}, "2025-04-01", actor("archivist", "archivist"))
-    yield line("release_legal_hold", {"archive_number": ARCHIVE_NUMBER, "reason": "复议终结"}, "2025-06-01", actor("archivist", "archivist"))
-    yield lambda: line("archive_hearing_record", {"hearing_id": str(HEARING_IDS[1]), "sha256": services.ledger.original(ARCHIVE_NUMBER).sha256,
+    yield line("release_legal_hold", {"archive_number": ARCHIVE_NUMBER, "reason": "复议终结"}, "2025-06-01",
+               actor("archivist", "archivist"))
+    yield lambda: line("archive_hearing_record", {"hearing_id": str(HEARING_IDS[1]),
+                                                  "sha256": services.ledger.original(ARCHIVE_NUMBER).sha256,
                                                   "storage_key": services.ledger.original(ARCHIVE_NUMBER).storage_key},
                        "2025-03-11", {"id": "yj-daj", "role": "archivist", "unit": "雁江区档案馆"})
     yield line("draft_disclosure", {"id": WITHHELD, "title": "某企业生产工艺资料", "attribute": "withheld",

@@ -58,8 +58,10 @@ def test_q3_complainant_never_in_clear_and_forgetting_erases_everywhere(tmp_path
             {"command": "assign_complaint", "actor": OFFICE, "args": {"complaint_id": complaint, "handler_unit": "县自然资源局"}},
             {"command": "handle_complaint", "actor": {"id": "zr-1", "role": "officer", "unit": "县自然资源局"},
              "args": {"complaint_id": complaint, "findings": "答复超期", "substantiated": True, "outcome": "责令整改"}},
-            {"command": "give_complaint_feedback", "actor": OFFICE, "args": {"complaint_id": complaint, "feedback": f"{NAME}您好，已责令整改"}},
-            {"command": "publish_complaint_feedback", "actor": OFFICE, "args": {"complaint_id": complaint, "summary": "一件答复超期投诉属实，已整改。"}},
+            {"command": "give_complaint_feedback", "actor": OFFICE, "args": {"complaint_id": complaint,
+                                                                             "feedback": f"{NAME}您好，已责令整改"}},
+            {"command": "publish_complaint_feedback", "actor": OFFICE, "args": {"complaint_id": complaint,
+                                                                                "summary": "一件答复超期投诉属实，已整改。"}},
         ], env)
         assert all(r["ok"] for r in results), results
         relayed = zwgk(tmp_path, "relay", "--once", env=env)
@@ -107,7 +109,8 @@ def test_q3_complainant_never_in_clear_and_forgetting_erases_everywhere(tmp_path
         again = zwgk(tmp_path, *forget, "--basis", "consent_withdrawn")
         assert again.returncode == 1 and "SUBJECT_ALREADY_ERASED" in again.stderr
         (erasure,) = json.loads(zwgk(tmp_path, "privacy", "erasures", "--format", "json").stdout)
-        assert (erasure["subject_id"], erasure["basis"], erasure["actor"]) == (f"complainant-{complaint}", "consent_withdrawn", OFFICE["id"])
+        assert (erasure["subject_id"], erasure["basis"], erasure["actor"]) == (f"complainant-{complaint}", "consent_withdrawn",
+                                                                               OFFICE["id"])
         assert erasure["records"] == [complaint]
         timeline = json.loads(zwgk(tmp_path, "audit", "timeline", "--actor", OFFICE["id"], "--format", "json").stdout)
         assert timeline[-1]["event_type"] == "DataSubject.Erased"  # inspectors see who erased whose data
@@ -149,7 +152,9 @@ def test_q3_an_erasure_records_who_erased_whose_data_and_why_before_the_key_goes
 ):
     office = Actor(**OFFICE)
     complaint = uuid4()
-    services.ledger.execute(RegisterComplaint(id=complaint, category="delay_without_reason", form="written", signed=True, major=False, respondent_unit="县自然资源局", channel="信函", complainant_name=NAME, complainant_contact=CONTACT, account="逾期未答复"), office, None)
+    services.ledger.execute(RegisterComplaint(id=complaint, category="delay_without_reason", form="written", signed=True, major=False,
+                                              respondent_unit="县自然资源局", channel="信函", complainant_name=NAME,
+                                              complainant_contact=CONTACT, account="逾期未答复"), office, None)
     subject, keys = f"complainant-{complaint}", services.ledger.keys
     key = keys.find(subject)
 
@@ -160,7 +165,8 @@ def test_q3_an_erasure_records_who_erased_whose_data_and_why_before_the_key_goes
         (lambda: erase(actor=Actor("zr-1", "officer", "县自然资源局")), "PERSONAL_DATA_RESTRICTED"),
         (lambda: erase(basis="no_longer_wanted"), "ERASURE_BASIS_INVALID"),
         (lambda: erase(basis="other_legal_ground", note=" "), "ERASURE_BASIS_UNSTATED"),
-        (lambda: services.ledger.execute(ErasePersonalData(subject_id=f"complainant-{uuid4()}", basis="purpose_fulfilled"), office, None)[0],
+        (lambda: services.ledger.execute(ErasePersonalData(subject_id=f"complainant-{uuid4()}", basis="purpose_fulfilled"),
+                                         office, None)[0],
          "SUBJECT_UNKNOWN"),
     ]:
         with pytest.raises(DomainError) as error:

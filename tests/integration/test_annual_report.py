@@ -47,7 +47,8 @@ def test_a6_application_table_counts_every_outcome_and_the_check_row_holds(tmp_p
     expected: dict[str, Counter] = {k: Counter() for k in ["1", "2", *(line for line, *_ in OUTCOME_LINES), "3.7", "4"]}
 
     def receive(kind: str, day: str):
-        return services.ledger.execute(ReceiveRequest(channel="internet", received_on=date.fromisoformat(day), applicant_kind=kind, applicant="申请人", request="某信息"), OFFICER, at(day))[0].aggregate_id
+        return services.ledger.execute(ReceiveRequest(channel="internet", received_on=date.fromisoformat(day), applicant_kind=kind,
+                                                      applicant="申请人", request="某信息"), OFFICER, at(day))[0].aggregate_id
 
     # Carried over from 2024: one answered in 2025, one still open at the end of 2025; one closed in 2024.
     old = receive("natural_person", "2024-12-20")
@@ -58,7 +59,8 @@ def test_a6_application_table_counts_every_outcome_and_the_check_row_holds(tmp_p
     expected["2"]["other_organisation"] += 1
     expected["4"]["other_organisation"] += 1
     closed = receive("commercial_enterprise", "2024-11-04")
-    services.ledger.execute(AnswerRequest(request_id=closed, answer="disclosed", details={"how_and_when": "当面"}), OFFICER, at("2024-11-20"))
+    services.ledger.execute(AnswerRequest(request_id=closed, answer="disclosed", details={"how_and_when": "当面"}), OFFICER,
+                            at("2024-11-20"))
 
     # One of every outcome line in 2025, the applicants' kinds in turn.
     for n, (line, _, row, sub) in enumerate(OUTCOME_LINES):
@@ -69,19 +71,22 @@ def test_a6_application_table_counts_every_outcome_and_the_check_row_holds(tmp_p
         expected["1"][kind] += 1
         expected[line][kind] += 1
         if sub == "abandoned":
-            services.ledger.execute(RequestCompletion(request_id=request, items="请补正", completion_due=date(2025, 3, 14)), OFFICER, at("2025-03-05"))
+            services.ledger.execute(RequestCompletion(request_id=request, items="请补正", completion_due=date(2025, 3, 14)), OFFICER,
+                                    at("2025-03-05"))
             services.ledger.execute(AbandonRequest(request_id=request), OFFICER, at("2025-03-20"))
             continue
         answer, reason = answer_for(row, sub)
         required = ANSWERS[answer][2]
-        services.ledger.execute(AnswerRequest(request_id=request, answer=answer, sub_reason=reason, details={f: "已写明" for f in required}), OFFICER, at("2025-03-20"))
+        services.ledger.execute(AnswerRequest(request_id=request, answer=answer, sub_reason=reason,
+                                              details={f: "已写明" for f in required}), OFFICER, at("2025-03-20"))
     # Received late in 2025, answered in 2026: carried forward; one answered at 07:30 on 1 January in China,
     # still 31 December in UTC, is answered in 2026 all the same.
     receive("legal_service_organisation", "2025-12-29")
     expected["1"]["legal_service_organisation"] += 1
     expected["4"]["legal_service_organisation"] += 1
     new_year = receive("research_institution", "2025-12-30")
-    services.ledger.execute(AnswerRequest(request_id=new_year, answer="disclosed", details={"how_and_when": "电子邮件"}), OFFICER, datetime(2026, 1, 1, 7, 30, tzinfo=CST))
+    services.ledger.execute(AnswerRequest(request_id=new_year, answer="disclosed", details={"how_and_when": "电子邮件"}), OFFICER,
+                            datetime(2026, 1, 1, 7, 30, tzinfo=CST))
     expected["1"]["research_institution"] += 1
     expected["4"]["research_institution"] += 1
     for line, *_ in OUTCOME_LINES:

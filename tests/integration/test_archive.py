@@ -107,12 +107,15 @@ def test_h4_the_clerks_record_is_archived_and_linked_to_its_hearing_in_the_same_
     services = open_services(sqlite_settings)
     unit = "资阳市雁江区发展和改革局"
     officer = Actor("yj-fgj", "officer", unit)
-    hearing = services.ledger.execute(NoticeHearing(matter="停车收费", scheduled_at=datetime(2022, 8, 15, 14, tzinfo=CST), place="会议室", requirements="携带身份证件"), officer, datetime(2022, 8, 5, 9, tzinfo=CST))[0].aggregate_id
+    notice = NoticeHearing(matter="停车收费", scheduled_at=datetime(2022, 8, 15, 14, tzinfo=CST), place="会议室",
+                           requirements="携带身份证件")
+    hearing = services.ledger.execute(notice, officer, datetime(2022, 8, 5, 9, tzinfo=CST))[0].aggregate_id
     with pytest.raises(DomainError) as refused:
         put(keeper, number="YJ02-WS·2022-D30-FGJ-0001", hearing_id=hearing)
     assert refused.value.code == "HEARING_NOT_HELD"  # the original may be stored; no event says so
     assert not services.ledger.exists(original_id("YJ02-WS·2022-D30-FGJ-0001"))
-    services.ledger.execute(AssignHearingRoles(hearing_id=hearing, chair="甲", clerk="乙", answerers=["丙"], questioners=["丁"], representatives=["丁", "戊"]), officer, datetime(2022, 8, 10, tzinfo=CST))
+    services.ledger.execute(AssignHearingRoles(hearing_id=hearing, chair="甲", clerk="乙", answerers=["丙"], questioners=["丁"],
+                                               representatives=["丁", "戊"]), officer, datetime(2022, 8, 10, tzinfo=CST))
     services.ledger.execute(HoldHearing(hearing_id=hearing, attended=5), officer, datetime(2022, 8, 15, 14, tzinfo=CST))
     outcome, original = put(keeper, number="YJ02-WS·2022-D30-FGJ-0001", hearing_id=hearing,
                             occurred_at=datetime(2022, 8, 16, tzinfo=CST))
@@ -371,7 +374,8 @@ def test_r2_originals_changed_or_deleted_behind_zwgks_back_are_reported(seaweed:
     report = keeper.verify(keeper.originals(), ARCHIVIST)
     outcomes = {r.archive_number: r.outcome for r in report.results}
     assert outcomes == {changed.archive_number: FixityOutcome.CHANGED, missing.archive_number: FixityOutcome.MISSING}
-    assert [r.detail.zh for r in report.results if r.outcome is FixityOutcome.CHANGED] == [f"大小 7 字节，存档时 {len(SEED)} 字节；SHA-256 不符；SM3 不符"]
+    changes = [r.detail.zh for r in report.results if r.outcome is FixityOutcome.CHANGED]
+    assert changes == [f"大小 7 字节，存档时 {len(SEED)} 字节；SHA-256 不符；SM3 不符"]
     assert report.untracked == ["originals/sha256/ff/stray"] and not report.ok
     assert four_properties.check(keeper).untracked == ["originals/sha256/ff/stray"]
     assert json.loads(keeper.store.read_sidecar(sidecar_key(changed.archive_number)))["sha256"] == changed.sha256  # rewritten

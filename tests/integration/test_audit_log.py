@@ -121,10 +121,12 @@ def test_audit_log_finds_two_swapped_events_the_chains_cannot_see(keyed: Setting
              and records[i].originator_version > 1 and records[i - 1].originator_version > 1)
     a, b = records[k - 1].position, records[k].position
     with event_table(keyed) as (conn, table, position):
-        rows = {p: sql(conn, f"SELECT originator_id, originator_version, topic, state FROM {table} WHERE {position} = ?", (p,)).fetchone() for p in (a, b)}
+        rows = {p: sql(conn, f"SELECT originator_id, originator_version, topic, state FROM {table} WHERE {position} = ?", (p,)).fetchone()
+                for p in (a, b)}
         sql(conn, f"DELETE FROM {table} WHERE {position} IN (?, ?)", (a, b))
         for p, other in ((a, b), (b, a)):
-            sql(conn, f"INSERT INTO {table} ({position}, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)", (p, *rows[other]))
+            sql(conn, f"INSERT INTO {table} ({position}, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
+                (p, *rows[other]))
     assert services.ledger.verify().ok  # per-record chains still hold
     report = verify(services, keyed)
     assert report.first_bad_position == a
@@ -134,11 +136,13 @@ def test_audit_log_finds_two_swapped_events_the_chains_cannot_see(keyed: Setting
 def test_audit_log_finds_an_inserted_event(keyed: Settings):
     services, _ = logged_ledger(keyed)
     with event_table(keyed) as (conn, table, position):
-        forged = sql(conn, f"SELECT originator_id, originator_version, topic, state FROM {table} WHERE {position} = ?", (SCENARIO_EVENTS,)).fetchone()
+        forged = sql(conn, f"SELECT originator_id, originator_version, topic, state FROM {table} WHERE {position} = ?",
+                     (SCENARIO_EVENTS,)).fetchone()
         sql(conn, f"DELETE FROM {table} WHERE {position} = ?", (SCENARIO_EVENTS,))
         for p in range(SCENARIO_EVENTS - 1, 19, -1):
             sql(conn, f"UPDATE {table} SET {position} = ? WHERE {position} = ?", (p + 1, p))
-        sql(conn, f"INSERT INTO {table} ({position}, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)", (20, *forged))
+        sql(conn, f"INSERT INTO {table} ({position}, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
+            (20, *forged))
     report = verify(services, keyed)
     assert report.first_bad_position == 20
     services.close()

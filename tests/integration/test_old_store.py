@@ -42,7 +42,8 @@ def view_tables(database: Path) -> dict[str, list[dict]]:
         for name in names:
             cursor = conn.execute(f'SELECT * FROM "{name}"')
             columns = [RENAMED.get(name, {}).get(c[0], c[0]) for c in cursor.description]
-            tables[name] = sorted((dict(zip(columns, row)) for row in cursor), key=lambda r: json.dumps(r, sort_keys=True, default=repr))
+            tables[name] = sorted((dict(zip(columns, row, strict=True)) for row in cursor),
+                                  key=lambda r: json.dumps(r, sort_keys=True, default=repr))
         return tables
 
 

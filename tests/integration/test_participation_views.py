@@ -46,7 +46,8 @@ def test_h4_h5_flags_and_a_repeated_hearing(demo_views):
     assert [e["event_type"].removeprefix("Hearing.") for e in history] == ["Noticed", "RolesAssigned", "Held", "MinutesIssued"]
     assert json.loads(history[0]["rule_outcomes"]) == {"H3": "met"}  # the inspectors' timeline has every process
 
-    services.ledger.execute(ArchiveHearingRecord(hearing_id=HEARING_IDS[1], sha256="ab" * 32, storage_key="k"), Actor("yj-daj", "archivist", "雁江区档案馆"), datetime(2022, 9, 10, tzinfo=CST))
+    services.ledger.execute(ArchiveHearingRecord(hearing_id=HEARING_IDS[1], sha256="ab" * 32, storage_key="k"),
+                            Actor("yj-daj", "archivist", "雁江区档案馆"), datetime(2022, 9, 10, tzinfo=CST))
     catch_up(services, runner)
     with runner.store.transaction() as tx:
         assert next(r for r in participation(tx, process="hearing") if r["record_id"] == str(HEARING_IDS[1]))["flags"] == []

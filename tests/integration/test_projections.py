@@ -95,7 +95,8 @@ def test_projections_follow_postgresql_by_its_pushed_notifications(tmp_path: Pat
                                env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         officer = Actor("zy-officer", "officer", "资阳市人民政府办公室")
-        written = [services.ledger.execute(DraftDisclosure(title=f"推送的文件 {i}", attribute="proactive"), officer, None)[0] for i in range(3)]
+        written = [services.ledger.execute(DraftDisclosure(title=f"推送的文件 {i}", attribute="proactive"), officer, None)[0]
+                   for i in range(3)]
         store = ViewStore(views_url)
         deadline = time.monotonic() + 60
         while ProjectionRunner(store).positions()["timeline"] < written[-1].notification_id:
@@ -200,7 +201,8 @@ def test_n2_deadlines_run_in_hours_from_the_emergency_and_are_overdue_by_the_hou
     with runner.store.transaction() as tx:
         demo = sorted((d["subject"], d["due"], d["status"]) for d in deadlines(tx, WorkingDayCalendar(), today)
                       if d["rule"] == "N2" and d["subject"].startswith("资阳市强降雨"))
-        late_by = {hours: [d["subject"] for d in deadlines(tx, WorkingDayCalendar(), today, overdue=True, now=happened + timedelta(hours=hours))
+        late_by = {hours: [d["subject"]
+                           for d in deadlines(tx, WorkingDayCalendar(), today, overdue=True, now=happened + timedelta(hours=hours))
                            if d["subject"].startswith("某地山体滑坡")] for hours in (4, 6, 25)}
     assert demo == [("资阳市强降雨洪涝灾害（新闻发布会）", "2020-08-19T14:00+08:00", "breached"),
                     ("资阳市强降雨洪涝灾害（权威信息发布）", "2020-08-18T19:00+08:00", "met")]
@@ -217,7 +219,9 @@ def test_a5_a_consultation_kept_open_past_its_15_working_days_is_a_breach(demo_v
     services, runner = demo_views
     office = Actor("yanjiang-ysq", "officer", "资阳市雁江区人民政府办公室")
     at = lambda day: datetime.fromisoformat(f"{day}T10:00:00+08:00")  # noqa: E731
-    request = services.ledger.execute(ReceiveRequest(channel="post", received_on=date(2024, 3, 1), applicant_kind="natural_person", applicant="示例申请人", request="某项目审批材料"), office, at("2024-03-01"))[0].aggregate_id
+    received = ReceiveRequest(channel="post", received_on=date(2024, 3, 1), applicant_kind="natural_person", applicant="示例申请人",
+                              request="某项目审批材料")
+    request = services.ledger.execute(received, office, at("2024-03-01"))[0].aggregate_id
     services.ledger.execute(StartConsultation(request_id=request, consulted="第三方：某公司"), office, at("2024-03-04"))
     services.ledger.execute(EndConsultation(request_id=request), office, at("2024-04-01"))[0]  # 15 working days ran out on 2024-03-25
     catch_up(services, runner)
@@ -237,13 +241,17 @@ def test_a1_m1_d9_loading_the_official_calendar_settles_provisional_deadlines_in
     services.ledger.builtin_years = BUILTIN_BEFORE_2026
     office = Actor("yanjiang-ysq", "officer", "资阳市雁江区人民政府办公室")
     at = lambda day, hour=10: datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00")  # noqa: E731
-    request = services.ledger.execute(ReceiveRequest(channel="post", received_on=date(2026, 9, 28), applicant_kind="natural_person", applicant="示例申请人", request="某材料"), office, at("2026-09-28"))[0].aggregate_id
-    meeting = services.ledger.execute(InviteRepresentatives(kind="executive", title="区政府常务会议", meeting_on=date(2026, 9, 29), invited={"公众代表": 2}), office, at("2026-09-21"))[0].aggregate_id
+    request = services.ledger.execute(ReceiveRequest(channel="post", received_on=date(2026, 9, 28), applicant_kind="natural_person",
+                                                     applicant="示例申请人", request="某材料"), office, at("2026-09-28"))[0].aggregate_id
+    meeting = services.ledger.execute(InviteRepresentatives(kind="executive", title="区政府常务会议", meeting_on=date(2026, 9, 29),
+                                                            invited={"公众代表": 2}), office, at("2026-09-21"))[0].aggregate_id
     services.ledger.execute(HoldMeeting(meeting_id=meeting, attended=2, opinions=0, opinions_summary=""), office, at("2026-09-29", 15))
-    policy = services.ledger.execute(DraftDisclosure(title="关于印发实施办法的通知", attribute="proactive", kind="policy"), office, at("2026-09-21"))[0].aggregate_id
+    policy = services.ledger.execute(DraftDisclosure(title="关于印发实施办法的通知", attribute="proactive", kind="policy"), office,
+                                     at("2026-09-21"))[0].aggregate_id
     for role in ("compiler", "issuer", "publisher"):
         services.ledger.execute(SignReview(act_id=policy, sheet_role=role), Actor(f"yj-{role}", "officer", office.unit), at("2026-09-22"))
-    services.ledger.execute(PreReviewDisclosure(act_id=policy, decision="approved"), Actor("yj-pre", "pre_reviewer", "预审小组"), at("2026-09-23"))
+    services.ledger.execute(PreReviewDisclosure(act_id=policy, decision="approved"), Actor("yj-pre", "pre_reviewer", "预审小组"),
+                            at("2026-09-23"))
     services.ledger.execute(SignOffDisclosure(act_id=policy), Actor("yj-leader", "leader", office.unit), at("2026-09-29"))
     services.ledger.execute(PublishDisclosure(act_id=policy, channel="website"), office, at("2026-09-30"))
     ours_ids = (str(request), str(meeting), str(policy))
@@ -281,8 +289,11 @@ def test_a4_a_notice_to_complete_sent_after_7_working_days_is_in_the_violation_r
     requests = []
     # Received 2024-04-30: 7 working days over 劳动节 (11 May a make-up working day) end on 2024-05-13.
     for sent in ("2024-05-09", "2024-05-14"):
-        request = services.ledger.execute(ReceiveRequest(channel="post", received_on=date(2024, 4, 30), applicant_kind="natural_person", applicant="示例申请人", request="某材料"), office, at("2024-04-30"))[0].aggregate_id
-        services.ledger.execute(RequestCompletion(request_id=request, items="请写明所需信息的名称", completion_due=date(2024, 6, 14)), office, at(sent))
+        received = ReceiveRequest(channel="post", received_on=date(2024, 4, 30), applicant_kind="natural_person", applicant="示例申请人",
+                                  request="某材料")
+        request = services.ledger.execute(received, office, at("2024-04-30"))[0].aggregate_id
+        services.ledger.execute(RequestCompletion(request_id=request, items="请写明所需信息的名称", completion_due=date(2024, 6, 14)),
+                                office, at(sent))
         requests.append(str(request))
     catch_up(services, runner)
     with runner.store.transaction() as tx:
@@ -389,7 +400,8 @@ def test_assessment_indicators_count_d3_c4_d8_from_the_views(demo_views):
         year_2020 = indicators(tx, 2020)
         quarters_2022 = ranking(indicators(tx, 2022, quarterly=True))
     ziyang = year_2020[0].as_dict()
-    assert (ziyang["unit"], ziyang["published"], ziyang["on_time_rate"]) == ("资阳市人民政府办公室", 2, 0.5)  # the policy late, its interpretation on time
+    # the policy late, its interpretation on time
+    assert (ziyang["unit"], ziyang["published"], ziyang["on_time_rate"]) == ("资阳市人民政府办公室", 2, 0.5)
     assert ziyang["archiving_rate"] == 0.0  # run_scenario links no originals: D8 missing shows
     tianning = next(r for r in quarters_2022 if r["unit"] == "常州市天宁区人民政府")
     assert (tianning["period"], tianning["adjustments"], tianning["filing_rate"]) == ("2022-Q1", 2, 0.5)
@@ -406,10 +418,12 @@ def test_e2_indicators_count_an_act_in_the_quarter_of_its_day_in_china(demo_view
     unit = "季度边界测试区政府办公室"
     officer, leader = Actor("o", "officer", unit), Actor("l", "leader", unit)
     at = lambda text: datetime.fromisoformat(text)  # noqa: E731
-    act = services.ledger.execute(DraftDisclosure(title="季度边界的通知", attribute="proactive"), officer, at("2022-03-28T09:00+08:00"))[0].aggregate_id
+    act = services.ledger.execute(DraftDisclosure(title="季度边界的通知", attribute="proactive"), officer,
+                                  at("2022-03-28T09:00+08:00"))[0].aggregate_id
     for role, person in (("compiler", "a"), ("issuer", "b"), ("publisher", "c")):
         services.ledger.execute(SignReview(act_id=act, sheet_role=role), Actor(person, "officer", unit), at("2022-03-29T09:00+08:00"))
-    services.ledger.execute(PreReviewDisclosure(act_id=act, decision="approved"), Actor("p", "pre_reviewer", "预审小组"), at("2022-03-30T09:00+08:00"))
+    services.ledger.execute(PreReviewDisclosure(act_id=act, decision="approved"), Actor("p", "pre_reviewer", "预审小组"),
+                            at("2022-03-30T09:00+08:00"))
     services.ledger.execute(SignOffDisclosure(act_id=act), leader, at("2022-03-31T09:00+08:00"))
     services.ledger.execute(PublishDisclosure(act_id=act, channel="website"), officer, at("2022-04-01T07:00+08:00"))
     catch_up(services, runner)

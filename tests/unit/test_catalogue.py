@@ -90,7 +90,8 @@ def test_c2_adjustment_needs_a_known_reason_and_other_needs_text(reason, text):
 
 def test_c2_amendment_that_changes_nothing_is_refused():
     item = listed()
-    refused("AMENDMENT_EMPTY", "C2", lambda: item.amend(actor=OFFICER, occurred_at=None, changes={"column": "政府信息公开年报"}, reason="element_changed"))
+    refused("AMENDMENT_EMPTY", "C2",
+            lambda: item.amend(actor=OFFICER, occurred_at=None, changes={"column": "政府信息公开年报"}, reason="element_changed"))
 
 
 def test_c3_only_the_responsible_unit_adjusts():
@@ -99,7 +100,8 @@ def test_c3_only_the_responsible_unit_adjusts():
         lambda: CatalogueItem.list_item(actor=OTHER_UNIT, occurred_at=None, elements=elements(), reason="law_changed"),
     )
     item = listed()
-    refused("NOT_RESPONSIBLE_UNIT", "C3", lambda: item.amend(actor=OTHER_UNIT, occurred_at=None, changes={"column": "x"}, reason="law_changed"))
+    refused("NOT_RESPONSIBLE_UNIT", "C3",
+            lambda: item.amend(actor=OTHER_UNIT, occurred_at=None, changes={"column": "x"}, reason="law_changed"))
     refused("NOT_RESPONSIBLE_UNIT", "C3", lambda: item.withdraw(actor=OTHER_UNIT, occurred_at=None, reason="law_changed"))
 
 
@@ -124,4 +126,5 @@ def test_c2_withdrawn_item_cannot_be_adjusted_again():
     item = listed()
     item.withdraw(actor=OFFICER, occurred_at=None, reason="function_changed")
     assert item.unfiled == [1, 2]
-    refused("CATALOGUE_ITEM_WITHDRAWN", None, lambda: item.amend(actor=OFFICER, occurred_at=None, changes={"column": "x"}, reason="law_changed"))
+    refused("CATALOGUE_ITEM_WITHDRAWN", None,
+            lambda: item.amend(actor=OFFICER, occurred_at=None, changes={"column": "x"}, reason="law_changed"))

@@ -2,6 +2,7 @@
 
 import copy
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from uuid import uuid4
 
 import pytest
@@ -118,7 +119,8 @@ def test_d4_publication_needs_the_complete_review_sheet():
 def test_d4_a_rejecting_signature_blocks_until_revised():
     act = drafted()
     act.sign_review(actor=SIGNERS["compiler"], occurred_at=at("2020-07-06", 10), sheet_role="compiler")
-    act.sign_review(actor=SIGNERS["issuer"], occurred_at=at("2020-07-06", 10), sheet_role="issuer", decision="rejected", comment="涉及个人信息")
+    act.sign_review(actor=SIGNERS["issuer"], occurred_at=at("2020-07-06", 10), sheet_role="issuer", decision="rejected",
+                    comment="涉及个人信息")
     act.sign_review(actor=SIGNERS["publisher"], occurred_at=at("2020-07-06", 10), sheet_role="publisher")
     assert not act.review_complete
     act.revise(actor=OFFICER, occurred_at=at("2020-07-06", 12), title="关于印发实施意见的通知（删除个人信息）", note="按审查意见修改")
@@ -175,12 +177,14 @@ def test_d11_licensing_seven_and_enforcement_twenty_working_days():
 def test_d7_confidential_content_is_never_published(reason):
     act = signed(drafted(attribute="withheld", reason=reason, basis="《条例》第十四条、第十五条"))
     assert act.deadline is None
-    refused("CONFIDENTIAL_NOT_PUBLISHABLE", "D7", lambda: act.publish(actor=OFFICER, occurred_at=None, calendar=CALENDAR, channel="website"))
+    refused("CONFIDENTIAL_NOT_PUBLISHABLE", "D7",
+            lambda: act.publish(actor=OFFICER, occurred_at=None, calendar=CALENDAR, channel="website"))
 
 
 def test_d7_partial_disclosure_publishes_the_redacted_version():
     act = signed(drafted(attribute="partial", reason="personal_privacy", basis="《条例》第十五条"))
-    refused("CONFIDENTIAL_NOT_PUBLISHABLE", "D7", lambda: act.publish(actor=OFFICER, occurred_at=None, calendar=CALENDAR, channel="website"))
+    refused("CONFIDENTIAL_NOT_PUBLISHABLE", "D7",
+            lambda: act.publish(actor=OFFICER, occurred_at=None, calendar=CALENDAR, channel="website"))
     internal = signed(drafted(attribute="partial", reason="internal_affairs", basis="《条例》第十六条"))
     internal.publish(actor=OFFICER, occurred_at=at("2020-07-13"), calendar=CALENDAR, channel="website")
     assert internal.published
@@ -212,17 +216,19 @@ def test_corrections_and_withdrawals_are_new_events():
 
 def test_business_time_cannot_run_backwards_or_into_the_future():
     act = drafted()
-    refused("OCCURRED_AT_BEFORE_PREVIOUS", None, lambda: act.sign_review(actor=SIGNERS["compiler"], occurred_at=at("2020-07-01"), sheet_role="compiler"))
+    refused("OCCURRED_AT_BEFORE_PREVIOUS", None,
+            lambda: act.sign_review(actor=SIGNERS["compiler"], occurred_at=at("2020-07-01"), sheet_role="compiler"))
     future = datetime.now(CST) + timedelta(days=1)
     refused("OCCURRED_AT_IN_FUTURE", None, lambda: act.sign_review(actor=SIGNERS["compiler"], occurred_at=future, sheet_role="compiler"))
-    refused("OCCURRED_AT_WITHOUT_ZONE", None, lambda: act.sign_review(actor=SIGNERS["compiler"], occurred_at=datetime(2020, 7, 8), sheet_role="compiler"))
+    refused("OCCURRED_AT_WITHOUT_ZONE", None,
+            lambda: act.sign_review(actor=SIGNERS["compiler"], occurred_at=datetime(2020, 7, 8), sheet_role="compiler"))
 
 
 def test_every_event_carries_actor_times_and_chain():
     act = signed(drafted())
     events = act.collect_events()
     assert events[0].prev_hash == "0" * 64
-    for before, after in zip(events, events[1:]):
+    for before, after in pairwise(events):
         assert after.prev_hash == before.hash
     assert {e.actor.id for e in events} >= {"zy-officer", "zy-compiler", "zy-leader"}
     assert all(e.recorded_at.tzinfo is not None and e.occurred_at.tzinfo is not None for e in events)
@@ -299,11 +305,14 @@ def test_d10_a_withheld_document_is_rechecked_once_a_year_on_time_in_november():
     assert act.rechecked_years == [2020, 2021]
     refused = [
         (lambda: act.recheck_withholding(actor=OFFICER, occurred_at=at("2022-11-02"), year=2021, still_withheld=True), "ALREADY_RECHECKED"),
-        (lambda: act.recheck_withholding(actor=OFFICER, occurred_at=at("2022-11-02"), year=2023, still_withheld=True), "RECHECK_YEAR_AHEAD"),
-        (lambda: act.recheck_withholding(actor=OFFICER, occurred_at=at("2022-11-02"), year=2022, still_withheld=False), "CONVERSION_REASON_REQUIRED"),
+        (lambda: act.recheck_withholding(actor=OFFICER, occurred_at=at("2022-11-02"), year=2023, still_withheld=True),
+         "RECHECK_YEAR_AHEAD"),
+        (lambda: act.recheck_withholding(actor=OFFICER, occurred_at=at("2022-11-02"), year=2022, still_withheld=False),
+         "CONVERSION_REASON_REQUIRED"),
         (lambda: act.recheck_withholding(actor=Actor("x", "officer", "别的单位"), occurred_at=at("2022-11-02"), year=2022,
                                          still_withheld=True), "NOT_RESPONSIBLE_UNIT"),
-        (lambda: drafted().recheck_withholding(actor=OFFICER, occurred_at=at("2022-11-02"), year=2022, still_withheld=True), "NOT_WITHHELD"),
+        (lambda: drafted().recheck_withholding(actor=OFFICER, occurred_at=at("2022-11-02"), year=2022, still_withheld=True),
+         "NOT_WITHHELD"),
     ]
     for attempt, code in refused:
         with pytest.raises(DomainError) as error:

@@ -31,7 +31,10 @@ def at(day: str, hour: int = 9) -> datetime:
     return datetime.fromisoformat(f"{day}T{hour:02d}:00:00").replace(tzinfo=CST)
 
 
-def settled(record, start: str, working_days: int, rule: str, loaded_at: datetime = at("2026-09-01")) -> list:
+OFFICIAL_LOADED = at("2026-09-01")
+
+
+def settled(record, start: str, working_days: int, rule: str, loaded_at: datetime = OFFICIAL_LOADED) -> list:
     """Settle the record's deadlines as the official calendar is loaded; the new events, once the one for
     `rule` is checked to have moved as the official calendar says. They happen at the loading, or with the
     record's latest step if that came later."""
@@ -90,8 +93,8 @@ def test_h1_a_settled_notice_period_moves_the_earliest_hearing_day():
                              requirements="听证代表须携带身份证件")
     hearing.collect_events()
     hearing.assign_roles(actor=OFFICER, occurred_at=at("2026-09-29"), chair="主持人甲", clerk="书记员乙", answerers=["局长丙"],
-                         questioners=[seal(KEY, "name", "代表丁")], representatives=[seal(KEY, "name", "代表丁"), seal(KEY, "name", "代表戊")],
-                         observers_count=2)
+                         questioners=[seal(KEY, "name", "代表丁")],
+                         representatives=[seal(KEY, "name", "代表丁"), seal(KEY, "name", "代表戊")], observers_count=2)
     hearing.collect_events()
     settled(hearing, "2026-09-28", 5, "H1")
     assert hearing.notice_period.due == date(2026, 10, 10)

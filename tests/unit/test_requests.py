@@ -50,12 +50,15 @@ def test_a1_channel_and_applicant_kind_are_known():
 
 def test_a2_one_extension_of_at_most_20_days_approved_and_notified():
     r = received("2026-03-02")
-    refused("EXTENSION_TOO_LONG", "A2", lambda: r.extend(actor=OFFICER, occurred_at=at("2026-03-20"), working_days=21, approver="主任", notice="n", calendar=CAL))
-    refused("EXTENSION_UNAPPROVED", "A2", lambda: r.extend(actor=OFFICER, occurred_at=at("2026-03-20"), working_days=10, approver="", notice="n", calendar=CAL))
+    refused("EXTENSION_TOO_LONG", "A2",
+            lambda: r.extend(actor=OFFICER, occurred_at=at("2026-03-20"), working_days=21, approver="主任", notice="n", calendar=CAL))
+    refused("EXTENSION_UNAPPROVED", "A2",
+            lambda: r.extend(actor=OFFICER, occurred_at=at("2026-03-20"), working_days=10, approver="", notice="n", calendar=CAL))
     due = r.deadline.due
     r.extend(actor=OFFICER, occurred_at=at("2026-03-20"), working_days=20, approver="办公室主任", notice="已告知申请人", calendar=CAL)
     assert r.deadline.due == CAL.add_working_days(due, 20, "A2").due
-    refused("EXTENSION_ONCE", "A2", lambda: r.extend(actor=OFFICER, occurred_at=at("2026-03-21"), working_days=1, approver="主任", notice="n", calendar=CAL))
+    refused("EXTENSION_ONCE", "A2",
+            lambda: r.extend(actor=OFFICER, occurred_at=at("2026-03-21"), working_days=1, approver="主任", notice="n", calendar=CAL))
 
 
 @pytest.mark.parametrize("answer", sorted(ANSWERS))
@@ -65,7 +68,8 @@ def test_a3_each_answer_type_requires_its_fields(answer):
     refused("ANSWER_INCOMPLETE", "A3", lambda: r.answer(actor=OFFICER, occurred_at=at("2026-03-05"), answer=answer, details={}))
     details = {f: "已写明" for f in required}
     if sub_reasons:
-        refused("ANSWER_REASON_INVALID", "A3", lambda: r.answer(actor=OFFICER, occurred_at=at("2026-03-05"), answer=answer, details=details))
+        refused("ANSWER_REASON_INVALID", "A3",
+                lambda: r.answer(actor=OFFICER, occurred_at=at("2026-03-05"), answer=answer, details=details))
     r.answer(actor=OFFICER, occurred_at=at("2026-03-05"), answer=answer, sub_reason=sub_reasons[0] if sub_reasons else "", details=details)
     assert r.outcome == row
     refused("ANSWER_TYPE_INVALID", "A3", lambda: received().answer(actor=OFFICER, occurred_at=None, answer="maybe", details={}))
@@ -73,16 +77,21 @@ def test_a3_each_answer_type_requires_its_fields(answer):
 
 def test_a4_completion_once_clock_restarts_and_abandonment():
     r = received("2026-03-02")
-    r.request_completion(actor=OFFICER, occurred_at=at("2026-03-13"), items="请明确所需信息的名称、文号", completion_due=date(2026, 3, 27), calendar=CAL)
+    r.request_completion(actor=OFFICER, occurred_at=at("2026-03-13"), items="请明确所需信息的名称、文号", completion_due=date(2026, 3, 27),
+                         calendar=CAL)
     assert r.collect_events()[-1].on_time is False  # 7 working days after 03-02 end on 03-11: late, flagged
-    refused("COMPLETION_ONCE", "A4", lambda: r.request_completion(actor=OFFICER, occurred_at=at("2026-03-14"), items="x", completion_due=date(2026, 3, 30), calendar=CAL))
-    refused("AWAITING_COMPLETION", "A4", lambda: r.answer(actor=OFFICER, occurred_at=at("2026-03-16"), answer="disclosed", details={"how_and_when": "x"}))
+    refused("COMPLETION_ONCE", "A4",
+            lambda: r.request_completion(actor=OFFICER, occurred_at=at("2026-03-14"), items="x", completion_due=date(2026, 3, 30),
+                                         calendar=CAL))
+    refused("AWAITING_COMPLETION", "A4",
+            lambda: r.answer(actor=OFFICER, occurred_at=at("2026-03-16"), answer="disclosed", details={"how_and_when": "x"}))
     refused("NOT_ABANDONED", "A4", lambda: r.abandon(actor=OFFICER, occurred_at=at("2026-03-20")))
     r.complete(actor=OFFICER, occurred_at=at("2026-03-20"), completed_on=date(2026, 3, 20), calendar=CAL)
     assert r.deadline.start == date(2026, 3, 20) and r.deadline.due == CAL.add_working_days(date(2026, 3, 20), 20, "A1").due
     late = received("2026-03-02")
     late.request_completion(actor=OFFICER, occurred_at=at("2026-03-04"), items="x", completion_due=date(2026, 3, 18), calendar=CAL)
-    refused("COMPLETION_LATE", "A4", lambda: late.complete(actor=OFFICER, occurred_at=at("2026-03-19"), completed_on=date(2026, 3, 19), calendar=CAL))
+    refused("COMPLETION_LATE", "A4",
+            lambda: late.complete(actor=OFFICER, occurred_at=at("2026-03-19"), completed_on=date(2026, 3, 19), calendar=CAL))
     late.abandon(actor=OFFICER, occurred_at=at("2026-03-19"))
     assert late.outcome == "other"
 
@@ -92,7 +101,8 @@ def test_a5_consultation_pauses_the_clock_by_the_working_days_consulted():
     due = r.deadline.due
     r.start_consultation(actor=OFFICER, occurred_at=at("2026-09-21"), consulted="第三方：某公司", calendar=CAL)
     assert r.collect_events()[-1].reply_due.due == CAL.add_working_days(date(2026, 9, 21), 15, "A5").due
-    refused("CONSULTATION_RUNNING", "A5", lambda: r.answer(actor=OFFICER, occurred_at=at("2026-09-22"), answer="disclosed", details={"how_and_when": "x"}))
+    refused("CONSULTATION_RUNNING", "A5",
+            lambda: r.answer(actor=OFFICER, occurred_at=at("2026-09-22"), answer="disclosed", details={"how_and_when": "x"}))
     r.end_consultation(actor=OFFICER, occurred_at=at("2026-10-12"), calendar=CAL)
     paused = CAL.working_days_between(date(2026, 9, 21), date(2026, 10, 12))
     assert r.collect_events()[-1].paused_working_days == paused

@@ -111,10 +111,13 @@ def test_q3_only_the_complaints_office_erases_personal_data():
 
 def test_q4_handling_feedback_and_publication_in_order():
     complaint = registered()
-    refused("COMPLAINT_NOT_ASSIGNED", "Q4", lambda: complaint.handle(actor=OFFICE, occurred_at=None, findings="f", substantiated=True, outcome="o"))
+    refused("COMPLAINT_NOT_ASSIGNED", "Q4",
+            lambda: complaint.handle(actor=OFFICE, occurred_at=None, findings="f", substantiated=True, outcome="o"))
     complaint.assign(actor=OFFICE, occurred_at=None, handler_unit="县自然资源局")
-    refused("COMPLAINT_NOT_HANDLED", "Q4", lambda: complaint.give_feedback(actor=OFFICE, occurred_at=None, feedback=seal(KEY, "feedback", "x")))
-    complaint.handle(actor=Actor("zr-1", "officer", "县自然资源局"), occurred_at=None, findings="答复超期 5 个工作日", substantiated=True, outcome="责令整改")
+    refused("COMPLAINT_NOT_HANDLED", "Q4",
+            lambda: complaint.give_feedback(actor=OFFICE, occurred_at=None, feedback=seal(KEY, "feedback", "x")))
+    complaint.handle(actor=Actor("zr-1", "officer", "县自然资源局"), occurred_at=None, findings="答复超期 5 个工作日", substantiated=True,
+                     outcome="责令整改")
     refused("COMPLAINT_NOT_ANSWERED", "Q4", lambda: complaint.publish_feedback(actor=OFFICE, occurred_at=None, summary="s"))
     complaint.give_feedback(actor=OFFICE, occurred_at=None, feedback=seal(KEY, "feedback", "已责令整改"))
     complaint.publish_feedback(actor=OFFICE, occurred_at=None, summary="一件申请答复超期的投诉属实，已责令整改。")
@@ -148,14 +151,19 @@ def test_k2_violation_is_one_of_ten(violation):
 
 def test_k3_no_decision_without_investigation_and_in_order():
     case = opened()
-    refused("INVESTIGATION_REQUIRED", "K3", lambda: case.decide(actor=LEADING, occurred_at=None, sanctions=["criticism_education"], decision="d", meeting="m"))
+    refused("INVESTIGATION_REQUIRED", "K3",
+            lambda: case.decide(actor=LEADING, occurred_at=None, sanctions=["criticism_education"], decision="d", meeting="m"))
     refused("INVESTIGATION_REQUIRED", "K3", lambda: case.give_opinion(actor=INSPECTOR, occurred_at=None, opinion="o"))
-    refused("INVESTIGATION_INCOMPLETE", "K3", lambda: case.investigate(actor=INSPECTOR, occurred_at=None, working_group=["jw-1"], findings="x"))
+    refused("INVESTIGATION_INCOMPLETE", "K3",
+            lambda: case.investigate(actor=INSPECTOR, occurred_at=None, working_group=["jw-1"], findings="x"))
     case.investigate(actor=INSPECTOR, occurred_at=None, working_group=["jw-1", "jw-2"], findings="属实")
-    refused("CASE_OUT_OF_ORDER", "K3", lambda: case.decide(actor=LEADING, occurred_at=None, sanctions=["criticism_education"], decision="d", meeting="m"))
+    refused("CASE_OUT_OF_ORDER", "K3",
+            lambda: case.decide(actor=LEADING, occurred_at=None, sanctions=["criticism_education"], decision="d", meeting="m"))
     case.give_opinion(actor=INSPECTOR, occurred_at=None, opinion="建议通报批评")
-    refused("COLLECTIVE_DECISION_REQUIRED", "K3", lambda: case.decide(actor=LEADING, occurred_at=None, sanctions=["circulated_criticism"], decision="d", meeting=""))
-    case.decide(actor=LEADING, occurred_at=None, sanctions=["circulated_criticism", "written_self_criticism"], decision="通报批评并书面检查", meeting="领导小组2026年第3次会议")
+    refused("COLLECTIVE_DECISION_REQUIRED", "K3",
+            lambda: case.decide(actor=LEADING, occurred_at=None, sanctions=["circulated_criticism"], decision="d", meeting=""))
+    case.decide(actor=LEADING, occurred_at=None, sanctions=["circulated_criticism", "written_self_criticism"],
+                decision="通报批评并书面检查", meeting="领导小组2026年第3次会议")
     case.file(actor=LEADING, occurred_at=None, filed_with="县纪委监委")
     assert case.stage == "filed"
 
@@ -194,7 +202,8 @@ def test_e1_scores_cover_the_eight_criteria_within_their_maxima():
 
 
 def test_e2_period_is_a_year_or_a_quarter():
-    refused("PERIOD_INVALID", "E2", lambda: Assessment.self_assess(actor=OFFICER, occurred_at=None, period="2025-H1", self_score=Decimal(1), report="r"))
+    refused("PERIOD_INVALID", "E2",
+            lambda: Assessment.self_assess(actor=OFFICER, occurred_at=None, period="2025-H1", self_score=Decimal(1), report="r"))
     assert Assessment.self_assess(actor=OFFICER, occurred_at=None, period="2025-Q4", self_score=Decimal(1), report="r")
 
 
@@ -226,4 +235,5 @@ def test_e4_rectification_only_for_a_published_fail():
     a.assess(actor=GOV, occurred_at=None, scores=scores(Decimal("0.95")), opinion="优")
     a.approve_grade(actor=LEADING, occurred_at=None)
     a.publish(actor=LEADING, occurred_at=None)
-    refused("RECTIFICATION_NOT_DUE", "E4", lambda: a.order_rectification(actor=LEADING, occurred_at=None, deadline=date(2026, 3, 31), requirements="x"))
+    refused("RECTIFICATION_NOT_DUE", "E4",
+            lambda: a.order_rectification(actor=LEADING, occurred_at=None, deadline=date(2026, 3, 31), requirements="x"))
