@@ -124,7 +124,7 @@ class WorkingDayCalendar:
     """The official working-day calendar as far as it is known."""
 
     def __init__(self, loaded: Mapping[int, LoadedYear] | None = None, builtin_years: range = BUILTIN_YEARS) -> None:
-        self.loaded = dict(loaded or {})
+        self.loaded: Mapping[int, LoadedYear] = loaded if loaded is not None else {}
         self.builtin_years = builtin_years
 
     def source_of(self, year: int) -> str:

@@ -23,7 +23,7 @@ from zwgk.domain import contexts
 from zwgk.domain.actors import SYSTEM, Actor, Role
 from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, FixityCheck, original_id
 from zwgk.domain.assessment import Assessment, assessment_id
-from zwgk.domain.calendar import BUILTIN_YEARS, Deadline, WorkingDayCalendar
+from zwgk.domain.calendar import BUILTIN_YEARS, Deadline, LoadedYear, WorkingDayCalendar
 from zwgk.domain.catalogue import CatalogueItem
 from zwgk.domain.chain import ChainReport, StoredRecord, verify_chains
 from zwgk.domain.commands import Command, Context, Outcome
@@ -92,6 +92,36 @@ class DeadlineAsDict(Transcoding):
     def decode(self, data: dict[str, Any]) -> Deadline:
         # A lookup by value, which mypy checks against the signature of the members' __new__.
         return Deadline(**{**data, "rule": Rule(data["rule"])})  # type: ignore[call-arg]
+
+
+class LoadedYears(Mapping[int, LoadedYear]):
+    """The official calendars loaded for the years after the built-in ones, each read from the ledger the
+    first time a date in it is asked about: most deadlines fall in built-in years and need no read."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.years = range(ledger.builtin_years.stop, ledger.builtin_years.stop + YEARS_AHEAD)
+        self.read: dict[int, LoadedYear | None] = {}
+
+    def _year(self, year: int) -> LoadedYear | None:
+        if year not in self.years:
+            return None
+        if year not in self.read:
+            found = self.ledger.exists(calendar_year_id(year))
+            self.read[year] = self.ledger.load(OfficialCalendarYear, calendar_year_id(year)).as_loaded_year() if found else None
+        return self.read[year]
+
+    def __getitem__(self, year: int) -> LoadedYear:
+        loaded = self._year(year)
+        if loaded is None:
+            raise KeyError(year)
+        return loaded
+
+    def __iter__(self) -> Iterator[int]:
+        return (year for year in self.years if self._year(year) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class Ledger(Application[UUID]):
@@ -215,11 +245,7 @@ class Ledger(Application[UUID]):
 
     def calendar(self) -> WorkingDayCalendar:
         """The working-day calendar with every official year loaded so far."""
-        loaded = {}
-        for year in range(self.builtin_years.stop, self.builtin_years.stop + YEARS_AHEAD):
-            if self.exists(calendar_year_id(year)):
-                loaded[year] = self.load(OfficialCalendarYear, calendar_year_id(year)).as_loaded_year()
-        return WorkingDayCalendar(loaded, self.builtin_years)
+        return WorkingDayCalendar(LoadedYears(self), self.builtin_years)
 
     def settle_provisional_deadlines(self, occurred_at: datetime | None = None) -> list[Outcome]:
         """After a calendar is loaded: a new event for every running deadline it settles, on any record."""
