@@ -240,6 +240,13 @@ class OnAssessment(Changes[Assessment]):
     def target(self, ctx: Context) -> UUID:
         return assessment_id(self.unit, self.period)
 
+    def handle(self, ctx: Context) -> Outcome:
+        """E3: every later step needs the unit's self-assessment for the period first."""
+        if not ctx.ledger.exists(self.target(ctx)):
+            raise DomainError("NOT_SELF_ASSESSED", f"{self.unit} {self.period} 尚未自查自评，不能进行此步。",
+                              f"{self.unit} has no self-assessment for {self.period}", Rule.E3)
+        return super().handle(ctx)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Assess(OnAssessment, name="assess_unit", summary_zh="政府办公室考核评分"):

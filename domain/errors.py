@@ -47,9 +47,9 @@ class NotFound(DomainError):
 
 
 class AlreadyExists(DomainError):
-    def __init__(self, what_zh: str, what_en: str, key: object) -> None:
+    def __init__(self, what_zh: str, what_en: str, key: object, rule: Rule | None = None) -> None:
         super().__init__(
-            "ALREADY_EXISTS", f"{what_zh}已存在：{key}", f"{what_en} already exists: {key}"
+            "ALREADY_EXISTS", f"{what_zh}已存在：{key}", f"{what_en} already exists: {key}", rule
         )
 
 

@@ -275,7 +275,7 @@ class Ledger(Application[UUID]):
         """Refuse what can be refused before the original's bytes are stored."""
         number = ArchivedOriginal.check_metadata(archive_number, title, responsible_unit, retention)
         if self.exists(original_id(str(number))):
-            raise AlreadyExists("档号", "archive number", number)
+            raise AlreadyExists("档号", "archive number", number, Rule.R1)
 
     def record_original(self, actor: Actor, occurred_at: datetime | None, hearing_id: UUID | None = None,
                         **fields: Any) -> Outcome:
@@ -283,7 +283,7 @@ class Ledger(Application[UUID]):
         hearing id, to that hearing as its clerk's record (H4); atomically."""
         original = ArchivedOriginal.archive(actor=actor, occurred_at=occurred_at, **fields)
         if self.exists(original.id):
-            raise AlreadyExists("档号", "archive number", fields["archive_number"])
+            raise AlreadyExists("档号", "archive number", fields["archive_number"], Rule.R1)
         records: list[Record] = [original]
         if fields.get("disclosure_id"):
             act = self.load(DisclosureAct, fields["disclosure_id"])

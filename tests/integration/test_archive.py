@@ -143,7 +143,7 @@ def test_r1_duplicate_archive_number_and_retention_mismatch_are_refused(keeper: 
     put(keeper)
     with pytest.raises(DomainError) as duplicate:
         put(keeper, data=b"other bytes")
-    assert duplicate.value.code == "ALREADY_EXISTS"
+    assert (duplicate.value.code, duplicate.value.rule) == ("ALREADY_EXISTS", "R1")
     with pytest.raises(DomainError) as mismatch:
         put(keeper, number="ZY01-WS·2020-Y-BGS-0002", retention="D10")
     assert mismatch.value.code == "RETENTION_MISMATCH"

@@ -8,11 +8,15 @@ from uuid import UUID
 import pytest
 
 from zwgk.connectors.commands import arguments, catalogue, parse
+from zwgk.domain.actors import Actor, Role
+from zwgk.domain.assessment import Assess
 from zwgk.domain.commands import COMMANDS, Changes, Command, Opens
 from zwgk.domain.contexts import records
 from zwgk.domain.disclosure import DisclosureAct, OnAct, SignOffDisclosure, SignReview
 from zwgk.domain.errors import DomainError
+from zwgk.domain.ledger import Ledger
 from zwgk.domain.requests import InformationRequest, ReceiveRequest
+from zwgk.domain.rules import Rule
 
 ACT = "2f0e6c1a-1d2b-4c3d-8e4f-5a6b7c8d9e0f"
 
@@ -62,3 +66,12 @@ def test_an_envelope_parses_into_its_command_class_or_is_refused_field_by_field_
     with pytest.raises(DomainError) as unknown:
         parse({"command": "sing_review", "actor": actor, "args": {}})
     assert unknown.value.code == "UNKNOWN_COMMAND"
+
+
+def test_e3_a_step_of_the_assessment_before_the_self_assessment_is_refused_under_e3_and_records_nothing():
+    ledger = Ledger()
+    office = Actor("office", Role.GOVERNMENT_OFFICE, "某县政府办公室")
+    with pytest.raises(DomainError) as refused:
+        ledger.execute(Assess(unit="某县财政局", period="2025", scores={}), office)
+    assert (refused.value.code, refused.value.rule) == ("NOT_SELF_ASSESSED", Rule.E3)
+    assert ledger.recorder.max_notification_id() in (None, 0)
