@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.commands import Changes, Command, Context, Outcome
-from zwgk.domain.errors import AlreadyExists, DomainError
+from zwgk.domain.errors import AlreadyExists, DomainError, NotFound
 from zwgk.domain.records import Record
 from zwgk.domain.rules import Rule
 
@@ -242,10 +242,11 @@ class OnAssessment(Changes[Assessment]):
 
     def handle(self, ctx: Context) -> Outcome:
         """E3: every later step needs the unit's self-assessment for the period first."""
-        if not ctx.ledger.exists(self.target(ctx)):
+        try:
+            return super().handle(ctx)
+        except NotFound:
             raise DomainError("NOT_SELF_ASSESSED", f"{self.unit} {self.period} 尚未自查自评，不能进行此步。",
-                              f"{self.unit} has no self-assessment for {self.period}", Rule.E3)
-        return super().handle(ctx)
+                              f"{self.unit} has no self-assessment for {self.period}", Rule.E3) from None
 
 
 @dataclass(frozen=True, kw_only=True)

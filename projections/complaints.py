@@ -30,9 +30,7 @@ class ComplaintsView(Projection):
     export_order = {"complaints": "complaint_id"}
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
-        handler = FOLD.get(event.type)
-        if handler is not None:
-            handler(tx, event)
+        FOLD.dispatch(tx, event)
 
 
 @FOLD.on(Complaint.Registered)

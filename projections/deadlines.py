@@ -55,9 +55,7 @@ class DeadlinesView(Projection):
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         batch = _Batch(tx)
         for event in events:
-            handler = FOLD.get(event.type)
-            if handler is not None:
-                handler(batch, event)
+            FOLD.dispatch(batch, event)
         batch.write()
 
 

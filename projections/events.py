@@ -76,6 +76,12 @@ class Handlers(Generic[THandler]):
     def get(self, name: str) -> THandler | None:
         return self.by_type.get(name)
 
+    def dispatch(self, target: Any, event: ProjectedEvent) -> None:
+        """Fold one event into the target with its handler; an event the view does not fold changes nothing."""
+        handler = self.by_type.get(event.type)
+        if handler is not None:
+            handler(target, event)
+
 
 class ProjectedEvent(NamedTuple):
     """A named tuple, not a dataclass: a rebuild makes one per event, and a tuple is made in a third of the time."""

@@ -54,9 +54,7 @@ class RegisterView(Projection):
                 act = event.aggregate_id
                 new = event.type == DRAFTED
                 row = rows[act] = {} if new else rows.get(act) or self._row(stored, act) or {}
-                handler = APPLY.get(event.type)
-                if handler is not None:
-                    handler(row, event)
+                APPLY.dispatch(row, event)
                 row["version"] = event.version
         tx.executemany(UPSERT, [tuple(to_json(r[c]) if c in JSON_COLUMNS else r[c] for c in COLUMNS) for r in rows.values()])
 

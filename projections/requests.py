@@ -55,9 +55,7 @@ class RequestsView(Projection):
     revision = 3  # 2: a request is concluded on its day in China Standard Time, not in UTC; 3: recomputed deadlines
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
-        handler = FOLD.get(event.type)
-        if handler is not None:
-            handler(tx, event)
+        FOLD.dispatch(tx, event)
 
 
 @FOLD.on(InformationRequest.Received)
