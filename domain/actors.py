@@ -20,6 +20,11 @@ class Role(StrEnum):
     INSPECTOR = "inspector"  # 纪检监察
     COMPLAINTS_OFFICE = "complaints_office"  # 投诉受理机构 (Q3: the only role that reads complainants' identities)
     GOVERNMENT_OFFICE = "government_office"  # 政府办公室, which assesses units (E3)
+    INTEGRATOR = "integrator"  # 数据对接方, a system reading public views and the event contract
+    # 三员 (GB/T 22239-2019 level 3): three administrators no person is together, none acting in disclosure work
+    SYSTEM_ADMIN = "system_admin"  # 系统管理员
+    SECURITY_ADMIN = "security_admin"  # 安全管理员, who manages accounts and grants
+    SECURITY_AUDITOR = "security_auditor"  # 安全审计员, who reads the security log
     SYSTEM = "system"  # zwgk itself, e.g. recomputing deadlines
 
 
@@ -32,6 +37,10 @@ ROLE_NAMES_ZH = {
     Role.INSPECTOR: "纪检监察人员",
     Role.COMPLAINTS_OFFICE: "投诉受理机构",
     Role.GOVERNMENT_OFFICE: "政府办公室",
+    Role.INTEGRATOR: "数据对接方",
+    Role.SYSTEM_ADMIN: "系统管理员",
+    Role.SECURITY_ADMIN: "安全管理员",
+    Role.SECURITY_AUDITOR: "安全审计员",
     Role.SYSTEM: "系统",
 }
 
@@ -85,5 +94,8 @@ def role_named(text: str) -> Role:
             f"unknown role: {text}",
         ) from None
 
+
+ADMINISTRATORS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.SECURITY_AUDITOR})
+"""三员分立: each held by a different person, and by no one who holds any other role."""
 
 SYSTEM = Actor(id="zwgk", role=Role.SYSTEM, unit="zwgk")
