@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from zwgk.archive import commands as archive_commands
 from zwgk.connectors.services import Services
+from zwgk.domain.access import Scope, permit_command
 from zwgk.domain.actors import Actor
 from zwgk.domain.commands import COMMANDS, Command, Outcome
 from zwgk.domain.errors import DomainError
@@ -35,12 +36,12 @@ def arguments(command: type[Command]) -> TypeAdapter[Any]:
 
 
 class Envelope(BaseModel):
-    """One command as written in a file: who, when (optional), what."""
+    """One command as written in a file: who (left out when a signed-in caller sends it), when (optional), what."""
 
     model_config = ConfigDict(extra="forbid")
 
     command: str
-    actor: dict[str, str]
+    actor: dict[str, str] | None = None
     occurred_at: datetime | None = None
     args: dict[str, Any] = {}
 
@@ -101,9 +102,9 @@ def _invalid(error: ValidationError, what: str) -> DomainError:
     return DomainError("INVALID_ARGUMENTS", f"参数无效（{zh}）", f"invalid {what}: {en}")
 
 
-def parse(envelope: Mapping[str, Any]) -> tuple[Command, Actor, datetime | None]:
+def parse(envelope: Mapping[str, Any], signed_in: Actor | None = None) -> tuple[Command, Actor, datetime | None]:
     """The command, its actor and business time, or a refusal; an unknown command name is told
-    before anything else about the line."""
+    before anything else about the line. A signed-in caller is the actor: a line naming another is refused."""
     name = envelope.get("command") if isinstance(envelope, Mapping) else None
     if isinstance(name, str) and name not in COMMANDS:
         raise DomainError("UNKNOWN_COMMAND", f"未知命令：{name}（zwgk commands 列出全部命令）", f"unknown command {name}")
@@ -111,12 +112,10 @@ def parse(envelope: Mapping[str, Any]) -> tuple[Command, Actor, datetime | None]
         parsed = Envelope.model_validate(envelope)
     except ValidationError as error:
         raise _invalid(error, "command") from None
-    try:
-        actor = Actor.from_text(**parsed.actor)
-    except TypeError:
-        raise DomainError(
-            "ACTOR_INCOMPLETE", "操作人须包含 id、role、unit。", "actor needs id, role and unit"
-        ) from None
+    actor = signed_in or _actor(parsed.actor)
+    if signed_in and parsed.actor is not None and _actor(parsed.actor) != signed_in:
+        raise DomainError("ACTOR_MISMATCH", "命令中的操作人与登录身份不符：操作人即登录者本人。",
+                          "the command names another actor than the signed-in one")
     try:
         command = arguments(COMMANDS[parsed.command]).validate_python(parsed.args)
     except ValidationError as error:
@@ -124,10 +123,22 @@ def parse(envelope: Mapping[str, Any]) -> tuple[Command, Actor, datetime | None]
     return command, actor, parsed.occurred_at
 
 
-def execute(services: Services, envelope: Mapping[str, Any]) -> list[Outcome]:
-    """Run one command; a refusal raises `DomainError` and records nothing."""
-    command, actor, occurred_at = parse(envelope)
-    return Ledger.run(command, archive_commands.ArchiveContext(services.ledger, actor, occurred_at, services.archivist))
+def _actor(given: dict[str, str] | None) -> Actor:
+    try:
+        return Actor.from_text(**(given or {}))
+    except TypeError:
+        raise DomainError(
+            "ACTOR_INCOMPLETE", "操作人须包含 id、role、unit。", "actor needs id, role and unit"
+        ) from None
+
+
+def execute(services: Services, envelope: Mapping[str, Any], signed_in: Actor | None = None) -> list[Outcome]:
+    """Run one command; a refusal raises `DomainError` and records nothing. A signed-in caller (the
+    service's users) acts as permitted by the access table, within its unit where the table says so;
+    the operator's own tools on the server name any actor."""
+    command, actor, occurred_at = parse(envelope, signed_in)
+    scope = permit_command(actor, command.name) if signed_in else Scope.ANY_UNIT
+    return Ledger.run(command, archive_commands.ArchiveContext(services.ledger, actor, occurred_at, scope, archivist=services.archivist))
 
 
 def catalogue() -> list[dict[str, Any]]:

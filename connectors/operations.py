@@ -46,13 +46,14 @@ def command_lines(path: Path) -> Iterator[tuple[int, Any]]:
                 yield number, value
 
 
-def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_error: bool) -> Iterator[dict[str, Any]]:
-    """Apply commands in order; each line's result, refusals included."""
+def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_error: bool,
+                   signed_in: Actor | None = None) -> Iterator[dict[str, Any]]:
+    """Apply commands in order; each line's result, refusals included (as a signed-in caller, when one sends them)."""
     for line, envelope in envelopes:
         try:
             if isinstance(envelope, DomainError):
                 raise envelope
-            outcomes = execute(s, envelope)
+            outcomes = execute(s, envelope, signed_in)
         except DomainError as error:
             log.warning("line %d refused: %s (%s)", line, error.message_en, error.code)
             yield {"line": line, "ok": False, "command": envelope.get("command") if isinstance(envelope, dict) else None, **error.as_dict()}

@@ -7,7 +7,7 @@ returns rows, never renders them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +18,8 @@ from zwgk.archive import four_properties
 from zwgk.archive.service import metadata_of
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import DecodedEvent, EventStream
+from zwgk.connectors.relay import NAME as RELAY
+from zwgk.connectors.relay import kafka_reachable
 from zwgk.connectors.services import Services
 from zwgk.connectors.signing import Notary
 from zwgk.connectors.wiring import avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap
@@ -356,3 +358,44 @@ def events(settings: Settings, topics: list[str], from_beginning: bool = False, 
     finally:
         stream.close()
 
+
+
+@dataclass(frozen=True)
+class ServiceFigures:
+    """How far behind the ledger each follower is, and what the archive holds: for monitoring."""
+
+    position: int
+    views: int
+    audit_log: int
+    relay: int | None
+    archive_bytes: int
+
+
+def service_figures(s: Services, runner: ProjectionRunner, merkle: MerkleLog, relay_configured: bool) -> ServiceFigures:
+    positions = runner.positions()
+    with runner.store.transaction() as tx:
+        relay = tx.position(RELAY) if relay_configured else None
+        archived = tx.one("SELECT COALESCE(SUM(size), 0) FROM archive_catalogue") if "archive" in positions else None
+    return ServiceFigures(s.ledger.recorder.max_notification_id() or 0, min(positions.values(), default=0), merkle.position(), relay,
+                          int(archived[0]) if archived else 0)
+
+
+def readiness(s: Services, runner: ProjectionRunner, settings: Settings) -> dict[str, str]:
+    """Each dependency the service needs, "ok" or why not: the store, the views, the archive's store and,
+    when configured, Kafka."""
+    checks: dict[str, Callable[[], object]] = {
+        "event_store": lambda: s.ledger.recorder.max_notification_id(),
+        "views": runner.positions,
+        "archive_store": s.originals,
+    }
+    if settings.kafka_bootstrap_servers:
+        checks["kafka"] = lambda: kafka_reachable(settings.kafka_bootstrap_servers)
+    status = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception as error:  # noqa: BLE001 - any failure makes the service not ready, and says which
+            status[name] = f"{type(error).__name__}: {error}"
+        else:
+            status[name] = "ok"
+    return status

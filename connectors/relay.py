@@ -95,6 +95,16 @@ def init_topics(bootstrap: str, partitions: int = 3, replication: int = 1) -> li
     return created
 
 
+def kafka_reachable(bootstrap: str) -> None:
+    """Raise unless a broker answers (for the service's readiness)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="zwgk-readiness", request_timeout_ms=3000,
+                             api_version_auto_timeout_ms=3000)
+    try:
+        admin.list_topics()
+    finally:
+        admin.close()
+
+
 def _notification_id(headers: Iterable[tuple[str, bytes]]) -> int | None:
     for key, value in headers:
         if key == NOTIFICATION_HEADER:

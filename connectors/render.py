@@ -17,7 +17,7 @@ from zwgk.archive import four_properties
 from zwgk.archive.service import VerifyReport
 from zwgk.connectors.demo import DemoRun
 from zwgk.connectors.queries import AuditReport
-from zwgk.domain.actors import ROLE_NAMES_ZH
+from zwgk.domain.actors import ROLE_NAMES_ZH, Role
 from zwgk.domain.announcements import Announcement
 from zwgk.domain.archival import FixityOutcome
 from zwgk.domain.assessment import GRADES_ZH, Grade
@@ -375,3 +375,9 @@ def demo(run: DemoRun) -> None:
     else:
         typer.echo(f"  审计核验：失败，{run.chains.first_break or run.log.reason}")
     typer.echo(f"  签名检查点：树大小 {run.checkpoint.size}，根 {run.checkpoint.root.hex()[:16]}…（zwgk audit checkpoint 查看全文）")
+
+
+def accounts(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    _rows(rows, format, Table("人员编号", "单位", "角色", "状态", "有效令牌", "密码设置时间"),
+          lambda r: (r["user_id"], r["unit"], "、".join(ROLE_NAMES_ZH[Role(role)] for role in r["roles"]),
+                     "已停用" if r["disabled"] else "正常", "、".join(r["tokens"]) or "无", r["password_set_at"] or "未设"))

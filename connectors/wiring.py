@@ -38,6 +38,7 @@ def open_services(settings: Settings) -> Services:
     return Services(
         ledger=Ledger(settings.eventsourcing_env(), keys=SqlKeyStore(settings.keystore_url)),
         originals=functools.cache(lambda: original_store(settings)),
+        secrets_url=settings.keystore_url,
     )
 
 

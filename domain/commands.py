@@ -47,6 +47,7 @@ class Context:
     ledger: Ledger
     actor: Actor
     occurred_at: datetime | None
+    scope: str = "any_unit"
 
     def at(self) -> dict[str, Any]:
         return {"actor": self.actor, "occurred_at": self.occurred_at}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zwgk.domain import (
     accountability,
+    accounts,
     announcements,
     annual_reports,
     archival,
@@ -22,7 +23,7 @@ from zwgk.domain import (
 )
 from zwgk.domain.records import Record
 
-MODULES = (accountability, announcements, annual_reports, archival, assessment, catalogue, complaints, data_subjects,
+MODULES = (accountability, accounts, announcements, annual_reports, archival, assessment, catalogue, complaints, data_subjects,
            disclosure, emergencies, hearings, major_decisions, meetings, official_calendar, open_days, requests)
 
 

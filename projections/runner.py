@@ -29,6 +29,7 @@ from zwgk.projections.requests import RequestsView
 from zwgk.projections.store import Transaction, ViewStore
 from zwgk.projections.timeline import TimelineView
 
+FOLDING = 0x7A77676B  # the advisory lock folding the views holds ("zwgk")
 KAFKA_OFFSETS = """CREATE TABLE IF NOT EXISTS projection_kafka_offsets (
     name TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL, next_offset BIGINT NOT NULL,
     PRIMARY KEY (name, topic, part))"""
@@ -119,6 +120,7 @@ class ProjectionRunner:
                 if not chunk:
                     break
                 with self.store.transaction() as tx:
+                    tx.exclusive(FOLDING)  # another server's fold commits first; its positions are read after it
                     for view in tables:
                         position = tx.position(view.name)
                         view.fold_batch(tx, [event for event in chunk if event.position > position])

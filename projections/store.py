@@ -7,6 +7,7 @@ so that an event is folded exactly once, whatever crashes in between.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,6 +53,12 @@ class Transaction:
                 for sql, params in self.pending:
                     self.cursor.execute(sql, params)
             self.pending.clear()
+
+    def exclusive(self, key: int) -> None:
+        """Hold a lock until commit, across processes and hosts: on PostgreSQL an advisory lock (several
+        servers fold the same views); SQLite's BEGIN IMMEDIATE excludes other writers already."""
+        if self.postgres:
+            self.execute("SELECT pg_advisory_xact_lock(?)", (key,))
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Transaction:
         self.flush()
@@ -134,12 +141,18 @@ class ViewStore:
             self.connection.execute("PRAGMA synchronous=NORMAL")
         else:
             raise ValueError(f"views need a sqlite:/// or postgresql:// URL, not {parts.scheme}")
+        # One connection, one transaction at a time: the service's request threads share the store.
+        self.lock = threading.RLock()
         with self.transaction() as tx:
             tx.execute(POSITIONS)
             tx.execute(DEFINITIONS)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
+        with self.lock:
+            yield from self._transaction()
+
+    def _transaction(self) -> Iterator[Transaction]:
         if not isinstance(self.connection, sqlite3.Connection):
             with self.connection.transaction(), self.connection.cursor() as cursor:
                 tx = Transaction(cursor, True)

@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from zwgk.connectors.cli import archive, audit, calendar, catalogue, kafka, ledger, privacy, projections, reports
+from zwgk.connectors.cli import archive, audit, calendar, catalogue, kafka, ledger, privacy, projections, reports, service
 from zwgk.connectors.config import ConfigurationError
 from zwgk.domain.errors import DomainError
 from zwgk.projections.runner import UnknownView, all_views
@@ -17,10 +17,11 @@ log = logging.getLogger("zwgk")
 app = typer.Typer(help="zwgk 政务公开台账：事件溯源记录、审计与存档。", no_args_is_help=True, pretty_exceptions_enable=False)
 for name, command in (("apply", ledger.apply_file), ("commands", ledger.list_commands), ("config", ledger.show_config),
                       ("demo", ledger.run_demo), ("relay", kafka.run_relay), ("deadlines", reports.list_deadlines),
-                      ("register", reports.disclosure_register)):
+                      ("register", reports.disclosure_register), ("serve", service.serve)):
     app.command(name)(command)
 for group in (audit.app, calendar.app, catalogue.app, projections.app, reports.assessment_app, archive.app, kafka.kafka_app,
-              kafka.events_app, reports.participation_app, reports.report_app, privacy.app, reports.complaints_app):
+              kafka.events_app, reports.participation_app, reports.report_app, privacy.app, reports.complaints_app,
+              service.api_app, service.users_app, service.tokens_app):
     app.add_typer(group)
 
 

@@ -1,0 +1,148 @@
+"""Who is asking: accounts, tokens and sign-in, as the CLI and the HTTP service share them.
+
+An access token or a sign-in session names an account; the account's record in the ledger says
+whether it is usable and in which roles, so a revocation or a disabled account takes effect at the
+next request, on every server. Every failure is written to the security log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from zwgk.connectors.credentials import IssuedToken
+from zwgk.connectors.security_log import SecurityEvent
+from zwgk.connectors.services import Services
+from zwgk.domain.accounts import Account, OpenAccount, RevokeToken, account_id
+from zwgk.domain.actors import SYSTEM, Actor, role_named
+from zwgk.domain.commands import Outcome
+from zwgk.domain.errors import DomainError, NotFound
+
+SESSION_PREFIX = "zwgks_"
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials: the service answers 401 and asks for them."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__("UNAUTHENTICATED", zh, en)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Where a request comes from, for the security log."""
+
+    request_id: str = ""
+    remote: str = ""
+
+
+def add_user(s: Services, user_id: str, role: str, unit: str, password: str | None = None, actor: Actor = SYSTEM) -> Outcome:
+    (outcome,) = s.ledger.execute(OpenAccount(user_id=user_id, unit=unit, role=role_named(role)), actor)
+    if password is not None:
+        set_password(s, user_id, password, actor)
+    return outcome
+
+
+def set_password(s: Services, user_id: str, password: str, actor: Actor) -> None:
+    if len(password) < 12:
+        raise DomainError("PASSWORD_TOO_SHORT", "密码至少 12 位。", "a password has at least 12 characters")
+    s.ledger.change(Account, account_id(user_id), lambda account: account.set_password(actor=actor, occurred_at=None))
+    s.credentials.set_password(user_id, password)
+    s.credentials.end_sessions_of(user_id)
+
+
+def create_token(s: Services, user_id: str, expires_in: timedelta | None, actor: Actor = SYSTEM) -> IssuedToken:
+    """A new token, recorded in the ledger before its hash is kept: a crash in between leaves a token no one
+    can use, never one the ledger does not know."""
+    issued = IssuedToken.new()
+    expires_at = datetime.now(UTC) + expires_in if expires_in else None
+    s.ledger.change(Account, account_id(user_id), lambda account: account.issue_token(
+        actor=actor, occurred_at=None, token_id=issued.token_id, expires_at=expires_at))
+    s.credentials.keep_token(issued, user_id, expires_at)
+    return issued
+
+
+def revoke_token(s: Services, user_id: str, token_id: str, actor: Actor = SYSTEM) -> Outcome:
+    (outcome,) = s.ledger.execute(RevokeToken(user_id=user_id, token_id=token_id), actor)
+    return outcome
+
+
+def accounts(s: Services) -> list[dict[str, Any]]:
+    """Every account with its roles, state and live tokens: who holds which power."""
+    return [
+        {"user_id": a.user_id, "unit": a.unit, "roles": sorted(r.value for r in a.roles), "disabled": a.disabled,
+         "tokens": {token: expires.isoformat() if expires else None for token, expires in a.tokens.items()},
+         "password_set_at": a.password_set_at.isoformat() if a.password_set_at else None}
+        for a in s.ledger.all_of(Account)
+    ]
+
+
+def _account(s: Services, user_id: str) -> Account | None:
+    try:
+        return s.ledger.load(Account, account_id(user_id))
+    except NotFound:
+        return None
+
+
+def _refuse(s: Services, caller: Caller, kind: SecurityEvent, detail: str, user_id: str = "") -> Unauthenticated:
+    s.security_log.record(kind, detail, user_id=user_id, request_id=caller.request_id, remote=caller.remote)
+    return Unauthenticated("未登录或登录凭据无效，请重新登录。", detail)
+
+
+def _acting(s: Services, caller: Caller, account: Account | None, user_id: str, role: str | None) -> Actor:
+    if account is None or account.disabled:
+        raise _refuse(s, caller, SecurityEvent.ACCOUNT_DISABLED_USED, "account disabled or gone", user_id)
+    try:
+        return account.actor(role_named(role) if role else None)
+    except DomainError as error:
+        s.security_log.record(SecurityEvent.ACCESS_REFUSED, error.message_en, user_id=user_id, role=role or "",
+                              unit=account.unit, request_id=caller.request_id, remote=caller.remote)
+        raise
+
+
+def actor_of_token(s: Services, text: str, role: str | None, caller: Caller) -> Actor:
+    """The actor an access token or a session signs in, in the role asked for (needed only when the
+    account holds several)."""
+    if text.startswith(SESSION_PREFIX):
+        session = s.credentials.session(text.removeprefix(SESSION_PREFIX))
+        if session is None:
+            raise _refuse(s, caller, SecurityEvent.CREDENTIALS_INVALID, "session unknown or expired")
+        user_id, session_role = session
+        return _acting(s, caller, _account(s, user_id), user_id, role or session_role)
+    parsed = IssuedToken.parse(text)
+    stored = s.credentials.token(*parsed) if parsed else None
+    if parsed is None or stored is None:
+        raise _refuse(s, caller, SecurityEvent.CREDENTIALS_INVALID, "access token unknown")
+    account = _account(s, stored.user_id)
+    if account is not None and parsed[0] not in account.tokens:
+        raise _refuse(s, caller, SecurityEvent.TOKEN_REVOKED_USED, f"token {parsed[0]} was revoked", stored.user_id)
+    if stored.expires_at and stored.expires_at <= datetime.now(UTC):
+        raise _refuse(s, caller, SecurityEvent.TOKEN_EXPIRED_USED, f"token {parsed[0]} expired", stored.user_id)
+    return _acting(s, caller, account, stored.user_id, role)
+
+
+def sign_in(s: Services, user_id: str, password: str, role: str | None, caller: Caller) -> tuple[str, Actor]:
+    """A session for the right password of a usable account; wrong passwords lock the account a while."""
+    if s.credentials.locked_until(user_id):
+        raise _refuse(s, caller, SecurityEvent.SIGN_IN_FAILED, "account locked after repeated failures", user_id)
+    if not s.credentials.check_password(user_id, password):
+        locked = s.credentials.locked_until(user_id) is not None
+        raise _refuse(s, caller, SecurityEvent.ACCOUNT_LOCKED if locked else SecurityEvent.SIGN_IN_FAILED, "wrong user id or password",
+                      user_id)
+    actor = _acting(s, caller, _account(s, user_id), user_id, role)
+    secret = s.credentials.start_session(user_id, actor.role.value)
+    s.security_log.record(SecurityEvent.SIGNED_IN, "password", user_id=user_id, role=actor.role.value, unit=actor.unit,
+                          request_id=caller.request_id, remote=caller.remote)
+    return SESSION_PREFIX + secret, actor
+
+
+def sign_out(s: Services, text: str) -> None:
+    s.credentials.end_session(text.removeprefix(SESSION_PREFIX))
+
+
+def refused(s: Services, actor: Actor, error: DomainError, caller: Caller) -> None:
+    """A refusal for role or unit, on the security log."""
+    s.security_log.record(SecurityEvent.ACCESS_REFUSED, error.message_en, user_id=actor.id, role=actor.role.value, unit=actor.unit,
+                          request_id=caller.request_id, remote=caller.remote)
+

@@ -1,0 +1,169 @@
+"""Commands over HTTP: `POST /api/v1/commands/{name}` with the command's arguments as the body, one
+route each (so the OpenAPI document carries each one's schema), and a batch of JSON lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from zwgk.connectors.accounts import refused
+from zwgk.connectors.api.identity import RuntimeDep, SignedIn, caller
+from zwgk.connectors.api.problems import PROBLEM_RESPONSES, domain_problem, status_of
+from zwgk.connectors.commands import arguments, catalogue, execute
+from zwgk.connectors.idempotency import request_digest
+from zwgk.connectors.operations import apply_commands
+from zwgk.domain.access import COMMAND_ACCESS
+from zwgk.domain.actors import Actor
+from zwgk.domain.commands import COMMANDS
+from zwgk.domain.errors import DomainError
+
+router = APIRouter(prefix="/api/v1", tags=["commands 命令"])
+POSITION_HEADER = "Zwgk-Position"
+# Read from a path on the server: the service takes originals as uploads instead (the archive's routes).
+NOT_OVER_HTTP = frozenset({"archive_original"})
+BATCH_LIMIT = 10_000
+OccurredAt = Annotated[datetime | None, Query(description="business time, when recording a past act")]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255,
+                                              description="a retry with the same key gets the first answer; nothing is recorded twice")]
+
+
+class Recorded(BaseModel):
+    """What a command recorded: the record it is about, its new version, its place in the log."""
+
+    aggregate_id: str
+    version: int
+    notification_id: int = Field(description="the log position: pass it as at_least to read one's own write")
+    outcomes: list[dict[str, Any]] | None = Field(default=None, description="every record changed, when more than one")
+
+
+class CommandInfo(BaseModel):
+    command: str
+    summary: str
+    roles: list[str]
+    args: dict[str, Any]
+
+
+def permitted_roles(name: str) -> list[str]:
+    return sorted(role.value for role in COMMAND_ACCESS.get(name, {}))
+
+
+def document(openapi: dict[str, Any]) -> None:
+    """Each command route's body is the command's own JSON schema, its definitions among the components."""
+    components = openapi.setdefault("components", {}).setdefault("schemas", {})
+    for name, command in COMMANDS.items():
+        operation = openapi["paths"].get(f"/api/v1/commands/{name}", {}).get("post")
+        if operation is None:
+            continue
+        schema = arguments(command).json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _answer(outcomes: list[Any]) -> dict[str, Any]:
+    first = outcomes[0].as_dict()
+    return {**first, "outcomes": [o.as_dict() for o in outcomes]} if len(outcomes) > 1 else first
+
+
+def _refusal_logged(rt: Any, actor: Actor, error: DomainError, request: Request) -> None:
+    if status_of(error) == 403:
+        refused(rt.services, actor, error, caller(request))
+
+
+def _run(rt: Any, actor: Actor, name: str, args: Any, occurred_at: datetime | None, request: Request) -> tuple[int, dict[str, Any]]:
+    try:
+        if not isinstance(args, dict):
+            raise DomainError("INVALID_ARGUMENTS", "请求正文应为 JSON 对象（命令的参数）。", "the body is not a JSON object")
+        envelope = {"command": name, "args": args, **({"occurred_at": occurred_at} if occurred_at else {})}
+        return 201, _answer(execute(rt.services, envelope, actor))
+    except DomainError as error:
+        _refusal_logged(rt, actor, error, request)
+        return status_of(error), json.loads(bytes(domain_problem(request, error).body))
+
+
+def command_route(name: str) -> Any:
+    async def run_command(request: Request, actor: SignedIn, rt: RuntimeDep, occurred_at: OccurredAt = None,
+                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        try:
+            args = json.loads(await request.body() or b"{}")
+        except ValueError:
+            args = None
+        if idempotency_key:
+            digest = request_digest(name, args, occurred_at)
+            first = await run_in_threadpool(rt.idempotency.claim, actor.id, idempotency_key, digest)
+            if first is not None:
+                return _replayed(request, first, digest)
+        status, body = await run_in_threadpool(_run, rt, actor, name, args, occurred_at, request)
+        if idempotency_key:
+            await run_in_threadpool(rt.idempotency.answer, actor.id, idempotency_key, status, body)
+        return _response(status, body)
+
+    return run_command
+
+
+def _response(status: int, body: dict[str, Any]) -> JSONResponse:
+    if status == 201:
+        return JSONResponse(body, status_code=201, headers={POSITION_HEADER: str(body["notification_id"])})
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def _replayed(request: Request, first: Any, digest: str) -> JSONResponse:
+    if first.request_sha256 != digest:
+        raise DomainError("IDEMPOTENCY_KEY_REUSED", "此幂等键已用于另一个不同的请求。", "idempotency key reused for another request")
+    if first.status is None:
+        raise DomainError("IDEMPOTENCY_KEY_IN_USE", "使用此幂等键的请求仍在处理中，请稍后重试。", "a request with this key is in progress")
+    response = _response(first.status, first.answer)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+for _name, _command in COMMANDS.items():
+    if _name in NOT_OVER_HTTP:
+        continue
+    router.add_api_route(
+        f"/commands/{_name}", command_route(_name), methods=["POST"], status_code=201, name=_name,
+        summary=_command.summary_zh, description=(_command.__doc__ or "").strip(), response_model=Recorded,
+        responses=PROBLEM_RESPONSES, openapi_extra={"x-zwgk-command": _name, "x-zwgk-roles": permitted_roles(_name)},
+    )
+
+
+@router.get("/commands", response_model=list[CommandInfo], summary="命令目录：每条命令的参数模式和可执行的角色")
+def list_commands(actor: SignedIn) -> list[dict[str, Any]]:
+    return [{**c, "roles": permitted_roles(c["command"])} for c in catalogue() if c["command"] not in NOT_OVER_HTTP]
+
+
+@router.post("/batch", summary="批量执行命令（每行一条 JSON，与 zwgk apply 的文件相同；逐行返回结果）",
+             responses={200: {"content": {"application/x-ndjson": {}}, "description": "one JSON result a line, in order"},
+                        **PROBLEM_RESPONSES})
+async def batch(request: Request, actor: SignedIn, rt: RuntimeDep,
+                stop_on_error: Annotated[bool, Query(description="stop at the first refused line")] = False) -> StreamingResponse:
+    lines = (await request.body()).decode("utf-8", errors="replace").splitlines()
+    if len(lines) > BATCH_LIMIT:
+        raise DomainError("PAYLOAD_TOO_LARGE", f"一次至多 {BATCH_LIMIT} 行命令。", f"at most {BATCH_LIMIT} lines a batch")
+
+    def envelopes() -> Iterator[tuple[int, Any]]:
+        for number, text in enumerate(lines, start=1):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+                if not isinstance(value, dict):
+                    raise ValueError("not an object")
+                if value.get("command") in NOT_OVER_HTTP:
+                    raise ValueError("archive originals by upload")
+            except ValueError as error:
+                yield number, DomainError("INVALID_JSON", f"第 {number} 行不是可执行的 JSON 命令对象。", f"line {number}: {error}")
+            else:
+                yield number, value
+
+    def results() -> Iterator[bytes]:
+        for result in apply_commands(rt.services, envelopes(), stop_on_error, actor):
+            yield (json.dumps(result, ensure_ascii=False, default=str) + "\n").encode()
+
+    return StreamingResponse(results(), media_type="application/x-ndjson")

@@ -1,0 +1,42 @@
+"""Who is calling: an access token, a sign-in session (bearer or the console's cookie) or, with an
+OpenID provider configured, the provider's signed JWT; the actor is never taken from the body."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from zwgk.connectors.accounts import Caller, Unauthenticated, actor_of_token
+from zwgk.connectors.api.runtime import Runtime
+from zwgk.domain.actors import Actor
+
+SESSION_COOKIE = "zwgk_session"
+ROLE_HEADER = "Zwgk-Role"
+bearer = HTTPBearer(auto_error=False, description="zwgk access token (zwgk tokens create), sign-in session, or the OpenID provider's JWT")
+
+
+def runtime(request: Request) -> Runtime:
+    found: Runtime = request.app.state.runtime
+    return found
+
+
+def caller(request: Request) -> Caller:
+    return Caller(getattr(request.state, "request_id", ""), request.client.host if request.client else "")
+
+
+def signed_in(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor:
+    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE, "")
+    if not token:
+        raise Unauthenticated("请先登录。", "no credentials")
+    rt = runtime(request)
+    role = request.headers.get(ROLE_HEADER) or None
+    actor = rt.oidc_actor(token, caller(request)) if rt.oidc and token.count(".") == 2 else \
+        actor_of_token(rt.services, token, role, caller(request))
+    request.state.actor = actor
+    return actor
+
+
+SignedIn = Annotated[Actor, Depends(signed_in)]
+RuntimeDep = Annotated[Runtime, Depends(runtime)]

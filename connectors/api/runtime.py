@@ -1,0 +1,45 @@
+"""What one server process holds open while it serves: the services, the views, the idempotency keys and,
+when configured, the OpenID provider's verifier."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+
+from zwgk.connectors.accounts import Caller
+from zwgk.connectors.config import Settings
+from zwgk.connectors.idempotency import IdempotencyKeys
+from zwgk.connectors.services import Services
+from zwgk.connectors.wiring import audit_log, services, views
+from zwgk.domain.actors import Actor
+from zwgk.projections.audit_log import MerkleLog
+from zwgk.projections.runner import ProjectionRunner
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    services: Services
+    views: ProjectionRunner
+    merkle: MerkleLog
+    idempotency: IdempotencyKeys
+    oidc: object | None = None
+    # The audit log is folded by one request at a time in a process (others wait, then find it current).
+    audit_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def oidc_actor(self, token: str, caller: Caller) -> Actor:
+        raise NotImplementedError
+
+    @classmethod
+    @contextmanager
+    def open(cls, settings: Settings) -> Iterator[Runtime]:
+        with ExitStack() as stack:
+            s = stack.enter_context(services(settings))
+            s.credentials, s.security_log  # opened before the first requests race to open them  # noqa: B018
+            runner = stack.enter_context(views(settings, s))
+            merkle = stack.enter_context(audit_log(settings))
+            keys = IdempotencyKeys(settings.views_url)
+            stack.callback(keys.close)
+            yield cls(settings, s, runner, merkle, keys)

@@ -1,0 +1,75 @@
+"""`zwgk serve` as a real process on a free port, and the accounts its tests sign in with."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import httpx
+
+from tests.servers import free_port
+from zwgk.connectors import accounts
+from zwgk.connectors.config import Settings
+from zwgk.connectors.wiring import services
+
+ZWGK = str(Path(sys.executable).with_name("zwgk"))
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    """The settings as the server reads them: from its environment."""
+    return {f"ZWGK_{f.name.upper()}": str(getattr(settings, f.name)) for f in fields(settings) if getattr(settings, f.name)}
+
+
+@dataclass
+class ZwgkServer:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    @classmethod
+    def start(cls, settings: Settings, cwd: Path, workers: int = 1, extra_env: dict[str, str] | None = None) -> ZwgkServer:
+        port = free_port()
+        log = cwd / f"serve-{port}.log"
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}, **environment(settings), **(extra_env or {})}
+        process = subprocess.Popen([ZWGK, "serve", "--port", str(port), "--workers", str(workers)], cwd=cwd, env=env,
+                                   stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        server = cls(f"http://127.0.0.1:{port}", process, log)
+        server.wait_ready()
+        return server
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"zwgk serve exited early:\n{self.log.read_text(errors='replace')[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"zwgk serve did not answer:\n{self.log.read_text(errors='replace')[-3000:]}")
+
+    def client(self, token: str | None = None, **headers: str) -> httpx.Client:
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def token_for(settings: Settings, user_id: str, role: str, unit: str, password: str | None = None) -> str:
+    """A new account (opened as the operator does on the server) and an access token for it."""
+    with services(settings) as s:
+        accounts.add_user(s, user_id, role, unit, password)
+        return accounts.create_token(s, user_id, None).text

@@ -1,0 +1,198 @@
+"""`zwgk serve` as a real process, on SQLite and on PostgreSQL, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.api import ZwgkServer, token_for
+from zwgk.connectors.config import Settings
+from zwgk.connectors.wiring import services
+from zwgk.domain.disclosure import DisclosureAct
+
+UNIT = "示范县教育局"
+DRAFT = {"title": "关于2022年秋季学期招生工作的通知", "attribute": "proactive", "doc_number": "示教〔2022〕3号"}
+
+
+@pytest.fixture
+def served(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, ZwgkServer]]:
+    settings = replace(settings, keystore_url=settings.keystore_url if "var/keys" not in settings.keystore_url
+                       else f"sqlite:///{tmp_path}/keys.sqlite3")
+    if settings.database_url.startswith("postgresql"):
+        settings = replace(settings, keystore_url=settings.database_url)
+    server = ZwgkServer.start(settings, tmp_path)
+    yield settings, server
+    server.stop()
+
+
+def _problem(response) -> dict:
+    assert response.headers["content-type"].startswith("application/problem+json"), response.text
+    body = response.json()
+    assert body["type"] == f"urn:zwgk:problem:{body['code'].lower()}" and body["status"] == response.status_code
+    assert body["request_id"] == response.headers["X-Request-Id"]
+    return body
+
+
+def test_a_command_is_recorded_as_the_signed_in_actor_and_answers_its_log_position(served):
+    settings, server = served
+    officer = token_for(settings, "edu-officer", "officer", UNIT)
+    with server.client(officer) as http:
+        answer = http.post("/api/v1/commands/draft_disclosure", json=DRAFT)
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["Zwgk-Position"] == str(answer.json()["notification_id"])
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    with services(settings) as s:
+        notification = next(s.ledger.notifications(after=answer.json()["notification_id"] - 1))
+        event = s.ledger.record_event(notification)
+    assert isinstance(event, DisclosureAct.Drafted) and str(event.originator_id) == answer.json()["aggregate_id"]
+    assert (event.actor.id, event.actor.role, event.actor.unit) == ("edu-officer", "officer", UNIT)
+
+
+def test_refusals_are_problem_details_with_code_rule_and_chinese_detail(served):
+    settings, server = served
+    officer = token_for(settings, "edu-officer", "officer", UNIT)
+    inspector = token_for(settings, "inspector-1", "inspector", "县纪委监委")
+    with server.client() as anonymous:
+        unsigned = anonymous.post("/api/v1/commands/draft_disclosure", json=DRAFT)
+    assert unsigned.status_code == 401 and unsigned.headers["WWW-Authenticate"].startswith("Bearer")
+    assert _problem(unsigned)["code"] == "UNAUTHENTICATED"
+    with server.client(officer) as http:
+        invalid = http.post("/api/v1/commands/draft_disclosure", json={**DRAFT, "attribute": "secret"})
+        assert invalid.status_code == 422
+        assert _problem(invalid)["code"] == "INVALID_ARGUMENTS" and "attribute" in invalid.json()["detail"]
+        unknown = http.post("/api/v1/commands/sign_review",
+                            json={"act_id": "00000000-0000-0000-0000-000000000001", "sheet_role": "compiler", "decision": "approved"})
+        assert unknown.status_code == 404 and _problem(unknown)["code"] == "NOT_FOUND"
+        drafted = http.post("/api/v1/commands/draft_disclosure", json={**DRAFT, "attribute": "withheld"})
+        assert drafted.status_code == 422 and _problem(drafted)["rule"] == "D2"
+    with server.client(inspector) as http:
+        forbidden = http.post("/api/v1/commands/draft_disclosure", json=DRAFT)
+    assert forbidden.status_code == 403 and _problem(forbidden)["code"] == "ROLE_NOT_PERMITTED"
+    with services(settings) as s:
+        logged = s.security_log.entries(kind="access_refused")
+    assert [e.user_id for e in logged] == ["inspector-1"]
+    assert logged[0].request_id == forbidden.headers["X-Request-Id"]
+
+
+def test_an_officer_acts_only_for_their_own_unit(served):
+    settings, server = served
+    mine = token_for(settings, "edu-officer", "officer", UNIT)
+    other = token_for(settings, "health-officer", "officer", "示范县卫生健康局")
+    with server.client(mine) as http:
+        act = http.post("/api/v1/commands/draft_disclosure", json=DRAFT).json()["aggregate_id"]
+    with server.client(other) as http:
+        refused = http.post("/api/v1/commands/revise_disclosure", json={"act_id": act, "title": "改"})
+    assert refused.status_code == 403 and _problem(refused)["code"] == "NOT_RESPONSIBLE_UNIT"
+
+
+def test_a_retried_request_with_its_idempotency_key_gets_the_first_answer_and_records_nothing_twice(served, tmp_path):
+    settings, server = served
+    officer = token_for(settings, "edu-officer", "officer", UNIT)
+    with server.client(officer, **{"Idempotency-Key": "draft-1"}) as http:
+        first = http.post("/api/v1/commands/draft_disclosure", json=DRAFT)
+        again = http.post("/api/v1/commands/draft_disclosure", json=DRAFT)
+        other = http.post("/api/v1/commands/draft_disclosure", json={**DRAFT, "title": "另一份"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422 and _problem(other)["code"] == "IDEMPOTENCY_KEY_REUSED"
+    server.stop()
+    restarted = ZwgkServer.start(settings, tmp_path)
+    try:
+        with restarted.client(officer, **{"Idempotency-Key": "draft-1"}) as http:
+            assert http.post("/api/v1/commands/draft_disclosure", json=DRAFT).json() == first.json()
+    finally:
+        restarted.stop()
+    with services(settings) as s:
+        assert len(list(s.ledger.ids_of(DisclosureAct.Drafted))) == 1
+
+
+def test_a_revoked_token_is_refused_and_its_use_is_on_the_security_log(served):
+    settings, server = served
+    officer = token_for(settings, "edu-officer", "officer", UNIT)
+    admin = token_for(settings, "sec-admin", "security_admin", "县政务公开办")
+    with server.client(admin) as http:
+        token_id = officer.split("_")[1]
+        revoked = http.post("/api/v1/commands/revoke_token", json={"user_id": "edu-officer", "token_id": token_id})
+        assert revoked.status_code == 201, revoked.text
+    with server.client(officer) as http:
+        refused = http.post("/api/v1/commands/draft_disclosure", json=DRAFT)
+    assert refused.status_code == 401
+    with services(settings) as s:
+        assert [e.kind for e in s.security_log.entries(user_id="edu-officer")] == ["token_revoked_used"]
+
+
+def test_password_sign_in_opens_a_session_and_repeated_failures_lock_the_account(served):
+    settings, server = served
+    token_for(settings, "edu-officer", "officer", UNIT, password="一个足够长的密码-2022")
+    with server.client() as http:
+        signed = http.post("/api/v1/sessions", json={"user_id": "edu-officer", "password": "一个足够长的密码-2022"})
+        assert signed.status_code == 201 and signed.json()["role"] == "officer"
+        assert "httponly" in signed.headers["set-cookie"].lower()
+        assert http.get("/api/v1/me").json()["unit"] == UNIT  # by the session cookie
+        http.cookies.clear()
+        for _ in range(5):
+            assert http.post("/api/v1/sessions", json={"user_id": "edu-officer", "password": "wrong"}).status_code == 401
+        locked = http.post("/api/v1/sessions", json={"user_id": "edu-officer", "password": "一个足够长的密码-2022"})
+    assert locked.status_code == 401
+    with services(settings) as s:
+        kinds = [e.kind for e in s.security_log.entries(user_id="edu-officer")]
+    assert kinds == ["signed_in"] + ["sign_in_failed"] * 4 + ["account_locked", "sign_in_failed"]
+
+
+def test_a_batch_of_json_lines_answers_one_result_a_line(served):
+    settings, server = served
+    officer = token_for(settings, "edu-officer", "officer", UNIT)
+    lines = [json.dumps({"command": "draft_disclosure", "args": DRAFT}, ensure_ascii=False), "not json",
+             json.dumps({"command": "draft_disclosure", "actor": {"id": "x", "role": "officer", "unit": UNIT}, "args": DRAFT})]
+    with server.client(officer) as http:
+        answer = http.post("/api/v1/batch", content="\n".join(lines).encode(), headers={"Content-Type": "application/x-ndjson"})
+    results = [json.loads(line) for line in answer.text.splitlines()]
+    assert [(r["line"], r["ok"], r.get("code")) for r in results] == [(1, True, None), (2, False, "INVALID_JSON"),
+                                                                        (3, False, "ACTOR_MISMATCH")]
+
+
+def test_the_openapi_document_carries_each_command_schema(served):
+    _, server = served
+    with server.client() as http:
+        document = http.get("/openapi.json").json()
+    body = document["paths"]["/api/v1/commands/draft_disclosure"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {"title", "attribute"} <= set(body["required"])
+    assert body["properties"]["attribute"]["$ref"].startswith("#/components/schemas/")
+    assert "/api/v1/commands/archive_original" not in document["paths"]
+
+
+@pytest.mark.postgres
+def test_two_servers_on_one_database_let_exactly_one_of_two_concurrent_changes_win(postgres_settings, tmp_path):
+    settings = replace(postgres_settings, keystore_url=postgres_settings.database_url)
+    first, second = ZwgkServer.start(settings, tmp_path), ZwgkServer.start(settings, tmp_path)
+    try:
+        officer = token_for(settings, "edu-officer", "officer", UNIT)
+        with first.client(officer) as http:
+            act = http.post("/api/v1/commands/draft_disclosure", json=DRAFT).json()["aggregate_id"]
+        answers: list[int] = []
+        barrier = threading.Barrier(2)
+
+        def revise(server: ZwgkServer, title: str) -> None:
+            with server.client(officer) as http:
+                barrier.wait()
+                answers.append(http.post("/api/v1/commands/revise_disclosure", json={"act_id": act, "title": title}).status_code)
+
+        for _ in range(10):
+            answers.clear()
+            threads = [threading.Thread(target=revise, args=(server, title)) for server, title in ((first, "甲"), (second, "乙"))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            if sorted(answers) == [201, 409]:
+                break
+            assert answers == [201, 201]  # one after the other: both are fine, try again for an overlap
+        assert sorted(answers) == [201, 409]
+    finally:
+        first.stop()
+        second.stop()
