@@ -580,7 +580,7 @@ class DemoRun:
     unfiled_items: int
     acts: list[dict[str, Any]]  # the disclosure register's rows
     archive: FourPropertyReport
-    complaints: list[dict[str, Any]]  # as an inspector, not the complaints office, sees them
+    complaints: list[dict[str, Any]]  # complainants sealed, as every list shows them
     subjects: Counter[str]  # data subjects by kind
     cases: list[dict[str, Any]]  # accountability cases opened, from the audit timeline
     assessed_units: int
@@ -626,7 +626,6 @@ class DemoRun:
 def run(settings: Settings) -> DemoRun:
     """Record the sections not recorded yet (replaying the refused steps of the others), archive the
     originals, and read back what the ledger now shows."""
-    inspector = Actor("demo", Role.INSPECTOR, "demo")
     with services(settings) as s, audit_log(settings) as merkle:
         before = s.ledger.recorder.max_notification_id() or 0
         recorded = [(s.ledger.exists(marker), steps) for marker, steps in sections()]
@@ -645,7 +644,7 @@ def run(settings: Settings) -> DemoRun:
             catch_up(s, runner)  # views, and the E4 policy's case
             publish_annual_report(s, runner)
             now = datetime.now(CST)
-            complaints = queries.complaints(s, runner, inspector)
+            complaints = queries.complaints(s, runner)
             cases = [e for unit in ("达州市人民政府办公室", "资阳市人民政府办公室") for e in queries.timeline(s, runner, unit=unit)
                      if e["event_type"] == "AccountabilityCase.Opened"]
             assessed = queries.assessment(s, runner, 2022)

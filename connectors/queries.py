@@ -16,6 +16,7 @@ from uuid import UUID
 
 from zwgk.archive import four_properties
 from zwgk.archive.service import metadata_of
+from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import DecodedEvent, EventStream
 from zwgk.connectors.relay import NAME as RELAY
@@ -28,7 +29,9 @@ from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
+from zwgk.domain.data_subjects import PersonalDataReading
 from zwgk.domain.errors import NotFound
+from zwgk.domain.privacy import unseal
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
 from zwgk.domain.records import Record
 from zwgk.projections.archive import archive_catalogue
@@ -183,10 +186,21 @@ def participation_counts(s: Services, runner: ProjectionRunner, year: int, unit:
         return yearly_counts(tx, year, cst_date(today or datetime.now(CST)), unit)
 
 
-def complaints(s: Services, runner: ProjectionRunner, reader: Actor, at_least: int = 0) -> list[dict[str, Any]]:
-    """Complaints as the reader may see them: the complainant's identity only for the complaints office (Q3)."""
+def complaints(s: Services, runner: ProjectionRunner, at_least: int = 0) -> list[dict[str, Any]]:
+    """Complaints, their complainants sealed (Q3): `read_personal_data` opens one field with a purpose."""
     with _fresh(s, runner, at_least) as tx:
-        return complaint_rows(tx, s.ledger.keys, reader)
+        return complaint_rows(tx, s.ledger.keys)
+
+
+def read_personal_data(s: Services, reader: Actor, record_id: UUID, field: str, purpose: str, signed_in: bool) -> dict[str, Any]:
+    """One sealed field in clear, once its read is recorded (who, whose, which record and field, why)."""
+    envelope = {"command": "read_personal_data", "actor": {"id": reader.id, "role": reader.role.value, "unit": reader.unit},
+                "args": {"record_id": str(record_id), "field": field, "purpose": purpose}}
+    (outcome,) = execute(s, envelope, reader if signed_in else None)
+    reading = s.ledger.load(PersonalDataReading, outcome.aggregate_id)
+    _, sealed = s.ledger.sealed_field(record_id, field)
+    return {"value": unseal(s.ledger.keys, field, sealed), "subject_id": reading.subject_id, "field": field,
+            "read_id": str(outcome.aggregate_id), "notification_id": outcome.notification_id}
 
 
 def erasures(s: Services) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.utils import get_topic
 
 from zwgk.domain.actors import Actor
-from zwgk.domain.commands import Command, Context, Outcome
+from zwgk.domain.commands import Command, Context, Opens, Outcome
 from zwgk.domain.errors import DomainError, choice
 from zwgk.domain.privacy import SealedValue, require_complaints_office
 from zwgk.domain.records import Record
@@ -190,3 +190,51 @@ class ErasePersonalData(Command, name="erase_personal_data", summary_zh="删除�
         outcome = ledger.record(DataSubject.erase(**ctx.at(), **self.args(), key_id=key.key_id, records=list(records)))
         keys.forget(self.subject_id)
         return outcome
+
+
+class PersonalDataReading(Record):
+    """A read of sealed personal data 个人信息查阅记录 (Q3; PIPL): who read whose data, in which record and
+    field, and for what stated purpose. The plaintext is shown only once this is recorded."""
+
+    what_zh = "个人信息查阅记录"
+    context = "privacy"
+
+    if TYPE_CHECKING:
+        subject_id: str
+
+    class Read(Record.Created):
+        subject_id: str
+        record_id: UUID
+        record_type: str
+        field: str
+        purpose: str
+
+        def apply(self, reading: PersonalDataReading) -> None:
+            reading.subject_id = self.subject_id
+
+    @classmethod
+    def read(cls, *, id: UUID, actor: Actor, occurred_at: datetime | None, sealed: SealedValue,  # noqa: A002
+             record_id: UUID, record_type: str, field: str, purpose: str) -> PersonalDataReading:
+        require_complaints_office(actor)
+        if len(purpose.strip()) < 4:
+            raise DomainError("PURPOSE_REQUIRED", "查阅个人信息须写明查阅目的（至少 4 个字）。",
+                              "reading personal data states its purpose", Rule.Q3)
+        return cls._open(cls.Read, id=id, actor=actor, occurred_at=occurred_at, subject_id=sealed.subject_id, record_id=record_id,
+                         record_type=record_type, field=field, purpose=purpose.strip())
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadPersonalData(Opens[PersonalDataReading], name="read_personal_data", summary_zh="查阅个人信息（记录查阅人、对象、字段与目的）"):
+    """Recorded before the value is shown: a read that could not be recorded shows nothing."""
+
+    opens = PersonalDataReading.read
+    record_id: UUID
+    """the record holding the sealed value, e.g. a complaint"""
+    field: str
+    """the sealed field, e.g. complainant_name"""
+    purpose: str
+    """why it is read (recorded as stated; never write personal data here)"""
+
+    def open(self, new_id: UUID, ctx: Context) -> PersonalDataReading:
+        record_type, sealed = ctx.ledger.sealed_field(self.record_id, self.field)
+        return PersonalDataReading.read(id=new_id, **ctx.at(), sealed=sealed, record_type=record_type, **self.args())

@@ -332,6 +332,18 @@ class Ledger(Application[UUID]):
 
     # Personal data (Q3)
 
+    def sealed_field(self, record_id: UUID, field: str) -> tuple[str, SealedValue]:
+        """The latest sealed value a record's events hold in a field, with the record's type; NotFound when
+        the record holds no personal data there."""
+        carriers = personal_data_fields()
+        found = None
+        for event in self.events.get(record_id):
+            if isinstance(event, Record.Event) and field in carriers.get(type(event), ()):
+                found = type(event).__qualname__.split(".")[0], sealed_values(event, field)[0]
+        if found is None:
+            raise NotFound(f"该记录中的个人信息字段 {field}", f"sealed field {field} of record", record_id)
+        return found
+
     def erasures(self) -> Iterator[DataSubject.Erased]:
         return self.created_events(DataSubject.Erased)
 

@@ -22,7 +22,7 @@ from zwgk.domain.actors import Actor, Role
 from zwgk.domain.errors import DomainError
 from zwgk.domain.rules import Rule
 
-REDACTED = "［保密］"  # shown to anyone outside the complaints office
+REDACTED = "［保密］"  # shown in place of a sealed value in lists and views
 ERASED = "［已删除］"  # shown once the subject's key is forgotten
 
 
@@ -77,13 +77,6 @@ def unseal(keys: KeyStore, field: str, sealed: SealedValue) -> str:
         ).decode()
     except (InvalidTag, ValueError):
         return ERASED
-
-
-def reveal(keys: KeyStore, actor: Actor, field: str, sealed: SealedValue) -> str:
-    """Q3: only the complaints office reads personal fields; everyone else sees a marker."""
-    if actor.role != Role.COMPLAINTS_OFFICE:
-        return REDACTED
-    return unseal(keys, field, sealed)
 
 
 def require_complaints_office(actor: Actor) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from zwgk.domain.data_subjects import DataSubject
+from zwgk.domain.data_subjects import DataSubject, PersonalDataReading
 from zwgk.projections.catalogue import ts
 from zwgk.projections.events import ProjectedEvent, by_type
 from zwgk.projections.projection import Projection, to_json
@@ -15,7 +15,7 @@ from zwgk.projections.store import Transaction
 
 UNIT_FIELDS = ("unit", "responsible_unit", "subject_unit", "respondent_unit")
 # Events of one record that change others, by the field naming them: they belong to those records' histories too.
-MENTIONS = by_type({DataSubject.Erased: "records"})
+MENTIONS = by_type({DataSubject.Erased: "records", PersonalDataReading.Read: "record_id"})
 EVENT_COLUMNS = ("position", "aggregate_id", "version", "event_type", "subject_unit", "actor_id", "actor_role", "actor_unit",
                  "occurred_at", "recorded_at", "event_id", "rule_outcomes")
 
@@ -78,10 +78,14 @@ class TimelineView(Projection):
                          event.actor.get("role", ""), event.actor.get("unit", ""), ts(event.occurred_at), ts(r["recorded_at"]),
                          str(r["event_id"]), to_json(outcomes) if outcomes else "{}"))
         mentions = [(record, event.position) for event in events if event.type in MENTIONS
-                    for record in event.record[MENTIONS[event.type]]]
+                    for record in _listed(event.record[MENTIONS[event.type]])]
         tx.insert("timeline_subjects", ("aggregate_id", "unit"), list(subjects.items()))
         tx.insert("timeline_events", EVENT_COLUMNS, rows)
         tx.insert("timeline_mentions", ("aggregate_id", "position"), mentions)
+
+
+def _listed(value: Any) -> list[Any]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 def timeline(tx: Transaction, *, aggregate: str = "", unit: str = "", actor: str = "",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import typer
 
 from zwgk.connectors import queries, render
 from zwgk.connectors.cli.shared import FORMAT, one_command, served
+from zwgk.domain.actors import Actor, Role
 from zwgk.domain.data_subjects import ErasureBasis, SubjectKind
 
 app = typer.Typer(name="privacy", help="个人信息（Q3）：按数据主体加密与删除。", no_args_is_help=True)
@@ -25,6 +28,21 @@ def privacy_forget(
                 "args": {"subject_id": subject, "basis": basis, "note": note}}
     result = one_command(envelope)
     typer.echo(f"已删除数据主体 {subject} 的密钥；其个人信息已不可读（删除记录：通知序号 {result['notification_id']}）。")
+
+
+@app.command("read")
+def privacy_read(
+    record: UUID = typer.Argument(..., help="含个人信息的记录编号，如投诉编号"),
+    field: str = typer.Argument(..., help="字段，如 complainant_name、complainant_contact、account"),
+    purpose: str = typer.Option(..., "--purpose", help="查阅目的（记入台账；勿写入个人信息）"),
+    actor_id: str = typer.Option(..., "--actor", help="查阅人编号（投诉受理机构）"),
+    unit: str = typer.Option(..., "--unit", help="查阅人所属单位"),
+) -> None:
+    """查阅一项个人信息：先记录谁、为何、查阅了哪条记录的哪个字段，再显示其内容（Q3）。"""
+    reader = Actor(actor_id, Role.COMPLAINTS_OFFICE, unit)
+    read = served(queries.read_personal_data, reader, record, field, purpose, False)
+    typer.echo(read["value"])
+    typer.echo(f"本次查阅已记录：通知序号 {read['notification_id']}。", err=True)
 
 
 @app.command("erasures")

@@ -8,7 +8,6 @@ import typer
 from zwgk.connectors import queries, render
 from zwgk.connectors.cli.shared import AT_LEAST, FORMAT, answer, reading
 from zwgk.connectors.commands import execute
-from zwgk.domain.actors import Actor
 from zwgk.projections.participation import PROCESSES
 from zwgk.projections.requests import as_published
 
@@ -101,11 +100,6 @@ def participation_counts(
 
 
 @complaints_app.command("list")
-def complaints_list(
-    actor_id: str = typer.Option(..., "--actor", help="查阅人编号"),
-    role: str = typer.Option(..., "--role", help="查阅人角色；只有 complaints_office 可见投诉人信息"),
-    unit: str = typer.Option(..., "--unit", help="查阅人单位"),
-    format: str = FORMAT,  # noqa: A002
-) -> None:
-    """投诉列表：投诉人身份仅对投诉受理机构可见，其他人看到保密标记（Q3）。"""
-    render.complaints(answer(queries.complaints, Actor.from_text(actor_id, role, unit)), format)
+def complaints_list(format: str = FORMAT) -> None:  # noqa: A002
+    """投诉列表：投诉人身份保密（Q3），以“zwgk privacy read”写明目的逐项查阅，查阅本身记入台账。"""
+    render.complaints(answer(queries.complaints), format)

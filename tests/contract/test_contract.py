@@ -99,7 +99,7 @@ def test_the_backward_check_catches_an_incompatible_change(tmp_path: Path):
 
 
 def test_topics_are_one_per_context_and_visibility():
-    contexts = ["accountability", "announcements", "archive", "assessment", "calendar", "catalogue", "complaints", "disclosure",
+    contexts = ["accountability", "accounts", "announcements", "archive", "assessment", "calendar", "catalogue", "complaints", "disclosure",
                 "emergencies", "participation", "privacy", "requests"]
     public = ["announcements", "assessment", "calendar", "catalogue", "complaints", "disclosure", "emergencies", "participation",
               "requests"]

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import pytest
 
+from zwgk.connectors.accounts import create_token
 from zwgk.connectors.commands import catalogue, execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.demo import COMPLAINT_ID, HEARING_IDS, scenario
@@ -99,8 +100,19 @@ def the_rest(original: Path, services: Services) -> Iterator[dict[str, Any] | Ca
     yield line("load_calendar", {"year": 2027, "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": True}]},
                "2026-11-20", actor("office", "leading_group_office", "政务公开领导小组办公室"))
     yield line("recompute_deadlines", {}, "2026-11-20", actor("office", "leading_group_office", "政务公开领导小组办公室"))
+    complaints = actor("complaints", "complaints_office", "市中区投诉受理中心")
+    yield line("read_personal_data", {"record_id": str(COMPLAINT_ID), "field": "complainant_name", "purpose": "回访投诉人"},
+               "2026-11-19", complaints)
     yield line("erase_personal_data", {"subject_id": f"complainant-{COMPLAINT_ID}", "basis": "purpose_fulfilled"}, "2026-11-20",
-               actor("complaints", "complaints_office", "市中区投诉受理中心"))
+               complaints)
+    security = actor("security", "security_admin", "市中区政务公开办")
+    yield line("open_account", {"user_id": "szq-new-officer", "unit": UNIT, "role": "officer"}, "2026-11-20", security)
+    yield line("grant_role", {"user_id": "szq-new-officer", "role": "pre_reviewer"}, "2026-11-20", security)
+    yield line("revoke_role", {"user_id": "szq-new-officer", "role": "pre_reviewer"}, "2026-11-20", security)
+    yield line("disable_account", {"user_id": "szq-new-officer", "reason": "调离"}, "2026-11-21", security)
+    yield line("enable_account", {"user_id": "szq-new-officer"}, "2026-11-22", security)
+    yield lambda: {"command": "revoke_token", "actor": security,  # now: the token was issued now
+                   "args": {"user_id": "szq-new-officer", "token_id": create_token(services, "szq-new-officer", None).token_id}}
 
 
 def test_every_command_in_the_catalogue_is_executed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executed: set[str]):

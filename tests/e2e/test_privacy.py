@@ -86,24 +86,32 @@ def test_q3_complainant_never_in_clear_and_forgetting_erases_everywhere(tmp_path
             assert zwgk(tmp_path, "projections", "export", view, "-o", f"{view}.json").returncode == 0
             assert NAME not in (tmp_path / f"{view}.json").read_text(encoding="utf-8")
 
-        def listing(role: str) -> dict:
-            out = zwgk(tmp_path, "complaints", "list", "--actor", "x", "--role", role, "--unit", "u", "--format", "json")
-            return json.loads(out.stdout)[0]
+        def listing() -> dict:
+            return json.loads(zwgk(tmp_path, "complaints", "list", "--format", "json").stdout)[0]
 
-        assert listing("complaints_office")["complainant_name"] == NAME
-        assert listing("inspector")["complainant_name"] == "［保密］"
-        assert listing("complaints_office")["status"] == "published"
-        table = zwgk(tmp_path, "complaints", "list", "--actor", "x", "--role", "inspector", "--unit", "u", env={"COLUMNS": "200"}).stdout
+        def read(field: str, purpose: str = "核实投诉人身份以便回访"):
+            return zwgk(tmp_path, "privacy", "read", complaint, field, "--purpose", purpose, "--actor", OFFICE["id"],
+                        "--unit", OFFICE["unit"])
+
+        assert listing()["complainant_name"] == "［保密］" and listing()["status"] == "published"
+        table = zwgk(tmp_path, "complaints", "list", env={"COLUMNS": "200"}).stdout
         assert "已公开" in table and "［保密］" in table and NAME not in table
+        assert read("complainant_name", "看看").returncode == 1  # no purpose worth the name, nothing shown
+        shown = read("complainant_name")
+        assert shown.returncode == 0 and shown.stdout.strip() == NAME
+        timeline = json.loads(zwgk(tmp_path, "audit", "timeline", "--aggregate", complaint, "--format", "json").stdout)
+        reads = [row for row in timeline if row["event_type"] == "PersonalDataReading.Read"]
+        assert [(r["actor_id"], r["actor_role"]) for r in reads] == [(OFFICE["id"], "complaints_office")]
 
         forget = ("privacy", "forget", f"complainant-{complaint}", "--actor", OFFICE["id"], "--unit", OFFICE["unit"])
         refused = zwgk(tmp_path, *forget, "--basis", "other_legal_ground")
         assert refused.returncode == 1 and "ERASURE_BASIS_UNSTATED" in refused.stderr
-        assert listing("complaints_office")["complainant_name"] == NAME  # a refused erasure erases nothing
+        assert read("account").stdout.strip() == f"{NAME}申请的信息逾期未答复"  # a refused erasure erases nothing
         forgot = zwgk(tmp_path, *forget, "--basis", "consent_withdrawn", "--note", "投诉人书面撤回同意")
         assert forgot.returncode == 0, forgot.stderr
-        erased = listing("complaints_office")
+        erased = listing()
         assert erased["complainant_name"] == erased["complainant_contact"] == erased["account"] == "［已删除］"
+        assert read("complainant_name").stdout.strip() == "［已删除］"
         verified = zwgk(tmp_path, "audit", "verify")
         assert verified.returncode == 0, verified.stderr  # every event and chain still there
         again = zwgk(tmp_path, *forget, "--basis", "consent_withdrawn")
@@ -113,7 +121,8 @@ def test_q3_complainant_never_in_clear_and_forgetting_erases_everywhere(tmp_path
                                                                                OFFICE["id"])
         assert erasure["records"] == [complaint]
         timeline = json.loads(zwgk(tmp_path, "audit", "timeline", "--actor", OFFICE["id"], "--format", "json").stdout)
-        assert timeline[-1]["event_type"] == "DataSubject.Erased"  # inspectors see who erased whose data
+        # inspectors see who erased whose data, and each read, even of what was erased
+        assert [e["event_type"] for e in timeline][-2:] == ["DataSubject.Erased", "PersonalDataReading.Read"]
         with sqlite3.connect(tmp_path / "var" / "keys.sqlite3") as keys:
             assert keys.execute("SELECT COUNT(*) FROM subject_keys").fetchone()[0] == 0
     finally:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
@@ -196,3 +197,52 @@ def test_two_servers_on_one_database_let_exactly_one_of_two_concurrent_changes_w
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_complainant_s_identity_is_read_one_field_at_a_time_with_a_purpose_and_the_read_is_recorded(served):
+    settings, server = served
+    office = token_for(settings, "complaints-1", "complaints_office", "县政务公开办")
+    with server.client(office) as http:
+        complaint = http.post("/api/v1/commands/register_complaint", json={
+            "category": "delay_without_reason", "form": "written", "signed": True, "respondent_unit": "县自然资源局",
+            "complainant_name": "王某某", "complainant_contact": "139xxxx0000", "account": "申请逾期未答复"})
+        assert complaint.status_code == 201, complaint.text
+        complaint_id = complaint.json()["aggregate_id"]
+        unstated = http.post(f"/api/v1/records/{complaint_id}/personal-data/complainant_name", json={"purpose": "看"})
+        assert unstated.status_code == 422 and _problem(unstated)["code"] == "PURPOSE_REQUIRED"
+        read = http.post(f"/api/v1/records/{complaint_id}/personal-data/complainant_name", json={"purpose": "回访投诉人"})
+        assert read.status_code == 200 and read.json()["value"] == "王某某", read.text
+    with services(settings) as s:
+        event = s.ledger.record_event(next(s.ledger.notifications(after=read.json()["notification_id"] - 1)))
+    assert (event.actor.id, event.record_id, event.field, event.purpose) == \
+        ("complaints-1", UUID(complaint_id), "complainant_name", "回访投诉人")
+
+
+def test_health_readiness_metrics_and_the_request_id(served):
+    settings, server = served
+    officer = token_for(settings, "edu-officer", "officer", UNIT)
+    with server.client(officer, **{"X-Request-Id": "trace-42"}) as http:
+        assert http.get("/healthz").json() == {"status": "ok"}
+        ready = http.get("/readyz")
+        assert ready.status_code == 200 and set(ready.json()["checks"]) == {"event_store", "views", "archive_store"}
+        written = http.post("/api/v1/commands/draft_disclosure", json=DRAFT)
+        assert written.headers["X-Request-Id"] == "trace-42"
+        metrics = http.get("/metrics").text
+    assert 'zwgk_http_requests_total{method="POST",route="/api/v1/commands/draft_disclosure",status="201"} 1.0' in metrics
+    assert "zwgk_projection_lag_events" in metrics and "zwgk_audit_log_lag_events" in metrics
+    assert any(json.loads(line).get("request_id") == "trace-42" and json.loads(line).get("status") == 201
+               for line in server.log.read_text(encoding="utf-8").splitlines() if line.startswith("{"))
+
+
+def test_readiness_fails_while_kafka_is_configured_but_unreachable(settings: Settings, tmp_path: Path):
+    from tests.servers import free_port
+
+    unreachable = replace(settings, keystore_url=f"sqlite:///{tmp_path}/keys.sqlite3", kafka_bootstrap_servers=f"127.0.0.1:{free_port()}")
+    server = ZwgkServer.start(unreachable, tmp_path)
+    try:
+        with server.client() as http:
+            ready = http.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["kafka"] != "ok"
+        assert ready.json()["checks"]["event_store"] == "ok"
+    finally:
+        server.stop()

@@ -12,9 +12,9 @@ from zwgk.domain.accountability import AccountabilityCase, Sanction, Violation
 from zwgk.domain.actors import Actor
 from zwgk.domain.assessment import CRITERIA, Assessment, Grade, grade_of
 from zwgk.domain.complaints import Complaint, ComplaintCategory
-from zwgk.domain.data_subjects import DataSubject, ErasureBasis, data_subject_id
+from zwgk.domain.data_subjects import DataSubject, ErasureBasis, PersonalDataReading, data_subject_id
 from zwgk.domain.errors import DomainError
-from zwgk.domain.privacy import ERASED, REDACTED, SubjectKey, reveal, seal, unseal
+from zwgk.domain.privacy import ERASED, SubjectKey, seal, unseal
 
 OFFICE = Actor("qy-complaints", "complaints_office", "清原满族自治县政务公开办")
 OFFICER = Actor("qy-officer", "officer", "清原满族自治县人民政府")
@@ -81,12 +81,22 @@ def test_q3_identity_is_sealed_and_only_the_complaints_office_reads_it():
     event = complaint.collect_events()[0]
     assert "王某某" not in repr(event)
     keys = MemoryKeys(KEY)
-    assert reveal(keys, OFFICE, "complainant_name", event.complainant_name) == "王某某"
-    assert reveal(keys, OFFICER, "complainant_name", event.complainant_name) == REDACTED
+    assert unseal(keys, "complainant_name", event.complainant_name) == "王某某"
     assert unseal(keys, "account", event.complainant_name) == ERASED  # bound to its field
     refused("PERSONAL_DATA_RESTRICTED", "Q3", lambda: registered(actor=OFFICER))
     keys.forget(KEY.subject_id)
-    assert reveal(keys, OFFICE, "complainant_name", event.complainant_name) == ERASED
+    assert unseal(keys, "complainant_name", event.complainant_name) == ERASED
+
+
+def test_q3_a_read_of_personal_data_is_the_complaints_office_s_and_states_its_purpose():
+    sealed = seal(KEY, "complainant_name", "王某某")
+    read = {"id": uuid4(), "occurred_at": None, "sealed": sealed, "record_id": COMPLAINT, "record_type": "Complaint",
+            "field": "complainant_name"}
+    refused("PERSONAL_DATA_RESTRICTED", "Q3", lambda: PersonalDataReading.read(actor=INSPECTOR, purpose="核查办理情况", **read))
+    refused("PURPOSE_REQUIRED", "Q3", lambda: PersonalDataReading.read(actor=OFFICE, purpose=" 看 ", **read))
+    (event,) = PersonalDataReading.read(actor=OFFICE, purpose="回访投诉人", **read).collect_events()
+    assert (event.subject_id, event.record_id, event.field, event.purpose) == (KEY.subject_id, COMPLAINT, "complainant_name", "回访投诉人")
+    assert "王某某" not in repr(event)
 
 
 @given(basis=st.text(max_size=20) | st.sampled_from([b.value for b in ErasureBasis]), note=st.sampled_from(["", "  ", "依据某条例"]))
