@@ -31,6 +31,11 @@ class Settings:
     log_origin: str = "zwgk.local/ledger"
     views_database_url: str = ""
     keystore_url: str = "sqlite:///var/keys.sqlite3"
+    # OpenID Connect sign-in: the identity provider whose JWT access tokens for this audience are accepted.
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_role_claim: str = "zwgk_role"
+    oidc_unit_claim: str = "zwgk_unit"
 
     @property
     def views_url(self) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import ContainerBroker, PostgresServer, SeaweedServer, TansuBroker, docker_answers
+from tests.servers import ContainerBroker, OidcProvider, PostgresServer, SeaweedServer, TansuBroker, docker_answers
 from zwgk.connectors.config import Settings
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import catch_up, open_services, views
@@ -76,3 +76,11 @@ def kafka(seaweed: SeaweedServer) -> Iterator[str]:
         broker = TansuBroker.start(seaweed, bucket="tansu-shared")
     yield broker.bootstrap
     broker.stop()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[OidcProvider]:
+    """A real OpenID Connect provider (Node.js oidc-provider) minting JWT access tokens for urn:zwgk:api."""
+    provider = OidcProvider.start()
+    yield provider
+    provider.stop()

@@ -5,14 +5,19 @@ from __future__ import annotations
 import glob
 import json
 import os
+import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -253,3 +258,110 @@ def docker_answers() -> bool:
         return True
     except Exception:  # noqa: BLE001 - no engine here
         return False
+
+
+OIDC_PROJECT = Path(__file__).parent / "oidc"
+
+
+def _new_signing_keys() -> list[dict[str, Any]]:
+    """One RS256 and one ES256 private key as JWKs, with fresh key ids."""
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+    rsa_key = RSAAlgorithm.to_jwk(rsa.generate_private_key(public_exponent=65537, key_size=2048), as_dict=True)
+    ec_key = ECAlgorithm.to_jwk(ec.generate_private_key(ec.SECP256R1()), as_dict=True)
+    return [{**rsa_key, "kid": f"rs-{secrets.token_hex(6)}", "alg": "RS256", "use": "sig"},
+            {**ec_key, "kid": f"es-{secrets.token_hex(6)}", "alg": "ES256", "use": "sig"}]
+
+
+def _node_with_modules() -> str:
+    """The node binary, with tests/oidc's node_modules installed from package-lock.json on first use
+    (a fresh clone has none)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        raise RuntimeError("Node.js and npm are needed for the OpenID Connect provider of the tests")
+    if (OIDC_PROJECT / "node_modules" / "oidc-provider").is_dir():
+        return node
+    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=OIDC_PROJECT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"npm ci in {OIDC_PROJECT} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return node
+
+
+@dataclass
+class OidcProvider:
+    """oidc-provider (OpenID-certified, Node.js) on loopback: mints JWT access tokens for any identity.
+
+    Keys are private JWKs in `root/keys.json`; `rotate_keys` replaces them and sends SIGHUP, on which
+    provider.mjs rebuilds itself on the same port: the old keys leave the JWKS and sign no more.
+    """
+
+    root: Path
+    port: int
+    keys: list[dict[str, Any]]
+    audience: str = "urn:zwgk:api"
+    client_id: str = "zwgk-tests"
+    client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    process: subprocess.Popen | None = None
+
+    @classmethod
+    def start(cls, audience: str = "urn:zwgk:api", keys: list[dict[str, Any]] | None = None) -> OidcProvider:
+        """A new issuer; pass another provider's `keys` for one that signs alike but is not the same issuer."""
+        node = _node_with_modules()
+        provider = cls(Path(tempfile.mkdtemp(prefix="zwgk-oidc-")), free_port(), keys or _new_signing_keys(), audience)
+        provider._write_keys()
+        log = provider.root / "provider.log"
+        provider.process = subprocess.Popen(
+            [node, str(OIDC_PROJECT / "provider.mjs"), "--port", str(provider.port), "--keys", str(provider.root / "keys.json"),
+             "--audience", audience, "--client-id", provider.client_id, "--client-secret", provider.client_secret],
+            stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=OIDC_PROJECT,
+        )
+        _wait_for_port(provider.port, provider.process, log)
+        return provider
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _write_keys(self) -> None:
+        path = self.root / "keys.json"
+        path.write_text(json.dumps({"keys": self.keys}))
+        path.chmod(0o600)
+
+    def token(self, subject: str, role: str | None, unit: str | None, name: str | None = None, expires_in: int | None = None,
+              *, audience: str | None = None, alg: str = "RS256") -> str:
+        """An access token from the client_credentials grant; a claim given as None is left out,
+        `expires_in` <= 0 gives a token expired already."""
+        form = {"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.client_secret,
+                "resource": audience or self.audience, "alg": alg, "account": subject,
+                "zwgk_role": role, "zwgk_unit": unit, "name": name, "expires_in": expires_in}
+        body = urllib.parse.urlencode({k: v for k, v in form.items() if v is not None}).encode()
+        with urllib.request.urlopen(f"{self.issuer}/token", data=body, timeout=10) as response:
+            return json.load(response)["access_token"]
+
+    def jwks_kids(self) -> set[str]:
+        with urllib.request.urlopen(f"{self.issuer}/jwks", timeout=10) as response:
+            return {key["kid"] for key in json.load(response)["keys"]}
+
+    def rotate_keys(self) -> None:
+        """New signing keys replace the old ones; returns once the JWKS serves only the new ones."""
+        assert self.process is not None
+        self.keys = _new_signing_keys()
+        self._write_keys()
+        self.process.send_signal(signal.SIGHUP)
+        wanted, deadline = {key["kid"] for key in self.keys}, time.monotonic() + 20
+        while self.jwks_kids() != wanted:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"keys not reloaded:\n{(self.root / 'provider.log').read_text(errors='replace')[-2000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+        shutil.rmtree(self.root, ignore_errors=True)
