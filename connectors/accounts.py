@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from zwgk.connectors.credentials import IssuedToken
+from zwgk.connectors.oidc import InvalidBearer, IssuerUnreachable, OidcVerifier
 from zwgk.connectors.security_log import SecurityEvent
 from zwgk.connectors.services import Services
-from zwgk.domain.accounts import Account, OpenAccount, RevokeToken, account_id
+from zwgk.domain.accounts import GRANTABLE, Account, OpenAccount, RevokeToken, account_id
 from zwgk.domain.actors import SYSTEM, Actor, role_named
 from zwgk.domain.commands import Outcome
 from zwgk.domain.errors import DomainError, NotFound
@@ -120,6 +121,21 @@ def actor_of_token(s: Services, text: str, role: str | None, caller: Caller) -> 
     if stored.expires_at and stored.expires_at <= datetime.now(UTC):
         raise _refuse(s, caller, SecurityEvent.TOKEN_EXPIRED_USED, f"token {parsed[0]} expired", stored.user_id)
     return _acting(s, caller, account, stored.user_id, role)
+
+
+def actor_of_jwt(s: Services, verifier: OidcVerifier, token: str, caller: Caller) -> Actor:
+    """The actor an OpenID provider's access token vouches for: its subject, in the role and unit its claims
+    name (the provider manages those people's accounts and grants)."""
+    try:
+        claims = verifier.verify(token)
+    except InvalidBearer as error:
+        raise _refuse(s, caller, SecurityEvent.CREDENTIALS_INVALID, f"OpenID token refused: {error.reason_en}") from None
+    except IssuerUnreachable as error:
+        raise DomainError("UNAVAILABLE", "统一身份认证服务暂不可用，请稍后重试。", f"OpenID provider unreachable: {error}") from None
+    role = role_named(claims.role)
+    if role not in GRANTABLE:
+        raise _refuse(s, caller, SecurityEvent.CREDENTIALS_INVALID, f"OpenID token names role {role}", claims.subject)
+    return Actor(claims.subject, role, claims.unit)
 
 
 def sign_in(s: Services, user_id: str, password: str, role: str | None, caller: Caller) -> tuple[str, Actor]:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from zwgk.connectors.accounts import Caller, Unauthenticated, actor_of_token
+from zwgk.connectors.accounts import Caller, Unauthenticated, actor_of_jwt, actor_of_token
 from zwgk.connectors.api.runtime import Runtime
 from zwgk.domain.actors import Actor
 
@@ -32,8 +32,10 @@ def signed_in(request: Request, credentials: Annotated[HTTPAuthorizationCredenti
         raise Unauthenticated("请先登录。", "no credentials")
     rt = runtime(request)
     role = request.headers.get(ROLE_HEADER) or None
-    actor = rt.oidc_actor(token, caller(request)) if rt.oidc and token.count(".") == 2 else \
-        actor_of_token(rt.services, token, role, caller(request))
+    if rt.oidc and token.count(".") == 2:  # a JWT; zwgk's own tokens and sessions have no dots
+        actor = actor_of_jwt(rt.services, rt.oidc, token, caller(request))
+    else:
+        actor = actor_of_token(rt.services, token, role, caller(request))
     request.state.actor = actor
     return actor
 

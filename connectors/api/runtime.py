@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
-from zwgk.connectors.accounts import Caller
 from zwgk.connectors.config import Settings
 from zwgk.connectors.idempotency import IdempotencyKeys
+from zwgk.connectors.oidc import OidcVerifier
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import audit_log, services, views
-from zwgk.domain.actors import Actor
 from zwgk.projections.audit_log import MerkleLog
 from zwgk.projections.runner import ProjectionRunner
 
@@ -25,12 +24,9 @@ class Runtime:
     views: ProjectionRunner
     merkle: MerkleLog
     idempotency: IdempotencyKeys
-    oidc: object | None = None
+    oidc: OidcVerifier | None = None
     # The audit log is folded by one request at a time in a process (others wait, then find it current).
     audit_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def oidc_actor(self, token: str, caller: Caller) -> Actor:
-        raise NotImplementedError
 
     @classmethod
     @contextmanager
@@ -42,4 +38,6 @@ class Runtime:
             merkle = stack.enter_context(audit_log(settings))
             keys = IdempotencyKeys(settings.views_url)
             stack.callback(keys.close)
-            yield cls(settings, s, runner, merkle, keys)
+            oidc = OidcVerifier(settings.oidc_issuer, settings.oidc_audience, settings.oidc_role_claim,
+                                settings.oidc_unit_claim) if settings.oidc_issuer else None
+            yield cls(settings, s, runner, merkle, keys, oidc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -244,5 +245,37 @@ def test_readiness_fails_while_kafka_is_configured_but_unreachable(settings: Set
             ready = http.get("/readyz")
         assert ready.status_code == 503 and ready.json()["checks"]["kafka"] != "ok"
         assert ready.json()["checks"]["event_store"] == "ok"
+    finally:
+        server.stop()
+
+
+def test_with_an_openid_provider_its_signed_tokens_sign_in_through_expiry_and_key_rotation(sqlite_settings, oidc_provider, tmp_path):
+    settings = replace(sqlite_settings, keystore_url=f"sqlite:///{tmp_path}/keys.sqlite3", oidc_issuer=oidc_provider.issuer,
+                       oidc_audience=oidc_provider.audience)
+    server = ZwgkServer.start(settings, tmp_path)
+    try:
+        def draft(token: str):
+            with server.client(token) as http:
+                return http.post("/api/v1/commands/draft_disclosure", json=DRAFT)
+
+        drafted = draft(oidc_provider.token("zhang.san", "officer", UNIT))
+        assert drafted.status_code == 201, drafted.text
+        with services(settings) as s:
+            event = s.ledger.record_event(next(s.ledger.notifications(after=drafted.json()["notification_id"] - 1)))
+        assert (event.actor.id, event.actor.role, event.actor.unit) == ("zhang.san", "officer", UNIT)
+        assert draft(oidc_provider.token("zhang.san", "officer", UNIT, expires_in=-120)).status_code == 401  # past the leeway
+        assert draft(oidc_provider.token("zhang.san", "officer", UNIT, audience="urn:another:api")).status_code == 401
+        assert draft(oidc_provider.token("zhang.san", "system", UNIT)).status_code == 401
+        old = oidc_provider.token("zhang.san", "officer", UNIT)
+        oidc_provider.rotate_keys()
+        rotated = oidc_provider.token("zhang.san", "officer", UNIT)
+        deadline = time.monotonic() + 40  # the verifier refetches keys at most every 30 s
+        while (answer := draft(rotated)).status_code == 401 and time.monotonic() < deadline:
+            time.sleep(1)
+        assert answer.status_code == 201, answer.text
+        assert draft(old).status_code == 401
+        with services(settings) as s:
+            reasons = [e.detail for e in s.security_log.entries(kind="credentials_invalid")]
+        assert "OpenID token refused: token expired" in reasons
     finally:
         server.stop()
