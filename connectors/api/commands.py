@@ -24,7 +24,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.commands import COMMANDS
 from zwgk.domain.errors import DomainError
 
-router = APIRouter(prefix="/api/v1", tags=["commands 命令"])
+router = APIRouter(prefix="/api/v1", tags=["commands 命令"], responses=PROBLEM_RESPONSES)
 POSITION_HEADER = "Zwgk-Position"
 # Read from a path on the server: the service takes originals as uploads instead (the archive's routes).
 NOT_OVER_HTTP = frozenset({"archive_original"})
@@ -34,13 +34,20 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
                                               description="a retry with the same key gets the first answer; nothing is recorded twice")]
 
 
-class Recorded(BaseModel):
-    """What a command recorded: the record it is about, its new version, its place in the log."""
-
+class Outcome(BaseModel):
     aggregate_id: str
     version: int
+    notification_id: int
+
+
+class Recorded(BaseModel):
+    """What a command recorded: the record it is about, its new version, its place in the log (201); a command
+    that found nothing to record (e.g. no deadline to recompute) answers 200 with no outcome."""
+
+    aggregate_id: str | None = Field(description="the record the command is about")
+    version: int | None
     notification_id: int = Field(description="the log position: pass it as at_least to read one's own write")
-    outcomes: list[dict[str, Any]] | None = Field(default=None, description="every record changed, when more than one")
+    outcomes: list[Outcome] = Field(description="every record changed, in order")
 
 
 class CommandInfo(BaseModel):
@@ -48,6 +55,12 @@ class CommandInfo(BaseModel):
     summary: str
     roles: list[str]
     args: dict[str, Any]
+
+
+def _described(command: type) -> str:
+    """The command's docstring; not the signature dataclasses put there when it has none."""
+    doc = (command.__doc__ or "").strip()
+    return "" if doc.startswith(f"{command.__name__}(") else doc
 
 
 def permitted_roles(name: str) -> list[str]:
@@ -66,9 +79,11 @@ def document(openapi: dict[str, Any]) -> None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def _answer(outcomes: list[Any]) -> dict[str, Any]:
-    first = outcomes[0].as_dict()
-    return {**first, "outcomes": [o.as_dict() for o in outcomes]} if len(outcomes) > 1 else first
+def _answer(rt: Any, outcomes: list[Any]) -> tuple[int, dict[str, Any]]:
+    if not outcomes:
+        return 200, {"aggregate_id": None, "version": None, "notification_id": rt.services.ledger.recorder.max_notification_id() or 0,
+                     "outcomes": []}
+    return 201, {**outcomes[0].as_dict(), "notification_id": outcomes[-1].notification_id, "outcomes": [o.as_dict() for o in outcomes]}
 
 
 def _refusal_logged(rt: Any, actor: Actor, error: DomainError, request: Request) -> None:
@@ -81,7 +96,7 @@ def _run(rt: Any, actor: Actor, name: str, args: Any, occurred_at: datetime | No
         if not isinstance(args, dict):
             raise DomainError("INVALID_ARGUMENTS", "请求正文应为 JSON 对象（命令的参数）。", "the body is not a JSON object")
         envelope = {"command": name, "args": args, **({"occurred_at": occurred_at} if occurred_at else {})}
-        return 201, _answer(execute(rt.services, envelope, actor))
+        return _answer(rt, execute(rt.services, envelope, actor))
     except DomainError as error:
         _refusal_logged(rt, actor, error, request)
         return status_of(error), json.loads(bytes(domain_problem(request, error).body))
@@ -108,8 +123,8 @@ def command_route(name: str) -> Any:
 
 
 def _response(status: int, body: dict[str, Any]) -> JSONResponse:
-    if status == 201:
-        return JSONResponse(body, status_code=201, headers={POSITION_HEADER: str(body["notification_id"])})
+    if status < 300:
+        return JSONResponse(body, status_code=status, headers={POSITION_HEADER: str(body["notification_id"])})
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
@@ -128,8 +143,9 @@ for _name, _command in COMMANDS.items():
         continue
     router.add_api_route(
         f"/commands/{_name}", command_route(_name), methods=["POST"], status_code=201, name=_name,
-        summary=_command.summary_zh, description=(_command.__doc__ or "").strip(), response_model=Recorded,
-        responses=PROBLEM_RESPONSES, openapi_extra={"x-zwgk-command": _name, "x-zwgk-roles": permitted_roles(_name)},
+        summary=_command.summary_zh, description=_described(_command), response_model=Recorded,
+        responses={200: {"model": Recorded, "description": "nothing to record"}},
+        openapi_extra={"x-zwgk-command": _name, "x-zwgk-roles": permitted_roles(_name)},
     )
 
 
