@@ -39,15 +39,22 @@ class Caller:
 
 
 def add_user(s: Services, user_id: str, role: str, unit: str, password: str | None = None, actor: Actor = SYSTEM) -> Outcome:
+    """Open an account (and set its password): a password refused opens nothing."""
+    if password is not None:
+        _check_password(password)
     (outcome,) = s.ledger.execute(OpenAccount(user_id=user_id, unit=unit, role=role_named(role)), actor)
     if password is not None:
         set_password(s, user_id, password, actor)
     return outcome
 
 
-def set_password(s: Services, user_id: str, password: str, actor: Actor) -> None:
+def _check_password(password: str) -> None:
     if len(password) < 12:
         raise DomainError("PASSWORD_TOO_SHORT", "密码至少 12 位。", "a password has at least 12 characters")
+
+
+def set_password(s: Services, user_id: str, password: str, actor: Actor) -> None:
+    _check_password(password)
     s.ledger.change(Account, account_id(user_id), lambda account: account.set_password(actor=actor, occurred_at=None))
     s.credentials.set_password(user_id, password)
     s.credentials.end_sessions_of(user_id)
