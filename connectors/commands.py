@@ -136,8 +136,10 @@ def execute(services: Services, envelope: Mapping[str, Any], signed_in: Actor | 
     """Run one command; a refusal raises `DomainError` and records nothing. A signed-in caller (the
     service's users) acts as permitted by the access table, within its unit where the table says so;
     the operator's own tools on the server name any actor."""
+    name = envelope.get("command")
+    # Who may is told before what is wrong with the arguments: the refusal does not depend on them.
+    scope = permit_command(signed_in, name) if signed_in and isinstance(name, str) and name in COMMANDS else Scope.ANY_UNIT
     command, actor, occurred_at = parse(envelope, signed_in)
-    scope = permit_command(actor, command.name) if signed_in else Scope.ANY_UNIT
     return Ledger.run(command, archive_commands.ArchiveContext(services.ledger, actor, occurred_at, scope, archivist=services.archivist))
 
 

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from zwgk.connectors.api import accounts, commands, metrics, operations, privacy
-from zwgk.connectors.api.problems import domain_problem, problem
+from zwgk.connectors.api.problems import INTERNAL_ZH, domain_problem, problem
 from zwgk.connectors.api.runtime import Runtime
 from zwgk.connectors.config import Settings
 from zwgk.domain.errors import DomainError
@@ -120,6 +120,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def crashed(request: Request, error: Exception) -> Response:
         log.exception("request %s failed", getattr(request.state, "request_id", ""))
-        return problem(request, "INTERNAL_ERROR", "服务内部错误，本次操作未完成；请把请求编号告知管理员。", 500)
+        return problem(request, "INTERNAL_ERROR", INTERNAL_ZH, 500)
 
     return app

@@ -4,6 +4,7 @@ route each (so the OpenAPI document carries each one's schema), and a batch of J
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
@@ -15,15 +16,17 @@ from pydantic import BaseModel, Field
 
 from zwgk.connectors.accounts import refused
 from zwgk.connectors.api.identity import RuntimeDep, SignedIn, caller
-from zwgk.connectors.api.problems import PROBLEM_RESPONSES, domain_problem, status_of
+from zwgk.connectors.api.problems import INTERNAL_ZH, PROBLEM_RESPONSES, domain_problem, problem, status_of
+from zwgk.connectors.api.runtime import Runtime
 from zwgk.connectors.commands import arguments, catalogue, execute
 from zwgk.connectors.idempotency import request_digest
 from zwgk.connectors.operations import apply_commands
 from zwgk.domain.access import COMMAND_ACCESS
 from zwgk.domain.actors import Actor
-from zwgk.domain.commands import COMMANDS
+from zwgk.domain.commands import COMMANDS, Outcome
 from zwgk.domain.errors import DomainError
 
+log = logging.getLogger("zwgk.api")
 router = APIRouter(prefix="/api/v1", tags=["commands 命令"], responses=PROBLEM_RESPONSES)
 POSITION_HEADER = "Zwgk-Position"
 # Read from a path on the server: the service takes originals as uploads instead (the archive's routes).
@@ -34,7 +37,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
                                               description="a retry with the same key gets the first answer; nothing is recorded twice")]
 
 
-class Outcome(BaseModel):
+class Changed(BaseModel):
     aggregate_id: str
     version: int
     notification_id: int
@@ -47,7 +50,7 @@ class Recorded(BaseModel):
     aggregate_id: str | None = Field(description="the record the command is about")
     version: int | None
     notification_id: int = Field(description="the log position: pass it as at_least to read one's own write")
-    outcomes: list[Outcome] = Field(description="every record changed, in order")
+    outcomes: list[Changed] = Field(description="every record changed, in order")
 
 
 class CommandInfo(BaseModel):
@@ -79,19 +82,19 @@ def document(openapi: dict[str, Any]) -> None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def _answer(rt: Any, outcomes: list[Any]) -> tuple[int, dict[str, Any]]:
+def _answer(rt: Runtime, outcomes: list[Outcome]) -> tuple[int, dict[str, Any]]:
     if not outcomes:
         return 200, {"aggregate_id": None, "version": None, "notification_id": rt.services.ledger.recorder.max_notification_id() or 0,
                      "outcomes": []}
     return 201, {**outcomes[0].as_dict(), "notification_id": outcomes[-1].notification_id, "outcomes": [o.as_dict() for o in outcomes]}
 
 
-def _refusal_logged(rt: Any, actor: Actor, error: DomainError, request: Request) -> None:
+def _refusal_logged(rt: Runtime, actor: Actor, error: DomainError, request: Request) -> None:
     if status_of(error) == 403:
         refused(rt.services, actor, error, caller(request))
 
 
-def _run(rt: Any, actor: Actor, name: str, args: Any, occurred_at: datetime | None, request: Request) -> tuple[int, dict[str, Any]]:
+def _run(rt: Runtime, actor: Actor, name: str, args: Any, occurred_at: datetime | None, request: Request) -> tuple[int, dict[str, Any]]:
     try:
         if not isinstance(args, dict):
             raise DomainError("INVALID_ARGUMENTS", "请求正文应为 JSON 对象（命令的参数）。", "the body is not a JSON object")
@@ -100,6 +103,10 @@ def _run(rt: Any, actor: Actor, name: str, args: Any, occurred_at: datetime | No
     except DomainError as error:
         _refusal_logged(rt, actor, error, request)
         return status_of(error), json.loads(bytes(domain_problem(request, error).body))
+    except Exception:  # noqa: BLE001 - answered (and kept for the idempotency key) as the 500 it is
+        log.exception("command %s failed", name)
+        body = problem(request, "INTERNAL_ERROR", INTERNAL_ZH, 500).body
+        return 500, json.loads(bytes(body))
 
 
 def command_route(name: str) -> Any:

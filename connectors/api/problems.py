@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from zwgk.domain.errors import DomainError
 
 PROBLEM_TYPE = "urn:zwgk:problem:"
+INTERNAL_ZH = "服务内部错误，本次操作未完成；请把请求编号告知管理员。"
 STATUS = {
     "UNAUTHENTICATED": 401,
     "ROLE_NOT_PERMITTED": 403,

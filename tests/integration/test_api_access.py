@@ -1,0 +1,41 @@
+"""The access table as the service enforces it: every role against every command route, answered 403
+exactly where the table refuses (tests/unit/test_access.py holds the table's own expectations)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.api import ZwgkServer, token_for
+from zwgk.connectors.api.commands import NOT_OVER_HTTP
+from zwgk.connectors.config import Settings
+from zwgk.domain.access import COMMAND_ACCESS
+from zwgk.domain.actors import Role
+from zwgk.domain.commands import COMMANDS
+
+ROLES = [role for role in Role if role is not Role.SYSTEM]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ZwgkServer, dict[Role, str]]]:
+    root: Path = tmp_path_factory.mktemp("access")
+    settings = Settings(database_url=f"sqlite:///{root}/zwgk.sqlite3", keystore_url=f"sqlite:///{root}/keys.sqlite3")
+    tokens = {role: token_for(settings, f"user-{role.value}", role.value, "示范县教育局") for role in ROLES}
+    server = ZwgkServer.start(settings, root)
+    yield server, tokens
+    server.stop()
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value)
+def test_every_command_route_refuses_exactly_the_roles_the_table_refuses(served, role):
+    server, tokens = served
+    wrong = []
+    with server.client(tokens[role]) as http:
+        for name in sorted(set(COMMANDS) - NOT_OVER_HTTP):
+            answer = http.post(f"/api/v1/commands/{name}", json={})
+            refused = answer.status_code == 403 and answer.json()["code"] == "ROLE_NOT_PERMITTED"
+            if refused == (role in COMMAND_ACCESS[name]):
+                wrong.append((name, answer.status_code, answer.json().get("code")))
+    assert wrong == [], f"{role}: the service disagrees with the table on {wrong}"
