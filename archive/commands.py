@@ -4,7 +4,7 @@ archive's store beside the ledger (`ArchiveContext`), which every entrypoint's e
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID
@@ -21,7 +21,7 @@ from zwgk.domain.rules import Rule
 class ArchiveContext(Context):
     """A command's context with the archive's store, opened only when a command moves originals."""
 
-    archivist: Callable[[], Archivist] = field(kw_only=True)
+    archivist: Callable[[], Archivist]
 
 
 def archivist_of(ctx: Context) -> Archivist:

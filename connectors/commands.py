@@ -140,7 +140,7 @@ def execute(services: Services, envelope: Mapping[str, Any], signed_in: Actor | 
     # Who may is told before what is wrong with the arguments: the refusal does not depend on them.
     scope = permit_command(signed_in, name) if signed_in and isinstance(name, str) and name in COMMANDS else Scope.ANY_UNIT
     command, actor, occurred_at = parse(envelope, signed_in)
-    return Ledger.run(command, archive_commands.ArchiveContext(services.ledger, actor, occurred_at, scope, archivist=services.archivist))
+    return Ledger.run(command, archive_commands.ArchiveContext(services.ledger, actor, occurred_at, services.archivist, scope=scope))
 
 
 def catalogue() -> list[dict[str, Any]]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
+from zwgk.domain.access import Scope
 from zwgk.domain.actors import Actor
 from zwgk.domain.records import Record
 
@@ -42,15 +43,24 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Context:
-    """Who asks, when it happened (business time; None: now), and the ledger that decides."""
+    """Who asks, when it happened (business time; None: now), the ledger that decides, and the scope the
+    actor acts in: `OWN_UNIT` (what `access.permit_command` gives a role acting for its own unit) lets it
+    open and change only records its unit answers for; `ANY_UNIT`, the default (the command line, an
+    operator, tests), leaves the units to the rules of each record."""
 
     ledger: Ledger
     actor: Actor
     occurred_at: datetime | None
-    scope: str = "any_unit"
+    scope: Scope = field(default=Scope.ANY_UNIT, kw_only=True)
 
     def at(self) -> dict[str, Any]:
         return {"actor": self.actor, "occurred_at": self.occurred_at}
+
+    def in_scope(self, record: TRecord) -> TRecord:
+        """The record, once the actor may act on it in its scope (C3 generalised); refused otherwise."""
+        if self.scope is Scope.OWN_UNIT:
+            record.check_acting_unit(self.actor)
+        return record
 
 
 COMMANDS: dict[str, type[Command]] = {}
@@ -119,7 +129,9 @@ class Opens(Command, Decided, Generic[TRecord]):
             cls.learn(cls.opens)
 
     def handle(self, ctx: Context) -> Outcome:
-        return ctx.ledger.create(self.record_type, self.id, lambda new: self.open(new, ctx))
+        """The new record is checked against the actor's scope before anything is saved (for one opened
+        under a unit an argument names, as for any other)."""
+        return ctx.ledger.create(self.record_type, self.id, lambda new: ctx.in_scope(self.open(new, ctx)))
 
     def open(self, new_id: UUID, ctx: Context) -> Record:
         return type(self).opens(id=new_id, **ctx.at(), **self.calendar_for(ctx), **self.args())
@@ -145,7 +157,9 @@ class Changes(Command, Decided, Generic[TRecord]):
         return value
 
     def handle(self, ctx: Context) -> Outcome:
-        return ctx.ledger.change(self.record_type, self.target(ctx), lambda record: self.decide(record, ctx))
+        """The record is checked against the actor's scope once loaded, before its decision (which a command
+        may override: the check stays here)."""
+        return ctx.ledger.change(self.record_type, self.target(ctx), lambda record: self.decide(ctx.in_scope(record), ctx))
 
     def decide(self, record: Any, ctx: Context) -> None:
         given = {k: v for k, v in self.args().items() if v is not None}

@@ -30,6 +30,11 @@ UNCHANGING = frozenset({str, int, float, bool, type(None), UUID, datetime, date,
 # The library's names of event fields, as the domain names them on the streams and in the views.
 DOMAIN_NAMES = {"originator_id": "aggregate_id", "originator_version": "aggregate_version", "timestamp": "recorded_at"}
 
+# Where a record keeps the unit that answers for it (C3), looked for in this order: `unit`, the unit that
+# drafted, received, posted, noticed, planned… it; `responsible_unit`, a catalogue item's 公开主体 and an
+# archived original's 责任者; `assigned_to`, the unit a complaint is assigned to 承办单位, once it is.
+UNIT_ATTRIBUTES = ("unit", "responsible_unit", "assigned_to")
+
 TRecord = TypeVar("TRecord", bound="Record")
 
 
@@ -65,7 +70,15 @@ class Record(Aggregate):
             return aggregate
 
     class Created(Event, Aggregate.Created):
-        pass
+        """The event that opens a record; a record opened for a unit (the event's `unit`) keeps it, whether
+        or not its `apply` copies it (C3: the unit answers for the record)."""
+
+        def mutate(self, aggregate: Any) -> Any:
+            record = super().mutate(aggregate)
+            unit = getattr(self, "unit", None)
+            if isinstance(unit, str) and "unit" not in vars(record):
+                record.unit = unit
+            return record
 
     # Each aggregate's state, set by its events, is declared for the type checker only:
     # annotations the library sees would turn the aggregate into a dataclass.
@@ -109,11 +122,31 @@ class Record(Aggregate):
         """The deadlines still running (or minimum periods still to pass), each with the event that moves it."""
         return []
 
+    def answering_unit(self) -> str | None:
+        """The unit that answers for this record (谁发布、谁负责): the first of `UNIT_ATTRIBUTES` it has.
+        None for a record no one unit answers for — an accountability case (its subject's unit is the
+        unit held to account, not the one acting), a data subject's erasure, an official calendar year,
+        a complaint not yet assigned — which only roles acting across units change."""
+        for name in UNIT_ATTRIBUTES:
+            unit = getattr(self, name, None)
+            if isinstance(unit, str) and unit:
+                return unit
+        return None
+
+    def check_acting_unit(self, actor: Actor) -> None:
+        """C3 generalised, for an actor acting for its own unit only (`Scope.OWN_UNIT`): refused unless
+        its unit answers for this record."""
+        self._check_own_unit(actor)
+
     def _check_own_unit(self, actor: Actor) -> None:
-        """谁发布、谁负责: only the unit a record belongs to acts on it."""
-        if actor.unit != self.unit:
-            raise DomainError("NOT_RESPONSIBLE_UNIT", f"只有“{self.unit}”可以进行此操作（谁发布、谁负责）。",
-                              f"only {self.unit} may do this", Rule.C3)
+        """谁发布、谁负责: only the unit a record belongs to acts on it; on a record that belongs to no unit, none."""
+        unit = self.answering_unit()
+        if unit is None:
+            raise DomainError("NOT_RESPONSIBLE_UNIT", f"{self.what_zh}不属于任何单位，只能由跨单位履职的角色进行此操作（谁发布、谁负责）。",
+                              f"no unit answers for this {type(self).__name__}: only roles acting across units act on it", Rule.C3)
+        if actor.unit != unit:
+            raise DomainError("NOT_RESPONSIBLE_UNIT", f"只有“{unit}”可以进行此操作（谁发布、谁负责）。",
+                              f"only {unit} may do this", Rule.C3)
 
     @classmethod
     def _open(
