@@ -134,6 +134,8 @@ COMMAND_ACCESS: Mapping[str, Mapping[Role, Scope]] = _frozen({
     "give_complaint_feedback": {COMPLAINTS_OFFICE: ANY},
     "publish_complaint_feedback": {COMPLAINTS_OFFICE: ANY},
     "erase_personal_data": {COMPLAINTS_OFFICE: ANY},
+    # A complainant's identity, read one field at a time with a purpose, the read recorded (Q3).
+    "read_personal_data": {COMPLAINTS_OFFICE: ANY},
     # 责任追究 (K1–K4): inspectors open, investigate and give the preliminary opinion; the leading group decides
     # and files (K3). zwgk opens a case itself when a unit fails again after rectification (E4).
     "open_case": {INSPECTOR: ANY, Role.SYSTEM: ANY},
@@ -186,7 +188,6 @@ QUERY_ACCESS: Mapping[str, Mapping[Role, Scope]] = _frozen({
     "requests": {OFFICER: OWN, LEADER: OWN, INSPECTOR: ANY},
     # Complaints, sealed (Q3): the complaints office; inspectors and the unit handling one see them without identities.
     "complaints": {OFFICER: OWN, COMPLAINTS_OFFICE: ANY, INSPECTOR: ANY},
-    "personal_data_read": {COMPLAINTS_OFFICE: ANY},
     "data_subjects": {COMPLAINTS_OFFICE: ANY, INSPECTOR: ANY},
     "erasures": {COMPLAINTS_OFFICE: ANY, INSPECTOR: ANY},
     # The archive: archivists and inspectors; a unit finds and retrieves its own originals.
@@ -223,7 +224,6 @@ QUERIES_ZH = {
     "participation": "公众参与",
     "participation_counts": "公众参与年度统计",
     "complaints": "投诉",
-    "personal_data_read": "查阅个人信息",
     "requests": "政府信息公开申请",
     "data_subjects": "个人信息清单",
     "erasures": "个人信息删除记录",
@@ -257,11 +257,12 @@ COMMAND_RULES: Mapping[str, Rule] = MappingProxyType({
     "give_complaint_feedback": Rule.Q3,
     "publish_complaint_feedback": Rule.Q3,
     "erase_personal_data": Rule.Q3,
+    "read_personal_data": Rule.Q3,
     "archive_original": Rule.R1,
     "place_legal_hold": Rule.R2,
     "release_legal_hold": Rule.R2,
 })
-QUERY_RULES: Mapping[str, Rule] = MappingProxyType({"personal_data_read": Rule.Q3})
+QUERY_RULES: Mapping[str, Rule] = MappingProxyType({})
 
 
 def permit_command(actor: Actor, name: str) -> Scope:
