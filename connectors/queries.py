@@ -19,6 +19,7 @@ from zwgk.archive.service import metadata_of
 from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import DecodedEvent, EventStream
+from zwgk.connectors.pages import Key, Keyset, Rows
 from zwgk.connectors.relay import NAME as RELAY
 from zwgk.connectors.relay import kafka_reachable
 from zwgk.connectors.services import Services
@@ -30,24 +31,25 @@ from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
 from zwgk.domain.data_subjects import PersonalDataReading
-from zwgk.domain.errors import NotFound
+from zwgk.domain.errors import DomainError, NotFound
 from zwgk.domain.privacy import unseal
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
 from zwgk.domain.records import Record
 from zwgk.projections.archive import archive_catalogue
 from zwgk.projections.assessment import indicators, ranking
 from zwgk.projections.audit_log import LogReport, MerkleLog, entry_of, verify_log
-from zwgk.projections.catalogue import catalogue_as_of
+from zwgk.projections.catalogue import catalogue_as_of, ts
 from zwgk.projections.complaints import complaints as complaint_rows
+from zwgk.projections.complaints import complaints_without_identities
 from zwgk.projections.deadlines import deadlines as deadline_rows
 from zwgk.projections.participation import participation as participation_rows
 from zwgk.projections.participation import yearly_counts
 from zwgk.projections.register import disclosure_register
-from zwgk.projections.requests import annual_table
+from zwgk.projections.requests import annual_table, information_requests
 from zwgk.projections.runner import ProjectionRunner
 from zwgk.projections.store import Transaction
 from zwgk.projections.timeline import timeline as timeline_rows
-from zwgk.projections.timeline import version_as_of
+from zwgk.projections.timeline import unit_of, version_as_of
 from zwgk.projections.violations import violations as violation_rows
 
 
@@ -72,10 +74,20 @@ class EventAfterCheckpoint(LookupError):
 
 
 def _caught_up(s: Services, runner: ProjectionRunner, at_least: int = 0) -> None:
-    """Views at least as fresh as the caller's last write (read-your-writes)."""
+    """Views at least as fresh as the caller's last write (read-your-writes). A position the ledger has not
+    recorded is refused at once rather than waited for; views kept from it (another server folding) are
+    "unavailable", to be asked again."""
     catch_up(s, runner)
     if at_least:
-        runner.wait_for(at_least, lambda: catch_up(s, runner))
+        head = s.ledger.recorder.max_notification_id() or 0
+        if at_least > head:
+            raise DomainError("POSITION_NOT_RECORDED", f"台账尚无位置 {at_least}（最新位置为 {head}）：at_least 应为写操作答复的位置。",
+                              f"at_least {at_least} is past the ledger's last position {head}")
+        try:
+            runner.wait_for(at_least, lambda: catch_up(s, runner))
+        except TimeoutError:
+            raise DomainError("UNAVAILABLE", f"视图尚未处理到位置 {at_least}，请稍后重试。",
+                              f"views did not reach position {at_least} in time") from None
 
 
 @contextmanager
@@ -107,11 +119,11 @@ def catalogue_items(s: Services, runner: ProjectionRunner, unit: str = "", as_of
         return catalogue_as_of(tx, _aware(as_of), unit)
 
 
-def unfiled_adjustments(s: Services) -> list[dict[str, Any]]:
+def unfiled_adjustments(s: Services, unit: str = "") -> list[dict[str, Any]]:
     """Items adjusted and not yet filed (C4)."""
     return [
         {"item_id": str(i.id), "unit": i.responsible_unit, "matter": i.elements["matter"], "unfiled_adjustments": i.unfiled}
-        for i in s.ledger.unfiled()
+        for i in s.ledger.unfiled() if not unit or i.responsible_unit == unit
     ]
 
 
@@ -119,8 +131,7 @@ def deadlines(s: Services, runner: ProjectionRunner, unit: str = "", rule: str =
               now: datetime | None = None, at_least: int = 0) -> list[dict[str, Any]]:
     now = now or datetime.now(CST)
     with _fresh(s, runner, at_least) as tx:
-        rows = deadline_rows(tx, s.ledger.calendar(), cst_date(now), unit, overdue, now)
-    return [r for r in rows if not rule or r["rule"] == rule]
+        return deadline_rows(tx, s.ledger.calendar(), cst_date(now), unit, overdue, now, rule)
 
 
 def violations(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, rule: str = "",
@@ -136,9 +147,9 @@ def timeline(s: Services, runner: ProjectionRunner, aggregate: str = "", unit: s
         return timeline_rows(tx, aggregate=aggregate, unit=unit, actor=actor, start=_aware(start), end=_aware(end))
 
 
-def record_as_of(s: Services, runner: ProjectionRunner, aggregate_id: UUID, as_of: datetime) -> dict[str, Any]:
+def record_as_of(s: Services, runner: ProjectionRunner, aggregate_id: UUID, as_of: datetime, at_least: int = 0) -> dict[str, Any]:
     """A record's state at an instant of business time, replayed from its events."""
-    with _fresh(s, runner) as tx:
+    with _fresh(s, runner, at_least) as tx:
         version = version_as_of(tx, str(aggregate_id), _aware(as_of))
     if version is None:
         raise RecordNotYet(aggregate_id) if s.ledger.exists(aggregate_id) else RecordUnknown(aggregate_id)
@@ -153,15 +164,16 @@ def register(s: Services, runner: ProjectionRunner, unit: str = "", at_least: in
         return disclosure_register(tx, unit)
 
 
-def annual_report(s: Services, runner: ProjectionRunner, unit: str, year: int) -> dict[str, Any]:
+def annual_report(s: Services, runner: ProjectionRunner, unit: str, year: int, at_least: int = 0) -> dict[str, Any]:
     """A unit's table of applications for a year, as the annual report publishes it (A6)."""
-    with _fresh(s, runner) as tx:
+    with _fresh(s, runner, at_least) as tx:
         return annual_table(tx, unit, year)
 
 
-def assessment(s: Services, runner: ProjectionRunner, year: int, unit: str = "", quarterly: bool = False) -> list[dict[str, Any]]:
+def assessment(s: Services, runner: ProjectionRunner, year: int, unit: str = "", quarterly: bool = False,
+               at_least: int = 0) -> list[dict[str, Any]]:
     """The indicators the events show beside each unit's assessed score and grade (E1–E4), ranked."""
-    with _fresh(s, runner) as tx:
+    with _fresh(s, runner, at_least) as tx:
         found = indicators(tx, year, quarterly, unit)
     assessments = {(i.unit, i.period): s.ledger.assessment(i.unit, i.period) for i in found}
     rows = ranking(found, {key: a.total for key, a in assessments.items() if a and a.total is not None})
@@ -203,13 +215,13 @@ def read_personal_data(s: Services, reader: Actor, record_id: UUID, field: str, 
             "read_id": str(outcome.aggregate_id), "notification_id": outcome.notification_id}
 
 
-def erasures(s: Services) -> list[dict[str, Any]]:
-    """Who erased which data subject's personal data, when, on what legal basis."""
+def erasures(s: Services, unit: str = "") -> list[dict[str, Any]]:
+    """Who erased which data subject's personal data, when, on what legal basis (erased by someone of `unit`)."""
     return [
         {"subject_id": e.subject_id, "key_id": e.key_id, "basis": e.basis, "note": e.note, "actor": e.actor.id,
          "unit": e.actor.unit, "occurred_at": e.occurred_at.isoformat(), "recorded_at": e.recorded_at.isoformat(),
          "records": [str(r) for r in e.records]}
-        for e in s.ledger.erasures()
+        for e in s.ledger.erasures() if not unit or e.actor.unit == unit
     ]
 
 
@@ -231,6 +243,152 @@ def archive_search(s: Services, runner: ProjectionRunner, unit: str = "", year: 
     with _fresh(s, runner, at_least) as tx:
         return archive_catalogue(tx, unit=unit, year=year, retention=retention, title_contains=title_contains,
                                  doc_type=doc_type)
+
+
+def record_unit(s: Services, runner: ProjectionRunner, aggregate_id: UUID, at_least: int = 0) -> str | None:
+    """The unit a record is about (None: no such record), for readers allowed their own unit's only."""
+    with _fresh(s, runner, at_least) as tx:
+        return unit_of(tx, str(aggregate_id))
+
+
+def record_changes(s: Services, runner: ProjectionRunner, aggregate_id: UUID, start: datetime, end: datetime,
+                   at_least: int = 0) -> dict[str, Any]:
+    """What changed in a record between two instants of business time: its state at each (None before it
+    existed), the fields that differ, and the events in between. Cheap: two replays, each from the
+    record's nearest snapshot, and one indexed read of its timeline."""
+    start, end = _aware(start), _aware(end)
+    if start >= end:
+        raise DomainError("INVALID_ARGUMENTS", "起始时刻应早于结束时刻。", "start is not before end")
+    after = record_as_of(s, runner, aggregate_id, end, at_least)
+    try:
+        before: dict[str, Any] = record_as_of(s, runner, aggregate_id, start)
+    except RecordNotYet:
+        before = {}
+    events = [e for e in timeline(s, runner, aggregate=str(aggregate_id), start=start, end=end) if e["occurred_at"] > ts(start)]
+    changed = {field: {"before": before.get(field), "after": after.get(field)}
+               for field in dict.fromkeys([*before, *after]) if before.get(field) != after.get(field)}
+    return {"before": before or None, "after": after, "changed": changed, "events": events}
+
+
+# Pages for readers far away (the HTTP API): each list from a cursor on, in an order of its own (a
+# `Keyset`); the register, deadlines, timeline, complaints and applications read a page off an index,
+# the lists checked across views in memory are computed whole and then paged.
+REGISTER = Keyset("register", lambda r: (r["act_id"],), (str,))
+DEADLINES = Keyset("deadlines", lambda r: (r["due"], r["deadline_id"]), (str, str))
+TIMELINE = Keyset("timeline", lambda r: (r["occurred_at"], r["position"]), (str, int))
+COMPLAINTS = Keyset("complaints", lambda r: (r["registered_at"], r["complaint_id"]), (str, str))
+REQUESTS = Keyset("requests", lambda r: (r["received_on"], r["request_id"]), (str, str))
+CATALOGUE = Keyset("catalogue", lambda r: (r["elements"]["responsible_unit"], r["elements"]["matter"], r["item_id"]), (str,) * 3)
+UNFILED = Keyset("unfiled_adjustments", lambda r: (r["unit"], r["matter"], r["item_id"]), (str,) * 3)
+VIOLATIONS = Keyset("violations", lambda r: (r["on"], r["rule"], r["unit"], r["record_id"], r["kind"], r["detail"]), (str,) * 6)
+ASSESSMENT = Keyset("assessment", lambda r: (r["period"], r["rank"]), (str, int))
+PARTICIPATION = Keyset("participation", lambda r: (r["day"], r["record_id"]), (str, str))
+PARTICIPATION_COUNTS = Keyset("participation_counts", lambda r: (r["unit"],), (str,))
+DATA_SUBJECTS = Keyset("data_subjects", lambda r: (min((p["recorded_at"] for p in r["places"]), default=""), r["subject_id"]),
+                       (str, str))
+ERASURES = Keyset("erasures", lambda r: (r["recorded_at"], r["subject_id"]), (str, str))
+ARCHIVE = Keyset("archive_search", lambda r: (r["position"],), (int,))
+PROJECTIONS = Keyset("projection_status", lambda r: (r["view"],), (str,))
+SEALED_COMPLAINANT = {"complainant_name": None, "complainant_contact": None, "account": None, "complainant_sealed": True}
+
+
+def _stored(s: Services, runner: ProjectionRunner, keyset: Keyset, cursor: str, at_least: int,
+            read: Callable[[Transaction, Key | None, int], list[dict[str, Any]]]) -> Rows:
+    """Pages read off a view, each in a transaction of its own (a slow reader of a long list holds none open)."""
+    after = keyset.after(cursor)
+    _caught_up(s, runner, at_least)
+
+    def page(after: Key | None, limit: int) -> list[dict[str, Any]]:
+        with runner.store.transaction() as tx:
+            return read(tx, after, limit)
+
+    return Rows(keyset, page, after)
+
+
+def register_pages(s: Services, runner: ProjectionRunner, unit: str = "", cursor: str = "", at_least: int = 0) -> Rows:
+    return _stored(s, runner, REGISTER, cursor, at_least, lambda tx, after, limit: disclosure_register(tx, unit, after, limit))
+
+
+def deadline_pages(s: Services, runner: ProjectionRunner, unit: str = "", rule: str = "", overdue: bool = False,
+                   cursor: str = "", at_least: int = 0, now: datetime | None = None) -> Rows:
+    now, calendar = now or datetime.now(CST), s.ledger.calendar()
+    return _stored(s, runner, DEADLINES, cursor, at_least,
+                   lambda tx, after, limit: deadline_rows(tx, calendar, cst_date(now), unit, overdue, now, rule, after, limit))
+
+
+def timeline_pages(s: Services, runner: ProjectionRunner, aggregate: str = "", unit: str = "", actor: str = "",
+                   start: datetime | None = None, end: datetime | None = None, cursor: str = "", at_least: int = 0) -> Rows:
+    return _stored(s, runner, TIMELINE, cursor, at_least, lambda tx, after, limit: timeline_rows(
+        tx, aggregate=aggregate, unit=unit, actor=actor, start=_aware(start), end=_aware(end), after=after, limit=limit))
+
+
+def complaint_pages(s: Services, runner: ProjectionRunner, unit: str = "", cursor: str = "", at_least: int = 0) -> Rows:
+    """Complaints about a unit (or all), the complainant's fields sealed whoever reads (Q3): revealing one is
+    an act of its own, recorded with its purpose."""
+    return _stored(s, runner, COMPLAINTS, cursor, at_least, lambda tx, after, limit: [
+        {**row, **SEALED_COMPLAINANT} for row in complaints_without_identities(tx, unit, after, limit)])
+
+
+def request_pages(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, concluded: bool | None = None,
+                  cursor: str = "", at_least: int = 0) -> Rows:
+    return _stored(s, runner, REQUESTS, cursor, at_least,
+                   lambda tx, after, limit: information_requests(tx, unit, year, concluded, after, limit))
+
+
+def catalogue_pages(s: Services, runner: ProjectionRunner, unit: str = "", as_of: datetime | None = None, cursor: str = "",
+                    at_least: int = 0) -> Rows:
+    after = CATALOGUE.after(cursor)
+    return Rows.listed(CATALOGUE, catalogue_items(s, runner, unit, as_of, at_least), after)
+
+
+def unfiled_pages(s: Services, unit: str = "", cursor: str = "") -> Rows:
+    after = UNFILED.after(cursor)
+    return Rows.listed(UNFILED, unfiled_adjustments(s, unit), after)
+
+
+def violation_pages(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, rule: str = "",
+                    cursor: str = "", at_least: int = 0) -> Rows:
+    after = VIOLATIONS.after(cursor)
+    return Rows.listed(VIOLATIONS, violations(s, runner, unit, year, rule, at_least=at_least), after)
+
+
+def assessment_pages(s: Services, runner: ProjectionRunner, year: int, unit: str = "", quarterly: bool = False,
+                     cursor: str = "", at_least: int = 0) -> Rows:
+    after = ASSESSMENT.after(cursor)
+    return Rows.listed(ASSESSMENT, assessment(s, runner, year, unit, quarterly, at_least), after)
+
+
+def participation_pages(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, process: str = "",
+                        flagged: bool = False, cursor: str = "", at_least: int = 0) -> Rows:
+    after = PARTICIPATION.after(cursor)
+    return Rows.listed(PARTICIPATION, participation(s, runner, unit, year, process, flagged, at_least), after)
+
+
+def participation_count_pages(s: Services, runner: ProjectionRunner, year: int, unit: str = "", cursor: str = "",
+                              at_least: int = 0) -> Rows:
+    after = PARTICIPATION_COUNTS.after(cursor)
+    return Rows.listed(PARTICIPATION_COUNTS, participation_counts(s, runner, year, unit, at_least=at_least), after)
+
+
+def data_subject_pages(s: Services, kind: str = "", record: str = "", cursor: str = "") -> Rows:
+    after = DATA_SUBJECTS.after(cursor)
+    return Rows.listed(DATA_SUBJECTS, data_subjects(s, kind, record), after)
+
+
+def erasure_pages(s: Services, unit: str = "", cursor: str = "") -> Rows:
+    after = ERASURES.after(cursor)
+    return Rows.listed(ERASURES, erasures(s, unit), after)
+
+
+def archive_pages(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, retention: str = "",
+                  title_contains: str = "", doc_type: str = "", cursor: str = "", at_least: int = 0) -> Rows:
+    after = ARCHIVE.after(cursor)
+    return Rows.listed(ARCHIVE, archive_search(s, runner, unit, year, retention, title_contains, doc_type, at_least), after)
+
+
+def projection_status_pages(s: Services, runner: ProjectionRunner, cursor: str = "") -> Rows:
+    after = PROJECTIONS.after(cursor)
+    return Rows.listed(PROJECTIONS, projection_status(s, runner), after)
 
 
 def archived_original(s: Services, runner: ProjectionRunner, archive_number: str = "", doc_number: str = "",

@@ -1,5 +1,5 @@
-"""What people read: every table, line and JSON document the CLI prints, and the Chinese labels
-for the values the domain and the views give."""
+"""What people read: every table, line and JSON document the CLI prints (the Chinese words for the
+views' values are in `labels`)."""
 
 from __future__ import annotations
 
@@ -16,47 +16,28 @@ from rich.table import Table
 from zwgk.archive import four_properties
 from zwgk.archive.service import VerifyReport
 from zwgk.connectors.demo import DemoRun
+from zwgk.connectors.labels import (
+    COMPLAINT_STATUS_ZH,
+    DEADLINE_STATUS_ZH,
+    FIXITY_ZH,
+    PROCESSES_ZH,
+    RULE_OUTCOMES_ZH,
+    VIOLATION_KINDS_ZH,
+    beijing_time,
+    percent,
+    step_zh,
+)
 from zwgk.connectors.queries import AuditReport
 from zwgk.domain.actors import ROLE_NAMES_ZH, Role
-from zwgk.domain.announcements import Announcement
-from zwgk.domain.archival import FixityOutcome
 from zwgk.domain.assessment import GRADES_ZH, Grade
-from zwgk.domain.calendar import CST
 from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, SUBJECT_KINDS_ZH, ErasureBasis, SubjectKind
 from zwgk.domain.disclosure import ATTRIBUTES_ZH, CHANNELS_ZH, DECISIONS_ZH, Attribute, Channel, Decision
-from zwgk.domain.hearings import Hearing
-from zwgk.domain.major_decisions import MajorDecision
-from zwgk.domain.meetings import RepresentedMeeting
-from zwgk.domain.open_days import OpenDay
 from zwgk.domain.rules import RuleOutcome
-from zwgk.projections.catalogue import cst_day, from_ts
-from zwgk.projections.participation import PROCESSES
+from zwgk.projections.catalogue import cst_day
 from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
 from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
 
 console = Console()
-
-DEADLINE_STATUS_ZH = {("open", False): "未到期", ("open", True): "逾期未完成", (RuleOutcome.MET, False): "按时完成",
-                      (RuleOutcome.BREACHED, True): "逾期完成"}
-RULE_OUTCOMES_ZH = {RuleOutcome.MET: "按时", RuleOutcome.BREACHED: "逾期", RuleOutcome.MISSED: "未达到"}
-VIOLATION_KINDS_ZH = {"breached": "违规", "overdue": "逾期未办", "missing": "缺失"}
-COMPLAINT_STATUS_ZH = {"registered": "已登记", "assigned": "已交办", "handled": "已处理", "answered": "已反馈", "published": "已公开"}
-FIXITY_ZH = {FixityOutcome.INTACT: "完好", FixityOutcome.CHANGED: "已变化", FixityOutcome.MISSING: "缺失"}
-PROCESSES_ZH = {"hearing": "听证", "decision": "重大行政决策预公开", "meeting": "列席会议", "open_day": "政务开放日",
-                "announcement": "告示"}
-# Where a public-participation record stands, named by the event that put it there.
-STEPS_ZH: dict[type, str] = {
-    Hearing.Noticed: "已公告", Hearing.RolesAssigned: "已确定人员", Hearing.Held: "已举行", Hearing.RecordArchived: "笔录已归档",
-    Hearing.MinutesIssued: "纪要已印发", Hearing.OutcomePublished: "结果已公开",
-    MajorDecision.Proposed: "已立项", MajorDecision.SecrecyReviewed: "已保密审查", MajorDecision.CollectivelyDiscussed: "已集体讨论",
-    MajorDecision.PreDisclosed: "征求意见中", MajorDecision.CommentReceived: "征求意见中",
-    MajorDecision.CommentsAbsorbed: "已汇总吸纳", MajorDecision.AdoptionReportPublished: "采纳情况已公开",
-    RepresentedMeeting.Invited: "已邀请", RepresentedMeeting.Held: "已举行", RepresentedMeeting.FeedbackPublished: "反馈已公开",
-    OpenDay.Planned: "已计划", OpenDay.ParticipantAdmitted: "招募中", OpenDay.ParticipantsAnnounced: "已公示", OpenDay.Held: "已举行",
-    Announcement.Posted: "公示中", Announcement.Updated: "公示中", Announcement.TakenDown: "已撤下",
-}
-_STEPS_BY_NAME = {cls.__qualname__: zh for cls, zh in STEPS_ZH.items()}
-_AGGREGATES = {process: aggregate for aggregate, process in PROCESSES.items()}
 
 
 def emit_json(data: Any) -> None:
@@ -71,19 +52,6 @@ def _rows(rows: list[dict[str, Any]], format: str, table: Table, cells: Any) -> 
     for r in rows:
         table.add_row(*cells(r))
     console.print(table)
-
-
-def _beijing_time(stored: str) -> str:
-    """An instant as the views store it (UTC), as people in China read it."""
-    return from_ts(stored).astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
-
-
-def step_zh(process: str, status: str) -> str:
-    return _STEPS_BY_NAME.get(f"{_AGGREGATES.get(process)}.{status}", status)
 
 
 def commands(catalogue: list[dict[str, Any]], format: str) -> None:  # noqa: A002
@@ -184,7 +152,7 @@ def violations(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
 def timeline(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
     def cells(r: dict[str, Any]) -> tuple[str, ...]:
         outcomes = json.loads(r["rule_outcomes"])
-        return (_beijing_time(r["occurred_at"]), _beijing_time(r["recorded_at"]), r["event_type"], r["aggregate_id"][:8],
+        return (beijing_time(r["occurred_at"]), beijing_time(r["recorded_at"]), r["event_type"], r["aggregate_id"][:8],
                 r["actor_id"], ROLE_NAMES_ZH.get(r["actor_role"], r["actor_role"]), r["actor_unit"],
                 "、".join(f"{rule} {RULE_OUTCOMES_ZH.get(outcome, outcome)}" for rule, outcome in sorted(outcomes.items())))
 
@@ -226,9 +194,9 @@ def assessment(rows: list[dict[str, Any]], year: int, format: str) -> None:  # n
     table = Table("期间", "名次", "单位", "公开", "按时公开率", "调整", "备案率", "存档率", "解读及时率", "答复及时率",
                   "听证完备率", "投诉公开率", "追责", "得分", "等次", title=f"{year} 年考核")
     _rows(rows, format, table, lambda r: (
-        r["period"], str(r["rank"]), r["unit"], str(r["published"]), _percent(r["on_time_rate"]), str(r["adjustments"]),
-        _percent(r["filing_rate"]), _percent(r["archiving_rate"]), _percent(r["interpretation_rate"]), _percent(r["reply_rate"]),
-        _percent(r["hearing_completion_rate"]), _percent(r["complaint_publication_rate"]), str(r["accountability_cases"]),
+        r["period"], str(r["rank"]), r["unit"], str(r["published"]), percent(r["on_time_rate"]), str(r["adjustments"]),
+        percent(r["filing_rate"]), percent(r["archiving_rate"]), percent(r["interpretation_rate"]), percent(r["reply_rate"]),
+        percent(r["hearing_completion_rate"]), percent(r["complaint_publication_rate"]), str(r["accountability_cases"]),
         r["score"] or "—", GRADES_ZH[Grade(r["grade"])] if r["grade"] else "—"))
 
 

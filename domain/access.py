@@ -198,8 +198,9 @@ QUERY_ACCESS: Mapping[str, Mapping[Role, Scope]] = _frozen({
     "four_properties": {ARCHIVIST: ANY, INSPECTOR: ANY},
     "bagit_export": {ARCHIVIST: ANY, INSPECTOR: ANY},
     # The audit trail: inspectors replay and verify; anyone checks the signed checkpoint, integrators prove what they hold.
-    "timeline": {INSPECTOR: ANY},
-    "record_as_of": {INSPECTOR: ANY},
+    # A unit follows its own records' histories; inspectors every unit's.
+    "timeline": {OFFICER: OWN, LEADER: OWN, INSPECTOR: ANY},
+    "record_as_of": {OFFICER: OWN, LEADER: OWN, INSPECTOR: ANY},
     "audit_verify": {INSPECTOR: ANY},
     "audit_event": {INSPECTOR: ANY},
     "audit_checkpoint": PUBLIC_READERS,

@@ -33,16 +33,11 @@ class ArchiveView(Projection):
             size BIGINT NOT NULL, sha256 TEXT NOT NULL, sm3 TEXT NOT NULL, disclosure_id TEXT, archived_at TEXT NOT NULL,
             legal_hold INTEGER NOT NULL DEFAULT 0, last_checked_at TEXT, last_fixity TEXT)""",
     }
-    indexes = [
+    indexes = (
         "CREATE INDEX IF NOT EXISTS archive_by_doc_number ON archive_catalogue (doc_number, position)",
         "CREATE INDEX IF NOT EXISTS archive_by_sha256 ON archive_catalogue (sha256, position)",
-    ]
+    )
     export_order = {"archive_catalogue": "archive_number"}
-
-    def create(self, tx: Transaction) -> None:
-        super().create(tx)
-        for index in self.indexes:
-            tx.execute(index)
 
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         for event in events:

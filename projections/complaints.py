@@ -11,6 +11,7 @@ from zwgk.domain.complaints import Complaint
 from zwgk.domain.privacy import ERASED, REDACTED, KeyStore
 from zwgk.projections.catalogue import ts
 from zwgk.projections.events import Handlers, ProjectedEvent
+from zwgk.projections.keyset import Key, keyset
 from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
 
@@ -87,3 +88,18 @@ def complaints(tx: Transaction, keys: KeyStore) -> list[dict[str, Any]]:
         item["feedback_unpublished"] = item["status"] == "answered"
         result.append(item)
     return result
+
+
+OPEN_COLUMNS = ("complaint_id", "category", "form", "major", "respondent_unit", "handler_unit", "status", "registered_at",
+                "substantiated", "published_summary")
+
+
+def complaints_without_identities(tx: Transaction, unit: str = "", after: Key | None = None,
+                                  limit: int | None = None) -> list[dict[str, Any]]:
+    """Complaints without their sealed fields, which are not even read (Q3): for lists that anyone may see;
+    a page after the complaint `after` = (registered_at, complaint_id). Q4: feedback given but not
+    published is flagged."""
+    where, params = (["respondent_unit = ?"], [unit]) if unit else ([], [])
+    rows = keyset(tx, f"SELECT {', '.join(OPEN_COLUMNS)} FROM complaints", where, params, ("registered_at", "complaint_id"),
+                  after, limit)
+    return [{**dict(zip(OPEN_COLUMNS, row, strict=True)), "feedback_unpublished": row[6] == "answered"} for row in rows]

@@ -7,7 +7,7 @@ and fall due at an instant (stored in China Standard Time, to the minute)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from zwgk.domain.assessment import Assessment
@@ -21,6 +21,7 @@ from zwgk.domain.requests import InformationRequest
 from zwgk.domain.rules import Rule, RuleOutcome
 from zwgk.projections.catalogue import ts
 from zwgk.projections.events import Handlers, ProjectedEvent, event_type, subclasses
+from zwgk.projections.keyset import Key, keyset
 from zwgk.projections.projection import Projection
 from zwgk.projections.store import Transaction
 
@@ -49,6 +50,8 @@ class DeadlinesView(Projection):
         "deadline_subjects": """CREATE TABLE IF NOT EXISTS deadline_subjects (
             source_id TEXT PRIMARY KEY, unit TEXT NOT NULL, subject TEXT NOT NULL)""",
     }
+    indexes = ("CREATE INDEX IF NOT EXISTS deadlines_by_due ON deadlines (due, deadline_id)",
+               "CREATE INDEX IF NOT EXISTS deadlines_by_unit ON deadlines (unit, due, deadline_id)")
     export_order = {"deadlines": "deadline_id", "deadline_subjects": "source_id"}
     revision = 4  # 2: N2's deadlines in hours; 3: A5's consultations; 4: every provisional deadline recomputed
 
@@ -250,15 +253,24 @@ def _text(moment: date) -> str:
 
 
 def deadlines(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: str = "", overdue: bool = False,
-              now: datetime | None = None) -> list[dict[str, Any]]:
-    """Open and closed deadlines, with working days left for the open ones that fall due on a date and
+              now: datetime | None = None, rule: str = "", after: Key | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Open and closed deadlines by due date, with working days left for the open ones that fall due on a date and
     hours left for those due at an instant (negative: overdue). One due at an instant is overdue once
-    `now` is past it (by default, the start of `today`: overdue from the day after, like the others)."""
+    `now` is past it (by default, the start of `today`: overdue from the day after, like the others).
+    A page: after the deadline `after` = (due, deadline_id); every filter is in the SQL, so that a page
+    reads its own rows off an index, however many deadlines there are."""
     now = now or datetime.combine(today, time.min, CST)
-    rows = tx.all("SELECT deadline_id, source_id, rule, unit, subject, start, due, working_days, provisional, "
-                  "calendar_version, status, closed_at FROM deadlines ORDER BY due, deadline_id")
+    where, params = [], []
+    for column, value in (("unit", unit), ("rule", rule)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if overdue:  # a due date is past the day after it; a due minute (fixed-width CST text) once `now` is past it
+        where.append("(status = ? OR (status = 'open' AND ((length(due) = 10 AND due < ?) OR (length(due) > 10 AND due < ?))))")
+        params += [RuleOutcome.BREACHED, today.isoformat(), _text(_minute_up(now))]
+    rows = keyset(tx, f"SELECT {', '.join(COLUMNS)} FROM deadlines", where, params, ("due", "deadline_id"), after, limit)
     result = []
-    for (deadline_id, source, rule, owner, subject, start, due, days, provisional, version, status, closed) in rows:
+    for (deadline_id, source, rule_id, owner, subject, start, due, days, provisional, version, status, closed) in rows:
         hours_left = None
         if "T" in due:
             due_at = datetime.fromisoformat(due)
@@ -269,12 +281,16 @@ def deadlines(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: 
             due_date = date.fromisoformat(due)
             left = calendar.working_days_between(today, due_date) if status == "open" else None
             past = today > due_date
-        late = status == RuleOutcome.BREACHED or (status == "open" and past)
-        if (unit and owner != unit) or (overdue and not late):
-            continue
-        result.append({"deadline_id": deadline_id, "source_id": source, "rule": rule, "unit": owner, "subject": subject,
+        result.append({"deadline_id": deadline_id, "source_id": source, "rule": rule_id, "unit": owner, "subject": subject,
                        "start": start, "due": due, "working_days": days, "provisional": bool(provisional),
                        "calendar_version": version, "status": status, "closed_at": closed,
-                       "working_days_left": left, "hours_left": hours_left, "overdue": late})
+                       "working_days_left": left, "hours_left": hours_left,
+                       "overdue": status == RuleOutcome.BREACHED or (status == "open" and past)})
     return result
 
+
+def _minute_up(instant: datetime) -> datetime:
+    """The first whole minute not before an instant: a due minute is before the instant exactly when it is
+    before this minute."""
+    minute = instant.replace(second=0, microsecond=0)
+    return minute if minute == instant else minute + timedelta(minutes=1)

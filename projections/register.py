@@ -12,6 +12,7 @@ from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.rules import Rule
 from zwgk.projections.catalogue import ts
 from zwgk.projections.events import Handlers, ProjectedEvent, event_type, events_of
+from zwgk.projections.keyset import Key, keyset
 from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
 
@@ -40,6 +41,7 @@ class RegisterView(Projection):
             withdrawn INTEGER NOT NULL, original_sha256 TEXT, interprets TEXT, interpretation_due TEXT,
             interpretations TEXT NOT NULL, d9_outcome TEXT, rechecks TEXT NOT NULL, version INTEGER NOT NULL)""",
     }
+    indexes = ("CREATE INDEX IF NOT EXISTS register_by_unit ON disclosure_register (unit, act_id)",)
     export_order = {"disclosure_register": "act_id"}
     revision = 3  # 2: a D9 deadline recomputed with the official calendar; 3: d3_outcome is publication_outcome (D3 or D11)
 
@@ -150,8 +152,9 @@ def _withholding_rechecked(row: dict[str, Any], event: ProjectedEvent) -> None:
                                                            "d10_outcome": r["rule_outcomes"][Rule.D10]}}
 
 
-def disclosure_register(tx: Transaction, unit: str = "") -> list[dict[str, Any]]:
-    """The register's rows by act, one unit's or every unit's, as stored (JSON columns as text)."""
-    where, params = ("WHERE unit = ?", (unit,)) if unit else ("", ())
-    rows = tx.all(f"SELECT {', '.join(COLUMNS)} FROM disclosure_register {where} ORDER BY act_id", params)
+def disclosure_register(tx: Transaction, unit: str = "", after: Key | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """The register's rows by act, one unit's or every unit's, as stored (JSON columns as text); a page
+    of them after the act `after` = (act_id,)."""
+    where, params = (["unit = ?"], [unit]) if unit else ([], [])
+    rows = keyset(tx, f"SELECT {', '.join(COLUMNS)} FROM disclosure_register", where, params, ("act_id",), after, limit)
     return [dict(zip(COLUMNS, row, strict=True)) for row in rows]

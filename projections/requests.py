@@ -14,6 +14,7 @@ from zwgk.domain.requests import SUB_REASONS_ZH, ApplicantKind, InformationReque
 from zwgk.domain.rules import Rule, RuleOutcome
 from zwgk.projections.catalogue import ts
 from zwgk.projections.events import Handlers, ProjectedEvent
+from zwgk.projections.keyset import Key, keyset
 from zwgk.projections.projection import Projection
 from zwgk.projections.store import Transaction
 
@@ -135,3 +136,26 @@ def unpublished_reports(tx: Transaction, today: date) -> list[tuple[str, int]]:
 def as_published(report: dict[str, Any]) -> dict[str, dict[str, int]]:
     """The table as the AnnualReport event records it: line → column → count."""
     return {row["line"]: {c: row[c] for c in [*COLUMNS, "total"]} for row in report["rows"]}
+
+
+REQUEST_COLUMNS = ("request_id", "unit", "applicant_kind", "received_on", "due", "concluded_on", "report_row", "sub_reason",
+                   "a1_outcome", "completion_requested_on", "a4_outcome")
+
+
+def information_requests(tx: Transaction, unit: str = "", year: int | None = None, concluded: bool | None = None,
+                         after: Key | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Applications by the day they count from (the applicant is sealed in the events and absent here); those
+    received in a year, concluded or still open; a page after `after` = (received_on, request_id)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if unit:
+        where.append("unit = ?")
+        params.append(unit)
+    if year is not None:
+        where.append("received_on >= ? AND received_on < ?")
+        params += [f"{year:04d}-01-01", f"{year + 1:04d}-01-01"]
+    if concluded is not None:
+        where.append(f"concluded_on IS {'NOT ' if concluded else ''}NULL")
+    rows = keyset(tx, f"SELECT {', '.join(REQUEST_COLUMNS)} FROM information_requests", where, params,
+                  ("received_on", "request_id"), after, limit)
+    return [dict(zip(REQUEST_COLUMNS, row, strict=True)) for row in rows]

@@ -10,6 +10,7 @@ from typing import Any
 from zwgk.domain.data_subjects import DataSubject, PersonalDataReading
 from zwgk.projections.catalogue import ts
 from zwgk.projections.events import ProjectedEvent, by_type
+from zwgk.projections.keyset import Key, keyset
 from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.store import Transaction
 
@@ -32,27 +33,14 @@ class TimelineView(Projection):
         "timeline_mentions": """CREATE TABLE IF NOT EXISTS timeline_mentions (
             aggregate_id TEXT NOT NULL, position BIGINT NOT NULL, PRIMARY KEY (aggregate_id, position))""",
     }
-    indexes = [
+    indexes = (
         "CREATE INDEX IF NOT EXISTS timeline_by_aggregate ON timeline_events (aggregate_id, occurred_at)",
         "CREATE INDEX IF NOT EXISTS timeline_by_unit ON timeline_events (subject_unit, occurred_at)",
         "CREATE INDEX IF NOT EXISTS timeline_by_actor_unit ON timeline_events (actor_unit, occurred_at)",
         "CREATE INDEX IF NOT EXISTS timeline_by_actor ON timeline_events (actor_id, occurred_at)",
-    ]
+    )
     export_order = {"timeline_events": "position", "timeline_subjects": "aggregate_id",
                     "timeline_mentions": "aggregate_id, position"}
-
-    def create(self, tx: Transaction) -> None:
-        super().create(tx)
-        self.end_bulk(tx)
-
-    def begin_bulk(self, tx: Transaction) -> None:
-        """Indexes are built once at the end of a rebuild, not row by row."""
-        for index in self.indexes:
-            tx.execute(f"DROP INDEX IF EXISTS {index.split()[5]}")
-
-    def end_bulk(self, tx: Transaction) -> None:
-        for index in self.indexes:
-            tx.execute(index)
 
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         """One row an event, written together; a record's unit is named by its first event, and the
@@ -89,7 +77,9 @@ def _listed(value: Any) -> list[Any]:
 
 
 def timeline(tx: Transaction, *, aggregate: str = "", unit: str = "", actor: str = "",
-             start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
+             start: datetime | None = None, end: datetime | None = None, after: Key | None = None,
+             limit: int | None = None) -> list[dict[str, Any]]:
+    """Events in business-time order; a page: after the event `after` = (occurred_at, position)."""
     where, params = [], []
     if aggregate:
         where.append("(aggregate_id = ? OR position IN (SELECT position FROM timeline_mentions WHERE aggregate_id = ?))")
@@ -106,13 +96,15 @@ def timeline(tx: Transaction, *, aggregate: str = "", unit: str = "", actor: str
     if end:
         where.append("occurred_at <= ?")
         params.append(ts(end))
-    sql = ("SELECT position, aggregate_id, version, event_type, subject_unit, actor_id, actor_role, actor_unit, "
-           "occurred_at, recorded_at, event_id, rule_outcomes FROM timeline_events")
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    cursor = tx.execute(sql + " ORDER BY occurred_at, position", params).cursor
-    columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    rows = keyset(tx, f"SELECT {', '.join(EVENT_COLUMNS)} FROM timeline_events", where, params, ("occurred_at", "position"),
+                  after, limit)
+    return [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows]
+
+
+def unit_of(tx: Transaction, aggregate: str) -> str | None:
+    """The unit a record is about, as its first event named it (None: no such record in the view)."""
+    row = tx.one("SELECT subject_unit FROM timeline_events WHERE aggregate_id = ? ORDER BY version LIMIT 1", (aggregate,))
+    return row[0] if row else None
 
 
 def version_as_of(tx: Transaction, aggregate: str, instant: datetime) -> int | None:

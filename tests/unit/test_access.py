@@ -100,12 +100,14 @@ ADMINISTRATION = {"projection_status", "security_log", "accounts"}
 NO_UNITS = {"audit_checkpoint", "contract"}  # read across units by whoever reads them
 UNIT_VIEWS = {"register", "catalogue", "unfiled_adjustments", "deadlines", "violations", "assessment", "annual_report",
               "participation", "participation_counts", "requests"}
-ACROSS_UNITS = UNIT_VIEWS - {"requests"}  # what those leading, assessing and inspecting the work read
+ACROSS_UNITS = UNIT_VIEWS - {"requests"}
+HISTORIES = {"timeline", "record_as_of"}  # a unit's own records' histories  # what those leading, assessing and inspecting the work read
 
 EXPECTED_QUERIES: dict[Role, dict[str, Scope]] = {
-    Role.OFFICER: {**dict.fromkeys(UNIT_VIEWS | {"complaints", "archive_search", "archive_download", "archive_metadata"}, OWN),
+    Role.OFFICER: {**dict.fromkeys(UNIT_VIEWS | HISTORIES | {"complaints", "archive_search", "archive_download", "archive_metadata"},
+                                   OWN),
                    **dict.fromkeys(NO_UNITS, ANY)},
-    Role.LEADER: {**dict.fromkeys(UNIT_VIEWS, OWN), **dict.fromkeys(NO_UNITS, ANY)},
+    Role.LEADER: {**dict.fromkeys(UNIT_VIEWS | HISTORIES, OWN), **dict.fromkeys(NO_UNITS, ANY)},
     Role.PRE_REVIEWER: dict.fromkeys({"register"} | NO_UNITS, ANY),
     Role.LEADING_GROUP_OFFICE: dict.fromkeys(ACROSS_UNITS | NO_UNITS, ANY),
     Role.GOVERNMENT_OFFICE: dict.fromkeys(ACROSS_UNITS | NO_UNITS, ANY),
