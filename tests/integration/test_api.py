@@ -279,3 +279,20 @@ def test_with_an_openid_provider_its_signed_tokens_sign_in_through_expiry_and_ke
         assert "OpenID token refused: token expired" in reasons
     finally:
         server.stop()
+
+
+@pytest.mark.postgres
+def test_a_write_through_one_server_is_read_through_another_with_at_least(postgres_settings, tmp_path):
+    settings = replace(postgres_settings, keystore_url=postgres_settings.database_url)
+    writer, reader = ZwgkServer.start(settings, tmp_path), ZwgkServer.start(settings, tmp_path)
+    try:
+        officer = token_for(settings, "edu-officer", "officer", UNIT)
+        for n in range(5):
+            with writer.client(officer) as http:
+                written = http.post("/api/v1/commands/draft_disclosure", json={**DRAFT, "title": f"通知（{n}）"})
+            with reader.client(officer) as http:
+                page = http.get("/api/v1/register", params={"at_least": written.headers["Zwgk-Position"], "limit": 1000}).json()
+            assert written.json()["aggregate_id"] in {row["act_id"] for row in page["items"]}
+    finally:
+        writer.stop()
+        reader.stop()
