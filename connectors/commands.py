@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
@@ -132,13 +132,16 @@ def _actor(given: dict[str, str] | None) -> Actor:
         ) from None
 
 
-def execute(services: Services, envelope: Mapping[str, Any], signed_in: Actor | None = None) -> list[Outcome]:
+def execute(services: Services, envelope: Mapping[str, Any], signed_in: Actor | None = None,
+            upload: IO[bytes] | None = None) -> list[Outcome]:
     """Run one command; a refusal raises `DomainError` and records nothing. A signed-in caller (the
     service's users) acts as permitted by the access table, within its unit where the table says so;
-    the operator's own tools on the server name any actor."""
+    the operator's own tools on the server name any actor. `upload`: an original's bytes as they
+    arrive, for `archive_original` from the service, which then reads no file."""
     command, actor, occurred_at = parse(envelope, signed_in)
     scope = permit_command(actor, command.name) if signed_in else Scope.ANY_UNIT
-    return Ledger.run(command, archive_commands.ArchiveContext(services.ledger, actor, occurred_at, scope, archivist=services.archivist))
+    return Ledger.run(command, archive_commands.ArchiveContext(services.ledger, actor, occurred_at, scope, archivist=services.archivist,
+                                                               upload=upload))
 
 
 def catalogue() -> list[dict[str, Any]]:
