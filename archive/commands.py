@@ -4,9 +4,10 @@ archive's store beside the ledger (`ArchiveContext`), which every entrypoint's e
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import IO
 from uuid import UUID
 
 from zwgk.archive.service import Archivist
@@ -19,9 +20,11 @@ from zwgk.domain.rules import Rule
 
 @dataclass(frozen=True)
 class ArchiveContext(Context):
-    """A command's context with the archive's store, opened only when a command moves originals."""
+    """A command's context with the archive's store, opened only when a command moves originals, and
+    the original's bytes when they arrive as a stream (an upload to the service) instead of a file."""
 
     archivist: Callable[[], Archivist]
+    upload: IO[bytes] | None = field(default=None, kw_only=True)
 
 
 def archivist_of(ctx: Context) -> Archivist:
@@ -35,7 +38,7 @@ class ArchiveOriginal(Command, name="archive_original", summary_zh="存档原件
     """An original 原件 to archive from a file, with its DA/T 46 core metadata (R1)."""
 
     file: str
-    """the original's file; a relative path is read from the working directory"""
+    """the original's file; a relative path is read from the working directory (for an upload: the name it was sent under)"""
     archive_number: str
     """档号 in the DA/T 22 structure, e.g. Z001-WS·2022-D30-BGS-0006"""
     title: str
@@ -57,17 +60,22 @@ class ArchiveOriginal(Command, name="archive_original", summary_zh="存档原件
 
     def handle(self, ctx: Context) -> Outcome:
         path = Path(self.file)
+        if isinstance(ctx, ArchiveContext) and ctx.upload is not None:
+            return self._store(ctx.upload, path.name, ctx)  # the upload's bytes; no file is opened
         try:
             source = path.open("rb")
         except OSError as error:
             raise DomainError("ORIGINAL_FILE_UNREADABLE", f"无法读取原件文件：{self.file}",
                               f"cannot read {self.file}: {error.strerror}", Rule.R1) from None
-        fields = {k: v for k, v in self.args().items() if k not in ("file", "doc_date")}
         with source:
-            outcome, _ = archivist_of(ctx).put(
-                source, **ctx.at(), filename=path.name,
-                doc_date=self.doc_date or cst_date(ctx.occurred_at or datetime.now(UTC)), **fields,
-            )
+            return self._store(source, path.name, ctx)
+
+    def _store(self, source: IO[bytes], filename: str, ctx: Context) -> Outcome:
+        fields = {k: v for k, v in self.args().items() if k not in ("file", "doc_date")}
+        outcome, _ = archivist_of(ctx).put(
+            source, **ctx.at(), filename=filename,
+            doc_date=self.doc_date or cst_date(ctx.occurred_at or datetime.now(UTC)), **fields,
+        )
         return outcome
 
 

@@ -112,9 +112,12 @@ def _yes_no(value: bool) -> str:
     return "是" if value else "否"
 
 
-def check(archivist: Archivist) -> FourPropertyReport:
-    originals = archivist.originals()
-    held = {(o.storage_key, o.version_id) for o in originals if o.legal_hold}  # shared bytes: held while any original is
+def check(archivist: Archivist, unit: str = "") -> FourPropertyReport:
+    """Every original's four properties; with a unit, that unit's originals only (objects in the store
+    that no original is recorded as are then not listed: they belong to no unit)."""
+    everything = archivist.originals()
+    held = {(o.storage_key, o.version_id) for o in everything if o.legal_hold}  # shared bytes: held while any original is
+    originals = [o for o in everything if not unit or o.responsible_unit == unit]
     report = []
     series: dict[tuple[str, str, int, RetentionClass, str], list[int]] = defaultdict(list)
     for original in originals:
@@ -159,4 +162,4 @@ def check(archivist: Archivist) -> FourPropertyReport:
             fonds, category, year, retention, organisation = key
             prefix = f"{fonds}-{category}·{year}-{retention.value}-{organisation}"
             gaps.append(f"{prefix}：件号 {'、'.join(f'{i:04d}' for i in absent)} 缺失")
-    return FourPropertyReport(report, gaps, archivist.untracked())
+    return FourPropertyReport(report, gaps, [] if unit else archivist.untracked())

@@ -74,13 +74,17 @@ class LocalStore:
             current["retain_until"] = retain_until.isoformat()
         lock.write_text(json.dumps(current))
 
-    def read(self, key: str, version_id: str | None) -> Iterator[bytes]:
+    def read(self, key: str, version_id: str | None, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
         try:
             file = self._path(key).open("rb")
         except FileNotFoundError:
             raise OriginalMissing(key) from None
         with file:
-            while chunk := file.read(CHUNK):
+            file.seek(offset)
+            left = length
+            while (left is None or left > 0) and (chunk := file.read(CHUNK if left is None else min(CHUNK, left))):
+                if left is not None:
+                    left -= len(chunk)
                 yield chunk
 
     def state(self, key: str, version_id: str) -> ObjectState:

@@ -129,8 +129,9 @@ class S3Store:
             self._call("retention", self.client.set_object_retention, bucket_name=self.bucket, object_name=key,
                        version_id=_version(version_id), config=Retention(COMPLIANCE, _until(retain_until)))
 
-    def read(self, key: str, version_id: str | None) -> Iterator[bytes]:
-        response = self._unless_missing("read", self.client.get_object, object_name=key, version_id=_version(version_id))
+    def read(self, key: str, version_id: str | None, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+        response = self._unless_missing("read", self.client.get_object, object_name=key, version_id=_version(version_id),
+                                        offset=offset, length=length or 0)
         if response is None:
             raise OriginalMissing(f"{key} version {version_id}")
         try:

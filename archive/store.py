@@ -227,8 +227,9 @@ class OriginalStore(Protocol):
 
     def put(self, stream: IO[bytes], media_type: str, retain_until: date) -> StoredOriginal: ...
 
-    def read(self, key: str, version_id: str) -> Iterator[bytes]:
-        """The version's bytes; raises OriginalMissing (at the first chunk) when it is gone."""
+    def read(self, key: str, version_id: str, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+        """The version's bytes (from `offset`, at most `length` of them: a byte range of a download);
+        raises OriginalMissing (at the first chunk) when it is gone."""
 
     def state(self, key: str, version_id: str) -> ObjectState: ...
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
@@ -132,15 +132,18 @@ def _actor(given: dict[str, str] | None) -> Actor:
         ) from None
 
 
-def execute(services: Services, envelope: Mapping[str, Any], signed_in: Actor | None = None) -> list[Outcome]:
+def execute(services: Services, envelope: Mapping[str, Any], signed_in: Actor | None = None,
+            upload: IO[bytes] | None = None) -> list[Outcome]:
     """Run one command; a refusal raises `DomainError` and records nothing. A signed-in caller (the
     service's users) acts as permitted by the access table, within its unit where the table says so;
-    the operator's own tools on the server name any actor."""
+    the operator's own tools on the server name any actor. `upload`: an original's bytes as they
+    arrive, for `archive_original` from the service, which then reads no file."""
     name = envelope.get("command")
     # Who may is told before what is wrong with the arguments: the refusal does not depend on them.
     scope = permit_command(signed_in, name) if signed_in and isinstance(name, str) and name in COMMANDS else Scope.ANY_UNIT
     command, actor, occurred_at = parse(envelope, signed_in)
-    return Ledger.run(command, archive_commands.ArchiveContext(services.ledger, actor, occurred_at, services.archivist, scope=scope))
+    return Ledger.run(command, archive_commands.ArchiveContext(services.ledger, actor, occurred_at, services.archivist, scope=scope,
+                                                               upload=upload))
 
 
 def catalogue() -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ DEFAULT_DATABASE_URL = "sqlite:///var/zwgk.sqlite3"
 SECRET = "****"
 # Cached aggregates are fast-forwarded from the store before use, so other writers are seen.
 CACHE = {"AGGREGATE_CACHE_MAXSIZE": "1000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
+GiB = 1024**3
 
 
 class ConfigurationError(ValueError):
@@ -36,6 +37,7 @@ class Settings:
     oidc_audience: str = ""
     oidc_role_claim: str = "zwgk_role"
     oidc_unit_claim: str = "zwgk_unit"
+    max_upload_bytes: int = 2 * GiB  # the largest original the service takes in one upload (larger: 413)
 
     @property
     def views_url(self) -> str:
@@ -45,12 +47,13 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
-        values = {}
+        values: dict[str, str | int] = {}
         for field in fields(cls):
-            value = environ.get(f"ZWGK_{field.name.upper()}", "").strip()
+            name = f"ZWGK_{field.name.upper()}"
+            value = environ.get(name, "").strip()
             if value:
-                values[field.name] = value
-        return cls(**values)
+                values[field.name] = _number(name, value) if field.type == "int" else value
+        return cls(**values)  # type: ignore[arg-type]  # each value has its field's type
 
     def eventsourcing_env(self) -> dict[str, str]:
         """`ZWGK_DATABASE_URL` mapped onto the eventsourcing library's settings."""
@@ -91,7 +94,7 @@ class Settings:
 
     def masked(self) -> dict[str, str]:
         """The effective settings for display, secrets replaced."""
-        shown = {f"ZWGK_{f.name.upper()}": getattr(self, f.name) for f in fields(self)}
+        shown = {f"ZWGK_{f.name.upper()}": str(getattr(self, f.name)) for f in fields(self)}
         for key in ("ZWGK_DATABASE_URL", "ZWGK_VIEWS_DATABASE_URL", "ZWGK_KEYSTORE_URL"):
             password = urlsplit(shown[key]).password
             if password:
@@ -99,3 +102,13 @@ class Settings:
         if self.s3_secret_key:
             shown["ZWGK_S3_SECRET_KEY"] = SECRET
         return shown
+
+
+def _number(name: str, value: str) -> int:
+    try:
+        number = int(value.replace("_", ""))
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}") from None
+    if number < 0:
+        raise ConfigurationError(f"{name} must not be negative")
+    return number

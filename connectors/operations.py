@@ -6,28 +6,34 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import bagit
 
-from zwgk.archive.bagit_export import export_bag
+from zwgk.archive.bagit_export import PACKAGE_FORMATS, export_bag, packed
 from zwgk.archive.service import VerifyReport
 from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import projection_batches
 from zwgk.connectors.contract import topics
-from zwgk.connectors.queries import archive_search
+from zwgk.connectors.queries import archive_search, original_metadata, originals_to_check
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import audit_log, avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
+from zwgk.domain.commands import Outcome
 from zwgk.domain.errors import DomainError
 from zwgk.projections.runner import ProjectionRunner
 
 log = logging.getLogger("zwgk")
+SCRATCH = Path("var/tmp")  # transfer packages are made here, beside the embedded archive, then sent and deleted
 
 
 def command_lines(path: Path) -> Iterator[tuple[int, Any]]:
@@ -81,6 +87,81 @@ def check_fixity(s: Services, originals: list[ArchivedOriginal], actor: Actor,
                  progress: Callable[[ArchivedOriginal], None] | None = None) -> VerifyReport:
     """Each original re-read and re-hashed against its record; every check recorded (R2)."""
     return s.archivist().verify(originals, actor, progress=progress)
+
+
+def fixity_run(s: Services, actor: Actor, archive_numbers: list[str] | None = None, due_days: int | None = None,
+               unit: str = "") -> VerifyReport:
+    """A fixity run as `zwgk archive verify` does it: the originals not checked within `due_days` days, else the
+    numbered ones, else all; with a unit, only that unit's (another unit's original named is refused)."""
+    chosen = originals_to_check(s, archive_numbers, due_days)
+    if unit:
+        foreign = [o.archive_number for o in chosen if o.responsible_unit != unit]
+        if archive_numbers and foreign:
+            raise DomainError("NOT_RESPONSIBLE_UNIT", f"只能核验本单位的原件：{'、'.join(foreign)} 不属于“{unit}”。",
+                              f"originals of other units named: {', '.join(foreign)}")
+        chosen = [o for o in chosen if o.responsible_unit == unit]
+    report = check_fixity(s, chosen, actor)
+    return VerifyReport(report.results, []) if unit else report  # objects of no original belong to no unit
+
+
+def archive_upload(s: Services, actor: Actor, source: IO[bytes], args: Mapping[str, Any],
+                   occurred_at: datetime | None = None) -> tuple[Outcome, dict[str, Any]]:
+    """An original whose bytes arrive as a stream (an upload to the service), archived by the one
+    `archive_original` command as the signed-in caller: its arguments, the caller's access and the
+    metadata are checked before a byte is read; then the bytes go to the store as they arrive, hashed on
+    the way, and the original is recorded. What it recorded, and the original's metadata."""
+    envelope = {"command": "archive_original", "args": dict(args), **({"occurred_at": occurred_at} if occurred_at else {})}
+    outcome = execute(s, envelope, actor, upload=source)[0]
+    return outcome, original_metadata(s, str(args["archive_number"]))
+
+
+@dataclass
+class Package:
+    """A transfer package on its way out: a BagIt bag packed as one tar or zip stream, read from a
+    temporary directory that goes when the stream ends or is closed."""
+
+    name: str  # the bag's External-Identifier, and its folder in the package
+    format: str
+    originals: int
+    length: int | None  # in bytes, when known before sending (tar)
+    chunks: Iterator[bytes]
+    directory: Path
+
+    @property
+    def media_type(self) -> str:
+        return PACKAGE_FORMATS[self.format]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.{self.format}"
+
+    def close(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _then_removed(chunks: Iterator[bytes], directory: Path) -> Iterator[bytes]:
+    try:
+        yield from chunks
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def transfer_package(s: Services, runner: ProjectionRunner, settings: Settings, fmt: str = "tar", unit: str = "",
+                     year: int | None = None, retention: str = "", archive_numbers: list[str] | None = None) -> Package:
+    """A BagIt transfer package of the originals the archive catalogue selects (each verified on the way
+    out), made in a temporary directory and then packed as it is sent."""
+    if fmt not in PACKAGE_FORMATS:
+        raise DomainError("PACKAGE_FORMAT_INVALID", "移交包格式须为 tar 或 zip。", f"unknown package format {fmt!r}")
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix="zwgk-bag-", dir=SCRATCH))
+    try:
+        count, bag = transfer(s, runner, settings, directory / "bag", unit, year, retention, archive_numbers)
+        name = str(bag.info["External-Identifier"])
+        package = packed(directory / "bag", fmt, name)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return Package(name, fmt, count, package.length, _then_removed(package.chunks, directory), directory)
 
 
 def transfer(s: Services, runner: ProjectionRunner, settings: Settings, directory: Path, unit: str = "",

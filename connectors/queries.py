@@ -25,6 +25,7 @@ from zwgk.connectors.relay import kafka_reachable
 from zwgk.connectors.services import Services
 from zwgk.connectors.signing import Notary
 from zwgk.connectors.wiring import avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap
+from zwgk.domain.access import Scope
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.calendar import CST, cst_date
@@ -37,7 +38,7 @@ from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
 from zwgk.domain.records import Record
 from zwgk.projections.archive import archive_catalogue
 from zwgk.projections.assessment import indicators, ranking
-from zwgk.projections.audit_log import LogReport, MerkleLog, entry_of, verify_log
+from zwgk.projections.audit_log import Leaf, LogReport, MerkleLog, entry_of, verify_log
 from zwgk.projections.catalogue import catalogue_as_of, ts
 from zwgk.projections.complaints import complaints as complaint_rows
 from zwgk.projections.complaints import complaints_without_identities
@@ -61,15 +62,19 @@ class RecordNotYet(LookupError):
     """The record exists, but its first event is later than the instant asked about."""
 
 
-class EventNotLogged(LookupError):
+class EventNotLogged(NotFound):
     """The audit log holds no such event."""
 
+    def __init__(self, event_id: str) -> None:
+        super().__init__("审计日志中的事件", "event in the audit log", event_id)
 
-class EventAfterCheckpoint(LookupError):
+
+class EventAfterCheckpoint(DomainError):
     """The event joined the log after the checkpoint a proof was asked against."""
 
     def __init__(self, size: int) -> None:
-        super().__init__(size)
+        super().__init__("EVENT_AFTER_CHECKPOINT", f"该事件晚于所指检查点（树大小 {size}），请使用更新的检查点。",
+                         f"the event joined the log after the checkpoint of size {size}")
         self.size = size
 
 
@@ -239,10 +244,11 @@ def data_subjects(s: Services, kind: str = "", record: str = "") -> list[dict[st
 
 
 def archive_search(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, retention: str = "",
-                   title_contains: str = "", doc_type: str = "", at_least: int = 0) -> list[dict[str, Any]]:
+                   title_contains: str = "", doc_type: str = "", at_least: int = 0, doc_number: str = "",
+                   sha256: str = "") -> list[dict[str, Any]]:
     with _fresh(s, runner, at_least) as tx:
         return archive_catalogue(tx, unit=unit, year=year, retention=retention, title_contains=title_contains,
-                                 doc_type=doc_type)
+                                 doc_type=doc_type, doc_number=doc_number, sha256=sha256)
 
 
 def record_unit(s: Services, runner: ProjectionRunner, aggregate_id: UUID, at_least: int = 0) -> str | None:
@@ -403,6 +409,29 @@ def archived_original(s: Services, runner: ProjectionRunner, archive_number: str
     return s.ledger.original(archive_number)
 
 
+def own_unit_only(scope: Scope, reader: Actor, unit: str = "") -> str:
+    """The unit a reader's query is confined to: the one asked for (or none) with any-unit access; the
+    reader's own with own-unit access, where asking for another unit is refused."""
+    if scope is not Scope.OWN_UNIT:
+        return unit
+    if unit and unit != reader.unit:
+        raise _not_responsible(unit)
+    return reader.unit
+
+
+def readable_original(s: Services, scope: Scope, reader: Actor, archive_number: str) -> ArchivedOriginal:
+    """An original by its archive number, if the reader's access reaches its unit."""
+    original = s.ledger.original(archive_number)
+    if scope is Scope.OWN_UNIT and original.responsible_unit != reader.unit:
+        raise _not_responsible(original.responsible_unit)
+    return original
+
+
+def _not_responsible(unit: str) -> DomainError:
+    return DomainError("NOT_RESPONSIBLE_UNIT", f"只能查阅本单位的档案，不能查阅“{unit}”的。",
+                       f"reads are confined to the reader's own unit, not {unit}")
+
+
 def originals_to_check(s: Services, archive_numbers: list[str] | None = None, due_days: int | None = None,
                        now: datetime | None = None) -> list[ArchivedOriginal]:
     """The originals a fixity run re-reads: those not checked within `due_days` days, else the
@@ -419,15 +448,21 @@ def copy_original(s: Services, original: ArchivedOriginal, out: BinaryIO) -> Non
     s.archivist().get(original, out)
 
 
+def original_content(s: Services, original: ArchivedOriginal, start: int = 0, stop: int | None = None) -> Iterator[bytes]:
+    """The original's bytes from `start` up to `stop` (by default its end), streamed from the store; a whole
+    original checked against its size and SHA-256 on the way, its last chunk held back until they match."""
+    return s.archivist().read(original, start, stop)
+
+
 def original_metadata(s: Services, archive_number: str) -> dict[str, Any]:
     """An original's DA/T 46 metadata, legal hold and last fixity check."""
     o = s.ledger.original(archive_number)
     return {**metadata_of(o), "legal_hold": o.legal_hold, "last_fixity": o.last_fixity.value if o.last_fixity else None}
 
 
-def four_property_check(s: Services) -> four_properties.FourPropertyReport:
-    """The four properties (DA/T 70-2018) of every original in the archive."""
-    return four_properties.check(s.archivist())
+def four_property_check(s: Services, unit: str = "") -> four_properties.FourPropertyReport:
+    """The four properties (DA/T 70-2018) of every original in the archive (or of one unit's)."""
+    return four_properties.check(s.archivist(), unit)
 
 
 def projection_status(s: Services, runner: ProjectionRunner) -> list[dict[str, Any]]:
@@ -452,9 +487,24 @@ class AuditReport:
     def ok(self) -> bool:
         return self.chains.ok and self.log.ok and not self.checkpoint_problem
 
+    def as_dict(self) -> dict[str, Any]:
+        chains, logged = self.chains, self.log
+        data: dict[str, Any] = {"ok": self.ok, "events_checked": chains.events_checked, "aggregates_checked": chains.aggregates_checked,
+                                "log_entries_checked": logged.leaves_checked, "not_yet_logged": logged.not_yet_logged}
+        if chains.first_break:
+            data["first_break"] = vars(chains.first_break)
+        if not logged.ok:
+            data["log_mismatch"] = {"position": logged.first_bad_position, "reason": logged.reason}
+        if self.checkpoint_problem:
+            data["checkpoint_problem"] = self.checkpoint_problem
+        return data
 
-def audit(s: Services, merkle: MerkleLog, settings: Settings) -> AuditReport:
-    """Every record's hash chain, the audit log against the store, and the latest signed checkpoint."""
+
+def audit(s: Services, merkle: MerkleLog, settings: Settings, bring_up_to_date: bool = False) -> AuditReport:
+    """Every record's hash chain, the audit log against the store, and the latest signed checkpoint;
+    with `bring_up_to_date`, after folding new events into the log (and signing a checkpoint when one is due)."""
+    if bring_up_to_date:
+        bring_log_up_to_date(s, merkle, settings)
     return AuditReport(s.ledger.verify(), verify_log(merkle, s.ledger.stored_records()), _checkpoint_problem(merkle, settings))
 
 
@@ -481,20 +531,29 @@ def latest_checkpoint(s: Services, merkle: MerkleLog, settings: Settings) -> str
     return latest[1] if latest else None
 
 
+def verifier_key(settings: Settings) -> str:
+    """The public key that checkpoints verify with (a verifier key: name, key id, Ed25519 key)."""
+    return Notary.from_settings(settings).verifier_key
+
+
 @dataclass(frozen=True)
 class Inclusion:
     proof: dict[str, Any]
     event: bytes  # the event's canonical bytes, the proof's leaf
 
 
-def inclusion(s: Services, merkle: MerkleLog, settings: Settings, event_id: str, checkpoint: str | None = None) -> Inclusion:
-    """The proof that an event is in the log, against a checkpoint (by default the latest)."""
+def inclusion(s: Services, merkle: MerkleLog, settings: Settings, event_id: str, checkpoint: str | None = None,
+              tree_size: int | None = None) -> Inclusion:
+    """The proof that an event is in the log, against a checkpoint (its note, or the size it signs;
+    by default the latest)."""
     bring_log_up_to_date(s, merkle, settings, policy=None)
-    leaf = merkle.leaf(event_id)
-    if leaf is None:
-        raise EventNotLogged(event_id)
+    leaf = _leaf(merkle, event_id)
     if checkpoint:
         size = read_unverified(checkpoint).size
+    elif tree_size is not None:
+        size = tree_size
+        if size > merkle.size():
+            raise _no_proof(f"this ledger's log holds {merkle.size()} entries, fewer than {size}")
     else:
         latest = merkle.latest_checkpoint()
         size = read_unverified(latest[1]).size if latest else 0  # none signed yet: every event is after
@@ -503,10 +562,36 @@ def inclusion(s: Services, merkle: MerkleLog, settings: Settings, event_id: str,
     proof = {"format": INCLUSION, "event_id": leaf.event_id, "notification_id": leaf.notification_id,
              "leaf_index": leaf.index, "tree_size": size,
              "hashes": [h.hex() for h in merkle.inclusion_proof(leaf.index, size)]}
+    return Inclusion(proof, _entry(s, leaf))
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    event_id: str
+    notification_id: int
+    leaf_index: int
+    entry: bytes  # the canonical bytes: the leaf the log hashes, whose SHA-256 is the event's hash
+
+
+def logged_event(s: Services, merkle: MerkleLog, settings: Settings, event_id: str) -> LoggedEvent:
+    """One event's canonical bytes and its place in the log, once the log holds every event."""
+    bring_log_up_to_date(s, merkle, settings, policy=None)
+    leaf = _leaf(merkle, event_id)
+    return LoggedEvent(leaf.event_id, leaf.notification_id, leaf.index, _entry(s, leaf))
+
+
+def _leaf(merkle: MerkleLog, event_id: str) -> Leaf:
+    leaf = merkle.leaf(event_id)
+    if leaf is None:
+        raise EventNotLogged(event_id)
+    return leaf
+
+
+def _entry(s: Services, leaf: Leaf) -> bytes:
     record = s.ledger.stored_record(leaf.notification_id)
     if record is None:
-        raise LookupError(f"event {event_id} is in the audit log but not at its position {leaf.notification_id} in the event store")
-    return Inclusion(proof, entry_of(record))
+        raise LookupError(f"event {leaf.event_id} is in the audit log but not at its position {leaf.notification_id} in the event store")
+    return entry_of(record)
 
 
 def consistency(merkle: MerkleLog, old_size: int, new_size: int) -> dict[str, Any]:
@@ -515,6 +600,24 @@ def consistency(merkle: MerkleLog, old_size: int, new_size: int) -> dict[str, An
         raise ProofError(f"this ledger's log ({merkle.size()} entries) cannot prove sizes {old_size} → {new_size}")
     return {"format": CONSISTENCY, "old_size": old_size, "new_size": new_size,
             "hashes": [h.hex() for h in merkle.consistency_proof(old_size, new_size)]}
+
+
+def consistency_to(s: Services, merkle: MerkleLog, settings: Settings, old_size: int, new_size: int | None = None) -> dict[str, Any]:
+    """The consistency proof from a checkpoint's size to a later one's (by default the latest checkpoint's),
+    once the log holds every event; sizes it cannot prove are refused."""
+    latest = latest_checkpoint(s, merkle, settings)
+    if new_size is None:
+        if latest is None:
+            raise _no_proof("no checkpoint has been signed yet")
+        new_size = read_unverified(latest).size
+    try:
+        return consistency(merkle, old_size, new_size)
+    except ProofError as error:
+        raise _no_proof(str(error)) from None
+
+
+def _no_proof(reason: str) -> DomainError:
+    return DomainError("PROOF_UNAVAILABLE", f"无法出具所要求的证明（{reason}）。", f"no such proof: {reason}")
 
 
 def events(settings: Settings, topics: list[str], from_beginning: bool = False, idle_timeout: float = 0,

@@ -65,20 +65,7 @@ def commands(catalogue: list[dict[str, Any]], format: str) -> None:  # noqa: A00
 def audit_report(report: AuditReport, format: str) -> None:  # noqa: A002
     chains, logged, problem = report.chains, report.log, report.checkpoint_problem
     if format == "json":
-        data: dict[str, Any] = {
-            "ok": report.ok,
-            "events_checked": chains.events_checked,
-            "aggregates_checked": chains.aggregates_checked,
-            "log_entries_checked": logged.leaves_checked,
-            "not_yet_logged": logged.not_yet_logged,
-        }
-        if chains.first_break:
-            data["first_break"] = vars(chains.first_break)
-        if not logged.ok:
-            data["log_mismatch"] = {"position": logged.first_bad_position, "reason": logged.reason}
-        if problem:
-            data["checkpoint_problem"] = problem
-        emit_json(data)
+        emit_json(report.as_dict())
         return
     if (b := chains.first_break) is None:
         typer.echo(f"ok：已核验 {chains.events_checked} 个事件、{chains.aggregates_checked} 条记录的哈希链，未发现篡改。")
@@ -240,8 +227,7 @@ def archive_search(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A0
 
 def fixity(report: VerifyReport, format: str) -> None:  # noqa: A002
     if format == "json":
-        emit_json({"ok": report.ok, "results": [{"archive_number": r.archive_number, "outcome": r.outcome.value,
-                   "detail": r.detail.en, "detail_zh": r.detail.zh} for r in report.results], "untracked": report.untracked})
+        emit_json(report.as_dict())
         return
     for r in report.results:
         typer.echo(f"{r.archive_number}\t{FIXITY_ZH[r.outcome]}\t{r.detail.zh}")

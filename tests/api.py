@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import httpx
@@ -73,3 +73,9 @@ def token_for(settings: Settings, user_id: str, role: str, unit: str, password: 
     with services(settings) as s:
         accounts.add_user(s, user_id, role, unit, password)
         return accounts.create_token(s, user_id, None).text
+
+
+def isolated(settings: Settings, tmp_path: Path, **changes: object) -> Settings:
+    """The settings with a key store of the test's own (in its directory on SQLite, in its database on PostgreSQL)."""
+    keystore = settings.database_url if settings.database_url.startswith("postgresql") else f"sqlite:///{tmp_path}/keys.sqlite3"
+    return replace(settings, keystore_url=keystore, **changes)  # type: ignore[arg-type]

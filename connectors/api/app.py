@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from zwgk.connectors.api import accounts, commands, contract, metrics, operations, privacy, queries
+from zwgk.connectors.api import accounts, archive, audit, commands, contract, metrics, operations, privacy, queries
 from zwgk.connectors.api.problems import INTERNAL_ZH, domain_problem, problem
 from zwgk.connectors.api.runtime import Runtime
 from zwgk.connectors.config import Settings
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
     )
-    for module in (commands, accounts, queries, privacy, contract, operations):
+    for module in (commands, accounts, queries, privacy, archive, audit, contract, operations):
         app.include_router(module.router)
     generated = app.openapi
 

@@ -466,7 +466,7 @@ def test_s3_unreachable_records_nothing_and_a_retry_succeeds(seaweed: SeaweedSer
     before = services.ledger.recorder.max_notification_id()
     with pytest.raises(DomainError) as refused:
         put(Archivist(services.ledger, S3Store(dead, bucket)))
-    assert refused.value.code == "ARCHIVE_UNAVAILABLE"
+    assert refused.value.code == "STORAGE_UNAVAILABLE"
     assert services.ledger.recorder.max_notification_id() == before
     _, original = put(Archivist(services.ledger, S3Store(seaweed.client(), bucket)))
     assert original.size == len(SEED)
