@@ -6,6 +6,7 @@ are told field by field in Chinese, pydantic's English kept for the log.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from datetime import datetime
 from typing import IO, Any
@@ -22,11 +23,18 @@ from zwgk.domain.ledger import Ledger
 
 ARGS_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 _ARGUMENTS: dict[type[Command], TypeAdapter[Any]] = {}  # built once a command
+_BUILDING = threading.Lock()
 
 
 def arguments(command: type[Command]) -> TypeAdapter[Any]:
     """The command's arguments as pydantic checks them and describes them in JSON schema: the command's
-    own class, its field descriptions taken from the docstrings beside the fields."""
+    own class, its field descriptions taken from the docstrings beside the fields. Built once, by one thread
+    at a time: reading those docstrings parses the class's source, which two threads cannot do at once."""
+    with _BUILDING:
+        return _argument_adapter(command)
+
+
+def _argument_adapter(command: type[Command]) -> TypeAdapter[Any]:
     if command not in _ARGUMENTS:
         checked = type(command.__name__, (command,), {
             "__pydantic_config__": ARGS_CONFIG, "__module__": command.__module__, "__qualname__": command.__qualname__,

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from zwgk.connectors import accounts
 from zwgk.connectors.api.identity import ROLE_HEADER, SESSION_COOKIE, RuntimeDep, SignedIn, caller
 from zwgk.connectors.api.problems import PROBLEM_RESPONSES
-from zwgk.domain.access import permit_command, permit_query
+from zwgk.connectors.api.scope import permitted, refusals_logged
+from zwgk.domain.access import permit_command
 from zwgk.domain.actors import ROLE_NAMES_ZH
 
 router = APIRouter(prefix="/api/v1", tags=["accounts 账户与登录"], responses=PROBLEM_RESPONSES)
@@ -74,32 +75,34 @@ def me(actor: SignedIn) -> dict[str, str]:
 
 
 @router.get("/accounts", summary="全部账户：角色、状态、有效令牌（安全管理员、安全审计员）")
-def list_accounts(actor: SignedIn, rt: RuntimeDep) -> list[dict[str, Any]]:
-    permit_query(actor, "accounts")
+def list_accounts(request: Request, actor: SignedIn, rt: RuntimeDep) -> list[dict[str, Any]]:
+    permitted(rt, request, actor, "accounts")
     return accounts.accounts(rt.services)
 
 
 @router.post("/accounts/{user_id}/tokens", status_code=201, response_model=IssuedTokenAnswer, summary="签发访问令牌（安全管理员）")
-def issue_token(user_id: str, body: NewToken, actor: SignedIn, rt: RuntimeDep) -> dict[str, str]:
-    permit_command(actor, "issue_token")
+def issue_token(request: Request, user_id: str, body: NewToken, actor: SignedIn, rt: RuntimeDep) -> dict[str, str]:
+    with refusals_logged(rt, request, actor):
+        permit_command(actor, "issue_token")
     expires = timedelta(days=body.expires_in_days) if body.expires_in_days else None
     issued = accounts.create_token(rt.services, user_id, expires, actor)
     return {"token_id": issued.token_id, "token": issued.text}
 
 
 @router.put("/accounts/{user_id}/password", status_code=204, summary="设置密码（本人或安全管理员）")
-def set_password(user_id: str, body: NewPassword, actor: SignedIn, rt: RuntimeDep) -> Response:
+def set_password(request: Request, user_id: str, body: NewPassword, actor: SignedIn, rt: RuntimeDep) -> Response:
     if actor.id != user_id:
-        permit_command(actor, "set_password")
+        with refusals_logged(rt, request, actor):
+            permit_command(actor, "set_password")
     accounts.set_password(rt.services, user_id, body.password, actor)
     return Response(status_code=204)
 
 
 @router.get("/security-log", summary="安全审计日志（安全审计员）")
-def security_log(actor: SignedIn, rt: RuntimeDep, kind: str = "", user_id: str = "",
+def security_log(request: Request, actor: SignedIn, rt: RuntimeDep, kind: str = "", user_id: str = "",
                  after: Annotated[str, Query(description="cursor: the next_cursor of the previous page")] = "",
                  limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
-    permit_query(actor, "security_log")
+    permitted(rt, request, actor, "security_log")
     entries = rt.services.security_log.entries(kind, user_id, after, limit)
     return {"items": [e.as_dict() for e in entries],
             "next_cursor": f"{entries[-1].at}|{entries[-1].entry_id}" if len(entries) == limit else None}

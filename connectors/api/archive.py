@@ -30,9 +30,9 @@ from zwgk.connectors.api.content import (
     repr_digest,
     too_large,
 )
-from zwgk.connectors.api.guard import refusals_logged
 from zwgk.connectors.api.identity import RuntimeDep, SignedIn
 from zwgk.connectors.api.problems import PROBLEM_RESPONSES, Problem, problem
+from zwgk.connectors.api.scope import refusals_logged
 from zwgk.connectors.commands import execute
 from zwgk.domain.access import permit_query
 from zwgk.domain.actors import Actor

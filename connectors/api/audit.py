@@ -13,9 +13,9 @@ from fastapi.responses import PlainTextResponse, Response
 
 from zwgk.connectors import queries
 from zwgk.connectors.api.content import etag, repr_digest
-from zwgk.connectors.api.guard import query_scope
 from zwgk.connectors.api.identity import RuntimeDep, SignedIn
 from zwgk.connectors.api.problems import PROBLEM_RESPONSES
+from zwgk.connectors.api.scope import permitted
 from zwgk.domain.checkpoint import read_unverified
 from zwgk.domain.errors import NotFound
 
@@ -26,7 +26,7 @@ TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 @router.get("/verify", summary="核验每条记录的哈希链、审计日志（Merkle 树）与最新签名检查点",
             description="`ok` false names the first break; the answer is 200 either way, the check itself having been done.")
 def verify(actor: SignedIn, rt: RuntimeDep, request: Request) -> dict[str, Any]:
-    query_scope(rt, request, actor, "audit_verify")
+    permitted(rt, request, actor, "audit_verify")
     with rt.audit_lock:
         report = queries.audit(rt.services, rt.merkle, rt.settings, bring_up_to_date=True)
     return report.as_dict()
@@ -35,7 +35,7 @@ def verify(actor: SignedIn, rt: RuntimeDep, request: Request) -> dict[str, Any]:
 @router.get("/checkpoint", summary="最新的签名检查点（signed note 文本；日志有新事件时先签发新的）",
             response_class=PlainTextResponse, responses={200: {**TEXT, "description": "the signed note, byte for byte"}})
 def checkpoint(actor: SignedIn, rt: RuntimeDep, request: Request) -> PlainTextResponse:
-    query_scope(rt, request, actor, "audit_checkpoint")
+    permitted(rt, request, actor, "audit_checkpoint")
     with rt.audit_lock:
         note = queries.latest_checkpoint(rt.services, rt.merkle, rt.settings)
     if note is None:
@@ -46,7 +46,7 @@ def checkpoint(actor: SignedIn, rt: RuntimeDep, request: Request) -> PlainTextRe
 @router.get("/public-key", summary="检查点签名公钥（verifier key），供离线核验", response_class=PlainTextResponse,
             responses={200: {**TEXT, "description": "name+key id+base64 key (docs/audit.md §3)"}})
 def public_key(actor: SignedIn, rt: RuntimeDep, request: Request) -> PlainTextResponse:
-    query_scope(rt, request, actor, "audit_checkpoint")
+    permitted(rt, request, actor, "audit_checkpoint")
     return PlainTextResponse(queries.verifier_key(rt.settings) + "\n")
 
 
@@ -55,7 +55,7 @@ def public_key(actor: SignedIn, rt: RuntimeDep, request: Request) -> PlainTextRe
                         "(`/audit/events/{event_id}`), the checkpoint and the public key, as `zwgk audit verify-proof` does.")
 def inclusion(event_id: str, actor: SignedIn, rt: RuntimeDep, request: Request,
               tree_size: Annotated[int | None, Query(ge=1, description="the size a checkpoint signed")] = None) -> dict[str, Any]:
-    query_scope(rt, request, actor, "audit_proofs")
+    permitted(rt, request, actor, "audit_proofs")
     with rt.audit_lock:
         return queries.inclusion(rt.services, rt.merkle, rt.settings, event_id, tree_size=tree_size).proof
 
@@ -64,7 +64,7 @@ def inclusion(event_id: str, actor: SignedIn, rt: RuntimeDep, request: Request,
 def consistency(actor: SignedIn, rt: RuntimeDep, request: Request,
                 old_size: Annotated[int, Query(ge=1, description="the tree size of the checkpoint held from before")],
                 new_size: Annotated[int | None, Query(ge=1, description="by default the latest checkpoint's")] = None) -> dict[str, Any]:
-    query_scope(rt, request, actor, "audit_proofs")
+    permitted(rt, request, actor, "audit_proofs")
     with rt.audit_lock:
         return queries.consistency_to(rt.services, rt.merkle, rt.settings, old_size, new_size)
 
@@ -72,7 +72,7 @@ def consistency(actor: SignedIn, rt: RuntimeDep, request: Request,
 @router.get("/events/{event_id}", summary="某事件的规范字节（审计日志的叶子；其 SHA-256 即事件的 hash）",
             response_class=Response, responses={200: {"content": {"application/json": {}}, "description": "the canonical bytes"}})
 def event(event_id: str, actor: SignedIn, rt: RuntimeDep, request: Request) -> Response:
-    query_scope(rt, request, actor, "audit_event")
+    permitted(rt, request, actor, "audit_event")
     with rt.audit_lock:
         logged = queries.logged_event(rt.services, rt.merkle, rt.settings, event_id)
     digest = hashlib.sha256(logged.entry).hexdigest()

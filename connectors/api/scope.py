@@ -4,6 +4,8 @@ refused (403), never answered with an empty list, and every refusal goes on the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 from uuid import UUID
 
@@ -12,6 +14,7 @@ from fastapi import Request
 from zwgk.connectors import queries
 from zwgk.connectors.accounts import refused
 from zwgk.connectors.api.identity import caller
+from zwgk.connectors.api.problems import status_of
 from zwgk.connectors.api.runtime import Runtime
 from zwgk.domain.access import Scope, permit_query
 from zwgk.domain.actors import Actor
@@ -21,6 +24,17 @@ from zwgk.domain.errors import DomainError
 def _refuse(rt: Runtime, request: Request, actor: Actor, error: DomainError) -> NoReturn:
     refused(rt.services, actor, error, caller(request))
     raise error
+
+
+@contextmanager
+def refusals_logged(rt: Runtime, request: Request, actor: Actor) -> Iterator[None]:
+    """A refusal for role or unit (403) raised inside goes on the security log, then on to the caller."""
+    try:
+        yield
+    except DomainError as error:
+        if status_of(error) == 403:
+            _refuse(rt, request, actor, error)
+        raise
 
 
 def _not_responsible(actor: Actor, unit: str) -> DomainError:

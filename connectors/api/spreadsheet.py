@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
+from zwgk.connectors.api.content import attachment
 from zwgk.domain.calendar import CST
 
 BOM = "\ufeff"
@@ -74,5 +74,5 @@ def _lines(sheet: Sheet, rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
 def response(sheet: Sheet, rows: Iterable[dict[str, Any]], *qualifiers: str) -> StreamingResponse:
     """The file, named by the list, what it was narrowed to, and the day it was read."""
     stem = "-".join([sheet.title_zh, *filter(None, qualifiers), datetime.now(CST).strftime("%Y%m%d")])
-    disposition = f"attachment; filename=\"{sheet.name}.csv\"; filename*=UTF-8''{quote(stem + '.csv', safe='')}"
-    return StreamingResponse(_lines(sheet, rows), media_type=MEDIA_TYPE, headers={"Content-Disposition": disposition})
+    return StreamingResponse(_lines(sheet, rows), media_type=MEDIA_TYPE,
+                             headers={"Content-Disposition": attachment(stem, "text/csv", sheet.name)})

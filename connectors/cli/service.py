@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
-import tempfile
 from datetime import timedelta
 
 import typer
@@ -32,13 +30,9 @@ def serve(
     ssl_keyfile: str = typer.Option("", "--ssl-keyfile", help="自行终止 TLS 时的私钥文件"),
 ) -> None:
     """启动 HTTP 服务（API 与页面）；设置从环境变量读取，与命令行相同。"""
-    import uvicorn
+    from zwgk.connectors.api.server import serve as run
 
-    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="zwgk-metrics-")
-    uvicorn.run("zwgk.connectors.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=proxy_headers, forwarded_allow_ips="*" if proxy_headers else None, access_log=False,
-                ssl_certfile=ssl_certfile or None, ssl_keyfile=ssl_keyfile or None, log_config=None)
+    run(host, port, workers, proxy_headers, ssl_certfile or None, ssl_keyfile or None)
 
 
 @api_app.command("openapi")
