@@ -1,6 +1,6 @@
 """HTTP service benchmark: the disclosure workflow over HTTP against `zwgk serve --workers 2` on
 PostgreSQL, next to the same command envelopes executed in-process in the same run; then the
-register and the deadlines read page by page over 10,000 acts.
+register and the deadlines read page by page over 10,000 acts, over HTTP and in-process.
 
 Commands. Each workflow is the seven commands of one act (draft → three review signatures →
 pre-review → sign-off → publish), each step by the person the rules ask for: per client a unit of
@@ -8,10 +8,11 @@ its own with an officer, the three signers (officers, D4), a leader and a member
 pre-review group (pre_reviewer), as the demo has them, each with an account and an access token.
 A client runs its own acts one command after the other (closed loop); 1, 4 and 16 clients at once.
 Over HTTP: a thread per client with its own keep-alive httpx client, `POST /api/v1/commands/{name}`
-with the step's person's token. In-process: the same envelopes through
-`zwgk.connectors.commands.execute` on one open Services, signed in as the same actor (the route's
-own path without the HTTP, the token and the JSON), a thread per client, on a fresh database of the
-same PostgreSQL. Throughput in commands/s, each command's latency p50/p99, the ratio HTTP/in-process.
+with the step's person's token; the service's own time for each command is read from its request
+log. In-process: the same envelopes through `zwgk.connectors.commands.execute` on one open Services,
+signed in as the same actor (the route's own path without the HTTP, the token and the JSON), a thread
+per client, on a fresh database of the same PostgreSQL, run just before the HTTP run of each level.
+Throughput in commands/s, each command's latency p50/p99, the ratio HTTP/in-process.
 
 Then an open-loop run at half the best HTTP rate: commands sent on a fixed schedule whatever the
 answers (32 acts in flight, a step of an act a wave after the step before), latency counted from the
@@ -19,17 +20,23 @@ instant the command was due to be sent, so that a stall is not hidden by sending
 
 Where a request's time goes: `GET /healthz` (no sign-in) and `GET /api/v1/me` (sign-in only) over
 HTTP, and the sign-in by access token (`actor_of_token`) in-process, with its two reads apart: the
-token's hash in the credentials and the account's record in the ledger.
+token's hash in the credentials and the account's record in the ledger. As a diagnostic, the same
+HTTP levels against `zwgk serve --workers 1`, whose connections keep TCP_NODELAY (uvicorn's
+`--workers N` path loses it: each answer's last segment then waits for the client's delayed ACK,
+about 40 ms on Linux; see README).
 
-Queries. 10,000 acts (each through sign-off; seven in ten published) written straight into a third
-database by the fastest bulk path (records decided in hand, saved fifty to a transaction, as
-bench/projections.py does), served by `zwgk serve --workers 2`; `GET /api/v1/register` and
-`GET /api/v1/deadlines` (`limit` and `cursor`): the first page asked again and again, and every page
-walking the list by `next_cursor`, p50/p99 a page. Where those routes do not exist, that part fails,
-loudly, and the script exits non-zero: it never prints figures it did not measure.
+Queries. 10,000 policies (each through sign-off, seven in ten published) written straight into a
+third database by the fastest bulk path (records decided in hand, saved fifty to a transaction, as
+bench/projections.py does), served by `zwgk serve --workers 2` to an inspector (every unit);
+`GET /api/v1/register` and `GET /api/v1/deadlines` (`limit` 100 and `cursor`): the first page asked
+again and again, and every page walking the list by `next_cursor`, p50/p99 a page, next to the same
+pages from the application layer (`connectors.queries`) in-process. Where those routes do not exist,
+that part fails, loudly, and the script exits non-zero: it never prints figures it did not measure.
 
-The last line is a JSON object with every figure. `--quick` for smaller sizes. Not a test: it
-asserts nothing about speed.
+Before measuring, the tables are created once (the workers would race to create them) and every
+worker builds its command checkers through the OpenAPI document (concurrent first uses fail): both
+are explained where they are done. The last line is a JSON object with every figure. `--quick` for
+smaller sizes, `--part commands|queries` for one part. Not a test: it asserts nothing about speed.
 """
 
 from __future__ import annotations
@@ -63,7 +70,7 @@ from zwgk.connectors.commands import catalogue, execute  # noqa: E402
 from zwgk.connectors.config import Settings  # noqa: E402
 from zwgk.connectors.credentials import IssuedToken  # noqa: E402
 from zwgk.connectors.services import Services  # noqa: E402
-from zwgk.connectors.wiring import open_services  # noqa: E402
+from zwgk.connectors.wiring import catch_up, open_services, views  # noqa: E402
 from zwgk.domain.accounts import Account, account_id  # noqa: E402
 from zwgk.domain.actors import Actor  # noqa: E402
 from zwgk.domain.calendar import WorkingDayCalendar  # noqa: E402
@@ -371,65 +378,112 @@ def probe(http: httpx.Client, route: str) -> None:
         raise RuntimeError(f"GET {route} does not answer a page {{items, next_cursor}}: {answer.text[:300]}")
 
 
-def pages(http: httpx.Client, route: str, expected: int, first_pages: int, walks: int) -> dict[str, Any]:
-    def page(cursor: str | None) -> dict[str, Any]:
+Fetch = Callable[[str | None], tuple[list[Any], str | None]]  # a page after a cursor: its rows and the next cursor
+
+
+def http_fetch(http: httpx.Client, route: str) -> Fetch:
+    def fetch(cursor: str | None) -> tuple[list[Any], str | None]:
         answer = http.get(route, params={"limit": PAGE, **({"cursor": cursor} if cursor else {})})
         if answer.status_code != 200:
             raise RuntimeError(f"GET {route}: HTTP {answer.status_code} {answer.text[:500]}")
-        body: dict[str, Any] = answer.json()
-        return body
+        body = answer.json()
+        return body["items"], body["next_cursor"]
 
-    first = timed(lambda: page(None), first_pages)
+    return fetch
+
+
+def pages(fetch: Fetch, what: str, expected: int, first_pages: int, walks: int) -> dict[str, Any]:
+    """The first page asked `first_pages` times, then the whole list walked page by page `walks` times."""
+    first = timed(lambda: fetch(None), first_pages)
     walking: list[float] = []
     for _ in range(walks):
         cursor: str | None = None
         rows = 0
         while True:
             started = time.perf_counter()
-            body = page(cursor)
+            items, cursor = fetch(cursor)
             walking.append(time.perf_counter() - started)
-            rows += len(body["items"])
-            cursor = body["next_cursor"]
+            rows += len(items)
             if not cursor:
                 break
         if rows != expected:
-            raise RuntimeError(f"GET {route}: walked {rows} rows, expected {expected}")
+            raise RuntimeError(f"{what}: walked {rows} rows, expected {expected}")
     return {"rows": expected, "page": PAGE, "first_page_p50_ms": ms(pct(first, 50)), "first_page_p99_ms": ms(pct(first, 99)),
             "pages_walked": len(walking), "walk_p50_ms": ms(pct(walking, 50)), "walk_p99_ms": ms(pct(walking, 99)),
             "walk_total_s": round(sum(walking) / walks, 2)}
 
 
+ROUTES = {"register": "/api/v1/register", "deadlines": "/api/v1/deadlines"}
+
+
+def local_fetch(s: Services, runner: Any, name: str) -> Fetch:
+    """The same page from the application layer, as the route reads it, without HTTP, sign-in or JSON."""
+    from zwgk.connectors import queries  # the query layer of the routes; read only once they are known to exist
+
+    read = {"register": lambda cursor: queries.register_pages(s, runner, "", cursor),
+            "deadlines": lambda cursor: queries.deadline_pages(s, runner, cursor=cursor)}[name]
+
+    def fetch(cursor: str | None) -> tuple[list[Any], str | None]:
+        page = read(cursor or "").page(PAGE)
+        return page.items, page.next_cursor
+
+    return fetch
+
+
+def caught_up(server: ZwgkServer, token: str, position: int) -> None:
+    """Every worker's views at `position` (fresh connections reach both workers), untimed."""
+    for _ in range(8 * WORKERS):
+        with server.client(token) as http:
+            for route in ROUTES.values():
+                http.get(route, params={"limit": 1, "at_least": position}, timeout=600).raise_for_status()
+
+
 def query_part(pg: PostgresServer, cwd: Path, size: dict[str, int]) -> dict[str, Any]:
     url = pg.create_database("zwgk_api_queries")
     settings = Settings(database_url=url, keystore_url=url)
-    inspector = Actor("bench-inspector", "inspector", "基准测试区纪委监委")
+    inspector = Actor("bench-inspector", "inspector", "基准测试区纪委监委")  # reads every unit's register and deadlines
     token = open_accounts(settings, [inspector])[inspector.id]
+    rows = {"register": size["acts"], "deadlines": size["acts"] + sum(map(published, range(size["acts"])))}  # D3, D9
+    result: dict[str, Any] = {"acts": size["acts"]}
     server = serve(settings, cwd)
     try:
         with server.client(token) as http:
-            for route in ("/api/v1/register", "/api/v1/deadlines"):
+            for route in ROUTES.values():
                 probe(http, route)
-            load = bulk_acts(settings, size["acts"])
-            print(f"queries: {size['acts']:,} acts written in {load:.0f} s", flush=True)
-            s = open_services(settings)
-            position = s.ledger.recorder.max_notification_id() or 0
-            s.close()
-            started = time.perf_counter()
-            for route in ("/api/v1/register", "/api/v1/deadlines"):
-                for _ in range(2 * WORKERS):  # each worker process has caught its views up once
-                    http.get(route, params={"limit": 1, "at_least": position}, timeout=600).raise_for_status()
-            print(f"queries: views folded {position:,} events in {time.perf_counter() - started:.0f} s (untimed)", flush=True)
-            result = {"acts": size["acts"]}
-            rows = {"register": size["acts"], "deadlines": size["acts"] + sum(map(published, range(size["acts"])))}  # D3, D9
-            for name, route in (("register", "/api/v1/register"), ("deadlines", "/api/v1/deadlines")):
-                result[name] = pages(http, route, rows[name], size["first_pages"], size["walks"])
-                f = result[name]
-                print(f"{name:9} {f['rows']:,} rows, {PAGE} a page | first page p50 {f['first_page_p50_ms']} ms, "
+        load = bulk_acts(settings, size["acts"])
+        print(f"queries: {size['acts']:,} acts written in {load:.0f} s", flush=True)
+        s = open_services(settings)
+        position = s.ledger.recorder.max_notification_id() or 0
+        started = time.perf_counter()
+        caught_up(server, token, position)
+        print(f"queries: views folded {position:,} events in {time.perf_counter() - started:.0f} s (untimed)", flush=True)
+        with server.client(token) as http, views(settings, s) as runner:
+            catch_up(s, runner)
+            for name, route in ROUTES.items():
+                local = pages(local_fetch(s, runner, name), name, rows[name], size["first_pages"], size["walks"])
+                settle()
+                f = pages(http_fetch(http, route), f"GET {route}", rows[name], size["first_pages"], size["walks"])
+                result[name] = {**f, "in_process": local, "ratio_p50": round(local["first_page_p50_ms"] / f["first_page_p50_ms"], 2)}
+                print(f"{name:9} {f['rows']:,} rows, {PAGE} a page | HTTP first page p50 {f['first_page_p50_ms']} ms, "
                       f"p99 {f['first_page_p99_ms']} ms | walking {f['pages_walked']} pages: p50 {f['walk_p50_ms']} ms, "
-                      f"p99 {f['walk_p99_ms']} ms", flush=True)
-            return result
+                      f"p99 {f['walk_p99_ms']} ms | in-process first page p50 {local['first_page_p50_ms']} ms, "
+                      f"p99 {local['first_page_p99_ms']} ms, walking p50 {local['walk_p50_ms']} ms, p99 {local['walk_p99_ms']} ms",
+                      flush=True)
+        s.close()
     finally:
         server.stop()
+    single = ZwgkServer.start(settings, cwd, workers=1)  # diagnostic: connections with TCP_NODELAY
+    try:
+        caught_up(single, token, position)
+        with single.client(token) as http:
+            for name, route in ROUTES.items():
+                one = timed(lambda route=route: http_fetch(http, route)(None), size["first_pages"])
+                result[name]["diagnostic_workers_1"] = {"first_page_p50_ms": ms(pct(one, 50)), "first_page_p99_ms": ms(pct(one, 99))}
+                print(f"{name:9} diagnostic, zwgk serve --workers 1: first page p50 {ms(pct(one, 50))} ms, p99 {ms(pct(one, 99))} ms",
+                      flush=True)
+    finally:
+        single.stop()
+    return result
 
 
 # Figures.
