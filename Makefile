@@ -47,6 +47,7 @@ bench: $(TEST_STAMP) system-packages
 	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/archive.py
 	$(BIN)/python bench/projections.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
