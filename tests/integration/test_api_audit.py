@@ -70,6 +70,9 @@ def test_the_checkpoint_and_an_inclusion_proof_verify_offline_and_the_event_byte
 
         event_id = event_ids[1]
         proof = http.get(f"/api/v1/audit/proofs/inclusion/{event_id}").json()
+        assert http.get(f"/api/v1/audit/events/{event_id}").status_code == 403  # a draft's bytes are not public material
+    inspector = token_for(settings, "inspector-1", "inspector", "县纪委监委")
+    with server.client(inspector) as http:
         got = http.get(f"/api/v1/audit/events/{event_id}")
         assert got.status_code == 200
         entry = got.content
