@@ -38,6 +38,7 @@ from zwgk.domain.access import permit_query
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
 
+MEDIA_TYPE = r"^([A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*( *;[ -~]*)?)?$"  # RFC 6838, or none
 router = APIRouter(prefix="/api/v1/archive", tags=["archive 档案"], responses=PROBLEM_RESPONSES)
 POSITION_HEADER = "Zwgk-Position"
 OCTET_STREAM = "application/octet-stream"
@@ -103,11 +104,11 @@ async def upload(
     disclosure_id: Annotated[UUID | None, Query(description="关联的公开行为（D8）")] = None,
     hearing_id: Annotated[UUID | None, Query(description="作为听证笔录关联的听证会（H4）")] = None,
     occurred_at: Annotated[datetime | None, Query(description="业务时间，补录历史存档时")] = None,
-    content_type: Annotated[str, Header()] = "",
-    content_length: Annotated[int | None, Header(ge=0)] = None,
+    content_type: Annotated[str, Header(pattern=MEDIA_TYPE, description="the original's format, e.g. application/pdf")] = "",
 ) -> JSONResponse:
     limit = rt.settings.max_upload_bytes
-    if content_length is not None and content_length > limit:
+    declared = request.headers.get("content-length", "")  # the transport's, not a parameter of the route
+    if declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
     media_type = content_type.split(";")[0].strip().lower()
     args = {"file": filename, "archive_number": archive_number, "title": title, "responsible_unit": responsible_unit,
