@@ -19,10 +19,13 @@ $(TEST_STAMP): pyproject.toml $(RUNTIME_STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Servers the integration tests start themselves: PostgreSQL binaries from Debian.
+# Servers the integration tests start themselves: PostgreSQL binaries from Debian. And the Java side of
+# the integration guide's examples: a JDK and Apache Avro for Java (/usr/share/java/avro.jar).
 system-packages:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
+	@(command -v javac >/dev/null && test -f /usr/share/java/avro.jar) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless libavro-java)
 
 demo: $(RUNTIME_STAMP)
 	$(BIN)/zwgk demo

@@ -2,7 +2,11 @@
 
     stream = EventStream("kafka:9092", ["zwgk.public.disclosure.v1"], from_beginning=True)
     for event in stream:
-        print(event.type, event.aggregate_id, event.record["title"])
+        if event.type == "zwgk.disclosure.DisclosureAct.Published":
+            print(event.aggregate_id, event.record["title"], event.record["channel"])
+
+Each event type has its own fields (docs/integration.md lists the public ones). A value written by an
+older release is read as the current schema of its name; a signed checkpoint comes as {"checkpoint": text}.
 
 Kafka delivers at least once to a consumer that restarts; `EventStream` drops any event
 it has already delivered on a topic (keep `seen` across restarts to extend that).
@@ -52,6 +56,10 @@ class DecodedEvent:
 
 def decode(message: Any, codec: AvroCodec) -> DecodedEvent:
     headers = {k: v.decode() for k, v in message.headers or []}
+    if headers.get("content-type", "").startswith("text/plain"):  # a signed checkpoint (zwgk.public.checkpoints.v1)
+        return DecodedEvent(topic=message.topic, partition=message.partition, offset=message.offset, type=headers.get("ce_type", ""),
+                            schema="", event_id=headers.get("ce_id", ""), aggregate_id=message.key.decode() if message.key else "",
+                            notification_id=None, record={"checkpoint": message.value.decode("utf-8")})
     schema, record = codec.decode(message.value)
     notification = headers.get("zwgk_notification_id")
     return DecodedEvent(

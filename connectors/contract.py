@@ -6,8 +6,11 @@ official calendar) also become a slimmer record on the public topic. Field names
 the domain's; the Python class path never leaves the ledger.
 
 The `.avsc` files in `connectors/schemas/` are generated from the event classes by
-`zwgk kafka schemas --write`; a test keeps code and files in step, another keeps every
-schema able to read what its released predecessor wrote (BACKWARD).
+`zwgk kafka schemas --write connectors/schemas`; each is complete on its own (the shared named
+types are written out where first used), so any Avro library parses one file alone. A test keeps
+code and files in step, another keeps every schema able to read what every release wrote
+(BACKWARD_TRANSITIVE). A schema that a change replaces is kept under `schemas/superseded/`,
+named by its fingerprint, so that messages written by older releases still decode.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from zwgk.domain.privacy import SealedValue
 from zwgk.domain.records import DOMAIN_NAMES, Record
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
+SUPERSEDED = "superseded"  # SCHEMA_DIR / SUPERSEDED / "<full name>.<CRC-64-AVRO hex>.avsc": writer schemas of older releases
 CHECKPOINT_TOPIC = "zwgk.public.checkpoints.v1"
 
 # Bounded context of each record type, as the record declares it: it names the topics.
@@ -48,8 +52,19 @@ PUBLIC: set[type[Record.Event]] = {
 # Envelope fields are named in the domain's words (DOMAIN_NAMES); library-only fields dropped.
 DROPPED = {"originator_topic"}
 ENVELOPE = ["event_id", "aggregate_id", "aggregate_version", "occurred_at", "recorded_at", "actor", "prev_hash", "hash"]
-# On public topics: who acted is the unit, not the person; the chain link stays internal.
-PUBLIC_DROPPED = {"actor", "prev_hash"}
+# On public topics: who acted is the unit, not the person; the hash chain stays internal.
+PUBLIC_DROPPED = {"actor", "prev_hash", "hash"}
+ENVELOPE_DOCS = {
+    "event_id": "the event's id; the ce_id header",
+    "aggregate_id": "the record's id; the message key and the ce_subject header",
+    "aggregate_version": "the event's number in its record's history, from 1",
+    "occurred_at": "business time: when it happened",
+    "recorded_at": "system time: when zwgk recorded it; the ce_time header",
+    "actor": "who acted: the person, the role, the unit",
+    "prev_hash": "the hash of the record's previous event (the chain)",
+    "hash": "SHA-256 of this event (see docs/audit.md)",
+    "acting_unit": "the unit on whose behalf it was done",
+}
 
 ELEMENT_TYPES = {"channels": {"type": "array", "items": "string"}}
 NAMED_TYPES: dict[str, dict[str, Any]] = {
@@ -182,10 +197,11 @@ class EventType:
         return sorted(named, key=lambda pair: (order.get(pair[0], len(order)), hints.index(pair[1])))
 
     def schema(self, visibility: str) -> dict[str, Any]:
+        """The Avro record of this event on a topic of this visibility, complete on its own."""
         hints = typing.get_type_hints(self.cls)
         # A field a later class version added has a default: old messages read with it (BACKWARD).
         defaults = {f.name: f.default for f in dataclasses.fields(self.cls) if f.default is not dataclasses.MISSING}
-        fields = []
+        fields: list[dict[str, Any]] = []
         for name, attribute in self.fields:
             if visibility == "public" and name in PUBLIC_DROPPED:
                 continue
@@ -194,17 +210,14 @@ class EventType:
                 or FIELD_OVERRIDES.get((self.cls, attribute))
                 or _avro_type(hints[attribute])
             )
-            fields.append({"name": name, "type": avro, **({"default": defaults[attribute]} if attribute in defaults else {})})
-        if visibility == "public":
-            fields.insert(3, {"name": "acting_unit", "type": "string", "doc": "the unit on whose behalf it was done"})
+            doc = {"doc": ENVELOPE_DOCS[name]} if name in ENVELOPE_DOCS else {}
+            fields.append({"name": name, "type": avro, **doc, **({"default": defaults[attribute]} if attribute in defaults else {})})
+            if visibility == "public" and name == "recorded_at":
+                fields.append({"name": "acting_unit", "type": "string", "doc": ENVELOPE_DOCS["acting_unit"]})
         namespace, _, name = self.avro_name(visibility).rpartition(".")
-        return {
-            "type": "record",
-            "name": name,
-            "namespace": namespace,
-            "doc": self.doc,
-            "fields": fields,
-        }
+        schema: dict[str, Any] = inline_named_types(
+            {"type": "record", "name": name, "namespace": namespace, "doc": self.doc, "fields": fields})
+        return schema
 
     def message(self, event: Record.Event, visibility: str) -> dict[str, Any]:
         values = {name: _plain(getattr(event, attribute)) for name, attribute in self.fields}
@@ -213,6 +226,28 @@ class EventType:
             for name in PUBLIC_DROPPED:
                 values.pop(name)
         return values
+
+
+def inline_named_types(schema: Any, defined: set[str] | None = None) -> Any:
+    """The schema with each shared named type written out where it is first used and named after
+    that, in the order Avro parsers read a schema: a file that any library parses on its own."""
+    defined = set() if defined is None else defined
+    if isinstance(schema, str):
+        if schema in NAMED_TYPES and schema not in defined:
+            defined.add(schema)
+            return inline_named_types(NAMED_TYPES[schema], defined)
+        return schema
+    if isinstance(schema, list):
+        return [inline_named_types(branch, defined) for branch in schema]
+    if isinstance(schema, dict):
+        kind = schema.get("type")
+        if kind == "record":
+            return {**schema, "fields": [{**f, "type": inline_named_types(f["type"], defined)} for f in schema["fields"]]}
+        if kind == "array":
+            return {**schema, "items": inline_named_types(schema["items"], defined)}
+        if kind == "map":
+            return {**schema, "values": inline_named_types(schema["values"], defined)}
+    return schema
 
 
 def _plain(value: Any) -> Any:
@@ -252,8 +287,8 @@ def topics() -> list[str]:
 
 
 def schema_files() -> dict[str, dict[str, Any]]:
-    """File name → schema: the shared named types and one record per event and visibility."""
-    files = {f"{name}.avsc": schema for name, schema in NAMED_TYPES.items()}
+    """File name → schema: one record per event and visibility, each complete on its own."""
+    files = {}
     for et in EVENT_TYPES.values():
         for visibility in ("internal", "public") if et.public else ("internal",):
             files[f"{et.avro_name(visibility)}.avsc"] = et.schema(visibility)
@@ -262,13 +297,3 @@ def schema_files() -> dict[str, dict[str, Any]]:
 
 def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
-
-
-def write_schema_files(directory: Path = SCHEMA_DIR) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, schema in schema_files().items():
-        path = directory / name
-        path.write_text(render(schema), encoding="utf-8")
-        written.append(path)
-    return written

@@ -7,16 +7,21 @@ after its last message, in one transaction; the next batch is sent while the pre
 one is acknowledged. On start it reads every zwgk partition from those offsets and
 notes which (topic, notification id) pairs already landed — at most two unconfirmed
 batches — and skips them when it resends. It never relies on a broker's end offsets.
+
+A broker that cannot be reached is retried with backoff, each retry logged; `run(once=True,
+give_up_after=…)` gives up after that long with `RelayUnavailable`. The relay's state, position
+and lag are kept in the views' store (`relay_status`), for whoever watches it (`read_status`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -26,6 +31,7 @@ from kafka.producer.future import FutureRecordMetadata
 
 from zwgk.connectors.avro_codec import AvroCodec
 from zwgk.connectors.contract import CHECKPOINT_TOPIC, EVENT_TYPES, topics
+from zwgk.domain.checkpoint import read_unverified
 from zwgk.domain.ledger import Ledger
 from zwgk.domain.records import Record
 from zwgk.projections.audit_log import MerkleLog
@@ -37,10 +43,73 @@ NAME = "kafka_relay"
 CHECKPOINTS = "kafka_relay_checkpoints"  # position: the size of the last checkpoint published
 NOTIFICATION_HEADER = "zwgk_notification_id"
 FLUSH_TIMEOUT = 10.0  # seconds a message may wait for its acknowledgement before the relay reconnects
+RETRY_FIRST, RETRY_MAX = 0.5, 30.0  # seconds between attempts to reach the broker: doubling, capped
+CHECKPOINT_TYPE = "zwgk.audit.Checkpoint"
 TABLES = [
     """CREATE TABLE IF NOT EXISTS relay_offsets (
         topic TEXT NOT NULL, part INTEGER NOT NULL, next_offset BIGINT NOT NULL, PRIMARY KEY (topic, part))""",
+    """CREATE TABLE IF NOT EXISTS relay_status (
+        name TEXT PRIMARY KEY, state TEXT NOT NULL, ledger_position BIGINT NOT NULL, attempts INTEGER NOT NULL,
+        error TEXT NOT NULL, since TEXT NOT NULL, updated TEXT NOT NULL)""",
 ]
+STATES = {
+    "starting": "not yet connected",
+    "relaying": "sending what the ledger recorded",
+    "caught_up": "everything recorded is on Kafka; following the log",
+    "retrying": "the broker cannot be reached; retrying with backoff",
+    "stopped": "stopped on request",
+    "failed": "gave up: the broker could not be reached in time (relay --once)",
+}
+
+
+class RelayUnavailable(Exception):
+    """The broker could not be reached within the time given to a relay that is to finish."""
+
+    def __init__(self, bootstrap: str, waited: float, position: int, ledger_position: int, error: Exception) -> None:
+        super().__init__(f"Kafka at {bootstrap} unreachable for {waited:.0f} s ({error}); "
+                         f"relayed up to position {position} of {ledger_position}")
+        self.bootstrap, self.waited, self.position, self.ledger_position, self.error = bootstrap, waited, position, ledger_position, error
+
+
+@dataclass(frozen=True)
+class RelayStatus:
+    """What the relay is doing and how far behind the ledger it is (for readiness and metrics)."""
+
+    state: str  # one of STATES
+    position: int  # the last notification id confirmed on Kafka
+    ledger_position: int  # the ledger's latest notification id when last seen
+    attempts: int = 0  # failed attempts in a row to reach the broker
+    error: str = ""
+    since: datetime = field(default_factory=lambda: datetime.now(UTC))  # in this state since
+    updated: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def lag(self) -> int:
+        """Events recorded but not yet confirmed on Kafka."""
+        return max(self.ledger_position - self.position, 0)
+
+    @property
+    def healthy(self) -> bool:
+        return self.state not in ("retrying", "failed")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "lag": self.lag, "healthy": self.healthy,
+                "since": self.since.isoformat(), "updated": self.updated.isoformat()}
+
+
+def read_status(store: ViewStore, ledger_position: int | None = None) -> RelayStatus | None:
+    """The relay's last reported state, with its confirmed position; None if it never ran.
+    Given the ledger's position now, the lag is computed against it."""
+    with store.transaction() as tx:
+        for table in TABLES:
+            tx.execute(table)
+        row = tx.one("SELECT state, ledger_position, attempts, error, since, updated FROM relay_status WHERE name = ?", (NAME,))
+        position = tx.position(NAME)
+    if row is None:
+        return None
+    state, seen, attempts, error, since, updated = row
+    return RelayStatus(state, position, seen if ledger_position is None else ledger_position, int(attempts), error,
+                       datetime.fromisoformat(since), datetime.fromisoformat(updated))
 
 
 @dataclass(frozen=True)
@@ -76,9 +145,23 @@ def messages_for(event: Record.Event, notification_id: int, codec: AvroCodec, so
     return result
 
 
+def checkpoint_message(size: int, note: str, origin: str, source: str) -> Message:
+    """A signed checkpoint as a CloudEvent on the public checkpoint topic (text, not Avro)."""
+    headers = [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", f"checkpoint-{size}".encode()),
+        ("ce_type", CHECKPOINT_TYPE.encode()),
+        ("ce_source", source.encode()),
+        ("ce_time", read_unverified(note).timestamp.astimezone(UTC).isoformat().encode()),
+        ("ce_subject", str(size).encode()),
+        ("content-type", b"text/plain; charset=utf-8"),
+    ]
+    return Message(CHECKPOINT_TOPIC, origin.encode(), note.encode(), headers, 0)
+
+
 def init_topics(bootstrap: str, partitions: int = 3, replication: int = 1) -> list[str]:
     """Create every zwgk topic with infinite retention; existing ones are left as they are."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="zwgk-admin")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="zwgk-admin", bootstrap_timeout_ms=10_000)
     created = []
     try:
         for topic in topics():
@@ -98,7 +181,7 @@ def init_topics(bootstrap: str, partitions: int = 3, replication: int = 1) -> li
 def kafka_reachable(bootstrap: str) -> None:
     """Raise unless a broker answers (for the service's readiness)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="zwgk-readiness", request_timeout_ms=3000,
-                             api_version_auto_timeout_ms=3000)
+                             api_version_auto_timeout_ms=3000, bootstrap_timeout_ms=3000)
     try:
         admin.list_topics()
     finally:
@@ -112,6 +195,14 @@ def _notification_id(headers: Iterable[tuple[str, bytes]]) -> int | None:
     return None
 
 
+@dataclass
+class _Batch:
+    first: int  # notification ids sent, from and to
+    last: int
+    events: int
+    futures: list[FutureRecordMetadata]
+
+
 class Relay:
     def __init__(
         self,
@@ -122,6 +213,7 @@ class Relay:
         source: str,
         batch: int = 500,
         producer_config: dict[str, Any] | None = None,
+        connect_timeout: float = 10.0,
     ) -> None:
         self.app = app
         self.store = store
@@ -130,22 +222,44 @@ class Relay:
         self.source = source
         self.batch = batch
         self.producer_config = producer_config or {}
+        self.connect_timeout = connect_timeout  # seconds one attempt may take to reach the broker
         self.producer: KafkaProducer | None = None
         self.landed: set[tuple[str, int]] = set()
         self.sent = 0  # the last notification id handed to the producer
-        self.outstanding: deque[tuple[int, list[FutureRecordMetadata]]] = deque()  # sent batches awaiting acknowledgement
+        self.outstanding: deque[_Batch] = deque()  # sent batches awaiting acknowledgement
         with store.transaction() as tx:
             for table in TABLES:
                 tx.execute(table)
+        self.status = RelayStatus("starting", self.position(), self.ledger_position())
 
     def position(self) -> int:
         with self.store.transaction() as tx:
             return tx.position(NAME)
 
+    def ledger_position(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def _report(self, state: str, attempts: int = 0, error: str = "") -> None:
+        """Note the relay's state where readiness checks and metrics read it (`read_status`)."""
+        now = datetime.now(UTC)
+        since = self.status.since if state == self.status.state else now
+        self.status = RelayStatus(state, self.position(), self.ledger_position(), attempts, error, since, now)
+        with self.store.transaction() as tx:
+            tx.execute(
+                "INSERT INTO relay_status (name, state, ledger_position, attempts, error, since, updated) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET state = excluded.state, ledger_position = excluded.ledger_position, "
+                "attempts = excluded.attempts, error = excluded.error, since = excluded.since, updated = excluded.updated",
+                (NAME, state, self.status.ledger_position, attempts, error, since.isoformat(), now.isoformat()),
+            )
+
     def _offsets(self) -> dict[TopicPartition, int]:
         with self.store.transaction() as tx:
             rows = tx.all("SELECT topic, part, next_offset FROM relay_offsets")
         return {TopicPartition(t, p): o for t, p, o in rows}
+
+    @property
+    def _timeouts(self) -> dict[str, int]:
+        return {"bootstrap_timeout_ms": int(self.connect_timeout * 1000)}
 
     def connect(self) -> KafkaProducer:
         """Open the producer and note what already landed past the saved position."""
@@ -156,8 +270,9 @@ class Relay:
             enable_idempotence=True,
             max_in_flight_requests_per_connection=1,
             linger_ms=5,
-            max_block_ms=10_000,
+            max_block_ms=min(int(self.connect_timeout * 1000), 10_000),
             request_timeout_ms=10_000,
+            **self._timeouts,
             **self.producer_config,
         )
         self.landed = self._recover()
@@ -169,7 +284,7 @@ class Relay:
         """(topic, notification id) of messages already on Kafka past the saved position."""
         position, offsets = self.position(), self._offsets()
         consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                 client_id="zwgk-relay-recovery", consumer_timeout_ms=1000)
+                                 client_id="zwgk-relay-recovery", consumer_timeout_ms=1000, **self._timeouts)
         try:
             partitions = [
                 TopicPartition(topic, p)
@@ -205,7 +320,7 @@ class Relay:
         notifications = self.app.recorder.select_notifications(start=self.sent, limit=self.batch, inclusive_of_start=False)
         if not notifications:
             while self.outstanding:
-                self._confirm(*self.outstanding.popleft())
+                self._confirm(self.outstanding.popleft())
             return 0
         futures: list[FutureRecordMetadata] = []
         for notification in notifications:
@@ -214,17 +329,17 @@ class Relay:
                 if (message.topic, message.notification_id) in self.landed:
                     continue
                 futures.append(producer.send(message.topic, key=message.key, value=message.value, headers=message.headers))
+        self.outstanding.append(_Batch(notifications[0].id, notifications[-1].id, len(notifications), futures))
         self.sent = notifications[-1].id
         self.landed = {pair for pair in self.landed if pair[1] > self.sent}
-        self.outstanding.append((self.sent, futures))
         while len(self.outstanding) > 1:
-            self._confirm(*self.outstanding.popleft())
+            self._confirm(self.outstanding.popleft())
         return len(notifications)
 
-    def _confirm(self, position: int, futures: list[FutureRecordMetadata]) -> None:
+    def _confirm(self, batch: _Batch) -> None:
         """Wait for a batch's acknowledgements, then save the position after it."""
         next_offsets: dict[tuple[str, int], int] = {}
-        for future in futures:
+        for future in batch.futures:
             metadata = future.get(timeout=FLUSH_TIMEOUT)  # raises if the broker does not acknowledge in time
             key = (metadata.topic, metadata.partition)
             next_offsets[key] = max(next_offsets.get(key, 0), metadata.offset + 1)
@@ -234,31 +349,61 @@ class Relay:
                 "ON CONFLICT (topic, part) DO UPDATE SET next_offset = excluded.next_offset",
                 [(t, p, o) for (t, p), o in next_offsets.items()],
             )
-            tx.set_position(NAME, position)
+            tx.set_position(NAME, batch.last)
+        ledger = self.ledger_position()
+        log.info("relayed positions %d to %d (%d events, %d messages); lag %d", batch.first, batch.last, batch.events,
+                 len(batch.futures), max(ledger - batch.last, 0))
 
     def run(self, stop: threading.Event, once: bool = False, poll_interval: float = 0.2,
-            on_batch: Callable[[int], None] | None = None, checkpoints: tuple[MerkleLog, str] | None = None) -> None:
-        """Follow the log until stopped; a broker outage is waited out, nothing is lost."""
-        backoff = 0.5
+            on_batch: Callable[[int], None] | None = None, checkpoints: tuple[MerkleLog, str] | None = None,
+            give_up_after: float | None = None) -> None:
+        """Follow the log until stopped (or, `once`, until caught up). A broker that cannot be reached
+        is retried with backoff, nothing lost; with `give_up_after`, for that many seconds at most,
+        then `RelayUnavailable`."""
+        backoff, attempts, failing_since = RETRY_FIRST, 0, 0.0
+        start = self.position()
+        log.info("relay starting at position %d; ledger at %d", start, self.ledger_position())
+        self._report("starting")
         while not stop.is_set():
+            attempted = time.monotonic()
             try:
                 sent = self.step()
                 if checkpoints:
                     self.publish_checkpoints(*checkpoints)
-                backoff = 0.5
             except KafkaError as error:
-                log.warning("Kafka unavailable (%s); retrying in %.1f s from position %d", error, backoff, self.position())
+                attempts += 1
+                now = time.monotonic()
+                failing_since = failing_since or attempted
                 self._disconnect()
+                waited = now - failing_since
+                if give_up_after is not None and waited + backoff > give_up_after:
+                    self._report("failed", attempts, str(error))
+                    log.error("Kafka unavailable (%s) for %.1f s after %d attempts; giving up at position %d (ledger at %d)",
+                              error, waited, attempts, self.status.position, self.status.ledger_position)
+                    raise RelayUnavailable(self.bootstrap, waited, self.status.position, self.status.ledger_position, error) from error
+                self._report("retrying", attempts, str(error))
+                log.warning("Kafka unavailable (%s); retry %d in %.1f s from position %d, lag %d", error, attempts, backoff,
+                            self.status.position, self.status.lag)
                 stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
+                backoff = min(backoff * 2, RETRY_MAX)
                 continue
-            if on_batch and sent:
-                on_batch(sent)
-            if not sent:
+            if attempts:
+                log.info("Kafka reachable again after %d failed attempts", attempts)
+            backoff, attempts, failing_since = RETRY_FIRST, 0, 0.0
+            if sent:
+                self._report("relaying")
+                if on_batch:
+                    on_batch(sent)
+            else:
+                if self.status.state != "caught_up":
+                    self._report("caught_up")
+                    log.info("caught up at position %d (this run started at %d)", self.status.position, start)
                 if once:
                     break
                 stop.wait(poll_interval)
         self._disconnect()
+        if stop.is_set():
+            self._report("stopped")
 
     def _disconnect(self) -> None:
         if self.producer is not None:
@@ -275,9 +420,8 @@ class Relay:
             published = tx.position(CHECKPOINTS)
         new = log.checkpoints_after(published)
         for size, note in new:
-            producer.send(CHECKPOINT_TOPIC, key=origin.encode(), value=note.encode(),
-                               headers=[("content-type", b"text/plain; charset=utf-8")]).get(timeout=30)
+            message = checkpoint_message(size, note, origin, self.source)
+            producer.send(message.topic, key=message.key, value=message.value, headers=message.headers).get(timeout=FLUSH_TIMEOUT)
             with self.store.transaction() as tx:
                 tx.set_position(CHECKPOINTS, size)
         return len(new)
-

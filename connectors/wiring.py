@@ -89,10 +89,11 @@ def avro_codec(settings: Settings) -> AvroCodec:
 
 
 @contextmanager
-def relay(settings: Settings, s: Services, batch: int = 500) -> Iterator[Relay]:
+def relay(settings: Settings, s: Services, batch: int = 500, connect_timeout: float = 10.0) -> Iterator[Relay]:
     store = ViewStore(settings.views_url)
     try:
-        yield Relay(s.ledger, store, kafka_bootstrap(settings), avro_codec(settings), f"urn:zwgk:{settings.log_origin}", batch)
+        yield Relay(s.ledger, store, kafka_bootstrap(settings), avro_codec(settings), f"urn:zwgk:{settings.log_origin}", batch,
+                    connect_timeout=connect_timeout)
     finally:
         store.close()
 

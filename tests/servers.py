@@ -274,18 +274,22 @@ def _new_signing_keys() -> list[dict[str, Any]]:
             {**ec_key, "kid": f"es-{secrets.token_hex(6)}", "alg": "ES256", "use": "sig"}]
 
 
-def _node_with_modules() -> str:
-    """The node binary, with tests/oidc's node_modules installed from package-lock.json on first use
-    (a fresh clone has none)."""
+def node_project(project: Path, module: str) -> str:
+    """The node binary, with a test-owned npm project's node_modules installed from its package-lock.json on
+    first use (a fresh clone has none)."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        raise RuntimeError("Node.js and npm are needed for the OpenID Connect provider of the tests")
-    if (OIDC_PROJECT / "node_modules" / "oidc-provider").is_dir():
+        raise RuntimeError(f"Node.js and npm are needed for {project.name} of the tests")
+    if (project / "node_modules" / module).is_dir():
         return node
-    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=OIDC_PROJECT, capture_output=True, text=True)
+    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=project, capture_output=True, text=True)
     if done.returncode != 0:
-        raise RuntimeError(f"npm ci in {OIDC_PROJECT} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        raise RuntimeError(f"npm ci in {project} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
     return node
+
+
+def _node_with_modules() -> str:
+    return node_project(OIDC_PROJECT, "oidc-provider")
 
 
 @dataclass

@@ -14,6 +14,7 @@ from fastavro.schema import load_schema
 
 from zwgk.connectors.asyncapi import asyncapi_document
 from zwgk.connectors.avro_codec import SINGLE_OBJECT, AvroCodec, FramingError, load_schemas
+from zwgk.connectors.config import Settings
 from zwgk.connectors.contract import EVENT_TYPES, PUBLIC, SCHEMA_DIR, render, schema_files, topics
 from zwgk.projections.events import event_type
 
@@ -22,7 +23,7 @@ RELEASES = sorted(RELEASED.iterdir(), key=lambda p: int(p.name))
 
 
 def test_schema_files_in_the_repo_are_the_event_classes():
-    """`zwgk kafka schemas --write` after changing an event; never hand-edit the files."""
+    """`zwgk kafka schemas --write connectors/schemas` after changing an event; never hand-edit the files."""
     expected = {name: render(schema) for name, schema in schema_files().items()}
     actual = {p.name: p.read_text(encoding="utf-8") for p in SCHEMA_DIR.glob("*.avsc")}
     assert actual == expected
@@ -114,7 +115,7 @@ def test_d7_public_schemas_have_no_person_and_no_withholding_reason():
     for name, schema in schema_files().items():
         if ".public." in name:
             fields = {f["name"] for f in schema["fields"]}
-            assert not fields & {"actor", "prev_hash"}, name
+            assert not fields & {"actor", "prev_hash", "hash"}, name  # the hash chain stays internal
             if ".disclosure." in name:
                 assert not fields & {"reason_basis", "signatures", "comment"}, name
             assert "zwgk.SealedValue" not in json.dumps(schema), name  # Q3: nothing personal, even sealed
@@ -135,15 +136,21 @@ def test_single_object_framing_and_unknown_fingerprints():
 
 
 def test_asyncapi_document_describes_every_topic_and_message():
-    document = asyncapi_document()
-    assert document["asyncapi"] == "3.0.0"
+    document = asyncapi_document(Settings(kafka_bootstrap_servers="kafka-1:9092,kafka-2:9092",
+                                          schema_registry_url="http://registry:8081"))
+    assert document["asyncapi"] == "3.1.0"
+    assert [(s["host"], s["protocol"]) for s in document["servers"].values()] == [("kafka-1:9092", "kafka"), ("kafka-2:9092", "kafka")]
+    assert all(s["bindings"]["kafka"]["schemaRegistryUrl"] == "http://registry:8081" for s in document["servers"].values())
+    assert "servers" not in asyncapi_document(Settings())  # none configured, none claimed
     assert sorted(c["address"] for c in document["channels"].values()) == topics()
+    files = schema_files()
     for channel in document["channels"].values():
         for ref in channel["messages"].values():
             message = document["components"]["messages"][ref["$ref"].rsplit("/", 1)[-1]]
+            assert {"ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "content-type"} <= set(
+                message["headers"]["required"])  # every message, checkpoints too
             if message["name"] != "Checkpoint":
-                assert message["payload"]["schema"] == schema_files()[message["name"] + ".avsc"]
-                assert {"ce_id", "ce_type", "ce_source", "ce_time", "ce_subject"} <= set(message["headers"]["properties"])
+                assert message["payload"]["schema"] == files[message["name"] + ".avsc"]
     json.dumps(document)
 
 

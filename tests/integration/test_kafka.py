@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,17 +21,18 @@ import avro.schema
 import pytest
 
 from tests.integration.test_ledger import SCENARIO_EVENTS, run_scenario
-from tests.servers import SeaweedServer, TansuBroker
+from tests.servers import SeaweedServer, TansuBroker, free_port
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import EventStream
 from zwgk.connectors.contract import CHECKPOINT_TOPIC, SCHEMA_DIR, topics
 from zwgk.connectors.demo import WITHHELD_TITLE
-from zwgk.connectors.relay import init_topics
+from zwgk.connectors.relay import RelayStatus, init_topics, read_status
 from zwgk.connectors.signing import Notary, write_new_key
 from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, open_services, relay
 from zwgk.domain.actors import Actor
 from zwgk.domain.checkpoint import open_checkpoint, parse_verifier_key
 from zwgk.domain.disclosure import DraftDisclosure
+from zwgk.projections.store import ViewStore
 
 pytestmark = pytest.mark.kafka
 INTERNAL = [t for t in topics() if ".internal." in t]
@@ -131,46 +134,21 @@ def test_d7_q3_public_topics_carry_nothing_confidential(ledger: Settings):
 
 
 def test_values_decode_with_the_apache_avro_library(ledger: Settings):
-    """An integrator with another Avro implementation reads the same messages."""
+    """An integrator with another Avro implementation reads the same messages, each schema file parsed alone."""
     services = open_services(ledger)
     run_scenario(services)
     relay_everything(ledger, services)
     checked = 0
     for message in consume(ledger.kafka_bootstrap_servers, INTERNAL + PUBLIC):
-        parsed = avro.schema.parse(json.dumps(expand(dict(message.headers)["zwgk_schema"].decode())))
+        name = dict(message.headers)["zwgk_schema"].decode()
+        parsed = avro.schema.parse((SCHEMA_DIR / f"{name}.avsc").read_text(encoding="utf-8"))
         assert message.value[:2] == b"\xc3\x01"  # schema by fingerprint: see docs/integration.md
         record = avro.io.DatumReader(parsed).read(avro.io.BinaryDecoder(io.BytesIO(message.value[10:])))
         assert str(record["event_id"]) == dict(message.headers)["ce_id"].decode()
+        assert ("hash" in record) == (".internal." in message.topic)
         checked += 1
     assert checked > SCENARIO_EVENTS
     services.close()
-
-
-def expand(name: str) -> dict:
-    """A schema with its named types written out at first use, as any Avro library reads it."""
-    named = {p.name.removesuffix(".avsc"): json.loads(p.read_text()) for p in SCHEMA_DIR.glob("zwgk.[A-Z]*.avsc")}
-    defined: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, str) and node in named:
-            if node in defined:
-                return node
-            defined.add(node)
-            return walk(named[node])
-        if isinstance(node, list):
-            return [walk(n) for n in node]
-        if isinstance(node, dict):
-            out = dict(node)
-            if out.get("type") == "record":
-                out["fields"] = [{**f, "type": walk(f["type"])} for f in out["fields"]]
-            elif out.get("type") == "array":
-                out["items"] = walk(out["items"])
-            elif out.get("type") == "map":
-                out["values"] = walk(out["values"])
-            return out
-        return node
-
-    return walk(json.loads((SCHEMA_DIR / f"{name}.avsc").read_text()))
 
 
 def test_signed_checkpoints_are_published_for_outsiders(ledger: Settings):
@@ -180,10 +158,19 @@ def test_signed_checkpoints_are_published_for_outsiders(ledger: Settings):
         bring_log_up_to_date(services, log, ledger)
     relay_everything(ledger, services)
     relay_everything(ledger, services)  # again: nothing twice
-    notes = [m.value.decode() for m in consume(ledger.kafka_bootstrap_servers, [CHECKPOINT_TOPIC])]
-    assert len(notes) == 1
+    (message,) = consume(ledger.kafka_bootstrap_servers, [CHECKPOINT_TOPIC])
     name, key = parse_verifier_key(Notary.from_settings(ledger).verifier_key)
-    assert open_checkpoint(notes[0], name, key).size == SCENARIO_EVENTS
+    checkpoint = open_checkpoint(message.value.decode(), name, key)
+    assert checkpoint.size == SCENARIO_EVENTS
+    headers = {k: v.decode() for k, v in message.headers}  # CloudEvents, like every other message
+    assert headers == {"ce_specversion": "1.0", "ce_id": f"checkpoint-{SCENARIO_EVENTS}", "ce_type": "zwgk.audit.Checkpoint",
+                       "ce_source": "urn:zwgk:zwgk.local/ledger", "ce_time": checkpoint.timestamp.isoformat(),
+                       "ce_subject": str(SCENARIO_EVENTS), "content-type": "text/plain; charset=utf-8"}
+    stream = EventStream(ledger.kafka_bootstrap_servers, [CHECKPOINT_TOPIC], from_beginning=True, idle_timeout_ms=3000)
+    (event,) = list(stream)  # the helper reads the checkpoint topic too
+    stream.close()
+    assert (event.type, event.event_id, event.record) == ("zwgk.audit.Checkpoint", f"checkpoint-{SCENARIO_EVENTS}",
+                                                          {"checkpoint": message.value.decode()})
     services.close()
 
 
@@ -211,10 +198,15 @@ def test_relay_killed_mid_batch_resumes_without_loss_or_duplicates(ledger: Setti
         process.send_signal(signal.SIGKILL)
         process.wait()
     finished = zwgk_process(ledger, tmp_path, "relay", "--once", "--batch", "40")
-    assert finished.wait(timeout=180) == 0, finished.stderr.read()
+    out, err = finished.communicate(timeout=180)
+    assert finished.returncode == 0, err
     messages = consume(ledger.kafka_bootstrap_servers, INTERNAL)
     assert len(messages) == total
     assert_exactly_once_in_order(ledger, services, messages)
+    # The log says what each batch relayed, from and to, ending where the ledger ends (if the killed ones left any).
+    spans = [(int(a), int(b)) for a, b in re.findall(r"relayed positions (\d+) to (\d+) \(", err)]
+    assert all(a <= b for a, b in spans) and all(b + 1 == a for (_, b), (a, _) in itertools.pairwise(spans))
+    assert (not spans or spans[-1][1] == total) and f"caught up at position {total}" in err and f"已转发至日志位置 {total}" in out
     services.close()
 
 
@@ -228,18 +220,66 @@ def test_broker_outage_is_waited_out_and_nothing_lost_or_doubled(ledger: Setting
             assert time.monotonic() < deadline
         broker.pause()
         draft_many(services, 30)  # the write side goes on
-        time.sleep(15)  # longer than the producer's own timeouts: the relay must wait it out
+        paused, deadline = time.monotonic(), time.monotonic() + 60
+        while (during := relay_status(ledger, services)) is None or during.state != "retrying":
+            assert time.monotonic() < deadline, during  # once the producer's own timeouts run out, it says so
+            time.sleep(0.5)
+        assert not during.healthy and during.attempts >= 1 and during.lag >= 30 and during.error
+        time.sleep(max(0.0, 15 - (time.monotonic() - paused)))  # longer than the producer's own timeouts: the relay must wait it out
         broker.resume()
         deadline = time.monotonic() + 90
         while len(consume(ledger.kafka_bootstrap_servers, INTERNAL, idle_ms=1000)) < SCENARIO_EVENTS + 30:
             assert time.monotonic() < deadline, "events written during the outage did not arrive"
+        while (after := relay_status(ledger, services)) is None or after.state != "caught_up":
+            assert time.monotonic() < deadline, after
+            time.sleep(0.2)
+        assert after.lag == 0 and after.attempts == 0 and after.healthy
     finally:
         follower.send_signal(signal.SIGTERM)
         follower.wait(timeout=30)
     messages = consume(ledger.kafka_bootstrap_servers, INTERNAL)
     assert len(messages) == SCENARIO_EVENTS + 30
     assert_exactly_once_in_order(ledger, services, messages)
-    assert "Kafka unavailable" in follower.stderr.read()
+    log = follower.stderr.read()
+    retries = re.findall(r"Kafka unavailable \(.*\); retry (\d+) in ([\d.]+) s from position (\d+), lag (\d+)", log)
+    assert [int(n) for n, *_ in retries] == list(range(1, len(retries) + 1)) and retries, log  # each retry logged
+    assert all(int(lag) >= 30 for *_, lag in retries)
+    assert "Kafka reachable again" in log
+    assert relay_status(ledger, services).state == "stopped"
+    services.close()
+
+
+def relay_status(settings: Settings, services) -> RelayStatus | None:
+    store = ViewStore(settings.views_url)
+    try:
+        return read_status(store, services.ledger.recorder.max_notification_id())
+    finally:
+        store.close()
+
+
+def test_relay_once_gives_up_in_bounded_time_when_no_broker_answers(tmp_path: Path):
+    """No broker at the address: `relay --once` stops with exit code 3 and a Chinese message after --timeout,
+    its log showing each retry; nothing is marked relayed."""
+    key = tmp_path / "signing.pem"
+    write_new_key(key)
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/zwgk.sqlite3", kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
+                        signing_key_file=str(key))
+    services = open_services(settings)
+    draft_many(services, 3)
+    started = time.monotonic()
+    once = zwgk_process(settings, tmp_path, "relay", "--once", "--timeout", "6")
+    out, err = once.communicate(timeout=60)
+    took = time.monotonic() - started
+    assert once.returncode == 3, err
+    assert took < 20, took  # --timeout 6, and a few seconds to start Python
+    assert "无法连接 Kafka" in err and "尚有 3 个事件未转发" in err and "zwgk kafka init-topics" in err
+    retries = re.findall(r"Kafka unavailable .*; retry (\d+) in ([\d.]+) s from position 0, lag 3", err)
+    assert retries == [("1", "0.5"), ("2", "1.0")], err  # each retry logged, backing off
+    assert "giving up at position 0 (ledger at 3)" in err
+    status = relay_status(settings, services)
+    assert status is not None and (status.state, status.position, status.lag) == ("failed", 0, 3)
+    shown = zwgk_process(settings, tmp_path, "kafka", "status", "--format", "json")
+    assert json.loads(shown.communicate(timeout=60)[0])["state"] == "failed"
     services.close()
 
 
