@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1/contract", tags=["contract 数据对接契约
 @router.get("/asyncapi", summary="事件流的 AsyncAPI 文档：主题、键、消息头与模式")
 def asyncapi(request: Request, actor: SignedIn, rt: RuntimeDep) -> dict[str, Any]:
     permitted(rt, request, actor, "contract")
-    return asyncapi_document()
+    return asyncapi_document(rt.settings)
 
 
 @router.get("/schemas", summary="全部事件的 Avro 模式名称")
