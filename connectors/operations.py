@@ -39,17 +39,22 @@ SCRATCH = Path("var/tmp")  # transfer packages are made here, beside the embedde
 def command_lines(path: Path) -> Iterator[tuple[int, Any]]:
     """A JSONL file's commands by line number; a line that is no JSON object comes as the refusal it earns."""
     with path.open(encoding="utf-8") as lines:
-        for number, text in enumerate(lines, start=1):
-            if not text.strip():
-                continue
-            try:
-                value = json.loads(text)
-                if not isinstance(value, dict):
-                    raise ValueError("not an object")
-            except ValueError as error:
-                yield number, DomainError("INVALID_JSON", f"第 {number} 行不是 JSON 对象。", f"line {number}: {error}")
-            else:
-                yield number, value
+        yield from json_lines(lines)
+
+
+def json_lines(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
+    """Commands by line number, blank lines skipped; a line that is no JSON object comes as the refusal it earns."""
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text)
+            if not isinstance(value, dict):
+                raise ValueError("not an object")
+        except ValueError as error:
+            yield number, DomainError("INVALID_JSON", f"第 {number} 行不是 JSON 对象。", f"line {number}: {error}")
+        else:
+            yield number, value
 
 
 def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_error: bool,

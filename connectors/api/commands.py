@@ -20,7 +20,7 @@ from zwgk.connectors.api.problems import INTERNAL_ZH, PROBLEM_RESPONSES, domain_
 from zwgk.connectors.api.runtime import Runtime
 from zwgk.connectors.commands import arguments, catalogue, execute
 from zwgk.connectors.idempotency import request_digest
-from zwgk.connectors.operations import apply_commands
+from zwgk.connectors.operations import apply_commands, json_lines
 from zwgk.domain.access import COMMAND_ACCESS
 from zwgk.domain.actors import Actor
 from zwgk.domain.commands import COMMANDS, Outcome
@@ -171,19 +171,11 @@ async def batch(request: Request, actor: SignedIn, rt: RuntimeDep,
         raise DomainError("PAYLOAD_TOO_LARGE", f"一次至多 {BATCH_LIMIT} 行命令。", f"at most {BATCH_LIMIT} lines a batch")
 
     def envelopes() -> Iterator[tuple[int, Any]]:
-        for number, text in enumerate(lines, start=1):
-            if not text.strip():
-                continue
-            try:
-                value = json.loads(text)
-                if not isinstance(value, dict):
-                    raise ValueError("not an object")
-                if value.get("command") in NOT_OVER_HTTP:
-                    raise ValueError("archive originals by upload")
-            except ValueError as error:
-                yield number, DomainError("INVALID_JSON", f"第 {number} 行不是可执行的 JSON 命令对象。", f"line {number}: {error}")
-            else:
-                yield number, value
+        for number, envelope in json_lines(lines):
+            if isinstance(envelope, dict) and envelope.get("command") in NOT_OVER_HTTP:
+                envelope = DomainError("UPLOAD_REQUIRED", f"第 {number} 行：原件通过上传存档（PUT /api/v1/archive/originals/…）。",
+                                       f"line {number}: archive originals by upload")
+            yield number, envelope
 
     def results() -> Iterator[bytes]:
         for result in apply_commands(rt.services, envelopes(), stop_on_error, actor):
