@@ -123,7 +123,7 @@ class CredentialStore:
 
     def token(self, token_id: str, secret: str) -> StoredToken | None:
         """The token's holder when the secret is right (compared in constant time)."""
-        with self.store.transaction() as tx:
+        with self.store.reading() as tx:
             row = tx.one("SELECT user_id, secret_sha256, expires_at FROM access_tokens WHERE token_id = ?", (token_id,))
         if row is None or not hmac.compare_digest(row[1], _digest(secret)):
             return None
