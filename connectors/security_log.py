@@ -28,6 +28,18 @@ class SecurityEvent(StrEnum):
     ACCESS_REFUSED = "access_refused"
 
 
+KINDS_ZH = {
+    SecurityEvent.SIGNED_IN: "登录成功",
+    SecurityEvent.SIGN_IN_FAILED: "登录失败",
+    SecurityEvent.ACCOUNT_LOCKED: "多次登录失败，账户已暂时锁定",
+    SecurityEvent.CREDENTIALS_INVALID: "凭据无效",
+    SecurityEvent.TOKEN_REVOKED_USED: "使用已吊销的令牌",
+    SecurityEvent.TOKEN_EXPIRED_USED: "使用已过期的令牌",
+    SecurityEvent.ACCOUNT_DISABLED_USED: "已停用账户试图访问",
+    SecurityEvent.ACCESS_REFUSED: "越权访问被拒绝",
+}
+
+
 @dataclass(frozen=True)
 class SecurityEntry:
     entry_id: str
@@ -41,7 +53,7 @@ class SecurityEntry:
     remote: str
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "kind_zh": KINDS_ZH[SecurityEvent(self.kind)]}
 
 
 class SecurityLog:
@@ -55,8 +67,8 @@ class SecurityLog:
         entry = SecurityEntry(uuid.uuid4().hex, datetime.now(UTC).isoformat(timespec="microseconds"), kind.value, user_id, role,
                               unit, detail, request_id, remote)
         with self.store.transaction() as tx:
-            tx.execute(f"INSERT INTO security_log ({', '.join(entry.as_dict())}) VALUES ({', '.join('?' * 9)})",
-                       tuple(entry.as_dict().values()))
+            row = asdict(entry)
+            tx.execute(f"INSERT INTO security_log ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
 
     def entries(self, kind: str = "", user_id: str = "", after: str = "", limit: int = 100) -> list[SecurityEntry]:
         """In the order they happened, after a cursor (an entry's `at` and id, as `at|entry_id`)."""

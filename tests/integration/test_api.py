@@ -79,6 +79,12 @@ def test_refusals_are_problem_details_with_code_rule_and_chinese_detail(served):
         logged = s.security_log.entries(kind="access_refused")
     assert [e.user_id for e in logged] == ["inspector-1"]
     assert logged[0].request_id == forbidden.headers["X-Request-Id"]
+    auditor = token_for(settings, "auditor-1", "security_auditor", "县政务公开办")
+    with server.client(auditor) as http:
+        entries = http.get("/api/v1/security-log", params={"kind": "access_refused"}).json()["items"]
+    assert [(e["user_id"], e["kind_zh"]) for e in entries] == [("inspector-1", "越权访问被拒绝")]
+    with server.client(inspector) as http:
+        assert http.get("/api/v1/security-log").status_code == 403  # the auditor's alone (三员分立)
 
 
 def test_an_officer_acts_only_for_their_own_unit(served):
