@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from zwgk.connectors.api import accounts, archive, audit, commands, contract, metrics, operations, privacy, queries
+from zwgk.connectors.api import accounts, archive, audit, commands, contract, metrics, operations, privacy, problems, queries
 from zwgk.connectors.api.problems import INTERNAL_ZH, domain_problem, problem
 from zwgk.connectors.api.runtime import Runtime
 from zwgk.connectors.config import Settings
@@ -75,7 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            commands.document(generated())  # generated() keeps the document it returns
+            document = generated()  # which keeps the document it returns
+            commands.document(document)
+            problems.document(document)
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]

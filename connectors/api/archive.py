@@ -31,7 +31,7 @@ from zwgk.connectors.api.content import (
     too_large,
 )
 from zwgk.connectors.api.identity import RuntimeDep, SignedIn
-from zwgk.connectors.api.problems import PROBLEM_RESPONSES, Problem, problem
+from zwgk.connectors.api.problems import PROBLEM_RESPONSES, problem, problem_response
 from zwgk.connectors.api.scope import refusals_logged
 from zwgk.connectors.commands import execute
 from zwgk.domain.access import permit_query
@@ -46,7 +46,7 @@ CONTENT_ROUTE = "/api/v1/archive/originals/{}/content"
 
 
 def _problem_response(status: int, description: str) -> dict[int | str, dict[str, Any]]:
-    return {status: {"model": Problem, "description": description, "content": {"application/problem+json": {}}}}
+    return {status: problem_response(description)}
 
 
 class Recorded(BaseModel):

@@ -91,7 +91,18 @@ def domain_problem(request: Request, error: DomainError) -> JSONResponse:
     return problem(request, error.code, error.message_zh, status, str(error.rule) if error.rule else None, headers)
 
 
+def problem_response(description: str) -> dict[str, Any]:
+    """An answer documented as what it is: `application/problem+json` with the Problem schema (see `document`)."""
+    return {"description": description,
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def document(openapi: dict[str, Any]) -> None:
+    """The Problem schema among the components, for the answers that name it."""
+    openapi.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema(
+        ref_template="#/components/schemas/{model}")
+
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": TITLES_ZH[status], "content": {"application/problem+json": {}}}
-    for status in (400, 401, 403, 404, 409, 422, 503)
+    status: problem_response(TITLES_ZH[status]) for status in (400, 401, 403, 404, 409, 422, 503)
 }
