@@ -31,7 +31,6 @@ from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
-from zwgk.domain.data_subjects import PersonalDataReading
 from zwgk.domain.errors import DomainError, NotFound
 from zwgk.domain.privacy import unseal
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
@@ -214,9 +213,8 @@ def read_personal_data(s: Services, reader: Actor, record_id: UUID, field: str, 
     envelope = {"command": "read_personal_data", "actor": {"id": reader.id, "role": reader.role.value, "unit": reader.unit},
                 "args": {"record_id": str(record_id), "field": field, "purpose": purpose}}
     (outcome,) = execute(s, envelope, reader if signed_in else None)
-    reading = s.ledger.load(PersonalDataReading, outcome.aggregate_id)
     _, sealed = s.ledger.sealed_field(record_id, field)
-    return {"value": unseal(s.ledger.keys, field, sealed), "subject_id": reading.subject_id, "field": field,
+    return {"value": unseal(s.ledger.keys, field, sealed), "subject_id": sealed.subject_id, "field": field,
             "read_id": str(outcome.aggregate_id), "notification_id": outcome.notification_id}
 
 

@@ -4,6 +4,7 @@ the credentials and the security log."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,21 +22,24 @@ class Services:
     secrets_url: str = "sqlite:///var/keys.sqlite3"
     _credentials: CredentialStore | None = field(default=None, init=False)
     _security_log: SecurityLog | None = field(default=None, init=False)
+    _opening: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def archivist(self) -> Archivist:
         return Archivist(self.ledger, self.originals())
 
     @property
     def credentials(self) -> CredentialStore:
-        if self._credentials is None:
-            self._credentials = CredentialStore(self.secrets_url)
-        return self._credentials
+        with self._opening:  # the service's request threads may ask at once
+            if self._credentials is None:
+                self._credentials = CredentialStore(self.secrets_url)
+            return self._credentials
 
     @property
     def security_log(self) -> SecurityLog:
-        if self._security_log is None:
-            self._security_log = SecurityLog(self.secrets_url)
-        return self._security_log
+        with self._opening:
+            if self._security_log is None:
+                self._security_log = SecurityLog(self.secrets_url)
+            return self._security_log
 
     def close(self) -> None:
         self.ledger.close()

@@ -14,10 +14,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from zwgk.connectors.accounts import refused
-from zwgk.connectors.api.identity import RuntimeDep, SignedIn, caller
+from zwgk.connectors.api.identity import RuntimeDep, SignedIn
 from zwgk.connectors.api.problems import INTERNAL_ZH, PROBLEM_RESPONSES, domain_problem, problem, status_of
 from zwgk.connectors.api.runtime import Runtime
+from zwgk.connectors.api.scope import refusals_logged
 from zwgk.connectors.commands import arguments, catalogue, execute
 from zwgk.connectors.idempotency import request_digest
 from zwgk.connectors.operations import apply_commands, json_lines
@@ -89,19 +89,14 @@ def _answer(rt: Runtime, outcomes: list[Outcome]) -> tuple[int, dict[str, Any]]:
     return 201, {**outcomes[0].as_dict(), "notification_id": outcomes[-1].notification_id, "outcomes": [o.as_dict() for o in outcomes]}
 
 
-def _refusal_logged(rt: Runtime, actor: Actor, error: DomainError, request: Request) -> None:
-    if status_of(error) == 403:
-        refused(rt.services, actor, error, caller(request))
-
-
 def _run(rt: Runtime, actor: Actor, name: str, args: Any, occurred_at: datetime | None, request: Request) -> tuple[int, dict[str, Any]]:
     try:
         if not isinstance(args, dict):
             raise DomainError("INVALID_ARGUMENTS", "请求正文应为 JSON 对象（命令的参数）。", "the body is not a JSON object")
         envelope = {"command": name, "args": args, **({"occurred_at": occurred_at} if occurred_at else {})}
-        return _answer(rt, execute(rt.services, envelope, actor))
+        with refusals_logged(rt, request, actor):
+            return _answer(rt, execute(rt.services, envelope, actor))
     except DomainError as error:
-        _refusal_logged(rt, actor, error, request)
         return status_of(error), json.loads(bytes(domain_problem(request, error).body))
     except Exception:  # noqa: BLE001 - answered (and kept for the idempotency key) as the 500 it is
         log.exception("command %s failed", name)

@@ -33,7 +33,6 @@ class Runtime:
     def open(cls, settings: Settings) -> Iterator[Runtime]:
         with ExitStack() as stack:
             s = stack.enter_context(services(settings))
-            s.credentials, s.security_log  # opened before the first requests race to open them  # noqa: B018
             runner = stack.enter_context(views(settings, s))
             merkle = stack.enter_context(audit_log(settings))
             keys = IdempotencyKeys(settings.views_url)

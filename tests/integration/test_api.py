@@ -87,7 +87,7 @@ def test_refusals_are_problem_details_with_code_rule_and_chinese_detail(served):
         assert http.get("/api/v1/security-log").status_code == 403  # the auditor's alone (三员分立)
 
 
-def test_an_officer_acts_only_for_their_own_unit(served):
+def test_c3_an_officer_acts_only_for_their_own_unit(served):
     settings, server = served
     mine = token_for(settings, "edu-officer", "officer", UNIT)
     other = token_for(settings, "health-officer", "officer", "示范县卫生健康局")
