@@ -4,6 +4,7 @@ arguments, calls one application function (a query, an operation or `execute`) a
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import typer
@@ -34,6 +35,9 @@ class OneLine(logging.Formatter):
 
 
 def main() -> None:
+    # Everything zwgk writes (stores, keys, originals, exports, the server's workers' files) is its user's alone,
+    # whatever umask the shell had: a sealed field's key or a withheld original is no other account's to read.
+    os.umask(0o077)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(OneLine("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
