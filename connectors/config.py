@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -13,6 +14,7 @@ SECRET = "****"
 # Cached aggregates are fast-forwarded from the store before use, so other writers are seen.
 CACHE = {"AGGREGATE_CACHE_MAXSIZE": "1000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
 GiB = 1024**3
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 class ConfigurationError(ValueError):
@@ -37,6 +39,9 @@ class Settings:
     oidc_audience: str = ""
     oidc_role_claim: str = "zwgk_role"
     oidc_unit_claim: str = "zwgk_unit"
+    # The event store's connections a process keeps (as many again in a burst): with the few connections of the
+    # views, keys and audit log, what one process may take of the server's max_connections.
+    database_pool_size: int = 5
     max_upload_bytes: int = 2 * GiB  # the largest original the service takes in one upload (larger: 413)
 
     @property
@@ -80,12 +85,14 @@ class Settings:
                 "POSTGRES_PORT": str(url.port or 5432),
                 "POSTGRES_USER": unquote(url.username or "postgres"),
                 "POSTGRES_PASSWORD": unquote(url.password or ""),
-                "POSTGRES_POOL_SIZE": "5",
-                "POSTGRES_MAX_OVERFLOW": "10",
+                "POSTGRES_POOL_SIZE": str(self.database_pool_size),
+                "POSTGRES_MAX_OVERFLOW": str(self.database_pool_size),
                 **CACHE,
             }
             schema = parse_qs(url.query).get("schema")
             if schema:
+                if not SCHEMA_NAME.fullmatch(schema[0]):
+                    raise ConfigurationError(f"ZWGK_DATABASE_URL: schema must be a plain SQL name (letters, digits, _), not {schema[0]!r}")
                 env["POSTGRES_SCHEMA"] = schema[0]
             return env
         raise ConfigurationError(

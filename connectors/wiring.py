@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
 from eventsourcing.persistence import Notification
+from eventsourcing.postgres import PostgresAggregateRecorder
 
 from zwgk.archive.local import LocalStore
 from zwgk.archive.s3 import S3Store
@@ -29,17 +31,49 @@ from zwgk.projections.events import from_notification
 from zwgk.projections.policies import AccountabilityForPersistentFailure
 from zwgk.projections.projection import Projection
 from zwgk.projections.runner import ProjectionRunner, all_views, events_after
-from zwgk.projections.store import ViewStore
+from zwgk.projections.store import DEFINING, ViewStore
 
 log = logging.getLogger("zwgk")
 
 
 def open_services(settings: Settings) -> Services:
     return Services(
-        ledger=Ledger(settings.eventsourcing_env(), keys=SqlKeyStore(settings.keystore_url)),
+        ledger=open_ledger(settings),
         originals=functools.cache(lambda: original_store(settings)),
         secrets_url=settings.keystore_url,
     )
+
+
+class StoreUnavailable(Exception):
+    """The event store's database does not answer: said at once, with where it was looked for."""
+
+    def __init__(self, where: str, detail: str) -> None:
+        super().__init__(f"{where}: {detail}")
+        self.where = where
+
+
+def open_ledger(settings: Settings) -> Ledger:
+    """The ledger on its store. On PostgreSQL the library's tables, types and functions are defined under the
+    same advisory lock as zwgk's own tables: processes starting together would otherwise collide in the catalogue."""
+    env = settings.eventsourcing_env()
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        return Ledger(env, keys=SqlKeyStore(settings.keystore_url))
+    try:
+        definitions = ViewStore(settings.database_url)  # which makes the URL's schema, if any
+    except psycopg.OperationalError as error:
+        where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
+        raise StoreUnavailable(where, str(error).strip().splitlines()[0]) from None
+    try:
+        ledger = Ledger({**env, "CREATE_TABLE": "n"}, keys=SqlKeyStore(settings.keystore_url))
+        recorders = [ledger.recorder, *([ledger.snapshots.recorder] if ledger.snapshots else [])]
+        with definitions.transaction() as tx:
+            tx.exclusive(DEFINING)
+            for recorder in recorders:
+                assert isinstance(recorder, PostgresAggregateRecorder)  # the PostgreSQL module was chosen above
+                recorder.create_table()
+    finally:
+        definitions.close()
+    return ledger
 
 
 @contextmanager

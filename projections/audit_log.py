@@ -19,6 +19,7 @@ from zwgk.domain.checkpoint import Checkpoint, read_unverified
 from zwgk.domain.merkle import Frontier, consistency_proof, inclusion_proof, leaf_hash, subtree_root
 from zwgk.projections.store import Transaction, ViewStore
 
+SYNCING = 0x7A776C67  # the advisory lock appending to the audit log holds ("zwlg")
 TABLES = [
     """CREATE TABLE IF NOT EXISTS merkle_nodes (
         level INTEGER NOT NULL, idx BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (level, idx))""",
@@ -85,6 +86,7 @@ class MerkleLog:
         iterator = iter(records)
         while chunk := list(islice(iterator, batch)):
             with self.store.transaction() as tx:
+                tx.exclusive(SYNCING)  # several writers on one PostgreSQL: one appends at a time, each after the last
                 position = tx.position(self.NAME)
                 size = self._size(tx)
                 frontier = Frontier(size, [self._node(tx, lv, ix) for lv, ix in Frontier.levels(size)])

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     import psycopg
@@ -25,6 +25,8 @@ DEFINITIONS = """CREATE TABLE IF NOT EXISTS projection_definitions (
     name TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL
 )"""
+DDL = ("CREATE ", "ALTER ", "DROP ")
+DEFINING = 0x7A776464  # the advisory lock a PostgreSQL transaction holds while it defines tables ("zwdd")
 KEYS_PER_QUERY = 500  # keys in one `by_key` query, well under either database's limit on parameters
 
 
@@ -37,6 +39,7 @@ class Transaction:
         self.cursor = cursor
         self.postgres = postgres
         self.pending: list[tuple[str, Sequence[Any]]] = []
+        self.defining = False
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.postgres else sql
@@ -62,6 +65,11 @@ class Transaction:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Transaction:
         self.flush()
+        if self.postgres and not self.defining and sql.lstrip().upper().startswith(DDL):
+            # PostgreSQL's IF NOT EXISTS is no guard against a second process defining the same table at the same
+            # moment (a unique violation in its catalogue): processes starting together define one at a time.
+            self.cursor.execute("SELECT pg_advisory_xact_lock(%s)", (DEFINING,))
+            self.defining = True
         self.cursor.execute(self._sql(sql), params)
         return self
 
@@ -129,8 +137,14 @@ class ViewStore:
         if self.postgres:
             import psycopg
 
-            # libpq does not know zwgk's own query parameters (schema=…).
-            self.connection = psycopg.connect(urlunsplit(parts._replace(query="")), autocommit=True)
+            # libpq does not know zwgk's own query parameters: `schema=…` becomes the search path, so that every
+            # table of one ledger (views, audit log, keys, credentials) lives in its schema beside its events.
+            schema = parse_qs(parts.query).get("schema", [""])[0]
+            self.connection = psycopg.connect(urlunsplit(parts._replace(query="")), autocommit=True, connect_timeout=10)
+            if schema:
+                with self.connection.transaction(), self.connection.cursor() as cursor:
+                    Transaction(cursor, True).execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                self.connection.execute(f'SET search_path TO "{schema}"')
         elif parts.scheme == "sqlite":
             path = Path(unquote(parts.path[1:]))
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -44,7 +44,7 @@ class PostgresServer:
     port: int
 
     @classmethod
-    def start(cls) -> PostgresServer:
+    def start(cls, max_connections: int = 200) -> PostgresServer:
         root = Path(tempfile.mkdtemp(prefix="zwgk-pg-"))
         server = cls(root, free_port())
         os.chmod(root, 0o755)
@@ -57,7 +57,7 @@ class PostgresServer:
         server._as_owner(
             _postgres_bin("pg_ctl"), "-D", str(root / "data"), "-l", str(root / "server.log"), "-w",
             "-o", f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                  f"-c synchronous_commit=off -c full_page_writes=off -c max_connections={max_connections}",
             "start",
         )
         return server

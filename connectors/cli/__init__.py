@@ -12,6 +12,7 @@ import typer
 from zwgk.connectors.cli import archive, audit, calendar, catalogue, kafka, ledger, privacy, projections, reports, service
 from zwgk.connectors.config import ConfigurationError
 from zwgk.connectors.render import printable
+from zwgk.connectors.wiring import StoreUnavailable
 from zwgk.domain.errors import DomainError
 from zwgk.projections.runner import UnknownView, all_views
 
@@ -47,6 +48,10 @@ def main() -> None:
         log.error("configuration: %s", error)
         typer.echo(f"配置错误：{error}", err=True)
         sys.exit(2)
+    except StoreUnavailable as error:
+        log.error("event store unavailable: %s", error)
+        typer.echo(f"STORE_UNAVAILABLE：无法连接事件库（{error.where}）。请检查 ZWGK_DATABASE_URL 及数据库是否在运行。", err=True)
+        sys.exit(3)
     except UnknownView as error:
         typer.echo(f"未知视图：{error.args[0]}（可选：{'、'.join(v.name for v in all_views())}）", err=True)
         sys.exit(2)
