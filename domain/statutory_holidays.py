@@ -20,6 +20,7 @@ from lunardate import LunarDate
 FIXED = {"元旦": [(1, 1)], "劳动节": [(5, 1), (5, 2)], "国庆节": [(10, 1), (10, 2), (10, 3)]}
 LUNAR = {"端午节": (5, 5), "中秋节": (8, 15)}
 SPRING_FESTIVAL_DAYS = 4  # 除夕 and 正月初一 to 初三
+COMPUTABLE_YEARS = range(1900, 2100)  # what both libraries compute; beyond, no holiday is known (weekdays only)
 
 
 def _lunar(year: int, month: int, day: int) -> date:
@@ -29,7 +30,9 @@ def _lunar(year: int, month: int, day: int) -> date:
 
 def statutory_holidays(year: int) -> dict[date, str]:
     """Each day of the year that the national rules give off, with its festival's name (the days made up
-    for a festival on a weekend not included)."""
+    for a festival on a weekend not included); none for a year the libraries cannot compute."""
+    if year not in COMPUTABLE_YEARS:
+        return {}
     days = {date(year, month, day): name for name, dates in FIXED.items() for month, day in dates}
     new_year_eve = _lunar(year, 1, 1) - timedelta(days=1)
     days |= {new_year_eve + timedelta(days=i): "春节" for i in range(SPRING_FESTIVAL_DAYS)}

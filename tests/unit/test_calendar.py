@@ -126,6 +126,14 @@ def test_d3_provisional_statutory_holidays_are_those_of_the_official_2025_and_20
     assert all(is_holiday(day) for day in days_off(year))
 
 
+@pytest.mark.parametrize("year", [642, 1899, 2100, 9999])
+def test_d3_provisional_years_the_holiday_libraries_cannot_compute_count_weekdays(year):
+    from zwgk.domain.statutory_holidays import days_off
+
+    assert days_off(year) == frozenset()
+    assert calendar.add_working_days(date(year, 1, 1), 3, "D3").provisional
+
+
 def test_a1_provisional_deadline_counts_new_year_s_day_as_off_and_the_loaded_calendar_agrees():
     """An application received 2026-12-15: 20 working days, 2027 not covered yet; 1 January is a statutory holiday."""
     provisional = calendar.add_working_days(date(2026, 12, 15), 20, "A1")
