@@ -35,6 +35,12 @@ class NewKeys:
     def forget(self, subject_id: str) -> bool:
         return self.keys.pop(subject_id, None) is not None
 
+    def keep_new(self) -> None:
+        """Every key is kept as made: these tests look at public text, not at refused commands' keys."""
+
+    def discard_new(self) -> None:
+        """As `keep_new`."""
+
 
 def at(day: str) -> datetime:
     return datetime.fromisoformat(f"{day}T10:00:00").replace(tzinfo=CST)
