@@ -99,6 +99,8 @@ COMMAND_ACCESS: Mapping[str, Mapping[Role, Scope]] = _frozen({
     "extend_request": UNIT_WORK,
     "answer_request": UNIT_WORK,
     "publish_annual_report": UNIT_WORK,
+    # A6: the leading-group office records once whether a unit is a government or a department (its report's due date).
+    "record_organ_kind": {LEADING_GROUP_OFFICE: ANY},
     # 重大突发事件 (N2), 告示 (N1), 重大行政决策预公开 (P1–P4), 听证 (H1–H5), 列席 (M1, M2), 开放日 (O1): the unit's own.
     "report_emergency": UNIT_WORK,
     "release_emergency_information": UNIT_WORK,

@@ -1,6 +1,7 @@
-"""The annual report 政府信息公开工作年度报告 (rule A6; 条例 Art. 49, 50): a department
-publishes its report for a year by 31 January of the next, with the application table
-of the national format, whose check 一 + 二 = 三（七）+ 四 must hold in every column."""
+"""The annual report 政府信息公开工作年度报告 (rule A6; 条例 Art. 49, 50): every administrative organ
+publishes its report for a year — a department by 31 January of the next, a government by 31 March
+(`organs`) — with the application table of the national format, whose check 一 + 二 = 三（七）+ 四 must
+hold in every column, even when every row is zero."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import end_of_day_cst
 from zwgk.domain.commands import Command, Context, Outcome
 from zwgk.domain.errors import AlreadyExists, DomainError
+from zwgk.domain.organs import Organ, OrganKind, organ_id, report_due
 from zwgk.domain.plausible import Year
 from zwgk.domain.records import Record, now
 from zwgk.domain.rules import Rule, RuleOutcome
@@ -43,7 +45,7 @@ class AnnualReport(Record):
 
     @classmethod
     def publish(cls, *, actor: Actor, occurred_at: datetime | None, year: int, channel: str,
-                table: dict[str, dict[str, int]]) -> AnnualReport:
+                table: dict[str, dict[str, int]], kind: OrganKind = OrganKind.DEPARTMENT) -> AnnualReport:
         if not channel.strip():
             raise DomainError("CHANNEL_REQUIRED", "须写明公开渠道。", "a channel is required", Rule.A6)
         missing = [line for line in TOTAL_LINES if line not in table]
@@ -57,7 +59,7 @@ class AnnualReport(Record):
             raise DomainError("ANNUAL_TABLE_UNBALANCED", f"申请情况表校验 一+二=三（七）+四 不成立：{'、'.join(unbalanced)}。",
                               f"check 1 + 2 = 3.7 + 4 fails for {unbalanced}", Rule.A6)
         at = occurred_at or now()
-        due = date(year + 1, 1, 31)
+        due = report_due(kind, year)
         return cls._open(cls.Published, id=annual_report_id(actor.unit, year), actor=actor, occurred_at=at,
                          unit=actor.unit, year=year, channel=channel.strip(), due=due, table=table,
                          rule_outcomes={Rule.A6: RuleOutcome.of(at < end_of_day_cst(due))})
@@ -73,7 +75,9 @@ class PublishAnnualReport(Command, name="publish_annual_report", summary_zh="公
     gives it; 一+二=三（七）+四 must hold (A6)"""
 
     def handle(self, ctx: Context) -> Outcome:
-        report = AnnualReport.publish(**ctx.at(), **self.args())
+        unit = organ_id(ctx.actor.unit)
+        kind = ctx.ledger.load(Organ, unit).kind if ctx.ledger.exists(unit) else OrganKind.DEPARTMENT
+        report = AnnualReport.publish(**ctx.at(), **self.args(), kind=kind)
         if ctx.ledger.exists(report.id):
-            raise AlreadyExists("年度报告", "annual report", f"{ctx.actor.unit} {self.year}")
+            raise AlreadyExists("年度报告", "annual report", f"{ctx.actor.unit} {self.year}", Rule.A6)
         return ctx.ledger.record(report)

@@ -225,7 +225,7 @@ class SelfAssess(Command, name="self_assess", summary_zh="单位自查自评"):
     def handle(self, ctx: Context) -> Outcome:
         assessment = Assessment.self_assess(**ctx.at(), **self.args())
         if ctx.ledger.exists(assessment.id):
-            raise AlreadyExists("考核", "assessment", f"{ctx.actor.unit} {self.period}")
+            raise AlreadyExists("考核", "assessment", f"{ctx.actor.unit} {self.period}", Rule.E3)
         return ctx.ledger.record(assessment)
 
 

@@ -3,8 +3,9 @@
 The official calendar (weekends and statutory holidays off, 调休 adjusted working
 days on) comes from `chinese-calendar` for the years it covers, and from official
 calendars loaded later (`OfficialCalendarYear`) for further years. Beyond both, a
-deadline is computed provisionally on Monday–Friday and marked `provisional`;
-it is recomputed by a new event once the year's calendar is loaded.
+deadline is computed provisionally on Monday–Friday less the statutory holidays the
+national rules fix (`statutory_holidays`) and marked `provisional`; it is recomputed
+by a new event once the year's calendar is loaded.
 
 Counting (民法典 第二百零一条): the starting day is not counted; "within n working
 days" ends at 24:00 China Standard Time of the n-th working day after it.
@@ -25,13 +26,14 @@ from chinese_calendar import constants
 
 from zwgk.domain.errors import DomainError
 from zwgk.domain.rules import Rule
+from zwgk.domain.statutory_holidays import days_off
 
 CST = timezone(timedelta(hours=8), "CST")
 BUILTIN_SOURCE = f"chinese-calendar {version('chinese-calendar')}"
 BUILTIN_YEARS = range(
     min(d.year for d in constants.holidays), max(d.year for d in constants.holidays) + 1
 )
-PROVISIONAL_SOURCE = "provisional weekdays"
+PROVISIONAL_SOURCE = "provisional weekdays less statutory holidays"
 
 
 def cst_date(instant: datetime) -> date:
@@ -145,7 +147,7 @@ class WorkingDayCalendar:
             return day in year.on_days or day.weekday() < 5
         if day.year in self.builtin_years:
             return _builtin_workday(day)
-        return day.weekday() < 5
+        return day.weekday() < 5 and day not in days_off(day.year)
 
     def add_working_days(self, start: date, n: int, rule: Rule) -> Deadline:
         if n < 1:

@@ -311,7 +311,8 @@ class ListCatalogueItem(Command, name="list_catalogue_item", summary_zh="新增�
     def handle(self, ctx: Context) -> Outcome:
         item = CatalogueItem.list_item(**ctx.at(), **self.args())
         if ctx.ledger.exists(item.id):
-            raise AlreadyExists("公开事项", "catalogue item", f"{self.elements.get('responsible_unit')}/{self.elements.get('matter')}")
+            raise AlreadyExists("公开事项", "catalogue item", f"{self.elements.get('responsible_unit')}/{self.elements.get('matter')}",
+                                Rule.C2)
         return ctx.ledger.record(item)
 
 

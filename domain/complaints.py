@@ -15,6 +15,7 @@ from zwgk.domain.commands import Changes, Context, Opens
 from zwgk.domain.data_subjects import SubjectKind
 from zwgk.domain.errors import DomainError
 from zwgk.domain.privacy import SealedValue, require_complaints_office, seal
+from zwgk.domain.public_text import Identity, refuse_sealed_identity
 from zwgk.domain.records import Record
 from zwgk.domain.rules import Rule
 
@@ -32,6 +33,14 @@ class ComplaintCategory(StrEnum):
 class ComplaintForm(StrEnum):
     ORAL = "oral"  # 口头
     WRITTEN = "written"  # 书面
+
+
+# Q3: the sealed fields that identify the complainant.
+COMPLAINANT_IDENTITY = {
+    "complainant_name": Identity("complainant_name", "投诉人姓名"),
+    "complainant_contact": Identity("complainant_contact", "投诉人联系方式"),
+    "account": Identity("account", "投诉人陈述", by_part=False),
+}
 
 
 class Complaint(Record):
@@ -251,3 +260,7 @@ class PublishFeedback(OnComplaint, name="publish_complaint_feedback", summary_zh
     decides = Complaint.publish_feedback
     summary: str
     """written for the public: never names the complainant (Q3, Q4)"""
+
+    def decide(self, record: Complaint, ctx: Context) -> None:
+        refuse_sealed_identity(ctx, record.id, COMPLAINANT_IDENTITY, self.summary)
+        record.publish_feedback(**ctx.at(), summary=self.summary)

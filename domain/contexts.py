@@ -19,12 +19,13 @@ from zwgk.domain import (
     meetings,
     official_calendar,
     open_days,
+    organs,
     requests,
 )
 from zwgk.domain.records import Record
 
 MODULES = (accountability, accounts, announcements, annual_reports, archival, assessment, catalogue, complaints, data_subjects,
-           disclosure, emergencies, hearings, major_decisions, meetings, official_calendar, open_days, requests)
+           disclosure, emergencies, hearings, major_decisions, meetings, official_calendar, open_days, organs, requests)
 
 
 def records() -> list[type[Record]]:

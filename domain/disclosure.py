@@ -793,9 +793,17 @@ class WithdrawDisclosure(OnAct, name="withdraw_disclosure", summary_zh="撤回�
 
 @dataclass(frozen=True, kw_only=True)
 class LinkOriginal(OnAct, name="link_original", summary_zh="关联存档原件"):
+    """D8: the original named must be one the archive has recorded; its digest and storage key come from there."""
+
     decides = DisclosureAct.link_original
-    sha256: str
-    storage_key: str
+    archive_number: str = ""
+    """档号 of the archived original"""
+    sha256: str = ""
+    """or its SHA-256 (with an archive number, both must be the same original's)"""
+
+    def decide(self, record: DisclosureAct, ctx: Context) -> None:
+        original = ctx.ledger.recorded_original(Rule.D8, self.archive_number, self.sha256)
+        record.link_original(**ctx.at(), sha256=original.sha256, storage_key=original.storage_key)
 
 
 @dataclass(frozen=True, kw_only=True)

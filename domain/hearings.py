@@ -23,6 +23,7 @@ from zwgk.domain.commands import Changes, Context, Opens
 from zwgk.domain.data_subjects import SubjectKind
 from zwgk.domain.errors import DomainError
 from zwgk.domain.privacy import SealedValue, seal
+from zwgk.domain.public_text import Identity, refuse_sealed_identity
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 from zwgk.domain.rules import Rule, RuleOutcome
 
@@ -209,6 +210,13 @@ class Hearing(Record):
         if not self.held:
             raise DomainError("HEARING_NOT_HELD", "听证会尚未举行。", "the hearing has not been held", Rule.H4)
 
+# Q3: the sealed fields naming members of the public at the hearing.
+PARTICIPANT_IDENTITY = {
+    "questioners": Identity("questioner", "主问人员姓名"),
+    "representatives": Identity("representative", "听证代表姓名"),
+}
+
+
 @dataclass(frozen=True, kw_only=True)
 class NoticeHearing(Opens[Hearing], name="notice_hearing", summary_zh="发布听证公告"):
     opens = Hearing.notice
@@ -266,9 +274,17 @@ class HoldHearing(OnHearing, name="hold_hearing", summary_zh="举行听证会"):
 
 @dataclass(frozen=True, kw_only=True)
 class ArchiveHearingRecord(OnHearing, name="archive_hearing_record", summary_zh="听证笔录归档"):
+    """H4: the clerk's record named must be an original the archive has recorded."""
+
     decides = Hearing.archive_record
-    sha256: str
-    storage_key: str
+    archive_number: str = ""
+    """档号 of the archived clerk's record"""
+    sha256: str = ""
+    """or its SHA-256 (with an archive number, both must be the same original's)"""
+
+    def decide(self, record: Hearing, ctx: Context) -> None:
+        original = ctx.ledger.recorded_original(Rule.H4, self.archive_number, self.sha256)
+        record.archive_record(**ctx.at(), sha256=original.sha256, storage_key=original.storage_key)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -282,4 +298,9 @@ class IssueHearingMinutes(OnHearing, name="issue_hearing_minutes", summary_zh="�
 class PublishHearingOutcome(OnHearing, name="publish_hearing_outcome", summary_zh="公开决策结果"):
     decides = Hearing.publish_outcome
     decision: str
+    """public: never names a questioner or representative (Q3)"""
     channel: str
+
+    def decide(self, record: Hearing, ctx: Context) -> None:
+        refuse_sealed_identity(ctx, record.id, PARTICIPANT_IDENTITY, self.decision)
+        super().decide(record, ctx)

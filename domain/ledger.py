@@ -309,6 +309,25 @@ class Ledger(Application[UUID]):
         except NotFound:
             raise NotFound(ArchivedOriginal.what_zh, "archived original", number) from None
 
+    def recorded_original(self, rule: Rule, archive_number: str = "", sha256: str = "") -> ArchivedOriginal:
+        """The original the archive has recorded under a 档号 or with a SHA-256, for a record that links it
+        (D8, H4); refused under that rule when none is named or the archive has none."""
+        digest = sha256.strip().lower()
+        if not archive_number.strip() and not digest:
+            raise DomainError("ORIGINAL_REQUIRED", "须写明已归档原件的档号或 SHA-256 摘要。",
+                              "name the archived original by its archive number or SHA-256", rule)
+        if archive_number.strip():
+            number = str(ArchiveNumber.parse(archive_number))
+            found = self.load(ArchivedOriginal, original_id(number)) if self.exists(original_id(number)) else None
+        else:
+            found = next((self.load(ArchivedOriginal, archived.originator_id)
+                          for archived in self.created_events(ArchivedOriginal.Archived) if archived.sha256 == digest), None)
+        if found is None or (digest and found.sha256 != digest):
+            named = " ".join(filter(None, (archive_number.strip(), digest)))
+            raise DomainError("ORIGINAL_NOT_ARCHIVED", f"档案中没有该原件：{named}。须先归档原件，再关联。",
+                              f"the archive has recorded no original {named}", rule)
+        return found
+
     def storage_keys(self) -> set[str]:
         """Where every original is stored, from the events that archived them (a key never changes):
         what the store holds beyond these is untracked, told without loading any original's history."""
@@ -349,6 +368,14 @@ class Ledger(Application[UUID]):
         if found is None:
             raise NotFound(f"该记录中的个人信息字段 {field}", f"sealed field {field} of record", record_id)
         return found
+
+    def sealed_fields(self, record_id: UUID) -> Iterator[tuple[str, SealedValue]]:
+        """Every sealed value a record's events hold, with the field holding it (Q3: what public text is checked against)."""
+        carriers = personal_data_fields()
+        for event in self.events.get(record_id):
+            if isinstance(event, Record.Event):
+                for name in carriers.get(type(event), ()):
+                    yield from ((name, sealed) for sealed in sealed_values(event, name))
 
     def erasures(self) -> Iterator[DataSubject.Erased]:
         return self.created_events(DataSubject.Erased)

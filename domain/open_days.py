@@ -1,5 +1,5 @@
 """Government open days 政务开放日 (rule O1): participants are recruited
-and announced within the 7 working days before the day; they are adults; each organiser
+and announced within the 7 working days before the day (the announcement records whether both were); they are adults; each organiser
 holds one at least every half year (the views flag a half year without one).
 
 A participant's name and contact are personal: sealed with the open day's participants'
@@ -40,6 +40,7 @@ class OpenDay(Record):
         places: int
         window: date  # the day recruitment opens (O1)
         admitted: int
+        admitted_outside_window: int  # O1: participants recruited before the window opened
         announced: bool
         held: bool
 
@@ -57,7 +58,7 @@ class OpenDay(Record):
 
         def apply(self, o: OpenDay) -> None:
             o.unit, o.held_on, o.places, o.window = self.unit, self.held_on, self.places, self.recruitment_opens_on
-            o.admitted, o.announced, o.held = 0, False, False
+            o.admitted, o.admitted_outside_window, o.announced, o.held = 0, 0, False, False
 
     class ParticipantAdmitted(Record.Event):
         """An adult participant admitted (O1); who they are is sealed."""
@@ -67,9 +68,10 @@ class OpenDay(Record):
 
         def apply(self, o: OpenDay) -> None:
             o.admitted += 1
+            o.admitted_outside_window += not o.window <= cst_date(self.occurred_at) < o.held_on
 
     class ParticipantsAnnounced(Record.Event):
-        """The participants announced 公示 (O1: within the 7 working days before the day)."""
+        """The participants announced 公示 (O1: recruited and announced within the 7 working days before the day)."""
 
         is_public = True
 
@@ -122,7 +124,7 @@ class OpenDay(Record):
         if not self.admitted:
             raise DomainError("NO_PARTICIPANTS", "尚无确定的参加代表，无法公示。", "no participant admitted yet", Rule.O1)
         at = occurred_at or now()
-        in_window = self.window <= cst_date(at) < self.held_on
+        in_window = self.window <= cst_date(at) < self.held_on and not self.admitted_outside_window
         self._record(self.ParticipantsAnnounced, actor=actor, occurred_at=at, participants=self.admitted,
                      channel=channel.strip(), rule_outcomes={Rule.O1: RuleOutcome.of(in_window)})
 

@@ -23,6 +23,7 @@ from zwgk.domain.commands import Changes, Context, Opens
 from zwgk.domain.data_subjects import SubjectKind
 from zwgk.domain.errors import DomainError
 from zwgk.domain.privacy import SealedValue, seal
+from zwgk.domain.public_text import Identity, refuse_sealed_identity
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 from zwgk.domain.rules import Rule, RuleOutcome
 
@@ -313,6 +314,10 @@ class InformationRequest(Record):
         self._record(self.Answered, actor=actor, occurred_at=occurred_at, answer=answer, report_row=row,
                      sub_reason=sub_reason, details=given, rule_outcomes={Rule.A1: RuleOutcome.of(on_time)})
 
+# Q3: the sealed field that identifies the applicant.
+APPLICANT_IDENTITY = {"applicant": Identity("applicant", "申请人姓名或名称")}
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReceiveRequest(Opens[InformationRequest], name="receive_request", summary_zh="登记政府信息公开申请"):
     """The applicant is a data subject of their own: their key seals who they are and what they ask (Q3)."""
@@ -388,3 +393,8 @@ class AnswerRequest(OnRequest, name="answer_request", summary_zh="作出答复")
     """one of the answer types of Art. 36 and 37 (A3)"""
     sub_reason: str = ""
     details: dict[str, str] = field(default_factory=dict)
+    """the fields of the answer type; they go public, so never the applicant's name (Q3)"""
+
+    def decide(self, record: InformationRequest, ctx: Context) -> None:
+        refuse_sealed_identity(ctx, record.id, APPLICANT_IDENTITY, *self.details.values())
+        super().decide(record, ctx)

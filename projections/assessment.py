@@ -110,8 +110,8 @@ def _period_of(day: str, quarterly: bool) -> str:
 
 
 def indicators(tx: Transaction, year: int, quarterly: bool = False, unit: str = "") -> list[Indicators]:
-    """Indicators for every unit (or one) with activity in the year, by year or by quarter: each
-    counted from the view that holds it, in the period of the act it counts."""
+    """Indicators for every unit (or one) with activity or an assessment in the year, by year or by quarter:
+    each counted from the view that holds it, in the period of the act it counts."""
     counts: dict[tuple[str, str], Counter[str]] = {}
 
     def count(owner: str, instant: str | None, **values: bool) -> None:
@@ -143,6 +143,9 @@ def indicators(tx: Transaction, year: int, quarterly: bool = False, unit: str = 
         "SELECT subject_unit, occurred_at FROM timeline_events WHERE event_type = ?", (event_type(AccountabilityCase.Opened),)
     ):
         count(owner, occurred_at, accountability_cases=True)
+    for owner, period in tx.all("SELECT unit, period FROM assessments WHERE period LIKE ?", (f"{year}%",)):
+        if (len(period) > 4) == quarterly and (not unit or owner == unit):  # E1: every assessed unit, even without other activity
+            counts.setdefault((owner, period), Counter())
     return [Indicators(owner, period, **values) for (owner, period), values in sorted(counts.items())]
 
 

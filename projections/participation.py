@@ -129,7 +129,7 @@ def _meeting_held(tx: Transaction, event: ProjectedEvent, counts: dict[str, int]
 
 
 BREACHES_ZH = {Rule.H3: "H3 未公开举行且不涉及国家秘密", Rule.M1: "M1 意见采纳情况逾期反馈公开",
-               Rule.O1: "O1 未在开放日前7个工作日内公示参加代表", Rule.P4: "P4 意见采纳情况逾期公开"}
+               Rule.O1: "O1 未在开放日前7个工作日内招募并公示参加代表", Rule.P4: "P4 意见采纳情况逾期公开"}
 
 
 def missing_after_hearing(row: dict[str, Any], repeated: set[str]) -> list[str]:

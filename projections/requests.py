@@ -1,5 +1,6 @@
 """Applications for disclosure as the annual report counts them (A6): the application table
-of the national format (国办公开办函〔2021〕30号), rows 一 to 四, columns by applicant."""
+of the national format (国办公开办函〔2021〕30号), rows 一 to 四, columns by applicant; the reports
+published, and the organs' kinds that say when each is due."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 
 from zwgk.domain.annual_reports import AnnualReport
 from zwgk.domain.calendar import cst_date
+from zwgk.domain.organs import Organ, OrganKind, report_due
 from zwgk.domain.requests import SUB_REASONS_ZH, ApplicantKind, InformationRequest
 from zwgk.domain.rules import Rule, RuleOutcome
-from zwgk.projections.catalogue import ts
+from zwgk.projections.catalogue import cst_day, ts
 from zwgk.projections.events import Handlers, ProjectedEvent
 from zwgk.projections.keyset import Key, keyset
 from zwgk.projections.projection import Projection
@@ -51,9 +53,11 @@ class RequestsView(Projection):
         "annual_reports": """CREATE TABLE IF NOT EXISTS annual_reports (
             unit TEXT NOT NULL, year INTEGER NOT NULL, published_at TEXT NOT NULL, a6_outcome TEXT NOT NULL,
             PRIMARY KEY (unit, year))""",
+        "organ_kinds": """CREATE TABLE IF NOT EXISTS organ_kinds (unit TEXT PRIMARY KEY, kind TEXT NOT NULL)""",
     }
-    export_order = {"information_requests": "request_id", "annual_reports": "unit, year"}
-    revision = 3  # 2: a request is concluded on its day in China Standard Time, not in UTC; 3: recomputed deadlines
+    export_order = {"information_requests": "request_id", "annual_reports": "unit, year", "organ_kinds": "unit"}
+    # 2: a request is concluded on its day in China Standard Time, not in UTC; 3: recomputed deadlines; 4: organs' kinds (A6)
+    revision = 4
 
     def fold(self, tx: Transaction, event: ProjectedEvent) -> None:
         FOLD.dispatch(tx, event)
@@ -100,6 +104,11 @@ def _annual_report_published(tx: Transaction, event: ProjectedEvent) -> None:
                (r["unit"], r["year"], ts(event.occurred_at), r["rule_outcomes"][Rule.A6]))
 
 
+@FOLD.on(Organ.KindRecorded)
+def _organ_kind_recorded(tx: Transaction, event: ProjectedEvent) -> None:
+    tx.execute("INSERT INTO organ_kinds (unit, kind) VALUES (?, ?)", (event.record["unit"], event.record["kind"]))
+
+
 def annual_table(tx: Transaction, unit: str, year: int) -> dict[str, Any]:
     """The application table: one row per line, one column per kind of applicant, and the
     check 一 + 二 = 三（七）+ 四 in every column."""
@@ -125,12 +134,24 @@ def annual_table(tx: Transaction, unit: str, year: int) -> dict[str, Any]:
     return {"unit": unit, "year": year, "rows": table, "check_holds": all(check.values()), "check": check}
 
 
-def unpublished_reports(tx: Transaction, today: date) -> list[tuple[str, int]]:
-    """A6: (unit, year) of every year with applications whose report is past due and not published."""
-    years = tx.all("SELECT DISTINCT unit, CAST(SUBSTR(received_on, 1, 4) AS INTEGER) FROM information_requests")
+def disclosure_years(tx: Transaction) -> set[tuple[str, int]]:
+    """A6: (unit, year) of each year a unit did disclosure work — received an application, published a
+    disclosure, adjusted its catalogue — read from the views that hold each (the register and the
+    catalogue are other views of the same store)."""
+    found = set(tx.all("SELECT DISTINCT unit, CAST(SUBSTR(received_on, 1, 4) AS INTEGER) FROM information_requests"))
+    for unit, instant in [*tx.all("SELECT unit, published_at FROM disclosure_register WHERE published_at IS NOT NULL"),
+                          *tx.all("SELECT actor_unit, occurred_at FROM catalogue_history")]:
+        found.add((unit, int(cst_day(instant)[:4])))
+    return found
+
+
+def unpublished_reports(tx: Transaction, today: date) -> list[tuple[str, int, date]]:
+    """A6: (unit, year, due day) of every year with disclosure work, applications or not, whose report is
+    past due and not published; due by the unit's recorded kind (a department's date when not recorded)."""
+    kinds = {unit: OrganKind(kind) for unit, kind in tx.all("SELECT unit, kind FROM organ_kinds")}
     published = set(tx.all("SELECT unit, year FROM annual_reports"))
-    return sorted((unit, year) for unit, year in years
-                  if (unit, year) not in published and today > date(year + 1, 1, 31))
+    dues = ((unit, year, report_due(kinds.get(unit, OrganKind.DEPARTMENT), year)) for unit, year in disclosure_years(tx))
+    return sorted((unit, year, due) for unit, year, due in dues if (unit, year) not in published and today > due)
 
 
 def as_published(report: dict[str, Any]) -> dict[str, dict[str, int]]:

@@ -102,8 +102,8 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
         what = f"{period[:4]} 年第 {period[-1]} 季度考核结果" if "Q" in period else f"{period} 年度考核结果"
         add(Rule.E2, "", "", due, "missing" if published is None else "breached",
             f"{what}应于 {due} 前公布，" + ("至今未公布" if published is None else f"{published} 才公布"))
-    for owner, report_year in unpublished_reports(tx, today):
-        add(Rule.A6, owner, "", f"{report_year + 1}-01-31", "missing", f"{report_year} 年度报告逾期未公开（应于次年 1 月 31 日前）")
+    for owner, report_year, report_due in unpublished_reports(tx, today):
+        add(Rule.A6, owner, "", report_due.isoformat(), "missing", f"{report_year} 年度报告逾期未公开（应于 {report_due} 前）")
     for complaint, owner, registered_at in tx.all(
         "SELECT complaint_id, respondent_unit, registered_at FROM complaints WHERE status = 'answered'"
     ):

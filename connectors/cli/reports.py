@@ -42,7 +42,7 @@ def report_annual(
     unit: str = typer.Option(..., "--unit"),
     year: int = typer.Option(..., "--year"),
     format: str = typer.Option("table", "--format", help="table | json | csv"),  # noqa: A002
-    publish: str = typer.Option("", "--publish", help="公开年度报告并记录：公开渠道，如 website（A6，次年 1 月 31 日前）"),
+    publish: str = typer.Option("", "--publish", help="公开年度报告并记录：公开渠道，如 website（A6：部门1月31日前，政府3月31日前）"),
     actor_id: str = typer.Option("", "--actor", help="公开人编号（与 --publish 同用）"),
 ) -> None:
     """政府信息公开年度报告的申请情况表（国办公开办函〔2021〕30号格式），含 一+二=三+四 的校验（A6）；--publish 记录其公开。"""

@@ -74,16 +74,15 @@ def the_rest(original: Path, services: Services) -> Iterator[dict[str, Any] | Ca
     yield line("archive_original", {"file": str(original), "archive_number": ARCHIVE_NUMBER, "title": "市中区2025年十件民生实事",
                                     "responsible_unit": UNIT, "retention": "D30", "doc_date": "2025-03-04"},
                "2025-03-10", actor("archivist", "archivist"))
-    yield lambda: line("link_original", {**ref, "sha256": hashlib.sha256(original.read_bytes()).hexdigest(),
-                                         "storage_key": services.ledger.original(ARCHIVE_NUMBER).storage_key},
-                       "2025-03-10", actor("archivist", "archivist"), 10)
+    yield line("link_original", {**ref, "sha256": hashlib.sha256(original.read_bytes()).hexdigest()},
+               "2025-03-10", actor("archivist", "archivist"), 10)
     yield line("place_legal_hold", {"archive_number": ARCHIVE_NUMBER, "reason": "行政复议"}, "2025-04-01", actor("archivist", "archivist"))
     yield line("release_legal_hold", {"archive_number": ARCHIVE_NUMBER, "reason": "复议终结"}, "2025-06-01",
                actor("archivist", "archivist"))
-    yield lambda: line("archive_hearing_record", {"hearing_id": str(HEARING_IDS[1]),
-                                                  "sha256": services.ledger.original(ARCHIVE_NUMBER).sha256,
-                                                  "storage_key": services.ledger.original(ARCHIVE_NUMBER).storage_key},
-                       "2025-03-11", {"id": "yj-daj", "role": "archivist", "unit": "雁江区档案馆"})
+    yield line("archive_hearing_record", {"hearing_id": str(HEARING_IDS[1]), "archive_number": ARCHIVE_NUMBER},
+               "2025-03-11", {"id": "yj-daj", "role": "archivist", "unit": "雁江区档案馆"})
+    yield line("record_organ_kind", {"unit": "乐山市市中区人民政府", "kind": "government"}, "2025-01-02",
+               actor("lg", "leading_group_office", "市中区政务公开领导小组办公室"))
     yield line("draft_disclosure", {"id": WITHHELD, "title": "某企业生产工艺资料", "attribute": "withheld",
                                     "reason": "commercial_secret", "reason_basis": "《政府信息公开条例》第十五条"}, "2025-01-06")
     yield line("recheck_withholding", {"act_id": WITHHELD, "year": 2025, "still_withheld": True}, "2025-11-10")

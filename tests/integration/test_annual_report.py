@@ -16,11 +16,11 @@ import pytest
 from zwgk.connectors.config import Settings
 from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
-from zwgk.domain.annual_reports import AnnualReport
-from zwgk.domain.calendar import CST
+from zwgk.domain.annual_reports import AnnualReport, PublishAnnualReport
+from zwgk.domain.calendar import CST, WorkingDayCalendar
 from zwgk.domain.errors import DomainError
 from zwgk.domain.requests import ANSWERS, AbandonRequest, AnswerRequest, ReceiveRequest, RequestCompletion
-from zwgk.projections.requests import OUTCOME_LINES, annual_table
+from zwgk.projections.requests import OUTCOME_LINES, annual_table, as_published
 
 UNIT = "资阳市雁江区人民政府办公室"
 OFFICER = Actor("yj-ysq", "officer", UNIT)
@@ -151,3 +151,54 @@ def test_a6_annual_report_by_31_january_with_a_balanced_table():
         with pytest.raises(DomainError) as refused:
             publish(datetime(2026, 1, 20, tzinfo=CST), table)
         assert (refused.value.code, refused.value.rule) == (code, "A6")
+
+
+def test_a6_every_organ_with_disclosure_work_owes_its_report_even_without_applications(tmp_path: Path):
+    """A department that only published, and a government that only adjusted its catalogue, in 2025: each
+    owes its 2025 report, with an all-zero table — the department by 31 January, the government, its kind
+    recorded once, by 31 March."""
+    from zwgk.domain.catalogue import ListCatalogueItem
+    from zwgk.domain.disclosure import DraftDisclosure, PreReviewDisclosure, PublishDisclosure, SignOffDisclosure, SignReview
+    from zwgk.domain.organs import RecordOrganKind
+    from zwgk.projections.violations import violations
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/zwgk.sqlite3", keystore_url=f"sqlite:///{tmp_path}/keys.sqlite3")
+    services = open_services(settings)
+    department, government = "某县教育局", "某县人民政府"
+    officer, leading = Actor("edu-o", "officer", department), Actor("lg", "leading_group_office", "某县政务公开领导小组办公室")
+    ledger = services.ledger
+    act = ledger.execute(DraftDisclosure(title="秋季招生通知", attribute="proactive"), officer, at("2025-08-01"))[0].aggregate_id
+    for role, person in (("compiler", "a"), ("issuer", "b"), ("publisher", "c")):
+        ledger.execute(SignReview(act_id=act, sheet_role=role), Actor(person, "officer", department), at("2025-08-01"))
+    ledger.execute(PreReviewDisclosure(act_id=act, decision="approved"), Actor("p", "pre_reviewer", "预审小组"), at("2025-08-04"))
+    ledger.execute(SignOffDisclosure(act_id=act), Actor("l", "leader", department), at("2025-08-04"))
+    ledger.execute(PublishDisclosure(act_id=act, channel="website"), officer, at("2025-08-05"))
+    elements = {"matter": "政府工作报告", "content": "年度政府工作报告全文", "update_limit": "形成后20个工作日内",
+                "responsible_unit": government, "support_unit": "县政府办公室", "channels": ["门户网站"],
+                "column": "政府工作报告", "legal_basis": "《政府信息公开条例》第二十条", "audience": "全社会", "mode": "proactive"}
+    ledger.execute(ListCatalogueItem(elements=elements, reason="law_changed"), Actor("gov-o", "officer", government), at("2025-03-03"))
+    ledger.execute(RecordOrganKind(unit=government, kind="government"), leading, at("2025-03-03"))
+    with pytest.raises(DomainError) as twice:
+        ledger.execute(RecordOrganKind(unit=government, kind="department"), leading, at("2025-03-04"))
+    assert (twice.value.code, twice.value.rule) == ("ALREADY_EXISTS", "A6")
+
+    def owed(today: date) -> list[tuple[str, str]]:
+        with views(settings) as runner:
+            catch_up(services, runner)
+            with runner.store.transaction() as tx:
+                return [(v["unit"], v["on"]) for v in violations(tx, WorkingDayCalendar(), today, rule="A6")]
+
+    assert owed(date(2026, 1, 31)) == []
+    assert owed(date(2026, 2, 1)) == [(department, "2026-01-31")]
+    assert owed(date(2026, 4, 1)) == [(department, "2026-01-31"), (government, "2026-03-31")]
+    with views(settings) as runner:
+        catch_up(services, runner)
+        with runner.store.transaction() as tx:
+            zeros = as_published(annual_table(tx, government, 2025))
+    assert all(count == 0 for line in zeros.values() for count in line.values())
+    ledger.execute(PublishAnnualReport(year=2025, channel="门户网站", table=zeros), Actor("gov-o", "officer", government),
+                   at("2026-03-30"))
+    published = next(ledger.created_events(AnnualReport.Published))
+    assert (published.due, published.rule_outcomes) == (date(2026, 3, 31), {"A6": "met"})
+    assert owed(date(2026, 4, 1)) == [(department, "2026-01-31")]
+    services.close()

@@ -128,7 +128,7 @@ def test_d3_provisional_deadline_recomputed_by_a_new_event_when_calendar_loads(s
     ledger.execute(PreReviewDisclosure(act_id=act_id, decision=Decision.APPROVED), Actor("p", "pre_reviewer", "预审小组"), when)
     ledger.execute(SignOffDisclosure(act_id=act_id), leader, when)
     provisional = ledger.load(DisclosureAct, act_id).deadline
-    assert provisional.provisional and provisional.due == date(2026, 10, 5)
+    assert provisional.provisional and provisional.due == date(2026, 10, 8)  # 10-01, 10-02 and 10-05 (for Saturday 10-03) off
 
     services = Services(ledger=ledger, originals=lambda: pytest.fail("no original moves here"))
     outcomes = execute(

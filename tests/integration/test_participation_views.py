@@ -3,9 +3,13 @@ open and close from their events; H4, H5 and the yearly counts of M2 and O1 are 
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date, datetime
+from pathlib import Path
 
+from zwgk.archive.local import LocalStore
+from zwgk.archive.service import Archivist
 from zwgk.connectors.demo import HEARING_IDS, SEEDS, demo_id
 from zwgk.connectors.wiring import catch_up
 from zwgk.domain.actors import Actor
@@ -31,7 +35,7 @@ def test_m1_p4_d9_deadlines_open_and_close_from_their_events(demo_views):
     assert never["subject"].endswith("（解读）")
 
 
-def test_h4_h5_flags_and_a_repeated_hearing(demo_views):
+def test_h4_h5_flags_and_a_repeated_hearing(demo_views, tmp_path: Path):
     services, runner = demo_views
     with runner.store.transaction() as tx:
         hearings = {r["record_id"]: r for r in participation(tx, process="hearing")}
@@ -46,8 +50,14 @@ def test_h4_h5_flags_and_a_repeated_hearing(demo_views):
     assert [e["event_type"].removeprefix("Hearing.") for e in history] == ["Noticed", "RolesAssigned", "Held", "MinutesIssued"]
     assert json.loads(history[0]["rule_outcomes"]) == {"H3": "met"}  # the inspectors' timeline has every process
 
-    services.ledger.execute(ArchiveHearingRecord(hearing_id=HEARING_IDS[1], sha256="ab" * 32, storage_key="k"),
-                            Actor("yj-daj", "archivist", "雁江区档案馆"), datetime(2022, 9, 10, tzinfo=CST))
+    archivist = Actor("yj-daj", "archivist", "雁江区档案馆")
+    number = "YJ02-WS·2022-D30-FGJ-0002"
+    Archivist(services.ledger, LocalStore(tmp_path / "archive")).put(
+        io.BytesIO("第二次听证会笔录".encode()), actor=archivist, archive_number=number, doc_number="",
+        title="雁江区城区停车收费标准调整第二次听证会笔录", responsible_unit="资阳市雁江区发展和改革局", retention="D30",
+        doc_date=date(2022, 9, 1), occurred_at=datetime(2022, 9, 10, tzinfo=CST))
+    services.ledger.execute(ArchiveHearingRecord(hearing_id=HEARING_IDS[1], archive_number=number), archivist,
+                            datetime(2022, 9, 10, tzinfo=CST))
     catch_up(services, runner)
     with runner.store.transaction() as tx:
         assert next(r for r in participation(tx, process="hearing") if r["record_id"] == str(HEARING_IDS[1]))["flags"] == []

@@ -234,7 +234,8 @@ def test_a5_a_consultation_kept_open_past_its_15_working_days_is_a_breach(demo_v
 
 def test_a1_m1_d9_loading_the_official_calendar_settles_provisional_deadlines_in_the_views(demo_views):
     """As if the calendar package did not cover 2026: an application, a meeting and a policy across National
-    Day get provisional deadlines (weekdays only); loading the official 2026 calendar records an event for
+    Day get provisional deadlines (weekdays less the statutory holidays 10-01, 10-02 and 10-05 for the Saturday
+    10-03); loading the official 2026 calendar records an event for
     each still running (not for the policy's publication, done already) and the deadlines, requests and
     register views move them, while the demo's deadlines stay as they were."""
     services, runner = demo_views
@@ -265,13 +266,13 @@ def test_a1_m1_d9_loading_the_official_calendar_settles_provisional_deadlines_in
         return ours, [d for d in every if d["source_id"] not in ours_ids]
 
     before, demo_deadlines = due_dates()
-    assert before == {"A1": ("2026-10-26", 1), "M1": ("2026-10-02", 1), "D3": ("2026-10-02", 1), "D9": ("2026-10-05", 1)}
+    assert before == {"A1": ("2026-10-29", 1), "M1": ("2026-10-07", 1), "D3": ("2026-10-07", 1), "D9": ("2026-10-08", 1)}
     loaded = execute(services, {"command": "load_calendar", "occurred_at": "2026-09-30T09:00:00+08:00",
                                 "actor": {"id": "office", "role": "leading_group_office", "unit": "领导小组办公室"},
                                 "args": calendar_2026_as_published()})
     assert len(loaded) == 4  # the calendar year, the reply, feedback and interpretation deadlines
     catch_up(services, runner)
-    settled = {"A1": ("2026-10-30", 0), "M1": ("2026-10-09", 0), "D3": ("2026-10-02", 1), "D9": ("2026-10-10", 0)}
+    settled = {"A1": ("2026-10-30", 0), "M1": ("2026-10-09", 0), "D3": ("2026-10-07", 1), "D9": ("2026-10-10", 0)}
     assert due_dates() == (settled, demo_deadlines)
     with runner.store.transaction() as tx:
         assert tx.one("SELECT due FROM information_requests WHERE request_id = ?", (str(request),)) == ("2026-10-30",)
@@ -489,3 +490,32 @@ def test_a_view_declares_one_handler_an_event():
     assert handlers.get("DisclosureAct.Published") is print
     with pytest.raises(ValueError, match="DisclosureAct.Published has two handlers"):
         handlers.on(DisclosureAct.Published)(repr)
+
+
+def test_e1_every_unit_assessed_in_the_year_is_in_the_assessment_view_even_without_other_activity(demo_views):
+    """Five units with nothing but their assessment for 2025: each listed, scored and graded."""
+    from decimal import Decimal
+
+    from zwgk.connectors.queries import assessment
+    from zwgk.domain.assessment import CRITERIA
+
+    services, runner = demo_views
+    gov = {"id": "gov-assessor", "role": "government_office", "unit": "市政府办公室"}
+    leading = {"id": "lg-1", "role": "leading_group_office", "unit": "政务公开领导小组办公室"}
+    expected = {"考核甲局": ("90", "excellent"), "考核乙局": ("89.9", "good"), "考核丙局": ("80", "good"),
+                "考核丁局": ("60", "pass"), "考核戊局": ("59.9", "fail")}
+    for unit, (total, _) in expected.items():
+        shares = {c: (Decimal(total) * points / 100).quantize(Decimal("0.1"), "ROUND_DOWN") for c, (_, points) in CRITERIA.items()}
+        last = list(CRITERIA)[-1]
+        shares[last] += Decimal(total) - sum(shares.values())
+        period = {"unit": unit, "period": "2025"}
+        for actor, command, args in (
+            ({"id": f"{unit}-officer", "role": "officer", "unit": unit}, "self_assess",
+             {"period": "2025", "self_score": total, "report": "年度自查"}),
+            (gov, "assess_unit", {**period, "scores": {c: str(v) for c, v in shares.items()}}),
+            (leading, "approve_grade", period),
+        ):
+            execute(services, {"command": command, "actor": actor, "occurred_at": "2026-01-20T10:00:00+08:00", "args": args})
+    catch_up(services, runner)
+    rows = {r["unit"]: (Decimal(r["score"]), r["grade"]) for r in assessment(services, runner, 2025)}
+    assert {unit: rows.get(unit) for unit in expected} == {unit: (Decimal(t), g) for unit, (t, g) in expected.items()}

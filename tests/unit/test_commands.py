@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from uuid import UUID
 
 import pytest
@@ -75,3 +76,20 @@ def test_e3_a_step_of_the_assessment_before_the_self_assessment_is_refused_under
         ledger.execute(Assess(unit="某县财政局", period="2025", scores={}), office)
     assert (refused.value.code, refused.value.rule) == ("NOT_SELF_ASSESSED", Rule.E3)
     assert ledger.recorder.max_notification_id() in (None, 0)
+
+
+def test_e3_a6_a_second_self_assessment_or_annual_report_of_the_same_period_is_refused_under_its_rule():
+    from zwgk.domain.annual_reports import PublishAnnualReport
+    from zwgk.domain.assessment import SelfAssess
+
+    ledger = Ledger()
+    officer = Actor("o", Role.OFFICER, "某县财政局")
+    table = {line: {"total": 0} for line in ("1", "2", "3.7", "4")}
+    for command, rule in ((SelfAssess(period="2025", self_score=Decimal(90), report="自查"), Rule.E3),
+                          (PublishAnnualReport(year=2025, channel="门户网站", table=table), Rule.A6)):
+        ledger.execute(command, officer)
+        before = ledger.recorder.max_notification_id()
+        with pytest.raises(DomainError) as refused:
+            ledger.execute(command, officer)
+        assert (refused.value.code, refused.value.rule) == ("ALREADY_EXISTS", rule)
+        assert ledger.recorder.max_notification_id() == before

@@ -319,3 +319,13 @@ def test_d10_a_withheld_document_is_rechecked_once_a_year_on_time_in_november():
             attempt()
         assert (error.value.code, error.value.rule) in ((code, "D10"), (code, "C3"))
     assert act.rechecked_years == [2020, 2021]
+
+
+@pytest.mark.parametrize(("kind", "rule", "working_days"), [
+    ("general", "D3", 3), ("policy", "D3", 3), ("interpretation", "D3", 3),
+    ("enforcement_decision", "D11", 20), ("licensing", "D11", 7), ("penalty", "D11", 7),
+])
+def test_d3_d11_reading_each_document_kind_has_one_publication_rule(kind, rule, working_days):
+    """The special rule (D11) before the general one (D3); the clock starts at the sign-off 签发."""
+    act = signed(drafted(kind=kind, interprets=drafted(kind="policy") if kind == "interpretation" else None))
+    assert (act.deadline.rule, act.deadline.working_days, act.deadline.start) == (rule, working_days, date(2020, 7, 10))

@@ -111,8 +111,18 @@ def test_o1_participants_announced_within_the_7_working_days_before(announced, o
     """Open day Monday 2020-10-12: its 7 working days before start on 09-25 (Sunday 09-27 and Saturday 10-10 are 调休)."""
     o = planned()
     assert o.window == date(2020, 9, 25)
-    o.admit(actor=OFFICER, occurred_at=at("2020-09-20"), participant=sealed("赵六"), birth_date=date(1980, 1, 1), sector="企业")
-    o.announce_participants(actor=OFFICER, occurred_at=at(announced), channel="门户网站")
+    o.admit(actor=OFFICER, occurred_at=at(announced), participant=sealed("赵六"), birth_date=date(1980, 1, 1), sector="企业")
+    o.announce_participants(actor=OFFICER, occurred_at=at(announced, 15), channel="门户网站")
+    assert o.collect_events()[-1].rule_outcomes == {"O1": outcome}
+
+
+@pytest.mark.parametrize(("admitted", "outcome"), [("2020-09-24", "breached"), ("2020-09-25", "met")])
+def test_o1_participants_recruited_before_the_7_working_days_are_flagged_though_announced_in_time(admitted, outcome):
+    """Recruited 18 days early (09-24 is a working day before the window that opens on 09-25), announced in time: a breach."""
+    o = planned()
+    o.admit(actor=OFFICER, occurred_at=at(admitted), participant=sealed("赵六"), birth_date=date(1980, 1, 1), sector="企业")
+    o.admit(actor=OFFICER, occurred_at=at("2020-09-28"), participant=sealed("周九"), birth_date=date(1980, 1, 1), sector="居民")
+    o.announce_participants(actor=OFFICER, occurred_at=at("2020-09-29"), channel="门户网站")
     assert o.collect_events()[-1].rule_outcomes == {"O1": outcome}
 
 
@@ -325,3 +335,19 @@ def test_p4_adoption_report_within_10_working_days_with_reasons_for_widely_held_
                               not_adopted_reasons={"阶梯水价": "阶梯水价为国家统一要求"}, channel="门户网站")
     report = d.collect_events()[-1]
     assert (report.received, report.rule_outcomes) == (4, {"P4": outcome})
+
+
+def test_h1_reading_a_hearing_may_be_held_on_the_5th_working_day_after_its_notice():
+    """Noticed Monday 2020-07-06: Tuesday to Friday are 4 working days, Monday 07-13 the 5th — held then, not on the Friday."""
+    h = with_roles(noticed("2020-07-06", "2020-07-13"))
+    refused("NOTICE_TOO_SHORT", "H1", lambda: h.hold(actor=OFFICER, occurred_at=at("2020-07-10", 14), attended=5, summary=""))
+    h.hold(actor=OFFICER, occurred_at=at("2020-07-13", 9), attended=5, summary="")
+
+
+def test_o1_reading_born_on_29_february_is_18_on_1_march_of_a_common_year():
+    def admit(held_on: date) -> None:
+        planned(held_on=held_on, places=1).admit(actor=OFFICER, occurred_at=at("2022-02-21"), participant=sealed("吴十"),
+                                                 birth_date=date(2004, 2, 29), sector="学生")
+
+    refused("PARTICIPANT_UNDER_18", "O1", lambda: admit(date(2022, 2, 28)))
+    admit(date(2022, 3, 1))

@@ -1,6 +1,6 @@
-"""Deadlines computed provisionally (weekdays only, the year not covered yet) are settled by a new event
-once the official calendar is loaded, on every record that keeps one, while it still runs; the event
-that started a deadline keeps it as it was recorded. 2026 stands in for the uncovered year: its
+"""Deadlines computed provisionally (weekdays less the statutory holidays, the year not covered yet) are
+settled by a new event once the official calendar is loaded, on every record that keeps one, while it
+still runs; the event that started a deadline keeps it as it was recorded. 2026 stands in for the uncovered year: its
 National Day week (10-01..07 off, Saturday 10-10 worked) moves every deadline across it."""
 
 from datetime import date, datetime
@@ -63,10 +63,10 @@ def received(on: str = "2026-09-28") -> InformationRequest:
 
 def test_a1_a_reply_deadline_is_settled_and_then_answered_on_time_by_it():
     request = received()
-    assert request.deadline.provisional and request.deadline.due == date(2026, 10, 26)
+    assert request.deadline.provisional and request.deadline.due == date(2026, 10, 29)  # 10-01, 10-02 and 10-05 off
     settled(request, "2026-09-28", 20, "A1", loaded_at=at("2026-09-28", 16))
     assert request.deadline.due == date(2026, 10, 30)
-    request.answer(actor=OFFICER, occurred_at=at("2026-10-29"), answer="disclosed", details={"how_and_when": "邮寄"})
+    request.answer(actor=OFFICER, occurred_at=at("2026-10-30"), answer="disclosed", details={"how_and_when": "邮寄"})
     assert request.collect_events()[-1].rule_outcomes == {"A1": "met"}  # late by the provisional deadline
     assert not request.settle_deadlines(actor=SYSTEM, calendar=OFFICIAL)
 
@@ -89,7 +89,7 @@ def test_a1_an_answered_request_keeps_its_deadline():
 
 def test_h1_a_settled_notice_period_moves_the_earliest_hearing_day():
     hearing = Hearing.notice(id=uuid4(), actor=OFFICER, occurred_at=at("2026-09-28"), calendar=PROVISIONAL,
-                             matter="城区居民用水价格调整", scheduled_at=at("2026-10-06", 14), place="区政府三楼会议室",
+                             matter="城区居民用水价格调整", scheduled_at=at("2026-10-08", 14), place="区政府三楼会议室",
                              requirements="听证代表须携带身份证件")
     hearing.collect_events()
     hearing.assign_roles(actor=OFFICER, occurred_at=at("2026-09-29"), chair="主持人甲", clerk="书记员乙", answerers=["局长丙"],
@@ -99,7 +99,7 @@ def test_h1_a_settled_notice_period_moves_the_earliest_hearing_day():
     settled(hearing, "2026-09-28", 5, "H1")
     assert hearing.notice_period.due == date(2026, 10, 10)
     with pytest.raises(DomainError) as refused:
-        hearing.hold(actor=OFFICER, occurred_at=at("2026-10-06", 14), attended=5)
+        hearing.hold(actor=OFFICER, occurred_at=at("2026-10-08", 14), attended=5)
     assert refused.value.code == "NOTICE_TOO_SHORT"
 
 

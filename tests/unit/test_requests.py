@@ -116,3 +116,15 @@ def test_a1_any_receipt_day_gets_exactly_20_working_days(day):
         applicant=seal(KEY, "applicant", "x"), request=seal(KEY, "request", "y"), calendar=CAL,
     )
     assert CAL.working_days_between(day, r.deadline.due) == 20 and CAL.is_working_day(r.deadline.due)
+
+
+def test_a5_reading_the_day_a_consultation_starts_counts_the_day_it_ends_is_paused():
+    """Received Monday 2025-03-03; consulting from Monday 03-10 to Wednesday 03-12: Tuesday and Wednesday are paused,
+    so the reply is due 2 working days later; the third party's 15 working days count from Tuesday."""
+    r = received("2025-03-03")
+    due = r.deadline.due
+    r.start_consultation(actor=OFFICER, occurred_at=at("2025-03-10"), consulted="第三方：某公司", calendar=CAL)
+    assert r.collect_events()[-1].reply_due.due == date(2025, 3, 31)
+    r.end_consultation(actor=OFFICER, occurred_at=at("2025-03-12"), calendar=CAL)
+    assert r.collect_events()[-1].paused_working_days == 2
+    assert due == date(2025, 3, 31) and r.deadline.due == date(2025, 4, 2)
