@@ -9,11 +9,15 @@ import logging
 import shutil
 import tempfile
 import threading
+import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import bagit
 
@@ -30,7 +34,9 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.commands import Outcome
 from zwgk.domain.errors import DomainError
-from zwgk.projections.runner import ProjectionRunner
+from zwgk.projections.projection import to_json
+from zwgk.projections.runner import ProjectionRunner, all_views, events_after
+from zwgk.projections.store import ViewStore
 
 log = logging.getLogger("zwgk")
 SCRATCH = Path("var/tmp")  # transfer packages are made here, beside the embedded archive, then sent and deleted
@@ -203,3 +209,65 @@ def fold_from_kafka(settings: Settings, runner: ProjectionRunner, stop: threadin
         runner.fold_from_kafka(batch)
         if stop.is_set():
             break
+
+
+@dataclass(frozen=True)
+class ViewDifference:
+    """A row one side has and the other has not: `extra` in the stored view (added or edited there), or
+    `missing` from it (deleted there, or never folded)."""
+
+    view: str
+    table: str
+    kind: str  # extra | missing
+    row: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"view": self.view, "table": self.table, "kind": self.kind, "row": self.row}
+
+
+def verify_views(s: Services, settings: Settings) -> tuple[int, list[ViewDifference]]:
+    """Fold the log afresh into a scratch store of the same kind as the views' (a schema of its own on PostgreSQL,
+    a file on SQLite) and compare every row: an edited, added or deleted view row is named, though the views
+    carry no hash chain. Returns the log position compared at and the differences."""
+    with views(settings) as stored:
+        catch_up(s, stored)
+        position = min(stored.positions().values())
+        with _scratch_store(settings) as scratch:
+            fresh = ProjectionRunner(scratch, all_views())
+            fresh.fold(event for event in events_after(lambda after: s.ledger.notifications(after=after, batch=5000), 0)
+                       if event.position <= position)
+            differences: list[ViewDifference] = []
+            with stored.store.transaction() as live_tx, scratch.transaction() as fresh_tx:
+                for view in fresh.views:
+                    differences += _differences(view.name, view.export(live_tx), view.export(fresh_tx))
+    return position, differences
+
+
+def _differences(view: str, stored: dict[str, list[dict[str, Any]]], fresh: dict[str, list[dict[str, Any]]]) -> list[ViewDifference]:
+    found = []
+    for table, rows in fresh.items():
+        live = Counter(to_json(row) for row in stored.get(table, []))
+        folded = Counter(to_json(row) for row in rows)
+        found += [ViewDifference(view, table, "extra", json.loads(row)) for row in sorted((live - folded).elements())]
+        found += [ViewDifference(view, table, "missing", json.loads(row)) for row in sorted((folded - live).elements())]
+    return found
+
+
+@contextmanager
+def _scratch_store(settings: Settings) -> Iterator[ViewStore]:
+    url = urlsplit(settings.views_url)
+    if url.scheme == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="zwgk-verify-") as directory:
+            store = ViewStore(f"sqlite:///{directory}/views.sqlite3")
+            try:
+                yield store
+            finally:
+                store.close()
+        return
+    schema = f"zwgk_verify_{uuid.uuid4().hex[:12]}"
+    store = ViewStore(urlunsplit(url._replace(query=f"schema={schema}")))
+    try:
+        yield store
+    finally:
+        store.connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        store.close()

@@ -29,6 +29,7 @@ from zwgk.connectors.labels import (
     percent,
     step_zh,
 )
+from zwgk.connectors.operations import ViewDifference
 from zwgk.connectors.queries import AuditReport
 from zwgk.domain.actors import ROLE_NAMES_ZH, Role
 from zwgk.domain.assessment import GRADES_ZH, Grade
@@ -263,6 +264,20 @@ def four_property_report(report: four_properties.FourPropertyReport, format: str
         table.add_row("—", gap, "", "不通过", "", "")
     for key in report.untracked:
         table.add_row("—", f"未登记对象 {key}", "", "不通过", "", "")
+    console.print(table)
+
+
+def view_differences(position: int, differences: list[ViewDifference], format: str) -> None:  # noqa: A002
+    if format == "json":
+        emit_json({"ok": not differences, "position": position, "differences": [d.as_dict() for d in differences]})
+        return
+    if not differences:
+        typer.echo(f"ok：全部视图与事件日志（至位置 {position}）重新折叠的结果一致。")
+        return
+    kinds = {"extra": "视图中多出（被添加或改动）", "missing": "视图中缺少（被删除或改动）"}
+    table = Table("视图", "表", "差异", "行", title=f"视图与事件日志不一致（{len(differences)} 行，至位置 {position}）")
+    for d in differences:
+        table.add_row(d.view, d.table, kinds[d.kind], _cell(json.dumps(d.row, ensure_ascii=False, sort_keys=True, default=str)))
     console.print(table)
 
 

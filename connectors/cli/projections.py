@@ -14,7 +14,7 @@ from rich.progress import Progress
 from zwgk.connectors import queries, render
 from zwgk.connectors.cli.shared import AT_LEAST, FORMAT, answer, reading
 from zwgk.connectors.config import Settings
-from zwgk.connectors.operations import fold_from_kafka, rebuild
+from zwgk.connectors.operations import fold_from_kafka, rebuild, verify_views
 from zwgk.connectors.wiring import catch_up, follow, services, views
 from zwgk.projections.runner import all_views
 
@@ -69,3 +69,14 @@ def projections_export(
     with reading() as (s, runner):
         output.write_bytes(queries.view_export(s, runner, name, at_least))
     typer.echo(f"已导出 {name} → {output}")
+
+
+@app.command("verify")
+def projections_verify(format: str = FORMAT) -> None:  # noqa: A002
+    """把事件日志重新折叠到临时库，与每个视图逐行比较；视图被改动、增删的行逐一列出（视图没有哈希链，篡改只能这样发现）。"""
+    settings = Settings.from_env()
+    with services(settings) as s:
+        position, differences = verify_views(s, settings)
+    render.view_differences(position, differences, format)
+    if differences:
+        raise typer.Exit(1)
