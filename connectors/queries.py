@@ -485,12 +485,16 @@ class AuditReport:
     def ok(self) -> bool:
         return self.chains.ok and self.log.ok and not self.checkpoint_problem
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, all_breaks: bool = False) -> dict[str, Any]:
+        """As JSON: the first break, and with `all_breaks` every broken record (`breaks`, in log order)."""
         chains, logged = self.chains, self.log
         data: dict[str, Any] = {"ok": self.ok, "events_checked": chains.events_checked, "aggregates_checked": chains.aggregates_checked,
-                                "log_entries_checked": logged.leaves_checked, "not_yet_logged": logged.not_yet_logged}
+                                "log_entries_checked": logged.leaves_checked, "not_yet_logged": logged.not_yet_logged,
+                                "broken_records": len(chains.breaks)}
         if chains.first_break:
             data["first_break"] = vars(chains.first_break)
+        if all_breaks:
+            data["breaks"] = [vars(b) for b in chains.breaks]
         if not logged.ok:
             data["log_mismatch"] = {"position": logged.first_bad_position, "reason": logged.reason}
         if self.checkpoint_problem:

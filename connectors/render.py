@@ -17,6 +17,7 @@ from zwgk.archive import four_properties
 from zwgk.archive.service import VerifyReport
 from zwgk.connectors.demo import DemoRun
 from zwgk.connectors.labels import (
+    CHAIN_BREAKS_ZH,
     COMPLAINT_STATUS_ZH,
     DEADLINE_STATUS_ZH,
     FIXITY_ZH,
@@ -62,18 +63,20 @@ def commands(catalogue: list[dict[str, Any]], format: str) -> None:  # noqa: A00
           lambda c: (c["command"], c["summary"], ", ".join(c["args"].get("properties", {}))))
 
 
-def audit_report(report: AuditReport, format: str) -> None:  # noqa: A002
+def audit_report(report: AuditReport, format: str, all_breaks: bool = False) -> None:  # noqa: A002
+    """The first break, or with `all_breaks` every broken record; the reasons in Chinese (English in JSON and the log)."""
     chains, logged, problem = report.chains, report.log, report.checkpoint_problem
     if format == "json":
-        emit_json(report.as_dict())
+        emit_json(report.as_dict(all_breaks))
         return
-    if (b := chains.first_break) is None:
+    if chains.ok:
         typer.echo(f"ok：已核验 {chains.events_checked} 个事件、{chains.aggregates_checked} 条记录的哈希链，未发现篡改。")
-    else:
-        typer.echo(
-            f"发现断链：记录 {b.originator_id} 第 {b.originator_version} 版（日志位置 {b.position}）。原因：{b.reason}",
-            err=True,
-        )
+    shown = chains.breaks if all_breaks else chains.breaks[:1]
+    for b in shown:
+        typer.echo(f"发现断链：记录 {b.originator_id} 第 {b.originator_version} 版（日志位置 {b.position}）。"
+                   f"原因：{CHAIN_BREAKS_ZH.get(b.kind, b.kind)}", err=True)
+    if len(chains.breaks) > len(shown):
+        typer.echo(f"另有 {len(chains.breaks) - len(shown)} 条记录断链（--all-breaks 全部列出）。", err=True)
     if logged.ok:
         pending = f"，另有 {logged.not_yet_logged} 个新事件尚未纳入" if logged.not_yet_logged else ""
         typer.echo(f"ok：审计日志 {logged.leaves_checked} 项与事件库一致{pending}。")

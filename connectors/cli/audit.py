@@ -24,15 +24,18 @@ log = logging.getLogger("zwgk")
 app = typer.Typer(name="audit", help="审计核验（纪检监察）。", no_args_is_help=True)
 
 
+ALL_BREAKS = typer.Option(False, "--all-breaks", help="列出每一条断链的记录，而不只是第一条")
+
+
 @app.command("verify")
-def audit_verify(format: str = FORMAT) -> None:  # noqa: A002
-    """核验每条记录的哈希链、审计日志（Merkle 树）与最新签名检查点，报告第一个问题。"""
+def audit_verify(format: str = FORMAT, all_breaks: bool = ALL_BREAKS) -> None:  # noqa: A002
+    """核验每条记录的哈希链、审计日志（Merkle 树）与最新签名检查点，报告第一个问题（--all-breaks：每条断链）。"""
     settings = Settings.from_env()
     with services(settings) as s, audit_log(settings) as merkle:
         report = queries.audit(s, merkle, settings)
-    render.audit_report(report, format)
-    if (first_break := report.chains.first_break) is not None:
-        log.error("hash chain broken at %s v%s", first_break.originator_id, first_break.originator_version)
+    render.audit_report(report, format, all_breaks)
+    for broken in report.chains.breaks if all_breaks else report.chains.breaks[:1]:
+        log.error("hash chain broken at %s v%s: %s", broken.originator_id, broken.originator_version, broken.reason)
     if not report.log.ok:
         log.error("audit log mismatch: %s", report.log.reason)
     if report.checkpoint_problem:

@@ -116,15 +116,21 @@ def test_commands_lists_every_command_with_its_json_schema(tmp_path: Path):
     assert schema["type"] == "object" and {"act_id", "sheet_role"} <= set(schema["required"])
 
 
-def test_audit_verify_exit_code_reports_a_break(tmp_path: Path):
+def test_audit_verify_exit_code_reports_a_break_and_all_breaks_lists_every_broken_record(tmp_path: Path):
     assert zwgk("demo", cwd=tmp_path).returncode == 0
     ok = zwgk("audit", "verify", "--format", "json", cwd=tmp_path)
     assert ok.returncode == 0 and json.loads(ok.stdout)["ok"] is True
     with sqlite3.connect(tmp_path / "var" / "zwgk.sqlite3") as conn:
-        conn.execute("DELETE FROM stored_events WHERE rowid = 20")
+        conn.execute("DELETE FROM stored_events WHERE rowid IN (20, 100)")  # events of two records
     broken = zwgk("audit", "verify", cwd=tmp_path)
     assert broken.returncode == 1
-    assert "发现断链" in broken.stderr
+    assert broken.stderr.count("发现断链") == 1 and "另有 1 条记录断链" in broken.stderr
+    assert "缺少事件" in broken.stderr  # the reason in Chinese; in English in the log line
+    every = zwgk("audit", "verify", "--all-breaks", cwd=tmp_path)
+    assert every.returncode == 1 and every.stderr.count("发现断链") == 2
+    listed = json.loads(zwgk("audit", "verify", "--all-breaks", "--format", "json", cwd=tmp_path).stdout)
+    assert listed["broken_records"] == 2 and [b["kind"] for b in listed["breaks"]] == ["missing", "missing"]
+    assert listed["breaks"][0] == listed["first_break"]
 
 
 def test_calendar_load_is_recorded_and_bad_files_are_refused(tmp_path: Path):
