@@ -7,6 +7,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import typer
@@ -34,7 +35,7 @@ from zwgk.domain.assessment import GRADES_ZH, Grade
 from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, SUBJECT_KINDS_ZH, ErasureBasis, SubjectKind
 from zwgk.domain.disclosure import ATTRIBUTES_ZH, CHANNELS_ZH, DECISIONS_ZH, Attribute, Channel, Decision
 from zwgk.domain.rules import RuleOutcome
-from zwgk.projections.catalogue import cst_day
+from zwgk.projections.catalogue import cst_day, ts
 from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
 from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
 
@@ -135,22 +136,31 @@ def participation_counts(rows: list[dict[str, Any]], format: str) -> None:  # no
 
 
 def violations(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
-    _rows(rows, format, Table("日期", "规则", "类别", "单位", "事项", "情况", title=f"违规情况（{len(rows)} 项）"),
-          lambda r: (r["on"], r["rule"], VIOLATION_KINDS_ZH[r["kind"]], r["unit"], r["subject"], r["detail"]))
+    _rows(rows, format, Table("日期", "规则", "类别", "单位", "事项", "记录", "情况", title=f"违规情况（{len(rows)} 项）"),
+          lambda r: (r["on"], r["rule"], VIOLATION_KINDS_ZH[r["kind"]], r["unit"], r["subject"], r["record_id"][:8], r["detail"]))
 
 
 def timeline(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
     def cells(r: dict[str, Any]) -> tuple[str, ...]:
-        outcomes = json.loads(r["rule_outcomes"])
         return (beijing_time(r["occurred_at"]), beijing_time(r["recorded_at"]), r["event_type"], r["aggregate_id"][:8],
                 r["actor_id"], ROLE_NAMES_ZH.get(r["actor_role"], r["actor_role"]), r["actor_unit"],
-                "、".join(f"{rule} {RULE_OUTCOMES_ZH.get(outcome, outcome)}" for rule, outcome in sorted(outcomes.items())))
+                "、".join(f"{rule} {RULE_OUTCOMES_ZH.get(outcome, outcome)}" for rule, outcome in sorted(r["rule_outcomes"].items())))
 
     _rows(rows, format, Table("业务时间（北京时间）", "记录时间（北京时间）", "事件", "记录", "人员", "角色", "单位", "规则"), cells)
 
 
-def record_state(state: dict[str, Any]) -> None:
-    typer.echo(json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+def record_state(replayed: dict[str, Any], format: str) -> None:  # noqa: A002
+    """A replayed record: JSON as the service answers it, or its fields one a line."""
+    if format == "json":
+        emit_json(replayed)
+        return
+    moments = [f"{name} {beijing_time(ts(datetime.fromisoformat(replayed[key])))}"
+               for key, name in (("as_of", "业务时间"), ("as_recorded", "记录时间")) if replayed[key]]
+    typer.echo(f"记录 {replayed['record_id']}（{replayed['type']}）第 {replayed['version']} 版，{'、'.join(moments)}（北京时间）时的状态：")
+    table = Table("字段", "值")
+    for field, value in sorted(replayed["state"].items()):
+        table.add_row(field, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True))
+    console.print(table)
 
 
 def register(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002

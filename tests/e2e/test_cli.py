@@ -85,9 +85,12 @@ def test_apply_reports_each_line_and_refused_lines_record_nothing(tmp_path: Path
     assert "refused" in result.stderr  # English in logs
     assert events_in(tmp_path / "var" / "zwgk.sqlite3") == 2
 
-    replayed = zwgk("audit", "replay", act, "--as-of", "2009-04-09T12:00:00+08:00", cwd=tmp_path)
+    replayed = zwgk("audit", "replay", act, "--as-of", "2009-04-09T12:00:00+08:00", "--format", "json", cwd=tmp_path)
     state = json.loads(replayed.stdout)
-    assert (state["type"], state["version"], state["signatures"]) == ("DisclosureAct", 1, {})
+    assert (state["type"], state["version"], state["state"]["signatures"]) == ("DisclosureAct", 1, {})
+    assert state["state"]["last_occurred_at"] == "2009-04-09T01:00:00.000000Z" and state["as_recorded"] is None  # ISO 8601, UTC
+    assert "关于切实做好2009年政务公开工作的通知" in replayed.stdout  # UTF-8, not escaped
+    assert "DisclosureAct" in zwgk("audit", "replay", act, "--as-of", "2009-04-09T12:00:00+08:00", cwd=tmp_path).stdout
     too_early = zwgk("audit", "replay", act, "--as-of", "2009-01-01T00:00:00+08:00", cwd=tmp_path)
     assert too_early.returncode == 1 and "尚不存在" in too_early.stderr
     unknown = zwgk("audit", "replay", "00000000-0000-4000-8000-000000000000", "--as-of", "2009-05-01", cwd=tmp_path)
