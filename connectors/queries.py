@@ -141,10 +141,11 @@ def deadlines(s: Services, runner: ProjectionRunner, unit: str = "", rule: str =
 
 
 def violations(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, rule: str = "",
-               now: datetime | None = None, at_least: int = 0) -> list[dict[str, Any]]:
+               now: datetime | None = None, at_least: int = 0, unit_prefix: bool = True) -> list[dict[str, Any]]:
+    """Every violation; `unit` also matches the start of a unit's name unless `unit_prefix` is false."""
     now = now or datetime.now(CST)
     with _fresh(s, runner, at_least) as tx:
-        return violation_rows(tx, s.ledger.calendar(), cst_date(now), unit, year, rule, now)
+        return violation_rows(tx, s.ledger.calendar(), cst_date(now), unit, year, rule, now, unit_prefix)
 
 
 def timeline(s: Services, runner: ProjectionRunner, aggregate: str = "", unit: str = "", actor: str = "",
@@ -401,9 +402,9 @@ def unfiled_pages(s: Services, unit: str = "", cursor: str = "") -> Rows:
 
 
 def violation_pages(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, rule: str = "",
-                    cursor: str = "", at_least: int = 0) -> Rows:
+                    cursor: str = "", at_least: int = 0, unit_prefix: bool = True) -> Rows:
     after = VIOLATIONS.after(cursor)
-    return Rows.listed(VIOLATIONS, violations(s, runner, unit, year, rule, at_least=at_least), after)
+    return Rows.listed(VIOLATIONS, violations(s, runner, unit, year, rule, at_least=at_least, unit_prefix=unit_prefix), after)
 
 
 def assessment_pages(s: Services, runner: ProjectionRunner, year: int, unit: str = "", quarterly: bool = False,

@@ -125,8 +125,9 @@ def _years(years: list[int]) -> str:
 
 
 def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit: str = "", year: int | None = None,
-               rule: str = "", now: datetime | None = None) -> list[dict[str, Any]]:
-    """Every violation, by day; `unit` is a unit's name or the start of it (县教育局, or 县 for every county unit)."""
+               rule: str = "", now: datetime | None = None, unit_prefix: bool = True) -> list[dict[str, Any]]:
+    """Every violation, by day; `unit` is a unit's name or the start of it (县教育局, or 县 for every county unit),
+    or with `unit_prefix` false its whole name only (for a reader confined to their own unit)."""
     now = now or datetime.combine(today, datetime.min.time(), CST)
     titles = _titles(tx)
     found: list[dict[str, Any]] = []
@@ -139,7 +140,7 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
                       "kind": kind, "detail": detail, "reason": reason, **dates})
 
     def measured(rule_id: str, verb_key: str, start: str | None, due: str, actual: str | None) -> Lateness:
-        return Lateness.measured(calendar, rule_id, DUE_ZH[verb_key], start, due, actual, today, now)
+        return Lateness.measured(calendar, rule_id, DUE_ZH.get(verb_key, "完成"), start, due, actual, today, now)
 
     overdue = {d["deadline_id"]: d for d in deadline_rows(tx, calendar, today, overdue=True, now=now)}
     reports = {(owner, published_at): report_year for owner, report_year, published_at in tx.all(
@@ -206,10 +207,10 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
     for row in processes:
         for flag in row["missing"]:
             add(flag[:2], row["unit"], row["record_id"], row["day"], "missing", _ruled(flag), f"{flag[:2]}: missing after the hearing")
-    for owner, period, due, published in unpublished_evaluations(tx, today):
+    for owner, period, due, published, assessment in unpublished_evaluations(tx, today):
         what = f"{period[:4]}年第{period[-1]}季度考核结果" if "Q" in period else f"{period}年度考核结果"
         late = measured(Rule.E2, Rule.E2, None, due, published)
-        add(Rule.E2, owner, "", due, "breached" if published else "missing", late.zh(what),
+        add(Rule.E2, owner, assessment, due, "breached" if published else "missing", late.zh(what),
             f"{late.en()} (evaluation {period})", late)
     for owner, report_year in unpublished_reports(tx, today):
         late = measured(Rule.A6, Rule.A6, None, f"{report_year + 1}-01-31", None)
@@ -227,7 +228,8 @@ def violations(tx: Transaction, calendar: WorkingDayCalendar, today: date, unit:
                 add(flag[:2], counted["unit"], "", f"{counted_year}-12-31", "missing", _ruled(flag),
                     f"{flag[:2]}: count short in {counted_year}")
     return sorted(
-        (v for v in found if v["unit"].startswith(unit) and (not year or v["on"].startswith(str(year)))
+        (v for v in found if (v["unit"].startswith(unit) if unit_prefix else v["unit"] == unit or not unit)
+         and (not year or v["on"].startswith(str(year)))
          and (not rule or v["rule"] == rule)),
         key=lambda v: (v["on"], v["rule"], v["unit"], v["record_id"], v["detail"]),
     )

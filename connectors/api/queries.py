@@ -42,6 +42,7 @@ from zwgk.connectors.api.rows import (
 from zwgk.connectors.api.scope import any_unit, permitted, record_for, unit_for
 from zwgk.connectors.api.spreadsheet import Sheet
 from zwgk.connectors.pages import Rows
+from zwgk.domain.access import Scope
 from zwgk.domain.archival import RetentionClass
 from zwgk.domain.calendar import CST
 from zwgk.domain.data_subjects import SubjectKind
@@ -97,10 +98,13 @@ def deadlines(request: Request, actor: SignedIn, rt: RuntimeDep, paging: Pages, 
 
 @router.get("/violations", response_model=Page[ViolationRow],
             summary="违规情况：事件记录的违规、逾期未完成的期限、规则要求而缺失的（C4、D8、D10、A6、E2、H4/H5、Q4、M2、O1）")
-def violations(request: Request, actor: SignedIn, rt: RuntimeDep, paging: Pages, unit: Unit = "", year: AnyYear = None,
-               rule_id: RuleId = "") -> Any:
+def violations(request: Request, actor: SignedIn, rt: RuntimeDep, paging: Pages, year: AnyYear = None, rule_id: RuleId = "",
+               unit: Annotated[str, Query(max_length=200, description="a unit (公开主体) or the start of its name (资阳市: "
+                                          "every unit of the city); own-unit readers: their own only")] = "") -> Any:
     unit = unit_for(rt, request, actor, "violations", unit)
-    rows = queries.violation_pages(rt.services, rt.views, unit, year, rule(rule_id), paging.cursor, paging.at_least)
+    any_unit_reader = permitted(rt, request, actor, "violations") is Scope.ANY_UNIT  # an own-unit reader: no prefix
+    rows = queries.violation_pages(rt.services, rt.views, unit, year, rule(rule_id), paging.cursor, paging.at_least,
+                                   any_unit_reader)
     return _answer(request, rows, paging, sheets.VIOLATIONS, unit, str(year or ""), rule_id)
 
 

@@ -158,7 +158,7 @@ def audit_verify_consistency(
 
 @app.command("violations")
 def audit_violations(
-    unit: str = typer.Option("", "--unit"),
+    unit: str = typer.Option("", "--unit", help="单位名称，或其开头（如“资阳市”：该市各单位）"),
     year: int | None = typer.Option(None, "--year"),
     rule: str = typer.Option("", "--rule", help="只列某条规则，如 D3"),
     format: str = FORMAT,  # noqa: A002

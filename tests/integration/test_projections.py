@@ -350,6 +350,7 @@ def test_e2_quarterly_and_annual_evaluations_published_in_time_or_flagged(demo_v
     ]  # each with the unit assessed; the year 2022's, published on 30 January 2023, was in time
     assert [v["detail"] for v in by_prefix] == [f[3] for f in found]  # --unit: the start of a unit's name
     assert (by_prefix[0]["due"], by_prefix[0]["actual"], by_prefix[0]["late_working_days"]) == ("2022-06-30", "2022-07-15", 11)
+    assert by_prefix[0]["record_id"] and not by_prefix[1]["record_id"]  # the first quarter's assessment; the second never assessed
 
 
 def test_audit_timeline_by_record_unit_and_person_and_replay_as_of(demo_views):
