@@ -547,7 +547,7 @@ class AuditReport:
         if all_breaks:
             data["breaks"] = [vars(b) for b in chains.breaks]
         if not logged.ok:
-            data["log_mismatch"] = {"position": logged.first_bad_position, "reason": logged.reason}
+            data["log_mismatch"] = {"position": logged.first_bad_position, "reason": logged.reason, "kind": logged.kind}
         if self.checkpoint_problem:
             data["checkpoint_problem"] = self.checkpoint_problem
         return data

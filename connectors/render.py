@@ -22,6 +22,7 @@ from zwgk.connectors.labels import (
     COMPLAINT_STATUS_ZH,
     DEADLINE_STATUS_ZH,
     FIXITY_ZH,
+    LOG_MISMATCHES_ZH,
     PROCESSES_ZH,
     RULE_OUTCOMES_ZH,
     VIOLATION_KINDS_ZH,
@@ -82,7 +83,8 @@ def audit_report(report: AuditReport, format: str, all_breaks: bool = False) -> 
         pending = f"，另有 {logged.not_yet_logged} 个新事件尚未纳入" if logged.not_yet_logged else ""
         typer.echo(f"ok：审计日志 {logged.leaves_checked} 项与事件库一致{pending}。")
     else:
-        typer.echo(f"审计日志不一致：日志位置 {logged.first_bad_position}。原因：{logged.reason}", err=True)
+        typer.echo(f"审计日志不一致：日志位置 {logged.first_bad_position}。原因：{LOG_MISMATCHES_ZH.get(logged.kind, logged.kind)}",
+                   err=True)
     if problem:
         typer.echo(f"签名检查点不符：{problem}", err=True)
 

@@ -129,6 +129,7 @@ def test_audit_verify_exit_code_reports_a_break_and_all_breaks_lists_every_broke
     assert broken.returncode == 1
     assert broken.stderr.count("发现断链") == 1 and "另有 1 条记录断链" in broken.stderr
     assert "缺少事件" in broken.stderr  # the reason in Chinese; in English in the log line
+    assert "审计日志不一致：日志位置 20。原因：有事件被删除或插入" in broken.stderr
     every = zwgk("audit", "verify", "--all-breaks", cwd=tmp_path)
     assert every.returncode == 1 and every.stderr.count("发现断链") == 2
     listed = json.loads(zwgk("audit", "verify", "--all-breaks", "--format", "json", cwd=tmp_path).stdout)
