@@ -157,6 +157,7 @@ def timeline(s: Services, runner: ProjectionRunner, aggregate: str = "", unit: s
 
 
 def _time_axis(by: str) -> None:
+    """A time the timeline is read along, checked before anything is read: a typo is refused, not answered empty."""
     if by not in TIME_COLUMNS:
         raise DomainError("INVALID_ARGUMENTS", f"未知时间轴：{by}（可选：business 业务时间、recorded 记录时间）",
                           f"time axis {by!r} is not one of {list(TIME_COLUMNS)}")
