@@ -18,6 +18,11 @@ DEADLINE_STATUS_ZH = {("open", False): "未到期", ("open", True): "逾期未�
                       (RuleOutcome.BREACHED, True): "逾期完成"}
 RULE_OUTCOMES_ZH = {RuleOutcome.MET: "按时", RuleOutcome.BREACHED: "逾期", RuleOutcome.MISSED: "未达到"}
 VIOLATION_KINDS_ZH = {"breached": "违规", "overdue": "逾期未办", "missing": "缺失"}
+CHAIN_BREAKS_ZH = {"undecodable": "存储的字节无法解码", "missing": "缺少事件（版本不连续）", "unchained": "事件没有哈希链字段",
+                   "relinked": "前一事件的哈希（prev_hash）不符", "unencodable": "事件无法规范编码",
+                   "altered": "内容与其哈希不符：事件被改动"}
+LOG_MISMATCHES_ZH = {"moved": "有事件被删除或插入", "unencodable": "事件无法规范编码", "altered": "事件与日志中记载的不同",
+                     "missing": "日志记载的事件在事件库中缺失"}
 COMPLAINT_STATUS_ZH = {"registered": "已登记", "assigned": "已交办", "handled": "已处理", "answered": "已反馈", "published": "已公开"}
 FIXITY_ZH = {FixityOutcome.INTACT: "完好", FixityOutcome.CHANGED: "已变化", FixityOutcome.MISSING: "缺失"}
 PROCESSES_ZH = {"hearing": "听证", "decision": "重大行政决策预公开", "meeting": "列席会议", "open_day": "政务开放日",

@@ -7,10 +7,12 @@ returns rows, never renders them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any, BinaryIO, overload
 from uuid import UUID
 
@@ -48,8 +50,8 @@ from zwgk.projections.register import disclosure_register
 from zwgk.projections.requests import annual_table, information_requests
 from zwgk.projections.runner import ProjectionRunner
 from zwgk.projections.store import Transaction
+from zwgk.projections.timeline import TIME_COLUMNS, unit_of, version_as_of
 from zwgk.projections.timeline import timeline as timeline_rows
-from zwgk.projections.timeline import unit_of, version_as_of
 from zwgk.projections.violations import violations as violation_rows
 
 
@@ -139,27 +141,74 @@ def deadlines(s: Services, runner: ProjectionRunner, unit: str = "", rule: str =
 
 
 def violations(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, rule: str = "",
-               now: datetime | None = None, at_least: int = 0) -> list[dict[str, Any]]:
+               now: datetime | None = None, at_least: int = 0, unit_prefix: bool = True) -> list[dict[str, Any]]:
+    """Every violation; `unit` also matches the start of a unit's name unless `unit_prefix` is false."""
     now = now or datetime.now(CST)
     with _fresh(s, runner, at_least) as tx:
-        return violation_rows(tx, s.ledger.calendar(), cst_date(now), unit, year, rule, now)
+        return violation_rows(tx, s.ledger.calendar(), cst_date(now), unit, year, rule, now, unit_prefix)
 
 
 def timeline(s: Services, runner: ProjectionRunner, aggregate: str = "", unit: str = "", actor: str = "",
-             start: datetime | None = None, end: datetime | None = None, at_least: int = 0) -> list[dict[str, Any]]:
+             start: datetime | None = None, end: datetime | None = None, at_least: int = 0, by: str = "business") -> list[dict[str, Any]]:
+    """Events ordered and bounded by business time, or with `by="recorded"` by the time the ledger recorded them."""
+    _time_axis(by)
     with _fresh(s, runner, at_least) as tx:
-        return timeline_rows(tx, aggregate=aggregate, unit=unit, actor=actor, start=_aware(start), end=_aware(end))
+        return timeline_rows(tx, aggregate=aggregate, unit=unit, actor=actor, start=_aware(start), end=_aware(end), by=by)
 
 
-def record_as_of(s: Services, runner: ProjectionRunner, aggregate_id: UUID, as_of: datetime, at_least: int = 0) -> dict[str, Any]:
-    """A record's state at an instant of business time, replayed from its events."""
+def _time_axis(by: str) -> None:
+    """A time the timeline is read along, checked before anything is read: a typo is refused, not answered empty."""
+    if by not in TIME_COLUMNS:
+        raise DomainError("INVALID_ARGUMENTS", f"未知时间轴：{by}（可选：business 业务时间、recorded 记录时间）",
+                          f"time axis {by!r} is not one of {list(TIME_COLUMNS)}")
+
+
+def record_as_of(s: Services, runner: ProjectionRunner, aggregate_id: UUID, as_of: datetime | None = None, at_least: int = 0,
+                 as_recorded: datetime | None = None) -> dict[str, Any]:
+    """A record's state replayed from its events: those that happened by `as_of` (business time) and were
+    recorded by `as_recorded` (what the ledger held then), either or both; values as JSON has them."""
     with _fresh(s, runner, at_least) as tx:
-        version = version_as_of(tx, str(aggregate_id), _aware(as_of))
+        version = version_as_of(tx, str(aggregate_id), _aware(as_of), _aware(as_recorded))
     if version is None:
         raise RecordNotYet(aggregate_id) if s.ledger.exists(aggregate_id) else RecordUnknown(aggregate_id)
     record: Record = s.ledger.repository.get(aggregate_id, version=version)
-    state = {k.lstrip("_"): v for k, v in vars(record).items() if k != "_pending_events"}
+    state = {k.lstrip("_"): _data(v) for k, v in vars(record).items() if k != "_pending_events"}
     return {"type": type(record).__name__, **state}
+
+
+def replay(s: Services, runner: ProjectionRunner, aggregate_id: UUID, as_of: datetime | None = None,
+           as_recorded: datetime | None = None, at_least: int = 0) -> dict[str, Any]:
+    """A record replayed for an inspector (`audit replay`, `GET /records/{id}`): as of business time, as
+    recorded by the ledger at an instant, or both (neither: now, in business time)."""
+    as_of, as_recorded = _aware(as_of), _aware(as_recorded)
+    if as_of is None and as_recorded is None:
+        as_of = datetime.now(CST)
+    state = record_as_of(s, runner, aggregate_id, as_of, at_least, as_recorded)
+    return {"record_id": str(aggregate_id), "type": state.pop("type"), "version": state["version"],
+            "as_of": as_of.isoformat() if as_of else None, "as_recorded": as_recorded.isoformat() if as_recorded else None,
+            "state": state}
+
+
+def _data(value: Any) -> Any:
+    """A record's value as JSON has it: objects for structures, ISO 8601 for instants (UTC) and days, text for
+    ids, decimals and enumerations, lists for collections."""
+    if isinstance(value, datetime):
+        return ts(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return _data(value.value)
+    if isinstance(value, (UUID, Decimal)):
+        return str(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _data(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _data(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_data(v) for v in value), key=str)
+    if isinstance(value, (list, tuple)):
+        return [_data(v) for v in value]
+    return value
 
 
 def register(s: Services, runner: ProjectionRunner, unit: str = "", at_least: int = 0) -> list[dict[str, Any]]:
@@ -279,7 +328,8 @@ def record_changes(s: Services, runner: ProjectionRunner, aggregate_id: UUID, st
 # the lists checked across views in memory are computed whole and then paged.
 REGISTER = Keyset("register", lambda r: (r["act_id"],), (str,))
 DEADLINES = Keyset("deadlines", lambda r: (r["due"], r["deadline_id"]), (str, str))
-TIMELINE = Keyset("timeline", lambda r: (r["occurred_at"], r["position"]), (str, int))
+TIMELINES = {"business": Keyset("timeline", lambda r: (r["occurred_at"], r["position"]), (str, int)),
+             "recorded": Keyset("timeline_recorded", lambda r: (r["recorded_at"], r["position"]), (str, int))}
 COMPLAINTS = Keyset("complaints", lambda r: (r["registered_at"], r["complaint_id"]), (str, str))
 REQUESTS = Keyset("requests", lambda r: (r["received_on"], r["request_id"]), (str, str))
 CATALOGUE = Keyset("catalogue", lambda r: (r["elements"]["responsible_unit"], r["elements"]["matter"], r["item_id"]), (str,) * 3)
@@ -321,9 +371,11 @@ def deadline_pages(s: Services, runner: ProjectionRunner, unit: str = "", rule: 
 
 
 def timeline_pages(s: Services, runner: ProjectionRunner, aggregate: str = "", unit: str = "", actor: str = "",
-                   start: datetime | None = None, end: datetime | None = None, cursor: str = "", at_least: int = 0) -> Rows:
-    return _stored(s, runner, TIMELINE, cursor, at_least, lambda tx, after, limit: timeline_rows(
-        tx, aggregate=aggregate, unit=unit, actor=actor, start=_aware(start), end=_aware(end), after=after, limit=limit))
+                   start: datetime | None = None, end: datetime | None = None, cursor: str = "", at_least: int = 0,
+                   by: str = "business") -> Rows:
+    _time_axis(by)
+    return _stored(s, runner, TIMELINES[by], cursor, at_least, lambda tx, after, limit: timeline_rows(
+        tx, aggregate=aggregate, unit=unit, actor=actor, start=_aware(start), end=_aware(end), after=after, limit=limit, by=by))
 
 
 def complaint_pages(s: Services, runner: ProjectionRunner, unit: str = "", cursor: str = "", at_least: int = 0) -> Rows:
@@ -351,9 +403,9 @@ def unfiled_pages(s: Services, unit: str = "", cursor: str = "") -> Rows:
 
 
 def violation_pages(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, rule: str = "",
-                    cursor: str = "", at_least: int = 0) -> Rows:
+                    cursor: str = "", at_least: int = 0, unit_prefix: bool = True) -> Rows:
     after = VIOLATIONS.after(cursor)
-    return Rows.listed(VIOLATIONS, violations(s, runner, unit, year, rule, at_least=at_least), after)
+    return Rows.listed(VIOLATIONS, violations(s, runner, unit, year, rule, at_least=at_least, unit_prefix=unit_prefix), after)
 
 
 def assessment_pages(s: Services, runner: ProjectionRunner, year: int, unit: str = "", quarterly: bool = False,
@@ -485,14 +537,18 @@ class AuditReport:
     def ok(self) -> bool:
         return self.chains.ok and self.log.ok and not self.checkpoint_problem
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, all_breaks: bool = False) -> dict[str, Any]:
+        """As JSON: the first break, and with `all_breaks` every broken record (`breaks`, in log order)."""
         chains, logged = self.chains, self.log
         data: dict[str, Any] = {"ok": self.ok, "events_checked": chains.events_checked, "aggregates_checked": chains.aggregates_checked,
-                                "log_entries_checked": logged.leaves_checked, "not_yet_logged": logged.not_yet_logged}
+                                "log_entries_checked": logged.leaves_checked, "not_yet_logged": logged.not_yet_logged,
+                                "broken_records": len(chains.breaks)}
         if chains.first_break:
             data["first_break"] = vars(chains.first_break)
+        if all_breaks:
+            data["breaks"] = [vars(b) for b in chains.breaks]
         if not logged.ok:
-            data["log_mismatch"] = {"position": logged.first_bad_position, "reason": logged.reason}
+            data["log_mismatch"] = {"position": logged.first_bad_position, "reason": logged.reason, "kind": logged.kind}
         if self.checkpoint_problem:
             data["checkpoint_problem"] = self.checkpoint_problem
         return data

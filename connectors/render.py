@@ -8,6 +8,7 @@ import json
 import sys
 import unicodedata
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import typer
@@ -19,9 +20,11 @@ from zwgk.archive import four_properties
 from zwgk.archive.service import VerifyReport
 from zwgk.connectors.demo import DemoRun
 from zwgk.connectors.labels import (
+    CHAIN_BREAKS_ZH,
     COMPLAINT_STATUS_ZH,
     DEADLINE_STATUS_ZH,
     FIXITY_ZH,
+    LOG_MISMATCHES_ZH,
     PROCESSES_ZH,
     RULE_OUTCOMES_ZH,
     VIOLATION_KINDS_ZH,
@@ -37,7 +40,7 @@ from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, SUBJECT_KINDS_ZH, Erasur
 from zwgk.domain.disclosure import ATTRIBUTES_ZH, CHANNELS_ZH, DECISIONS_ZH, Attribute, Channel, Decision
 from zwgk.domain.plausible import BIDI_CONTROLS
 from zwgk.domain.rules import RuleOutcome
-from zwgk.projections.catalogue import cst_day
+from zwgk.projections.catalogue import cst_day, ts
 from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
 from zwgk.projections.requests import COLUMNS_ZH as REQUEST_COLUMNS_ZH
 
@@ -78,23 +81,26 @@ def commands(catalogue: list[dict[str, Any]], format: str) -> None:  # noqa: A00
           lambda c: (c["command"], c["summary"], ", ".join(c["args"].get("properties", {}))))
 
 
-def audit_report(report: AuditReport, format: str) -> None:  # noqa: A002
+def audit_report(report: AuditReport, format: str, all_breaks: bool = False) -> None:  # noqa: A002
+    """The first break, or with `all_breaks` every broken record; the reasons in Chinese (English in JSON and the log)."""
     chains, logged, problem = report.chains, report.log, report.checkpoint_problem
     if format == "json":
-        emit_json(report.as_dict())
+        emit_json(report.as_dict(all_breaks))
         return
-    if (b := chains.first_break) is None:
+    if chains.ok:
         typer.echo(f"ok：已核验 {chains.events_checked} 个事件、{chains.aggregates_checked} 条记录的哈希链，未发现篡改。")
-    else:
-        typer.echo(
-            f"发现断链：记录 {b.originator_id} 第 {b.originator_version} 版（日志位置 {b.position}）。原因：{b.reason}",
-            err=True,
-        )
+    shown = chains.breaks if all_breaks else chains.breaks[:1]
+    for b in shown:
+        typer.echo(f"发现断链：记录 {b.originator_id} 第 {b.originator_version} 版（日志位置 {b.position}）。"
+                   f"原因：{CHAIN_BREAKS_ZH.get(b.kind, b.kind)}", err=True)
+    if len(chains.breaks) > len(shown):
+        typer.echo(f"另有 {len(chains.breaks) - len(shown)} 条记录断链（--all-breaks 全部列出）。", err=True)
     if logged.ok:
         pending = f"，另有 {logged.not_yet_logged} 个新事件尚未纳入" if logged.not_yet_logged else ""
         typer.echo(f"ok：审计日志 {logged.leaves_checked} 项与事件库一致{pending}。")
     else:
-        typer.echo(f"审计日志不一致：日志位置 {logged.first_bad_position}。原因：{logged.reason}", err=True)
+        typer.echo(f"审计日志不一致：日志位置 {logged.first_bad_position}。原因：{LOG_MISMATCHES_ZH.get(logged.kind, logged.kind)}",
+                   err=True)
     if problem:
         typer.echo(f"签名检查点不符：{problem}", err=True)
 
@@ -148,22 +154,31 @@ def participation_counts(rows: list[dict[str, Any]], format: str) -> None:  # no
 
 
 def violations(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
-    _rows(rows, format, Table("日期", "规则", "类别", "单位", "事项", "情况", title=f"违规情况（{len(rows)} 项）"),
-          lambda r: (r["on"], r["rule"], VIOLATION_KINDS_ZH[r["kind"]], r["unit"], r["subject"], r["detail"]))
+    _rows(rows, format, Table("日期", "规则", "类别", "单位", "事项", "记录", "情况", title=f"违规情况（{len(rows)} 项）"),
+          lambda r: (r["on"], r["rule"], VIOLATION_KINDS_ZH[r["kind"]], r["unit"], r["subject"], r["record_id"][:8], r["detail"]))
 
 
 def timeline(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
     def cells(r: dict[str, Any]) -> tuple[str, ...]:
-        outcomes = json.loads(r["rule_outcomes"])
         return (beijing_time(r["occurred_at"]), beijing_time(r["recorded_at"]), r["event_type"], r["aggregate_id"][:8],
                 r["actor_id"], ROLE_NAMES_ZH.get(r["actor_role"], r["actor_role"]), r["actor_unit"],
-                "、".join(f"{rule} {RULE_OUTCOMES_ZH.get(outcome, outcome)}" for rule, outcome in sorted(outcomes.items())))
+                "、".join(f"{rule} {RULE_OUTCOMES_ZH.get(outcome, outcome)}" for rule, outcome in sorted(r["rule_outcomes"].items())))
 
     _rows(rows, format, Table("业务时间（北京时间）", "记录时间（北京时间）", "事件", "记录", "人员", "角色", "单位", "规则"), cells)
 
 
-def record_state(state: dict[str, Any]) -> None:
-    typer.echo(json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+def record_state(replayed: dict[str, Any], format: str) -> None:  # noqa: A002
+    """A replayed record: JSON as the service answers it, or its fields one a line."""
+    if format == "json":
+        emit_json(replayed)
+        return
+    moments = [f"{name} {beijing_time(ts(datetime.fromisoformat(replayed[key])))}"
+               for key, name in (("as_of", "业务时间"), ("as_recorded", "记录时间")) if replayed[key]]
+    typer.echo(f"记录 {replayed['record_id']}（{replayed['type']}）第 {replayed['version']} 版，{'、'.join(moments)}（北京时间）时的状态：")
+    table = Table("字段", "值")
+    for field, value in sorted(replayed["state"].items()):
+        table.add_row(field, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True))
+    console.print(table)
 
 
 def register(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002

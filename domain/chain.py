@@ -113,53 +113,59 @@ class ChainBreak:
     originator_version: int
     position: int
     reason: str
+    kind: str = ""  # undecodable | missing | unchained | relinked | unencodable | altered
 
 
 @dataclass(frozen=True)
 class ChainReport:
     events_checked: int
     aggregates_checked: int
-    first_break: ChainBreak | None
+    breaks: tuple[ChainBreak, ...]  # one a broken record, in log order: where its chain first fails
 
     @property
     def ok(self) -> bool:
-        return self.first_break is None
+        return not self.breaks
+
+    @property
+    def first_break(self) -> ChainBreak | None:
+        return self.breaks[0] if self.breaks else None
 
 
-def _broken(events: int, aggregates: int, record: StoredRecord, reason: str) -> ChainReport:
-    """The report for a walk that stopped at `record`, which does not extend its chain."""
-    return ChainReport(
-        events,
-        aggregates,
-        ChainBreak(str(record.originator_id), record.originator_version, record.position, reason),
-    )
+def _failure(record: StoredRecord, version: int, head: str) -> tuple[str, str]:
+    """Why an event does not extend its record's chain, as a stable kind and a reason (empty when it does)."""
+    if record.state is None:
+        return "undecodable", f"stored bytes cannot be decoded: {record.decode_error}"
+    if record.originator_version != version + 1:
+        return "missing", f"version {record.originator_version} follows {version}: events missing"
+    stored_hash, prev_hash = record.state.get("hash"), record.state.get("prev_hash")
+    if stored_hash is None or prev_hash is None:
+        return "unchained", "event carries no hash chain fields"
+    if prev_hash != head:
+        return "relinked", "prev_hash does not match the previous event's hash"
+    try:
+        computed = event_hash(record.topic, record.originator_id, record.originator_version, record.state)
+    except (TypeError, ValueError) as error:
+        return "unencodable", f"event cannot be encoded canonically: {error}"
+    if computed != stored_hash:
+        return "altered", "content does not match its hash: the event was altered"
+    return "", ""
 
 
 def verify_chains(records: Iterable[StoredRecord]) -> ChainReport:
-    """Walk events in log order; report the first one whose chain does not hold."""
+    """Walk every event in log order: each record's chain is checked to its first failure, so that a
+    report names every broken record, not only the first (an inspector sees how far tampering went)."""
     heads: dict[str, tuple[int, str]] = {}
+    broken: dict[str, ChainBreak] = {}
     count = 0
     for record in records:
         count += 1
         key = str(record.originator_id)
+        if key in broken:
+            continue
         version, head = heads.get(key, (0, GENESIS))
-        if record.state is None:
-            return _broken(count, len(heads), record, f"stored bytes cannot be decoded: {record.decode_error}")
-        if record.originator_version != version + 1:
-            return _broken(count, len(heads), record, f"version {record.originator_version} follows {version}: events missing")
-        stored_hash = record.state.get("hash")
-        prev_hash = record.state.get("prev_hash")
-        if stored_hash is None or prev_hash is None:
-            return _broken(count, len(heads), record, "event carries no hash chain fields")
-        if prev_hash != head:
-            return _broken(count, len(heads), record, "prev_hash does not match the previous event's hash")
-        try:
-            computed = event_hash(
-                record.topic, record.originator_id, record.originator_version, record.state
-            )
-        except (TypeError, ValueError) as error:
-            return _broken(count, len(heads), record, f"event cannot be encoded canonically: {error}")
-        if computed != stored_hash:
-            return _broken(count, len(heads), record, "content does not match its hash: the event was altered")
-        heads[key] = (record.originator_version, stored_hash)
-    return ChainReport(count, len(heads), None)
+        kind, reason = _failure(record, version, head)
+        if kind or record.state is None:
+            broken[key] = ChainBreak(key, record.originator_version, record.position, reason, kind)
+            continue
+        heads[key] = (record.originator_version, record.state["hash"])
+    return ChainReport(count, len(heads.keys() | broken.keys()), tuple(broken.values()))

@@ -43,22 +43,27 @@ class AssessmentsView(Projection):
                      (ts(event.occurred_at), event.aggregate_id))
 
 
-def unpublished_evaluations(tx: Transaction, today: date) -> list[tuple[str, str, str | None]]:
-    """E2: in every year with an assessment, each quarter's evaluation published by the end of the next
-    quarter and the year's by 31 March of the next: (period, due day, published day or None) for each
-    period not published by its due day, once that day has passed."""
-    rows = tx.all("SELECT period, published_at FROM assessments")
-    published: dict[str, str] = {}
-    for period, at in rows:
+def unpublished_evaluations(tx: Transaction, today: date) -> list[tuple[str, str, str, str | None, str]]:
+    """E2: for each unit in every year it was assessed, each quarter's evaluation published by the end of
+    the next quarter and the year's by 31 March of the next: (unit, period, due day, published day or None,
+    the assessment's record id or "" when the period was never assessed) for each period not published by
+    its due day, once that day has passed."""
+    rows = tx.all("SELECT assessment_id, unit, period, published_at FROM assessments ORDER BY assessment_id")
+    published: dict[tuple[str, str], str] = {}
+    records: dict[tuple[str, str], str] = {}
+    for assessment_id, unit, period, at in rows:
+        records.setdefault((unit, period), assessment_id)
         if at:
             day = cst_day(at)
-            published[period] = min(published.get(period, day), day)
+            if day < published.get((unit, period), "9999"):
+                published[(unit, period)], records[(unit, period)] = day, assessment_id
     late = []
-    for year in sorted({int(period[:4]) for period, _ in rows}):
+    for unit, year in sorted({(unit, int(period[:4])) for _, unit, period, _ in rows}):
         dues = {f"{year}-Q{q}": _quarter_end(year, q + 1) for q in range(1, 5)} | {str(year): date(year + 1, 3, 31)}
         for period, due in dues.items():
-            if today > due and (period not in published or published[period] > due.isoformat()):
-                late.append((period, due.isoformat(), published.get(period)))
+            done = published.get((unit, period))
+            if today > due and (done is None or done > due.isoformat()):
+                late.append((unit, period, due.isoformat(), done, records.get((unit, period), "")))
     return late
 
 

@@ -209,6 +209,7 @@ class LogReport:
     not_yet_logged: int
     first_bad_position: int | None = None
     reason: str = ""
+    kind: str = ""  # moved | unencodable | altered | missing: what is wrong at the first bad position
 
     @property
     def ok(self) -> bool:
@@ -227,16 +228,17 @@ def verify_log(log: MerkleLog, records: Iterable[StoredRecord]) -> LogReport:
         leaf, digest = logged
         if record.position != leaf.notification_id:
             position = min(record.position, leaf.notification_id)
-            return LogReport(checked, 0, position, f"log position {position}: an event was removed or inserted")
+            return LogReport(checked, 0, position, f"log position {position}: an event was removed or inserted", "moved")
         try:
             entry = entry_of(record)
         except AuditLogError as error:
-            return LogReport(checked, 0, record.position, str(error))
+            return LogReport(checked, 0, record.position, str(error), "unencodable")
         if leaf_hash(entry) != digest:
-            return LogReport(checked, 0, record.position, f"log position {record.position}: the event differs from the one logged")
+            return LogReport(checked, 0, record.position, f"log position {record.position}: the event differs from the one logged",
+                             "altered")
         checked += 1
     missing = next(leaves, None)
     if missing is not None:
         position = missing[0].notification_id
-        return LogReport(checked, 0, position, f"log position {position}: logged events are missing from the store")
+        return LogReport(checked, 0, position, f"log position {position}: logged events are missing from the store", "missing")
     return LogReport(checked, 0)

@@ -145,12 +145,18 @@ def disclosure_years(tx: Transaction) -> set[tuple[str, int]]:
     return found
 
 
+def report_dues(tx: Transaction) -> Callable[[str, int], date]:
+    """A6: the day a unit's report of a year is due, by the unit's recorded kind (a department's date when not recorded)."""
+    kinds = {unit: OrganKind(kind) for unit, kind in tx.all("SELECT unit, kind FROM organ_kinds")}
+    return lambda unit, year: report_due(kinds.get(unit, OrganKind.DEPARTMENT), year)
+
+
 def unpublished_reports(tx: Transaction, today: date) -> list[tuple[str, int, date]]:
     """A6: (unit, year, due day) of every year with disclosure work, applications or not, whose report is
     past due and not published; due by the unit's recorded kind (a department's date when not recorded)."""
-    kinds = {unit: OrganKind(kind) for unit, kind in tx.all("SELECT unit, kind FROM organ_kinds")}
+    due = report_dues(tx)
     published = set(tx.all("SELECT unit, year FROM annual_reports"))
-    dues = ((unit, year, report_due(kinds.get(unit, OrganKind.DEPARTMENT), year)) for unit, year in disclosure_years(tx))
+    dues = ((unit, year, due(unit, year)) for unit, year in disclosure_years(tx))
     return sorted((unit, year, due) for unit, year, due in dues if (unit, year) not in published and today > due)
 
 

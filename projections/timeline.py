@@ -1,8 +1,13 @@
 """The audit timeline 审计时间线: every event touching a record, a unit or a person, in order,
-with who acted in which role, business time and recorded time, and the rule outcomes."""
+with who acted in which role, business time and recorded time, and the rule outcomes.
+
+The ledger is bitemporal: an event's business time (`occurred_at`, when the act happened, given on
+import of old records) and its recording time (`recorded_at`, when the ledger took it). The timeline
+is read along either; a record's state is replayed as of either."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -17,6 +22,8 @@ from zwgk.projections.store import Transaction
 UNIT_FIELDS = ("unit", "responsible_unit", "subject_unit", "respondent_unit")
 # Events of one record that change others, by the field naming them: they belong to those records' histories too.
 MENTIONS = by_type({DataSubject.Erased: "records", PersonalDataReading.Read: "record_id"})
+# The two times the timeline is read along: business time, and the time the ledger recorded the event.
+TIME_COLUMNS = {"business": "occurred_at", "recorded": "recorded_at"}
 EVENT_COLUMNS = ("position", "aggregate_id", "version", "event_type", "subject_unit", "actor_id", "actor_role", "actor_unit",
                  "occurred_at", "recorded_at", "event_id", "rule_outcomes")
 
@@ -38,6 +45,7 @@ class TimelineView(Projection):
         "CREATE INDEX IF NOT EXISTS timeline_by_unit ON timeline_events (subject_unit, occurred_at)",
         "CREATE INDEX IF NOT EXISTS timeline_by_actor_unit ON timeline_events (actor_unit, occurred_at)",
         "CREATE INDEX IF NOT EXISTS timeline_by_actor ON timeline_events (actor_id, occurred_at)",
+        "CREATE INDEX IF NOT EXISTS timeline_by_recorded ON timeline_events (recorded_at, position)",
     )
     export_order = {"timeline_events": "position", "timeline_subjects": "aggregate_id",
                     "timeline_mentions": "aggregate_id, position"}
@@ -78,8 +86,10 @@ def _listed(value: Any) -> list[Any]:
 
 def timeline(tx: Transaction, *, aggregate: str = "", unit: str = "", actor: str = "",
              start: datetime | None = None, end: datetime | None = None, after: Key | None = None,
-             limit: int | None = None) -> list[dict[str, Any]]:
-    """Events in business-time order; a page: after the event `after` = (occurred_at, position)."""
+             limit: int | None = None, by: str = "business") -> list[dict[str, Any]]:
+    """Events in the order of one of the two times (`by`: business or recorded), `start` and `end` on that
+    time too; a page: after the event `after` = (that time, position). Rule outcomes as an object."""
+    column = TIME_COLUMNS[by]
     where, params = [], []
     if aggregate:
         where.append("(aggregate_id = ? OR position IN (SELECT position FROM timeline_mentions WHERE aggregate_id = ?))")
@@ -91,14 +101,13 @@ def timeline(tx: Transaction, *, aggregate: str = "", unit: str = "", actor: str
         where.append("actor_id = ?")
         params.append(actor)
     if start:
-        where.append("occurred_at >= ?")
+        where.append(f"{column} >= ?")
         params.append(ts(start))
     if end:
-        where.append("occurred_at <= ?")
+        where.append(f"{column} <= ?")
         params.append(ts(end))
-    rows = keyset(tx, f"SELECT {', '.join(EVENT_COLUMNS)} FROM timeline_events", where, params, ("occurred_at", "position"),
-                  after, limit)
-    return [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows]
+    rows = keyset(tx, f"SELECT {', '.join(EVENT_COLUMNS)} FROM timeline_events", where, params, (column, "position"), after, limit)
+    return [{**dict(zip(EVENT_COLUMNS, row, strict=True)), "rule_outcomes": json.loads(row[-1])} for row in rows]
 
 
 def unit_of(tx: Transaction, aggregate: str) -> str | None:
@@ -107,6 +116,14 @@ def unit_of(tx: Transaction, aggregate: str) -> str | None:
     return row[0] if row else None
 
 
-def version_as_of(tx: Transaction, aggregate: str, instant: datetime) -> int | None:
-    row = tx.one("SELECT MAX(version) FROM timeline_events WHERE aggregate_id = ? AND occurred_at <= ?", (aggregate, ts(instant)))
+def version_as_of(tx: Transaction, aggregate: str, instant: datetime | None = None,
+                  recorded: datetime | None = None) -> int | None:
+    """The record's last version whose event happened by `instant` (business time) and was recorded by
+    `recorded` (what the ledger held then), either or both; None when no event qualifies."""
+    where, params = ["aggregate_id = ?"], [aggregate]
+    for column, moment in (("occurred_at", instant), ("recorded_at", recorded)):
+        if moment is not None:
+            where.append(f"{column} <= ?")
+            params.append(ts(moment))
+    row = tx.one(f"SELECT MAX(version) FROM timeline_events WHERE {' AND '.join(where)}", params)
     return row[0] if row and row[0] else None

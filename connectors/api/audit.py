@@ -24,12 +24,15 @@ TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 
 
 @router.get("/verify", summary="核验每条记录的哈希链、审计日志（Merkle 树）与最新签名检查点",
-            description="`ok` false names the first break; the answer is 200 either way, the check itself having been done.")
-def verify(actor: SignedIn, rt: RuntimeDep, request: Request) -> dict[str, Any]:
+            description="`ok` false names the first break (`broken_records`: how many records), with `all_breaks` every "
+                        "broken record (`breaks`, as `zwgk audit verify --all-breaks`); the answer is 200 either way, the "
+                        "check itself having been done.")
+def verify(actor: SignedIn, rt: RuntimeDep, request: Request,
+           all_breaks: Annotated[bool, Query(description="list every broken record, not only the first")] = False) -> dict[str, Any]:
     permitted(rt, request, actor, "audit_verify")
     with rt.audit_lock:
         report = queries.audit(rt.services, rt.merkle, rt.settings, bring_up_to_date=True)
-    return report.as_dict()
+    return report.as_dict(all_breaks)
 
 
 @router.get("/checkpoint", summary="最新的签名检查点（signed note 文本；日志有新事件时先签发新的）",

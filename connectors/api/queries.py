@@ -42,6 +42,7 @@ from zwgk.connectors.api.rows import (
 from zwgk.connectors.api.scope import any_unit, permitted, record_for, unit_for
 from zwgk.connectors.api.spreadsheet import Sheet
 from zwgk.connectors.pages import Rows
+from zwgk.domain.access import Scope
 from zwgk.domain.archival import RetentionClass
 from zwgk.domain.calendar import CST
 from zwgk.domain.data_subjects import SubjectKind
@@ -97,24 +98,34 @@ def deadlines(request: Request, actor: SignedIn, rt: RuntimeDep, paging: Pages, 
 
 @router.get("/violations", response_model=Page[ViolationRow],
             summary="违规情况：事件记录的违规、逾期未完成的期限、规则要求而缺失的（C4、D8、D10、A6、E2、H4/H5、Q4、M2、O1）")
-def violations(request: Request, actor: SignedIn, rt: RuntimeDep, paging: Pages, unit: Unit = "", year: AnyYear = None,
-               rule_id: RuleId = "") -> Any:
+def violations(request: Request, actor: SignedIn, rt: RuntimeDep, paging: Pages, year: AnyYear = None, rule_id: RuleId = "",
+               unit: Annotated[str, Query(max_length=200, description="a unit (公开主体) or the start of its name (资阳市: "
+                                          "every unit of the city); own-unit readers: their own only")] = "") -> Any:
     unit = unit_for(rt, request, actor, "violations", unit)
-    rows = queries.violation_pages(rt.services, rt.views, unit, year, rule(rule_id), paging.cursor, paging.at_least)
+    any_unit_reader = permitted(rt, request, actor, "violations") is Scope.ANY_UNIT  # an own-unit reader: no prefix
+    rows = queries.violation_pages(rt.services, rt.views, unit, year, rule(rule_id), paging.cursor, paging.at_least,
+                                   any_unit_reader)
     return _answer(request, rows, paging, sheets.VIOLATIONS, unit, str(year or ""), rule_id)
 
 
-@router.get("/timeline", response_model=Page[TimelineRow], summary="审计时间线：某记录、单位或人员在两时刻间的全部事件，按业务时间排序")
+TimeAxis = Annotated[str, Query(description="business: order and bound by business time; recorded: by the time the ledger "
+                                          "recorded the event")]
+
+
+@router.get("/timeline", response_model=Page[TimelineRow],
+            summary="审计时间线：某记录、单位或人员在两时刻间的全部事件，按业务时间或记录时间排序")
 def timeline(request: Request, actor: SignedIn, rt: RuntimeDep, paging: Pages, unit: Unit = "",
              aggregate_id: Annotated[UUID | None, Query(description="one record's events, and events of others about it")] = None,
              actor_id: Annotated[str, Query(max_length=128, description="one person's acts")] = "",
-             start: Annotated[str | None, Query(alias="from", description=f"business time, from; {INSTANT_HELP}")] = None,
-             end: Annotated[str | None, Query(alias="to", description=f"business time, to (inclusive); {INSTANT_HELP}")] = None) -> Any:
+             start: Annotated[str | None, Query(alias="from", description=f"from, on the time `by` names; {INSTANT_HELP}")] = None,
+             end: Annotated[str | None, Query(alias="to", description=f"to (inclusive); {INSTANT_HELP}")] = None,
+             by: TimeAxis = "business") -> Any:
     unit = unit_for(rt, request, actor, "timeline", unit)
+    by = one_of(by, ["business", "recorded"], "by", "时间轴")
     if aggregate_id:
         record_for(rt, request, actor, "timeline", aggregate_id, paging.at_least)
     rows = queries.timeline_pages(rt.services, rt.views, str(aggregate_id or ""), unit, actor_id, instant(start, "from"),
-                                  instant(end, "to"), paging.cursor, paging.at_least)
+                                  instant(end, "to"), paging.cursor, paging.at_least, by)
     return _answer(request, rows, paging, sheets.TIMELINE, unit, actor_id)
 
 
@@ -131,14 +142,19 @@ def _replayed(record_id: UUID, as_of: datetime, replay: Callable[[], dict[str, A
                           f"record {record_id} has no event at or before {as_of.isoformat()}") from None
 
 
-@router.get("/records/{record_id}", response_model=RecordState, summary="某记录在某一时刻（业务时间）的状态，由其事件重放")
+@router.get("/records/{record_id}", response_model=RecordState,
+            summary="某记录在某一时刻的状态，由其事件重放：按业务时间（as_of）、按台账记录时间（as_recorded），或两者同时")
 def record_as_of(request: Request, actor: SignedIn, rt: RuntimeDep, record_id: RecordId, reading: Annotated[Fresh, Query()],
-                 as_of: Annotated[str | None, Query(description=f"default: now; {INSTANT_HELP}")] = None) -> Any:
+                 as_of: Annotated[str | None, Query(description=f"business time; default: now; {INSTANT_HELP}")] = None,
+                 as_recorded: Annotated[str | None, Query(description=f"what the ledger had recorded by then; {INSTANT_HELP}")]
+                 = None) -> Any:
     record_for(rt, request, actor, "record_as_of", record_id, reading.at_least)
-    moment = instant(as_of, "as_of") or datetime.now(CST)
-    state = _replayed(record_id, moment, lambda: queries.record_as_of(rt.services, rt.views, record_id, moment, reading.at_least))
-    return {"record_id": str(record_id), "type": state.pop("type"), "version": state["version"], "as_of": moment.isoformat(),
-            "state": state}
+    business, recorded = instant(as_of, "as_of"), instant(as_recorded, "as_recorded")
+    if business is None and recorded is None:
+        business = datetime.now(CST)
+    moment = min(m for m in (business, recorded) if m is not None)
+    return _replayed(record_id, moment, lambda: queries.replay(rt.services, rt.views, record_id, business, recorded,
+                                                               reading.at_least))
 
 
 @router.get("/records/{record_id}/changes", response_model=RecordChanges,

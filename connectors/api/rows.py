@@ -111,7 +111,7 @@ class TimelineRow(BaseModel):
     occurred_at: str = Field(description=f"business time, {UTC}")
     recorded_at: str = Field(description=f"recording time, {UTC}")
     event_id: str
-    rule_outcomes: Json[dict[str, str]] = Field(description="rule → met | breached | missed")
+    rule_outcomes: dict[str, str] = Field(description="rule → met | breached | missed")
 
     @computed_field(description="the record as it stood: add ?as_of=…")  # type: ignore[prop-decorator]
     @property
@@ -123,12 +123,18 @@ class ViolationRow(BaseModel):
     """违规情况: a breach, an overdue deadline or something a rule asks for and the ledger lacks."""
 
     rule: str
-    unit: str
+    unit: str = Field(description="the unit responsible (for E2: the unit assessed)")
     record_id: str = Field(description="the record concerned (empty for a unit's or a year's gap)")
     subject: str
     on: str = Field(description="the day, YYYY-MM-DD (China Standard Time)")
     kind: str = Field(description="breached | overdue | missing")
-    detail: str = Field(description="in Chinese")
+    detail: str = Field(description="in Chinese, e.g. 逾期公开：应于2020-07-10前公开，实际2020-07-14公开，逾期2个工作日（D3）")
+    reason: str = Field(description="the same in English")
+    start: str | None = Field(description="the day the deadline ran from (YYYY-MM-DD; N2: an instant in CST)")
+    due: str | None = Field(description="the day it fell due (YYYY-MM-DD; N2: an instant in CST, to the minute)")
+    actual: str | None = Field(description="when it was done (as `due`); null: not yet")
+    late_working_days: int | None = Field(description="working days from the due day to the act (or to today)")
+    late_hours: float | None = Field(description="N2: hours from the due instant to the act (or to now)")
 
 
 class CatalogueElements(BaseModel):
@@ -362,13 +368,16 @@ class AnnualReport(BaseModel):
 
 
 class RecordState(BaseModel):
-    """A record as it stood at an instant of business time, replayed from its events."""
+    """A record as it stood at an instant of business time, or as the ledger held it at a recording time, replayed
+    from its events (the same document as `zwgk audit replay --format json`)."""
 
     record_id: str
     type: str = Field(description="the kind of record, e.g. DisclosureAct")
     version: int
-    as_of: str
-    state: dict[str, Any] = Field(description="the record's fields then; other records are named by id")
+    as_of: str | None = Field(description="business time: the events that had happened by then (null: not bounded)")
+    as_recorded: str | None = Field(description="recording time: the events the ledger had recorded by then (null: not bounded)")
+    state: dict[str, Any] = Field(description=f"the record's fields then: structures as objects, instants {UTC}, days YYYY-MM-DD; "
+                                              "other records are named by id")
 
     @computed_field(description="its events")  # type: ignore[prop-decorator]
     @property

@@ -83,14 +83,16 @@ DEADLINES = Sheet("deadlines", "期限", (
 VIOLATIONS = Sheet("violations", "违规情况", (
     ("日期", lambda r: r["on"]), ("规则", lambda r: r["rule"]), ("类别", lambda r: VIOLATION_KINDS_ZH[r["kind"]]),
     ("单位", lambda r: r["unit"]), ("事项", lambda r: r["subject"]), ("情况", lambda r: r["detail"]),
-    ("记录编号", lambda r: r["record_id"]),
+    ("记录编号", lambda r: r["record_id"]), ("起算", lambda r: r["start"] or ""), ("到期", lambda r: r["due"] or ""),
+    ("实际", lambda r: r["actual"] or ""), ("逾期工作日", lambda r: r["late_working_days"]),
+    ("逾期小时", lambda r: r["late_hours"]),
 ))
 TIMELINE = Sheet("timeline", "审计时间线", (
     ("业务时间（北京时间）", lambda r: beijing_time(r["occurred_at"])), ("记录时间（北京时间）", lambda r: beijing_time(r["recorded_at"])),
     ("事件", lambda r: r["event_type"]), ("记录编号", lambda r: r["aggregate_id"]), ("版本", lambda r: r["version"]),
     ("人员", lambda r: r["actor_id"]), ("角色", lambda r: ROLE_NAMES_ZH.get(r["actor_role"], r["actor_role"])),
     ("单位", lambda r: r["actor_unit"]),
-    ("规则", lambda r: "、".join(f"{rule} {_outcome(o)}" for rule, o in sorted(json.loads(r["rule_outcomes"]).items()))),
+    ("规则", lambda r: "、".join(f"{rule} {_outcome(o)}" for rule, o in sorted(r["rule_outcomes"].items()))),
     ("台账位置", lambda r: r["position"]),
 ))
 CATALOGUE = Sheet("catalogue", "公开事项清单", (

@@ -24,15 +24,18 @@ log = logging.getLogger("zwgk")
 app = typer.Typer(name="audit", help="审计核验（纪检监察）。", no_args_is_help=True)
 
 
+ALL_BREAKS = typer.Option(False, "--all-breaks", help="列出每一条断链的记录，而不只是第一条")
+
+
 @app.command("verify")
-def audit_verify(format: str = FORMAT) -> None:  # noqa: A002
-    """核验每条记录的哈希链、审计日志（Merkle 树）与最新签名检查点，报告第一个问题。"""
+def audit_verify(format: str = FORMAT, all_breaks: bool = ALL_BREAKS) -> None:  # noqa: A002
+    """核验每条记录的哈希链、审计日志（Merkle 树）与最新签名检查点，报告第一个问题（--all-breaks：每条断链）。"""
     settings = Settings.from_env()
     with services(settings) as s, audit_log(settings) as merkle:
         report = queries.audit(s, merkle, settings)
-    render.audit_report(report, format)
-    if (first_break := report.chains.first_break) is not None:
-        log.error("hash chain broken at %s v%s", first_break.originator_id, first_break.originator_version)
+    render.audit_report(report, format, all_breaks)
+    for broken in report.chains.breaks if all_breaks else report.chains.breaks[:1]:
+        log.error("hash chain broken at %s v%s: %s", broken.originator_id, broken.originator_version, broken.reason)
     if not report.log.ok:
         log.error("audit log mismatch: %s", report.log.reason)
     if report.checkpoint_problem:
@@ -155,7 +158,7 @@ def audit_verify_consistency(
 
 @app.command("violations")
 def audit_violations(
-    unit: str = typer.Option("", "--unit"),
+    unit: str = typer.Option("", "--unit", help="单位名称，或其开头（如“资阳市”：该市各单位）"),
     year: int | None = typer.Option(None, "--year"),
     rule: str = typer.Option("", "--rule", help="只列某条规则，如 D3"),
     format: str = FORMAT,  # noqa: A002
@@ -165,36 +168,46 @@ def audit_violations(
     render.violations(answer(queries.violations, unit, year, rule, at_least=at_least), format)
 
 
+TIME_AXIS = typer.Option("business", "--by", help="business：按业务时间排序和筛选；recorded：按台账记录时间")
+
+
 @app.command("timeline")
 def audit_timeline(
     aggregate: str = typer.Option("", "--aggregate"),
     unit: str = typer.Option("", "--unit"),
     actor: str = typer.Option("", "--actor"),
-    start: datetime | None = typer.Option(None, "--from"),
-    end: datetime | None = typer.Option(None, "--to"),
+    start: datetime | None = typer.Option(None, "--from", help="起（按 --by 所选的时间）"),
+    end: datetime | None = typer.Option(None, "--to", help="止（含）"),
+    by: str = TIME_AXIS,
     format: str = FORMAT,  # noqa: A002
     at_least: int = AT_LEAST,
 ) -> None:
-    """审计时间线：某记录、单位或人员在两时刻间的全部事件，按时间排序。"""
+    """审计时间线：某记录、单位或人员在两时刻间的全部事件，按业务时间或记录时间排序。"""
     if not (aggregate or unit or actor):
         typer.echo("请给出 --aggregate、--unit 或 --actor。", err=True)
         raise typer.Exit(2)
-    render.timeline(answer(queries.timeline, aggregate, unit, actor, start, end, at_least), format)
+    render.timeline(answer(queries.timeline, aggregate, unit, actor, start, end, at_least, by), format)
 
 
 @app.command("replay")
 def audit_replay(
     aggregate_id: UUID = typer.Argument(..., help="记录编号"),
-    as_of: datetime = typer.Option(..., "--as-of", help="业务时间"),
+    as_of: datetime | None = typer.Option(None, "--as-of", help="业务时间：当时已发生的事件"),
+    as_recorded: datetime | None = typer.Option(None, "--as-recorded", help="记录时间：台账当时已记录的事件"),
+    format: str = FORMAT,  # noqa: A002
 ) -> None:
-    """输出某记录在某一时刻（业务时间）的状态。"""
+    """输出某记录在某一时刻的状态：按业务时间（--as-of）、按台账记录时间（--as-recorded），或两者同时。"""
+    if as_of is None and as_recorded is None:
+        typer.echo("请给出 --as-of（业务时间）或 --as-recorded（记录时间）。", err=True)
+        raise typer.Exit(2)
     with reading() as (s, runner):
         try:
-            state = queries.record_as_of(s, runner, aggregate_id, as_of)
+            replayed = queries.replay(s, runner, aggregate_id, as_of, as_recorded)
         except queries.RecordNotYet:
-            typer.echo(f"该记录在 {as_of.isoformat()} 时尚不存在（它最早的事件晚于该时刻）。", err=True)
+            when = "、".join(f"{name} {moment.isoformat()}" for name, moment in (("业务时间", as_of), ("记录时间", as_recorded)) if moment)
+            typer.echo(f"该记录在{when} 时尚不存在（它最早的事件晚于该时刻）。", err=True)
             raise typer.Exit(1) from None
         except queries.RecordUnknown:
             typer.echo(f"未找到记录 {aggregate_id}。", err=True)
             raise typer.Exit(1) from None
-    render.record_state(state)
+    render.record_state(replayed, format)

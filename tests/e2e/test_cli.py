@@ -85,9 +85,12 @@ def test_apply_reports_each_line_and_refused_lines_record_nothing(tmp_path: Path
     assert "refused" in result.stderr  # English in logs
     assert events_in(tmp_path / "var" / "zwgk.sqlite3") == 2
 
-    replayed = zwgk("audit", "replay", act, "--as-of", "2009-04-09T12:00:00+08:00", cwd=tmp_path)
+    replayed = zwgk("audit", "replay", act, "--as-of", "2009-04-09T12:00:00+08:00", "--format", "json", cwd=tmp_path)
     state = json.loads(replayed.stdout)
-    assert (state["type"], state["version"], state["signatures"]) == ("DisclosureAct", 1, {})
+    assert (state["type"], state["version"], state["state"]["signatures"]) == ("DisclosureAct", 1, {})
+    assert state["state"]["last_occurred_at"] == "2009-04-09T01:00:00.000000Z" and state["as_recorded"] is None  # ISO 8601, UTC
+    assert "关于切实做好2009年政务公开工作的通知" in replayed.stdout  # UTF-8, not escaped
+    assert "DisclosureAct" in zwgk("audit", "replay", act, "--as-of", "2009-04-09T12:00:00+08:00", cwd=tmp_path).stdout
     too_early = zwgk("audit", "replay", act, "--as-of", "2009-01-01T00:00:00+08:00", cwd=tmp_path)
     assert too_early.returncode == 1 and "尚不存在" in too_early.stderr
     unknown = zwgk("audit", "replay", "00000000-0000-4000-8000-000000000000", "--as-of", "2009-05-01", cwd=tmp_path)
@@ -116,15 +119,22 @@ def test_commands_lists_every_command_with_its_json_schema(tmp_path: Path):
     assert schema["type"] == "object" and {"act_id", "sheet_role"} <= set(schema["required"])
 
 
-def test_audit_verify_exit_code_reports_a_break(tmp_path: Path):
+def test_audit_verify_exit_code_reports_a_break_and_all_breaks_lists_every_broken_record(tmp_path: Path):
     assert zwgk("demo", cwd=tmp_path).returncode == 0
     ok = zwgk("audit", "verify", "--format", "json", cwd=tmp_path)
     assert ok.returncode == 0 and json.loads(ok.stdout)["ok"] is True
     with sqlite3.connect(tmp_path / "var" / "zwgk.sqlite3") as conn:
-        conn.execute("DELETE FROM stored_events WHERE rowid = 20")
+        conn.execute("DELETE FROM stored_events WHERE rowid IN (20, 100)")  # events of two records
     broken = zwgk("audit", "verify", cwd=tmp_path)
     assert broken.returncode == 1
-    assert "发现断链" in broken.stderr
+    assert broken.stderr.count("发现断链") == 1 and "另有 1 条记录断链" in broken.stderr
+    assert "缺少事件" in broken.stderr  # the reason in Chinese; in English in the log line
+    assert "审计日志不一致：日志位置 20。原因：有事件被删除或插入" in broken.stderr
+    every = zwgk("audit", "verify", "--all-breaks", cwd=tmp_path)
+    assert every.returncode == 1 and every.stderr.count("发现断链") == 2
+    listed = json.loads(zwgk("audit", "verify", "--all-breaks", "--format", "json", cwd=tmp_path).stdout)
+    assert listed["broken_records"] == 2 and [b["kind"] for b in listed["breaks"]] == ["missing", "missing"]
+    assert listed["breaks"][0] == listed["first_break"]
 
 
 def test_calendar_load_is_recorded_and_bad_files_are_refused(tmp_path: Path):

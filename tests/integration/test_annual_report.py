@@ -135,6 +135,9 @@ def test_a6_report_as_table_json_and_csv_from_the_command_line(tmp_path: Path):
     assert again.returncode == 1 and "ALREADY_EXISTS" in again.stderr
     timeline = json.loads(zwgk("audit", "timeline", "--unit", UNIT, "--format", "json").stdout)
     assert [r["event_type"] for r in timeline][-1] == "AnnualReport.Published"
+    (late,) = json.loads(zwgk("audit", "violations", "--rule", "A6", "--format", "json").stdout)  # published after 31 January 2026
+    assert (late["kind"], late["unit"], late["record_id"], late["due"]) == ("breached", UNIT, timeline[-1]["aggregate_id"], "2026-01-31")
+    assert late["detail"].startswith("2025年度报告逾期公开：应于2026-01-31前公开，实际") and late["late_working_days"] > 0
 
 
 def test_a6_annual_report_by_31_january_with_a_balanced_table():

@@ -131,7 +131,9 @@ def test_verify_checks_every_chain_and_the_log_brought_up_to_date(served):
     inspector = token_for(settings, "inspector-1", "inspector", "县纪委监委")
     with server.client(inspector) as http:
         report = http.get("/api/v1/audit/verify").json()
+        every = http.get("/api/v1/audit/verify", params={"all_breaks": "true"}).json()
     with services(settings) as s:
         events = s.ledger.recorder.max_notification_id()
     assert report["ok"] and report["not_yet_logged"] == 0
+    assert (every["breaks"], every["broken_records"], "breaks" in report) == ([], 0, False)  # as `audit verify --all-breaks`
     assert report["events_checked"] == report["log_entries_checked"] == events

@@ -164,6 +164,43 @@ def test_timeline_rows_link_to_records_replayed_as_of_an_instant_and_between_two
         _problem(http.get("/api/v1/records/00000000-0000-0000-0000-000000000001"), 404, "NOT_FOUND")
 
 
+def test_d3_violations_by_the_start_of_a_unit_name_for_inspectors_and_the_whole_name_only_for_a_unit(district):
+    """`unit=资阳市人民政府` gives an inspector every unit whose name starts so (the office, the press office …);
+    an officer of a unit of that very name reads only their own unit's rows, never its namesakes'."""
+    d = district
+    with d.client() as http:
+        city = _every(http, "/api/v1/violations", unit="资阳市人民政府")
+        assert {v["unit"] for v in city} >= {ZIYANG, "资阳市人民政府新闻办公室"}
+        d3 = next(v for v in city if v["rule"] == "D3")
+        assert d3["detail"] == "逾期公开：应于2020-07-15前公开，实际2020-07-20公开，逾期3个工作日（D3）" and d3["record_id"]
+    namesake = token_for(d.settings, "zy-gov-officer", "officer", "资阳市人民政府")
+    with d.client(namesake) as http:
+        assert _every(http, "/api/v1/violations") == []
+    with d.client(d.officer) as http:
+        assert {v["unit"] for v in _every(http, "/api/v1/violations")} == {ZIYANG}
+
+
+def test_bitemporal_record_and_timeline_by_recording_time_answer_as_the_cli_does(district):
+    """`?as_recorded=` beside `?as_of=`, and the timeline along recording time: the documents of `zwgk audit replay
+    --format json` and `audit timeline --by recorded`, objects and ISO 8601 throughout."""
+    d = district
+    with d.client() as http:
+        recorded = _every(http, "/api/v1/timeline", unit=DAZHOU, by="recorded")
+        assert recorded == _json(models.TimelineRow, d.local(queries.timeline, unit=DAZHOU, by="recorded"))
+        assert _every(http, "/api/v1/timeline", limit=7, unit=DAZHOU, by="recorded") == recorded  # its own cursors
+        assert [e["recorded_at"] for e in recorded] == sorted(e["recorded_at"] for e in recorded)
+        assert all(isinstance(e["rule_outcomes"], dict) for e in recorded)
+        act = recorded[0]
+        then = act["recorded_at"]
+        answer = http.get(act["record_href"], params={"as_recorded": then})
+        assert answer.status_code == 200, answer.text
+        expected = d.local(queries.replay, UUID(act["aggregate_id"]), None, datetime.fromisoformat(then.replace("Z", "+00:00")))
+        assert {k: v for k, v in answer.json().items() if k != "timeline_href"} == expected
+        assert answer.json()["version"] == act["version"] and answer.json()["as_of"] is None
+        _problem(http.get(act["record_href"], params={"as_recorded": "2000-01-01"}), 404, "NOT_FOUND")
+        _problem(http.get("/api/v1/timeline", params={"unit": DAZHOU, "by": "published"}), 422, "INVALID_ARGUMENTS")
+
+
 def test_pages_walk_every_row_exactly_once_even_as_rows_are_added(district):
     d = district
     d.draft(*(f"第 {n} 号通知" for n in range(120)))

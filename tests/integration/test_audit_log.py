@@ -100,7 +100,7 @@ def test_audit_log_finds_an_edited_event(keyed: Settings):
         edited = _flip_digit_after(state, b'"occurred_at":{"_type_":"datetime_iso","_data_":"')
         sql(conn, f"UPDATE {table} SET state = ? WHERE {position} = 30", (edited,))
     report = verify(services, keyed)
-    assert (report.first_bad_position, "differs" in report.reason) == (30, True)
+    assert (report.first_bad_position, "differs" in report.reason, report.kind) == (30, True, "altered")
     services.close()
 
 
@@ -109,7 +109,7 @@ def test_audit_log_finds_a_removed_event(keyed: Settings):
     with event_table(keyed) as (conn, table, position):
         sql(conn, f"DELETE FROM {table} WHERE {position} = 12")
     report = verify(services, keyed)
-    assert report.first_bad_position == 12 and "removed or inserted" in report.reason
+    assert report.first_bad_position == 12 and "removed or inserted" in report.reason and report.kind == "moved"
     services.close()
 
 

@@ -315,8 +315,8 @@ def test_d10_yearly_rechecks_of_a_withheld_document_in_the_register_and_the_viol
     with runner.store.transaction() as tx:
         found = [(v["kind"], v["on"], v["detail"]) for v in violations(tx, WorkingDayCalendar(), date(2025, 12, 1), rule="D10")]
     rechecks = json.loads(runner.export("register"))
-    assert found == [("breached", "2023-12-04", "未遵守 D10（DisclosureAct.WithholdingRechecked）"),
-                     ("missing", "2025-11-30", "不予公开文件未按年复核：2009—2022、2025 年")]
+    assert found == [("breached", "2023-12-04", "不予公开文件未在当年11月复核（D10）"),  # fully in Chinese
+                     ("missing", "2025-11-30", "不予公开文件未按年复核：2009—2022、2025 年（D10）")]
     act = next(r for r in rechecks["disclosure_register"] if r["act_id"] == str(WITHHELD_ID))
     assert {year: r["d10_outcome"] for year, r in json.loads(act["rechecks"]).items()} == {"2023": "breached", "2024": "met"}
 
@@ -339,14 +339,19 @@ def test_e2_quarterly_and_annual_evaluations_published_in_time_or_flagged(demo_v
     ):
         execute(services, {"command": command, "actor": actor, "occurred_at": f"{day}T10:00:00+08:00", "args": args})
     catch_up(services, runner)
+    calendar, today = WorkingDayCalendar(), date(2023, 6, 1)
     with runner.store.transaction() as tx:
-        found = [(v["kind"], v["on"], v["detail"]) for v in violations(tx, WorkingDayCalendar(), date(2023, 6, 1), rule="E2")]
+        found = [(v["unit"], v["kind"], v["on"], v["detail"]) for v in violations(tx, calendar, today, rule="E2", unit=unit)]
+        by_prefix = violations(tx, calendar, today, rule="E2", unit="资阳市雁江区")
+    missing = lambda q, due: (unit, "missing", due, f"2022年第{q}季度考核结果逾期未公布：应于{due}前公布，至今未公布，"  # noqa: E731
+                                                    f"已逾期{calendar.working_days_between(date.fromisoformat(due), today)}个工作日（E2）")
     assert found == [
-        ("breached", "2022-06-30", "2022 年第 1 季度考核结果应于 2022-06-30 前公布，2022-07-15 才公布"),
-        ("missing", "2022-09-30", "2022 年第 2 季度考核结果应于 2022-09-30 前公布，至今未公布"),
-        ("missing", "2022-12-31", "2022 年第 3 季度考核结果应于 2022-12-31 前公布，至今未公布"),
-        ("missing", "2023-03-31", "2022 年第 4 季度考核结果应于 2023-03-31 前公布，至今未公布"),
-    ]  # the year 2022's, published on 30 January 2023, was in time
+        (unit, "breached", "2022-06-30", "2022年第1季度考核结果逾期公布：应于2022-06-30前公布，实际2022-07-15公布，逾期11个工作日（E2）"),
+        missing(2, "2022-09-30"), missing(3, "2022-12-31"), missing(4, "2023-03-31"),
+    ]  # each with the unit assessed; the year 2022's, published on 30 January 2023, was in time
+    assert [v["detail"] for v in by_prefix] == [f[3] for f in found]  # --unit: the start of a unit's name
+    assert (by_prefix[0]["due"], by_prefix[0]["actual"], by_prefix[0]["late_working_days"]) == ("2022-06-30", "2022-07-15", 11)
+    assert by_prefix[0]["record_id"] and not by_prefix[1]["record_id"]  # the first quarter's assessment; the second never assessed
 
 
 def test_audit_timeline_by_record_unit_and_person_and_replay_as_of(demo_views):
@@ -363,8 +368,8 @@ def test_audit_timeline_by_record_unit_and_person_and_replay_as_of(demo_views):
         "DisclosureAct.Drafted", "DisclosureAct.ReviewSigned", "DisclosureAct.ReviewSigned", "DisclosureAct.ReviewSigned",
         "DisclosureAct.PreReviewed", "DisclosureAct.SignedOff", "DisclosureAct.Published", "DisclosureAct.Interpreted",
     ]
-    assert json.loads(history[-2]["rule_outcomes"]) == {"D3": "breached"}
-    assert json.loads(history[-1]["rule_outcomes"]) == {"D9": "met"}
+    assert history[-2]["rule_outcomes"] == {"D3": "breached"}  # an object, not JSON in a string
+    assert history[-1]["rule_outcomes"] == {"D9": "met"}
     assert [e["event_type"] for e in by_unit if e["aggregate_id"] == act] == [
         "DisclosureAct.SignedOff", "DisclosureAct.Published", "DisclosureAct.Interpreted"]
     interpretation = str(demo_id("interpretation", "ziyang-2020-31.txt"))
@@ -519,3 +524,62 @@ def test_e1_every_unit_assessed_in_the_year_is_in_the_assessment_view_even_witho
     catch_up(services, runner)
     rows = {r["unit"]: (Decimal(r["score"]), r["grade"]) for r in assessment(services, runner, 2025)}
     assert {unit: rows.get(unit) for unit in expected} == {unit: (Decimal(t), g) for unit, (t, g) in expected.items()}
+
+
+def test_d3_n2_violation_rows_give_record_dates_and_lateness_in_chinese_and_english(demo_views):
+    """D3 late by working days, N2 late by hours: each row names its record and unit, the deadline's start,
+    due and actual dates and how late; the sentence is Chinese, the English reason beside it."""
+    from zwgk.connectors.demo import demo_id
+    from zwgk.projections.violations import violations
+
+    _, runner = demo_views
+    with runner.store.transaction() as tx:
+        (d3,) = violations(tx, WorkingDayCalendar(), date(2024, 1, 2), rule="D3")
+        (n2,) = violations(tx, WorkingDayCalendar(), date(2024, 1, 2), rule="N2")
+        ziyang = {v["unit"] for v in violations(tx, WorkingDayCalendar(), date(2024, 1, 2), unit="资阳市")}
+    assert d3["record_id"] == str(demo_id("disclosure", "ziyang-2020-31.txt")) and d3["unit"] == "资阳市人民政府办公室"
+    assert (d3["start"], d3["due"], d3["actual"], d3["late_working_days"], d3["late_hours"]) == (
+        "2020-07-10", "2020-07-15", "2020-07-20", 3, None)
+    assert d3["detail"] == "逾期公开：应于2020-07-15前公开，实际2020-07-20公开，逾期3个工作日（D3）"
+    assert d3["reason"] == "D3: due 2020-07-15, done 2020-07-20, 3 working days late (DisclosureAct.Published)"
+    assert (n2["due"], n2["actual"], n2["late_hours"], n2["late_working_days"]) == ("2020-08-19T14:00+08:00", "2020-08-19T16:00+08:00",
+                                                                                    2.0, None)
+    assert n2["detail"] == "逾期举行新闻发布会：应于2020-08-19 14:00前举行新闻发布会，实际2020-08-19 16:00举行新闻发布会，逾期2小时（N2）"
+    assert ziyang and all(u.startswith("资阳市") for u in ziyang) and len(ziyang) > 1  # --unit: a prefix of the unit's name
+
+
+def test_bitemporal_replay_as_recorded_beside_as_of_and_the_timeline_along_either_time(demo_views):
+    """A correction imported today with a business time in 2020: as of business time it is part of the act's
+    2020 state; as the ledger had recorded it before the import, it is not. The timeline reads along either time."""
+    from zwgk.connectors import queries
+    from zwgk.connectors.demo import demo_id
+
+    services, runner = demo_views
+    act = demo_id("disclosure", "ziyang-2020-31.txt")
+    with runner.store.transaction() as tx:
+        before_import = max(e["recorded_at"] for e in timeline(tx, aggregate=str(act)))
+    execute(services, {"command": "correct_disclosure", "occurred_at": "2020-07-25T10:00:00+08:00",
+                       "actor": {"id": "ziyang-officer", "role": "officer", "unit": "资阳市人民政府办公室"},
+                       "args": {"act_id": str(act), "reason": "文字错误", "correction": "第三条中的“十日”应为“十个工作日”"}})
+    recorded_then = datetime.fromisoformat(before_import.replace("Z", "+00:00"))
+    july_26 = datetime(2020, 7, 26, tzinfo=CST)
+    as_of = queries.replay(services, runner, act, as_of=july_26)
+    as_recorded = queries.replay(services, runner, act, as_recorded=recorded_then)
+    both = queries.replay(services, runner, act, as_of=july_26, as_recorded=recorded_then)
+    assert as_of["version"] == as_recorded["version"] + 1 == both["version"] + 1
+    assert as_of["state"]["last_occurred_at"] == "2020-07-25T02:00:00.000000Z" != as_recorded["state"]["last_occurred_at"]
+    assert (as_recorded["as_of"], as_recorded["as_recorded"]) == (None, recorded_then.isoformat())
+    assert json.loads(json.dumps(as_of)) == as_of  # plain JSON: objects, ISO 8601 text
+    with pytest.raises(queries.RecordNotYet):
+        queries.replay(services, runner, act, as_recorded=datetime(2020, 7, 26, tzinfo=CST))  # imported years later
+    after = recorded_then + timedelta(microseconds=1)
+    by_recorded = queries.timeline(services, runner, aggregate=str(act), start=after, by="recorded")
+    by_business = queries.timeline(services, runner, aggregate=str(act), start=after)
+    assert [e["event_type"] for e in by_recorded] == ["DisclosureAct.Corrected"] and by_business == []
+    ordered = queries.timeline(services, runner, aggregate=str(act), by="recorded")
+    business = queries.timeline(services, runner, aggregate=str(act))
+    assert [e["recorded_at"] for e in ordered] == sorted(e["recorded_at"] for e in ordered)
+    assert ordered[-1]["event_type"] == "DisclosureAct.Corrected"  # recorded last
+    assert [e["occurred_at"] for e in business] == sorted(e["occurred_at"] for e in business)
+    with pytest.raises(DomainError):
+        queries.timeline(services, runner, aggregate=str(act), by="published")

@@ -79,3 +79,17 @@ def test_undecodable_event_is_reported():
     records[0] = StoredRecord(1, "t:E", AGG, 1, None, "invalid JSON")
     report = verify_chains(records)
     assert report.first_break.originator_version == 1 and "decoded" in report.first_break.reason
+
+
+def test_every_broken_chain_is_listed_once_at_its_first_failure():
+    """`audit verify --all-breaks`: two records tampered with, a third intact; each broken record is named once,
+    where its chain first fails, in log order, and every event is still read."""
+    first, second, intact = UUID(int=1), UUID(int=2), UUID(int=3)
+    records = chain(3, first) + chain(3, second, start=4) + chain(2, intact, start=7)
+    records[1] = StoredRecord(2, "t:E", first, 2, dict(records[1].state, title="changed"))
+    records[3] = StoredRecord(4, "t:E", second, 1, dict(records[3].state, title="changed"))
+    report = verify_chains(records)
+    assert [(b.originator_id, b.originator_version, b.position) for b in report.breaks] == [(str(first), 2, 2), (str(second), 1, 4)]
+    assert [b.kind for b in report.breaks] == ["altered", "altered"]
+    assert report.first_break == report.breaks[0] and not report.ok
+    assert (report.events_checked, report.aggregates_checked) == (8, 3)
