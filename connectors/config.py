@@ -38,6 +38,25 @@ class Settings:
     oidc_role_claim: str = "zwgk_role"
     oidc_unit_claim: str = "zwgk_unit"
     max_upload_bytes: int = 2 * GiB  # the largest original the service takes in one upload (larger: 413)
+    # The audit log's witnesses: "URL VERIFIER-KEY" pairs separated by ";" (C2SP tlog-witness).
+    witnesses: str = ""
+
+    def __post_init__(self) -> None:
+        # The origin is the checkpoints' key name (C2SP signed-note): no white space, no "+".
+        if not self.log_origin or "+" in self.log_origin or any(ch.isspace() for ch in self.log_origin):
+            raise ConfigurationError(f"ZWGK_LOG_ORIGIN {self.log_origin!r} is not a valid log name: it must be "
+                                     "non-empty, without white space or '+' (e.g. example.gov.cn/zwgk)")
+
+    @property
+    def witness_list(self) -> list[tuple[str, str]]:
+        """(URL, verifier key) of each configured witness."""
+        pairs = []
+        for item in filter(None, (part.strip() for part in self.witnesses.split(";"))):
+            url, _, key = item.partition(" ")
+            if not url.startswith(("http://", "https://")) or not key.strip():
+                raise ConfigurationError(f"ZWGK_WITNESSES entry {item!r} is not 'URL VERIFIER-KEY'")
+            pairs.append((url.rstrip("/"), key.strip()))
+        return pairs
 
     @property
     def views_url(self) -> str:

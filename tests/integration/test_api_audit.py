@@ -76,10 +76,10 @@ def test_the_checkpoint_and_an_inclusion_proof_verify_offline_and_the_event_byte
         got = http.get(f"/api/v1/audit/events/{event_id}")
         assert got.status_code == 200
         entry = got.content
-        signed = check_inclusion(entry, proof, note, name, key)
+        signed = check_inclusion(entry, proof, note, lambda n: open_checkpoint(n, name, key))
         assert signed.size == proof["tree_size"] == checkpoint.size and proof["event_id"] == event_id
         with pytest.raises(ProofError):
-            check_inclusion(entry.replace(b"proactive", b"withheld!"), proof, note, name, key)
+            check_inclusion(entry.replace(b"proactive", b"withheld!"), proof, note, lambda n: open_checkpoint(n, name, key))
 
         digest = hashlib.sha256(entry)
         assert got.headers["ETag"] == f'"{digest.hexdigest()}"'
@@ -118,7 +118,7 @@ def test_a_later_checkpoint_proves_consistent_with_one_held_from_before(served):
         assert new_size > old_size
         proof = http.get("/api/v1/audit/proofs/consistency", params={"old_size": old_size}).json()
         assert (proof["old_size"], proof["new_size"]) == (old_size, new_size)
-        check_consistency(old, new, proof, name, key)
+        check_consistency(old, new, proof, lambda n: open_checkpoint(n, name, key))
         named = http.get("/api/v1/audit/proofs/consistency", params={"old_size": old_size, "new_size": new_size}).json()
         assert named == proof
         beyond = http.get("/api/v1/audit/proofs/consistency", params={"old_size": new_size + 1})

@@ -1,17 +1,31 @@
-"""Signed checkpoints: the note format, Ed25519 signatures, verifier keys."""
+"""Signed checkpoints: the note format, Ed25519 signatures, verifier keys, witnesses' cosignatures."""
 
+import base64
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from zwgk.connectors.config import ConfigurationError, Settings
 from zwgk.domain.checkpoint import (
+    COSIGNATURE,
     DASH,
     Checkpoint,
     CheckpointError,
+    Note,
+    Signature,
+    Verifier,
+    cosign,
     open_checkpoint,
+    open_signed,
+    parse_body,
+    parse_note,
+    parse_verifier,
     parse_verifier_key,
     read_unverified,
+    valid_key_name,
     verifier_key,
 )
 
@@ -49,3 +63,131 @@ def test_verifier_key_with_wrong_id_is_refused():
     name, hex_id, encoded = verifier_key(NAME, KEY.public_key()).split("+", 2)
     with pytest.raises(CheckpointError):
         parse_verifier_key(f"{name}+00000000+{encoded}")
+
+
+# C2SP signed-note and tlog-checkpoint, strictly; interop with the published examples of Go's
+# golang.org/x/mod/sumdb/note (tests/data/sumdb_note_examples.json, copied from its documentation).
+GO = json.loads((Path(__file__).parents[1] / "data" / "sumdb_note_examples.json").read_text(encoding="utf-8"))
+
+
+def test_go_documentation_note_verifies_with_its_published_key():
+    note = parse_note(GO["signed"])
+    assert note.text == GO["text"]
+    assert note.signed_by(parse_verifier(GO["peter_key"])) is None
+    assert str(note) == GO["signed"]
+
+
+def test_go_documentation_doubly_signed_note_verifies_with_both_keys():
+    note = parse_note(GO["doubly_signed"])
+    for key in (GO["peter_key"], GO["enoch_key"]):
+        note.signed_by(parse_verifier(key))
+
+
+def test_go_documentation_signer_key_reproduces_its_signature():
+    """Ed25519 is deterministic: the documented private key signs the documented text into the same line."""
+    name, hex_id, encoded = GO["signer_key"].removeprefix("PRIVATE+KEY+").split("+", 2)
+    seed = base64.b64decode(encoded)
+    key = Ed25519PrivateKey.from_private_bytes(seed[1:])
+    assert verifier_key(name, key.public_key()) == GO["peter_key"] and hex_id == "c74f20a3"
+    signature = Signature(name, bytes.fromhex(hex_id), key.sign(GO["text"].encode()))
+    assert str(Note(GO["text"], (signature,))) == GO["signed"]
+
+
+@pytest.mark.parametrize("bad", GO["bad_keys"])
+def test_go_documentation_bad_verifier_keys_are_refused(bad):
+    with pytest.raises(CheckpointError):
+        parse_verifier(bad)
+
+
+PETER_SIG = GO["signed"].removeprefix(GO["text"] + "\n")
+BAD_NOTES = {  # Go's note_test.go "Invalid encoded message syntax", each one malformed
+    "no signature block": GO["text"],
+    "empty signature block": GO["text"] + "\n",
+    "no final newline": GO["text"] + "\n" + PETER_SIG[:-1],
+    "control character": "\x01" + GO["text"] + "\n" + PETER_SIG,
+    "a name with a space": GO["text"] + "\n" + PETER_SIG.replace("PeterNeumann", "Bad Name")[:-1],
+    "a garbage line after a good signature": GO["text"] + "\n" + PETER_SIG + "Unexpected line.\n",
+    "a signature that is not base64": GO["text"] + "\n— PeterNeumann not*base64\n",
+    "a signature shorter than a key id and one byte": GO["text"] + "\n— PeterNeumann AAAAAA==\n",
+}
+
+
+@pytest.mark.parametrize("reason", list(BAD_NOTES))
+def test_malformed_notes_are_refused(reason):
+    with pytest.raises(CheckpointError, match="malformed"):
+        parse_note(BAD_NOTES[reason])
+
+
+def test_invalid_utf8_is_refused():
+    with pytest.raises(CheckpointError, match="not UTF-8"):
+        parse_note(b"\xff" + GO["signed"].encode())
+
+
+def test_a_tampered_signature_fails_even_with_a_good_one_after_it():
+    tampered = PETER_SIG[:60] + "ABCD" + PETER_SIG[60:]
+    with pytest.raises(CheckpointError, match="does not verify"):
+        parse_note(GO["text"] + "\n" + tampered + PETER_SIG).signed_by(parse_verifier(GO["peter_key"]))
+
+
+def test_note_splits_at_the_last_blank_line():
+    note = parse_note("first paragraph\n\nsecond paragraph\n\n" + PETER_SIG)
+    assert note.text == "first paragraph\n\nsecond paragraph\n" and len(note.signatures) == 1
+
+
+def test_three_line_checkpoint_without_extension_is_accepted():
+    plain = Checkpoint(NAME, 57, bytes(range(32)))
+    note = plain.sign(NAME, KEY)
+    assert note.split("\n")[3] == ""  # origin, size, root, then the blank line
+    assert open_checkpoint(note, NAME, KEY.public_key()) == plain
+    assert read_unverified(note).timestamp is None
+
+
+def test_extension_lines_are_kept_and_signed():
+    extended = Checkpoint(NAME, 57, bytes(range(32)), extensions=("witness-hint: example",))
+    assert open_checkpoint(extended.sign(NAME, KEY), NAME, KEY.public_key()).extensions == ("witness-hint: example",)
+
+
+@pytest.mark.parametrize("body", [
+    "zwgk.local/ledger\n057\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",  # leading zero
+    "zwgk.local/ledger\n-1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+    "zwgk.local/ledger\n57\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==\n",  # 31 bytes
+    "zwgk.local/ledger\n57\n",
+    "\n57\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+])
+def test_malformed_checkpoint_bodies_are_refused(body):
+    with pytest.raises(CheckpointError, match="malformed checkpoint"):
+        parse_body(body)
+
+
+@pytest.mark.parametrize("name", ["zwgk ledger", "zwgk+ledger", "", "zwgk\u3000ledger"])
+def test_key_names_with_space_or_plus_are_invalid(name):
+    assert not valid_key_name(name)
+    with pytest.raises(CheckpointError):
+        CHECKPOINT.sign(name, KEY)
+
+
+@pytest.mark.parametrize("origin", ["zwgk ledger", "zwgk+ledger"])
+def test_log_origin_with_space_or_plus_is_refused_at_start_up(origin):
+    with pytest.raises(ConfigurationError, match="ZWGK_LOG_ORIGIN"):
+        Settings.from_env({"ZWGK_LOG_ORIGIN": origin})
+
+
+def test_witness_cosignature_round_trips_with_its_time():
+    witness = Ed25519PrivateKey.generate()
+    verifier = parse_verifier(verifier_key("witness.example/w1", witness.public_key(), COSIGNATURE))
+    note = parse_note(CHECKPOINT.sign(NAME, KEY))
+    at = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC)
+    cosigned = str(note) + cosign(note, verifier.name, witness, at).line()
+    log = Verifier(NAME, KEY.public_key())
+    assert open_signed(cosigned, log, (verifier,), quorum=1) == CHECKPOINT
+    assert parse_note(cosigned).signed_by(verifier) == at
+    with pytest.raises(CheckpointError, match="quorum"):
+        open_signed(str(note), log, (verifier,), quorum=1)
+
+
+def test_a_cosignature_does_not_pass_for_the_logs_signature():
+    witness = Ed25519PrivateKey.generate()
+    note = parse_note(CHECKPOINT.sign(NAME, Ed25519PrivateKey.generate()))
+    forged = Note(note.text, (cosign(note, NAME, witness, datetime.now(UTC)),))
+    with pytest.raises(CheckpointError, match="no signature"):
+        open_signed(str(forged), Verifier(NAME, witness.public_key()))
