@@ -16,8 +16,9 @@ from zwgk.connectors.signing import Notary, write_new_key
 from zwgk.connectors.wiring import audit_log, services
 from zwgk.domain.checkpoint import open_checkpoint, parse_verifier_key, read_unverified
 from zwgk.domain.disclosure import DisclosureAct
-from zwgk.domain.merkle import leaf_hash
+from zwgk.domain.merkle import leaf_hash, root_of
 from zwgk.domain.proofs import ProofError, check_consistency, check_inclusion
+from zwgk.domain.tiles import unbundle
 
 UNIT = "示范县教育局"
 DRAFT = {"title": "关于2022年秋季学期招生工作的通知", "attribute": "proactive", "doc_number": "示教〔2022〕3号"}
@@ -135,3 +136,25 @@ def test_verify_checks_every_chain_and_the_log_brought_up_to_date(served):
         events = s.ledger.recorder.max_notification_id()
     assert report["ok"] and report["not_yet_logged"] == 0
     assert report["events_checked"] == report["log_entries_checked"] == events
+
+
+def test_the_log_is_served_as_c2sp_tiles_that_recompute_the_checkpoints_root(served):
+    settings, server = served
+    drafted(settings, server, 3)
+    inspector = token_for(settings, "inspector-tiles", "inspector", "县纪委监委")
+    with server.client(inspector) as http:
+        note = http.get("/api/v1/audit/tlog/checkpoint")
+        assert note.status_code == 200 and note.headers["cache-control"] == "no-cache"
+        checkpoint = open_checkpoint(note.text, *verifier(settings))
+        width = checkpoint.size  # fewer than 256: one partial tile of each kind
+        hashes = http.get(f"/api/v1/audit/tlog/tile/0/000.p/{width}")
+        bundle = http.get(f"/api/v1/audit/tlog/tile/entries/000.p/{width}")
+        assert hashes.status_code == bundle.status_code == 200
+        assert http.get("/api/v1/audit/tlog/tile/0/000").status_code == 404  # not full yet
+        assert http.get(f"/api/v1/audit/tlog/tile/0/000.p/{width + 1}").status_code == 404
+        assert http.get("/api/v1/audit/tlog/tile/0/x000/000").status_code == 404  # not a canonical path
+    with server.client() as anonymous:
+        assert anonymous.get("/api/v1/audit/tlog/checkpoint").status_code == 401
+    leaves = [hashes.content[i : i + 32] for i in range(0, len(hashes.content), 32)]
+    assert root_of(leaves) == checkpoint.root
+    assert [leaf_hash(e) for e in unbundle(bundle.content)] == leaves
