@@ -25,6 +25,7 @@ from zwgk.connectors.relay import kafka_reachable
 from zwgk.connectors.services import Services
 from zwgk.connectors.signing import log_verifier
 from zwgk.connectors.wiring import avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap
+from zwgk.connectors.witnessing import request_cosignatures
 from zwgk.domain.access import Scope
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
@@ -550,10 +551,15 @@ def log_entries(s: Services, merkle: MerkleLog, start: int = 0, end: int | None 
 
 
 def latest_checkpoint(s: Services, merkle: MerkleLog, settings: Settings) -> str | None:
-    """The latest signed checkpoint, once the log holds every event (None while the ledger is empty)."""
+    """The latest signed checkpoint with its witnesses' cosignatures, once the log holds every event (None while
+    the ledger is empty); witnesses that have not cosigned it yet are asked again."""
     bring_log_up_to_date(s, merkle, settings, policy=None)
     latest = merkle.latest_checkpoint()
-    return latest[1] if latest else None
+    if latest is None:
+        return None
+    if settings.witnesses:
+        request_cosignatures(merkle, *latest, settings)
+    return cosigned_note(merkle, *latest)
 
 
 def verifier_key(settings: Settings) -> str:
