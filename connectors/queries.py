@@ -23,7 +23,7 @@ from zwgk.connectors.pages import Key, Keyset, Rows
 from zwgk.connectors.relay import NAME as RELAY
 from zwgk.connectors.relay import kafka_reachable
 from zwgk.connectors.services import Services
-from zwgk.connectors.signing import log_verifier
+from zwgk.connectors.signing import log_verifiers
 from zwgk.connectors.wiring import avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap
 from zwgk.connectors.witnessing import request_cosignatures
 from zwgk.domain.access import Scope
@@ -31,7 +31,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
-from zwgk.domain.checkpoint import Checkpoint, CheckpointError, Verifier, open_signed, read_unverified
+from zwgk.domain.checkpoint import Checkpoint, CheckpointError, Verifier, open_signed, parse_note, read_unverified
 from zwgk.domain.errors import DomainError, NotFound
 from zwgk.domain.privacy import unseal
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
@@ -511,21 +511,24 @@ def audit(s: Services, merkle: MerkleLog, settings: Settings, bring_up_to_date: 
 
 @dataclass(frozen=True)
 class Trust:
-    """What a verifier trusts: the log's public key, and witnesses of which `quorum` must have cosigned."""
+    """What a verifier trusts: the log's public keys (the one a checkpoint names by its key id is used), and
+    witnesses of which `quorum` must have cosigned."""
 
-    log: Verifier
+    logs: tuple[Verifier, ...]
     witnesses: tuple[Verifier, ...] = ()
     quorum: int = 0
 
     def open(self, note: str) -> Checkpoint:
-        return open_signed(note, self.log, self.witnesses, self.quorum)
+        named = {(s.name, s.key_id) for s in parse_note(note).signatures}
+        log = next((v for v in self.logs if (v.name, v.key_id) in named), self.logs[0])
+        return open_signed(note, log, self.witnesses, self.quorum)
 
 
 def _checkpoint_problem(merkle: MerkleLog, settings: Settings, trust: Trust | None) -> str:
     latest = merkle.latest_checkpoint()
     if latest is None:
         return ""
-    trust = trust or Trust(log_verifier(settings))
+    trust = trust or Trust(log_verifiers(settings))
     note = cosigned_note(merkle, latest[0], latest[1]) if trust.quorum else latest[1]
     try:
         checkpoint = trust.open(note)
@@ -564,7 +567,7 @@ def latest_checkpoint(s: Services, merkle: MerkleLog, settings: Settings) -> str
 
 def verifier_key(settings: Settings) -> str:
     """The public key that checkpoints verify with (a verifier key: name, key id, Ed25519 key); never makes a key."""
-    return str(log_verifier(settings))
+    return str(log_verifiers(settings)[0])
 
 
 @dataclass(frozen=True)

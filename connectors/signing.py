@@ -81,17 +81,20 @@ class NoPublicKey(ConfigurationError):
     """Neither a public key was given nor the operator's key file is here: nothing to verify with."""
 
 
-def log_verifier(settings: Settings, public_key: str | None = None) -> Verifier:
-    """The key checkpoints verify with: the verifier key given, else the one of the operator's key file
-    when it exists. Never creates a key."""
-    if public_key is not None:
+def log_verifiers(settings: Settings, public_keys: str | None = None) -> tuple[Verifier, ...]:
+    """The keys checkpoints verify with: the verifier keys given (one a line: the log's keys over time, each
+    checkpoint naming the one it was signed with by its key id), else the one of the operator's key file when
+    it exists. Never creates a key."""
+    if public_keys is not None:
         try:
-            verifier = parse_verifier(public_key)
+            verifiers = tuple(parse_verifier(line) for line in public_keys.splitlines() if line.strip())
         except CheckpointError as error:
             raise ConfigurationError(f"public key: {error}") from None
-        return verifier
+        if not verifiers:
+            raise ConfigurationError("public key: the file holds no verifier key")
+        return verifiers
     if not key_file(settings).exists():
         raise NoPublicKey(f"no signing key {key_file(settings)} here: give the log's public key "
                           "(--public-key, what zwgk audit public-key prints on the operator's side)")
     notary = Notary.load(settings)
-    return Verifier(notary.name, notary.key.public_key())
+    return (Verifier(notary.name, notary.key.public_key()),)

@@ -45,10 +45,16 @@ def checkpoint(actor: SignedIn, rt: RuntimeDep, request: Request) -> PlainTextRe
 
 
 @router.get("/public-key", summary="检查点签名公钥（verifier key），供离线核验", response_class=PlainTextResponse,
+            description="With `key_id` (the 8 hex digits a checkpoint's signature line names), the key only if it is that one.",
             responses={200: {**TEXT, "description": "name+key id+base64 key (docs/audit.md §3)"}})
-def public_key(actor: SignedIn, rt: RuntimeDep, request: Request) -> PlainTextResponse:
+def public_key(actor: SignedIn, rt: RuntimeDep, request: Request,
+               key_id: Annotated[str | None, Query(pattern="^[0-9a-f]{8}$", description="the checkpoint's key id")] = None,
+               ) -> PlainTextResponse:
     permitted(rt, request, actor, "audit_checkpoint")
-    return PlainTextResponse(queries.verifier_key(rt.settings) + "\n")
+    key = queries.verifier_key(rt.settings)
+    if key_id is not None and key.split("+")[1] != key_id:
+        raise NotFound("检查点签名公钥", "checkpoint key", key_id)
+    return PlainTextResponse(key + "\n")
 
 
 @router.get("/proofs/inclusion/{event_id}", summary="某事件在审计日志中的包含证明（zwgk-inclusion-proof/1）",

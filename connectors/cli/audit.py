@@ -16,7 +16,7 @@ import typer
 from zwgk.connectors import queries, render, tlog
 from zwgk.connectors.cli.shared import AT_LEAST, FORMAT, answer, reading
 from zwgk.connectors.config import Settings
-from zwgk.connectors.signing import NoPublicKey, log_verifier, write_new_key
+from zwgk.connectors.signing import NoPublicKey, log_verifiers, write_new_key
 from zwgk.connectors.wiring import audit_log, services
 from zwgk.domain.checkpoint import CheckpointError, parse_verifier, read_unverified
 from zwgk.domain.proofs import ProofError, check_consistency, check_inclusion
@@ -25,7 +25,8 @@ log = logging.getLogger("zwgk")
 app = typer.Typer(name="audit", help="审计核验（纪检监察）。", no_args_is_help=True)
 
 
-PUBLIC_KEY = typer.Option(None, "--public-key", exists=True, help="日志公钥（verifier key 文件）；缺省用本机的签名私钥推出")
+PUBLIC_KEY = typer.Option(None, "--public-key", exists=True,
+                          help="日志公钥（verifier key 文件，每行一个；按检查点签名行的 key id 选用）；缺省用本机的签名私钥推出")
 WITNESS = typer.Option([], "--witness", help="见证人公钥（cosignature/v1 verifier key，或含它的文件）；可多次给出")
 QUORUM = typer.Option(0, "--quorum", min=0, help="至少须有几个所列见证人联署检查点")
 
@@ -43,7 +44,7 @@ def _trust(settings: Settings, public_key: Path | None, witnesses: list[str], qu
         typer.echo(f"法定数 {quorum} 多于所列见证人（{len(verifiers)} 个）。", err=True)
         raise typer.Exit(2)
     try:
-        return queries.Trust(log_verifier(settings, key), verifiers, quorum)
+        return queries.Trust(log_verifiers(settings, key), verifiers, quorum)
     except NoPublicKey:
         typer.echo("本机没有检查点签名私钥，核验只需公钥：请用 --public-key 给出日志公钥"
                    "（运营方 zwgk audit public-key 的输出）。", err=True)

@@ -158,3 +158,17 @@ def test_the_log_is_served_as_c2sp_tiles_that_recompute_the_checkpoints_root(ser
     leaves = [hashes.content[i : i + 32] for i in range(0, len(hashes.content), 32)]
     assert root_of(leaves) == checkpoint.root
     assert [leaf_hash(e) for e in unbundle(bundle.content)] == leaves
+
+
+def test_the_public_key_is_found_by_the_key_id_the_served_checkpoint_names(served):
+    settings, server = served
+    drafted(settings, server, 1)
+    integrator = token_for(settings, "data-hub-keys", "integrator", "县大数据中心")
+    with server.client(integrator) as http:
+        note = http.get("/api/v1/audit/checkpoint").text
+        signature = note.split("\n\n")[-1].splitlines()[0].split(" ")[2]
+        named = base64.b64decode(signature)[:4].hex()
+        key = http.get("/api/v1/audit/public-key", params={"key_id": named})
+        assert key.status_code == 200 and key.text.split("+")[1] == named
+        assert open_checkpoint(note, *parse_verifier_key(key.text)).size >= 1
+        assert http.get("/api/v1/audit/public-key", params={"key_id": "00000000"}).status_code == 404

@@ -240,6 +240,11 @@ def test_a_copy_of_the_store_verifies_with_the_public_key_alone_and_no_key_appea
     (tmp_path / "other.txt").write_text(verifier_key("zwgk.local/ledger", other), encoding="utf-8")
     wrong = zwgk("audit", "verify", "--public-key", "../other.txt", cwd=inspector)
     assert wrong.returncode == 1 and "签名检查点不符" in wrong.stderr
+    # The log's keys over time, one a line: the checkpoint's key id picks the one it was signed with.
+    (tmp_path / "keys.txt").write_text(verifier_key("zwgk.local/ledger", other) + "\n" + (tmp_path / "key.txt").read_text(),
+                                       encoding="utf-8")
+    assert zwgk("audit", "verify", "--public-key", "../keys.txt", cwd=inspector).returncode == 0
+    assert not signing_key.exists()
 
 
 def test_consistency_proof_written_by_the_operator_verifies_offline(tmp_path: Path):
