@@ -1,15 +1,18 @@
 """Signed checkpoints 签名检查点 in the transparency-log text formats, parsed strictly: C2SP
 `signed-note` (the note and its signature lines), `tlog-checkpoint` (the body) and
-`tlog-cosignature` (witnesses' `cosignature/v1`). Self-contained: an inspector's own tool can
+`tlog-cosignature` (the timestamped `cosignature/v1`). Self-contained: an inspector's own tool can
 verify a checkpoint with this file and the `cryptography` package alone.
 
 Checkpoint body (UTF-8, every line ends in "\\n"): origin, tree size in decimal, root hash in
-standard base64, then optional extension lines (zwgk's older checkpoints carry
+standard base64, then optional extension lines (zwgk writes none; its older checkpoints carry
 ``Timestamp: YYYY-MM-DDTHH:MM:SSZ``). Then an empty line and signature lines
 ``— <key name> <base64(key id ‖ signature)>``; the note splits at its LAST empty line.
 
-key id = SHA-256(key name ‖ "\\n" ‖ type ‖ 32-byte public key)[:4], type 0x01 for the log's
-Ed25519 signature, 0x04 for a witness's cosignature/v1, whose signature is
+The log signs twice with its one key: an Ed25519 note signature (type 0x01, what every signed-note
+client checks) and a cosignature/v1 (type 0x04), whose timestamp is when it signed — the time where
+the specs put it. Witnesses add their own cosignature/v1 lines.
+
+key id = SHA-256(key name ‖ "\\n" ‖ type ‖ 32-byte public key)[:4]; a cosignature/v1 signature is
 ``timestamp (8 bytes, big-endian seconds) ‖ Ed25519 over "cosignature/v1\\ntime <t>\\n" ‖ body``.
 Public keys travel as verifier keys: ``<name>+<key id hex>+<base64(type ‖ public key)>``.
 """
@@ -21,7 +24,7 @@ import binascii
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
@@ -189,21 +192,22 @@ class Checkpoint:
     origin: str
     size: int
     root: bytes
-    timestamp: datetime | None = None  # only zwgk's older checkpoints carry it, as an extension line
-    extensions: tuple[str, ...] = ()  # any other extension lines, as they stand
+    timestamp: datetime | None = None  # when the log signed it (its own cosignature/v1; older zwgk: an extension line)
+    extensions: tuple[str, ...] = ()  # the extension lines, as they stand
 
     def body(self) -> str:
-        lines = [self.origin, str(self.size), base64.b64encode(self.root).decode()]
-        if self.timestamp is not None:
-            lines.append(TIMESTAMP + self.timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        return "".join(line + "\n" for line in [*lines, *self.extensions])
+        lines = [self.origin, str(self.size), base64.b64encode(self.root).decode(), *self.extensions]
+        return "".join(line + "\n" for line in lines)
 
     def sign(self, name: str, private_key: Ed25519PrivateKey) -> str:
+        """The note signed by the log's key, and cosigned by it at `timestamp` when there is one."""
         if not valid_key_name(name):
             raise CheckpointError(f"invalid key name {name!r}: it must hold no white space and no '+'")
         body = self.body()
-        signature = Signature(name, key_id(name, private_key.public_key()), private_key.sign(body.encode()))
-        return str(Note(body, (signature,)))
+        note = Note(body, (Signature(name, key_id(name, private_key.public_key()), private_key.sign(body.encode())),))
+        if self.timestamp is not None and _legacy_time(self.extensions) is None:
+            note = Note(body, (*note.signatures, cosign(note, name, private_key, self.timestamp)))
+        return str(note)
 
 
 def cosign(note: Note, name: str, private_key: Ed25519PrivateKey, at: datetime) -> Signature:
@@ -231,6 +235,9 @@ def open_signed(message: str, log: Verifier, witnesses: tuple[Verifier, ...] = (
     checkpoint = parse_body(note.text)
     if checkpoint.origin != log.name:
         raise CheckpointError(f"checkpoint of log {checkpoint.origin!r} signed by key {log.name!r}")
+    own = Verifier(log.name, log.public_key, COSIGNATURE)
+    if any(sig.name == own.name and sig.key_id == own.key_id for sig in note.signatures):
+        checkpoint = replace(checkpoint, timestamp=note.signed_by(own))
     return checkpoint
 
 
@@ -240,8 +247,15 @@ def open_checkpoint(note: str, name: str, public_key: Ed25519PublicKey) -> Check
 
 
 def read_unverified(note: str) -> Checkpoint:
-    """What a note states, its signature not checked: only for the log's own records."""
-    return parse_body(parse_note(note).text)
+    """What a note states, its signatures not checked (the time from the first timestamped signature by
+    the log's name): only for the log's own records."""
+    parsed = parse_note(note)
+    checkpoint = parse_body(parsed.text)
+    for signature in parsed.signatures:
+        if checkpoint.timestamp is None and signature.name == checkpoint.origin and len(signature.signature) == 72:
+            seconds = int.from_bytes(signature.signature[:8], "big")
+            checkpoint = replace(checkpoint, timestamp=datetime.fromtimestamp(seconds, UTC))
+    return checkpoint
 
 
 def parse_body(text: str) -> Checkpoint:
@@ -262,11 +276,14 @@ def parse_body(text: str) -> Checkpoint:
         raise CheckpointError("malformed checkpoint body: root hash is not 32 bytes in standard base64")
     if any(not line for line in extensions):
         raise CheckpointError("malformed checkpoint body: empty extension line")
-    timestamp, others = None, tuple(extensions)
+    return Checkpoint(origin, int(size), digest, _legacy_time(tuple(extensions)), tuple(extensions))
+
+
+def _legacy_time(extensions: tuple[str, ...]) -> datetime | None:
+    """The signing time zwgk's checkpoints stated as a first extension line before they were cosigned by the log."""
     if extensions and extensions[0].startswith(TIMESTAMP):
         try:
-            timestamp = datetime.strptime(extensions[0][len(TIMESTAMP):], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-            others = tuple(extensions[1:])
+            return datetime.strptime(extensions[0][len(TIMESTAMP):], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         except ValueError:
-            timestamp = None
-    return Checkpoint(origin, int(size), digest, timestamp, others)
+            return None
+    return None

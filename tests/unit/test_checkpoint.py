@@ -18,6 +18,7 @@ from zwgk.domain.checkpoint import (
     Signature,
     Verifier,
     cosign,
+    key_id,
     open_checkpoint,
     open_signed,
     parse_body,
@@ -34,11 +35,23 @@ NAME = "zwgk.local/ledger"
 CHECKPOINT = Checkpoint(NAME, 57, bytes(range(32)), datetime(2026, 11, 23, 3, 10, 48, tzinfo=UTC))
 
 
-def test_note_has_the_transparency_log_layout():
+def test_note_has_the_transparency_log_layout_and_its_time_in_the_logs_own_cosignature():
     note = CHECKPOINT.sign(NAME, KEY)
     lines = note.split("\n")
-    assert lines[:4] == [NAME, "57", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "Timestamp: 2026-11-23T03:10:48Z"]
-    assert lines[4] == "" and lines[5].startswith(f"{DASH} {NAME} ") and note.endswith("\n")
+    assert lines[:4] == [NAME, "57", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", ""]  # no extension line
+    assert lines[4].startswith(f"{DASH} {NAME} ") and lines[5].startswith(f"{DASH} {NAME} ") and note.endswith("\n")
+    cosignature = parse_note(note).signatures[1]
+    assert cosignature.key_id == key_id(NAME, KEY.public_key(), COSIGNATURE)
+    assert int.from_bytes(cosignature.signature[:8], "big") == int(CHECKPOINT.timestamp.timestamp())
+    assert parse_note(note).signed_by(Verifier(NAME, KEY.public_key(), COSIGNATURE)) == CHECKPOINT.timestamp
+
+
+def test_older_checkpoints_with_a_timestamp_extension_line_still_verify():
+    legacy = Checkpoint(NAME, 57, bytes(range(32)), extensions=("Timestamp: 2026-11-23T03:10:48Z",))
+    note = legacy.sign(NAME, KEY)
+    assert note.split("\n")[3] == "Timestamp: 2026-11-23T03:10:48Z" and note.count(DASH) == 1
+    opened = open_checkpoint(note, NAME, KEY.public_key())
+    assert opened.timestamp == CHECKPOINT.timestamp and opened.body() == legacy.body()
 
 
 def test_signed_note_round_trips_through_the_verifier_key():
@@ -139,7 +152,7 @@ def test_three_line_checkpoint_without_extension_is_accepted():
     note = plain.sign(NAME, KEY)
     assert note.split("\n")[3] == ""  # origin, size, root, then the blank line
     assert open_checkpoint(note, NAME, KEY.public_key()) == plain
-    assert read_unverified(note).timestamp is None
+    assert read_unverified(note).timestamp is None and note.count(DASH) == 1  # no time: no cosignature
 
 
 def test_extension_lines_are_kept_and_signed():
