@@ -164,7 +164,7 @@ def bring_log_up_to_date(
 ) -> str | None:
     """Fold new events into the audit log and sign a checkpoint when one is due, then ask the witnesses to cosign it."""
     log.sync(s.ledger.stored_records(after=log.position()))
-    note = issue_checkpoint(log, Notary.from_settings(settings).sign, settings.log_origin, policy)
+    note = issue_checkpoint(log, lambda checkpoint: Notary.from_settings(settings).sign(checkpoint), settings.log_origin, policy)
     if note is not None and settings.witnesses:
         request_cosignatures(log, read_unverified(note).size, note, settings)
     return note
