@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from zwgk.domain.checkpoint import COSIGNATURE, CheckpointError, parse_verifier
+
 DEFAULT_DATABASE_URL = "sqlite:///var/zwgk.sqlite3"
 SECRET = "****"
 # Cached aggregates are fast-forwarded from the store before use, so other writers are seen.
@@ -46,17 +48,12 @@ class Settings:
         if not self.log_origin or "+" in self.log_origin or any(ch.isspace() for ch in self.log_origin):
             raise ConfigurationError(f"ZWGK_LOG_ORIGIN {self.log_origin!r} is not a valid log name: it must be "
                                      "non-empty, without white space or '+' (e.g. example.gov.cn/zwgk)")
+        parse_witnesses(self.witnesses)  # a malformed ZWGK_WITNESSES is refused at start-up too
 
     @property
     def witness_list(self) -> list[tuple[str, str]]:
         """(URL, verifier key) of each configured witness."""
-        pairs = []
-        for item in filter(None, (part.strip() for part in self.witnesses.split(";"))):
-            url, _, key = item.partition(" ")
-            if not url.startswith(("http://", "https://")) or not key.strip():
-                raise ConfigurationError(f"ZWGK_WITNESSES entry {item!r} is not 'URL VERIFIER-KEY'")
-            pairs.append((url.rstrip("/"), key.strip()))
-        return pairs
+        return parse_witnesses(self.witnesses)
 
     @property
     def views_url(self) -> str:
@@ -121,6 +118,25 @@ class Settings:
         if self.s3_secret_key:
             shown["ZWGK_S3_SECRET_KEY"] = SECRET
         return shown
+
+
+def parse_witnesses(text: str) -> list[tuple[str, str]]:
+    """`URL VERIFIER-KEY` pairs separated by ";", each key a witness's cosignature/v1 verifier key."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        url, _, key = item.partition(" ")
+        if not url.startswith(("http://", "https://")) or not _cosigner_key(key.strip()):
+            raise ConfigurationError(f"ZWGK_WITNESSES entry {item!r} is not 'URL VERIFIER-KEY' with a witness's "
+                                     "cosignature/v1 key (zwgk witness public-key)")
+        pairs.append((url.rstrip("/"), key.strip()))
+    return pairs
+
+
+def _cosigner_key(text: str) -> bool:
+    try:
+        return parse_verifier(text).kind == COSIGNATURE
+    except CheckpointError:
+        return False
 
 
 def _number(name: str, value: str) -> int:

@@ -204,3 +204,13 @@ def test_a_cosignature_does_not_pass_for_the_logs_signature():
     forged = Note(note.text, (cosign(note, NAME, witness, datetime.now(UTC)),))
     with pytest.raises(CheckpointError, match="no signature"):
         open_signed(str(forged), Verifier(NAME, witness.public_key()))
+
+
+def test_witnesses_setting_is_checked_at_start_up():
+    witness = verifier_key("witness.example/w1", Ed25519PrivateKey.generate().public_key(), COSIGNATURE)
+    settings = Settings.from_env({"ZWGK_WITNESSES": f"http://127.0.0.1:8100/ {witness}; https://w2.example {witness}"})
+    assert settings.witness_list == [("http://127.0.0.1:8100", witness), ("https://w2.example", witness)]
+    log_key = verifier_key(NAME, KEY.public_key())
+    for bad in (witness, f"127.0.0.1:8100 {witness}", f"http://127.0.0.1:8100 {log_key}", "http://127.0.0.1:8100 x+y+z"):
+        with pytest.raises(ConfigurationError, match="ZWGK_WITNESSES"):
+            Settings.from_env({"ZWGK_WITNESSES": bad})
