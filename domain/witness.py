@@ -21,6 +21,7 @@ from zwgk.domain.checkpoint import Checkpoint, CheckpointError, Note, Verifier, 
 from zwgk.domain.merkle import verify_consistency
 
 MAX_PROOF = 63
+MAX_REQUEST = 1 << 16  # an old size, 63 hashes and a checkpoint with its signatures fit many times over
 _SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
 
 
@@ -48,6 +49,8 @@ class Witnessed:
 
 
 def parse_submission(body: bytes) -> Submission:
+    if len(body) > MAX_REQUEST:
+        raise WitnessRefusal(400, f"a request larger than {MAX_REQUEST} bytes")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

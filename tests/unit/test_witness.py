@@ -83,3 +83,8 @@ def test_more_than_63_proof_lines_are_a_400():
     proof = [bytes(32)] * 64
     with pytest.raises(WitnessRefusal, match="63"):
         parse_submission(submission(1, proof, signed(3)))
+
+
+def test_an_oversized_request_is_a_400():
+    with pytest.raises(WitnessRefusal, match="larger"):
+        parse_submission(submission(0, [], signed(3)) + b"x" * (1 << 16))
