@@ -165,11 +165,6 @@ class MerkleLog:
         with self.store.transaction() as tx:
             return [(r[0], r[1]) for r in tx.all("SELECT size, note FROM merkle_checkpoints WHERE size > ? ORDER BY size", (size,))]
 
-    def checkpoint(self, size: int) -> str | None:
-        with self.store.transaction() as tx:
-            row = tx.one("SELECT note FROM merkle_checkpoints WHERE size = ?", (size,))
-        return row[0] if row else None
-
     def nodes(self, level: int, start: int, end: int) -> list[bytes]:
         """The stored node hashes of one level over [start, end): a hash tile's content."""
         with self.store.transaction() as tx:
