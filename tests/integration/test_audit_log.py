@@ -5,6 +5,7 @@ inserted events — and, with a checkpoint held outside, a rewritten history."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -275,3 +276,13 @@ def test_consistency_proof_written_by_the_operator_verifies_offline(tmp_path: Pa
     (tmp_path / "proof.json").write_text(json.dumps(proof), encoding="utf-8")
     forged = zwgk(*args, cwd=offline)
     assert forged.returncode == 1 and "核验失败" in forged.stderr
+
+
+@pytest.mark.parametrize("origin", ["zwgk ledger", "zwgk+ledger"])
+def test_an_origin_with_a_space_or_plus_is_refused_at_start_up_with_a_clear_error(tmp_path: Path, origin: str):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}, "ZWGK_LOG_ORIGIN": origin}
+    for command in (["audit", "verify"], ["demo"]):
+        refused = subprocess.run([sys.executable, "-c", "from zwgk.connectors.cli import main; main()", *command],
+                                 cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 2 and "ZWGK_LOG_ORIGIN" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "var").exists()  # nothing recorded, nothing signed
