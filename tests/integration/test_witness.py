@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -175,3 +176,17 @@ def test_the_witness_refuses_a_smaller_tree_and_a_bad_signature(setup: Setup):
     elsewhere = replace(forged, origin="other.example/log").sign("other.example/log", other)
     unknown = httpx.post(f"{setup.witness.url}/add-checkpoint", content=submission(0, [], elsewhere))
     assert unknown.status_code == 404
+
+
+def test_simultaneous_submissions_of_one_checkpoint_are_cosigned_once(setup: Setup):
+    """The check and the update are one transaction: of eight requests from size 0, one is cosigned, the others
+    learn the size it now holds."""
+    services = open_services(setup.ledger)
+    run_scenario(services)
+    services.close()
+    note = logs_own(grow(replace(setup.ledger, witnesses=""), []))  # signed, not yet sent to the witness
+    body = submission(0, [], note)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: httpx.post(f"{setup.witness.url}/add-checkpoint", content=body, timeout=30), range(8)))
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 7
+    assert {a.text for a in answers if a.status_code == 409} == {f"{read_unverified(note).size}\n"}
