@@ -82,13 +82,23 @@ class Verifier:
                 raise CheckpointError(f"cosignature by {self.name} is not 8 + 64 bytes")
             seconds = int.from_bytes(signature[:8], "big")
             message = f"cosignature/v1\ntime {seconds}\n".encode() + message
-            signature, signed_at = signature[8:], datetime.fromtimestamp(seconds, UTC)
+            signature, signed_at = signature[8:], _posix_time(seconds)
         try:
             self.public_key.verify(signature, message)
         except InvalidSignature:
             raise CheckpointError(
                 f"signature does not verify: the checkpoint was altered or not signed by this key ({self.name})") from None
         return signed_at
+
+
+def _posix_time(seconds: int) -> datetime:
+    """A cosignature's timestamp; tlog-cosignature caps it at 2^63 - 1, and a date past year 9999 is no time."""
+    try:
+        if seconds >= 1 << 63:
+            raise ValueError(seconds)
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise CheckpointError(f"a cosignature's time {seconds} is out of range") from None
 
 
 def verifier_key(name: str, public_key: Ed25519PublicKey, kind: bytes = ED25519) -> str:
@@ -253,8 +263,7 @@ def read_unverified(note: str) -> Checkpoint:
     checkpoint = parse_body(parsed.text)
     for signature in parsed.signatures:
         if checkpoint.timestamp is None and signature.name == checkpoint.origin and len(signature.signature) == 72:
-            seconds = int.from_bytes(signature.signature[:8], "big")
-            checkpoint = replace(checkpoint, timestamp=datetime.fromtimestamp(seconds, UTC))
+            checkpoint = replace(checkpoint, timestamp=_posix_time(int.from_bytes(signature.signature[:8], "big")))
     return checkpoint
 
 

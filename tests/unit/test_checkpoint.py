@@ -214,3 +214,15 @@ def test_witnesses_setting_is_checked_at_start_up():
     for bad in (witness, f"127.0.0.1:8100 {witness}", f"http://127.0.0.1:8100 {log_key}", "http://127.0.0.1:8100 x+y+z"):
         with pytest.raises(ConfigurationError, match="ZWGK_WITNESSES"):
             Settings.from_env({"ZWGK_WITNESSES": bad})
+
+
+def test_a_cosignature_time_out_of_range_is_refused_not_a_crash():
+    note = parse_note(CHECKPOINT.sign(NAME, KEY))
+    witness = Ed25519PrivateKey.generate()
+    far = Signature("witness.example/w1", key_id("witness.example/w1", witness.public_key(), COSIGNATURE),
+                    (1 << 63).to_bytes(8, "big") + bytes(64))
+    verifier = Verifier("witness.example/w1", witness.public_key(), COSIGNATURE)
+    with pytest.raises(CheckpointError, match="out of range"):
+        Note(note.text, (far,)).signed_by(verifier)
+    with pytest.raises(CheckpointError, match="quorum"):
+        open_signed(str(note) + far.line(), Verifier(NAME, KEY.public_key()), (verifier,), quorum=1)
