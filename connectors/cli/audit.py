@@ -46,9 +46,13 @@ def _trust(settings: Settings, public_key: Path | None, witnesses: list[str], qu
     try:
         return queries.Trust(log_verifiers(settings, key), verifiers, quorum)
     except NoPublicKey:
-        typer.echo("本机没有检查点签名私钥，核验只需公钥：请用 --public-key 给出日志公钥"
-                   "（运营方 zwgk audit public-key 的输出）。", err=True)
-        raise typer.Exit(2) from None
+        _no_public_key()
+
+
+def _no_public_key() -> NoReturn:
+    typer.echo("本机没有检查点签名私钥，核验只需公钥：请用 --public-key 给出日志公钥"
+               "（运营方 zwgk audit public-key 的输出）。", err=True)
+    raise typer.Exit(2)
 
 
 def _key_text(value: str) -> str:
@@ -61,9 +65,13 @@ def audit_verify(format: str = FORMAT, public_key: Path | None = PUBLIC_KEY,  # 
                  witness: list[str] = WITNESS, quorum: int = QUORUM) -> None:
     """核验每条记录的哈希链、审计日志（Merkle 树）与最新签名检查点，报告第一个问题。只需公钥。"""
     settings = Settings.from_env()
-    trust = _trust(settings, public_key, witness, quorum)
+    # Without a key given, the operator's is looked for only once there is a checkpoint to check.
+    trust = _trust(settings, public_key, witness, quorum) if public_key or witness or quorum else None
     with services(settings) as s, audit_log(settings) as merkle:
-        report = queries.audit(s, merkle, settings, trust=trust)
+        try:
+            report = queries.audit(s, merkle, settings, trust=trust)
+        except NoPublicKey:
+            _no_public_key()
     render.audit_report(report, format)
     if (first_break := report.chains.first_break) is not None:
         log.error("hash chain broken at %s v%s", first_break.originator_id, first_break.originator_version)
