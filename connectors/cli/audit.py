@@ -19,7 +19,7 @@ from zwgk.connectors.config import Settings
 from zwgk.connectors.signing import NoPublicKey, log_verifiers, write_new_key
 from zwgk.connectors.wiring import audit_log, services
 from zwgk.domain.checkpoint import CheckpointError, parse_verifier, read_unverified
-from zwgk.domain.proofs import ProofError, check_consistency, check_inclusion
+from zwgk.domain.proofs import ProofError, check_consistency, check_inclusion, check_static_log
 
 log = logging.getLogger("zwgk")
 app = typer.Typer(name="audit", help="审计核验（纪检监察）。", no_args_is_help=True)
@@ -214,6 +214,22 @@ def audit_verify_consistency(
         _proof_failed(error)
     typer.echo(json.dumps(checked, indent=2))
     typer.echo(f"ok：日志从 {old_size} 项增长到 {new_size} 项，此前的内容未被改写。", err=True)
+
+
+@app.command("verify-static")
+def audit_verify_static(
+    directory: Path = typer.Argument(..., exists=True, file_okay=False, help="静态日志目录（zwgk audit publish 所写，或从 tlog/ 取得）"),
+    public_key: Path = typer.Option(..., "--public-key", exists=True, help="日志公钥（verifier key 文件）"),
+    witness: list[str] = WITNESS,
+    quorum: int = QUORUM,
+) -> None:
+    """离线核验静态日志（C2SP tlog-tiles）：检查点的签名与联署、每个哈希瓦片、根哈希与每个条目。不连数据库。"""
+    trust = _trust(Settings.from_env(), public_key, witness, quorum)
+    try:
+        checkpoint = check_static_log(lambda path: (directory / path).read_bytes(), trust.open)
+    except ProofError as error:
+        _proof_failed(error)
+    typer.echo(f"ok：日志 {checkpoint.origin} 的 {checkpoint.size} 项条目与瓦片均与签名检查点相符。")
 
 
 @app.command("export-entries")

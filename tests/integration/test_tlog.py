@@ -136,3 +136,25 @@ def test_published_to_a_bucket_the_files_are_the_directorys(grown, tmp_path: Pat
         finally:
             response.close()
             response.release_conn()
+
+
+def test_the_static_log_verifies_offline_with_the_public_key_alone(grown, tmp_path: Path):
+    settings, services = grown
+    publish(settings, services, tmp_path / "static")
+    (tmp_path / "log.vkey").write_text(Notary.from_settings(settings).verifier_key, encoding="utf-8")
+    offline = tmp_path / "inspector"
+    offline.mkdir()
+    args = [sys.executable, "-c", "from zwgk.connectors.cli import main; main()", "audit", "verify-static", "../static",
+            "--public-key", "../log.vkey"]
+    checked = subprocess.run(args, cwd=offline, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0 and checked.stdout.startswith("ok"), checked.stderr
+    assert not (offline / "var").exists()
+
+    bundle = tmp_path / "static" / "tile" / "entries" / "000"
+    bundle.write_bytes(bundle.read_bytes().replace(b"proactive", b"withheld!", 1))
+    altered = subprocess.run(args, cwd=offline, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=120)
+    assert altered.returncode == 1 and "entry bundle tile/entries/000" in altered.stderr
+    upper = tmp_path / "static" / "tile" / "1" / "000.p/1"
+    upper.write_bytes(bytes(32))
+    forged = subprocess.run(args, cwd=offline, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=120)
+    assert forged.returncode == 1 and "tile/1/000.p/1" in forged.stderr
