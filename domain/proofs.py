@@ -1,6 +1,7 @@
 """Offline checks an inspector runs without the database or trust in its operators:
-an event is in the log a signed checkpoint commits to (inclusion), and a newer
-checkpoint extends an older one (consistency). Depends only on `merkle` and `checkpoint`.
+an event is in the log a signed checkpoint commits to (inclusion), a newer checkpoint
+extends an older one (consistency), and a static copy of the log (tiles) is the one a
+checkpoint signs. Depends only on `merkle`, `checkpoint` and `tiles`.
 
 Inclusion proof (JSON, hashes in lowercase hex)::
 
