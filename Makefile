@@ -20,12 +20,15 @@ $(TEST_STAMP): pyproject.toml $(RUNTIME_STAMP)
 	touch $@
 
 # Servers the integration tests start themselves: PostgreSQL binaries from Debian. And the Java side of
-# the integration guide's examples: a JDK and Apache Avro for Java (/usr/share/java/avro.jar).
+# the integration guide's examples: a JDK and Apache Avro for Java (/usr/share/java/avro.jar). And Go's
+# own transparency-log code (sumdb/note, sumdb/tlog), the independent checker of the audit log's formats.
 system-packages:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
 	@(command -v javac >/dev/null && test -f /usr/share/java/avro.jar) || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless libavro-java)
+	@(command -v go >/dev/null && test -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go golang-golang-x-mod-dev)
 
 demo: $(RUNTIME_STAMP)
 	$(BIN)/zwgk demo

@@ -9,6 +9,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from zwgk.domain.checkpoint import COSIGNATURE, CheckpointError, parse_verifier
+
 DEFAULT_DATABASE_URL = "sqlite:///var/zwgk.sqlite3"
 SECRET = "****"
 # Cached aggregates are fast-forwarded from the store before use, so other writers are seen.
@@ -43,6 +45,20 @@ class Settings:
     # views, keys and audit log, what one process may take of the server's max_connections.
     database_pool_size: int = 5
     max_upload_bytes: int = 2 * GiB  # the largest original the service takes in one upload (larger: 413)
+    # The audit log's witnesses: "URL VERIFIER-KEY" pairs separated by ";" (C2SP tlog-witness).
+    witnesses: str = ""
+
+    def __post_init__(self) -> None:
+        # The origin is the checkpoints' key name (C2SP signed-note): no white space, no "+".
+        if not self.log_origin or "+" in self.log_origin or any(ch.isspace() for ch in self.log_origin):
+            raise ConfigurationError(f"ZWGK_LOG_ORIGIN {self.log_origin!r} is not a valid log name: it must be "
+                                     "non-empty, without white space or '+' (e.g. example.gov.cn/zwgk)")
+        parse_witnesses(self.witnesses)  # a malformed ZWGK_WITNESSES is refused at start-up too
+
+    @property
+    def witness_list(self) -> list[tuple[str, str]]:
+        """(URL, verifier key) of each configured witness."""
+        return parse_witnesses(self.witnesses)
 
     @property
     def views_url(self) -> str:
@@ -110,6 +126,25 @@ class Settings:
         if self.s3_secret_key:
             shown["ZWGK_S3_SECRET_KEY"] = SECRET
         return shown
+
+
+def parse_witnesses(text: str) -> list[tuple[str, str]]:
+    """`URL VERIFIER-KEY` pairs separated by ";", each key a witness's cosignature/v1 verifier key."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        url, _, key = item.partition(" ")
+        if not url.startswith(("http://", "https://")) or not _cosigner_key(key.strip()):
+            raise ConfigurationError(f"ZWGK_WITNESSES entry {item!r} is not 'URL VERIFIER-KEY' with a witness's "
+                                     "cosignature/v1 key (zwgk witness public-key)")
+        pairs.append((url.rstrip("/"), key.strip()))
+    return pairs
+
+
+def _cosigner_key(text: str) -> bool:
+    try:
+        return parse_verifier(text).kind == COSIGNATURE
+    except CheckpointError:
+        return False
 
 
 def _number(name: str, value: str) -> int:

@@ -25,21 +25,22 @@ from zwgk.connectors.pages import Key, Keyset, Rows
 from zwgk.connectors.relay import NAME as RELAY
 from zwgk.connectors.relay import kafka_reachable
 from zwgk.connectors.services import Services
-from zwgk.connectors.signing import Notary
+from zwgk.connectors.signing import log_verifiers
 from zwgk.connectors.wiring import avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap
+from zwgk.connectors.witnessing import request_cosignatures
 from zwgk.domain.access import Scope
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
-from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
+from zwgk.domain.checkpoint import Checkpoint, CheckpointError, Verifier, open_signed, parse_note, read_unverified
 from zwgk.domain.errors import DomainError, NotFound
 from zwgk.domain.privacy import unseal
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
 from zwgk.domain.records import Record
 from zwgk.projections.archive import archive_catalogue
 from zwgk.projections.assessment import indicators, ranking
-from zwgk.projections.audit_log import Leaf, LogReport, MerkleLog, entry_of, verify_log
+from zwgk.projections.audit_log import Leaf, LogReport, MerkleLog, entry_of, logged_entries, verify_log
 from zwgk.projections.catalogue import catalogue_as_of, ts
 from zwgk.projections.complaints import complaints as complaint_rows
 from zwgk.projections.complaints import complaints_without_identities
@@ -554,21 +555,39 @@ class AuditReport:
         return data
 
 
-def audit(s: Services, merkle: MerkleLog, settings: Settings, bring_up_to_date: bool = False) -> AuditReport:
-    """Every record's hash chain, the audit log against the store, and the latest signed checkpoint;
+def audit(s: Services, merkle: MerkleLog, settings: Settings, bring_up_to_date: bool = False,
+          trust: Trust | None = None) -> AuditReport:
+    """Every record's hash chain, the audit log against the store, and the latest signed checkpoint,
+    checked with public material only (`trust`; by default the operator's key when it is here);
     with `bring_up_to_date`, after folding new events into the log (and signing a checkpoint when one is due)."""
     if bring_up_to_date:
         bring_log_up_to_date(s, merkle, settings)
-    return AuditReport(s.ledger.verify(), verify_log(merkle, s.ledger.stored_records()), _checkpoint_problem(merkle, settings))
+    return AuditReport(s.ledger.verify(), verify_log(merkle, s.ledger.stored_records()), _checkpoint_problem(merkle, settings, trust))
 
 
-def _checkpoint_problem(merkle: MerkleLog, settings: Settings) -> str:
+@dataclass(frozen=True)
+class Trust:
+    """What a verifier trusts: the log's public keys (the one a checkpoint names by its key id is used), and
+    witnesses of which `quorum` must have cosigned."""
+
+    logs: tuple[Verifier, ...]
+    witnesses: tuple[Verifier, ...] = ()
+    quorum: int = 0
+
+    def open(self, note: str) -> Checkpoint:
+        named = {(s.name, s.key_id) for s in parse_note(note).signatures}
+        log = next((v for v in self.logs if (v.name, v.key_id) in named), self.logs[0])
+        return open_signed(note, log, self.witnesses, self.quorum)
+
+
+def _checkpoint_problem(merkle: MerkleLog, settings: Settings, trust: Trust | None) -> str:
     latest = merkle.latest_checkpoint()
     if latest is None:
         return ""
-    name, key = parse_verifier_key(Notary.from_settings(settings).verifier_key)
+    trust = trust or Trust(log_verifiers(settings))
+    note = cosigned_note(merkle, latest[0], latest[1]) if trust.quorum else latest[1]
     try:
-        checkpoint = open_checkpoint(latest[1], name, key)
+        checkpoint = trust.open(note)
     except CheckpointError as error:
         return str(error)
     if checkpoint.size > merkle.size():
@@ -578,16 +597,33 @@ def _checkpoint_problem(merkle: MerkleLog, settings: Settings) -> str:
     return ""
 
 
+def cosigned_note(merkle: MerkleLog, size: int, note: str) -> str:
+    """The checkpoint with the witnesses' cosignature lines stored beside it (C2SP tlog-cosignature)."""
+    return note + "".join(merkle.cosignatures(size))
+
+
+def log_entries(s: Services, merkle: MerkleLog, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    """The logged entries [start, end) (by default to the log's end), each an event's canonical bytes."""
+    end = merkle.size() if end is None else min(end, merkle.size())
+    for first in range(start, end, 1000):
+        yield from logged_entries(merkle, lambda after: s.ledger.stored_records(after=after), first, min(first + 1000, end))
+
+
 def latest_checkpoint(s: Services, merkle: MerkleLog, settings: Settings) -> str | None:
-    """The latest signed checkpoint, once the log holds every event (None while the ledger is empty)."""
+    """The latest signed checkpoint with its witnesses' cosignatures, once the log holds every event (None while
+    the ledger is empty); witnesses that have not cosigned it yet are asked again."""
     bring_log_up_to_date(s, merkle, settings, policy=None)
     latest = merkle.latest_checkpoint()
-    return latest[1] if latest else None
+    if latest is None:
+        return None
+    if settings.witnesses:
+        request_cosignatures(merkle, *latest, settings)
+    return cosigned_note(merkle, *latest)
 
 
 def verifier_key(settings: Settings) -> str:
-    """The public key that checkpoints verify with (a verifier key: name, key id, Ed25519 key)."""
-    return Notary.from_settings(settings).verifier_key
+    """The public key that checkpoints verify with (a verifier key: name, key id, Ed25519 key); never makes a key."""
+    return str(log_verifiers(settings)[0])
 
 
 @dataclass(frozen=True)

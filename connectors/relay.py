@@ -162,7 +162,7 @@ def checkpoint_message(size: int, note: str, origin: str, source: str) -> Messag
         ("ce_id", f"checkpoint-{size}".encode()),
         ("ce_type", CHECKPOINT_TYPE.encode()),
         ("ce_source", source.encode()),
-        ("ce_time", read_unverified(note).timestamp.astimezone(UTC).isoformat().encode()),
+        ("ce_time", (read_unverified(note).timestamp or datetime.now(UTC)).astimezone(UTC).isoformat().encode()),
         ("ce_subject", str(size).encode()),
         ("content-type", b"text/plain; charset=utf-8"),
     ]

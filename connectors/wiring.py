@@ -25,6 +25,8 @@ from zwgk.connectors.keystore import SqlKeyStore
 from zwgk.connectors.relay import Relay
 from zwgk.connectors.services import Services
 from zwgk.connectors.signing import Notary
+from zwgk.connectors.witnessing import request_cosignatures
+from zwgk.domain.checkpoint import read_unverified
 from zwgk.domain.ledger import Ledger
 from zwgk.projections.audit_log import CheckpointPolicy, MerkleLog, issue_checkpoint
 from zwgk.projections.events import from_notification
@@ -194,6 +196,9 @@ DEFAULT_CHECKPOINT_POLICY = CheckpointPolicy()
 def bring_log_up_to_date(
     s: Services, log: MerkleLog, settings: Settings, policy: CheckpointPolicy | None = DEFAULT_CHECKPOINT_POLICY
 ) -> str | None:
-    """Fold new events into the audit log and sign a checkpoint when one is due."""
+    """Fold new events into the audit log and sign a checkpoint when one is due, then ask the witnesses to cosign it."""
     log.sync(s.ledger.stored_records(after=log.position()))
-    return issue_checkpoint(log, Notary.from_settings(settings).sign, settings.log_origin, policy)
+    note = issue_checkpoint(log, lambda checkpoint: Notary.from_settings(settings).sign(checkpoint), settings.log_origin, policy)
+    if note is not None and settings.witnesses:
+        request_cosignatures(log, read_unverified(note).size, note, settings)
+    return note

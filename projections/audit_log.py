@@ -28,6 +28,9 @@ TABLES = [
         originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS merkle_checkpoints (
         size BIGINT PRIMARY KEY, note TEXT NOT NULL)""",
+    # Witnesses' cosignature lines (C2SP tlog-cosignature) on the checkpoint of each size.
+    """CREATE TABLE IF NOT EXISTS merkle_cosignatures (
+        size BIGINT NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, PRIMARY KEY (size, witness))""",
 ]
 
 
@@ -164,6 +167,36 @@ class MerkleLog:
         with self.store.transaction() as tx:
             return [(r[0], r[1]) for r in tx.all("SELECT size, note FROM merkle_checkpoints WHERE size > ? ORDER BY size", (size,))]
 
+    def nodes(self, level: int, start: int, end: int) -> list[bytes]:
+        """The stored node hashes of one level over [start, end): a hash tile's content."""
+        with self.store.transaction() as tx:
+            rows = tx.all("SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
+                          (level, start, end))
+        if [r[0] for r in rows] != list(range(start, end)):
+            raise AuditLogError(f"audit log nodes of level {level} in [{start}, {end}) are missing")
+        return [bytes.fromhex(r[1]) for r in rows]
+
+    def leaves(self, start: int, end: int) -> list[Leaf]:
+        with self.store.transaction() as tx:
+            rows = tx.all("SELECT idx, notification_id, event_id, originator_id, originator_version FROM merkle_leaves "
+                          "WHERE idx >= ? AND idx < ? ORDER BY idx", (start, end))
+        return [Leaf(*row) for row in rows]
+
+    def add_cosignature(self, size: int, witness: str, line: str) -> None:
+        with self.store.transaction() as tx:
+            tx.execute("INSERT INTO merkle_cosignatures (size, witness, line) VALUES (?, ?, ?) "
+                       "ON CONFLICT (size, witness) DO NOTHING", (size, witness, line))
+
+    def cosignatures(self, size: int) -> list[str]:
+        with self.store.transaction() as tx:
+            return [r[0] for r in tx.all("SELECT line FROM merkle_cosignatures WHERE size = ? ORDER BY witness", (size,))]
+
+    def cosigned_size(self, witness: str) -> int:
+        """The largest checkpoint this witness has cosigned (0: none)."""
+        with self.store.transaction() as tx:
+            row = tx.one("SELECT COALESCE(MAX(size), 0) FROM merkle_cosignatures WHERE witness = ?", (witness,))
+        return int(row[0]) if row else 0
+
     def latest_checkpoint(self) -> tuple[int, str] | None:
         with self.store.transaction() as tx:
             row = tx.one("SELECT size, note FROM merkle_checkpoints ORDER BY size DESC LIMIT 1")
@@ -194,7 +227,7 @@ def issue_checkpoint(
         return None
     if policy and latest:
         grown = size - latest[0]
-        signed_at = read_unverified(latest[1]).timestamp
+        signed_at = read_unverified(latest[1]).timestamp or now - policy.every  # no time stated: due
         if grown < policy.every_events and now - signed_at < policy.every:
             return None
     note = sign(Checkpoint(origin, size, log.root(size), now))
@@ -214,6 +247,20 @@ class LogReport:
     @property
     def ok(self) -> bool:
         return self.first_bad_position is None
+
+
+def logged_entries(log: MerkleLog, records: Callable[[int], Iterable[StoredRecord]], start: int, end: int) -> Iterator[bytes]:
+    """The entries (canonical event bytes) of leaves [start, end), read from the event store after the
+    position before the first; an event not where the log has it is an error, not a gap."""
+    leaves = log.leaves(start, end)
+    if not leaves:
+        return
+    stored = iter(records(leaves[0].notification_id - 1))
+    for leaf in leaves:
+        record = next(stored, None)
+        if record is None or record.position != leaf.notification_id:
+            raise AuditLogError(f"leaf {leaf.index}: the event store has no event at log position {leaf.notification_id}")
+        yield entry_of(record)
 
 
 def verify_log(log: MerkleLog, records: Iterable[StoredRecord]) -> LogReport:

@@ -11,13 +11,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from zwgk.connectors import queries
+from zwgk.connectors import queries, tlog
 from zwgk.connectors.api.content import etag, repr_digest
 from zwgk.connectors.api.identity import RuntimeDep, SignedIn
 from zwgk.connectors.api.problems import PROBLEM_RESPONSES
 from zwgk.connectors.api.scope import permitted
 from zwgk.domain.checkpoint import read_unverified
 from zwgk.domain.errors import NotFound
+from zwgk.domain.tiles import ENTRIES, WIDTH, TileError, parse_path
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit 审计核验"], responses=PROBLEM_RESPONSES)
 TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
@@ -47,10 +48,16 @@ def checkpoint(actor: SignedIn, rt: RuntimeDep, request: Request) -> PlainTextRe
 
 
 @router.get("/public-key", summary="检查点签名公钥（verifier key），供离线核验", response_class=PlainTextResponse,
+            description="With `key_id` (the 8 hex digits a checkpoint's signature line names), the key only if it is that one.",
             responses={200: {**TEXT, "description": "name+key id+base64 key (docs/audit.md §3)"}})
-def public_key(actor: SignedIn, rt: RuntimeDep, request: Request) -> PlainTextResponse:
+def public_key(actor: SignedIn, rt: RuntimeDep, request: Request,
+               key_id: Annotated[str | None, Query(pattern="^[0-9a-f]{8}$", description="the checkpoint's key id")] = None,
+               ) -> PlainTextResponse:
     permitted(rt, request, actor, "audit_checkpoint")
-    return PlainTextResponse(queries.verifier_key(rt.settings) + "\n")
+    key = queries.verifier_key(rt.settings)
+    if key_id is not None and key.split("+")[1] != key_id:
+        raise NotFound("检查点签名公钥", "checkpoint key", key_id)
+    return PlainTextResponse(key + "\n")
 
 
 @router.get("/proofs/inclusion/{event_id}", summary="某事件在审计日志中的包含证明（zwgk-inclusion-proof/1）",
@@ -83,3 +90,36 @@ def event(event_id: str, actor: SignedIn, rt: RuntimeDep, request: Request) -> R
         "ETag": etag(digest), "Repr-Digest": repr_digest(digest), "Zwgk-Leaf-Index": str(logged.leaf_index),
         "Zwgk-Notification-Id": str(logged.notification_id)})
 
+
+
+TLOG = "/tlog"
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@router.get(f"{TLOG}/checkpoint", summary="C2SP tlog-tiles：最新检查点，含见证人联署", response_class=PlainTextResponse,
+            responses={200: {**TEXT, "description": "the signed note with its cosignature lines"}})
+def tlog_checkpoint(actor: SignedIn, rt: RuntimeDep, request: Request) -> PlainTextResponse:
+    permitted(rt, request, actor, "audit_proofs")
+    with rt.audit_lock:
+        note = tlog.latest_cosigned(rt.services, rt.merkle, rt.settings)
+    if note is None:
+        raise NotFound("检查点（台账中还没有事件）", "checkpoint (the ledger has no event yet)", rt.settings.log_origin)
+    return PlainTextResponse(note, headers={"Cache-Control": "no-cache"})
+
+
+@router.get(TLOG + "/tile/{path:path}", summary="C2SP tlog-tiles：哈希瓦片与条目包（只读）", response_class=Response,
+            description="`tile/<L>/<N>[.p/<W>]` hashes, `tile/entries/<N>[.p/<W>]` entry bundles; full tiles never change.",
+            responses={200: {"content": {"application/octet-stream": {}}, "description": "the tile's bytes"}})
+def tlog_tile(path: str, actor: SignedIn, rt: RuntimeDep, request: Request) -> Response:
+    try:
+        tile = parse_path(f"tile/{path}")
+    except TileError:
+        raise NotFound("瓦片", "tile", f"tile/{path}") from None
+    permitted(rt, request, actor, "audit_event" if tile.level == ENTRIES else "audit_proofs")
+    with rt.audit_lock:
+        try:
+            content = tlog.tile_content(rt.services, rt.merkle, tile)
+        except TileError:
+            raise NotFound("瓦片", "tile", tile.path) from None
+    return Response(content, media_type="application/octet-stream",
+                    headers={"Cache-Control": IMMUTABLE if tile.width == WIDTH else "no-cache"})

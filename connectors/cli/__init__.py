@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from zwgk.connectors.cli import archive, audit, calendar, catalogue, kafka, ledger, privacy, projections, reports, service
+from zwgk.connectors.cli import archive, audit, calendar, catalogue, kafka, ledger, privacy, projections, reports, service, witness
 from zwgk.connectors.config import ConfigurationError
 from zwgk.connectors.render import printable
 from zwgk.connectors.wiring import StoreUnavailable
@@ -24,7 +24,7 @@ for name, command in (("apply", ledger.apply_file), ("commands", ledger.list_com
     app.command(name)(command)
 for group in (audit.app, calendar.app, catalogue.app, projections.app, reports.assessment_app, archive.app, kafka.kafka_app,
               kafka.events_app, reports.participation_app, reports.report_app, privacy.app, reports.complaints_app,
-              service.api_app, service.users_app, service.tokens_app):
+              service.api_app, service.users_app, service.tokens_app, witness.app):
     app.add_typer(group)
 
 

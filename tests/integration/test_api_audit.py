@@ -16,8 +16,9 @@ from zwgk.connectors.signing import Notary, write_new_key
 from zwgk.connectors.wiring import audit_log, services
 from zwgk.domain.checkpoint import open_checkpoint, parse_verifier_key, read_unverified
 from zwgk.domain.disclosure import DisclosureAct
-from zwgk.domain.merkle import leaf_hash
+from zwgk.domain.merkle import leaf_hash, root_of
 from zwgk.domain.proofs import ProofError, check_consistency, check_inclusion
+from zwgk.domain.tiles import unbundle
 
 UNIT = "示范县教育局"
 DRAFT = {"title": "关于2022年秋季学期招生工作的通知", "attribute": "proactive", "doc_number": "示教〔2022〕3号"}
@@ -76,10 +77,10 @@ def test_the_checkpoint_and_an_inclusion_proof_verify_offline_and_the_event_byte
         got = http.get(f"/api/v1/audit/events/{event_id}")
         assert got.status_code == 200
         entry = got.content
-        signed = check_inclusion(entry, proof, note, name, key)
+        signed = check_inclusion(entry, proof, note, lambda n: open_checkpoint(n, name, key))
         assert signed.size == proof["tree_size"] == checkpoint.size and proof["event_id"] == event_id
         with pytest.raises(ProofError):
-            check_inclusion(entry.replace(b"proactive", b"withheld!"), proof, note, name, key)
+            check_inclusion(entry.replace(b"proactive", b"withheld!"), proof, note, lambda n: open_checkpoint(n, name, key))
 
         digest = hashlib.sha256(entry)
         assert got.headers["ETag"] == f'"{digest.hexdigest()}"'
@@ -118,7 +119,7 @@ def test_a_later_checkpoint_proves_consistent_with_one_held_from_before(served):
         assert new_size > old_size
         proof = http.get("/api/v1/audit/proofs/consistency", params={"old_size": old_size}).json()
         assert (proof["old_size"], proof["new_size"]) == (old_size, new_size)
-        check_consistency(old, new, proof, name, key)
+        check_consistency(old, new, proof, lambda n: open_checkpoint(n, name, key))
         named = http.get("/api/v1/audit/proofs/consistency", params={"old_size": old_size, "new_size": new_size}).json()
         assert named == proof
         beyond = http.get("/api/v1/audit/proofs/consistency", params={"old_size": new_size + 1})
@@ -137,3 +138,39 @@ def test_verify_checks_every_chain_and_the_log_brought_up_to_date(served):
     assert report["ok"] and report["not_yet_logged"] == 0
     assert (every["breaks"], every["broken_records"], "breaks" in report) == ([], 0, False)  # as `audit verify --all-breaks`
     assert report["events_checked"] == report["log_entries_checked"] == events
+
+
+def test_the_log_is_served_as_c2sp_tiles_that_recompute_the_checkpoints_root(served):
+    settings, server = served
+    drafted(settings, server, 3)
+    inspector = token_for(settings, "inspector-tiles", "inspector", "县纪委监委")
+    with server.client(inspector) as http:
+        note = http.get("/api/v1/audit/tlog/checkpoint")
+        assert note.status_code == 200 and note.headers["cache-control"] == "no-cache"
+        checkpoint = open_checkpoint(note.text, *verifier(settings))
+        width = checkpoint.size  # fewer than 256: one partial tile of each kind
+        hashes = http.get(f"/api/v1/audit/tlog/tile/0/000.p/{width}")
+        bundle = http.get(f"/api/v1/audit/tlog/tile/entries/000.p/{width}")
+        assert hashes.status_code == bundle.status_code == 200
+        assert http.get("/api/v1/audit/tlog/tile/0/000").status_code == 404  # not full yet
+        assert http.get(f"/api/v1/audit/tlog/tile/0/000.p/{width + 1}").status_code == 404
+        assert http.get("/api/v1/audit/tlog/tile/0/x000/000").status_code == 404  # not a canonical path
+    with server.client() as anonymous:
+        assert anonymous.get("/api/v1/audit/tlog/checkpoint").status_code == 401
+    leaves = [hashes.content[i : i + 32] for i in range(0, len(hashes.content), 32)]
+    assert root_of(leaves) == checkpoint.root
+    assert [leaf_hash(e) for e in unbundle(bundle.content)] == leaves
+
+
+def test_the_public_key_is_found_by_the_key_id_the_served_checkpoint_names(served):
+    settings, server = served
+    drafted(settings, server, 1)
+    integrator = token_for(settings, "data-hub-keys", "integrator", "县大数据中心")
+    with server.client(integrator) as http:
+        note = http.get("/api/v1/audit/checkpoint").text
+        signature = note.split("\n\n")[-1].splitlines()[0].split(" ")[2]
+        named = base64.b64decode(signature)[:4].hex()
+        key = http.get("/api/v1/audit/public-key", params={"key_id": named})
+        assert key.status_code == 200 and key.text.split("+")[1] == named
+        assert open_checkpoint(note, *parse_verifier_key(key.text)).size >= 1
+        assert http.get("/api/v1/audit/public-key", params={"key_id": "00000000"}).status_code == 404

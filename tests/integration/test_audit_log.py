@@ -5,6 +5,8 @@ inserted events — and, with a checkpoint held outside, a rewritten history."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -14,13 +16,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.integration.test_ledger import SCENARIO_EVENTS, _flip_digit_after, run_scenario
 from zwgk.connectors.config import Settings
 from zwgk.connectors.signing import Notary
 from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, open_services
 from zwgk.domain.actors import Actor
-from zwgk.domain.checkpoint import open_checkpoint, parse_verifier_key, read_unverified
+from zwgk.domain.checkpoint import open_checkpoint, parse_verifier_key, read_unverified, verifier_key
 from zwgk.domain.disclosure import DraftDisclosure
 from zwgk.domain.merkle import leaf_hash, root_of
 from zwgk.domain.proofs import CONSISTENCY, ProofError, check_consistency
@@ -88,7 +91,7 @@ def test_log_grows_incrementally_and_checkpoints_stay_consistent(keyed: Settings
         proof = {"format": CONSISTENCY, "old_size": SCENARIO_EVENTS, "new_size": SCENARIO_EVENTS + 1,
                  "hashes": [h.hex() for h in log.consistency_proof(SCENARIO_EVENTS, SCENARIO_EVENTS + 1)]}
     name, key = parse_verifier_key(Notary.from_settings(keyed).verifier_key)
-    old, new = check_consistency(first, second, proof, name, key)
+    old, new = check_consistency(first, second, proof, lambda n: open_checkpoint(n, name, key))
     assert (old.size, new.size) == (SCENARIO_EVENTS, SCENARIO_EVENTS + 1)
     services.close()
 
@@ -168,7 +171,7 @@ def test_held_checkpoint_exposes_a_rewrite_even_with_a_recomputed_tree(keyed: Se
     name, key = parse_verifier_key(Notary.from_settings(keyed).verifier_key)
     assert open_checkpoint(rewritten, name, key).size == new_size  # validly signed, too
     with pytest.raises(ProofError, match="rewritten"):
-        check_consistency(held_outside, rewritten, proof, name, key)
+        check_consistency(held_outside, rewritten, proof, lambda n: open_checkpoint(n, name, key))
     services.close()
 
 
@@ -206,5 +209,80 @@ def test_inspector_commands_prove_and_verify_offline(tmp_path: Path):
     (tmp_path / "cp-new.txt").write_text(zwgk("audit", "checkpoint", cwd=tmp_path).stdout, encoding="utf-8")
     grown = zwgk("audit", "verify-consistency", "cp-old.txt", "cp-new.txt", cwd=tmp_path)
     old_size = int((tmp_path / "cp-old.txt").read_text().splitlines()[1])
-    assert grown.returncode == 0 and f"从 {old_size} 项增长到 {old_size + 1} 项" in grown.stdout
+    assert grown.returncode == 0 and f"从 {old_size} 项增长到 {old_size + 1} 项" in grown.stderr
+    assert json.loads(grown.stdout)["old_size"] == old_size  # the proof it checked
     assert zwgk("audit", "verify", cwd=tmp_path).returncode == 0
+
+
+def test_a_copy_of_the_store_verifies_with_the_public_key_alone_and_no_key_appears(tmp_path: Path):
+    """The inspector's copy holds the event store only: verifying needs the public key, never makes a signing key."""
+    operator, inspector = tmp_path / "operator", tmp_path / "inspector"
+    operator.mkdir()
+    (inspector / "var").mkdir(parents=True)
+    assert zwgk("demo", cwd=operator).returncode == 0
+    (tmp_path / "key.txt").write_text(zwgk("audit", "public-key", cwd=operator).stdout, encoding="utf-8")
+    (tmp_path / "cp-old.txt").write_text(zwgk("audit", "checkpoint", cwd=operator).stdout, encoding="utf-8")
+    shutil.copy(operator / "var" / "zwgk.sqlite3", inspector / "var" / "zwgk.sqlite3")
+    signing_key = inspector / "var" / "keys" / "checkpoint-ed25519.pem"
+
+    verified = zwgk("audit", "verify", "--public-key", "../key.txt", "--format", "json", cwd=inspector)
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["ok"] is True
+    assert zwgk("audit", "verify-consistency", "../cp-old.txt", "../cp-old.txt", "--public-key", "../key.txt",
+                cwd=inspector).returncode == 0
+    assert not signing_key.exists()
+
+    without = zwgk("audit", "verify", cwd=inspector)  # no key given, none here: told so, not a false alarm
+    assert without.returncode == 2 and "--public-key" in without.stderr and "签名检查点不符" not in without.stderr
+    assert zwgk("audit", "public-key", cwd=inspector).returncode == 2
+    assert not signing_key.exists()
+
+    other = Ed25519PrivateKey.generate().public_key()
+    (tmp_path / "other.txt").write_text(verifier_key("zwgk.local/ledger", other), encoding="utf-8")
+    wrong = zwgk("audit", "verify", "--public-key", "../other.txt", cwd=inspector)
+    assert wrong.returncode == 1 and "签名检查点不符" in wrong.stderr
+    # The log's keys over time, one a line: the checkpoint's key id picks the one it was signed with.
+    (tmp_path / "keys.txt").write_text(verifier_key("zwgk.local/ledger", other) + "\n" + (tmp_path / "key.txt").read_text(),
+                                       encoding="utf-8")
+    assert zwgk("audit", "verify", "--public-key", "../keys.txt", cwd=inspector).returncode == 0
+    assert zwgk("audit", "publish", "static", cwd=inspector).returncode == 0  # the log as it is: nothing to sign
+    assert zwgk("audit", "export-entries", "--out", "entries.jsonl", cwd=inspector).returncode == 0
+    assert not signing_key.exists()
+
+
+def test_consistency_proof_written_by_the_operator_verifies_offline(tmp_path: Path):
+    """prove-consistency writes the proof in docs/audit.md's format; verify-consistency --proof needs no database."""
+    assert zwgk("demo", cwd=tmp_path).returncode == 0
+    (tmp_path / "key.txt").write_text(zwgk("audit", "public-key", cwd=tmp_path).stdout, encoding="utf-8")
+    (tmp_path / "cp-old.txt").write_text(zwgk("audit", "checkpoint", cwd=tmp_path).stdout, encoding="utf-8")
+    apply_file = tmp_path / "more.jsonl"
+    apply_file.write_text(json.dumps({"command": "draft_disclosure", "actor": {"id": "o", "role": "officer", "unit": "U"},
+                                      "args": {"title": "新文件", "attribute": "proactive"}}, ensure_ascii=False), encoding="utf-8")
+    assert zwgk("apply", str(apply_file), cwd=tmp_path).returncode == 0
+    (tmp_path / "cp-new.txt").write_text(zwgk("audit", "checkpoint", cwd=tmp_path).stdout, encoding="utf-8")
+    proved = zwgk("audit", "prove-consistency", "cp-old.txt", "cp-new.txt", cwd=tmp_path)
+    assert proved.returncode == 0, proved.stderr
+    proof = json.loads(proved.stdout)
+    assert proof["format"] == CONSISTENCY and proof["new_size"] == proof["old_size"] + 1
+    (tmp_path / "proof.json").write_text(proved.stdout, encoding="utf-8")
+
+    offline = tmp_path / "inspector"
+    offline.mkdir()
+    args = ["audit", "verify-consistency", "../cp-old.txt", "../cp-new.txt", "--proof", "../proof.json", "--public-key", "../key.txt"]
+    checked = zwgk(*args, cwd=offline)
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout) == proof and not (offline / "var").exists()
+    proof["hashes"][0] = "00" * 32
+    (tmp_path / "proof.json").write_text(json.dumps(proof), encoding="utf-8")
+    forged = zwgk(*args, cwd=offline)
+    assert forged.returncode == 1 and "核验失败" in forged.stderr
+
+
+@pytest.mark.parametrize("origin", ["zwgk ledger", "zwgk+ledger"])
+def test_an_origin_with_a_space_or_plus_is_refused_at_start_up_with_a_clear_error(tmp_path: Path, origin: str):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}, "ZWGK_LOG_ORIGIN": origin}
+    for command in (["audit", "verify"], ["demo"]):
+        refused = subprocess.run([sys.executable, "-c", "from zwgk.connectors.cli import main; main()", *command],
+                                 cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 2 and "ZWGK_LOG_ORIGIN" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "var").exists()  # nothing recorded, nothing signed
