@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import IO
 from uuid import UUID
 
 from zwgk.archive.service import Archivist
-from zwgk.domain.archival import RetentionClass
-from zwgk.domain.calendar import cst_date
+from zwgk.domain.archival import Classification, RetentionClass
 from zwgk.domain.commands import Command, Context, Outcome
 from zwgk.domain.errors import DomainError
 from zwgk.domain.rules import Rule
@@ -48,11 +47,15 @@ class ArchiveOriginal(Command, name="archive_original", summary_zh="存档原件
     """R2"""
     doc_number: str = ""
     doc_date: date | None = None
-    """the document's date; by default the day of occurred_at, or today"""
+    """the day the document was formed, in the archive number's year (R3); required unless the disclosure act gives it"""
     doc_type: str = ""
     """文种, e.g. 通知"""
+    classification: Classification = Classification.PUBLIC
+    """密级 (DA/T 46)"""
+    pages: int | None = None
+    """页数; read from the file where its format counts pages, and refused if it says otherwise"""
     media_type: str = ""
-    """by default from the file's name"""
+    """by default the format the content is, or else from the file's name"""
     disclosure_id: UUID | None = None
     """the disclosure act it is the original of (D8)"""
     hearing_id: UUID | None = None
@@ -71,11 +74,8 @@ class ArchiveOriginal(Command, name="archive_original", summary_zh="存档原件
             return self._store(source, path.name, ctx)
 
     def _store(self, source: IO[bytes], filename: str, ctx: Context) -> Outcome:
-        fields = {k: v for k, v in self.args().items() if k not in ("file", "doc_date")}
-        outcome, _ = archivist_of(ctx).put(
-            source, **ctx.at(), filename=filename,
-            doc_date=self.doc_date or cst_date(ctx.occurred_at or datetime.now(UTC)), **fields,
-        )
+        fields = {k: v for k, v in self.args().items() if k != "file"}
+        outcome, _ = archivist_of(ctx).put(source, **ctx.at(), filename=filename, **fields)
         return outcome
 
 

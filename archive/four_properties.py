@@ -1,20 +1,20 @@
 """The four-property check 四性检测 of DA/T 70-2018 over the archived originals:
 真实性 authenticity, 完整性 integrity, 可用性 usability, 安全性 safety.
 
-Each original is read once: its digests, its first bytes (to recognise the format)
-and its text decoding come from the same pass. Findings are written for archivists, in Chinese.
+Each original is read once: its digests come from the pass that copies it for the format library,
+which parses it whole (archive/formats.py). Findings are written for archivists, in Chinese.
 """
 
 from __future__ import annotations
 
-import codecs
 import json
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import filetype
-
+from zwgk.archive import formats
 from zwgk.archive.service import GONE, METADATA_ZH, Archivist, metadata_of
 from zwgk.archive.store import Digests, OriginalMissing, StorageUnavailable, sidecar_key
 from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, RetentionClass
@@ -26,7 +26,6 @@ PROPERTIES = {
     "safety": "安全性",
 }
 REQUIRED = ("archive_number", "title", "responsible_unit", "doc_date", "retention", "media_type", "sha256", "sm3")
-TEXT_TYPES = ("text/", "application/json", "application/xml")
 
 
 @dataclass
@@ -62,37 +61,35 @@ class FourPropertyReport:
                 "series_gaps": self.series_gaps, "untracked": self.untracked}
 
 
-def _read(archivist: Archivist, original: ArchivedOriginal) -> tuple[Digests | None, bytes, str]:
-    """Digests, the first bytes, and why the content is unreadable ('' when readable)."""
-    digests, head = Digests(), b""
-    decoder = codecs.getincrementaldecoder("utf-8")() if original.media_type.startswith(TEXT_TYPES) else None
-    try:
-        for chunk in archivist.store.read(original.storage_key, original.version_id):
-            digests.update(chunk)
-            head = head or chunk[:8192]
-            if decoder:
-                decoder.decode(chunk)
-        if decoder:
-            decoder.decode(b"", final=True)
-    except OriginalMissing:
-        return None, b"", f"无法读取：{GONE.zh}"
-    except (StorageUnavailable, OSError) as error:
-        return None, b"", f"无法读取（{error}）"
-    except UnicodeDecodeError:
-        return digests, head, f"声明为 {original.media_type}，但不是有效的 UTF-8 文本"
-    return digests, head, ""
+def _read(archivist: Archivist, original: ArchivedOriginal) -> tuple[Digests | None, formats.Reading | None, str]:
+    """Digests and what the format library reads in the original, from one pass over it; or why it
+    cannot be read."""
+    digests = Digests()
+    with tempfile.NamedTemporaryFile(prefix="zwgk-check-") as copy:
+        try:
+            for chunk in archivist.store.read(original.storage_key, original.version_id):
+                digests.update(chunk)
+                copy.write(chunk)
+        except OriginalMissing:
+            return None, None, f"无法读取：{GONE.zh}"
+        except (StorageUnavailable, OSError) as error:
+            return None, None, f"无法读取（{error}）"
+        copy.flush()
+        return digests, formats.read(Path(copy.name), original.media_type), ""
 
 
-def _recognised(media_type: str, head: bytes) -> str:
-    """'' when the content is what its media type says."""
-    if media_type.startswith(TEXT_TYPES):
-        return ""  # decoding as UTF-8 is the check, done while reading
-    sniffed = filetype.guess_mime(head)
-    if sniffed is None:
-        return f"无法识别格式（声明为 {media_type}）"
-    if sniffed != media_type:
-        return f"内容为 {sniffed}，声明为 {media_type}"
-    return ""
+def _usability(original: ArchivedOriginal, reading: formats.Reading) -> tuple[list[str], list[str]]:
+    """Findings of usability, and of authenticity, from what the format library read."""
+    usability, authenticity = [], []
+    if reading.problem:
+        usability.append(reading.problem.zh)
+    if not formats.agree(original.media_type, reading.media_type):
+        mismatch = f"内容为 {reading.media_type}，声明为 {original.media_type}"
+        usability.append(mismatch)
+        authenticity.append(mismatch)
+    if original.pages is not None and reading.pages is not None and original.pages != reading.pages:
+        usability.append(f"页数 {reading.pages}，存档时记录 {original.pages}")
+    return usability, authenticity
 
 
 def _sidecar_problem(archivist: Archivist, original: ArchivedOriginal) -> str:
@@ -134,21 +131,21 @@ def check(archivist: Archivist, unit: str = "") -> FourPropertyReport:
             for prop in ("authenticity", "integrity", "usability"):
                 found.findings[prop].append("原件缺失")
         else:
-            digests, head, unreadable = _read(archivist, original)
+            digests, reading, unreadable = _read(archivist, original)
             if unreadable:
                 found.findings["usability"].append(unreadable)
-            if digests is not None:
+            if digests is not None and reading is not None:
                 if digests.sha256 != original.sha256 or digests.sm3 != original.sm3:
                     found.findings["authenticity"].append("摘要与存档时记录的不符")
                 if digests.size != original.size:
                     found.findings["integrity"].append(f"大小 {digests.size} 字节，存档时记录 {original.size} 字节")
-                mismatch = _recognised(original.media_type, head)
-                if mismatch:
-                    found.findings["usability"].append(mismatch)
-                    found.findings["authenticity"].append(mismatch)
-            if not state.compliance or state.retain_until is None or state.retain_until < original.retain_until:
+                usability, authenticity = _usability(original, reading)
+                found.findings["usability"] += usability
+                found.findings["authenticity"] += authenticity
+            locked = original.retain_until
+            if locked is not None and (not state.compliance or state.retain_until is None or state.retain_until < locked):
                 found.findings["safety"].append(
-                    f"保留锁未生效（存储中保留至：{state.retain_until or '无'}，台账记录保留至：{original.retain_until}）"
+                    f"保留锁未生效（存储中保留至：{state.retain_until or '无'}，台账记录保留至：{locked}）"
                 )
             expected = (original.storage_key, original.version_id) in held
             if state.legal_hold != expected:

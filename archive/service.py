@@ -12,18 +12,29 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import mimetypes
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import IO, Any, BinaryIO, NamedTuple
+from pathlib import Path
+from typing import IO, Any, BinaryIO, NamedTuple, cast
 from uuid import UUID
 
-from zwgk.archive.store import Digests, OriginalMissing, OriginalStore, StorageUnavailable, sidecar_key
+from zwgk.archive import formats
+from zwgk.archive.store import Digests, OriginalMissing, OriginalStore, StorageUnavailable, sidecar_key, text_key
 from zwgk.domain.actors import Actor, Role
-from zwgk.domain.archival import RETENTION_ZH, ArchivedOriginal, FixityCheck, FixityOutcome, RetentionClass, retain_until
+from zwgk.domain.archival import (
+    RETENTION_ZH,
+    ArchivedOriginal,
+    Classification,
+    FixityCheck,
+    FixityOutcome,
+    RetentionClass,
+    lock_until,
+    retention_ends,
+)
 from zwgk.domain.calendar import cst_date
 from zwgk.domain.commands import Outcome
 from zwgk.domain.errors import ConcurrentModification, DomainError
@@ -44,7 +55,10 @@ METADATA_ZH = {
     "doc_date": "日期",
     "doc_type": "文种",
     "retention": "保管期限",
-    "retain_until": "保管至",
+    "retain_until": "锁定至",
+    "retention_ends": "保管期满",
+    "classification": "密级",
+    "pages": "页数",
     "media_type": "格式",
     "size": "计算机文件大小",
     "sha256": "SHA-256",
@@ -69,9 +83,23 @@ def metadata_of(original: ArchivedOriginal) -> dict[str, Any]:
 
 
 def sidecar_of(original: ArchivedOriginal) -> bytes:
-    document = {"format": "zwgk-archive-metadata/1", "labels": METADATA_ZH, **metadata_of(original),
+    document = {"format": "zwgk-archive-metadata/2", "labels": METADATA_ZH, **metadata_of(original),
                 "retention_zh": RETENTION_ZH[original.retention]}
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode()
+
+
+class _Tee:
+    """A source whose bytes are copied to a file as the store reads them: the format library reads the
+    copy once the store has it, so the original is read from its source once."""
+
+    def __init__(self, source: IO[bytes], copy: IO[bytes]) -> None:
+        self.source = source
+        self.copy = copy
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.source.read(size)
+        self.copy.write(chunk)
+        return chunk
 
 
 class Detail(NamedTuple):
@@ -137,30 +165,51 @@ class Archivist:
         title: str,
         responsible_unit: str,
         retention: str,
-        doc_date: date,
+        doc_date: date | None = None,
         doc_type: str = "",
+        classification: str = Classification.PUBLIC.value,
+        pages: int | None = None,
         media_type: str = "",
         filename: str = "",
         disclosure_id: UUID | None = None,
         hearing_id: UUID | None = None,
         occurred_at: datetime | None = None,
     ) -> tuple[Outcome, ArchivedOriginal]:
+        """Store and record an original. Its document date is given, or taken from the disclosure act it
+        is the original of (the day it was signed off); its lock follows its period (R3), and an original
+        whose period has already ended is stored unlocked, due for appraisal (R4). Its pages and text are
+        read from the file by a format library while it is stored."""
         actor.require(Role.ARCHIVIST, Rule.R1)  # as the ledger would, but before a byte is stored
-        self.ledger.check_new_original(archive_number, title, responsible_unit, retention)
+        doc_date = doc_date or (self.ledger.formation_date(disclosure_id) if disclosure_id else None)
+        self.ledger.check_new_original(archive_number, title, responsible_unit, retention, doc_date, classification, pages)
+        assert doc_date is not None  # refused above otherwise
         archived_on = cst_date(occurred_at or datetime.now(UTC))
-        media = media_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        try:
-            receipt = self.store.put(source, media, retain_until(archived_on, _retention(retention)))
-        except StorageUnavailable as error:
-            raise unavailable(error) from None
+        lock = lock_until(retention_ends(doc_date, _retention(retention)), cst_date(datetime.now(UTC)))
+        declared = media_type or formats.media_type_of(filename)
+        with tempfile.NamedTemporaryFile(prefix="zwgk-original-") as copy:
+            try:
+                receipt = self.store.put(cast(IO[bytes], _Tee(source, copy)), declared, lock)
+            except StorageUnavailable as error:
+                raise unavailable(error) from None
+            copy.flush()
+            reading = formats.read(Path(copy.name), declared)
+        if pages is not None and reading.pages is not None and pages != reading.pages:
+            raise DomainError("PAGES_MISMATCH", f"所填页数 {pages} 与文件实际页数 {reading.pages} 不一致。",
+                              f"declared {pages} pages, the file has {reading.pages}", Rule.R1)
+        media = media_type or (reading.media_type if reading.media_type != formats.OCTET else declared)
         outcome = self.ledger.record_original(
             actor, occurred_at, archive_number=archive_number, doc_number=doc_number, title=title,
             responsible_unit=responsible_unit, doc_date=doc_date, doc_type=doc_type, retention=retention,
-            archived_on=archived_on, media_type=media, size=receipt.size, sha256=receipt.sha256, sm3=receipt.sm3,
-            storage_key=receipt.key, version_id=receipt.version_id, disclosure_id=disclosure_id, hearing_id=hearing_id,
+            retain_until=lock, classification=classification, pages=pages or reading.pages, media_type=media,
+            size=receipt.size, sha256=receipt.sha256, sm3=receipt.sm3, storage_key=receipt.key,
+            version_id=receipt.version_id, disclosure_id=disclosure_id, hearing_id=hearing_id,
         )
         original = self.ledger.load(ArchivedOriginal, outcome.aggregate_id)
         self._write_sidecar(original)
+        self._write_text(original, reading.text)
+        if lock is None:
+            log.warning("%s archived %s: its period ended on %s; stored without a lock and due for appraisal",
+                        original.archive_number, archived_on, original.retention_ends)
         return outcome, original
 
     def _write_sidecar(self, original: ArchivedOriginal) -> None:
@@ -168,6 +217,23 @@ class Archivist:
             self.store.put_sidecar(sidecar_key(original.archive_number), sidecar_of(original), original.retain_until)
         except StorageUnavailable as error:
             log.warning("sidecar of %s not written (%s); archive verify will write it", original.archive_number, error)
+
+    def _write_text(self, original: ArchivedOriginal, text: str) -> None:
+        """The text read at archiving, kept beside the original for the search index (derived: it can be read again)."""
+        if not text:
+            return
+        try:
+            self.store.put_sidecar(text_key(original.sha256), text.encode(), original.retain_until)
+        except StorageUnavailable as error:
+            log.warning("text of %s not written (%s); it is not searchable by its words", original.archive_number, error)
+
+    def text(self, original: ArchivedOriginal) -> str:
+        """The text read from an original when it was archived ('' when it has none)."""
+        try:
+            kept = self.store.read_sidecar(text_key(original.sha256))
+        except StorageUnavailable:
+            return ""
+        return kept.decode() if kept else ""
 
     def originals(self) -> list[ArchivedOriginal]:
         return list(self.ledger.all_of(ArchivedOriginal))

@@ -455,7 +455,8 @@ def original_content(s: Services, original: ArchivedOriginal, start: int = 0, st
 def original_metadata(s: Services, archive_number: str) -> dict[str, Any]:
     """An original's DA/T 46 metadata, legal hold and last fixity check."""
     o = s.ledger.original(archive_number)
-    return {**metadata_of(o), "legal_hold": o.legal_hold, "last_fixity": o.last_fixity.value if o.last_fixity else None}
+    return {**metadata_of(o), "legal_hold": o.legal_hold, "last_fixity": o.last_fixity.value if o.last_fixity else None,
+            "due_for_appraisal": o.due_for_appraisal(cst_date(datetime.now(CST)))}
 
 
 def four_property_check(s: Services, unit: str = "") -> four_properties.FourPropertyReport:

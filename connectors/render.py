@@ -215,8 +215,13 @@ def archived(outcome: dict[str, Any], metadata: dict[str, Any], format: str) -> 
     if format == "json":
         emit_json({**outcome, **metadata})
     else:
-        typer.echo(f"已存档 {metadata['archive_number']}（{metadata['size']} 字节，SHA-256 {metadata['sha256'][:16]}…，"
-                   f"保管至 {metadata['retain_until']}）")
+        ends = f"保管期满 {metadata['retention_ends']}" if metadata["retention_ends"] else "永久保管"
+        typer.echo(f"已存档 {metadata['archive_number']}（{metadata['size']} 字节，SHA-256 {metadata['sha256'][:16]}…，{ends}）")
+        if metadata["due_for_appraisal"]:
+            typer.echo(f"注意：该原件的保管期限已于 {metadata['retention_ends']} 届满，存储时未加保留锁，已列入到期鉴定"
+                       "（zwgk archive due）。")
+        elif metadata["retain_until"]:
+            typer.echo(f"存储保留锁至 {metadata['retain_until']}。")
 
 
 def archive_search(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002

@@ -29,8 +29,18 @@ class RetentionClass(StrEnum):
 
 
 RETENTION_ZH = {RetentionClass.PERMANENT: "永久", RetentionClass.THIRTY_YEARS: "定期30年", RetentionClass.TEN_YEARS: "定期10年"}
-# Years an original stays locked; 永久 is locked for a century, and extended before it ends.
+# Years a period runs; 永久 has no end, and its original is locked a century at a time.
 RETENTION_YEARS = {RetentionClass.PERMANENT: 100, RetentionClass.THIRTY_YEARS: 30, RetentionClass.TEN_YEARS: 10}
+
+
+class Classification(StrEnum):
+    """密级 (DA/T 46-2009 M27, the levels of GB/T 7156): the value is the Chinese term the standard uses."""
+
+    PUBLIC = "公开"
+    INTERNAL = "内部"
+    CONFIDENTIAL = "秘密"
+    SECRET = "机密"
+    TOP_SECRET = "绝密"
 
 ARCHIVE_NUMBER = re.compile(
     r"^(?P<fonds>[A-Z0-9]{1,10})-(?P<category>[A-Z]{1,4})·(?P<year>\d{4})"
@@ -78,12 +88,26 @@ def original_id(archive_number: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"zwgk:archive:{archive_number}")
 
 
-def retain_until(archived_on: date, retention: RetentionClass) -> date:
-    years = RETENTION_YEARS[retention]
+def _years_after(day: date, years: int) -> date:
     try:
-        return archived_on.replace(year=archived_on.year + years)
+        return day.replace(year=day.year + years)
     except ValueError:  # 29 February
-        return archived_on.replace(year=archived_on.year + years, day=28)
+        return day.replace(year=day.year + years, day=28)
+
+
+def retention_ends(doc_date: date, retention: RetentionClass) -> date | None:
+    """The end of a period (R3): it runs from 1 January of the year after the document was formed; 永久 never ends."""
+    if retention is RetentionClass.PERMANENT:
+        return None
+    return date(doc_date.year + 1 + RETENTION_YEARS[retention], 1, 1)
+
+
+def lock_until(ends: date | None, today: date) -> date | None:
+    """How long the store locks an original: to the end of its period, a century at a time when it has
+    none; no lock when the period has already ended (the original is due for appraisal, R4)."""
+    if ends is None:
+        return _years_after(today, RETENTION_YEARS[RetentionClass.PERMANENT])
+    return ends if ends > today else None
 
 
 def _digest(value: str, length: int, name: str) -> str:
@@ -134,7 +158,10 @@ class ArchivedOriginal(Record):
         doc_date: date
         doc_type: str
         retention: RetentionClass
-        retain_until: date
+        retention_ends: date | None
+        retain_until: date | None
+        classification: str
+        pages: int | None
         media_type: str
         size: int
         sha256: str
@@ -156,7 +183,7 @@ class ArchivedOriginal(Record):
         doc_date: date
         doc_type: str
         retention: str
-        retain_until: date
+        retain_until: date | None
         media_type: str
         size: int
         sha256: str
@@ -164,13 +191,24 @@ class ArchivedOriginal(Record):
         storage_key: str
         version_id: str
         disclosure_id: UUID | None
+        classification: str = ""
+        pages: int | None = None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """v2 records 密级 and 页数 (DA/T 46); earlier originals were archived without them."""
+            state["classification"] = ""
+            state["pages"] = None
 
         def apply(self, original: ArchivedOriginal) -> None:
             for field in ("archive_number", "doc_number", "title", "responsible_unit", "doc_date", "doc_type",
                           "retain_until", "media_type", "size", "sha256", "sm3", "storage_key", "version_id",
-                          "disclosure_id"):
+                          "disclosure_id", "classification", "pages"):
                 setattr(original, field, getattr(self, field))
             original.retention = RetentionClass(self.retention)
+            original.retention_ends = retention_ends(self.doc_date, original.retention)
             original.legal_hold = False
             original.last_checked_at = None
             original.last_fixity = None
@@ -211,10 +249,12 @@ class ArchivedOriginal(Record):
         doc_number: str,
         title: str,
         responsible_unit: str,
-        doc_date: date,
+        doc_date: date | None,
         doc_type: str,
         retention: str,
-        archived_on: date,
+        retain_until: date | None,
+        classification: str,
+        pages: int | None,
         media_type: str,
         size: int,
         sha256: str,
@@ -223,8 +263,9 @@ class ArchivedOriginal(Record):
         version_id: str,
         disclosure_id: UUID | None = None,
     ) -> ArchivedOriginal:
+        """Record an original already stored, locked until `retain_until` (None: stored unlocked, its period over)."""
         actor.require(Role.ARCHIVIST, Rule.R1)
-        number = cls.check_metadata(archive_number, title, responsible_unit, retention)
+        number = cls.check_metadata(archive_number, title, responsible_unit, retention, doc_date, classification, pages)
         if size < 0 or not storage_key or not version_id:
             raise DomainError("STORAGE_RECEIPT_INVALID", "存储回执不完整。", "storage receipt incomplete", Rule.R2)
         return cls._open(
@@ -239,7 +280,9 @@ class ArchivedOriginal(Record):
             doc_date=doc_date,
             doc_type=doc_type.strip(),
             retention=number.retention.value,
-            retain_until=retain_until(archived_on, number.retention),
+            retain_until=retain_until,
+            classification=classification,
+            pages=pages,
             media_type=media_type,
             size=size,
             sha256=_digest(sha256, 64, "SHA-256"),
@@ -250,7 +293,8 @@ class ArchivedOriginal(Record):
         )
 
     @staticmethod
-    def check_metadata(archive_number: str, title: str, responsible_unit: str, retention: str) -> ArchiveNumber:
+    def check_metadata(archive_number: str, title: str, responsible_unit: str, retention: str, doc_date: date | None,
+                       classification: str, pages: int | None) -> ArchiveNumber:
         """What can be refused before a byte is stored."""
         number = ArchiveNumber.parse(archive_number)
         try:
@@ -271,7 +315,28 @@ class ArchivedOriginal(Record):
                 "ARCHIVE_METADATA_MISSING", "缺少必备元数据：" + "、".join(missing),
                 f"missing metadata: {missing}", Rule.R1,
             )
+        if doc_date is None:
+            raise DomainError(
+                "DOC_DATE_REQUIRED", "须填写文件形成日期：保管期限自文件形成年度的次年1月1日起算。",
+                "the document's date is required: retention runs from the year after it", Rule.R3,
+            )
+        if doc_date.year != number.year:
+            raise DomainError(
+                "DOC_DATE_YEAR_MISMATCH", f"文件日期 {doc_date.isoformat()} 与档号中的年度 {number.year} 不一致。",
+                f"document date {doc_date} is not in the archive number's year {number.year}", Rule.R3,
+            )
+        if classification not in set(Classification):
+            raise DomainError(
+                "CLASSIFICATION_INVALID", "密级须为 " + "、".join(Classification) + " 之一。",
+                f"unknown classification {classification!r}", Rule.R1,
+            )
+        if pages is not None and pages < 1:
+            raise DomainError("PAGES_INVALID", "页数须为正整数。", f"pages must be positive, not {pages}", Rule.R1)
         return number
+
+    def due_for_appraisal(self, today: date) -> bool:
+        """Its period has ended and no appraisal has kept it longer (R4)."""
+        return self.retention_ends is not None and self.retention_ends <= today
 
     def record_fixity(self, *, actor: Actor, outcome: FixityOutcome, sha256_found: str, sm3_found: str, detail: str) -> None:
         self._record(self.FixityChecked, actor=actor, occurred_at=None, outcome=outcome.value,

@@ -23,7 +23,7 @@ from zwgk.domain import contexts
 from zwgk.domain.actors import SYSTEM, Actor, Role
 from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, FixityCheck, original_id
 from zwgk.domain.assessment import Assessment, assessment_id
-from zwgk.domain.calendar import BUILTIN_YEARS, Deadline, LoadedYear, WorkingDayCalendar
+from zwgk.domain.calendar import BUILTIN_YEARS, Deadline, LoadedYear, WorkingDayCalendar, cst_date
 from zwgk.domain.catalogue import CatalogueItem
 from zwgk.domain.chain import ChainReport, StoredRecord, verify_chains
 from zwgk.domain.commands import Command, Context, Outcome
@@ -271,9 +271,11 @@ class Ledger(Application[UUID]):
 
     # The archive's records 档案 (R1, R2, D8, H4)
 
-    def check_new_original(self, archive_number: str, title: str, responsible_unit: str, retention: str) -> None:
+    def check_new_original(self, archive_number: str, title: str, responsible_unit: str, retention: str,
+                           doc_date: date | None, classification: str, pages: int | None) -> None:
         """Refuse what can be refused before the original's bytes are stored."""
-        number = ArchivedOriginal.check_metadata(archive_number, title, responsible_unit, retention)
+        number = ArchivedOriginal.check_metadata(archive_number, title, responsible_unit, retention, doc_date, classification,
+                                                 pages)
         if self.exists(original_id(str(number))):
             raise AlreadyExists("档号", "archive number", number, Rule.R1)
 
@@ -294,6 +296,13 @@ class Ledger(Application[UUID]):
             hearing.archive_record(actor=actor, occurred_at=occurred_at, sha256=original.sha256, storage_key=original.storage_key)
             records.append(hearing)
         return self.record(*records)
+
+    def formation_date(self, disclosure_id: UUID) -> date | None:
+        """The day a disclosure act's document was formed: signed off 签发, or else first published."""
+        act = self.load(DisclosureAct, disclosure_id)
+        if act.deadline is not None:
+            return act.deadline.start
+        return min((cst_date(at) for at in act.publications.values()), default=None)
 
     def original(self, archive_number: str) -> ArchivedOriginal:
         """One original by its 档号, found by the id the number derives."""

@@ -34,8 +34,11 @@ def archive_put(
     title: str = typer.Option(..., "--title", help="题名"),
     unit: str = typer.Option(..., "--unit", help="责任者"),
     retention: str = typer.Option(..., "--retention", help="保管期限：Y、D30、D10"),
-    doc_date: datetime = typer.Option(None, "--date", formats=["%Y-%m-%d"], help="文件日期（缺省为今天）"),
+    doc_date: datetime = typer.Option(None, "--date", formats=["%Y-%m-%d"],
+                                      help="文件形成日期，须在档号的年度内（R3）；给出 --disclosure 时可省略，取其签发日期"),
     doc_type: str = typer.Option("", "--doc-type", help="文种，如 通知"),
+    classification: str = typer.Option("公开", "--classification", help="密级：公开、内部、秘密、机密、绝密"),
+    pages: int | None = typer.Option(None, "--pages", help="页数（PDF、OFD、DOCX、图像从文件读出，所填不符则拒绝）"),
     media_type: str = typer.Option("", "--media-type", help="格式（缺省按文件名判断）"),
     disclosure: str = typer.Option("", "--disclosure", help="关联的公开行为编号（D8）"),
     hearing: str = typer.Option("", "--hearing", help="作为听证笔录关联的听证会编号（H4）"),
@@ -46,8 +49,9 @@ def archive_put(
     """存档一份原件：流式上传并同时计算 SHA-256 与 SM3，按保管期限锁定，记录 ArchivedOriginal 事件。"""
     envelope = {"command": "archive_original", "actor": _archivist(archivist_id, archivist_unit), "args": {
         "file": str(file), "archive_number": archive_number, "doc_number": doc_number, "title": title,
-        "responsible_unit": unit, "retention": retention, "doc_date": (doc_date or datetime.now()).date().isoformat(),
-        "doc_type": doc_type, "media_type": media_type, "disclosure_id": disclosure or None, "hearing_id": hearing or None,
+        "responsible_unit": unit, "retention": retention, "doc_date": doc_date.date().isoformat() if doc_date else None,
+        "doc_type": doc_type, "classification": classification, "pages": pages, "media_type": media_type,
+        "disclosure_id": disclosure or None, "hearing_id": hearing or None,
     }}
     with services() as s:
         (outcome,) = execute(s, envelope)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tracemalloc
@@ -17,8 +18,9 @@ from uuid import uuid4
 import bagit
 import pytest
 
+from tests import documents
 from tests.servers import SeaweedServer, free_port
-from zwgk.archive import four_properties
+from zwgk.archive import formats, four_properties
 from zwgk.archive.bagit_export import export_bag
 from zwgk.archive.local import LocalStore
 from zwgk.archive.s3 import PART_SIZE, S3Store
@@ -62,9 +64,11 @@ def keeper(store, sqlite_settings: Settings):
 
 
 def put(keeper: Archivist, data: bytes = SEED, number: str = "ZY01-WS·2020-Y-BGS-0001", **extra):
+    year = re.search(r"·?(\d{4})-", number)
     fields = dict(actor=ARCHIVIST, archive_number=number, doc_number="资府办发〔2020〕31号",
                   title="关于印发《资阳市全面推进政务公开工作的实施意见》的通知", responsible_unit="资阳市人民政府办公室",
-                  retention=number.split("-")[2], doc_date=date(2020, 7, 10), doc_type="通知", media_type="text/plain")
+                  retention=number.split("-")[2], doc_date=date(int(year[1]) if year else 2020, 7, 10), doc_type="通知",
+                  media_type="text/plain")
     fields.update(extra)
     return keeper.put(io.BytesIO(data), **fields)
 
@@ -246,13 +250,15 @@ def test_r1_r2_d8_originals_are_archived_held_and_released_from_files_of_command
     [drafted] = run("draft_disclosure", officer, "2020-07-06T09:00:00+08:00", title="实施意见", attribute="proactive")
     metadata = dict(archive_number="ZY01-WS·2020-Y-BGS-0001", title="关于印发《资阳市全面推进政务公开工作的实施意见》的通知",
                     responsible_unit="资阳市人民政府办公室", retention="Y", doc_number="资府办发〔2020〕31号", doc_type="通知")
-    for missing, code in [({"file": str(tmp_path / "absent.txt")}, "ORIGINAL_FILE_UNREADABLE"),
-                          ({"file": str(source), "archive_number": "ZY01-WS·2020-Y-BGS-1"}, "ARCHIVE_NUMBER_INVALID")]:
+    for missing, code in [({"file": str(tmp_path / "absent.txt"), "doc_date": "2020-07-20"}, "ORIGINAL_FILE_UNREADABLE"),
+                          ({"file": str(source), "archive_number": "ZY01-WS·2020-Y-BGS-1"}, "ARCHIVE_NUMBER_INVALID"),
+                          ({"file": str(source)}, "DOC_DATE_REQUIRED"),  # R3: never today by default
+                          ({"file": str(source), "doc_date": "2019-12-31"}, "DOC_DATE_YEAR_MISMATCH")]:
         with pytest.raises(DomainError) as refused:
             run("archive_original", archivist, **{**metadata, **missing})
         assert refused.value.code == code
     assert list(store.keys()) == [] and not services.ledger.exists(original_id(metadata["archive_number"]))
-    [archived] = run("archive_original", archivist, "2020-07-20T16:00:00+08:00", file=str(source),
+    [archived] = run("archive_original", archivist, "2020-07-20T16:00:00+08:00", file=str(source), doc_date="2020-07-20",
                      disclosure_id=str(drafted.aggregate_id), **metadata)
     original = services.ledger.original(metadata["archive_number"])
     assert (original.id, original.doc_date, original.last_occurred_at, original.media_type) == (
@@ -518,7 +524,7 @@ def test_four_property_check_passes_and_finds_gaps_and_false_formats(keeper: Arc
     assert report.series_gaps == ["ZY01-WS·2020-Y-BGS：件号 0002 缺失"]
     bad = next(o for o in report.originals if o.archive_number.endswith("0003"))
     assert not bad.passed("usability") and bad.passed("safety")
-    assert bad.findings["usability"] == ["声明为 text/plain，但不是有效的 UTF-8 文本"]
+    assert bad.findings["usability"] == ["声明为 text/plain，但不是有效的 UTF-8 或 GB 18030 文本"]
 
 
 def test_r2_four_property_integrity_finds_a_sidecar_that_says_otherwise_than_the_ledger(tmp_path: Path, sqlite_settings):
@@ -591,9 +597,78 @@ def test_archivists_commands_on_the_embedded_store(tmp_path: Path):
         "command": "archive_original", "actor": {"id": "zy-archivist", "role": "archivist", "unit": "资阳市人民政府办公室"},
         "occurred_at": "2020-07-21T09:00:00+08:00",
         "args": {"file": "ziyang.txt", "archive_number": "ZY01-WS·2020-Y-BGS-0002", "title": "实施意见（副本）",
-                 "responsible_unit": "资阳市人民政府办公室", "retention": "Y"}}, ensure_ascii=False) + "\n", encoding="utf-8")
+                 "responsible_unit": "资阳市人民政府办公室", "retention": "Y", "doc_date": "2020-07-10"}},
+        ensure_ascii=False) + "\n", encoding="utf-8")
     applied = zwgk("apply", "migration.jsonl", cwd=tmp_path)
     assert applied.returncode == 0 and json.loads(applied.stdout)["ok"]
     listed = json.loads(zwgk("archive", "search", "--year", "2020", "--format", "json", cwd=tmp_path).stdout)
     assert [(f["archive_number"], f["sha256"]) for f in listed] == [(n, listed[0]["sha256"]) for n in
                                                                      ("ZY01-WS·2020-Y-BGS-0001", "ZY01-WS·2020-Y-BGS-0002")]
+
+
+def test_r3_a_period_runs_from_1_january_after_the_year_of_formation_and_the_lock_follows_it(keeper: Archivist):
+    _, ten = put(keeper, number="ZY01-WS·2020-D10-BGS-0001", doc_date=date(2020, 7, 10))
+    assert ten.retention_ends == date(2031, 1, 1) == ten.retain_until  # not ten years from the day of archiving
+    assert keeper.store.state(ten.storage_key, ten.version_id).retain_until == date(2031, 1, 1)
+    _, permanent = put(keeper, data=SEED + b"\n", number="ZY01-WS·2020-Y-BGS-0001", doc_date=date(2020, 12, 31))
+    assert permanent.retention_ends is None and not permanent.due_for_appraisal(date(2999, 1, 1))  # 永久 never ends
+    assert permanent.retain_until is not None and permanent.retain_until.year >= date.today().year + 100
+
+
+@pytest.mark.parametrize(("doc_date", "code"), [(None, "DOC_DATE_REQUIRED"), (date(2019, 12, 31), "DOC_DATE_YEAR_MISMATCH")])
+def test_r3_the_document_date_is_required_and_in_the_archive_numbers_year_before_a_byte_is_stored(keeper: Archivist, doc_date,
+                                                                                                  code):
+    with pytest.raises(DomainError) as refused:
+        put(keeper, number="ZY01-WS·2020-D30-BGS-0001", doc_date=doc_date)
+    assert (refused.value.code, refused.value.rule) == (code, "R3")
+    assert list(keeper.store.keys()) == [] and keeper.originals() == []
+
+
+def test_r3_r4_a_legacy_original_whose_period_has_ended_is_stored_unlocked_and_due_for_appraisal(keeper: Archivist):
+    """S3 refuses a retain-until date in the past: the original is stored without a lock, never 'retry later'."""
+    _, legacy = put(keeper, number="DZ01-WS·2010-D10-BGS-0001", doc_date=date(2010, 3, 4),
+                    occurred_at=datetime(2010, 3, 5, 9, tzinfo=CST))
+    assert legacy.retention_ends == date(2021, 1, 1) and legacy.retain_until is None
+    assert legacy.due_for_appraisal(date.today())
+    state = keeper.store.state(legacy.storage_key, legacy.version_id)
+    assert state.exists and state.retain_until is None
+    report = four_properties.check(keeper)
+    assert report.ok, report.as_dict()
+    assert json.loads(keeper.store.read_sidecar(sidecar_key(legacy.archive_number)))["retention_ends"] == "2021-01-01"
+
+
+@pytest.mark.parametrize(("data", "media_type", "pages", "text"), [
+    (documents.pdf(3, "Notice 2020"), "application/pdf", 3, "Notice 2020"),
+    (documents.ofd(["关于秋季招生", "工作的通知"]), "application/ofd", 2, "关于秋季招生工作的通知"),
+    (documents.docx_file(["县教育局", "关于秋季招生工作的通知"]), formats.DOCX, 1, "关于秋季招生工作的通知"),  # as saved
+    (documents.png(), "image/png", 1, ""),
+], ids=["pdf", "ofd", "docx", "png"])
+def test_r1_pages_and_text_are_read_from_the_file_and_the_format_detected(keeper: Archivist, data, media_type, pages, text):
+    _, original = put(keeper, data=data, media_type="", filename="original")
+    assert (original.media_type, original.pages, original.classification) == (media_type, pages, "公开")
+    assert text in keeper.text(original)
+    assert four_properties.check(keeper).ok
+
+
+def test_r1_declared_pages_and_classification_are_validated(keeper: Archivist):
+    with pytest.raises(DomainError) as refused:
+        put(keeper, data=documents.pdf(2), media_type="application/pdf", pages=3)
+    assert refused.value.code == "PAGES_MISMATCH"
+    assert not keeper.ledger.exists(original_id("ZY01-WS·2020-Y-BGS-0001"))
+    with pytest.raises(DomainError) as unknown:
+        put(keeper, classification="保密")
+    assert unknown.value.code == "CLASSIFICATION_INVALID"
+    _, original = put(keeper, data=documents.pdf(2), media_type="application/pdf", pages=2, classification="内部")
+    assert (original.pages, original.classification) == (2, "内部")
+
+
+@pytest.mark.parametrize(("data", "media_type", "finding"), [
+    (documents.pdf(2)[:300], "application/pdf", "PDF 文件不完整"),
+    (documents.ofd(["正文"])[:-40], "application/ofd", "压缩包无法读取"),
+    (documents.png()[:-30], "image/png", "图像无法解码"),
+    (documents.docx_file(["正文"]), "application/pdf", "内容为 application/vnd.openxmlformats"),
+], ids=["truncated-pdf", "truncated-ofd", "truncated-png", "docx-declared-pdf"])
+def test_r2_usability_parses_each_original_with_its_format_library(keeper: Archivist, data, media_type, finding):
+    put(keeper, data=data, media_type=media_type)
+    (found,) = four_properties.check(keeper).originals
+    assert any(finding in f for f in found.findings["usability"]), found.findings
