@@ -227,12 +227,13 @@ class Archivist:
         except StorageUnavailable as error:
             log.warning("text of %s not written (%s); it is not searchable by its words", original.archive_number, error)
 
-    def text(self, original: ArchivedOriginal) -> str:
-        """The text read from an original when it was archived ('' when it has none)."""
+    def text(self, sha256: str) -> str | None:
+        """The text read from an original when it was archived ('' when it has none; None when the store
+        cannot be reached)."""
         try:
-            kept = self.store.read_sidecar(text_key(original.sha256))
+            kept = self.store.read_sidecar(text_key(sha256))
         except StorageUnavailable:
-            return ""
+            return None
         return kept.decode() if kept else ""
 
     def originals(self) -> list[ArchivedOriginal]:

@@ -35,7 +35,8 @@ from zwgk.domain.errors import DomainError, NotFound
 from zwgk.domain.privacy import unseal
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
 from zwgk.domain.records import Record
-from zwgk.projections.archive import archive_catalogue
+from zwgk.projections.archive import ArchiveQuery as ArchiveQuery
+from zwgk.projections.archive import ArchiveTexts, archive_catalogue, search_originals
 from zwgk.projections.assessment import indicators, ranking
 from zwgk.projections.audit_log import Leaf, LogReport, MerkleLog, entry_of, verify_log
 from zwgk.projections.catalogue import catalogue_as_of, ts
@@ -244,9 +245,37 @@ def data_subjects(s: Services, kind: str = "", record: str = "") -> list[dict[st
 def archive_search(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, retention: str = "",
                    title_contains: str = "", doc_type: str = "", at_least: int = 0, doc_number: str = "",
                    sha256: str = "") -> list[dict[str, Any]]:
-    with _fresh(s, runner, at_least) as tx:
-        return archive_catalogue(tx, unit=unit, year=year, retention=retention, title_contains=title_contains,
-                                 doc_type=doc_type, doc_number=doc_number, sha256=sha256)
+    """Every original that matches, in the order of the search (for lists and exports of a selection)."""
+    query = ArchiveQuery(unit=unit, year=year, retention=retention, title=title_contains, doc_type=doc_type,
+                         doc_number=doc_number, sha256=sha256)
+    return list(archive_pages(s, runner, query, at_least=at_least))
+
+
+def archive_pages(s: Services, runner: ProjectionRunner, query: ArchiveQuery, cursor: str = "", at_least: int = 0) -> Rows:
+    """The originals that match, best first, a page at a time (`zwgk archive search`, `/api/v1/archive/search`)."""
+    rows = _stored(s, runner, ARCHIVE, cursor, at_least, lambda tx, after, limit: search_originals(
+        tx, query, (after[0], after[1]) if after else None, limit))
+    if query.words:
+        index_texts(s, runner)
+    return rows
+
+
+def index_texts(s: Services, runner: ProjectionRunner, batch: int = 500) -> int:
+    """Put into the search index the text of every original the catalogue has and the index has not,
+    from the text the archive kept when it read each original: a search sees the words of every
+    original archived before it. A store out of reach leaves the rest for the next search."""
+    indexed = 0
+    with runner.store.transaction() as tx:
+        ArchiveTexts.ensure(tx)
+    archivist = s.archivist()
+    while True:
+        with runner.store.transaction() as tx:
+            texts = [(digest, archivist.text(digest)) for digest in ArchiveTexts.unindexed(tx, batch)]
+            readable = [(digest, text) for digest, text in texts if text is not None]
+            ArchiveTexts.add(tx, readable)
+        indexed += len(readable)
+        if len(texts) < batch or len(readable) < len(texts):
+            return indexed
 
 
 def record_unit(s: Services, runner: ProjectionRunner, aggregate_id: UUID, at_least: int = 0) -> str | None:
@@ -291,7 +320,7 @@ PARTICIPATION_COUNTS = Keyset("participation_counts", lambda r: (r["unit"],), (s
 DATA_SUBJECTS = Keyset("data_subjects", lambda r: (min((p["recorded_at"] for p in r["places"]), default=""), r["subject_id"]),
                        (str, str))
 ERASURES = Keyset("erasures", lambda r: (r["recorded_at"], r["subject_id"]), (str, str))
-ARCHIVE = Keyset("archive_search", lambda r: (r["position"],), (int,))
+ARCHIVE = Keyset("archive_search", lambda r: (-r["rank"], r["position"]), (int, int))
 PROJECTIONS = Keyset("projection_status", lambda r: (r["view"],), (str,))
 SEALED_COMPLAINANT = {"complainant_name": None, "complainant_contact": None, "account": None, "complainant_sealed": True}
 
@@ -382,12 +411,6 @@ def data_subject_pages(s: Services, kind: str = "", record: str = "", cursor: st
 def erasure_pages(s: Services, unit: str = "", cursor: str = "") -> Rows:
     after = ERASURES.after(cursor)
     return Rows.listed(ERASURES, erasures(s, unit), after)
-
-
-def archive_pages(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, retention: str = "",
-                  title_contains: str = "", doc_type: str = "", cursor: str = "", at_least: int = 0) -> Rows:
-    after = ARCHIVE.after(cursor)
-    return Rows.listed(ARCHIVE, archive_search(s, runner, unit, year, retention, title_contains, doc_type, at_least), after)
 
 
 def projection_status_pages(s: Services, runner: ProjectionRunner, cursor: str = "") -> Rows:

@@ -225,8 +225,9 @@ def archived(outcome: dict[str, Any], metadata: dict[str, Any], format: str) -> 
 
 
 def archive_search(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
-    _rows(rows, format, Table("档号", "文号", "题名", "责任者", "日期", "保管期限", "大小"),
+    _rows(rows, format, Table("档号", "文号", "题名", "责任者", "日期", "保管期限", "保管期满", "密级", "页数", "保全", "大小"),
           lambda r: (r["archive_number"], r["doc_number"], r["title"], r["responsible_unit"], r["doc_date"], r["retention"],
+                     r["retention_ends"] or "永久", r["classification"], str(r["pages"] or ""), "是" if r["legal_hold"] else "",
                      str(r["size"])))
 
 

@@ -87,16 +87,27 @@ def archive_get(
 
 @app.command("search")
 def archive_search(
-    unit: str = typer.Option("", "--unit"),
-    year: int | None = typer.Option(None, "--year"),
-    retention: str = typer.Option("", "--retention"),
-    title_contains: str = typer.Option("", "--title-contains"),
-    doc_type: str = typer.Option("", "--doc-type"),
+    doc_number: str = typer.Option("", "--doc-number", help="文号，全部或一部分（如 〔2020〕31）；完全一致的排在前面"),
+    title: str = typer.Option("", "--title", "--title-contains", help="题名中的词句"),
+    words: str = typer.Option("", "--words", help="题名或原件正文（TXT、PDF、OFD、DOCX）中的词句，中文按字串匹配"),
+    unit: str = typer.Option("", "--unit", help="责任者"),
+    year: int | None = typer.Option(None, "--year", help="文件形成年度"),
+    retention: str = typer.Option("", "--retention", help="Y、D30、D10"),
+    classification: str = typer.Option("", "--classification", help="密级"),
+    hold: bool | None = typer.Option(None, "--hold/--no-hold", help="仅法律保全中的／仅未保全的"),
+    doc_type: str = typer.Option("", "--doc-type", help="文种"),
+    limit: int = typer.Option(50, "--limit", min=1, max=1000, help="每页条数"),
+    cursor: str = typer.Option("", "--cursor", help="上一页给出的游标"),
     format: str = FORMAT,  # noqa: A002
     at_least: int = AT_LEAST,
 ) -> None:
-    """按责任者、年度、保管期限、题名、文种检索档案原件（档案目录视图）。"""
-    render.archive_search(answer(queries.archive_search, unit, year, retention, title_contains, doc_type, at_least), format)
+    """检索档案原件：按文号（精确或部分）、题名、正文词句、责任者、年度、保管期限、密级、法律保全；按相关度排序，分页。"""
+    query = queries.ArchiveQuery(unit=unit, year=year, retention=retention, classification=classification, doc_type=doc_type,
+                                 doc_number=doc_number, title=title, words=words, legal_hold=hold)
+    page = answer(lambda s, runner: queries.archive_pages(s, runner, query, cursor, at_least).page(limit))
+    render.archive_search(page.items, format)
+    if page.next_cursor:
+        typer.echo(f"下一页：--cursor {page.next_cursor}", err=True)
 
 
 @app.command("verify")

@@ -26,6 +26,7 @@ from zwgk.archive.local import LocalStore
 from zwgk.archive.s3 import PART_SIZE, S3Store
 from zwgk.archive.service import Archivist
 from zwgk.archive.store import RetentionViolation, content_key, sidecar_key
+from zwgk.connectors import queries
 from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.wiring import catch_up, open_services, views
@@ -646,7 +647,7 @@ def test_r3_r4_a_legacy_original_whose_period_has_ended_is_stored_unlocked_and_d
 def test_r1_pages_and_text_are_read_from_the_file_and_the_format_detected(keeper: Archivist, data, media_type, pages, text):
     _, original = put(keeper, data=data, media_type="", filename="original")
     assert (original.media_type, original.pages, original.classification) == (media_type, pages, "公开")
-    assert text in keeper.text(original)
+    assert text in (keeper.text(original.sha256) or "")
     assert four_properties.check(keeper).ok
 
 
@@ -672,3 +673,42 @@ def test_r2_usability_parses_each_original_with_its_format_library(keeper: Archi
     put(keeper, data=data, media_type=media_type)
     (found,) = four_properties.check(keeper).originals
     assert any(finding in f for f in found.findings["usability"]), found.findings
+
+
+def test_r1_search_by_doc_number_title_words_unit_year_retention_classification_and_hold_ranked_and_paginated(
+        store, settings: Settings):
+    """Chinese substrings without a word segmenter: FTS5 trigram on SQLite, pg_trgm on PostgreSQL."""
+    services = open_services(settings)
+    services.originals = lambda: store
+    keeper = services.archivist()
+    put(keeper, data=documents.ofd(["关于做好秋季学期", "招生工作的通知正文，另附防汛值班表"]), media_type="",
+        number="ZY01-WS·2021-D30-BGS-0001", doc_number="资教发〔2021〕7号", title="关于做好秋季招生工作的通知", classification="内部")
+    put(keeper, data=documents.docx_file(["防汛抗旱应急预案", "各乡镇人民政府"]), media_type="", number="ZY01-WS·2021-D10-BGS-0001",
+        doc_number="资府办发〔2021〕12号", title="防汛工作安排")
+    put(keeper, number="ZY01-WS·2020-Y-BGS-0001", doc_number="资府办发〔2020〕31号")
+    put(keeper, data=b"\xe6\x8b\x9b\xe7\x94\x9f" + SEED, number="ZY01-WS·2020-Y-BGS-0002", doc_number="资府办发〔2020〕3号",
+        title="招生名额的说明")
+    keeper.hold(services.ledger.original("ZY01-WS·2020-Y-BGS-0001"), ARCHIVIST, "行政复议", True)
+
+    def numbers(query: queries.ArchiveQuery) -> list[str]:
+        with views(settings) as runner:
+            return [r["archive_number"] for r in queries.archive_pages(services, runner, query)]
+
+    assert numbers(queries.ArchiveQuery(doc_number="资府办发〔2020〕3号")) == ["ZY01-WS·2020-Y-BGS-0002"]  # exact
+    assert numbers(queries.ArchiveQuery(doc_number="〔2020〕3")) == ["ZY01-WS·2020-Y-BGS-0001", "ZY01-WS·2020-Y-BGS-0002"]
+    assert numbers(queries.ArchiveQuery(words="防汛")) == ["ZY01-WS·2021-D10-BGS-0001", "ZY01-WS·2021-D30-BGS-0001"]  # title first
+    assert numbers(queries.ArchiveQuery(doc_number="〔2021〕")) == ["ZY01-WS·2021-D30-BGS-0001", "ZY01-WS·2021-D10-BGS-0001"]
+    assert numbers(queries.ArchiveQuery(words="招生工作")) == ["ZY01-WS·2021-D30-BGS-0001"]  # in the title and the OFD's text
+    assert numbers(queries.ArchiveQuery(words="抗旱应急")) == ["ZY01-WS·2021-D10-BGS-0001"]  # in the DOCX's text only
+    assert numbers(queries.ArchiveQuery(words="招生")) == ["ZY01-WS·2021-D30-BGS-0001", "ZY01-WS·2020-Y-BGS-0002"]  # 2 characters
+    assert numbers(queries.ArchiveQuery(words="政务公开工作", year=2020)) == ["ZY01-WS·2020-Y-BGS-0001", "ZY01-WS·2020-Y-BGS-0002"]
+    assert numbers(queries.ArchiveQuery(classification="内部")) == ["ZY01-WS·2021-D30-BGS-0001"]
+    assert numbers(queries.ArchiveQuery(legal_hold=True)) == ["ZY01-WS·2020-Y-BGS-0001"]
+    assert numbers(queries.ArchiveQuery(retention="D10", unit="资阳市人民政府办公室")) == ["ZY01-WS·2021-D10-BGS-0001"]
+    assert numbers(queries.ArchiveQuery(title="秋季", words="招生", year=2021)) == ["ZY01-WS·2021-D30-BGS-0001"]
+    with views(settings) as runner:
+        first = queries.archive_pages(services, runner, queries.ArchiveQuery(year=2020)).page(1)
+        assert [r["archive_number"] for r in first.items] == ["ZY01-WS·2020-Y-BGS-0001"] and first.next_cursor
+        second = queries.archive_pages(services, runner, queries.ArchiveQuery(year=2020), first.next_cursor).page(1)
+        assert [r["archive_number"] for r in second.items] == ["ZY01-WS·2020-Y-BGS-0002"] and second.next_cursor is None
+    services.close()
