@@ -51,6 +51,7 @@ class FourPropertyReport:
     originals: list[OriginalFindings]
     series_gaps: list[str]
     untracked: list[str]
+    destroyed: list[str] = field(default_factory=list)  # destroyed under an approved list (R5): no gap, nothing to check
 
     @property
     def ok(self) -> bool:
@@ -58,7 +59,7 @@ class FourPropertyReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "originals": [o.as_dict() for o in self.originals],
-                "series_gaps": self.series_gaps, "untracked": self.untracked}
+                "series_gaps": self.series_gaps, "untracked": self.untracked, "destroyed": self.destroyed}
 
 
 def _read(archivist: Archivist, original: ArchivedOriginal) -> tuple[Digests | None, formats.Reading | None, str]:
@@ -117,6 +118,9 @@ def check(archivist: Archivist, unit: str = "") -> FourPropertyReport:
     originals = [o for o in everything if not unit or o.responsible_unit == unit]
     report = []
     series: dict[tuple[str, str, int, RetentionClass, str], list[int]] = defaultdict(list)
+    destroyed = [o.archive_number for o in archivist.destroyed() if not unit or o.responsible_unit == unit]
+    for number in map(ArchiveNumber.parse, destroyed):
+        series[number.series].append(number.item)
     for original in originals:
         found = OriginalFindings(original.archive_number, original.title)
         missing = [name for name in REQUIRED if not getattr(original, name)]
@@ -159,4 +163,4 @@ def check(archivist: Archivist, unit: str = "") -> FourPropertyReport:
             fonds, category, year, retention, organisation = key
             prefix = f"{fonds}-{category}·{year}-{retention.value}-{organisation}"
             gaps.append(f"{prefix}：件号 {'、'.join(f'{i:04d}' for i in absent)} 缺失")
-    return FourPropertyReport(report, gaps, [] if unit else archivist.untracked())
+    return FourPropertyReport(report, gaps, [] if unit else archivist.untracked(), destroyed)

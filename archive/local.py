@@ -119,12 +119,25 @@ class LocalStore:
     def sidecar_keys(self) -> Iterator[str]:
         return self._listed(SIDECARS)
 
+    def versions(self) -> Iterator[tuple[str, str]]:
+        """A file is never rewritten: its one version is its digest, as `put` reports it."""
+        return ((key, key.rsplit("/", 1)[-1]) for key in self.keys())
+
     def _listed(self, prefix: str) -> Iterator[str]:
         base = self.root / prefix
         if base.exists():
             for path in sorted(base.rglob("*")):
                 if path.is_file():
                     yield path.relative_to(self.root).as_posix()
+
+    def extend_retention(self, key: str, version_id: str, retain_until: date) -> None:
+        self._retain(key, retain_until)
+
+    def destroy(self, key: str) -> None:
+        if not self._path(key).exists():
+            return
+        self.delete(key, key)
+        self._lock_file(key).unlink(missing_ok=True)
 
     def delete(self, key: str, version_id: str) -> None:
         state = self.state(key, version_id)

@@ -128,6 +128,17 @@ class S3Store:
         except (HTTPError, OSError) as error:
             raise StorageUnavailable(f"{what}: S3 server unreachable ({error})") from None
 
+    def extend_retention(self, key: str, version_id: str, retain_until: date) -> None:
+        self._extend_retention(key, version_id, retain_until)
+
+    def destroy(self, key: str) -> None:
+        """Every version and delete marker of the key; the server refuses a version still locked or held."""
+        listing = self.client.list_objects(bucket_name=self.bucket, prefix=key, include_version=True)
+        for item in self._call("list", list, listing):
+            if item.object_name == key:
+                self._call("delete", self.client.remove_object, bucket_name=self.bucket, object_name=key,
+                           version_id=item.version_id)
+
     def _extend_retention(self, key: str, version_id: str, retain_until: date) -> None:
         current = self.state(key, version_id)
         if current.retain_until is None or current.retain_until < retain_until:
@@ -185,6 +196,12 @@ class S3Store:
 
     def sidecar_keys(self) -> Iterator[str]:
         return self._listed(SIDECARS)
+
+    def versions(self) -> Iterator[tuple[str, str]]:
+        listing = self.client.list_objects(bucket_name=self.bucket, prefix=ORIGINALS, recursive=True, include_version=True)
+        for item in self._call("list", list, listing):
+            if not item.is_delete_marker and item.object_name:
+                yield item.object_name, item.version_id or NULL_VERSION
 
     def _listed(self, prefix: str) -> Iterator[str]:
         listing = self.client.list_objects(bucket_name=self.bucket, prefix=prefix, recursive=True)

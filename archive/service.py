@@ -23,12 +23,21 @@ from typing import IO, Any, BinaryIO, NamedTuple, cast
 from uuid import UUID
 
 from zwgk.archive import formats
-from zwgk.archive.store import Digests, OriginalMissing, OriginalStore, StorageUnavailable, sidecar_key, text_key
+from zwgk.archive.store import (
+    Digests,
+    OriginalMissing,
+    OriginalStore,
+    RetentionViolation,
+    StorageUnavailable,
+    sidecar_key,
+    text_key,
+)
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.archival import (
     RETENTION_ZH,
     ArchivedOriginal,
     Classification,
+    DestructionList,
     FixityCheck,
     FixityOutcome,
     RetentionClass,
@@ -151,9 +160,25 @@ class OriginalGone(DomainError):
 
 
 class Archivist:
-    def __init__(self, ledger: Ledger, store: OriginalStore) -> None:
+    """With a `fallback`, the store originals were kept in before a migration to `store`: an original not
+    yet migrated is read from there until the migration has finished."""
+
+    def __init__(self, ledger: Ledger, store: OriginalStore, fallback: OriginalStore | None = None) -> None:
         self.ledger = ledger
         self.store = store
+        self.fallback = fallback
+
+    def _chunks(self, original: ArchivedOriginal, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+        """The original's recorded version, from the store, or else from the store it was migrated from."""
+        try:
+            yield from self.store.read(original.storage_key, original.version_id, offset, length)
+        except OriginalMissing:
+            if self.fallback is None:
+                raise
+            yield from self.fallback.read(original.storage_key, original.version_id, offset, length)
+
+    def sidecar(self, original: ArchivedOriginal) -> bytes:
+        return sidecar_of(original)
 
     def put(
         self,
@@ -237,7 +262,12 @@ class Archivist:
         return kept.decode() if kept else ""
 
     def originals(self) -> list[ArchivedOriginal]:
-        return list(self.ledger.all_of(ArchivedOriginal))
+        """Every original whose bytes are kept: a destroyed one is a record only (R5)."""
+        return [o for o in self.ledger.all_of(ArchivedOriginal) if not o.destroyed]
+
+    def destroyed(self) -> list[ArchivedOriginal]:
+        """The originals destroyed under approved destruction lists (R5): records without bytes."""
+        return [o for o in self.ledger.all_of(ArchivedOriginal) if o.destroyed]
 
     def get(self, original: ArchivedOriginal, out: BinaryIO) -> None:
         """Write the original, byte-identical, checked against its SHA-256 on the way out
@@ -258,7 +288,7 @@ class Archivist:
             if whole:
                 yield from self._checked(original)
             elif stop > start:
-                yield from self.store.read(original.storage_key, original.version_id, start, stop - start)
+                yield from self._chunks(original, start, stop - start)
         except StorageUnavailable as error:
             raise unavailable(error) from None
         except OriginalMissing:
@@ -266,7 +296,7 @@ class Archivist:
 
     def _checked(self, original: ArchivedOriginal) -> Iterator[bytes]:
         sha256, size, held = hashlib.sha256(), 0, b""
-        for chunk in self.store.read(original.storage_key, original.version_id):
+        for chunk in self._chunks(original):
             if held:
                 yield held
             sha256.update(chunk)
@@ -283,7 +313,7 @@ class Archivist:
         """Originals never checked, or not within the last `days` days: what a daily scheduled run re-hashes,
         so that every original is checked at least every `days` days without re-reading the whole archive daily."""
         since = now - timedelta(days=days)
-        return [o for o in self.ledger.all_of(ArchivedOriginal) if o.last_checked_at is None or o.last_checked_at < since]
+        return [o for o in self.originals() if o.last_checked_at is None or o.last_checked_at < since]
 
     def verify(
         self, originals: Iterable[ArchivedOriginal], actor: Actor, progress: Callable[[ArchivedOriginal], None] | None = None
@@ -318,13 +348,18 @@ class Archivist:
         return VerifyReport(results, self.untracked())
 
     def untracked(self) -> list[str]:
-        """Objects in the store that no archived original is stored as."""
+        """Objects in the store that no archived original is stored as, and versions of an original's key
+        that no original is recorded as (written behind zwgk's back: reads name their version, but the
+        check reports them)."""
         tracked = self.ledger.storage_keys()
-        return [key for key in self.store.keys() if key not in tracked]
+        versions = self.ledger.storage_versions()
+        stray = [key for key in self.store.keys() if key not in tracked]
+        return stray + [f"{key}?versionId={version}" for key, version in self.store.versions()
+                        if key in tracked and (key, version) not in versions]
 
     def _inspect(self, original: ArchivedOriginal) -> Inspection:
         try:
-            digests = Digests.of(self.store.read(original.storage_key, original.version_id))
+            digests = Digests.of(self._chunks(original))
         except OriginalMissing:
             return FixityOutcome.MISSING, None, GONE
         problems = _mismatch(original, digests)
@@ -347,6 +382,50 @@ class Archivist:
             recorded = self.ledger.load(ArchivedOriginal, original.id)
             self._set_hold(original, recorded.legal_hold or self.ledger.held_elsewhere(original))
             raise
+
+    def appraise(self, original: ArchivedOriginal, actor: Actor, *, decision: str, reasons: str, appraisers: list[str],
+                 retention: str = "", occurred_at: datetime | None = None) -> Outcome:
+        """到期鉴定 (R4): the ledger decides; an original kept is locked again until its new period ends, and its
+        sidecar says so."""
+        original.appraise(actor=actor, occurred_at=occurred_at, today=cst_date(datetime.now(UTC)), decision=decision,
+                          reasons=reasons, appraisers=appraisers, retention=retention)
+        if original.retain_until is not None:
+            try:
+                self.store.extend_retention(original.storage_key, original.version_id, original.retain_until)
+            except StorageUnavailable as error:
+                raise unavailable(error) from None
+        outcome = self.ledger.record(original)
+        self._write_sidecar(original)
+        return outcome
+
+    def destroy(self, destruction_list: DestructionList, actor: Actor, supervisors: list[str],
+                occurred_at: datetime | None = None) -> Outcome:
+        """销毁 (R5): refuse what must be refused before a byte goes; delete each original's bytes (every version),
+        its sidecar and its text, unless another original is the same bytes; then record the destruction, of the
+        list and of each original, in one transaction. A crash between the two is finished by destroying again
+        (what is already gone is no error); a lock the store still holds refuses, and nothing is recorded."""
+        destruction_list.check_destruction(actor, supervisors)
+        originals = [self.ledger.original(number) for number in destruction_list.archive_numbers]
+        for original in originals:
+            if original.legal_hold or original.destroyed:
+                original.destroy(actor=actor, occurred_at=occurred_at, destruction_list=destruction_list)  # refuses
+        for original in originals:
+            try:
+                if not self.ledger.shared_with_others(original):
+                    self.store.destroy(original.storage_key)
+                self.store.destroy(sidecar_key(original.archive_number))
+                if not self.ledger.shared_with_others(original):
+                    self.store.destroy(text_key(original.sha256))
+            except RetentionViolation:
+                raise DomainError(
+                    "RETENTION_LOCKED", f"存储仍锁定原件 {original.archive_number}（保留期未到或处于保全），未销毁，也未记录。",
+                    f"the store still locks {original.archive_number}", Rule.R2) from None
+            except StorageUnavailable as error:
+                raise unavailable(error) from None
+        destruction_list.carry_out(actor=actor, occurred_at=occurred_at, supervisors=supervisors, destroyed=originals)
+        for original in originals:
+            original.destroy(actor=actor, occurred_at=occurred_at, destruction_list=destruction_list)
+        return self.ledger.record(destruction_list, *originals)
 
     def _set_hold(self, original: ArchivedOriginal, on: bool) -> None:
         try:

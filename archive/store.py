@@ -252,5 +252,15 @@ class OriginalStore(Protocol):
     def sidecar_keys(self) -> Iterator[str]:
         """The keys of every metadata sidecar stored: one listing, not a request per original."""
 
+    def versions(self) -> Iterator[tuple[str, str]]:
+        """Every (key, version) of the originals stored, delete markers left out: one listing."""
+
     def delete(self, key: str, version_id: str) -> None:
         """Raises RetentionViolation while the original is retained or held."""
+
+    def extend_retention(self, key: str, version_id: str, retain_until: date) -> None:
+        """Lock the version until the day, or keep the later lock it has."""
+
+    def destroy(self, key: str) -> None:
+        """Delete every version of the key (the object is gone; a key already gone is no error); raises
+        RetentionViolation while any version is retained or held."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, BinaryIO, overload
 from uuid import UUID
 
@@ -27,7 +27,7 @@ from zwgk.connectors.signing import Notary
 from zwgk.connectors.wiring import avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap
 from zwgk.domain.access import Scope
 from zwgk.domain.actors import Actor
-from zwgk.domain.archival import ArchivedOriginal
+from zwgk.domain.archival import AppraisalDecision, ArchivedOriginal, DestructionList
 from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
@@ -462,6 +462,19 @@ def originals_to_check(s: Services, archive_numbers: list[str] | None = None, du
     if archive_numbers:
         return [s.ledger.original(number) for number in archive_numbers]
     return s.archivist().originals()
+
+
+def appraisal_due(s: Services, today: date | None = None) -> list[dict[str, Any]]:
+    """到期鉴定 (R4): the originals whose period has ended and that no appraisal has yet proposed for destruction."""
+    day = today or cst_date(datetime.now(CST))
+    return [{**metadata_of(o), "legal_hold": o.legal_hold} for o in s.archivist().originals()
+            if o.due_for_appraisal(day) and o.appraisal is not AppraisalDecision.DESTROY]
+
+
+def destruction_lists(s: Services) -> list[dict[str, Any]]:
+    """Every destruction list 销毁清册, approved or not, carried out or not (kept permanently, R5)."""
+    return [{"list_id": str(d.id), "archive_numbers": d.archive_numbers, "appraisers": d.appraisers, "approved_by": d.approved_by,
+             "supervisors": d.supervisors, "carried_out": d.carried_out} for d in s.ledger.all_of(DestructionList)]
 
 
 def copy_original(s: Services, original: ArchivedOriginal, out: BinaryIO) -> None:

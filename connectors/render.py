@@ -231,6 +231,34 @@ def archive_search(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A0
                      str(r["size"])))
 
 
+def appraisal_due(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    _rows(rows, format, Table("档号", "题名", "责任者", "保管期限", "保管期满", "法律保全"),
+          lambda r: (r["archive_number"], r["title"], r["responsible_unit"], r["retention"], r["retention_ends"],
+                     "是" if r["legal_hold"] else ""))
+
+
+def destruction_lists(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    _rows(rows, format, Table("清册编号", "原件", "鉴定人", "批准人", "监销人", "已执行"),
+          lambda r: (r["list_id"], "、".join(r["archive_numbers"]), "、".join(r["appraisers"]), r["approved_by"] or "未批准",
+                     "、".join(r["supervisors"]), "是" if r["carried_out"] else "否"))
+
+
+def migration(report: dict[str, list[str]], format: str) -> None:  # noqa: A002
+    if format == "json":
+        emit_json(report)
+        return
+    typer.echo(f"已迁移 {len(report['migrated'])} 件，此前已在目标存储 {len(report['already'])} 件。")
+    for number in report["missing"]:
+        typer.echo(f"{number}\t两处存储中均无此原件，未迁移")
+
+
+def recorded(outcome: dict[str, Any], format: str) -> None:  # noqa: A002
+    if format == "json":
+        emit_json(outcome)
+    else:
+        typer.echo(f"已记录：{outcome['aggregate_id']}（版本 {outcome['version']}，位置 {outcome['notification_id']}）")
+
+
 def fixity(report: VerifyReport, format: str) -> None:  # noqa: A002
     if format == "json":
         emit_json(report.as_dict())
@@ -254,6 +282,8 @@ def four_property_report(report: four_properties.FourPropertyReport, format: str
         table.add_row("—", gap, "", "不通过", "", "")
     for key in report.untracked:
         table.add_row("—", f"未登记对象 {key}", "", "不通过", "", "")
+    for number in report.destroyed:
+        table.add_row(number, "已按销毁清册销毁（记录与摘要保留）", "—", "—", "—", "—")
     console.print(table)
 
 

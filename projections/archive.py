@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from zwgk.domain.archival import ArchivedOriginal, RetentionClass, retention_ends
+from zwgk.domain.archival import AppraisalDecision, ArchivedOriginal, RetentionClass, retention_ends
 from zwgk.projections.catalogue import ts
 from zwgk.projections.events import ProjectedEvent, by_type, event_type, events_of
 from zwgk.projections.projection import Projection
@@ -17,12 +17,13 @@ from zwgk.projections.store import Transaction
 
 COLUMNS = ("archive_number", "original_id", "position", "doc_number", "title", "responsible_unit", "doc_date", "doc_type",
            "retention", "retention_ends", "retain_until", "classification", "pages", "media_type", "size", "sha256", "sm3",
-           "disclosure_id", "archived_at", "legal_hold", "last_checked_at", "last_fixity")
-LATER = ("legal_hold", "last_checked_at", "last_fixity")  # set by events after the original is archived
+           "disclosure_id", "archived_at", "legal_hold", "last_checked_at", "last_fixity", "destroyed")
+LATER = ("legal_hold", "last_checked_at", "last_fixity", "destroyed")  # set by events after the original is archived
 ARCHIVED = tuple(c for c in COLUMNS if c not in LATER)
 HOLDS = by_type({ArchivedOriginal.LegalHoldPlaced: 1, ArchivedOriginal.LegalHoldReleased: 0})
 ORIGINAL_EVENTS = events_of(ArchivedOriginal)
 ARCHIVED_EVENT, FIXITY_CHECKED = event_type(ArchivedOriginal.Archived), event_type(ArchivedOriginal.FixityChecked)
+APPRAISED, DESTROYED = event_type(ArchivedOriginal.Appraised), event_type(ArchivedOriginal.Destroyed)
 
 
 def _day(value: Any) -> str | None:
@@ -38,7 +39,7 @@ class ArchiveView(Projection):
             doc_type TEXT NOT NULL, retention TEXT NOT NULL, retention_ends TEXT, retain_until TEXT, classification TEXT NOT NULL,
             pages INTEGER, media_type TEXT NOT NULL,
             size BIGINT NOT NULL, sha256 TEXT NOT NULL, sm3 TEXT NOT NULL, disclosure_id TEXT, archived_at TEXT NOT NULL,
-            legal_hold INTEGER NOT NULL DEFAULT 0, last_checked_at TEXT, last_fixity TEXT)""",
+            legal_hold INTEGER NOT NULL DEFAULT 0, last_checked_at TEXT, last_fixity TEXT, destroyed INTEGER NOT NULL DEFAULT 0)""",
     }
     indexes = (
         "CREATE INDEX IF NOT EXISTS archive_by_doc_number ON archive_catalogue (doc_number, position)",
@@ -87,6 +88,11 @@ class ArchiveView(Projection):
             elif event.type == FIXITY_CHECKED:
                 tx.write("UPDATE archive_catalogue SET last_checked_at = ?, last_fixity = ? WHERE original_id = ?",
                          (ts(event.occurred_at), r["outcome"], event.aggregate_id))
+            elif event.type == APPRAISED and r["decision"] == AppraisalDecision.KEEP:
+                tx.write("UPDATE archive_catalogue SET retention = ?, retention_ends = ?, retain_until = ? WHERE original_id = ?",
+                         (r["retention"], _day(r["retention_ends"]), _day(r["retain_until"]), event.aggregate_id))
+            elif event.type == DESTROYED:
+                tx.write("UPDATE archive_catalogue SET destroyed = 1 WHERE original_id = ?", (event.aggregate_id,))
             elif event.type in HOLDS:
                 tx.write("UPDATE archive_catalogue SET legal_hold = ? WHERE original_id = ?", (HOLDS[event.type], event.aggregate_id))
 
@@ -107,7 +113,8 @@ def archive_catalogue(
         params += [f"{year:04d}-01-01", f"{year + 1:04d}-01-01"]
     sql = f"SELECT {', '.join(COLUMNS)} FROM archive_catalogue {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY position"
     rows = [dict(zip(COLUMNS, row, strict=True)) for row in tx.execute(sql, params).cursor.fetchall()]
-    return [{**row, "legal_hold": bool(row["legal_hold"])} for row in rows if title_contains in row["title"]]
+    return [{**row, "legal_hold": bool(row["legal_hold"]), "destroyed": bool(row["destroyed"])}
+            for row in rows if title_contains in row["title"]]
 
 
 class ArchiveTexts:
@@ -222,4 +229,5 @@ def search_originals(tx: Transaction, query: ArchiveQuery, after: tuple[int, int
     sql = f"SELECT * FROM ({inner}) found{outer_where} ORDER BY rank DESC, position LIMIT ?"
     rows = tx.all(sql, [*rank_params, *params, *outer_params, limit])
     names = (*COLUMNS, "rank")
-    return [{**dict(zip(names, row, strict=True)), "legal_hold": bool(row[COLUMNS.index("legal_hold")])} for row in rows]
+    return [{**dict(zip(names, row, strict=True)), "legal_hold": bool(row[COLUMNS.index("legal_hold")]),
+             "destroyed": bool(row[COLUMNS.index("destroyed")])} for row in rows]

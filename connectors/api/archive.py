@@ -231,6 +231,12 @@ def four_properties(actor: SignedIn, rt: RuntimeDep, request: Request) -> dict[s
     return queries.four_property_check(rt.services, _unit(rt, request, actor, "four_properties")).as_dict()
 
 
+@router.get("/due", summary="到期鉴定：保管期限已届满、尚未鉴定为销毁的原件，及每份销毁清册（R4、R5）")
+def appraisal_due(actor: SignedIn, rt: RuntimeDep, request: Request) -> dict[str, Any]:
+    _unit(rt, request, actor, "appraisal_due")
+    return {"due": queries.appraisal_due(rt.services), "destruction_lists": queries.destruction_lists(rt.services)}
+
+
 @router.get(
     "/export", summary="导出 BagIt（RFC 8493）移交包，打包为一个 tar 或 zip 流",
     description="The originals the archive catalogue selects, each verified on the way out, with their metadata, in one "

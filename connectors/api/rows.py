@@ -331,6 +331,7 @@ class ArchiveRow(BaseModel):
     sm3: str
     disclosure_id: str | None = Field(description="the disclosure act it is the original of")
     rank: int = Field(description="strong matches of the search: the exact 文号, the words in the 题名")
+    destroyed: bool = Field(description="destroyed under an approved destruction list (R5): the record stays")
     archived_at: str
     legal_hold: bool
     last_checked_at: str | None

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from zwgk.connectors import queries, render
+from zwgk.connectors import operations, queries, render
 from zwgk.connectors.cli.shared import ARCHIVIST, ARCHIVIST_UNIT, AT_LEAST, FORMAT, answer, reading, served
 from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
@@ -108,6 +108,96 @@ def archive_search(
     render.archive_search(page.items, format)
     if page.next_cursor:
         typer.echo(f"下一页：--cursor {page.next_cursor}", err=True)
+
+
+@app.command("due")
+def archive_due(format: str = FORMAT) -> None:  # noqa: A002
+    """到期鉴定：列出保管期限已届满、尚未鉴定为销毁的原件（R4）。"""
+    render.appraisal_due(served(queries.appraisal_due), format)
+
+
+def _run(command: str, actor: dict[str, str], args: dict[str, object], format: str) -> None:  # noqa: A002
+    with services() as s:
+        (outcome,) = execute(s, {"command": command, "actor": actor, "args": args})
+    render.recorded(outcome.as_dict(), format)
+
+
+@app.command("appraise")
+def archive_appraise(
+    archive_number: str = typer.Option(..., "--archive-number"),
+    decision: str = typer.Option(..., "--decision", help="keep（继续保存）或 destroy（拟销毁）"),
+    reasons: str = typer.Option(..., "--reasons", help="鉴定理由"),
+    appraiser: list[str] = typer.Option(..., "--appraiser", help="鉴定人，可多次给出"),
+    retention: str = typer.Option("", "--retention", help="继续保存时的新保管期限：Y、D30、D10"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """到期鉴定一件原件：继续保存（新的保管期限与保留锁）或拟销毁，写明理由与鉴定人（R4）。"""
+    _run("appraise_original", _archivist(archivist_id, archivist_unit), {
+        "archive_number": archive_number, "decision": decision, "reasons": reasons, "appraisers": appraiser,
+        "retention": retention}, format)
+
+
+@app.command("destruction-list")
+def archive_destruction_list(
+    title: str = typer.Option(..., "--title", help="清册题名"),
+    archive_number: list[str] = typer.Option(..., "--archive-number", help="鉴定为销毁的原件，可多次给出"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """编制销毁清册：只列鉴定为销毁、未被法律保全的原件（R5）。"""
+    _run("draft_destruction_list", _archivist(archivist_id, archivist_unit),
+         {"title": title, "archive_numbers": archive_number}, format)
+
+
+@app.command("approve-destruction")
+def archive_approve_destruction(
+    list_id: str = typer.Argument(..., help="销毁清册编号"),
+    head: str = typer.Option(..., "--head", help="机关负责人编号"),
+    head_unit: str = typer.Option(..., "--head-unit", help="机关"),
+    comment: str = typer.Option("", "--comment"),
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """机关负责人批准销毁清册（R5）。"""
+    _run("approve_destruction_list", {"id": head, "role": "agency_head", "unit": head_unit},
+         {"list_id": list_id, "comment": comment}, format)
+
+
+@app.command("destroy")
+def archive_destroy(
+    list_id: str = typer.Argument(..., help="已批准的销毁清册编号"),
+    supervisor: list[str] = typer.Option(..., "--supervisor", help="监销人，至少两名，不得是鉴定人"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """按批准的清册监销：删除原件的每个版本、元数据副本与正文，记录销毁人、监销人与摘要（R5）。"""
+    _run("destroy_originals", _archivist(archivist_id, archivist_unit), {"list_id": list_id, "supervisors": supervisor},
+         format)
+
+
+@app.command("destruction-lists")
+def archive_destruction_lists(format: str = FORMAT) -> None:  # noqa: A002
+    """销毁清册：批准人、监销人、是否已执行（永久保存）。"""
+    render.destruction_lists(served(queries.destruction_lists), format)
+
+
+@app.command("migrate")
+def archive_migrate(
+    to: str = typer.Option(..., "--to", help="s3 或 local"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """在本地档案目录与 S3 之间迁移全部原件：连同保留期与法律保全，到达后核验两种摘要，每件记一个迁移事件；中断后再次运行即续做。"""
+    settings = Settings.from_env()
+    with services(settings) as s:
+        report = operations.migrate_stores(s, settings, to, Actor(archivist_id, Role.ARCHIVIST, archivist_unit))
+    render.migration(report.as_dict(), format)
+    if report.missing:
+        raise typer.Exit(1)
 
 
 @app.command("verify")

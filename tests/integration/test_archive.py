@@ -3,14 +3,16 @@ server with Object Lock (SeaweedFS), through the same tests."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
 import re
 import subprocess
 import sys
+import time
 import tracemalloc
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from uuid import uuid4
@@ -21,21 +23,25 @@ import pytest
 from tests import documents
 from tests.servers import SeaweedServer, free_port
 from zwgk.archive import formats, four_properties
-from zwgk.archive.bagit_export import export_bag
+from zwgk.archive.bagit_export import LedgerProof, export_bag
 from zwgk.archive.local import LocalStore
+from zwgk.archive.migration import migrate
 from zwgk.archive.s3 import PART_SIZE, S3Store
 from zwgk.archive.service import Archivist
 from zwgk.archive.store import RetentionViolation, content_key, sidecar_key
-from zwgk.connectors import queries
+from zwgk.connectors import operations, queries
 from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
+from zwgk.connectors.signing import write_new_key
 from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal, FixityCheck, FixityOutcome, original_id
 from zwgk.domain.calendar import CST
+from zwgk.domain.checkpoint import parse_verifier_key
 from zwgk.domain.disclosure import DisclosureAct, DraftDisclosure
 from zwgk.domain.errors import DomainError
 from zwgk.domain.hearings import AssignHearingRoles, Hearing, HoldHearing, NoticeHearing
+from zwgk.domain.proofs import check_inclusion
 from zwgk.projections.archive import archive_catalogue
 
 ARCHIVIST = Actor("zy-archivist", "archivist", "资阳市人民政府办公室")
@@ -500,19 +506,50 @@ def test_everything_is_readable_after_the_s3_server_restarts(sqlite_settings):
         server.stop()
 
 
-def test_bagit_export_validates_and_its_validator_catches_tampering(keeper: Archivist, tmp_path: Path):
+def test_bagit_1_0_export_carries_ledger_proofs_validates_and_its_validator_catches_tampering(store, sqlite_settings,
+                                                                                                  tmp_path: Path):
+    write_new_key(tmp_path / "ledger.pem")
+    settings = Settings(database_url=sqlite_settings.database_url, signing_key_file=str(tmp_path / "ledger.pem"))
+    services = open_services(settings)
+    services.originals = lambda: store
+    keeper = services.archivist()
     put(keeper)
-    put(keeper, data=b"second original", number="ZY01-WS·2020-Y-BGS-0002")
-    bag = export_bag(keeper, keeper.originals(), tmp_path / "bag", "zwgk test")
-    assert bagit.Bag(str(tmp_path / "bag")).is_valid()
-    assert {"Payload-Oxum", "Bagging-Date", "External-Identifier"} <= set(bag.info)
+    put(keeper, data=b"second original", number="ZY01-WS·2020-Y-BGS-0002", responsible_unit="资阳市教育局")
+    with views(settings) as runner:
+        count, bag = operations.transfer(services, runner, settings, tmp_path / "bag")
+    assert count == 2 and bagit.Bag(str(tmp_path / "bag")).is_valid()
+    assert (tmp_path / "bag" / "bagit.txt").read_text(encoding="utf-8").startswith("BagIt-Version: 1.0\n")
+    assert sorted(bag.info["Source-Organization"]) == ["资阳市人民政府办公室", "资阳市教育局"]  # the responsible units
     assert (tmp_path / "bag" / "manifest-sha256.txt").exists() and (tmp_path / "bag" / "manifest-sha512.txt").exists()
-    assert (tmp_path / "bag" / "tagmanifest-sha256.txt").exists()
+    tagged = (tmp_path / "bag" / "tagmanifest-sha256.txt").read_text(encoding="utf-8")
+    assert "proofs/ZY01-WS·2020-Y-BGS-0001.json" in tagged and "bagit.txt" in tagged
+    # offline, as the receiving archive would: the original's event is in the log the checkpoint signs
+    tag = json.loads((tmp_path / "bag" / "proofs" / "ZY01-WS·2020-Y-BGS-0001.json").read_text(encoding="utf-8"))
+    name, key = parse_verifier_key((tmp_path / "bag" / "proofs" / "public-key.txt").read_text(encoding="utf-8"))
+    event = base64.b64decode(tag["event"])
+    check_inclusion(event, tag["inclusion_proof"], (tmp_path / "bag" / "proofs" / "checkpoint.txt").read_text(encoding="utf-8"),
+                    name, key)
+    assert tag["sha256"].encode() in event
     payload = tmp_path / "bag" / "data" / "ZY01-WS·2020-Y-BGS-0001" / "original.txt"
     assert payload.read_bytes() == SEED
     payload.write_bytes(SEED.replace("政务".encode(), "政府".encode(), 1))
     with pytest.raises(bagit.BagValidationError):
         bagit.Bag(str(tmp_path / "bag")).validate()
+    services.close()
+
+
+def test_an_export_that_fails_half_way_leaves_nothing(keeper: Archivist, tmp_path: Path):
+    put(keeper)
+    put(keeper, data=b"second original", number="ZY01-WS·2020-Y-BGS-0002")
+
+    def unprovable(original: ArchivedOriginal) -> tuple[dict, bytes]:
+        raise DomainError("PROOF_UNAVAILABLE", "无法出具证明。", f"no proof for {original.archive_number}")
+
+    target = tmp_path / "exports" / "bag"
+    with pytest.raises(DomainError) as refused:  # after every original was written into the bag being made
+        export_bag(keeper, keeper.originals(), target, LedgerProof("checkpoint", "key", unprovable))
+    assert refused.value.code == "PROOF_UNAVAILABLE"
+    assert list((tmp_path / "exports").iterdir()) == []  # no partial bag, no 0-byte file
 
 
 def test_four_property_check_passes_and_finds_gaps_and_false_formats(keeper: Archivist):
@@ -711,4 +748,173 @@ def test_r1_search_by_doc_number_title_words_unit_year_retention_classification_
         assert [r["archive_number"] for r in first.items] == ["ZY01-WS·2020-Y-BGS-0001"] and first.next_cursor
         second = queries.archive_pages(services, runner, queries.ArchiveQuery(year=2020), first.next_cursor).page(1)
         assert [r["archive_number"] for r in second.items] == ["ZY01-WS·2020-Y-BGS-0002"] and second.next_cursor is None
+    services.close()
+
+
+HEAD = {"id": "zy-head", "role": "agency_head", "unit": "资阳市人民政府办公室"}
+KEEPER = {"id": ARCHIVIST.id, "role": "archivist", "unit": ARCHIVIST.unit}
+
+
+def _lifecycle(store, settings: Settings):
+    services = open_services(settings)
+    services.originals = lambda: store
+
+    def run(name: str, actor: dict = KEEPER, **args):
+        return execute(services, {"command": name, "actor": actor, "args": args})[0]
+
+    def refused(name: str, actor: dict = KEEPER, **args) -> tuple[str, str]:
+        with pytest.raises(DomainError) as refusal:
+            run(name, actor, **args)
+        return refusal.value.code, refusal.value.rule
+
+    return services, run, refused
+
+
+def test_r4_r5_appraisal_at_expiry_and_destruction_under_an_approved_list_and_two_supervisors(store, sqlite_settings):
+    services, run, refused = _lifecycle(store, sqlite_settings)
+    keeper = services.archivist()
+    legacy = dict(occurred_at=datetime(2010, 3, 5, 9, tzinfo=CST), doc_date=date(2010, 3, 4))
+    put(keeper, number="DZ01-WS·2010-D10-BGS-0001", data=b"to destroy", **legacy)
+    put(keeper, number="DZ01-WS·2010-D10-BGS-0002", data=b"to keep", **legacy)
+    put(keeper, number="DZ01-WS·2010-D10-BGS-0003", data=b"held later", **legacy)
+    put(keeper, number="ZY01-WS·2020-Y-BGS-0001")
+    assert [r["archive_number"] for r in queries.appraisal_due(services)] == [f"DZ01-WS·2010-D10-BGS-000{i}" for i in (1, 2, 3)]
+    assert refused("appraise_original", archive_number="ZY01-WS·2020-Y-BGS-0001", decision="destroy", reasons="无保存价值",
+                   appraisers=["甲"]) == ("NOT_DUE_FOR_APPRAISAL", "R4")
+    run("place_legal_hold", archive_number="DZ01-WS·2010-D10-BGS-0003", reason="行政复议")
+    assert refused("appraise_original", archive_number="DZ01-WS·2010-D10-BGS-0003", decision="destroy", reasons="无保存价值",
+                   appraisers=["甲"]) == ("ON_LEGAL_HOLD", "R4")
+    run("release_legal_hold", archive_number="DZ01-WS·2010-D10-BGS-0003", reason="复议终结")
+
+    run("appraise_original", archive_number="DZ01-WS·2010-D10-BGS-0002", decision="keep", reasons="仍有查考价值",
+        appraisers=["甲", "乙"], retention="D10")
+    kept = services.ledger.original("DZ01-WS·2010-D10-BGS-0002")
+    assert kept.retention_ends == date(date.today().year + 11, 1, 1) == kept.retain_until  # counted from the appraisal's year
+    assert store.state(kept.storage_key, kept.version_id).retain_until == kept.retain_until  # a new lock
+    for number in ("DZ01-WS·2010-D10-BGS-0001", "DZ01-WS·2010-D10-BGS-0003"):
+        run("appraise_original", archive_number=number, decision="destroy", reasons="期满，无继续保存价值", appraisers=["甲", "乙"])
+    assert [r["archive_number"] for r in queries.appraisal_due(services)] == []
+
+    assert refused("draft_destruction_list", title="2010年到期档案销毁清册",
+                   archive_numbers=["DZ01-WS·2010-D10-BGS-0002"]) == ("NOT_APPRAISED_FOR_DESTRUCTION", "R5")
+    listed = run("draft_destruction_list", title="2010年到期档案销毁清册",
+                 archive_numbers=["DZ01-WS·2010-D10-BGS-0001", "DZ01-WS·2010-D10-BGS-0003"]).aggregate_id
+    assert refused("draft_destruction_list", title="重复", archive_numbers=["DZ01-WS·2010-D10-BGS-0001"]) == ("ALREADY_LISTED", "R5")
+    assert refused("destroy_originals", list_id=str(listed), supervisors=["丙", "丁"]) == ("NOT_APPROVED", "R5")
+    assert refused("approve_destruction_list", list_id=str(listed))[1] == "R5"  # an archivist does not approve
+    run("approve_destruction_list", HEAD, list_id=str(listed), comment="同意销毁")
+    assert refused("destroy_originals", list_id=str(listed), supervisors=["丙"]) == ("SUPERVISORS_REQUIRED", "R5")
+    assert refused("destroy_originals", list_id=str(listed), supervisors=["甲", "丙"]) == ("SUPERVISOR_WAS_APPRAISER", "R5")
+    run("place_legal_hold", archive_number="DZ01-WS·2010-D10-BGS-0003", reason="诉讼")  # held after it was listed
+    assert refused("destroy_originals", list_id=str(listed), supervisors=["丙", "丁"]) == ("ON_LEGAL_HOLD", "R5")
+    assert services.ledger.original("DZ01-WS·2010-D10-BGS-0001").destroyed is False  # a refusal records nothing
+    run("release_legal_hold", archive_number="DZ01-WS·2010-D10-BGS-0003", reason="诉讼终结")
+
+    run("destroy_originals", list_id=str(listed), supervisors=["丙", "丁"])
+    gone = services.ledger.original("DZ01-WS·2010-D10-BGS-0001")
+    assert gone.destroyed and not store.state(gone.storage_key, gone.version_id).exists
+    assert store.read_sidecar(sidecar_key(gone.archive_number)) is None and gone.storage_key not in set(store.keys())
+    (record,) = queries.destruction_lists(services)
+    assert (record["approved_by"], record["supervisors"], record["carried_out"]) == ("zy-head", ["丁", "丙"], True)
+    carried = [e for e in services.ledger.notifications() if e.topic.endswith("CarriedOut")]
+    assert len(carried) == 1
+    destroyed_event = services.ledger.load(ArchivedOriginal, gone.id)
+    assert destroyed_event.sha256 == gone.sha256  # the record and its digests stay
+    report = four_properties.check(keeper)
+    assert report.ok and [o.archive_number for o in report.originals] == ["DZ01-WS·2010-D10-BGS-0002", "ZY01-WS·2020-Y-BGS-0001"]
+    assert report.destroyed == ["DZ01-WS·2010-D10-BGS-0001", "DZ01-WS·2010-D10-BGS-0003"]
+    with views(sqlite_settings) as runner:
+        rows = {r["archive_number"]: r for r in queries.archive_pages(services, runner, queries.ArchiveQuery(year=2010))}
+    assert rows["DZ01-WS·2010-D10-BGS-0001"]["destroyed"] and not rows["DZ01-WS·2010-D10-BGS-0002"]["destroyed"]
+    assert rows["DZ01-WS·2010-D10-BGS-0002"]["retention_ends"] == str(kept.retention_ends)  # the catalogue follows the appraisal
+    assert services.ledger.verify().ok
+    services.close()
+
+
+def test_r5_on_s3_destruction_waits_for_the_lock_and_deletes_every_version(seaweed: SeaweedServer, sqlite_settings):
+    """A retention of a few seconds set on the stored version: the server refuses until it has passed."""
+    from minio.commonconfig import COMPLIANCE
+    from minio.retention import Retention
+
+    bucket = unique_bucket()
+    store = S3Store(seaweed.client(), bucket)
+    store.ensure_bucket()
+    services, run, refused = _lifecycle(store, sqlite_settings)
+    _, original = put(services.archivist(), number="DZ01-WS·2010-D10-BGS-0001", data=b"locked a few seconds",
+                      doc_date=date(2010, 3, 4), occurred_at=datetime(2010, 3, 5, 9, tzinfo=CST))
+    until = datetime.now(UTC) + timedelta(seconds=3)
+    seaweed.client().set_object_retention(bucket, original.storage_key, Retention(COMPLIANCE, until), version_id=original.version_id)
+    seaweed.client().put_object(bucket, original.storage_key, io.BytesIO(b"a later version"), 15)  # behind zwgk's back
+    run("appraise_original", archive_number=original.archive_number, decision="destroy", reasons="期满", appraisers=["甲"])
+    listed = str(run("draft_destruction_list", title="清册", archive_numbers=[original.archive_number]).aggregate_id)
+    run("approve_destruction_list", HEAD, list_id=listed)
+    if datetime.now(UTC) < until:
+        assert refused("destroy_originals", list_id=listed, supervisors=["丙", "丁"]) == ("RETENTION_LOCKED", "R2")
+        assert not services.ledger.original(original.archive_number).destroyed
+    while datetime.now(UTC) < until + timedelta(seconds=1):
+        time.sleep(0.5)
+    run("destroy_originals", list_id=listed, supervisors=["丙", "丁"])
+    versions = list(seaweed.client().list_objects(bucket, prefix=original.storage_key, include_version=True))
+    assert versions == [] and services.ledger.original(original.archive_number).destroyed
+    services.close()
+
+
+def test_r2_the_four_property_check_reports_a_version_written_behind_zwgks_back(seaweed: SeaweedServer, sqlite_settings):
+    services = open_services(sqlite_settings)
+    store = S3Store(seaweed.client(), unique_bucket())
+    store.ensure_bucket()
+    keeper = Archivist(services.ledger, store)
+    _, original = put(keeper)
+    written = seaweed.client().put_object(store.bucket, original.storage_key, io.BytesIO(b"forged"), 6)
+    report = four_properties.check(keeper)
+    assert report.untracked == [f"{original.storage_key}?versionId={written.version_id}"] and not report.ok
+    out = io.BytesIO()
+    keeper.get(original, out)
+    assert out.getvalue() == SEED  # reads name the recorded version
+    services.close()
+
+
+def test_r2_migration_to_s3_and_back_is_verified_recorded_resumable_and_reads_fall_back(seaweed: SeaweedServer, sqlite_settings,
+                                                                                       tmp_path: Path):
+    services = open_services(sqlite_settings)
+    local = LocalStore(tmp_path / "archive")
+    local.ensure_bucket()
+    before = Archivist(services.ledger, local)
+    _, kept = put(before)
+    _, legacy = put(before, data=b"legacy", number="DZ01-WS\u00b72010-D10-BGS-0001", doc_date=date(2010, 3, 4))
+    before.hold(kept, ARCHIVIST, "\u884c\u653f\u590d\u8bae", True)
+    s3 = S3Store(seaweed.client(), unique_bucket())
+    s3.ensure_bucket()
+    during = Archivist(services.ledger, s3, fallback=local)
+    out = io.BytesIO()
+    during.get(services.ledger.original(kept.archive_number), out)
+    assert out.getvalue() == SEED  # not migrated yet: read from the earlier store
+
+    class Crash(Exception):
+        pass
+
+    def crash(original: ArchivedOriginal) -> None:
+        raise Crash(original.archive_number)
+
+    with pytest.raises(Crash):
+        migrate(during, local, s3, "local", "s3", ARCHIVIST, progress=crash)
+    report = migrate(during, local, s3, "local", "s3", ARCHIVIST)  # resumed
+    assert len(report.already) == 1 and len(report.migrated) == 1 and not report.missing
+    again = migrate(during, local, s3, "local", "s3", ARCHIVIST)
+    assert sorted(again.already) == sorted([kept.archive_number, legacy.archive_number]) and not again.migrated
+    moved = services.ledger.original(kept.archive_number)
+    assert moved.location == "s3" and moved.storage_key == kept.storage_key and moved.version_id != kept.version_id
+    state = s3.state(moved.storage_key, moved.version_id)
+    assert state.legal_hold and state.retain_until == moved.retain_until  # with its lock and its hold
+    assert s3.state(*(lambda o: (o.storage_key, o.version_id))(services.ledger.original(legacy.archive_number))).retain_until is None
+    migrated = [n for n in services.ledger.notifications() if n.topic.endswith("Migrated")]
+    assert len(migrated) == 2  # an event per original
+    after = Archivist(services.ledger, s3)
+    assert after.verify(after.originals(), ARCHIVIST).ok and four_properties.check(after).ok
+    back = LocalStore(tmp_path / "back")
+    back.ensure_bucket()
+    returned = migrate(Archivist(services.ledger, back, fallback=s3), s3, back, "s3", "local", ARCHIVIST)
+    assert len(returned.migrated) == 2
+    home = Archivist(services.ledger, back)
+    assert home.verify(home.originals(), ARCHIVIST).ok
     services.close()
