@@ -16,7 +16,7 @@ from typing import Any
 
 from zwgk.archive import formats
 from zwgk.archive.service import GONE, METADATA_ZH, Archivist, metadata_of
-from zwgk.archive.store import Digests, OriginalMissing, StorageUnavailable, sidecar_key
+from zwgk.archive.store import Digests, OriginalMissing, StorageUnavailable
 from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, RetentionClass
 
 PROPERTIES = {
@@ -68,7 +68,7 @@ def _read(archivist: Archivist, original: ArchivedOriginal) -> tuple[Digests | N
     digests = Digests()
     with tempfile.NamedTemporaryFile(prefix="zwgk-check-") as copy:
         try:
-            for chunk in archivist.store.read(original.storage_key, original.version_id):
+            for chunk in archivist.chunks(original):
                 digests.update(chunk)
                 copy.write(chunk)
         except OriginalMissing:
@@ -95,7 +95,7 @@ def _usability(original: ArchivedOriginal, reading: formats.Reading) -> tuple[li
 
 def _sidecar_problem(archivist: Archivist, original: ArchivedOriginal) -> str:
     """'' when the metadata sidecar beside the original says what the ledger recorded."""
-    stored = archivist.store.read_sidecar(sidecar_key(original.archive_number))
+    stored = archivist.stored_sidecar(original)
     if stored is None:
         return "元数据副本缺失（archive verify 会按台账重写）"
     try:
@@ -130,7 +130,7 @@ def check(archivist: Archivist, unit: str = "") -> FourPropertyReport:
             found.findings["integrity"].append(sidecar)
         number = ArchiveNumber.parse(original.archive_number)
         series[number.series].append(number.item)
-        state = archivist.store.state(original.storage_key, original.version_id)
+        state = archivist.state(original)
         if not state.exists:
             for prop in ("authenticity", "integrity", "usability"):
                 found.findings[prop].append("原件缺失")

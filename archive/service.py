@@ -25,6 +25,7 @@ from uuid import UUID
 from zwgk.archive import formats
 from zwgk.archive.store import (
     Digests,
+    ObjectState,
     OriginalMissing,
     OriginalStore,
     RetentionViolation,
@@ -168,7 +169,7 @@ class Archivist:
         self.store = store
         self.fallback = fallback
 
-    def _chunks(self, original: ArchivedOriginal, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+    def chunks(self, original: ArchivedOriginal, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
         """The original's recorded version, from the store, or else from the store it was migrated from."""
         try:
             yield from self.store.read(original.storage_key, original.version_id, offset, length)
@@ -176,6 +177,21 @@ class Archivist:
             if self.fallback is None:
                 raise
             yield from self.fallback.read(original.storage_key, original.version_id, offset, length)
+
+    def state(self, original: ArchivedOriginal) -> ObjectState:
+        """What the store holding the original's recorded version says about it (the earlier store's while
+        a migration is unfinished)."""
+        state = self.store.state(original.storage_key, original.version_id)
+        if not state.exists and self.fallback is not None:
+            return self.fallback.state(original.storage_key, original.version_id)
+        return state
+
+    def stored_sidecar(self, original: ArchivedOriginal) -> bytes | None:
+        """The metadata sidecar as stored (the earlier store's while a migration is unfinished)."""
+        kept = self.store.read_sidecar(sidecar_key(original.archive_number))
+        if kept is None and self.fallback is not None:
+            return self.fallback.read_sidecar(sidecar_key(original.archive_number))
+        return kept
 
     def sidecar(self, original: ArchivedOriginal) -> bytes:
         return sidecar_of(original)
@@ -288,7 +304,7 @@ class Archivist:
             if whole:
                 yield from self._checked(original)
             elif stop > start:
-                yield from self._chunks(original, start, stop - start)
+                yield from self.chunks(original, start, stop - start)
         except StorageUnavailable as error:
             raise unavailable(error) from None
         except OriginalMissing:
@@ -296,7 +312,7 @@ class Archivist:
 
     def _checked(self, original: ArchivedOriginal) -> Iterator[bytes]:
         sha256, size, held = hashlib.sha256(), 0, b""
-        for chunk in self._chunks(original):
+        for chunk in self.chunks(original):
             if held:
                 yield held
             sha256.update(chunk)
@@ -359,7 +375,7 @@ class Archivist:
 
     def _inspect(self, original: ArchivedOriginal) -> Inspection:
         try:
-            digests = Digests.of(self._chunks(original))
+            digests = Digests.of(self.chunks(original))
         except OriginalMissing:
             return FixityOutcome.MISSING, None, GONE
         problems = _mismatch(original, digests)

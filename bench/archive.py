@@ -29,7 +29,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.servers import SeaweedServer  # noqa: E402
+from tests.servers import PostgresServer, SeaweedServer  # noqa: E402
 from zwgk.archive.s3 import PART_SIZE, S3Store  # noqa: E402
 from zwgk.archive.service import Archivist  # noqa: E402
 from zwgk.connectors.config import Settings  # noqa: E402
@@ -203,10 +203,17 @@ def main() -> None:
     parser.add_argument("--small-rounds", type=int, default=30, help="timed rounds of 1 MB originals")
     parser.add_argument("--large-rounds", type=int, default=3, help="timed rounds of 100 MB originals")
     parser.add_argument("--search", type=int, default=0, metavar="N", help="measure the search over N originals instead")
-    parser.add_argument("--views-url", default="", help="the views' database for --search (by default a new SQLite file)")
+    parser.add_argument("--postgres", action="store_true", help="--search on a PostgreSQL the bench starts (by default SQLite)")
     args = parser.parse_args()
+    if args.search and args.postgres:
+        postgres = PostgresServer.start()
+        try:
+            search_bench(args.search, postgres.create_database("bench_search"))
+        finally:
+            postgres.stop()
+        return
     if args.search:
-        search_bench(args.search, args.views_url or f"sqlite:///{tempfile.mkdtemp()}/views.sqlite3")
+        search_bench(args.search, f"sqlite:///{tempfile.mkdtemp()}/views.sqlite3")
         return
     server = SeaweedServer.start()
     tmp = Path(tempfile.mkdtemp())

@@ -889,6 +889,7 @@ def test_r2_migration_to_s3_and_back_is_verified_recorded_resumable_and_reads_fa
     out = io.BytesIO()
     during.get(services.ledger.original(kept.archive_number), out)
     assert out.getvalue() == SEED  # not migrated yet: read from the earlier store
+    assert four_properties.check(during).ok and during.verify(during.originals(), ARCHIVIST).ok
 
     class Crash(Exception):
         pass
