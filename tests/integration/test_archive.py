@@ -610,6 +610,10 @@ def test_archivists_commands_on_the_embedded_store(tmp_path: Path):
     assert refused.returncode == 1 and "ARCHIVE_NUMBER_INVALID" in refused.stderr.decode()
     got = zwgk("archive", "get", "--doc-number", "资府办发〔2020〕31号", "-o", "back.txt", cwd=tmp_path)
     assert got.returncode == 0 and (tmp_path / "back.txt").read_bytes() == SEED
+    partial = json.loads(zwgk("archive", "search", "--doc-number", "〔2020〕31", "--words", "政务公开", "--format", "json",
+                              cwd=tmp_path).stdout)
+    assert [r["archive_number"] for r in partial] == ["ZY01-WS·2020-Y-BGS-0001"]  # the 'No such option'
+    assert json.loads(zwgk("archive", "due", "--format", "json", cwd=tmp_path).stdout) == []
     found = json.loads(zwgk("archive", "search", "--year", "2020", "--format", "json", cwd=tmp_path).stdout)
     assert [f["archive_number"] for f in found] == ["ZY01-WS·2020-Y-BGS-0001"]
     due_first = zwgk("archive", "verify", "--due", "90", "--format", "json", *who, cwd=tmp_path)
