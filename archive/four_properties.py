@@ -25,6 +25,8 @@ PROPERTIES = {
     "usability": "可用性",
     "safety": "安全性",
 }
+SIDECAR_V1 = "zwgk-archive-metadata/1"
+ADDED_IN_V2 = frozenset({"retention_ends", "classification", "pages"})
 REQUIRED = ("archive_number", "title", "responsible_unit", "doc_date", "retention", "media_type", "sha256", "sm3")
 
 
@@ -102,7 +104,9 @@ def _sidecar_problem(archivist: Archivist, original: ArchivedOriginal) -> str:
         kept = json.loads(stored)
     except ValueError:
         return "元数据副本不是有效的 JSON"
-    differing = [METADATA_ZH[name] for name, value in metadata_of(original).items() if kept.get(name) != value]
+    first_format = kept.get("format") == SIDECAR_V1  # written before 保管期满, 密级 and 页数 were recorded
+    differing = [METADATA_ZH[name] for name, value in metadata_of(original).items()
+                 if not (first_format and name in ADDED_IN_V2) and kept.get(name) != value]
     return "元数据副本与台账不符：" + "、".join(differing) if differing else ""
 
 

@@ -575,6 +575,11 @@ def test_r2_four_property_integrity_finds_a_sidecar_that_says_otherwise_than_the
     sidecar.write_text(sidecar.read_text(encoding="utf-8").replace(original.title, "另一个题名"), encoding="utf-8")
     report = four_properties.check(keeper)
     assert [o.findings["integrity"] for o in report.originals] == [["元数据副本与台账不符：题名"]] and not report.ok
+    earlier = json.loads(sidecar.read_text(encoding="utf-8"))
+    for added in ("retention_ends", "classification", "pages"):
+        del earlier[added]
+    sidecar.write_text(json.dumps({**earlier, "title": original.title, "format": "zwgk-archive-metadata/1"}), encoding="utf-8")
+    assert four_properties.check(keeper).ok  # a sidecar of the first format, written before 密级 and 页数, still agrees
     services.close()
 
 
