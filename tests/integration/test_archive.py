@@ -731,7 +731,7 @@ def test_r1_search_by_doc_number_title_words_unit_year_retention_classification_
         number="ZY01-WS·2021-D30-BGS-0001", doc_number="资教发〔2021〕7号", title="关于做好秋季招生工作的通知", classification="内部")
     put(keeper, data=documents.docx_file(["防汛抗旱应急预案", "各乡镇人民政府"]), media_type="", number="ZY01-WS·2021-D10-BGS-0001",
         doc_number="资府办发〔2021〕12号", title="防汛工作安排")
-    put(keeper, number="ZY01-WS·2020-Y-BGS-0001", doc_number="资府办发〔2020〕31号")
+    put(keeper, number="ZY01-WS·2020-Y-BGS-0001", doc_number="川资府办发〔2020〕3号")
     put(keeper, data=b"\xe6\x8b\x9b\xe7\x94\x9f" + SEED, number="ZY01-WS·2020-Y-BGS-0002", doc_number="资府办发〔2020〕3号",
         title="招生名额的说明")
     keeper.hold(services.ledger.original("ZY01-WS·2020-Y-BGS-0001"), ARCHIVIST, "行政复议", True)
@@ -740,7 +740,8 @@ def test_r1_search_by_doc_number_title_words_unit_year_retention_classification_
         with views(settings) as runner:
             return [r["archive_number"] for r in queries.archive_pages(services, runner, query)]
 
-    assert numbers(queries.ArchiveQuery(doc_number="资府办发〔2020〕3号")) == ["ZY01-WS·2020-Y-BGS-0002"]  # exact
+    assert numbers(queries.ArchiveQuery(doc_number="资府办发〔2020〕3号")) == ["ZY01-WS·2020-Y-BGS-0002",  # the exact one first
+                                                                           "ZY01-WS·2020-Y-BGS-0001"]
     assert numbers(queries.ArchiveQuery(doc_number="〔2020〕3")) == ["ZY01-WS·2020-Y-BGS-0001", "ZY01-WS·2020-Y-BGS-0002"]
     assert numbers(queries.ArchiveQuery(words="防汛")) == ["ZY01-WS·2021-D10-BGS-0001", "ZY01-WS·2021-D30-BGS-0001"]  # title first
     assert numbers(queries.ArchiveQuery(doc_number="〔2021〕")) == ["ZY01-WS·2021-D30-BGS-0001", "ZY01-WS·2021-D10-BGS-0001"]
