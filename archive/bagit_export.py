@@ -1,14 +1,19 @@
-"""Hand-over packages 移交: BagIt (RFC 8493) bags, made with the Library of Congress
-`bagit` package, holding each original (verified on the way out) with its metadata; and a bag
+"""Hand-over packages 移交: BagIt 1.0 (RFC 8493) bags, made with the Library of Congress
+`bagit` package, holding each original (verified on the way out) with its metadata and the ledger's
+proof that it was archived; and a bag
 packed as one tar or zip stream, for the service to send."""
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import mimetypes
+import shutil
 import tarfile
+import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -22,32 +27,70 @@ from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.errors import DomainError
 
 
-def export_bag(archivist: Archivist, originals: Iterable[ArchivedOriginal], directory: Path, source: str) -> bagit.Bag:
-    """One folder per original under data/: the original and metadata.json (DA/T 46 elements)."""
+@dataclass(frozen=True)
+class LedgerProof:
+    """What lets the receiving archive check a bag against the ledger offline: the signed checkpoint, the
+    key it verifies with, and for each original the inclusion proof of the event that archived it."""
+
+    checkpoint: str
+    public_key: str
+    of: Callable[[ArchivedOriginal], tuple[dict[str, Any], bytes]]  # the proof (JSON) and the event's canonical bytes
+
+
+def export_bag(archivist: Archivist, originals: Iterable[ArchivedOriginal], directory: Path, proofs: LedgerProof) -> bagit.Bag:
+    """A BagIt 1.0 bag: one folder per original under data/ (the original and metadata.json, DA/T 46 elements),
+    and a tag file per original under proofs/ with the inclusion proof of its ArchivedOriginal event against the
+    checkpoint in proofs/checkpoint.txt. Made in a temporary directory beside `directory` and moved into place
+    only when complete: an export that fails leaves nothing."""
     chosen = list(originals)
     if not chosen:
         raise DomainError("NOTHING_TO_EXPORT", "没有符合条件的档案原件。", "no original matches the selection")
     if directory.exists() and any(directory.iterdir()):
         raise DomainError("EXPORT_DIRECTORY_NOT_EMPTY", f"导出目录 {directory} 不为空。", f"{directory} is not empty")
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{directory.name}.partial-", dir=directory.parent))
+    try:
+        _fill(archivist, chosen, building, proofs)
+        if directory.exists():
+            directory.rmdir()
+        building.rename(directory)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return bagit.Bag(str(directory))
+
+
+def _fill(archivist: Archivist, chosen: list[ArchivedOriginal], building: Path, proofs: LedgerProof) -> None:
     for original in chosen:
-        folder = directory / original.archive_number
+        folder = building / original.archive_number
         folder.mkdir()
         extension = mimetypes.guess_extension(original.media_type) or ".bin"
         with (folder / f"original{extension}").open("wb") as out:
             archivist.get(original, out)
         (folder / "metadata.json").write_bytes(sidecar_of(original))
     now = datetime.now(UTC)
-    return bagit.make_bag(
-        str(directory),
+    bagit.make_bag(
+        str(building),
         bag_info={
-            "Source-Organization": source,
+            "Source-Organization": sorted({o.responsible_unit for o in chosen}),
             "External-Identifier": f"zwgk-export-{now:%Y%m%dT%H%M%SZ}",
-            "External-Description": f"{len(chosen)} archived originals with DA/T 46 metadata, exported by zwgk",
+            "External-Description": f"{len(chosen)} archived originals with DA/T 46 metadata and ledger inclusion proofs, "
+                                    "exported by zwgk",
             "Bag-Count": "1 of 1",
         },
         checksums=["sha256", "sha512"],
     )
+    (building / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8")
+    tags = building / "proofs"
+    tags.mkdir()
+    (tags / "checkpoint.txt").write_text(proofs.checkpoint, encoding="utf-8")
+    (tags / "public-key.txt").write_text(proofs.public_key + "\n", encoding="utf-8")
+    for original in chosen:
+        proof, event = proofs.of(original)
+        (tags / f"{original.archive_number}.json").write_text(json.dumps(
+            {"archive_number": original.archive_number, "sha256": original.sha256, "inclusion_proof": proof,
+             "event": base64.b64encode(event).decode()}, ensure_ascii=False, indent=2), encoding="utf-8")
+    bagit.Bag(str(building)).save()  # the tag manifests, over bagit.txt and the proofs too
 
 
 PACKAGE_FORMATS = {"tar": "application/x-tar", "zip": "application/zip"}

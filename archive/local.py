@@ -43,7 +43,7 @@ class LocalStore:
     def _lock_file(self, key: str) -> Path:
         return self._path(key).with_name(self._path(key).name + ".retention.json")
 
-    def put(self, stream: IO[bytes], media_type: str, retain_until: date) -> StoredOriginal:
+    def put(self, stream: IO[bytes], media_type: str, retain_until: date | None) -> StoredOriginal:
         self.ensure_bucket()
         temporary = self.root / "incoming" / str(uuid4())
         digests = Digests()
@@ -67,10 +67,10 @@ class LocalStore:
         # Content-addressed and never rewritten: the digest is the version.
         return StoredOriginal(key, digests.sha256, digests.sha256, digests.sm3, digests.size, existed)
 
-    def _retain(self, key: str, retain_until: date, media_type: str = "") -> None:
+    def _retain(self, key: str, retain_until: date | None, media_type: str = "") -> None:
         lock = self._lock_file(key)
         current: dict[str, Any] = json.loads(lock.read_text()) if lock.exists() else {"legal_hold": False, "media_type": media_type}
-        if not current.get("retain_until") or current["retain_until"] < retain_until.isoformat():
+        if retain_until is not None and (not current.get("retain_until") or current["retain_until"] < retain_until.isoformat()):
             current["retain_until"] = retain_until.isoformat()
         lock.write_text(json.dumps(current))
 
@@ -101,7 +101,7 @@ class LocalStore:
         current["legal_hold"] = on
         lock.write_text(json.dumps(current))
 
-    def put_sidecar(self, key: str, content: bytes, retain_until: date) -> None:
+    def put_sidecar(self, key: str, content: bytes, retain_until: date | None) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
@@ -119,12 +119,25 @@ class LocalStore:
     def sidecar_keys(self) -> Iterator[str]:
         return self._listed(SIDECARS)
 
+    def versions(self) -> Iterator[tuple[str, str]]:
+        """A file is never rewritten: its one version is its digest, as `put` reports it."""
+        return ((key, key.rsplit("/", 1)[-1]) for key in self.keys())
+
     def _listed(self, prefix: str) -> Iterator[str]:
         base = self.root / prefix
         if base.exists():
             for path in sorted(base.rglob("*")):
                 if path.is_file():
                     yield path.relative_to(self.root).as_posix()
+
+    def extend_retention(self, key: str, version_id: str, retain_until: date) -> None:
+        self._retain(key, retain_until)
+
+    def destroy(self, key: str) -> None:
+        if not self._path(key).exists():
+            return
+        self.delete(key, key)
+        self._lock_file(key).unlink(missing_ok=True)
 
     def delete(self, key: str, version_id: str) -> None:
         state = self.state(key, version_id)

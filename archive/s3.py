@@ -60,6 +60,11 @@ def _until(day: date) -> datetime:
     return datetime.combine(day, time(0), UTC)
 
 
+def _lock(retain_until: date | None) -> Retention | None:
+    """COMPLIANCE retention until the day; none for an original whose period is over (S3 refuses a past date)."""
+    return None if retain_until is None else Retention(COMPLIANCE, _until(retain_until))
+
+
 class S3Store:
     def __init__(self, client: Minio, bucket: str) -> None:
         self.client = client
@@ -84,7 +89,7 @@ class S3Store:
         if not self._call("bucket check", self.client.bucket_exists, bucket_name=self.bucket):
             self._call("bucket creation", self.client.make_bucket, bucket_name=self.bucket, object_lock=True)
 
-    def put(self, stream: IO[bytes], media_type: str, retain_until: date) -> StoredOriginal:
+    def put(self, stream: IO[bytes], media_type: str, retain_until: date | None) -> StoredOriginal:
         sha256, size = hashlib.sha256(), 0
         with tempfile.TemporaryFile() as spool, SpoolSm3(spool.fileno()) as sm3:
             while chunk := stream.read(CHUNK):
@@ -97,14 +102,14 @@ class S3Store:
             existing = self._stat(key)
             if existing is not None:
                 version_id = existing.version_id or NULL_VERSION
-                self._extend_retention(key, version_id, retain_until)
+                if retain_until is not None:
+                    self._extend_retention(key, version_id, retain_until)
             else:
                 spool.seek(0)
                 upload = self._call(
                     "upload", self.client.put_object,
                     bucket_name=self.bucket, object_name=key, data=spool, length=size, part_size=PART_SIZE,
-                    num_parallel_uploads=PARALLEL_PARTS, content_type=media_type,
-                    retention=Retention(COMPLIANCE, _until(retain_until)),
+                    num_parallel_uploads=PARALLEL_PARTS, content_type=media_type, retention=_lock(retain_until),
                 )
                 version_id = upload.version_id or NULL_VERSION
             return StoredOriginal(key, version_id, sha256.hexdigest(), sm3.digest(), size, existing is not None)
@@ -122,6 +127,17 @@ class S3Store:
             raise StorageUnavailable(f"{what}: {error.code}") from None
         except (HTTPError, OSError) as error:
             raise StorageUnavailable(f"{what}: S3 server unreachable ({error})") from None
+
+    def extend_retention(self, key: str, version_id: str, retain_until: date) -> None:
+        self._extend_retention(key, version_id, retain_until)
+
+    def destroy(self, key: str) -> None:
+        """Every version and delete marker of the key; the server refuses a version still locked or held."""
+        listing = self.client.list_objects(bucket_name=self.bucket, prefix=key, include_version=True)
+        for item in self._call("list", list, listing):
+            if item.object_name == key:
+                self._call("delete", self.client.remove_object, bucket_name=self.bucket, object_name=key,
+                           version_id=item.version_id)
 
     def _extend_retention(self, key: str, version_id: str, retain_until: date) -> None:
         current = self.state(key, version_id)
@@ -160,10 +176,10 @@ class S3Store:
         operation = self.client.enable_object_legal_hold if on else self.client.disable_object_legal_hold
         self._call("legal hold", operation, bucket_name=self.bucket, object_name=key, version_id=_version(version_id))
 
-    def put_sidecar(self, key: str, content: bytes, retain_until: date) -> None:
+    def put_sidecar(self, key: str, content: bytes, retain_until: date | None) -> None:
         self._call("sidecar", self.client.put_object, bucket_name=self.bucket, object_name=key,
                    data=io.BytesIO(content), length=len(content), content_type="application/json",
-                   retention=Retention(COMPLIANCE, _until(retain_until)))
+                   retention=_lock(retain_until))
 
     def read_sidecar(self, key: str) -> bytes | None:
         response = self._unless_missing("sidecar", self.client.get_object, object_name=key)
@@ -180,6 +196,12 @@ class S3Store:
 
     def sidecar_keys(self) -> Iterator[str]:
         return self._listed(SIDECARS)
+
+    def versions(self) -> Iterator[tuple[str, str]]:
+        listing = self.client.list_objects(bucket_name=self.bucket, prefix=ORIGINALS, recursive=True, include_version=True)
+        for item in self._call("list", list, listing):
+            if not item.is_delete_marker and item.object_name:
+                yield item.object_name, item.version_id or NULL_VERSION
 
     def _listed(self, prefix: str) -> Iterator[str]:
         listing = self.client.list_objects(bucket_name=self.bucket, prefix=prefix, recursive=True)

@@ -12,18 +12,39 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import mimetypes
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import IO, Any, BinaryIO, NamedTuple
+from pathlib import Path
+from typing import IO, Any, BinaryIO, NamedTuple, cast
 from uuid import UUID
 
-from zwgk.archive.store import Digests, OriginalMissing, OriginalStore, StorageUnavailable, sidecar_key
+from zwgk.archive import formats
+from zwgk.archive.store import (
+    Digests,
+    ObjectState,
+    OriginalMissing,
+    OriginalStore,
+    RetentionViolation,
+    StorageUnavailable,
+    sidecar_key,
+    text_key,
+)
 from zwgk.domain.actors import Actor, Role
-from zwgk.domain.archival import RETENTION_ZH, ArchivedOriginal, FixityCheck, FixityOutcome, RetentionClass, retain_until
+from zwgk.domain.archival import (
+    RETENTION_ZH,
+    ArchivedOriginal,
+    Classification,
+    DestructionList,
+    FixityCheck,
+    FixityOutcome,
+    RetentionClass,
+    lock_until,
+    retention_ends,
+)
 from zwgk.domain.calendar import cst_date
 from zwgk.domain.commands import Outcome
 from zwgk.domain.errors import ConcurrentModification, DomainError
@@ -44,7 +65,10 @@ METADATA_ZH = {
     "doc_date": "日期",
     "doc_type": "文种",
     "retention": "保管期限",
-    "retain_until": "保管至",
+    "retain_until": "锁定至",
+    "retention_ends": "保管期满",
+    "classification": "密级",
+    "pages": "页数",
     "media_type": "格式",
     "size": "计算机文件大小",
     "sha256": "SHA-256",
@@ -69,9 +93,23 @@ def metadata_of(original: ArchivedOriginal) -> dict[str, Any]:
 
 
 def sidecar_of(original: ArchivedOriginal) -> bytes:
-    document = {"format": "zwgk-archive-metadata/1", "labels": METADATA_ZH, **metadata_of(original),
+    document = {"format": "zwgk-archive-metadata/2", "labels": METADATA_ZH, **metadata_of(original),
                 "retention_zh": RETENTION_ZH[original.retention]}
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode()
+
+
+class _Tee:
+    """A source whose bytes are copied to a file as the store reads them: the format library reads the
+    copy once the store has it, so the original is read from its source once."""
+
+    def __init__(self, source: IO[bytes], copy: IO[bytes]) -> None:
+        self.source = source
+        self.copy = copy
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.source.read(size)
+        self.copy.write(chunk)
+        return chunk
 
 
 class Detail(NamedTuple):
@@ -123,9 +161,40 @@ class OriginalGone(DomainError):
 
 
 class Archivist:
-    def __init__(self, ledger: Ledger, store: OriginalStore) -> None:
+    """With a `fallback`, the store originals were kept in before a migration to `store`: an original not
+    yet migrated is read from there until the migration has finished."""
+
+    def __init__(self, ledger: Ledger, store: OriginalStore, fallback: OriginalStore | None = None) -> None:
         self.ledger = ledger
         self.store = store
+        self.fallback = fallback
+
+    def chunks(self, original: ArchivedOriginal, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+        """The original's recorded version, from the store, or else from the store it was migrated from."""
+        try:
+            yield from self.store.read(original.storage_key, original.version_id, offset, length)
+        except OriginalMissing:
+            if self.fallback is None:
+                raise
+            yield from self.fallback.read(original.storage_key, original.version_id, offset, length)
+
+    def state(self, original: ArchivedOriginal) -> ObjectState:
+        """What the store holding the original's recorded version says about it (the earlier store's while
+        a migration is unfinished)."""
+        state = self.store.state(original.storage_key, original.version_id)
+        if not state.exists and self.fallback is not None:
+            return self.fallback.state(original.storage_key, original.version_id)
+        return state
+
+    def stored_sidecar(self, original: ArchivedOriginal) -> bytes | None:
+        """The metadata sidecar as stored (the earlier store's while a migration is unfinished)."""
+        kept = self.store.read_sidecar(sidecar_key(original.archive_number))
+        if kept is None and self.fallback is not None:
+            return self.fallback.read_sidecar(sidecar_key(original.archive_number))
+        return kept
+
+    def sidecar(self, original: ArchivedOriginal) -> bytes:
+        return sidecar_of(original)
 
     def put(
         self,
@@ -137,30 +206,51 @@ class Archivist:
         title: str,
         responsible_unit: str,
         retention: str,
-        doc_date: date,
+        doc_date: date | None = None,
         doc_type: str = "",
+        classification: str = Classification.PUBLIC.value,
+        pages: int | None = None,
         media_type: str = "",
         filename: str = "",
         disclosure_id: UUID | None = None,
         hearing_id: UUID | None = None,
         occurred_at: datetime | None = None,
     ) -> tuple[Outcome, ArchivedOriginal]:
+        """Store and record an original. Its document date is given, or taken from the disclosure act it
+        is the original of (the day it was signed off); its lock follows its period (R3), and an original
+        whose period has already ended is stored unlocked, due for appraisal (R4). Its pages and text are
+        read from the file by a format library while it is stored."""
         actor.require(Role.ARCHIVIST, Rule.R1)  # as the ledger would, but before a byte is stored
-        self.ledger.check_new_original(archive_number, title, responsible_unit, retention)
+        doc_date = doc_date or (self.ledger.formation_date(disclosure_id) if disclosure_id else None)
+        self.ledger.check_new_original(archive_number, title, responsible_unit, retention, doc_date, classification, pages)
+        assert doc_date is not None  # refused above otherwise
         archived_on = cst_date(occurred_at or datetime.now(UTC))
-        media = media_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        try:
-            receipt = self.store.put(source, media, retain_until(archived_on, _retention(retention)))
-        except StorageUnavailable as error:
-            raise unavailable(error) from None
+        lock = lock_until(retention_ends(doc_date, _retention(retention)), cst_date(datetime.now(UTC)))
+        declared = media_type or formats.media_type_of(filename)
+        with tempfile.NamedTemporaryFile(prefix="zwgk-original-") as copy:
+            try:
+                receipt = self.store.put(cast(IO[bytes], _Tee(source, copy)), declared, lock)
+            except StorageUnavailable as error:
+                raise unavailable(error) from None
+            copy.flush()
+            reading = formats.read(Path(copy.name), declared)
+        if pages is not None and reading.pages is not None and pages != reading.pages:
+            raise DomainError("PAGES_MISMATCH", f"所填页数 {pages} 与文件实际页数 {reading.pages} 不一致。",
+                              f"declared {pages} pages, the file has {reading.pages}", Rule.R1)
+        media = media_type or (reading.media_type if reading.media_type != formats.OCTET else declared)
         outcome = self.ledger.record_original(
             actor, occurred_at, archive_number=archive_number, doc_number=doc_number, title=title,
             responsible_unit=responsible_unit, doc_date=doc_date, doc_type=doc_type, retention=retention,
-            archived_on=archived_on, media_type=media, size=receipt.size, sha256=receipt.sha256, sm3=receipt.sm3,
-            storage_key=receipt.key, version_id=receipt.version_id, disclosure_id=disclosure_id, hearing_id=hearing_id,
+            retain_until=lock, classification=classification, pages=pages or reading.pages, media_type=media,
+            size=receipt.size, sha256=receipt.sha256, sm3=receipt.sm3, storage_key=receipt.key,
+            version_id=receipt.version_id, disclosure_id=disclosure_id, hearing_id=hearing_id,
         )
         original = self.ledger.load(ArchivedOriginal, outcome.aggregate_id)
         self._write_sidecar(original)
+        self._write_text(original, reading.text)
+        if lock is None:
+            log.warning("%s archived %s: its period ended on %s; stored without a lock and due for appraisal",
+                        original.archive_number, archived_on, original.retention_ends)
         return outcome, original
 
     def _write_sidecar(self, original: ArchivedOriginal) -> None:
@@ -169,8 +259,31 @@ class Archivist:
         except StorageUnavailable as error:
             log.warning("sidecar of %s not written (%s); archive verify will write it", original.archive_number, error)
 
+    def _write_text(self, original: ArchivedOriginal, text: str) -> None:
+        """The text read at archiving, kept beside the original for the search index (derived: it can be read again)."""
+        if not text:
+            return
+        try:
+            self.store.put_sidecar(text_key(original.sha256), text.encode(), original.retain_until)
+        except StorageUnavailable as error:
+            log.warning("text of %s not written (%s); it is not searchable by its words", original.archive_number, error)
+
+    def text(self, sha256: str) -> str | None:
+        """The text read from an original when it was archived ('' when it has none; None when the store
+        cannot be reached)."""
+        try:
+            kept = self.store.read_sidecar(text_key(sha256))
+        except StorageUnavailable:
+            return None
+        return kept.decode() if kept else ""
+
     def originals(self) -> list[ArchivedOriginal]:
-        return list(self.ledger.all_of(ArchivedOriginal))
+        """Every original whose bytes are kept: a destroyed one is a record only (R5)."""
+        return [o for o in self.ledger.all_of(ArchivedOriginal) if not o.destroyed]
+
+    def destroyed(self) -> list[ArchivedOriginal]:
+        """The originals destroyed under approved destruction lists (R5): records without bytes."""
+        return [o for o in self.ledger.all_of(ArchivedOriginal) if o.destroyed]
 
     def get(self, original: ArchivedOriginal, out: BinaryIO) -> None:
         """Write the original, byte-identical, checked against its SHA-256 on the way out
@@ -191,7 +304,7 @@ class Archivist:
             if whole:
                 yield from self._checked(original)
             elif stop > start:
-                yield from self.store.read(original.storage_key, original.version_id, start, stop - start)
+                yield from self.chunks(original, start, stop - start)
         except StorageUnavailable as error:
             raise unavailable(error) from None
         except OriginalMissing:
@@ -199,7 +312,7 @@ class Archivist:
 
     def _checked(self, original: ArchivedOriginal) -> Iterator[bytes]:
         sha256, size, held = hashlib.sha256(), 0, b""
-        for chunk in self.store.read(original.storage_key, original.version_id):
+        for chunk in self.chunks(original):
             if held:
                 yield held
             sha256.update(chunk)
@@ -216,7 +329,7 @@ class Archivist:
         """Originals never checked, or not within the last `days` days: what a daily scheduled run re-hashes,
         so that every original is checked at least every `days` days without re-reading the whole archive daily."""
         since = now - timedelta(days=days)
-        return [o for o in self.ledger.all_of(ArchivedOriginal) if o.last_checked_at is None or o.last_checked_at < since]
+        return [o for o in self.originals() if o.last_checked_at is None or o.last_checked_at < since]
 
     def verify(
         self, originals: Iterable[ArchivedOriginal], actor: Actor, progress: Callable[[ArchivedOriginal], None] | None = None
@@ -251,13 +364,18 @@ class Archivist:
         return VerifyReport(results, self.untracked())
 
     def untracked(self) -> list[str]:
-        """Objects in the store that no archived original is stored as."""
+        """Objects in the store that no archived original is stored as, and versions of an original's key
+        that no original is recorded as (written behind zwgk's back: reads name their version, but the
+        check reports them)."""
         tracked = self.ledger.storage_keys()
-        return [key for key in self.store.keys() if key not in tracked]
+        versions = self.ledger.storage_versions()
+        stray = [key for key in self.store.keys() if key not in tracked]
+        return stray + [f"{key}?versionId={version}" for key, version in self.store.versions()
+                        if key in tracked and (key, version) not in versions]
 
     def _inspect(self, original: ArchivedOriginal) -> Inspection:
         try:
-            digests = Digests.of(self.store.read(original.storage_key, original.version_id))
+            digests = Digests.of(self.chunks(original))
         except OriginalMissing:
             return FixityOutcome.MISSING, None, GONE
         problems = _mismatch(original, digests)
@@ -280,6 +398,50 @@ class Archivist:
             recorded = self.ledger.load(ArchivedOriginal, original.id)
             self._set_hold(original, recorded.legal_hold or self.ledger.held_elsewhere(original))
             raise
+
+    def appraise(self, original: ArchivedOriginal, actor: Actor, *, decision: str, reasons: str, appraisers: list[str],
+                 retention: str = "", occurred_at: datetime | None = None) -> Outcome:
+        """到期鉴定 (R4): the ledger decides; an original kept is locked again until its new period ends, and its
+        sidecar says so."""
+        original.appraise(actor=actor, occurred_at=occurred_at, today=cst_date(datetime.now(UTC)), decision=decision,
+                          reasons=reasons, appraisers=appraisers, retention=retention)
+        if original.retain_until is not None:
+            try:
+                self.store.extend_retention(original.storage_key, original.version_id, original.retain_until)
+            except StorageUnavailable as error:
+                raise unavailable(error) from None
+        outcome = self.ledger.record(original)
+        self._write_sidecar(original)
+        return outcome
+
+    def destroy(self, destruction_list: DestructionList, actor: Actor, supervisors: list[str],
+                occurred_at: datetime | None = None) -> Outcome:
+        """销毁 (R5): refuse what must be refused before a byte goes; delete each original's bytes (every version),
+        its sidecar and its text, unless another original is the same bytes; then record the destruction, of the
+        list and of each original, in one transaction. A crash between the two is finished by destroying again
+        (what is already gone is no error); a lock the store still holds refuses, and nothing is recorded."""
+        destruction_list.check_destruction(actor, supervisors)
+        originals = [self.ledger.original(number) for number in destruction_list.archive_numbers]
+        for original in originals:
+            if original.legal_hold or original.destroyed:
+                original.destroy(actor=actor, occurred_at=occurred_at, destruction_list=destruction_list)  # refuses
+        for original in originals:
+            try:
+                if not self.ledger.shared_with_others(original):
+                    self.store.destroy(original.storage_key)
+                self.store.destroy(sidecar_key(original.archive_number))
+                if not self.ledger.shared_with_others(original):
+                    self.store.destroy(text_key(original.sha256))
+            except RetentionViolation:
+                raise DomainError(
+                    "RETENTION_LOCKED", f"存储仍锁定原件 {original.archive_number}（保留期未到或处于保全），未销毁，也未记录。",
+                    f"the store still locks {original.archive_number}", Rule.R2) from None
+            except StorageUnavailable as error:
+                raise unavailable(error) from None
+        destruction_list.carry_out(actor=actor, occurred_at=occurred_at, supervisors=supervisors, destroyed=originals)
+        for original in originals:
+            original.destroy(actor=actor, occurred_at=occurred_at, destruction_list=destruction_list)
+        return self.ledger.record(destruction_list, *originals)
 
     def _set_hold(self, original: ArchivedOriginal, on: bool) -> None:
         try:

@@ -26,6 +26,7 @@ CHUNK = 1024 * 1024
 
 ORIGINALS = "originals/"
 SIDECARS = "metadata/"
+TEXTS = "text/"
 
 
 def content_key(sha256: str) -> str:
@@ -34,6 +35,11 @@ def content_key(sha256: str) -> str:
 
 def sidecar_key(archive_number: str) -> str:
     return f"{SIDECARS}{archive_number}.json"
+
+
+def text_key(sha256: str) -> str:
+    """The text read from an original at archiving, by its content."""
+    return f"{TEXTS}sha256/{sha256[:2]}/{sha256}.txt"
 
 
 class StorageUnavailable(RuntimeError):
@@ -225,7 +231,8 @@ class OriginalStore(Protocol):
     def ensure_bucket(self) -> None:
         """Ready to store: the bucket (or directory) is there, made if it was not."""
 
-    def put(self, stream: IO[bytes], media_type: str, retain_until: date) -> StoredOriginal: ...
+    def put(self, stream: IO[bytes], media_type: str, retain_until: date | None) -> StoredOriginal:
+        """Store an original, locked until `retain_until` (None: unlocked, its period over)."""
 
     def read(self, key: str, version_id: str, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
         """The version's bytes (from `offset`, at most `length` of them: a byte range of a download);
@@ -235,7 +242,7 @@ class OriginalStore(Protocol):
 
     def set_legal_hold(self, key: str, version_id: str, on: bool) -> None: ...
 
-    def put_sidecar(self, key: str, content: bytes, retain_until: date) -> None: ...
+    def put_sidecar(self, key: str, content: bytes, retain_until: date | None) -> None: ...
 
     def read_sidecar(self, key: str) -> bytes | None: ...
 
@@ -245,5 +252,15 @@ class OriginalStore(Protocol):
     def sidecar_keys(self) -> Iterator[str]:
         """The keys of every metadata sidecar stored: one listing, not a request per original."""
 
+    def versions(self) -> Iterator[tuple[str, str]]:
+        """Every (key, version) of the originals stored, delete markers left out: one listing."""
+
     def delete(self, key: str, version_id: str) -> None:
         """Raises RetentionViolation while the original is retained or held."""
+
+    def extend_retention(self, key: str, version_id: str, retain_until: date) -> None:
+        """Lock the version until the day, or keep the later lock it has."""
+
+    def destroy(self, key: str) -> None:
+        """Delete every version of the key (the object is gone; a key already gone is no error); raises
+        RetentionViolation while any version is retained or held."""

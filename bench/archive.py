@@ -1,7 +1,10 @@
 """Archive benchmark: put and get throughput of originals of 1 MB and 100 MB against a
 SeaweedFS S3 server with Object Lock, next to plain `minio` put_object/get_object of
 the same bytes on the same server in the same run; fixity verification next to
-`sha256sum` over the same files. Beside each rate, the CPU time the S3 server and
+`sha256sum` over the same files. `--search N` instead measures the archive search over N
+originals' catalogue rows and texts (synthetic, Chinese) next to a plain substring scan of the
+same texts in the same database, which finds every text holding the words (a ranked search must
+see every match before it answers its first page). Beside each rate, the CPU time the S3 server and
 this process spent per MB and how many of the machine's cores they kept busy: where
 the raw baseline alone keeps every core busy, whatever zwgk adds (SM3, the spool,
 the ledger) costs wall time. Not a test: it asserts nothing.
@@ -11,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,12 +29,15 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.servers import SeaweedServer  # noqa: E402
+from tests.servers import PostgresServer, SeaweedServer  # noqa: E402
 from zwgk.archive.s3 import PART_SIZE, S3Store  # noqa: E402
 from zwgk.archive.service import Archivist  # noqa: E402
 from zwgk.connectors.config import Settings  # noqa: E402
 from zwgk.connectors.wiring import open_services  # noqa: E402
 from zwgk.domain.actors import Actor  # noqa: E402
+from zwgk.projections.archive import ARCHIVED, ArchiveQuery, ArchiveTexts, ArchiveView, search_originals  # noqa: E402
+from zwgk.projections.runner import ProjectionRunner  # noqa: E402
+from zwgk.projections.store import ViewStore  # noqa: E402
 
 ARCHIVIST = Actor("bench", "archivist", "基准测试档案室")
 
@@ -122,11 +130,91 @@ class Round:
         response.release_conn()
 
 
+PHRASES = ["政务公开", "秋季招生", "防汛抗旱", "应急预案", "财政预算", "重大行政决策", "听证会", "依申请公开", "行政复议", "信息公开年报",
+           "城乡规划", "食品安全", "安全生产", "教育督导", "医疗保障", "养老服务", "乡村振兴", "生态环境", "市场监管", "住房保障"]
+
+
+def _text(rng: random.Random, n: int) -> str:
+    """About a page of Chinese text: common words, a few phrases, and a marker only this original has."""
+    words = [rng.choice(PHRASES) + "工作的" + rng.choice(("通知", "意见", "办法", "报告")) for _ in range(40)]
+    return "。".join(words) + f"。编号甲{n:06d}乙"
+
+
+def search_bench(count: int, views_url: str) -> None:
+    """Searches over `count` originals, each timed over a few runs, beside a plain scan of the same texts."""
+    rng = random.Random(7)
+    store = ViewStore(views_url)
+    runner = ProjectionRunner(store, [ArchiveView()])
+    with store.transaction() as tx:
+        ArchiveTexts.ensure(tx)
+        tx.execute("CREATE TABLE IF NOT EXISTS raw_text (sha256 TEXT PRIMARY KEY, body TEXT NOT NULL)")
+        ArchiveView().clear(tx)
+        tx.execute("DELETE FROM archive_text")
+        tx.execute("DELETE FROM raw_text")
+    started = time.perf_counter()
+    for first in range(0, count, 5000):
+        rows, texts = [], []
+        for n in range(first, min(count, first + 5000)):
+            year = 2010 + n % 15
+            sha = f"{n:064x}"
+            rows.append((f"ZY01-WS·{year}-D30-BGS-{n % 10000:04d}x{n}", str(uuid4()), n + 1, f"资府办发〔{year}〕{n}号",
+                         rng.choice(PHRASES) + f"的通知（第{n}号）", f"单位{n % 40}", f"{year}-03-01", "通知", "D30",
+                         f"{year + 31}-01-01", f"{year + 31}-01-01", "公开", 3, "application/pdf", 1000, sha, sha, None,
+                         "2026-01-01T00:00:00+08:00"))
+            texts.append((sha, _text(rng, n)))
+        with store.transaction() as tx:
+            tx.executemany(f"INSERT INTO archive_catalogue ({', '.join(ARCHIVED)}) VALUES ({', '.join('?' * len(ARCHIVED))})", rows)
+            ArchiveTexts.add(tx, texts)
+            if not store.postgres:
+                tx.executemany("INSERT INTO archive_titles (original_id, doc_number, title) VALUES (?, ?, ?)",
+                               [(row[1], row[3], row[4]) for row in rows])
+            tx.executemany("INSERT INTO raw_text (sha256, body) VALUES (?, ?)", texts)
+    print(f"{count} originals loaded in {time.perf_counter() - started:.1f} s ({'PostgreSQL' if store.postgres else 'SQLite'})")
+    like = "body ILIKE ?" if store.postgres else "instr(body, ?) > 0"
+    cases = [("文号, partial", ArchiveQuery(doc_number="〔2015〕123"), None),
+             ("words, one original's marker", ArchiveQuery(words=f"甲{count // 2:06d}乙"), f"甲{count // 2:06d}乙"),
+             ("words in ~10% of texts + year", ArchiveQuery(words="依申请公开工作的报告", year=2020), "依申请公开工作的报告"),
+             ("words, 2 characters", ArchiveQuery(words="甲0"), "甲0"),
+             ("unit + year, first page", ArchiveQuery(unit="单位7", year=2017), None)]
+    for label, query, raw in cases:
+        timings, found = [], 0
+        for _ in range(5):
+            began = time.perf_counter()
+            with store.transaction() as tx:
+                found = len(search_originals(tx, query, None, 50))
+            timings.append(time.perf_counter() - began)
+        line = f"{label:>30}: {found:>3} rows, median {statistics.median(timings) * 1000:8.2f} ms"
+        if raw:
+            scans = []
+            for _ in range(3):
+                began = time.perf_counter()
+                with store.transaction() as tx:
+                    tx.all(f"SELECT sha256 FROM raw_text WHERE {like}", ["%" + raw + "%" if store.postgres else raw])
+                scans.append(time.perf_counter() - began)
+            scan, ours = statistics.median(scans), statistics.median(timings)
+            line += f" | plain scan of the texts {scan * 1000:8.2f} ms | ratio {scan / ours:.1f}x"
+        print(line)
+    del runner
+    store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small-rounds", type=int, default=30, help="timed rounds of 1 MB originals")
     parser.add_argument("--large-rounds", type=int, default=3, help="timed rounds of 100 MB originals")
+    parser.add_argument("--search", type=int, default=0, metavar="N", help="measure the search over N originals instead")
+    parser.add_argument("--postgres", action="store_true", help="--search on a PostgreSQL the bench starts (by default SQLite)")
     args = parser.parse_args()
+    if args.search and args.postgres:
+        postgres = PostgresServer.start()
+        try:
+            search_bench(args.search, postgres.create_database("bench_search"))
+        finally:
+            postgres.stop()
+        return
+    if args.search:
+        search_bench(args.search, f"sqlite:///{tempfile.mkdtemp()}/views.sqlite3")
+        return
     server = SeaweedServer.start()
     tmp = Path(tempfile.mkdtemp())
     services = open_services(Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3"))

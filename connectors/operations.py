@@ -21,15 +21,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import bagit
 
-from zwgk.archive.bagit_export import PACKAGE_FORMATS, export_bag, packed
-from zwgk.archive.service import VerifyReport
+from zwgk.archive.bagit_export import PACKAGE_FORMATS, LedgerProof, export_bag, packed
+from zwgk.archive.migration import MigrationReport, migrate
+from zwgk.archive.service import Archivist, VerifyReport
 from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import projection_batches
 from zwgk.connectors.contract import topics
-from zwgk.connectors.queries import archive_search, original_metadata, originals_to_check
+from zwgk.connectors.queries import archive_search, inclusion, latest_checkpoint, original_metadata, originals_to_check, verifier_key
 from zwgk.connectors.services import Services
-from zwgk.connectors.wiring import audit_log, avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap, views
+from zwgk.connectors.wiring import audit_log, avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap, migration_stores, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.commands import Outcome
@@ -187,7 +188,16 @@ def transfer(s: Services, runner: ProjectionRunner, settings: Settings, director
     rows = archive_search(s, runner, unit=unit, year=year, retention=retention)
     chosen = [s.ledger.original(r["archive_number"]) for r in rows
               if not archive_numbers or r["archive_number"] in archive_numbers]
-    return len(chosen), export_bag(s.archivist(), chosen, directory, settings.log_origin)
+    with audit_log(settings) as merkle:
+        bring_log_up_to_date(s, merkle, settings, policy=None)  # a checkpoint that reaches every original
+        checkpoint = latest_checkpoint(s, merkle, settings) or ""
+
+        def proof_of(original: ArchivedOriginal) -> tuple[dict[str, Any], bytes]:
+            found = inclusion(s, merkle, settings, s.ledger.archiving_event_id(original))
+            return found.proof, found.event
+
+        proofs = LedgerProof(checkpoint, verifier_key(settings), proof_of)
+        return len(chosen), export_bag(s.archivist(), [o for o in chosen if not o.destroyed], directory, proofs)
 
 
 def rebuild(s: Services, everything: ProjectionRunner, names: list[str] | None,
@@ -271,3 +281,10 @@ def _scratch_store(settings: Settings) -> Iterator[ViewStore]:
     finally:
         store.connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
         store.close()
+
+
+def migrate_stores(s: Services, settings: Settings, to: str, actor: Actor,
+                   progress: Callable[[ArchivedOriginal], None] | None = None) -> MigrationReport:
+    """Every original copied to the `to` store (s3 or local), verified and recorded, resumable (archive/migration.py)."""
+    source, target = migration_stores(settings, to)
+    return migrate(Archivist(s.ledger, target, source), source, target, "local" if to == "s3" else "s3", to, actor, progress)

@@ -30,7 +30,7 @@ from zwgk.connectors.wiring import avro_codec, bring_log_up_to_date, catch_up, k
 from zwgk.connectors.witnessing import request_cosignatures
 from zwgk.domain.access import Scope
 from zwgk.domain.actors import Actor
-from zwgk.domain.archival import ArchivedOriginal
+from zwgk.domain.archival import AppraisalDecision, ArchivedOriginal, DestructionList
 from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import Checkpoint, CheckpointError, Verifier, open_signed, parse_note, read_unverified
@@ -38,7 +38,8 @@ from zwgk.domain.errors import DomainError, NotFound
 from zwgk.domain.privacy import unseal
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
 from zwgk.domain.records import Record
-from zwgk.projections.archive import archive_catalogue
+from zwgk.projections.archive import ArchiveQuery as ArchiveQuery
+from zwgk.projections.archive import ArchiveTexts, archive_catalogue, search_originals
 from zwgk.projections.assessment import indicators, ranking
 from zwgk.projections.audit_log import Leaf, LogReport, MerkleLog, entry_of, logged_entries, verify_log
 from zwgk.projections.catalogue import catalogue_as_of, ts
@@ -294,9 +295,37 @@ def data_subjects(s: Services, kind: str = "", record: str = "") -> list[dict[st
 def archive_search(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, retention: str = "",
                    title_contains: str = "", doc_type: str = "", at_least: int = 0, doc_number: str = "",
                    sha256: str = "") -> list[dict[str, Any]]:
-    with _fresh(s, runner, at_least) as tx:
-        return archive_catalogue(tx, unit=unit, year=year, retention=retention, title_contains=title_contains,
-                                 doc_type=doc_type, doc_number=doc_number, sha256=sha256)
+    """Every original that matches, in the order of the search (for lists and exports of a selection)."""
+    query = ArchiveQuery(unit=unit, year=year, retention=retention, title=title_contains, doc_type=doc_type,
+                         doc_number=doc_number, sha256=sha256)
+    return list(archive_pages(s, runner, query, at_least=at_least))
+
+
+def archive_pages(s: Services, runner: ProjectionRunner, query: ArchiveQuery, cursor: str = "", at_least: int = 0) -> Rows:
+    """The originals that match, best first, a page at a time (`zwgk archive search`, `/api/v1/archive/search`)."""
+    rows = _stored(s, runner, ARCHIVE, cursor, at_least, lambda tx, after, limit: search_originals(
+        tx, query, (after[0], after[1]) if after else None, limit))
+    if query.words:
+        index_texts(s, runner)
+    return rows
+
+
+def index_texts(s: Services, runner: ProjectionRunner, batch: int = 500) -> int:
+    """Put into the search index the text of every original the catalogue has and the index has not,
+    from the text the archive kept when it read each original: a search sees the words of every
+    original archived before it. A store out of reach leaves the rest for the next search."""
+    indexed = 0
+    with runner.store.transaction() as tx:
+        ArchiveTexts.ensure(tx)
+    archivist = s.archivist()
+    while True:
+        with runner.store.transaction() as tx:
+            texts = [(digest, archivist.text(digest)) for digest in ArchiveTexts.unindexed(tx, batch)]
+            readable = [(digest, text) for digest, text in texts if text is not None]
+            ArchiveTexts.add(tx, readable)
+        indexed += len(readable)
+        if len(texts) < batch or len(readable) < len(texts):
+            return indexed
 
 
 def record_unit(s: Services, runner: ProjectionRunner, aggregate_id: UUID, at_least: int = 0) -> str | None:
@@ -342,7 +371,7 @@ PARTICIPATION_COUNTS = Keyset("participation_counts", lambda r: (r["unit"],), (s
 DATA_SUBJECTS = Keyset("data_subjects", lambda r: (min((p["recorded_at"] for p in r["places"]), default=""), r["subject_id"]),
                        (str, str))
 ERASURES = Keyset("erasures", lambda r: (r["recorded_at"], r["subject_id"]), (str, str))
-ARCHIVE = Keyset("archive_search", lambda r: (r["position"],), (int,))
+ARCHIVE = Keyset("archive_search", lambda r: (-r["rank"], r["position"]), (int, int))
 PROJECTIONS = Keyset("projection_status", lambda r: (r["view"],), (str,))
 SEALED_COMPLAINANT = {"complainant_name": None, "complainant_contact": None, "account": None, "complainant_sealed": True}
 
@@ -437,12 +466,6 @@ def erasure_pages(s: Services, unit: str = "", cursor: str = "") -> Rows:
     return Rows.listed(ERASURES, erasures(s, unit), after)
 
 
-def archive_pages(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, retention: str = "",
-                  title_contains: str = "", doc_type: str = "", cursor: str = "", at_least: int = 0) -> Rows:
-    after = ARCHIVE.after(cursor)
-    return Rows.listed(ARCHIVE, archive_search(s, runner, unit, year, retention, title_contains, doc_type, at_least), after)
-
-
 def projection_status_pages(s: Services, runner: ProjectionRunner, cursor: str = "") -> Rows:
     after = PROJECTIONS.after(cursor)
     return Rows.listed(PROJECTIONS, projection_status(s, runner), after)
@@ -494,6 +517,19 @@ def originals_to_check(s: Services, archive_numbers: list[str] | None = None, du
     return s.archivist().originals()
 
 
+def appraisal_due(s: Services, today: date | None = None) -> list[dict[str, Any]]:
+    """到期鉴定 (R4): the originals whose period has ended and that no appraisal has yet proposed for destruction."""
+    day = today or cst_date(datetime.now(CST))
+    return [{**metadata_of(o), "legal_hold": o.legal_hold} for o in s.archivist().originals()
+            if o.due_for_appraisal(day) and o.appraisal is not AppraisalDecision.DESTROY]
+
+
+def destruction_lists(s: Services) -> list[dict[str, Any]]:
+    """Every destruction list 销毁清册, approved or not, carried out or not (kept permanently, R5)."""
+    return [{"list_id": str(d.id), "archive_numbers": d.archive_numbers, "appraisers": d.appraisers, "approved_by": d.approved_by,
+             "supervisors": d.supervisors, "carried_out": d.carried_out} for d in s.ledger.all_of(DestructionList)]
+
+
 def copy_original(s: Services, original: ArchivedOriginal, out: BinaryIO) -> None:
     """The original's bytes, their digests checked on the way out."""
     s.archivist().get(original, out)
@@ -508,7 +544,8 @@ def original_content(s: Services, original: ArchivedOriginal, start: int = 0, st
 def original_metadata(s: Services, archive_number: str) -> dict[str, Any]:
     """An original's DA/T 46 metadata, legal hold and last fixity check."""
     o = s.ledger.original(archive_number)
-    return {**metadata_of(o), "legal_hold": o.legal_hold, "last_fixity": o.last_fixity.value if o.last_fixity else None}
+    return {**metadata_of(o), "legal_hold": o.legal_hold, "last_fixity": o.last_fixity.value if o.last_fixity else None,
+            "due_for_appraisal": o.due_for_appraisal(cst_date(datetime.now(CST)))}
 
 
 def four_property_check(s: Services, unit: str = "") -> four_properties.FourPropertyReport:

@@ -246,14 +246,48 @@ def archived(outcome: dict[str, Any], metadata: dict[str, Any], format: str) -> 
     if format == "json":
         emit_json({**outcome, **metadata})
     else:
-        typer.echo(f"已存档 {metadata['archive_number']}（{metadata['size']} 字节，SHA-256 {metadata['sha256'][:16]}…，"
-                   f"保管至 {metadata['retain_until']}）")
+        ends = f"保管期满 {metadata['retention_ends']}" if metadata["retention_ends"] else "永久保管"
+        typer.echo(f"已存档 {metadata['archive_number']}（{metadata['size']} 字节，SHA-256 {metadata['sha256'][:16]}…，{ends}）")
+        if metadata["due_for_appraisal"]:
+            typer.echo(f"注意：该原件的保管期限已于 {metadata['retention_ends']} 届满，存储时未加保留锁，已列入到期鉴定"
+                       "（zwgk archive due）。")
+        elif metadata["retain_until"]:
+            typer.echo(f"存储保留锁至 {metadata['retain_until']}。")
 
 
 def archive_search(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
-    _rows(rows, format, Table("档号", "文号", "题名", "责任者", "日期", "保管期限", "大小"),
+    _rows(rows, format, Table("档号", "文号", "题名", "责任者", "日期", "保管期限", "保管期满", "密级", "页数", "保全", "大小"),
           lambda r: (r["archive_number"], r["doc_number"], r["title"], r["responsible_unit"], r["doc_date"], r["retention"],
+                     r["retention_ends"] or "永久", r["classification"], str(r["pages"] or ""), "是" if r["legal_hold"] else "",
                      str(r["size"])))
+
+
+def appraisal_due(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    _rows(rows, format, Table("档号", "题名", "责任者", "保管期限", "保管期满", "法律保全"),
+          lambda r: (r["archive_number"], r["title"], r["responsible_unit"], r["retention"], r["retention_ends"],
+                     "是" if r["legal_hold"] else ""))
+
+
+def destruction_lists(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
+    _rows(rows, format, Table("清册编号", "原件", "鉴定人", "批准人", "监销人", "已执行"),
+          lambda r: (r["list_id"], "、".join(r["archive_numbers"]), "、".join(r["appraisers"]), r["approved_by"] or "未批准",
+                     "、".join(r["supervisors"]), "是" if r["carried_out"] else "否"))
+
+
+def migration(report: dict[str, list[str]], format: str) -> None:  # noqa: A002
+    if format == "json":
+        emit_json(report)
+        return
+    typer.echo(f"已迁移 {len(report['migrated'])} 件，此前已在目标存储 {len(report['already'])} 件。")
+    for number in report["missing"]:
+        typer.echo(f"{number}\t两处存储中均无此原件，未迁移")
+
+
+def recorded(outcome: dict[str, Any], format: str) -> None:  # noqa: A002
+    if format == "json":
+        emit_json(outcome)
+    else:
+        typer.echo(f"已记录：{outcome['aggregate_id']}（版本 {outcome['version']}，位置 {outcome['notification_id']}）")
 
 
 def fixity(report: VerifyReport, format: str) -> None:  # noqa: A002
@@ -279,6 +313,8 @@ def four_property_report(report: four_properties.FourPropertyReport, format: str
         table.add_row("—", gap, "", "不通过", "", "")
     for key in report.untracked:
         table.add_row("—", f"未登记对象 {key}", "", "不通过", "", "")
+    for number in report.destroyed:
+        table.add_row(number, "已按销毁清册销毁（记录与摘要保留）", "—", "—", "—", "—")
     console.print(table)
 
 

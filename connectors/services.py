@@ -20,12 +20,13 @@ class Services:
     ledger: Ledger
     originals: Callable[[], OriginalStore]
     secrets_url: str = "sqlite:///var/keys.sqlite3"
+    migrated_from: Callable[[], OriginalStore | None] = lambda: None  # read while a migration is unfinished
     _credentials: CredentialStore | None = field(default=None, init=False)
     _security_log: SecurityLog | None = field(default=None, init=False)
     _opening: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def archivist(self) -> Archivist:
-        return Archivist(self.ledger, self.originals())
+        return Archivist(self.ledger, self.originals(), self.migrated_from())
 
     @property
     def credentials(self) -> CredentialStore:

@@ -18,7 +18,7 @@ from eventsourcing.postgres import PostgresAggregateRecorder
 from zwgk.archive.local import LocalStore
 from zwgk.archive.s3 import S3Store
 from zwgk.archive.service import unavailable
-from zwgk.archive.store import OriginalStore, StorageUnavailable
+from zwgk.archive.store import ORIGINALS, OriginalStore, StorageUnavailable
 from zwgk.connectors.avro_codec import AvroCodec, SchemaRegistry
 from zwgk.connectors.config import ConfigurationError, Settings
 from zwgk.connectors.keystore import SqlKeyStore
@@ -27,6 +27,7 @@ from zwgk.connectors.services import Services
 from zwgk.connectors.signing import Notary
 from zwgk.connectors.witnessing import request_cosignatures
 from zwgk.domain.checkpoint import read_unverified
+from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Ledger
 from zwgk.projections.audit_log import CheckpointPolicy, MerkleLog, issue_checkpoint
 from zwgk.projections.events import from_notification
@@ -43,6 +44,7 @@ def open_services(settings: Settings) -> Services:
         ledger=open_ledger(settings),
         originals=functools.cache(lambda: original_store(settings)),
         secrets_url=settings.keystore_url,
+        migrated_from=functools.cache(lambda: earlier_store(settings)),
     )
 
 
@@ -105,12 +107,33 @@ def original_store(settings: Settings) -> OriginalStore:
         store: OriginalStore = S3Store.connect(endpoint.netloc, settings.s3_access_key, settings.s3_secret_key,
                                                settings.s3_bucket, secure=endpoint.scheme == "https")
     else:
-        store = LocalStore(Path("var/archive"))
+        store = LocalStore(LOCAL_ARCHIVE)
     try:
         store.ensure_bucket()
     except StorageUnavailable as error:
         raise unavailable(error) from None
     return store
+
+
+LOCAL_ARCHIVE = Path("var/archive")
+
+
+def earlier_store(settings: Settings) -> OriginalStore | None:
+    """With S3 configured, the local archive if one is there: originals not yet migrated are read from it."""
+    return LocalStore(LOCAL_ARCHIVE) if settings.s3_endpoint and (LOCAL_ARCHIVE / ORIGINALS).is_dir() else None
+
+
+def migration_stores(settings: Settings, to: str) -> tuple[OriginalStore, OriginalStore]:
+    """The store to migrate from and the one to migrate to: `to` is s3 or local, and S3 must be configured."""
+    if not settings.s3_endpoint:
+        raise DomainError("S3_NOT_CONFIGURED", "迁移须先配置 ZWGK_S3_ENDPOINT 等 S3 设置。", "migration needs the S3 settings")
+    local, s3 = LocalStore(LOCAL_ARCHIVE), original_store(settings)
+    local.ensure_bucket()
+    if to == "s3":
+        return local, s3
+    if to == "local":
+        return s3, local
+    raise DomainError("MIGRATION_TARGET_INVALID", "迁移目标须为 s3 或 local。", f"unknown target {to!r}")
 
 
 def kafka_bootstrap(settings: Settings) -> str:

@@ -160,13 +160,18 @@ COMMAND_ACCESS: Mapping[str, Mapping[Role, Scope]] = _frozen({
     "archive_original": {ARCHIVIST: ANY},
     "place_legal_hold": {ARCHIVIST: ANY},
     "release_legal_hold": {ARCHIVIST: ANY},
+    # 到期鉴定、销毁 (R4, R5): archivists appraise, list and destroy; the agency's head alone approves a list.
+    "appraise_original": {ARCHIVIST: ANY},
+    "draft_destruction_list": {ARCHIVIST: ANY},
+    "approve_destruction_list": {Role.AGENCY_HEAD: ANY},
+    "destroy_originals": {ARCHIVIST: ANY},
     # 三员分立: accounts and grants are the security administrator's alone.
     **{name: {Role.SECURITY_ADMIN: ANY} for name in ACCOUNT_COMMANDS_ZH},
 })
 
 PUBLIC_READERS: Mapping[Role, Scope] = {
     OFFICER: ANY, LEADER: ANY, PRE_REVIEWER: ANY, LEADING_GROUP_OFFICE: ANY, ARCHIVIST: ANY, INSPECTOR: ANY,
-    COMPLAINTS_OFFICE: ANY, GOVERNMENT_OFFICE: ANY, INTEGRATOR: ANY,
+    COMPLAINTS_OFFICE: ANY, GOVERNMENT_OFFICE: ANY, INTEGRATOR: ANY, Role.AGENCY_HEAD: ANY,
 }
 """Every role in disclosure work and the integrators, for what has no unit and no business content of its own."""
 
@@ -199,6 +204,8 @@ QUERY_ACCESS: Mapping[str, Mapping[Role, Scope]] = _frozen({
     "fixity_report": {ARCHIVIST: ANY, INSPECTOR: ANY},
     "four_properties": {ARCHIVIST: ANY, INSPECTOR: ANY},
     "bagit_export": {ARCHIVIST: ANY, INSPECTOR: ANY},
+    # Originals due for appraisal and the destruction lists: archivists, inspectors and the agency's head who approves.
+    "appraisal_due": {ARCHIVIST: ANY, INSPECTOR: ANY, Role.AGENCY_HEAD: ANY},
     # The audit trail: inspectors replay and verify; anyone checks the signed checkpoint, integrators prove what they hold.
     # A unit follows its own records' histories; inspectors every unit's.
     "timeline": {OFFICER: OWN, LEADER: OWN, INSPECTOR: ANY},
@@ -236,6 +243,7 @@ QUERIES_ZH = {
     "fixity_report": "原件完整性检查",
     "four_properties": "四性检测",
     "bagit_export": "BagIt 导出",
+    "appraisal_due": "到期鉴定与销毁清册",
     "audit_verify": "审计核验",
     "audit_checkpoint": "审计日志检查点",
     "audit_proofs": "审计日志证明",
@@ -264,6 +272,10 @@ COMMAND_RULES: Mapping[str, Rule] = MappingProxyType({
     "archive_original": Rule.R1,
     "place_legal_hold": Rule.R2,
     "release_legal_hold": Rule.R2,
+    "appraise_original": Rule.R4,
+    "draft_destruction_list": Rule.R5,
+    "approve_destruction_list": Rule.R5,
+    "destroy_originals": Rule.R5,
 })
 QUERY_RULES: Mapping[str, Rule] = MappingProxyType({})
 

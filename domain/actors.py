@@ -17,6 +17,7 @@ class Role(StrEnum):
     PRE_REVIEWER = "pre_reviewer"  # 预审小组成员, member of the pre-review group (D5)
     LEADING_GROUP_OFFICE = "leading_group_office"  # 政务公开领导小组办公室
     ARCHIVIST = "archivist"  # 档案员
+    AGENCY_HEAD = "agency_head"  # 机关负责人, who approves a destruction list (R5)
     INSPECTOR = "inspector"  # 纪检监察
     COMPLAINTS_OFFICE = "complaints_office"  # 投诉受理机构 (Q3: the only role that reads complainants' identities)
     GOVERNMENT_OFFICE = "government_office"  # 政府办公室, which assesses units (E3)
@@ -34,6 +35,7 @@ ROLE_NAMES_ZH = {
     Role.PRE_REVIEWER: "预审小组成员",
     Role.LEADING_GROUP_OFFICE: "政务公开领导小组办公室",
     Role.ARCHIVIST: "档案员",
+    Role.AGENCY_HEAD: "机关负责人",
     Role.INSPECTOR: "纪检监察人员",
     Role.COMPLAINTS_OFFICE: "投诉受理机构",
     Role.GOVERNMENT_OFFICE: "政府办公室",

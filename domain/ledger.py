@@ -21,9 +21,9 @@ from eventsourcing.utils import get_topic
 
 from zwgk.domain import contexts
 from zwgk.domain.actors import SYSTEM, Actor, Role
-from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, FixityCheck, original_id
+from zwgk.domain.archival import ArchivedOriginal, ArchiveNumber, DestructionList, FixityCheck, original_id
 from zwgk.domain.assessment import Assessment, assessment_id
-from zwgk.domain.calendar import BUILTIN_YEARS, Deadline, LoadedYear, WorkingDayCalendar
+from zwgk.domain.calendar import BUILTIN_YEARS, Deadline, LoadedYear, WorkingDayCalendar, cst_date
 from zwgk.domain.catalogue import CatalogueItem
 from zwgk.domain.chain import ChainReport, StoredRecord, verify_chains
 from zwgk.domain.commands import Command, Context, Outcome
@@ -38,6 +38,7 @@ from zwgk.domain.rules import Rule
 
 TRecord = TypeVar("TRecord", bound=Record)
 TCreated = TypeVar("TCreated", bound=Record.Created)
+TEvent = TypeVar("TEvent", bound=Record.Event)
 
 # How far past the built-in calendar a deadline may reach for loaded years to matter.
 YEARS_AHEAD = 3
@@ -235,6 +236,11 @@ class Ledger(Application[UUID]):
         for notification in self.notifications(topics=[get_topic(created)]):
             yield self.mapper.to_domain_event(notification)  # type: ignore[misc]
 
+    def events_of_type(self, event_class: type[TEvent]) -> Iterator[TEvent]:
+        """Every event of one type, decoded, in log order."""
+        for notification in self.notifications(topics=[get_topic(event_class)]):
+            yield self.mapper.to_domain_event(notification)  # type: ignore[misc]
+
     def record_event(self, notification: Notification) -> Record.Event:
         """A stored event, decoded."""
         # The mapper returns the library's event protocol; every event zwgk stores is a Record event.
@@ -277,9 +283,11 @@ class Ledger(Application[UUID]):
 
     # The archive's records 档案 (R1, R2, D8, H4)
 
-    def check_new_original(self, archive_number: str, title: str, responsible_unit: str, retention: str) -> None:
+    def check_new_original(self, archive_number: str, title: str, responsible_unit: str, retention: str,
+                           doc_date: date | None, classification: str, pages: int | None) -> None:
         """Refuse what can be refused before the original's bytes are stored."""
-        number = ArchivedOriginal.check_metadata(archive_number, title, responsible_unit, retention)
+        number = ArchivedOriginal.check_metadata(archive_number, title, responsible_unit, retention, doc_date, classification,
+                                                 pages)
         if self.exists(original_id(str(number))):
             raise AlreadyExists("档号", "archive number", number, Rule.R1)
 
@@ -300,6 +308,31 @@ class Ledger(Application[UUID]):
             hearing.archive_record(actor=actor, occurred_at=occurred_at, sha256=original.sha256, storage_key=original.storage_key)
             records.append(hearing)
         return self.record(*records)
+
+    def archiving_event_id(self, original: ArchivedOriginal) -> str:
+        """The id of the event that archived the original, whose inclusion in the audit log proves it."""
+        first = next(iter(self.repository.event_store.get(original.id, lte=1)))
+        assert isinstance(first, ArchivedOriginal.Archived)
+        return str(first.event_id)
+
+    def listed_for_destruction(self) -> set[str]:
+        """The archive numbers every destruction list names (an original goes on one list only, R5)."""
+        return {number for drafted in self.created_events(DestructionList.Drafted) for number in drafted.archive_numbers}
+
+    def shared_with_others(self, original: ArchivedOriginal) -> bool:
+        """Whether another original not destroyed is stored as the same bytes (content-addressed: one object)."""
+        return any(
+            archived.storage_key == original.storage_key and archived.originator_id != original.id
+            and not self.load(ArchivedOriginal, archived.originator_id).destroyed
+            for archived in self.created_events(ArchivedOriginal.Archived)
+        )
+
+    def formation_date(self, disclosure_id: UUID) -> date | None:
+        """The day a disclosure act's document was formed: signed off 签发, or else first published."""
+        act = self.load(DisclosureAct, disclosure_id)
+        if act.deadline is not None:
+            return act.deadline.start
+        return min((cst_date(at) for at in act.publications.values()), default=None)
 
     def original(self, archive_number: str) -> ArchivedOriginal:
         """One original by its 档号, found by the id the number derives."""
@@ -332,6 +365,12 @@ class Ledger(Application[UUID]):
         """Where every original is stored, from the events that archived them (a key never changes):
         what the store holds beyond these is untracked, told without loading any original's history."""
         return {archived.storage_key for archived in self.created_events(ArchivedOriginal.Archived)}
+
+    def storage_versions(self) -> set[tuple[str, str]]:
+        """Every (key, version) an original is stored as, from the events that archived or migrated them."""
+        archived = {(event.storage_key, event.version_id) for event in self.created_events(ArchivedOriginal.Archived)}
+        migrated = {(event.storage_key, event.version_id) for event in self.events_of_type(ArchivedOriginal.Migrated)}
+        return archived | migrated
 
     def held_elsewhere(self, original: ArchivedOriginal) -> bool:
         """Whether another original stored as the same object version (the same bytes archived under

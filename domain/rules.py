@@ -30,6 +30,8 @@ class Regulation(Enum):
                      "connectors/demo_data/tianning-2018-implementation.txt")
     QINGYUAN_2016 = ("清原县政务公开工作制度（2016）", "清原满族自治县政务公开工作制度", "connectors/demo_data/qingyuan-2016-rules.txt")
     OGI_REGULATIONS = ("政府信息公开条例", "中华人民共和国政府信息公开条例（2019年修订，国务院令第711号）", None)
+    RETENTION_PERIODS = ("国家档案局令第8号", "机关文件材料归档范围和文书档案保管期限规定（2006）", None)
+    AGENCY_ARCHIVES = ("国家档案局令第13号", "机关档案管理规定（2018）", None)
 
 
 YANJIANG = Regulation.YANJIANG_2022
@@ -37,6 +39,8 @@ ZIYANG = Regulation.ZIYANG_2020
 TIANNING = Regulation.TIANNING_2018
 QINGYUAN = Regulation.QINGYUAN_2016
 OGI = Regulation.OGI_REGULATIONS
+PERIODS = Regulation.RETENTION_PERIODS
+AGENCY_ARCHIVES = Regulation.AGENCY_ARCHIVES
 
 
 class Rule(StrEnum):
@@ -119,6 +123,9 @@ class Rule(StrEnum):
     # Archive 档案
     R1 = "R1", "建立政务公开档案，专人负责，材料齐全，归档及时", QINGYUAN, "政务公开工作制度 五；政务公开制度 十"
     R2 = "R2", "档案原件在保管期限内不得更改或删除", QINGYUAN, "政务公开制度 十"
+    R3 = "R3", "保管期限自文件形成年度的次年1月1日起算", PERIODS, "保管期限的起算"
+    R4 = "R4", "保管期限届满的档案应当鉴定，仍有价值的延长保管期限，无保存价值的列入销毁清册", AGENCY_ARCHIVES, "档案鉴定"
+    R5 = "R5", "销毁清册经机关负责人批准，两人以上监销并在清册上签字，销毁清册永久保存", AGENCY_ARCHIVES, "档案销毁"
 
 
 class RuleOutcome(StrEnum):

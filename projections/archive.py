@@ -1,26 +1,33 @@
 """The archive catalogue 档案目录: every original by its archive number, document number and digest,
-with its retention, legal hold and last fixity check, so that archivists search and retrieve without
-reading every record's history (R1, R2, D8)."""
+with its retention, 密级, legal hold and last fixity check, so that archivists search and retrieve without
+reading every record's history (R1, R2, R3, D8); and the words of the originals' text, searched as
+Chinese substrings without a word segmenter (SQLite FTS5 `trigram`, PostgreSQL `pg_trgm`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from zwgk.domain.archival import ArchivedOriginal
+from zwgk.domain.archival import AppraisalDecision, ArchivedOriginal, RetentionClass, retention_ends
 from zwgk.projections.catalogue import ts
 from zwgk.projections.events import ProjectedEvent, by_type, event_type, events_of
 from zwgk.projections.projection import Projection
 from zwgk.projections.store import Transaction
 
 COLUMNS = ("archive_number", "original_id", "position", "doc_number", "title", "responsible_unit", "doc_date", "doc_type",
-           "retention", "retain_until", "media_type", "size", "sha256", "sm3", "disclosure_id", "archived_at", "legal_hold",
-           "last_checked_at", "last_fixity")
-LATER = ("legal_hold", "last_checked_at", "last_fixity")  # set by events after the original is archived
+           "retention", "retention_ends", "retain_until", "classification", "pages", "media_type", "size", "sha256", "sm3",
+           "disclosure_id", "archived_at", "legal_hold", "last_checked_at", "last_fixity", "destroyed")
+LATER = ("legal_hold", "last_checked_at", "last_fixity", "destroyed")  # set by events after the original is archived
 ARCHIVED = tuple(c for c in COLUMNS if c not in LATER)
 HOLDS = by_type({ArchivedOriginal.LegalHoldPlaced: 1, ArchivedOriginal.LegalHoldReleased: 0})
 ORIGINAL_EVENTS = events_of(ArchivedOriginal)
 ARCHIVED_EVENT, FIXITY_CHECKED = event_type(ArchivedOriginal.Archived), event_type(ArchivedOriginal.FixityChecked)
+APPRAISED, DESTROYED = event_type(ArchivedOriginal.Appraised), event_type(ArchivedOriginal.Destroyed)
+
+
+def _day(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 class ArchiveView(Projection):
@@ -29,15 +36,39 @@ class ArchiveView(Projection):
         "archive_catalogue": """CREATE TABLE IF NOT EXISTS archive_catalogue (
             archive_number TEXT PRIMARY KEY, original_id TEXT NOT NULL UNIQUE, position BIGINT NOT NULL,
             doc_number TEXT NOT NULL, title TEXT NOT NULL, responsible_unit TEXT NOT NULL, doc_date TEXT NOT NULL,
-            doc_type TEXT NOT NULL, retention TEXT NOT NULL, retain_until TEXT NOT NULL, media_type TEXT NOT NULL,
+            doc_type TEXT NOT NULL, retention TEXT NOT NULL, retention_ends TEXT, retain_until TEXT, classification TEXT NOT NULL,
+            pages INTEGER, media_type TEXT NOT NULL,
             size BIGINT NOT NULL, sha256 TEXT NOT NULL, sm3 TEXT NOT NULL, disclosure_id TEXT, archived_at TEXT NOT NULL,
-            legal_hold INTEGER NOT NULL DEFAULT 0, last_checked_at TEXT, last_fixity TEXT)""",
+            legal_hold INTEGER NOT NULL DEFAULT 0, last_checked_at TEXT, last_fixity TEXT, destroyed INTEGER NOT NULL DEFAULT 0)""",
     }
     indexes = (
         "CREATE INDEX IF NOT EXISTS archive_by_doc_number ON archive_catalogue (doc_number, position)",
         "CREATE INDEX IF NOT EXISTS archive_by_sha256 ON archive_catalogue (sha256, position)",
+        "CREATE INDEX IF NOT EXISTS archive_by_unit ON archive_catalogue (responsible_unit, position)",
     )
     export_order = {"archive_catalogue": "archive_number"}
+    revision = 2  # the titles' trigram index
+
+    def create(self, tx: Transaction) -> None:
+        """The catalogue, and the trigrams of its 文号 and 题名: an FTS5 table on SQLite, GIN indexes on PostgreSQL."""
+        super().create(tx)
+        if tx.postgres:
+            tx.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            for column in ("doc_number", "title"):
+                tx.execute(f"CREATE INDEX IF NOT EXISTS archive_{column}_trigrams ON archive_catalogue USING gin ({column} gin_trgm_ops)")
+        else:
+            tx.execute("CREATE VIRTUAL TABLE IF NOT EXISTS archive_titles "
+                       "USING fts5(original_id UNINDEXED, doc_number, title, tokenize='trigram')")
+
+    def drop(self, tx: Transaction) -> None:
+        super().drop(tx)
+        if not tx.postgres:
+            tx.execute("DROP TABLE IF EXISTS archive_titles")
+
+    def clear(self, tx: Transaction) -> None:
+        super().clear(tx)
+        if not tx.postgres:
+            tx.execute("DELETE FROM archive_titles")
 
     def fold_batch(self, tx: Transaction, events: Sequence[ProjectedEvent]) -> None:
         for event in events:
@@ -45,13 +76,23 @@ class ArchiveView(Projection):
                 continue
             r = event.record
             if event.type == ARCHIVED_EVENT:
+                ends = retention_ends(r["doc_date"], RetentionClass(r["retention"]))
                 row = {**{c: r.get(c) for c in ARCHIVED}, "original_id": event.aggregate_id, "position": event.position,
-                       "doc_date": str(r["doc_date"]), "retain_until": str(r["retain_until"]), "archived_at": ts(event.occurred_at)}
+                       "doc_date": str(r["doc_date"]), "retain_until": _day(r["retain_until"]), "retention_ends": _day(ends),
+                       "archived_at": ts(event.occurred_at)}
                 tx.write(f"INSERT INTO archive_catalogue ({', '.join(ARCHIVED)}) VALUES ({', '.join('?' * len(ARCHIVED))})",
                          tuple(row[c] for c in ARCHIVED))
+                if not tx.postgres:
+                    tx.write("INSERT INTO archive_titles (original_id, doc_number, title) VALUES (?, ?, ?)",
+                             (event.aggregate_id, r["doc_number"], r["title"]))
             elif event.type == FIXITY_CHECKED:
                 tx.write("UPDATE archive_catalogue SET last_checked_at = ?, last_fixity = ? WHERE original_id = ?",
                          (ts(event.occurred_at), r["outcome"], event.aggregate_id))
+            elif event.type == APPRAISED and r["decision"] == AppraisalDecision.KEEP:
+                tx.write("UPDATE archive_catalogue SET retention = ?, retention_ends = ?, retain_until = ? WHERE original_id = ?",
+                         (r["retention"], _day(r["retention_ends"]), _day(r["retain_until"]), event.aggregate_id))
+            elif event.type == DESTROYED:
+                tx.write("UPDATE archive_catalogue SET destroyed = 1 WHERE original_id = ?", (event.aggregate_id,))
             elif event.type in HOLDS:
                 tx.write("UPDATE archive_catalogue SET legal_hold = ? WHERE original_id = ?", (HOLDS[event.type], event.aggregate_id))
 
@@ -72,4 +113,121 @@ def archive_catalogue(
         params += [f"{year:04d}-01-01", f"{year + 1:04d}-01-01"]
     sql = f"SELECT {', '.join(COLUMNS)} FROM archive_catalogue {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY position"
     rows = [dict(zip(COLUMNS, row, strict=True)) for row in tx.execute(sql, params).cursor.fetchall()]
-    return [{**row, "legal_hold": bool(row["legal_hold"])} for row in rows if title_contains in row["title"]]
+    return [{**row, "legal_hold": bool(row["legal_hold"]), "destroyed": bool(row["destroyed"])}
+            for row in rows if title_contains in row["title"]]
+
+
+class ArchiveTexts:
+    """The words of each original's text, by its SHA-256, beside the catalogue: filled from the text the
+    archive kept when it read the original, and kept when the catalogue is rebuilt (the text does not
+    come from the events). SQLite: an FTS5 table with the `trigram` tokenizer; PostgreSQL: a GIN
+    `pg_trgm` index; both find any substring of three characters or more through the index, shorter
+    ones by a scan."""
+
+    @staticmethod
+    def ensure(tx: Transaction) -> None:
+        if tx.postgres:
+            tx.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            tx.execute("CREATE TABLE IF NOT EXISTS archive_text (sha256 TEXT PRIMARY KEY, body TEXT NOT NULL)")
+            tx.execute("CREATE INDEX IF NOT EXISTS archive_text_trigrams ON archive_text USING gin (body gin_trgm_ops)")
+        else:
+            tx.execute("CREATE VIRTUAL TABLE IF NOT EXISTS archive_text USING fts5(sha256 UNINDEXED, body, tokenize='trigram')")
+
+    @staticmethod
+    def unindexed(tx: Transaction, limit: int) -> list[str]:
+        """Digests of originals in the catalogue whose text is not in the index yet."""
+        return [row[0] for row in tx.all(
+            "SELECT DISTINCT c.sha256 FROM archive_catalogue c WHERE NOT EXISTS "
+            "(SELECT 1 FROM archive_text t WHERE t.sha256 = c.sha256) LIMIT ?", (limit,))]
+
+    @staticmethod
+    def add(tx: Transaction, texts: Sequence[tuple[str, str]]) -> None:
+        """Each (SHA-256, text); an original without text is added empty, so that it is not looked for again."""
+        tx.executemany("INSERT INTO archive_text (sha256, body) VALUES (?, ?)", texts)
+
+
+@dataclass(frozen=True)
+class ArchiveQuery:
+    """What an archivist searches by; every criterion given must hold. 文号 and 题名 match as substrings
+    (an exact 文号 ranks first), `words` anywhere in the title or the text."""
+
+    unit: str = ""
+    year: int | None = None
+    retention: str = ""
+    classification: str = ""
+    doc_type: str = ""
+    doc_number: str = ""
+    title: str = ""
+    words: str = ""
+    legal_hold: bool | None = None
+    sha256: str = ""
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _contains(tx: Transaction, column: str, text: str) -> str:
+    """A condition that the catalogue's column contains the text, through the trigram index where it can."""
+    if not tx.postgres and len(text) >= 3:
+        return "c.original_id IN (SELECT original_id FROM archive_titles WHERE archive_titles MATCH ?)"
+    return f"c.{column} LIKE ? ESCAPE '\\'"
+
+
+def _pattern(tx: Transaction, column: str, text: str) -> str:
+    if not tx.postgres and len(text) >= 3:
+        return f"{column} : {_phrase(text)}"
+    return _like(text)
+
+
+def search_originals(tx: Transaction, query: ArchiveQuery, after: tuple[int, int] | None, limit: int) -> list[dict[str, Any]]:
+    """A page of the originals that match, best first: a row's `rank` counts its strong matches (the exact
+    文号, the words in its 题名), then in the order archived; `after` is the (−rank, position) of the
+    last row of the page before."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (("responsible_unit", query.unit), ("retention", query.retention), ("doc_type", query.doc_type),
+                          ("classification", query.classification), ("sha256", query.sha256.lower())):
+        if value:
+            where.append(f"c.{column} = ?")
+            params.append(value)
+    if query.year is not None:
+        where.append("c.doc_date >= ? AND c.doc_date < ?")
+        params += [f"{query.year:04d}-01-01", f"{query.year + 1:04d}-01-01"]
+    if query.legal_hold is not None:
+        where.append("c.legal_hold = ?")
+        params.append(int(query.legal_hold))
+    for column, value in (("doc_number", query.doc_number), ("title", query.title)):
+        if value:
+            where.append(_contains(tx, column, value))
+            params.append(_pattern(tx, column, value))
+    if query.words:
+        if tx.postgres:
+            found = "SELECT sha256 FROM archive_text WHERE body ILIKE ? ESCAPE '\\'"
+            found_params: list[Any] = [_like(query.words)]
+        elif len(query.words) >= 3:
+            found = "SELECT sha256 FROM archive_text WHERE archive_text MATCH ?"
+            found_params = [_phrase(query.words)]
+        else:
+            found = "SELECT sha256 FROM archive_text WHERE instr(body, ?) > 0"
+            found_params = [query.words]
+        where.append(f"({_contains(tx, 'title', query.words)} OR c.sha256 IN ({found}))")
+        params += [_pattern(tx, "title", query.words), *found_params]
+    rank = ("(CASE WHEN ? <> '' AND c.doc_number = ? THEN 1 ELSE 0 END"
+            " + CASE WHEN ? <> '' AND c.title LIKE ? ESCAPE '\\' THEN 1 ELSE 0 END)")
+    rank_params = [query.doc_number, query.doc_number, query.words, _like(query.words)]
+    inner = (f"SELECT {', '.join('c.' + c for c in COLUMNS)}, {rank} AS rank FROM archive_catalogue c"
+             f"{' WHERE ' + ' AND '.join(where) if where else ''}")
+    outer_where, outer_params = "", []
+    if after is not None:
+        outer_where = " WHERE (-rank > ? OR (-rank = ? AND position > ?))"
+        outer_params = [after[0], after[0], after[1]]
+    sql = f"SELECT * FROM ({inner}) found{outer_where} ORDER BY rank DESC, position LIMIT ?"
+    rows = tx.all(sql, [*rank_params, *params, *outer_params, limit])
+    names = (*COLUMNS, "rank")
+    return [{**dict(zip(names, row, strict=True)), "legal_hold": bool(row[COLUMNS.index("legal_hold")]),
+             "destroyed": bool(row[COLUMNS.index("destroyed")])} for row in rows]

@@ -98,8 +98,10 @@ async def upload(
     responsible_unit: Annotated[str, Query(description="责任者")],
     retention: Annotated[str, Query(description="保管期限：Y、D30、D10")],
     doc_number: Annotated[str, Query(description="文号")] = "",
-    doc_date: Annotated[date | None, Query(description="文件日期（缺省为业务时间当天）")] = None,
+    doc_date: Annotated[date | None, Query(description="文件形成日期，须在档号的年度内（R3）；关联公开行为时可省略，取其签发日期")] = None,
     doc_type: Annotated[str, Query(description="文种，如 通知")] = "",
+    classification: Annotated[str, Query(description="密级：公开、内部、秘密、机密、绝密")] = "公开",
+    pages: Annotated[int | None, Query(ge=1, description="页数（PDF、OFD、DOCX、图像从文件读出，所填不符则拒绝）")] = None,
     filename: Annotated[str, Query(description="原件的文件名（缺省的格式按它判断）")] = "",
     disclosure_id: Annotated[UUID | None, Query(description="关联的公开行为（D8）")] = None,
     hearing_id: Annotated[UUID | None, Query(description="作为听证笔录关联的听证会（H4）")] = None,
@@ -113,7 +115,8 @@ async def upload(
     media_type = content_type.split(";")[0].strip().lower()
     args = {"file": filename, "archive_number": archive_number, "title": title, "responsible_unit": responsible_unit,
             "retention": retention, "doc_number": doc_number, "doc_date": doc_date, "doc_type": doc_type,
-            "media_type": "" if media_type == OCTET_STREAM else media_type, "disclosure_id": disclosure_id, "hearing_id": hearing_id}
+            "classification": classification, "pages": pages, "media_type": "" if media_type == OCTET_STREAM else media_type,
+            "disclosure_id": disclosure_id, "hearing_id": hearing_id}
     body = io.BufferedReader(RequestBody(request.stream(), limit), CHUNK)
     with refusals_logged(rt, request, actor):
         outcome, metadata = await run_in_threadpool(operations.archive_upload, rt.services, actor, body, args, occurred_at)
@@ -226,6 +229,12 @@ def fixity(body: FixityRun, actor: SignedIn, rt: RuntimeDep, request: Request) -
 @router.get("/four-properties", summary="四性检测（DA/T 70-2018）：真实性、完整性、可用性、安全性，逐件报告")
 def four_properties(actor: SignedIn, rt: RuntimeDep, request: Request) -> dict[str, Any]:
     return queries.four_property_check(rt.services, _unit(rt, request, actor, "four_properties")).as_dict()
+
+
+@router.get("/due", summary="到期鉴定：保管期限已届满、尚未鉴定为销毁的原件，及每份销毁清册（R4、R5）")
+def appraisal_due(actor: SignedIn, rt: RuntimeDep, request: Request) -> dict[str, Any]:
+    _unit(rt, request, actor, "appraisal_due")
+    return {"due": queries.appraisal_due(rt.services), "destruction_lists": queries.destruction_lists(rt.services)}
 
 
 @router.get(

@@ -43,7 +43,7 @@ from zwgk.connectors.api.scope import any_unit, permitted, record_for, unit_for
 from zwgk.connectors.api.spreadsheet import Sheet
 from zwgk.connectors.pages import Rows
 from zwgk.domain.access import Scope
-from zwgk.domain.archival import RetentionClass
+from zwgk.domain.archival import Classification, RetentionClass
 from zwgk.domain.calendar import CST
 from zwgk.domain.data_subjects import SubjectKind
 from zwgk.domain.errors import DomainError, NotFound
@@ -249,15 +249,21 @@ def erasures(request: Request, actor: SignedIn, rt: RuntimeDep, paging: Pages,
 
 
 @router.get("/archive/search", response_model=Page[ArchiveRow],
-            summary="档案目录检索：按责任者、年度、保管期限、题名、文种；按存档先后排序")
+            summary="档案检索：按文号（精确或部分）、题名、责任者、年度、保管期限、密级、法律保全及原件正文中的词句；按相关度、再按存档先后排序")
 def archive_search(request: Request, actor: SignedIn, rt: RuntimeDep, paging: Pages, unit: Unit = "", year: AnyYear = None,
                    retention: Annotated[str, Query(description="Y | D30 | D10")] = "",
-                   title_contains: Annotated[str, Query(max_length=200)] = "",
+                   doc_number: Annotated[str, Query(max_length=200, description="文号，全部或一部分")] = "",
+                   title_contains: Annotated[str, Query(max_length=200, description="题名中的词句")] = "",
+                   words: Annotated[str, Query(max_length=200, description="题名或原件正文中的词句（中文按字串匹配）")] = "",
+                   classification: Annotated[str, Query(max_length=8, description="密级")] = "",
+                   legal_hold: Annotated[bool | None, Query(description="true: 仅法律保全中的；false: 仅未保全的")] = None,
                    doc_type: Annotated[str, Query(max_length=64, description="文种")] = "") -> Any:
     unit = unit_for(rt, request, actor, "archive_search", unit)
     retention = one_of(retention, [r.value for r in RetentionClass], "retention", "保管期限")
-    rows = queries.archive_pages(rt.services, rt.views, unit, year, retention, title_contains, doc_type, paging.cursor,
-                                 paging.at_least)
+    classification = one_of(classification, [c.value for c in Classification], "classification", "密级")
+    query = queries.ArchiveQuery(unit=unit, year=year, retention=retention, classification=classification, doc_type=doc_type,
+                         doc_number=doc_number, title=title_contains, words=words, legal_hold=legal_hold)
+    rows = queries.archive_pages(rt.services, rt.views, query, paging.cursor, paging.at_least)
     return _answer(request, rows, paging, sheets.ARCHIVE, unit, str(year or ""))
 
 

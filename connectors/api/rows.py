@@ -327,12 +327,17 @@ class ArchiveRow(BaseModel):
     doc_date: str
     doc_type: str = Field(description="文种")
     retention: str = Field(description="Y | D30 | D10")
-    retain_until: str
+    retention_ends: str | None = Field(description="保管期满: 1 January after the year of formation plus the period (R3); none for 永久")
+    retain_until: str | None = Field(description="the store's lock; none when the period had ended before archiving")
+    classification: str = Field(description="密级; empty for originals archived before it was recorded")
+    pages: int | None = Field(description="页数, where the format counts pages")
     media_type: str
     size: int = Field(description="bytes")
     sha256: str
     sm3: str
     disclosure_id: str | None = Field(description="the disclosure act it is the original of")
+    rank: int = Field(description="strong matches of the search: the exact 文号, the words in the 题名")
+    destroyed: bool = Field(description="destroyed under an approved destruction list (R5): the record stays")
     archived_at: str
     legal_hold: bool
     last_checked_at: str | None

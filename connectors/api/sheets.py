@@ -149,7 +149,9 @@ ERASURES = Sheet("erasures", "个人信息删除记录", (
 ARCHIVE = Sheet("archive", "档案目录", (
     ("档号", lambda r: r["archive_number"]), ("文号", lambda r: r["doc_number"]), ("题名", lambda r: r["title"]),
     ("责任者", lambda r: r["responsible_unit"]), ("日期", lambda r: r["doc_date"]),
-    ("保管期限", lambda r: RETENTION_ZH.get(RetentionClass(r["retention"]), r["retention"])), ("大小（字节）", lambda r: r["size"]),
+    ("保管期限", lambda r: RETENTION_ZH.get(RetentionClass(r["retention"]), r["retention"])),
+    ("保管期满", lambda r: r["retention_ends"] or "永久"), ("密级", lambda r: r["classification"]), ("页数", lambda r: r["pages"]),
+    ("大小（字节）", lambda r: r["size"]),
     ("法律冻结", lambda r: _yes(r["legal_hold"])), ("SHA-256", lambda r: r["sha256"]),
 ))
 PROJECTIONS = Sheet("projections", "视图状态", (

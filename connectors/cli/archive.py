@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from zwgk.connectors import queries, render
+from zwgk.connectors import operations, queries, render
 from zwgk.connectors.cli.shared import ARCHIVIST, ARCHIVIST_UNIT, AT_LEAST, FORMAT, answer, reading, served
 from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
@@ -34,8 +34,11 @@ def archive_put(
     title: str = typer.Option(..., "--title", help="题名"),
     unit: str = typer.Option(..., "--unit", help="责任者"),
     retention: str = typer.Option(..., "--retention", help="保管期限：Y、D30、D10"),
-    doc_date: datetime = typer.Option(None, "--date", formats=["%Y-%m-%d"], help="文件日期（缺省为今天）"),
+    doc_date: datetime = typer.Option(None, "--date", formats=["%Y-%m-%d"],
+                                      help="文件形成日期，须在档号的年度内（R3）；给出 --disclosure 时可省略，取其签发日期"),
     doc_type: str = typer.Option("", "--doc-type", help="文种，如 通知"),
+    classification: str = typer.Option("公开", "--classification", help="密级：公开、内部、秘密、机密、绝密"),
+    pages: int | None = typer.Option(None, "--pages", help="页数（PDF、OFD、DOCX、图像从文件读出，所填不符则拒绝）"),
     media_type: str = typer.Option("", "--media-type", help="格式（缺省按文件名判断）"),
     disclosure: str = typer.Option("", "--disclosure", help="关联的公开行为编号（D8）"),
     hearing: str = typer.Option("", "--hearing", help="作为听证笔录关联的听证会编号（H4）"),
@@ -46,8 +49,9 @@ def archive_put(
     """存档一份原件：流式上传并同时计算 SHA-256 与 SM3，按保管期限锁定，记录 ArchivedOriginal 事件。"""
     envelope = {"command": "archive_original", "actor": _archivist(archivist_id, archivist_unit), "args": {
         "file": str(file), "archive_number": archive_number, "doc_number": doc_number, "title": title,
-        "responsible_unit": unit, "retention": retention, "doc_date": (doc_date or datetime.now()).date().isoformat(),
-        "doc_type": doc_type, "media_type": media_type, "disclosure_id": disclosure or None, "hearing_id": hearing or None,
+        "responsible_unit": unit, "retention": retention, "doc_date": doc_date.date().isoformat() if doc_date else None,
+        "doc_type": doc_type, "classification": classification, "pages": pages, "media_type": media_type,
+        "disclosure_id": disclosure or None, "hearing_id": hearing or None,
     }}
     with services() as s:
         (outcome,) = execute(s, envelope)
@@ -83,16 +87,117 @@ def archive_get(
 
 @app.command("search")
 def archive_search(
-    unit: str = typer.Option("", "--unit"),
-    year: int | None = typer.Option(None, "--year"),
-    retention: str = typer.Option("", "--retention"),
-    title_contains: str = typer.Option("", "--title-contains"),
-    doc_type: str = typer.Option("", "--doc-type"),
+    doc_number: str = typer.Option("", "--doc-number", help="文号，全部或一部分（如 〔2020〕31）；完全一致的排在前面"),
+    title: str = typer.Option("", "--title", "--title-contains", help="题名中的词句"),
+    words: str = typer.Option("", "--words", help="题名或原件正文（TXT、PDF、OFD、DOCX）中的词句，中文按字串匹配"),
+    unit: str = typer.Option("", "--unit", help="责任者"),
+    year: int | None = typer.Option(None, "--year", help="文件形成年度"),
+    retention: str = typer.Option("", "--retention", help="Y、D30、D10"),
+    classification: str = typer.Option("", "--classification", help="密级"),
+    hold: bool | None = typer.Option(None, "--hold/--no-hold", help="仅法律保全中的／仅未保全的"),
+    doc_type: str = typer.Option("", "--doc-type", help="文种"),
+    limit: int = typer.Option(50, "--limit", min=1, max=1000, help="每页条数"),
+    cursor: str = typer.Option("", "--cursor", help="上一页给出的游标"),
     format: str = FORMAT,  # noqa: A002
     at_least: int = AT_LEAST,
 ) -> None:
-    """按责任者、年度、保管期限、题名、文种检索档案原件（档案目录视图）。"""
-    render.archive_search(answer(queries.archive_search, unit, year, retention, title_contains, doc_type, at_least), format)
+    """检索档案原件：按文号（精确或部分）、题名、正文词句、责任者、年度、保管期限、密级、法律保全；按相关度排序，分页。"""
+    query = queries.ArchiveQuery(unit=unit, year=year, retention=retention, classification=classification, doc_type=doc_type,
+                                 doc_number=doc_number, title=title, words=words, legal_hold=hold)
+    page = answer(lambda s, runner: queries.archive_pages(s, runner, query, cursor, at_least).page(limit))
+    render.archive_search(page.items, format)
+    if page.next_cursor:
+        typer.echo(f"下一页：--cursor {page.next_cursor}", err=True)
+
+
+@app.command("due")
+def archive_due(format: str = FORMAT) -> None:  # noqa: A002
+    """到期鉴定：列出保管期限已届满、尚未鉴定为销毁的原件（R4）。"""
+    render.appraisal_due(served(queries.appraisal_due), format)
+
+
+def _run(command: str, actor: dict[str, str], args: dict[str, object], format: str) -> None:  # noqa: A002
+    with services() as s:
+        (outcome,) = execute(s, {"command": command, "actor": actor, "args": args})
+    render.recorded(outcome.as_dict(), format)
+
+
+@app.command("appraise")
+def archive_appraise(
+    archive_number: str = typer.Option(..., "--archive-number"),
+    decision: str = typer.Option(..., "--decision", help="keep（继续保存）或 destroy（拟销毁）"),
+    reasons: str = typer.Option(..., "--reasons", help="鉴定理由"),
+    appraiser: list[str] = typer.Option(..., "--appraiser", help="鉴定人，可多次给出"),
+    retention: str = typer.Option("", "--retention", help="继续保存时的新保管期限：Y、D30、D10"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """到期鉴定一件原件：继续保存（新的保管期限与保留锁）或拟销毁，写明理由与鉴定人（R4）。"""
+    _run("appraise_original", _archivist(archivist_id, archivist_unit), {
+        "archive_number": archive_number, "decision": decision, "reasons": reasons, "appraisers": appraiser,
+        "retention": retention}, format)
+
+
+@app.command("destruction-list")
+def archive_destruction_list(
+    title: str = typer.Option(..., "--title", help="清册题名"),
+    archive_number: list[str] = typer.Option(..., "--archive-number", help="鉴定为销毁的原件，可多次给出"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """编制销毁清册：只列鉴定为销毁、未被法律保全的原件（R5）。"""
+    _run("draft_destruction_list", _archivist(archivist_id, archivist_unit),
+         {"title": title, "archive_numbers": archive_number}, format)
+
+
+@app.command("approve-destruction")
+def archive_approve_destruction(
+    list_id: str = typer.Argument(..., help="销毁清册编号"),
+    head: str = typer.Option(..., "--head", help="机关负责人编号"),
+    head_unit: str = typer.Option(..., "--head-unit", help="机关"),
+    comment: str = typer.Option("", "--comment"),
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """机关负责人批准销毁清册（R5）。"""
+    _run("approve_destruction_list", {"id": head, "role": "agency_head", "unit": head_unit},
+         {"list_id": list_id, "comment": comment}, format)
+
+
+@app.command("destroy")
+def archive_destroy(
+    list_id: str = typer.Argument(..., help="已批准的销毁清册编号"),
+    supervisor: list[str] = typer.Option(..., "--supervisor", help="监销人，至少两名，不得是鉴定人"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """按批准的清册监销：删除原件的每个版本、元数据副本与正文，记录销毁人、监销人与摘要（R5）。"""
+    _run("destroy_originals", _archivist(archivist_id, archivist_unit), {"list_id": list_id, "supervisors": supervisor},
+         format)
+
+
+@app.command("destruction-lists")
+def archive_destruction_lists(format: str = FORMAT) -> None:  # noqa: A002
+    """销毁清册：批准人、监销人、是否已执行（永久保存）。"""
+    render.destruction_lists(served(queries.destruction_lists), format)
+
+
+@app.command("migrate")
+def archive_migrate(
+    to: str = typer.Option(..., "--to", help="s3 或 local"),
+    archivist_id: str = ARCHIVIST,
+    archivist_unit: str = ARCHIVIST_UNIT,
+    format: str = FORMAT,  # noqa: A002
+) -> None:
+    """在本地档案目录与 S3 之间迁移全部原件：连同保留期与法律保全，到达后核验两种摘要，每件记一个迁移事件；中断后再次运行即续做。"""
+    settings = Settings.from_env()
+    with services(settings) as s:
+        report = operations.migrate_stores(s, settings, to, Actor(archivist_id, Role.ARCHIVIST, archivist_unit))
+    render.migration(report.as_dict(), format)
+    if report.missing:
+        raise typer.Exit(1)
 
 
 @app.command("verify")

@@ -18,6 +18,7 @@ from zwgk.connectors.config import Settings
 from zwgk.connectors.demo import COMPLAINT_ID, HEARING_IDS, scenario
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import open_services
+from zwgk.domain.archival import DestructionList
 from zwgk.domain.commands import Command, Context, Outcome
 from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Ledger
@@ -79,6 +80,22 @@ def the_rest(original: Path, services: Services) -> Iterator[dict[str, Any] | Ca
     yield line("place_legal_hold", {"archive_number": ARCHIVE_NUMBER, "reason": "行政复议"}, "2025-04-01", actor("archivist", "archivist"))
     yield line("release_legal_hold", {"archive_number": ARCHIVE_NUMBER, "reason": "复议终结"}, "2025-06-01",
                actor("archivist", "archivist"))
+    legacy = original.with_name("旧档.txt")
+    legacy.write_text("2012年到期文件", encoding="utf-8")
+    old = "LS01-WS·2012-D10-BGS-0001"  # its period ended on 2023-01-01: due for appraisal (R4)
+    archivist = actor("archivist", "archivist")
+    yield line("archive_original", {"file": str(legacy), "archive_number": old, "title": "2012年临时通知", "responsible_unit": UNIT,
+                                    "retention": "D10", "doc_date": "2012-05-04"}, "2012-05-10", archivist)
+    yield line("appraise_original", {"archive_number": old, "decision": "destroy", "reasons": "期满，无继续保存价值",
+                                     "appraisers": ["szq-appraiser"]}, "2025-02-10", archivist)
+    yield line("draft_destruction_list", {"title": "2025年第1号销毁清册", "archive_numbers": [old]}, "2025-02-11", archivist)
+
+    def listed() -> str:
+        return str(next(iter(services.ledger.ids_of(DestructionList.Drafted))))
+
+    yield lambda: line("approve_destruction_list", {"list_id": listed(), "comment": "同意"}, "2025-02-12",
+                       actor("head", "agency_head"))
+    yield lambda: line("destroy_originals", {"list_id": listed(), "supervisors": ["szq-s1", "szq-s2"]}, "2025-02-13", archivist)
     yield line("archive_hearing_record", {"hearing_id": str(HEARING_IDS[1]), "archive_number": ARCHIVE_NUMBER},
                "2025-03-11", {"id": "yj-daj", "role": "archivist", "unit": "雁江区档案馆"})
     yield line("record_organ_kind", {"unit": "乐山市市中区人民政府", "kind": "government"}, "2025-01-02",

@@ -68,6 +68,7 @@ QUERY_ROUTES = {
     "archive_metadata": "/api/v1/archive/originals/Z001-WS·2022-D30-BGS-0006",
     "fixity_report": ("POST", "/api/v1/archive/fixity", {"archive_numbers": []}),
     "four_properties": "/api/v1/archive/four-properties",
+    "appraisal_due": "/api/v1/archive/due",
     "bagit_export": "/api/v1/archive/export?archive_number=Z001-WS·2022-D30-BGS-0006",
     "audit_verify": "/api/v1/audit/verify",
     "audit_checkpoint": "/api/v1/audit/checkpoint",

@@ -378,7 +378,8 @@ def test_a_reader_whose_access_stops_at_their_unit_finds_reads_and_checks_only_i
         operations.archive_upload(s, mine, io.BytesIO(SEED), {**command_args, "file": "a.txt", "archive_number": NUMBER})
         yanjiang = "YJ01-WS·2022-Y-BGS-0001"
         operations.archive_upload(s, theirs, io.BytesIO(SECOND), {**command_args, "file": "b.txt", "archive_number": yanjiang,
-                                                                "responsible_unit": other_unit, "doc_number": ""})
+                                                                "responsible_unit": other_unit, "doc_number": "",
+                                                                "doc_date": "2022-02-17"})
         assert queries.own_unit_only(Scope.OWN_UNIT, theirs) == other_unit
         assert queries.own_unit_only(Scope.ANY_UNIT, theirs, UNIT) == UNIT
         with pytest.raises(DomainError) as refused:

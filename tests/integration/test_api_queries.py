@@ -129,6 +129,8 @@ def test_each_route_answers_the_rows_of_the_cli_query(district):
             ("/api/v1/privacy/subjects", {}, models.DataSubjectRow, d.local(lambda s, _: queries.data_subjects(s))),
             ("/api/v1/privacy/erasures", {}, models.ErasureRow, d.local(lambda s, _: queries.erasures(s))),
             ("/api/v1/archive/search", {}, models.ArchiveRow, d.local(queries.archive_search)),
+            ("/api/v1/archive/search", {"words": "政务公开", "year": 2020, "legal_hold": False}, models.ArchiveRow,
+             d.local(lambda s, r: list(queries.archive_pages(s, r, queries.ArchiveQuery(words="政务公开", year=2020, legal_hold=False))))),
         ]:
             assert rows, path
             assert _unordered(_every(http, path, **params)) == _unordered(_json(model, rows)), path

@@ -3,13 +3,16 @@ server with Object Lock (SeaweedFS), through the same tests."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 import tracemalloc
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from uuid import uuid4
@@ -17,22 +20,28 @@ from uuid import uuid4
 import bagit
 import pytest
 
+from tests import documents
 from tests.servers import SeaweedServer, free_port
-from zwgk.archive import four_properties
-from zwgk.archive.bagit_export import export_bag
+from zwgk.archive import formats, four_properties
+from zwgk.archive.bagit_export import LedgerProof, export_bag
 from zwgk.archive.local import LocalStore
+from zwgk.archive.migration import migrate
 from zwgk.archive.s3 import PART_SIZE, S3Store
 from zwgk.archive.service import Archivist
 from zwgk.archive.store import RetentionViolation, content_key, sidecar_key
+from zwgk.connectors import operations, queries
 from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
+from zwgk.connectors.signing import write_new_key
 from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal, FixityCheck, FixityOutcome, original_id
 from zwgk.domain.calendar import CST
+from zwgk.domain.checkpoint import parse_verifier_key
 from zwgk.domain.disclosure import DisclosureAct, DraftDisclosure
 from zwgk.domain.errors import DomainError
 from zwgk.domain.hearings import AssignHearingRoles, Hearing, HoldHearing, NoticeHearing
+from zwgk.domain.proofs import check_inclusion
 from zwgk.projections.archive import archive_catalogue
 
 ARCHIVIST = Actor("zy-archivist", "archivist", "资阳市人民政府办公室")
@@ -62,9 +71,11 @@ def keeper(store, sqlite_settings: Settings):
 
 
 def put(keeper: Archivist, data: bytes = SEED, number: str = "ZY01-WS·2020-Y-BGS-0001", **extra):
+    year = re.search(r"·?(\d{4})-", number)
     fields = dict(actor=ARCHIVIST, archive_number=number, doc_number="资府办发〔2020〕31号",
                   title="关于印发《资阳市全面推进政务公开工作的实施意见》的通知", responsible_unit="资阳市人民政府办公室",
-                  retention=number.split("-")[2], doc_date=date(2020, 7, 10), doc_type="通知", media_type="text/plain")
+                  retention=number.split("-")[2], doc_date=date(int(year[1]) if year else 2020, 7, 10), doc_type="通知",
+                  media_type="text/plain")
     fields.update(extra)
     return keeper.put(io.BytesIO(data), **fields)
 
@@ -246,13 +257,15 @@ def test_r1_r2_d8_originals_are_archived_held_and_released_from_files_of_command
     [drafted] = run("draft_disclosure", officer, "2020-07-06T09:00:00+08:00", title="实施意见", attribute="proactive")
     metadata = dict(archive_number="ZY01-WS·2020-Y-BGS-0001", title="关于印发《资阳市全面推进政务公开工作的实施意见》的通知",
                     responsible_unit="资阳市人民政府办公室", retention="Y", doc_number="资府办发〔2020〕31号", doc_type="通知")
-    for missing, code in [({"file": str(tmp_path / "absent.txt")}, "ORIGINAL_FILE_UNREADABLE"),
-                          ({"file": str(source), "archive_number": "ZY01-WS·2020-Y-BGS-1"}, "ARCHIVE_NUMBER_INVALID")]:
+    for missing, code in [({"file": str(tmp_path / "absent.txt"), "doc_date": "2020-07-20"}, "ORIGINAL_FILE_UNREADABLE"),
+                          ({"file": str(source), "archive_number": "ZY01-WS·2020-Y-BGS-1"}, "ARCHIVE_NUMBER_INVALID"),
+                          ({"file": str(source)}, "DOC_DATE_REQUIRED"),  # R3: never today by default
+                          ({"file": str(source), "doc_date": "2019-12-31"}, "DOC_DATE_YEAR_MISMATCH")]:
         with pytest.raises(DomainError) as refused:
             run("archive_original", archivist, **{**metadata, **missing})
         assert refused.value.code == code
     assert list(store.keys()) == [] and not services.ledger.exists(original_id(metadata["archive_number"]))
-    [archived] = run("archive_original", archivist, "2020-07-20T16:00:00+08:00", file=str(source),
+    [archived] = run("archive_original", archivist, "2020-07-20T16:00:00+08:00", file=str(source), doc_date="2020-07-20",
                      disclosure_id=str(drafted.aggregate_id), **metadata)
     original = services.ledger.original(metadata["archive_number"])
     assert (original.id, original.doc_date, original.last_occurred_at, original.media_type) == (
@@ -493,19 +506,50 @@ def test_everything_is_readable_after_the_s3_server_restarts(sqlite_settings):
         server.stop()
 
 
-def test_bagit_export_validates_and_its_validator_catches_tampering(keeper: Archivist, tmp_path: Path):
+def test_bagit_1_0_export_carries_ledger_proofs_validates_and_its_validator_catches_tampering(store, sqlite_settings,
+                                                                                                  tmp_path: Path):
+    write_new_key(tmp_path / "ledger.pem")
+    settings = Settings(database_url=sqlite_settings.database_url, signing_key_file=str(tmp_path / "ledger.pem"))
+    services = open_services(settings)
+    services.originals = lambda: store
+    keeper = services.archivist()
     put(keeper)
-    put(keeper, data=b"second original", number="ZY01-WS·2020-Y-BGS-0002")
-    bag = export_bag(keeper, keeper.originals(), tmp_path / "bag", "zwgk test")
-    assert bagit.Bag(str(tmp_path / "bag")).is_valid()
-    assert {"Payload-Oxum", "Bagging-Date", "External-Identifier"} <= set(bag.info)
+    put(keeper, data=b"second original", number="ZY01-WS·2020-Y-BGS-0002", responsible_unit="资阳市教育局")
+    with views(settings) as runner:
+        count, bag = operations.transfer(services, runner, settings, tmp_path / "bag")
+    assert count == 2 and bagit.Bag(str(tmp_path / "bag")).is_valid()
+    assert (tmp_path / "bag" / "bagit.txt").read_text(encoding="utf-8").startswith("BagIt-Version: 1.0\n")
+    assert sorted(bag.info["Source-Organization"]) == ["资阳市人民政府办公室", "资阳市教育局"]  # the responsible units
     assert (tmp_path / "bag" / "manifest-sha256.txt").exists() and (tmp_path / "bag" / "manifest-sha512.txt").exists()
-    assert (tmp_path / "bag" / "tagmanifest-sha256.txt").exists()
+    tagged = (tmp_path / "bag" / "tagmanifest-sha256.txt").read_text(encoding="utf-8")
+    assert "proofs/ZY01-WS·2020-Y-BGS-0001.json" in tagged and "bagit.txt" in tagged
+    # offline, as the receiving archive would: the original's event is in the log the checkpoint signs
+    tag = json.loads((tmp_path / "bag" / "proofs" / "ZY01-WS·2020-Y-BGS-0001.json").read_text(encoding="utf-8"))
+    name, key = parse_verifier_key((tmp_path / "bag" / "proofs" / "public-key.txt").read_text(encoding="utf-8"))
+    event = base64.b64decode(tag["event"])
+    check_inclusion(event, tag["inclusion_proof"], (tmp_path / "bag" / "proofs" / "checkpoint.txt").read_text(encoding="utf-8"),
+                    name, key)
+    assert tag["sha256"].encode() in event
     payload = tmp_path / "bag" / "data" / "ZY01-WS·2020-Y-BGS-0001" / "original.txt"
     assert payload.read_bytes() == SEED
     payload.write_bytes(SEED.replace("政务".encode(), "政府".encode(), 1))
     with pytest.raises(bagit.BagValidationError):
         bagit.Bag(str(tmp_path / "bag")).validate()
+    services.close()
+
+
+def test_an_export_that_fails_half_way_leaves_nothing(keeper: Archivist, tmp_path: Path):
+    put(keeper)
+    put(keeper, data=b"second original", number="ZY01-WS·2020-Y-BGS-0002")
+
+    def unprovable(original: ArchivedOriginal) -> tuple[dict, bytes]:
+        raise DomainError("PROOF_UNAVAILABLE", "无法出具证明。", f"no proof for {original.archive_number}")
+
+    target = tmp_path / "exports" / "bag"
+    with pytest.raises(DomainError) as refused:  # after every original was written into the bag being made
+        export_bag(keeper, keeper.originals(), target, LedgerProof("checkpoint", "key", unprovable))
+    assert refused.value.code == "PROOF_UNAVAILABLE"
+    assert list((tmp_path / "exports").iterdir()) == []  # no partial bag, no 0-byte file
 
 
 def test_four_property_check_passes_and_finds_gaps_and_false_formats(keeper: Archivist):
@@ -518,7 +562,7 @@ def test_four_property_check_passes_and_finds_gaps_and_false_formats(keeper: Arc
     assert report.series_gaps == ["ZY01-WS·2020-Y-BGS：件号 0002 缺失"]
     bad = next(o for o in report.originals if o.archive_number.endswith("0003"))
     assert not bad.passed("usability") and bad.passed("safety")
-    assert bad.findings["usability"] == ["声明为 text/plain，但不是有效的 UTF-8 文本"]
+    assert bad.findings["usability"] == ["声明为 text/plain，但不是有效的 UTF-8 或 GB 18030 文本"]
 
 
 def test_r2_four_property_integrity_finds_a_sidecar_that_says_otherwise_than_the_ledger(tmp_path: Path, sqlite_settings):
@@ -531,6 +575,11 @@ def test_r2_four_property_integrity_finds_a_sidecar_that_says_otherwise_than_the
     sidecar.write_text(sidecar.read_text(encoding="utf-8").replace(original.title, "另一个题名"), encoding="utf-8")
     report = four_properties.check(keeper)
     assert [o.findings["integrity"] for o in report.originals] == [["元数据副本与台账不符：题名"]] and not report.ok
+    earlier = json.loads(sidecar.read_text(encoding="utf-8"))
+    for added in ("retention_ends", "classification", "pages"):
+        del earlier[added]
+    sidecar.write_text(json.dumps({**earlier, "title": original.title, "format": "zwgk-archive-metadata/1"}), encoding="utf-8")
+    assert four_properties.check(keeper).ok  # a sidecar of the first format, written before 密级 and 页数, still agrees
     services.close()
 
 
@@ -566,6 +615,10 @@ def test_archivists_commands_on_the_embedded_store(tmp_path: Path):
     assert refused.returncode == 1 and "ARCHIVE_NUMBER_INVALID" in refused.stderr.decode()
     got = zwgk("archive", "get", "--doc-number", "资府办发〔2020〕31号", "-o", "back.txt", cwd=tmp_path)
     assert got.returncode == 0 and (tmp_path / "back.txt").read_bytes() == SEED
+    partial = json.loads(zwgk("archive", "search", "--doc-number", "〔2020〕31", "--words", "政务公开", "--format", "json",
+                              cwd=tmp_path).stdout)
+    assert [r["archive_number"] for r in partial] == ["ZY01-WS·2020-Y-BGS-0001"]  # the issue's 'No such option'
+    assert json.loads(zwgk("archive", "due", "--format", "json", cwd=tmp_path).stdout) == []
     found = json.loads(zwgk("archive", "search", "--year", "2020", "--format", "json", cwd=tmp_path).stdout)
     assert [f["archive_number"] for f in found] == ["ZY01-WS·2020-Y-BGS-0001"]
     due_first = zwgk("archive", "verify", "--due", "90", "--format", "json", *who, cwd=tmp_path)
@@ -591,9 +644,288 @@ def test_archivists_commands_on_the_embedded_store(tmp_path: Path):
         "command": "archive_original", "actor": {"id": "zy-archivist", "role": "archivist", "unit": "资阳市人民政府办公室"},
         "occurred_at": "2020-07-21T09:00:00+08:00",
         "args": {"file": "ziyang.txt", "archive_number": "ZY01-WS·2020-Y-BGS-0002", "title": "实施意见（副本）",
-                 "responsible_unit": "资阳市人民政府办公室", "retention": "Y"}}, ensure_ascii=False) + "\n", encoding="utf-8")
+                 "responsible_unit": "资阳市人民政府办公室", "retention": "Y", "doc_date": "2020-07-10"}},
+        ensure_ascii=False) + "\n", encoding="utf-8")
     applied = zwgk("apply", "migration.jsonl", cwd=tmp_path)
     assert applied.returncode == 0 and json.loads(applied.stdout)["ok"]
     listed = json.loads(zwgk("archive", "search", "--year", "2020", "--format", "json", cwd=tmp_path).stdout)
     assert [(f["archive_number"], f["sha256"]) for f in listed] == [(n, listed[0]["sha256"]) for n in
                                                                      ("ZY01-WS·2020-Y-BGS-0001", "ZY01-WS·2020-Y-BGS-0002")]
+
+
+def test_r3_a_period_runs_from_1_january_after_the_year_of_formation_and_the_lock_follows_it(keeper: Archivist):
+    _, ten = put(keeper, number="ZY01-WS·2020-D10-BGS-0001", doc_date=date(2020, 7, 10))
+    assert ten.retention_ends == date(2031, 1, 1) == ten.retain_until  # not ten years from the day of archiving
+    assert keeper.store.state(ten.storage_key, ten.version_id).retain_until == date(2031, 1, 1)
+    _, permanent = put(keeper, data=SEED + b"\n", number="ZY01-WS·2020-Y-BGS-0001", doc_date=date(2020, 12, 31))
+    assert permanent.retention_ends is None and not permanent.due_for_appraisal(date(2999, 1, 1))  # 永久 never ends
+    assert permanent.retain_until is not None and permanent.retain_until.year >= date.today().year + 100
+
+
+@pytest.mark.parametrize(("doc_date", "code"), [(None, "DOC_DATE_REQUIRED"), (date(2019, 12, 31), "DOC_DATE_YEAR_MISMATCH")])
+def test_r3_the_document_date_is_required_and_in_the_archive_numbers_year_before_a_byte_is_stored(keeper: Archivist, doc_date,
+                                                                                                  code):
+    with pytest.raises(DomainError) as refused:
+        put(keeper, number="ZY01-WS·2020-D30-BGS-0001", doc_date=doc_date)
+    assert (refused.value.code, refused.value.rule) == (code, "R3")
+    assert list(keeper.store.keys()) == [] and keeper.originals() == []
+
+
+def test_r3_r4_a_legacy_original_whose_period_has_ended_is_stored_unlocked_and_due_for_appraisal(keeper: Archivist):
+    """S3 refuses a retain-until date in the past: the original is stored without a lock, never 'retry later'."""
+    _, legacy = put(keeper, number="DZ01-WS·2010-D10-BGS-0001", doc_date=date(2010, 3, 4),
+                    occurred_at=datetime(2010, 3, 5, 9, tzinfo=CST))
+    assert legacy.retention_ends == date(2021, 1, 1) and legacy.retain_until is None
+    assert legacy.due_for_appraisal(date.today())
+    state = keeper.store.state(legacy.storage_key, legacy.version_id)
+    assert state.exists and state.retain_until is None
+    report = four_properties.check(keeper)
+    assert report.ok, report.as_dict()
+    assert json.loads(keeper.store.read_sidecar(sidecar_key(legacy.archive_number)))["retention_ends"] == "2021-01-01"
+
+
+@pytest.mark.parametrize(("data", "media_type", "pages", "text"), [
+    (documents.pdf(3, "Notice 2020"), "application/pdf", 3, "Notice 2020"),
+    (documents.ofd(["关于秋季招生", "工作的通知"]), "application/ofd", 2, "关于秋季招生工作的通知"),
+    (documents.docx_file(["县教育局", "关于秋季招生工作的通知"]), formats.DOCX, 1, "关于秋季招生工作的通知"),  # as saved
+    (documents.png(), "image/png", 1, ""),
+], ids=["pdf", "ofd", "docx", "png"])
+def test_r1_pages_and_text_are_read_from_the_file_and_the_format_detected(keeper: Archivist, data, media_type, pages, text):
+    _, original = put(keeper, data=data, media_type="", filename="original")
+    assert (original.media_type, original.pages, original.classification) == (media_type, pages, "公开")
+    assert text in (keeper.text(original.sha256) or "")
+    assert four_properties.check(keeper).ok
+
+
+def test_r1_declared_pages_and_classification_are_validated(keeper: Archivist):
+    with pytest.raises(DomainError) as refused:
+        put(keeper, data=documents.pdf(2), media_type="application/pdf", pages=3)
+    assert refused.value.code == "PAGES_MISMATCH"
+    assert not keeper.ledger.exists(original_id("ZY01-WS·2020-Y-BGS-0001"))
+    with pytest.raises(DomainError) as unknown:
+        put(keeper, classification="保密")
+    assert unknown.value.code == "CLASSIFICATION_INVALID"
+    _, original = put(keeper, data=documents.pdf(2), media_type="application/pdf", pages=2, classification="内部")
+    assert (original.pages, original.classification) == (2, "内部")
+
+
+@pytest.mark.parametrize(("data", "media_type", "finding"), [
+    (documents.pdf(2)[:300], "application/pdf", "PDF 文件不完整"),
+    (documents.ofd(["正文"])[:-40], "application/ofd", "压缩包无法读取"),
+    (documents.png()[:-30], "image/png", "图像无法解码"),
+    (documents.docx_file(["正文"]), "application/pdf", "内容为 application/vnd.openxmlformats"),
+], ids=["truncated-pdf", "truncated-ofd", "truncated-png", "docx-declared-pdf"])
+def test_r2_usability_parses_each_original_with_its_format_library(keeper: Archivist, data, media_type, finding):
+    put(keeper, data=data, media_type=media_type)
+    (found,) = four_properties.check(keeper).originals
+    assert any(finding in f for f in found.findings["usability"]), found.findings
+
+
+def test_r1_search_by_doc_number_title_words_unit_year_retention_classification_and_hold_ranked_and_paginated(
+        store, settings: Settings):
+    """Chinese substrings without a word segmenter: FTS5 trigram on SQLite, pg_trgm on PostgreSQL."""
+    services = open_services(settings)
+    services.originals = lambda: store
+    keeper = services.archivist()
+    put(keeper, data=documents.ofd(["关于做好秋季学期", "招生工作的通知正文，另附防汛值班表"]), media_type="",
+        number="ZY01-WS·2021-D30-BGS-0001", doc_number="资教发〔2021〕7号", title="关于做好秋季招生工作的通知", classification="内部")
+    put(keeper, data=documents.docx_file(["防汛抗旱应急预案", "各乡镇人民政府"]), media_type="", number="ZY01-WS·2021-D10-BGS-0001",
+        doc_number="资府办发〔2021〕12号", title="防汛工作安排")
+    put(keeper, number="ZY01-WS·2020-Y-BGS-0001", doc_number="川资府办发〔2020〕3号")
+    put(keeper, data=b"\xe6\x8b\x9b\xe7\x94\x9f" + SEED, number="ZY01-WS·2020-Y-BGS-0002", doc_number="资府办发〔2020〕3号",
+        title="招生名额的说明")
+    keeper.hold(services.ledger.original("ZY01-WS·2020-Y-BGS-0001"), ARCHIVIST, "行政复议", True)
+
+    def numbers(query: queries.ArchiveQuery) -> list[str]:
+        with views(settings) as runner:
+            return [r["archive_number"] for r in queries.archive_pages(services, runner, query)]
+
+    assert numbers(queries.ArchiveQuery(doc_number="资府办发〔2020〕3号")) == ["ZY01-WS·2020-Y-BGS-0002",  # the exact one first
+                                                                           "ZY01-WS·2020-Y-BGS-0001"]
+    assert numbers(queries.ArchiveQuery(doc_number="〔2020〕3")) == ["ZY01-WS·2020-Y-BGS-0001", "ZY01-WS·2020-Y-BGS-0002"]
+    assert numbers(queries.ArchiveQuery(words="防汛")) == ["ZY01-WS·2021-D10-BGS-0001", "ZY01-WS·2021-D30-BGS-0001"]  # title first
+    assert numbers(queries.ArchiveQuery(doc_number="〔2021〕")) == ["ZY01-WS·2021-D30-BGS-0001", "ZY01-WS·2021-D10-BGS-0001"]
+    assert numbers(queries.ArchiveQuery(words="招生工作")) == ["ZY01-WS·2021-D30-BGS-0001"]  # in the title and the OFD's text
+    assert numbers(queries.ArchiveQuery(words="抗旱应急")) == ["ZY01-WS·2021-D10-BGS-0001"]  # in the DOCX's text only
+    assert numbers(queries.ArchiveQuery(words="招生")) == ["ZY01-WS·2021-D30-BGS-0001", "ZY01-WS·2020-Y-BGS-0002"]  # 2 characters
+    assert numbers(queries.ArchiveQuery(words="政务公开工作", year=2020)) == ["ZY01-WS·2020-Y-BGS-0001", "ZY01-WS·2020-Y-BGS-0002"]
+    assert numbers(queries.ArchiveQuery(classification="内部")) == ["ZY01-WS·2021-D30-BGS-0001"]
+    assert numbers(queries.ArchiveQuery(legal_hold=True)) == ["ZY01-WS·2020-Y-BGS-0001"]
+    assert numbers(queries.ArchiveQuery(retention="D10", unit="资阳市人民政府办公室")) == ["ZY01-WS·2021-D10-BGS-0001"]
+    assert numbers(queries.ArchiveQuery(title="秋季", words="招生", year=2021)) == ["ZY01-WS·2021-D30-BGS-0001"]
+    with views(settings) as runner:
+        first = queries.archive_pages(services, runner, queries.ArchiveQuery(year=2020)).page(1)
+        assert [r["archive_number"] for r in first.items] == ["ZY01-WS·2020-Y-BGS-0001"] and first.next_cursor
+        second = queries.archive_pages(services, runner, queries.ArchiveQuery(year=2020), first.next_cursor).page(1)
+        assert [r["archive_number"] for r in second.items] == ["ZY01-WS·2020-Y-BGS-0002"] and second.next_cursor is None
+    services.close()
+
+
+HEAD = {"id": "zy-head", "role": "agency_head", "unit": "资阳市人民政府办公室"}
+KEEPER = {"id": ARCHIVIST.id, "role": "archivist", "unit": ARCHIVIST.unit}
+
+
+def _lifecycle(store, settings: Settings):
+    services = open_services(settings)
+    services.originals = lambda: store
+
+    def run(name: str, actor: dict = KEEPER, **args):
+        return execute(services, {"command": name, "actor": actor, "args": args})[0]
+
+    def refused(name: str, actor: dict = KEEPER, **args) -> tuple[str, str]:
+        with pytest.raises(DomainError) as refusal:
+            run(name, actor, **args)
+        return refusal.value.code, refusal.value.rule
+
+    return services, run, refused
+
+
+def test_r4_r5_appraisal_at_expiry_and_destruction_under_an_approved_list_and_two_supervisors(store, sqlite_settings):
+    services, run, refused = _lifecycle(store, sqlite_settings)
+    keeper = services.archivist()
+    legacy = dict(occurred_at=datetime(2010, 3, 5, 9, tzinfo=CST), doc_date=date(2010, 3, 4))
+    put(keeper, number="DZ01-WS·2010-D10-BGS-0001", data=b"to destroy", **legacy)
+    put(keeper, number="DZ01-WS·2010-D10-BGS-0002", data=b"to keep", **legacy)
+    put(keeper, number="DZ01-WS·2010-D10-BGS-0003", data=b"held later", **legacy)
+    put(keeper, number="ZY01-WS·2020-Y-BGS-0001")
+    assert [r["archive_number"] for r in queries.appraisal_due(services)] == [f"DZ01-WS·2010-D10-BGS-000{i}" for i in (1, 2, 3)]
+    assert refused("appraise_original", archive_number="ZY01-WS·2020-Y-BGS-0001", decision="destroy", reasons="无保存价值",
+                   appraisers=["甲"]) == ("NOT_DUE_FOR_APPRAISAL", "R4")
+    run("place_legal_hold", archive_number="DZ01-WS·2010-D10-BGS-0003", reason="行政复议")
+    assert refused("appraise_original", archive_number="DZ01-WS·2010-D10-BGS-0003", decision="destroy", reasons="无保存价值",
+                   appraisers=["甲"]) == ("ON_LEGAL_HOLD", "R4")
+    run("release_legal_hold", archive_number="DZ01-WS·2010-D10-BGS-0003", reason="复议终结")
+
+    run("appraise_original", archive_number="DZ01-WS·2010-D10-BGS-0002", decision="keep", reasons="仍有查考价值",
+        appraisers=["甲", "乙"], retention="D10")
+    kept = services.ledger.original("DZ01-WS·2010-D10-BGS-0002")
+    assert kept.retention_ends == date(date.today().year + 11, 1, 1) == kept.retain_until  # counted from the appraisal's year
+    assert store.state(kept.storage_key, kept.version_id).retain_until == kept.retain_until  # a new lock
+    for number in ("DZ01-WS·2010-D10-BGS-0001", "DZ01-WS·2010-D10-BGS-0003"):
+        run("appraise_original", archive_number=number, decision="destroy", reasons="期满，无继续保存价值", appraisers=["甲", "乙"])
+    assert [r["archive_number"] for r in queries.appraisal_due(services)] == []
+
+    assert refused("draft_destruction_list", title="2010年到期档案销毁清册",
+                   archive_numbers=["DZ01-WS·2010-D10-BGS-0002"]) == ("NOT_APPRAISED_FOR_DESTRUCTION", "R5")
+    listed = run("draft_destruction_list", title="2010年到期档案销毁清册",
+                 archive_numbers=["DZ01-WS·2010-D10-BGS-0001", "DZ01-WS·2010-D10-BGS-0003"]).aggregate_id
+    assert refused("draft_destruction_list", title="重复", archive_numbers=["DZ01-WS·2010-D10-BGS-0001"]) == ("ALREADY_LISTED", "R5")
+    assert refused("destroy_originals", list_id=str(listed), supervisors=["丙", "丁"]) == ("NOT_APPROVED", "R5")
+    assert refused("approve_destruction_list", list_id=str(listed))[1] == "R5"  # an archivist does not approve
+    run("approve_destruction_list", HEAD, list_id=str(listed), comment="同意销毁")
+    assert refused("destroy_originals", list_id=str(listed), supervisors=["丙"]) == ("SUPERVISORS_REQUIRED", "R5")
+    assert refused("destroy_originals", list_id=str(listed), supervisors=["甲", "丙"]) == ("SUPERVISOR_WAS_APPRAISER", "R5")
+    run("place_legal_hold", archive_number="DZ01-WS·2010-D10-BGS-0003", reason="诉讼")  # held after it was listed
+    assert refused("destroy_originals", list_id=str(listed), supervisors=["丙", "丁"]) == ("ON_LEGAL_HOLD", "R5")
+    assert services.ledger.original("DZ01-WS·2010-D10-BGS-0001").destroyed is False  # a refusal records nothing
+    run("release_legal_hold", archive_number="DZ01-WS·2010-D10-BGS-0003", reason="诉讼终结")
+
+    run("destroy_originals", list_id=str(listed), supervisors=["丙", "丁"])
+    gone = services.ledger.original("DZ01-WS·2010-D10-BGS-0001")
+    assert gone.destroyed and not store.state(gone.storage_key, gone.version_id).exists
+    assert store.read_sidecar(sidecar_key(gone.archive_number)) is None and gone.storage_key not in set(store.keys())
+    (record,) = queries.destruction_lists(services)
+    assert (record["approved_by"], record["supervisors"], record["carried_out"]) == ("zy-head", ["丁", "丙"], True)
+    carried = [e for e in services.ledger.notifications() if e.topic.endswith("CarriedOut")]
+    assert len(carried) == 1
+    destroyed_event = services.ledger.load(ArchivedOriginal, gone.id)
+    assert destroyed_event.sha256 == gone.sha256  # the record and its digests stay
+    report = four_properties.check(keeper)
+    assert report.ok and [o.archive_number for o in report.originals] == ["DZ01-WS·2010-D10-BGS-0002", "ZY01-WS·2020-Y-BGS-0001"]
+    assert report.destroyed == ["DZ01-WS·2010-D10-BGS-0001", "DZ01-WS·2010-D10-BGS-0003"]
+    with views(sqlite_settings) as runner:
+        rows = {r["archive_number"]: r for r in queries.archive_pages(services, runner, queries.ArchiveQuery(year=2010))}
+    assert rows["DZ01-WS·2010-D10-BGS-0001"]["destroyed"] and not rows["DZ01-WS·2010-D10-BGS-0002"]["destroyed"]
+    assert rows["DZ01-WS·2010-D10-BGS-0002"]["retention_ends"] == str(kept.retention_ends)  # the catalogue follows the appraisal
+    assert services.ledger.verify().ok
+    services.close()
+
+
+def test_r5_on_s3_destruction_waits_for_the_lock_and_deletes_every_version(seaweed: SeaweedServer, sqlite_settings):
+    """A retention of a few seconds set on the stored version: the server refuses until it has passed."""
+    from minio.commonconfig import COMPLIANCE
+    from minio.retention import Retention
+
+    bucket = unique_bucket()
+    store = S3Store(seaweed.client(), bucket)
+    store.ensure_bucket()
+    services, run, refused = _lifecycle(store, sqlite_settings)
+    _, original = put(services.archivist(), number="DZ01-WS·2010-D10-BGS-0001", data=b"locked a few seconds",
+                      doc_date=date(2010, 3, 4), occurred_at=datetime(2010, 3, 5, 9, tzinfo=CST))
+    until = datetime.now(UTC) + timedelta(seconds=3)
+    seaweed.client().set_object_retention(bucket, original.storage_key, Retention(COMPLIANCE, until), version_id=original.version_id)
+    seaweed.client().put_object(bucket, original.storage_key, io.BytesIO(b"a later version"), 15)  # behind zwgk's back
+    run("appraise_original", archive_number=original.archive_number, decision="destroy", reasons="期满", appraisers=["甲"])
+    listed = str(run("draft_destruction_list", title="清册", archive_numbers=[original.archive_number]).aggregate_id)
+    run("approve_destruction_list", HEAD, list_id=listed)
+    if datetime.now(UTC) < until:
+        assert refused("destroy_originals", list_id=listed, supervisors=["丙", "丁"]) == ("RETENTION_LOCKED", "R2")
+        assert not services.ledger.original(original.archive_number).destroyed
+    while datetime.now(UTC) < until + timedelta(seconds=1):
+        time.sleep(0.5)
+    run("destroy_originals", list_id=listed, supervisors=["丙", "丁"])
+    versions = list(seaweed.client().list_objects(bucket, prefix=original.storage_key, include_version=True))
+    assert versions == [] and services.ledger.original(original.archive_number).destroyed
+    services.close()
+
+
+def test_r2_the_four_property_check_reports_a_version_written_behind_zwgks_back(seaweed: SeaweedServer, sqlite_settings):
+    services = open_services(sqlite_settings)
+    store = S3Store(seaweed.client(), unique_bucket())
+    store.ensure_bucket()
+    keeper = Archivist(services.ledger, store)
+    _, original = put(keeper)
+    written = seaweed.client().put_object(store.bucket, original.storage_key, io.BytesIO(b"forged"), 6)
+    report = four_properties.check(keeper)
+    assert report.untracked == [f"{original.storage_key}?versionId={written.version_id}"] and not report.ok
+    out = io.BytesIO()
+    keeper.get(original, out)
+    assert out.getvalue() == SEED  # reads name the recorded version
+    services.close()
+
+
+def test_r2_migration_to_s3_and_back_is_verified_recorded_resumable_and_reads_fall_back(seaweed: SeaweedServer, sqlite_settings,
+                                                                                       tmp_path: Path):
+    services = open_services(sqlite_settings)
+    local = LocalStore(tmp_path / "archive")
+    local.ensure_bucket()
+    before = Archivist(services.ledger, local)
+    _, kept = put(before)
+    _, legacy = put(before, data=b"legacy", number="DZ01-WS\u00b72010-D10-BGS-0001", doc_date=date(2010, 3, 4))
+    before.hold(kept, ARCHIVIST, "\u884c\u653f\u590d\u8bae", True)
+    s3 = S3Store(seaweed.client(), unique_bucket())
+    s3.ensure_bucket()
+    during = Archivist(services.ledger, s3, fallback=local)
+    out = io.BytesIO()
+    during.get(services.ledger.original(kept.archive_number), out)
+    assert out.getvalue() == SEED  # not migrated yet: read from the earlier store
+    assert four_properties.check(during).ok and during.verify(during.originals(), ARCHIVIST).ok
+
+    class Crash(Exception):
+        pass
+
+    def crash(original: ArchivedOriginal) -> None:
+        raise Crash(original.archive_number)
+
+    with pytest.raises(Crash):
+        migrate(during, local, s3, "local", "s3", ARCHIVIST, progress=crash)
+    report = migrate(during, local, s3, "local", "s3", ARCHIVIST)  # resumed
+    assert len(report.already) == 1 and len(report.migrated) == 1 and not report.missing
+    again = migrate(during, local, s3, "local", "s3", ARCHIVIST)
+    assert sorted(again.already) == sorted([kept.archive_number, legacy.archive_number]) and not again.migrated
+    moved = services.ledger.original(kept.archive_number)
+    assert moved.location == "s3" and moved.storage_key == kept.storage_key and moved.version_id != kept.version_id
+    state = s3.state(moved.storage_key, moved.version_id)
+    assert state.legal_hold and state.retain_until == moved.retain_until  # with its lock and its hold
+    assert s3.state(*(lambda o: (o.storage_key, o.version_id))(services.ledger.original(legacy.archive_number))).retain_until is None
+    migrated = [n for n in services.ledger.notifications() if n.topic.endswith("Migrated")]
+    assert len(migrated) == 2  # an event per original
+    after = Archivist(services.ledger, s3)
+    assert after.verify(after.originals(), ARCHIVIST).ok and four_properties.check(after).ok
+    back = LocalStore(tmp_path / "back")
+    back.ensure_bucket()
+    returned = migrate(Archivist(services.ledger, back, fallback=s3), s3, back, "s3", "local", ARCHIVIST)
+    assert len(returned.migrated) == 2
+    home = Archivist(services.ledger, back)
+    assert home.verify(home.originals(), ARCHIVIST).ok
+    services.close()

@@ -78,7 +78,9 @@ EXPECTED_COMMANDS: dict[Role, dict[str, Scope]] = {
                                               "order_rectification", "load_calendar", "recompute_deadlines",
                                               "record_organ_kind"), ANY),
     Role.ARCHIVIST: dict.fromkeys(("archive_original", "place_legal_hold", "release_legal_hold", "link_original",
-                                   "archive_hearing_record"), ANY),
+                                   "archive_hearing_record", "appraise_original", "draft_destruction_list", "destroy_originals"),
+                                  ANY),
+    Role.AGENCY_HEAD: {"approve_destruction_list": ANY},
     Role.INSPECTOR: dict.fromkeys(("open_case", "investigate_case", "give_case_opinion"), ANY),
     Role.COMPLAINTS_OFFICE: dict.fromkeys(("register_complaint", "assign_complaint", "handle_complaint", "give_complaint_feedback",
                                            "publish_complaint_feedback", "erase_personal_data",
@@ -95,7 +97,8 @@ QUERIES = {
     "register", "catalogue", "unfiled_adjustments", "deadlines", "violations", "timeline", "record_as_of", "assessment",
     "annual_report", "participation", "participation_counts", "complaints", "requests", "data_subjects",
     "erasures", "archive_search", "archive_download", "archive_metadata", "fixity_report", "four_properties", "bagit_export",
-    "audit_verify", "audit_checkpoint", "audit_proofs", "audit_event", "projection_status", "security_log", "accounts", "contract",
+    "appraisal_due", "audit_verify", "audit_checkpoint", "audit_proofs", "audit_event", "projection_status", "security_log",
+    "accounts", "contract",
 }
 ADMINISTRATION = {"projection_status", "security_log", "accounts"}
 NO_UNITS = {"audit_checkpoint", "contract"}  # read across units by whoever reads them
@@ -113,7 +116,8 @@ EXPECTED_QUERIES: dict[Role, dict[str, Scope]] = {
     Role.LEADING_GROUP_OFFICE: dict.fromkeys(ACROSS_UNITS | NO_UNITS, ANY),
     Role.GOVERNMENT_OFFICE: dict.fromkeys(ACROSS_UNITS | NO_UNITS, ANY),
     Role.ARCHIVIST: dict.fromkeys({"register", "participation", "archive_search", "archive_download", "archive_metadata",
-                                   "fixity_report", "four_properties", "bagit_export"} | NO_UNITS, ANY),
+                                   "fixity_report", "four_properties", "bagit_export", "appraisal_due"} | NO_UNITS, ANY),
+    Role.AGENCY_HEAD: dict.fromkeys({"appraisal_due"} | NO_UNITS, ANY),
     Role.INSPECTOR: dict.fromkeys(QUERIES - {"security_log", "accounts"}, ANY),
     Role.COMPLAINTS_OFFICE: dict.fromkeys({"complaints", "data_subjects", "erasures"} | NO_UNITS, ANY),
     Role.INTEGRATOR: dict.fromkeys({"register", "catalogue", "participation", "annual_report", "audit_checkpoint", "audit_proofs",
@@ -128,7 +132,8 @@ ALL_COMMANDS = sorted(set(COMMANDS) | ACCOUNT_COMMANDS)
 
 
 ROLE_ZH = {Role.OFFICER: "政务公开专员", Role.LEADER: "分管领导", Role.PRE_REVIEWER: "预审小组成员",
-           Role.LEADING_GROUP_OFFICE: "政务公开领导小组办公室", Role.ARCHIVIST: "档案员", Role.INSPECTOR: "纪检监察人员",
+           Role.LEADING_GROUP_OFFICE: "政务公开领导小组办公室", Role.ARCHIVIST: "档案员", Role.AGENCY_HEAD: "机关负责人",
+           Role.INSPECTOR: "纪检监察人员",
            Role.COMPLAINTS_OFFICE: "投诉受理机构", Role.GOVERNMENT_OFFICE: "政府办公室", Role.INTEGRATOR: "数据对接方",
            Role.SYSTEM_ADMIN: "系统管理员", Role.SECURITY_ADMIN: "安全管理员", Role.SECURITY_AUDITOR: "安全审计员", Role.SYSTEM: "系统"}
 
@@ -136,6 +141,8 @@ ROLE_ZH = {Role.OFFICER: "政务公开专员", Role.LEADER: "分管领导", Role
 RULE_OF_ROLE = {"pre_review_disclosure": Rule.D5, "sign_off_disclosure": Rule.D6, "investigate_case": Rule.K3,
                 "decide_case": Rule.K3, "assess_unit": Rule.E3, "approve_grade": Rule.E3, "reassess_unit": Rule.E4,
                 "archive_original": Rule.R1, "place_legal_hold": Rule.R2, "release_legal_hold": Rule.R2,
+                "appraise_original": Rule.R4, "draft_destruction_list": Rule.R5, "approve_destruction_list": Rule.R5,
+                "destroy_originals": Rule.R5,
                 **dict.fromkeys(("register_complaint", "assign_complaint", "give_complaint_feedback", "publish_complaint_feedback",
                                  "erase_personal_data", "read_personal_data"), Rule.Q3)}
 
