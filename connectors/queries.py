@@ -31,6 +31,7 @@ from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import CheckpointError, open_checkpoint, parse_verifier_key, read_unverified
+from zwgk.domain.disclosure import Attribute
 from zwgk.domain.errors import DomainError, NotFound
 from zwgk.domain.privacy import unseal
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
@@ -38,7 +39,7 @@ from zwgk.domain.records import Record
 from zwgk.projections.archive import archive_catalogue
 from zwgk.projections.assessment import indicators, ranking
 from zwgk.projections.audit_log import Leaf, LogReport, MerkleLog, entry_of, verify_log
-from zwgk.projections.catalogue import catalogue_as_of, ts
+from zwgk.projections.catalogue import catalogue_as_of, cst_day, ts
 from zwgk.projections.complaints import complaints as complaint_rows
 from zwgk.projections.complaints import complaints_without_identities
 from zwgk.projections.deadlines import deadlines as deadline_rows
@@ -293,6 +294,8 @@ DATA_SUBJECTS = Keyset("data_subjects", lambda r: (min((p["recorded_at"] for p i
 ERASURES = Keyset("erasures", lambda r: (r["recorded_at"], r["subject_id"]), (str, str))
 ARCHIVE = Keyset("archive_search", lambda r: (r["position"],), (int,))
 PROJECTIONS = Keyset("projection_status", lambda r: (r["view"],), (str,))
+PUBLICATIONS = Keyset("publications", lambda r: (r["published_at"], r["act_id"]), (str, str))
+PUBLIC_ATTRIBUTES = (Attribute.PROACTIVE.value, Attribute.PARTIAL.value)
 SEALED_COMPLAINANT = {"complainant_name": None, "complainant_contact": None, "account": None, "complainant_sealed": True}
 
 
@@ -672,3 +675,15 @@ def readiness(s: Services, runner: ProjectionRunner, settings: Settings) -> dict
         else:
             status[name] = "ok"
     return status
+
+
+def publication_pages(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, cursor: str = "",
+                      at_least: int = 0) -> Rows:
+    """What a citizen may see: the documents published proactively (主动公开), on a channel, not withdrawn; by
+    unit and year of publication (China Standard Time)."""
+    published = [
+        row for row in register_pages(s, runner, unit, at_least=at_least)
+        if row["published_at"] and not row["withdrawn"] and row["attribute"] in PUBLIC_ATTRIBUTES
+        and (year is None or cst_day(row["published_at"]).startswith(f"{year}-"))
+    ]
+    return Rows.listed(PUBLICATIONS, published, PUBLICATIONS.after(cursor))
