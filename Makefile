@@ -20,12 +20,15 @@ $(TEST_STAMP): pyproject.toml $(RUNTIME_STAMP)
 	touch $@
 
 # Servers the integration tests start themselves: PostgreSQL binaries from Debian. And the Java side of
-# the integration guide's examples: a JDK and Apache Avro for Java (/usr/share/java/avro.jar).
+# the integration guide's examples: a JDK and Apache Avro for Java (/usr/share/java/avro.jar). And for the
+# console's browser tests: Debian's Chromium (Playwright drives it; its own download cannot work here) and a CJK font.
 system-packages:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
 	@(command -v javac >/dev/null && test -f /usr/share/java/avro.jar) || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless libavro-java)
+	@(test -x /usr/bin/chromium && test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
 
 demo: $(RUNTIME_STAMP)
 	$(BIN)/zwgk demo

@@ -9,6 +9,7 @@ from enum import StrEnum
 from functools import cache
 
 import zwgk.domain
+from zwgk.domain import accountability, announcements, catalogue, complaints, disclosure, major_decisions, meetings, requests
 
 FIELD_LABELS_ZH = {
     "account": "投诉内容", "act_id": "公开行为编号", "adjusted_content": "调整内容", "adopted": "是否采纳",
@@ -53,6 +54,40 @@ FIELD_HINTS_ZH = {
 WIDGET_HINTS_ZH = {"lines": "每行一项。", "json": "JSON 格式。", "datetime": "北京时间。"}
 
 
+# Enumerations whose Chinese words the domain keeps in comments only, not in a table.
+CHOICES_ZH: dict[type[StrEnum], dict[str, str]] = {
+    accountability.SubjectKind: {"person": "直接责任人", "unit_head": "单位负责人", "unit": "单位"},
+    accountability.Violation: {
+        "perfunctory": "工作迟缓、流于形式", "no_organisation": "无组织、无制度", "no_carriers": "公开载体缺失",
+        "not_disclosed": "未按目录公开", "procedure_or_time_limit": "违反程序或时限", "application_not_accepted": "不受理申请",
+        "commitment_broken": "不兑现承诺", "subjective_error": "主观过错", "obstruction_or_falsification": "阻挠检查或弄虚作假",
+        "other": "其他"},
+    accountability.Origin: {"complaint": "投诉", "inspection": "检查", "assessment_failure": "考核不合格", "overdue_deadline": "逾期未办"},
+    accountability.Sanction: {
+        "criticism_education": "批评教育", "written_self_criticism": "责令书面检查", "circulated_criticism": "通报批评",
+        "award_ineligibility": "取消当年评先评优资格", "reassignment": "调整工作岗位"},
+    announcements.AnnouncementKind: {"decision": "决策类", "execution": "执行类", "emergency": "应急类"},
+    catalogue.AdjustmentReason: {"law_changed": "法律法规新立、修订或废止", "element_changed": "公开要素发生变化",
+                                 "function_changed": "机构职能调整或职权变化", "other": "其他情形"},
+    complaints.ComplaintCategory: {
+        "delay_without_reason": "无故拖延", "bad_attitude": "态度恶劣、刁难", "procedure_breach_loss": "违反程序造成损失",
+        "retaliation": "打击报复", "other_misconduct": "其他违纪违规"},
+    complaints.ComplaintForm: {"oral": "口头", "written": "书面"},
+    disclosure.Kind: {"general": "一般主动公开文件", "policy": "政策文件", "enforcement_decision": "执法决定", "licensing": "行政许可",
+                      "penalty": "行政处罚", "interpretation": "政策解读"},
+    disclosure.LegalReason: {
+        "state_secret": "国家秘密", "law_prohibited": "法律、行政法规禁止公开", "commercial_secret": "商业秘密",
+        "security_stability": "危及国家安全、公共安全、经济安全、社会稳定", "personal_privacy": "个人隐私",
+        "internal_affairs": "内部事务信息", "process_information": "过程性信息", "enforcement_file": "行政执法案卷信息"},
+    major_decisions.SecrecyDecision: {"approved": "通过", "rejected": "不通过"},
+    meetings.MeetingKind: {"plenary": "政府全体会议", "executive": "政府常务会议", "other": "其他会议"},
+    requests.Channel: {"in_person": "当面提交", "post": "邮寄", "internet": "互联网", "fax": "传真"},
+    requests.ApplicantKind: {"natural_person": "自然人", "commercial_enterprise": "商业企业", "research_institution": "科研机构",
+                             "social_welfare_organisation": "社会公益组织", "legal_service_organisation": "法律服务机构",
+                             "other_organisation": "其他组织"},
+}
+
+
 def field_label(name: str) -> str:
     return FIELD_LABELS_ZH.get(name, name)
 
@@ -72,6 +107,8 @@ def _domain_tables() -> list[dict[object, object]]:
 @cache
 def choice_labels(enum: type[StrEnum]) -> dict[str, str]:
     """The domain's Chinese words for an enumeration's values (the fullest table keyed by its members)."""
+    if enum in CHOICES_ZH:
+        return CHOICES_ZH[enum]
     tables = [t for t in _domain_tables() if all(isinstance(k, enum) and isinstance(v, str) for k, v in t.items())]
     best = max(tables, key=len, default={})
     return {str(k): str(v) for k, v in best.items()}
