@@ -26,9 +26,26 @@ router = APIRouter(tags=[CONSOLE_TAG], include_in_schema=False)
 FORMS_PATH = "/commands"
 
 
+# The commands' records, by the module that defines them, as the work's parts are called.
+WORK_ZH = {
+    "disclosure": "公开行为", "catalogue": "公开事项清单", "requests": "依申请公开", "annual_reports": "年度报告",
+    "announcements": "告示", "emergencies": "重大突发事件", "major_decisions": "重大行政决策预公开", "hearings": "听证",
+    "meetings": "公众代表列席会议", "open_days": "政务开放日", "complaints": "投诉", "data_subjects": "个人信息",
+    "accountability": "责任追究", "assessment": "考核", "official_calendar": "工作日历", "commands": "档案", "accounts": "账户",
+}
+
+
 def _permitted(actor: Actor) -> list[tuple[str, str]]:
     return [(name, command.summary_zh) for name, command in COMMANDS.items()
             if actor.role in COMMAND_ACCESS.get(name, {}) and name not in NOT_OVER_HTTP]
+
+
+def _grouped(actor: Actor) -> dict[str, list[tuple[str, str]]]:
+    groups: dict[str, list[tuple[str, str]]] = {heading: [] for heading in WORK_ZH.values()}
+    for name, summary in _permitted(actor):
+        work = COMMANDS[name].__module__.rsplit(".", 1)[-1]
+        groups.setdefault(WORK_ZH.get(work, "其他"), []).append((name, summary))
+    return {heading: commands for heading, commands in groups.items() if commands}
 
 
 nav(FORMS_PATH, "全部操作", lambda actor: bool(_permitted(actor)), order=90)
@@ -48,7 +65,7 @@ def done_url(back_to: str, command: str, outcomes: list[Outcome]) -> str:
 
 @router.get(FORMS_PATH, response_class=HTMLResponse)
 def command_list(request: Request, actor: Viewer) -> HTMLResponse:
-    return page(request, "commands.html", actor, "全部操作", commands=_permitted(actor))
+    return page(request, "commands.html", actor, "全部操作", groups=_grouped(actor))
 
 
 def _allowed(rt: Runtime, request: Request, actor: Actor, name: str) -> type[Any]:

@@ -4,7 +4,7 @@ state, and the forms of the commands I may run. Each part reads what the API wou
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -46,7 +46,17 @@ def _deadline_mark(row: dict[str, object]) -> str:
     return " ".join(filter(None, ["overdue" if row["overdue"] else "", "provisional" if row["provisional"] else ""]))
 
 
-DEADLINE_COLUMNS = Columns(sheets.DEADLINES, mark=_deadline_mark, hidden=frozenset({"记录编号"}))
+def _left(row: dict[str, Any]) -> str:
+    """Working days (or hours) left, or how far past due: a negative count read as such."""
+    for key, unit in (("working_days_left", "个工作日"), ("hours_left", "小时")):
+        if row[key] is not None:
+            return f"逾期 {-row[key]} {unit}" if row[key] < 0 else f"剩 {row[key]} {unit}"
+    return ""
+
+
+DEADLINES = Sheet(sheets.DEADLINES.name, sheets.DEADLINES.title_zh,
+                  tuple((header, _left if header == "剩余" else cell) for header, cell in sheets.DEADLINES.columns))
+DEADLINE_COLUMNS = Columns(DEADLINES, mark=_deadline_mark, hidden=frozenset({"记录编号"}))
 REGISTER_COLUMNS = Columns(REGISTER, hidden=frozenset({"记录编号", "撤回"}))
 
 

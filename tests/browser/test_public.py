@@ -19,7 +19,8 @@ def test_a_citizen_finds_published_documents_by_unit_and_year_and_the_signed_che
     with services(console.settings) as s:
         run_scenario(s)
     page = visitor.goto("/public", "public")
-    assert visitor.row("主动公开的政府信息", PUBLISHED) == ["2022-01-14", "资阳市雁江区人民政府办公室", "资雁府办发〔2022〕6号", PUBLISHED, "政府网站"]
+    assert visitor.row("主动公开的政府信息", PUBLISHED) == [
+        "2022-01-14", "资阳市雁江区人民政府办公室", "资雁府办发〔2022〕6号", PUBLISHED, "政府网站"]
     expect(page.get_by_role("navigation", name="主导航")).to_have_count(0)
     expect(page.get_by_label("签名检查点")).to_contain_text("zwgk.local/ledger")
 
