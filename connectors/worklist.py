@@ -55,7 +55,8 @@ class Task:
     doc_number: str
     title: str
     stage: str
-    task_zh: str
+    action_zh: str  # what the step is called, on its button
+    task_zh: str  # the step with what it still lacks
     command: str
     prefill: dict[str, str]
 
@@ -63,8 +64,8 @@ class Task:
 def _task(actor: Actor, row: Row) -> Task | None:
     where = stage(row)
 
-    def task(task_zh: str, command: str, **prefill: str) -> Task:
-        return Task(row["act_id"], row["unit"], row["doc_number"], row["title"], where, task_zh, command,
+    def task(action_zh: str, command: str, detail_zh: str = "", **prefill: str) -> Task:
+        return Task(row["act_id"], row["unit"], row["doc_number"], row["title"], where, action_zh, action_zh + detail_zh, command,
                     {"act_id": row["act_id"], **prefill})
 
     if actor.role is Role.OFFICER and where == "review":
@@ -72,7 +73,7 @@ def _task(actor: Actor, row: Row) -> Task | None:
         if any(s.get("signer") == actor.id for s in signed.values()):
             return None  # D4: one person signs one place of the sheet
         missing = [r for r in SheetRole if r.value not in signed]
-        return task(f"审查表签字（尚缺：{'、'.join(SHEET_ROLES_ZH[r] for r in missing)}）", "sign_review", sheet_role=missing[0].value)
+        return task("审查表签字", "sign_review", f"（尚缺：{'、'.join(SHEET_ROLES_ZH[r] for r in missing)}）", sheet_role=missing[0].value)
     if actor.role is Role.OFFICER and where == "publish":
         return task("发布", "publish_disclosure")
     if actor.role is Role.PRE_REVIEWER and where == "pre_review":

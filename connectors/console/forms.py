@@ -98,7 +98,7 @@ def blank(command_name: str, command: type[Command], prefill: dict[str, str] | N
         choices = [(v, labels.get(v, v)) for v in values]
         default = prop.get("default")
         value: Any = default if default is not None else ("" if widget != "checkboxes" else [])
-        if widget in ("json",) and default is not None:
+        if widget == "json" and default is not None:
             value = json.dumps(default, ensure_ascii=False)
         fields.append(FormField(name, field_label(name), widget, name in required and not nullable, hint=field_hint(name, widget),
                                 value=value, choices=choices))

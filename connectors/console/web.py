@@ -2,8 +2,8 @@
 the navigation each area registers, CSRF tokens bound to the session, and rendering a template in the layout.
 
 A page is a route of an area's router that takes `Viewer` (or `Visitor` for the public) and answers
-`page(...)`; an area adds what its nav shows with `nav(...)`, naming the query or command whose permission
-decides who sees the entry, so the nav never offers what the access table would refuse.
+`page(...)`; an area adds what its nav shows with `nav(...)` and who sees the entry (`may_query(name)`: the
+roles the access table lets read that query), so the nav never offers what the access table would refuse.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 
 from zwgk.connectors.accounts import Unauthenticated
 from zwgk.connectors.api.identity import SESSION_COOKIE, signed_in
-from zwgk.domain.access import COMMAND_ACCESS, QUERY_ACCESS
+from zwgk.domain.access import QUERY_ACCESS
 from zwgk.domain.actors import ROLE_NAMES_ZH, Actor
 
 HERE = Path(__file__).parent
@@ -57,14 +57,6 @@ NAV: list[NavEntry] = []
 
 def may_query(name: str) -> Callable[[Actor], bool]:
     return lambda actor: actor.role in QUERY_ACCESS.get(name, {})
-
-
-def may_command(name: str) -> Callable[[Actor], bool]:
-    return lambda actor: actor.role in COMMAND_ACCESS.get(name, {})
-
-
-def may_any(*checks: Callable[[Actor], bool]) -> Callable[[Actor], bool]:
-    return lambda actor: any(check(actor) for check in checks)
 
 
 def nav(path: str, label: str, visible: Callable[[Actor], bool], order: int = 50) -> None:

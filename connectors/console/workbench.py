@@ -4,6 +4,7 @@ state, and the forms of the commands I may run. Each part reads what the API wou
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -71,9 +72,8 @@ def workbench(request: Request, actor: Viewer, rt: RuntimeDep, at_least: AtLeast
         return page(request, "error.html", actor, "工作台", 403, message="工作台供政务公开专员、分管领导和预审小组使用。")
     unit = unit_for(rt, request, actor, "register")
     tasks = worklist.waiting_for(rt.services, rt.views, actor, unit, at_least)
-    task_rows = [{**vars(t)} for t in tasks]
-    task_table = Columns(TASKS, actions=lambda r: [Action(r["task_zh"].split("（")[0], form_url(r["command"], WORKBENCH_PATH,
-                                                                                                  **r["prefill"]))])
+    task_rows = [asdict(t) for t in tasks]
+    task_table = Columns(TASKS, actions=lambda r: [Action(r["action_zh"], form_url(r["command"], WORKBENCH_PATH, **r["prefill"]))])
     due = []
     if may_query("deadlines")(actor):
         due = worklist.falling_due(rt.services, rt.views, unit_for(rt, request, actor, "deadlines"), 10, at_least)
