@@ -39,6 +39,9 @@ def test_an_officer_sees_their_own_units_acts_and_only_the_commands_of_their_rol
     expect(page.get_by_role("link", name="预审小组审查")).to_have_count(0)
     visitor.goto("/commands/pre_review_disclosure", "pre-review-refused")
     expect(page.get_by_role("alert")).to_contain_text("政务公开专员无权进行“预审小组审查”")
+    with services(console.settings) as s:  # refused as the API refuses: on the security log
+        refusals = s.security_log.entries("access_refused", "jy-officer")
+    assert [e.detail.split(";")[0] for e in refusals] == ["role officer may not run pre_review_disclosure"], refusals
 
 
 def test_the_pre_review_group_reads_every_units_acts_but_no_deadlines_D5(console: Console, visitor: Visitor):
