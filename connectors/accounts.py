@@ -14,8 +14,9 @@ from typing import Any
 
 import pyotp
 
+from zwgk.connectors import oidc_signin
 from zwgk.connectors.credentials import IssuedToken
-from zwgk.connectors.oidc import InvalidBearer, IssuerUnreachable, OidcVerifier
+from zwgk.connectors.oidc import InvalidBearer, IssuerUnreachable, OidcClaims, OidcVerifier
 from zwgk.connectors.security_log import SecurityEvent
 from zwgk.connectors.services import Services
 from zwgk.domain.accounts import GRANTABLE, Account, OpenAccount, RevokeToken, account_id
@@ -154,10 +155,30 @@ def actor_of_jwt(s: Services, verifier: OidcVerifier, token: str, caller: Caller
         raise _refuse(s, caller, SecurityEvent.CREDENTIALS_INVALID, f"OpenID token refused: {error.reason_en}") from None
     except IssuerUnreachable as error:
         raise DomainError("UNAVAILABLE", "统一身份认证服务暂不可用，请稍后重试。", f"OpenID provider unreachable: {error}") from None
+    return _actor_of_claims(s, claims, caller)
+
+
+def _actor_of_claims(s: Services, claims: OidcClaims, caller: Caller) -> Actor:
     role = role_named(claims.role)
     if role not in GRANTABLE:
         raise _refuse(s, caller, SecurityEvent.CREDENTIALS_INVALID, f"OpenID token names role {role}", claims.subject)
     return Actor(claims.subject, role, claims.unit)
+
+
+def sign_in_with_provider(s: Services, verifier: OidcVerifier, client_id: str, redirect_uri: str, code: str, code_verifier: str,
+                          caller: Caller) -> tuple[str, Actor]:
+    """The provider's access token for the code its sign-in page gave back, and whom it signs in (the console
+    keeps that token as its session: it ends when the token expires)."""
+    try:
+        token, claims = oidc_signin.complete(verifier, client_id, redirect_uri, code, code_verifier)
+    except InvalidBearer as error:
+        raise _refuse(s, caller, SecurityEvent.SIGN_IN_FAILED, f"OpenID sign-in refused: {error.reason_en}") from None
+    except IssuerUnreachable as error:
+        raise DomainError("UNAVAILABLE", "统一身份认证服务暂不可用，请稍后重试。", f"OpenID provider unreachable: {error}") from None
+    actor = _actor_of_claims(s, claims, caller)
+    s.security_log.record(SecurityEvent.SIGNED_IN, "openid connect", user_id=actor.id, role=actor.role.value, unit=actor.unit,
+                          request_id=caller.request_id, remote=caller.remote)
+    return token, actor
 
 
 def enrol_second_factor(s: Services, user_id: str) -> str:

@@ -37,6 +37,7 @@ class Settings:
     oidc_audience: str = ""
     oidc_role_claim: str = "zwgk_role"
     oidc_unit_claim: str = "zwgk_unit"
+    oidc_client_id: str = ""  # the console's public client at the provider: sign-in by authorization code with PKCE
     max_upload_bytes: int = 2 * GiB  # the largest original the service takes in one upload (larger: 413)
 
     @property
