@@ -1,10 +1,16 @@
 """The console 控制台: server-rendered pages in Chinese, served by `zwgk serve` at `/` beside the API.
 
 Pages call the same application layer as the API with the same authorization (the access table, the
-own-unit scope, the security log) and the same sign-in sessions. Each role area is one module here with
-its own router and nav entries (`web.nav`); a new area is a new module added to `AREAS`. Templates are in
-`templates/` (Jinja2, extending `base.html`; lists through `_table.html`), the one stylesheet in `static/`:
-no JavaScript, nothing from another origin (the CSP is `default-src 'self'`).
+own-unit scope of `api.scope`, the security log) and the same sign-in sessions. Templates are in
+`templates/` (Jinja2), the one stylesheet in `static/`: no JavaScript, nothing from another origin (the
+CSP is `default-src 'self'`).
+
+A new page: in the module of its role area (or a new module, added to `AREAS`), a route on the area's
+`router` that takes `Viewer` (the signed-in actor), reads through `api.scope` (`unit_for`, `permitted`,
+`record_for`) and the application's queries, and answers `web.page(request, "its.html", actor, title, …)`;
+its template extends `base.html`, a list goes through `tables.table` and `_table.html` (pages, CSV link),
+a command through `command_forms.form_url`; `web.nav(path, label, may_query(...))` shows it to the roles
+that may read it. Its browser test drives it with `tests/browser/harness.Visitor` (axe-core, screenshots).
 """
 
 from __future__ import annotations
