@@ -117,9 +117,24 @@ def _parsed(f: FormField, raw: str) -> Any:
             return json.loads(raw)
         except ValueError:
             return raw  # refused by the command's own check, in its words
+    if f.widget == "number":
+        return _number(raw)
     if f.widget == "datetime" and NAIVE_INSTANT.fullmatch(raw):
         return raw + BEIJING  # a browser's local time input carries no zone: the console is in China Standard Time
     return raw
+
+
+def _number(raw: str) -> Any:
+    """A number as JSON would carry it (the commands' arguments are parsed strictly); anything else as typed,
+    for the command's own check to refuse in its words."""
+    try:
+        return int(raw)
+    except ValueError:
+        pass
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
 
 
 def posted(form: Form, data: FormData) -> dict[str, Any]:

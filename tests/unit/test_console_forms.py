@@ -54,6 +54,14 @@ def test_lists_json_checkboxes_and_local_times_are_posted_as_the_schema_wants():
         "sanctions"] == ["criticism_education", "circulated_criticism"]
 
 
+def test_numbers_are_posted_as_numbers_and_anything_else_as_typed():
+    assess = forms.blank("self_assess", COMMANDS["self_assess"])
+    numbers = [f.name for f in assess.fields if f.widget == "number"]
+    assert numbers, [(f.name, f.widget) for f in assess.fields]
+    args = forms.posted(assess, FormData([(numbers[0], "85"), *[(n, "八十") for n in numbers[1:]]]))
+    assert args[numbers[0]] == 85 and all(args[n] == "八十" for n in numbers[1:])
+
+
 def test_a_refusal_goes_beside_the_field_it_names_or_to_the_top_D2():
     form = forms.blank("draft_disclosure", COMMANDS["draft_disclosure"])
     with pytest.raises(InvalidArguments) as invalid:
