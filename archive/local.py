@@ -27,7 +27,7 @@ from zwgk.archive.store import (
     content_key,
 )
 
-READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+READ_ONLY = stat.S_IRUSR  # read-only, and its owner's alone: withheld documents are among the originals
 
 
 class LocalStore:

@@ -6,22 +6,29 @@ are told field by field in Chinese, pydantic's English kept for the log.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import threading
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from zwgk.archive import commands as archive_commands
 from zwgk.connectors.services import Services
+from zwgk.domain import plausible
 from zwgk.domain.access import Scope, permit_command
 from zwgk.domain.actors import Actor
+from zwgk.domain.calendar import CST
 from zwgk.domain.commands import COMMANDS, Command, Outcome
 from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Ledger
 
-ARGS_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+# Strict: a JSON true is no count and a bare number no instant; dates and UUIDs still come as JSON strings.
+ARGS_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True, strict=True)
+# A command's arguments as JSON, at most: its event must fit a broker's default message limit (1 MiB) with room.
+MAX_ARGUMENT_BYTES = 256 * 1024
 _ARGUMENTS: dict[type[Command], TypeAdapter[Any]] = {}  # built once a command
 _BUILDING = threading.Lock()
 
@@ -46,7 +53,7 @@ def _argument_adapter(command: type[Command]) -> TypeAdapter[Any]:
 class Envelope(BaseModel):
     """One command as written in a file: who (left out when a signed-in caller sends it), when (optional), what."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     command: str
     actor: dict[str, str] | None = None
@@ -126,25 +133,77 @@ def parse(envelope: Mapping[str, Any], signed_in: Actor | None = None) -> tuple[
     before anything else about the line. A signed-in caller is the actor: a line naming another is refused."""
     name = envelope.get("command") if isinstance(envelope, Mapping) else None
     if isinstance(name, str) and name not in COMMANDS:
-        raise DomainError("UNKNOWN_COMMAND", f"未知命令：{name}（zwgk commands 列出全部命令）", f"unknown command {name}")
+        raise DomainError("UNKNOWN_COMMAND", f"未知命令：{name!r}（zwgk commands 列出全部命令）", f"unknown command {name!r}")
+    encoded = _as_json(envelope)
     try:
-        parsed = Envelope.model_validate(envelope)
+        parsed = Envelope.model_validate_json(encoded)
     except ValidationError as error:
         raise _invalid(error, "command") from None
     actor = signed_in or _actor(parsed.actor)
     if signed_in and parsed.actor is not None and _actor(parsed.actor) != signed_in:
         raise DomainError("ACTOR_MISMATCH", "命令中的操作人与登录身份不符：操作人即登录者本人。",
                           "the command names another actor than the signed-in one")
+    args = _plausible_values(parsed.args, "args")
     try:
-        command = arguments(COMMANDS[parsed.command]).validate_python(parsed.args)
+        command = arguments(COMMANDS[parsed.command]).validate_json(json.dumps(args, ensure_ascii=False))
     except ValidationError as error:
         raise _invalid(error, "args") from None
-    return command, actor, parsed.occurred_at
+    now = datetime.now(UTC)
+    _plausible_dates(command, "args", now)
+    return command, actor, parsed.occurred_at and plausible.business_time(parsed.occurred_at, now)
+
+
+def _as_json(envelope: Mapping[str, Any]) -> str:
+    """The envelope as JSON text, for strict parsing; the operator's tools may hand dates and UUIDs as objects."""
+    try:
+        encoded = json.dumps(envelope, ensure_ascii=False, default=str)
+        size = len(encoded.encode("utf-8"))
+    except (ValueError, RecursionError):
+        raise DomainError("INVALID_ARGUMENTS", "参数无效（嵌套过深或含有无法表示的值）", "unencodable envelope") from None
+    except UnicodeEncodeError:
+        raise DomainError("IMPLAUSIBLE_INPUT", "命令含有无效字符（孤立代理项）。", "the envelope holds a lone surrogate") from None
+    if size > MAX_ARGUMENT_BYTES:
+        raise DomainError("COMMAND_TOO_LARGE", f"命令过大（至多 {MAX_ARGUMENT_BYTES // 1024} KiB）；原件请以存档上传。",
+                          f"command larger than {MAX_ARGUMENT_BYTES} bytes")
+    return encoded
+
+
+def _plausible_values(value: Any, where: str) -> Any:
+    """Every text normalised and checked, every number bounded, before the command's own types are."""
+    if isinstance(value, str):
+        return plausible.text(value, where)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return plausible.count(value, where)
+    if isinstance(value, dict):
+        return {key: _plausible_values(item, f"{where}.{key}") for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plausible_values(item, f"{where}.{i}") for i, item in enumerate(value)]
+    return value
+
+
+def _plausible_dates(value: Any, where: str, now: datetime) -> None:
+    if isinstance(value, datetime):
+        plausible.instant(value, where, now)
+    elif isinstance(value, date):
+        plausible.day(value, where, now.astimezone(CST).date())
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            _plausible_dates(getattr(value, field.name), f"{where}.{field.name}", now)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _plausible_dates(item, f"{where}.{i}", now)
 
 
 def _actor(given: dict[str, str] | None) -> Actor:
+    given = dict(given or {})
+    if given.get("id"):
+        given["id"] = plausible.identifier(given["id"], "actor.id")
+    if given.get("unit"):
+        given["unit"] = plausible.unit(given["unit"], "actor.unit")
     try:
-        return Actor.from_text(**(given or {}))
+        return Actor.from_text(**given)
     except TypeError:
         raise DomainError(
             "ACTOR_INCOMPLETE", "操作人须包含 id、role、unit。", "actor needs id, role and unit"

@@ -96,10 +96,11 @@ class Settings:
     def masked(self) -> dict[str, str]:
         """The effective settings for display, secrets replaced."""
         shown = {f"ZWGK_{f.name.upper()}": str(getattr(self, f.name)) for f in fields(self)}
-        for key in ("ZWGK_DATABASE_URL", "ZWGK_VIEWS_DATABASE_URL", "ZWGK_KEYSTORE_URL"):
-            password = urlsplit(shown[key]).password
-            if password:
-                shown[key] = shown[key].replace(f":{password}@", f":{SECRET}@", 1)
+        for key, value in shown.items():  # any URL's credentials: stores, the schema registry, endpoints
+            if "@" in value and "://" in value:
+                credentials = urlsplit(value).netloc.rpartition("@")[0]
+                user = credentials.partition(":")[0]
+                shown[key] = value.replace(f"{credentials}@", f"{user}:{SECRET}@" if user else f"{SECRET}@", 1)
         if self.s3_secret_key:
             shown["ZWGK_S3_SECRET_KEY"] = SECRET
         return shown

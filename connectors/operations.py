@@ -38,21 +38,27 @@ SCRATCH = Path("var/tmp")  # transfer packages are made here, beside the embedde
 
 def command_lines(path: Path) -> Iterator[tuple[int, Any]]:
     """A JSONL file's commands by line number; a line that is no JSON object comes as the refusal it earns."""
-    with path.open(encoding="utf-8") as lines:
+    with path.open("rb") as lines:
         yield from json_lines(lines)
 
 
-def json_lines(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
-    """Commands by line number, blank lines skipped; a line that is no JSON object comes as the refusal it earns."""
-    for number, text in enumerate(lines, start=1):
+def json_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, Any]]:
+    """Commands by line number, blank lines skipped; a line that is no JSON object (bad UTF-8, nested beyond
+    any command's shape) comes as the refusal it earns, and the lines after it are still read."""
+    for number, line in enumerate(lines, start=1):
+        try:
+            text = line.decode("utf-8") if isinstance(line, bytes) else line
+        except UnicodeDecodeError as error:
+            yield number, DomainError("INVALID_JSON", f"第 {number} 行不是有效的 UTF-8 文本。", f"line {number}: {error}")
+            continue
         if not text.strip():
             continue
         try:
             value = json.loads(text)
             if not isinstance(value, dict):
                 raise ValueError("not an object")
-        except ValueError as error:
-            yield number, DomainError("INVALID_JSON", f"第 {number} 行不是 JSON 对象。", f"line {number}: {error}")
+        except (ValueError, RecursionError) as error:
+            yield number, DomainError("INVALID_JSON", f"第 {number} 行不是 JSON 对象。", f"line {number}: {error!r}"[:300])
         else:
             yield number, value
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, MessageSizeTooLargeError, TopicAlreadyExistsError
 from kafka.producer.future import FutureRecordMetadata
 
 from zwgk.connectors.avro_codec import AvroCodec
@@ -59,7 +59,17 @@ STATES = {
     "retrying": "the broker cannot be reached; retrying with backoff",
     "stopped": "stopped on request",
     "failed": "gave up: the broker could not be reached in time (relay --once)",
+    "blocked": "stopped: the next event is larger than the broker accepts; it needs the operator",
 }
+
+
+class EventTooLarge(Exception):
+    """The broker refuses the event after `position` for its size: retrying cannot help, and skipping it
+    would break the stream's promise of every event in order, so the relay stops and says so."""
+
+    def __init__(self, position: int, error: Exception) -> None:
+        super().__init__(f"the event after position {position} exceeds the broker's message size limit ({error})")
+        self.position, self.error = position, error
 
 
 class RelayUnavailable(Exception):
@@ -90,7 +100,7 @@ class RelayStatus:
 
     @property
     def healthy(self) -> bool:
-        return self.state not in ("retrying", "failed")
+        return self.state not in ("retrying", "failed", "blocked")
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "lag": self.lag, "healthy": self.healthy,
@@ -323,12 +333,20 @@ class Relay:
                 self._confirm(self.outstanding.popleft())
             return 0
         futures: list[FutureRecordMetadata] = []
-        for notification in notifications:
+        for index, notification in enumerate(notifications):
             event = self.app.record_event(notification)
-            for message in messages_for(event, notification.id, self.codec, self.source):
-                if (message.topic, message.notification_id) in self.landed:
-                    continue
-                futures.append(producer.send(message.topic, key=message.key, value=message.value, headers=message.headers))
+            before = len(futures)
+            try:
+                for message in messages_for(event, notification.id, self.codec, self.source):
+                    if (message.topic, message.notification_id) in self.landed:
+                        continue
+                    futures.append(producer.send(message.topic, key=message.key, value=message.value, headers=message.headers))
+            except MessageSizeTooLargeError:
+                if index:  # what came before the refused event is confirmed: the stop is exactly at it
+                    self.outstanding.append(_Batch(notifications[0].id, notifications[index - 1].id, index, futures[:before]))
+                while self.outstanding:
+                    self._confirm(self.outstanding.popleft())
+                raise
         self.outstanding.append(_Batch(notifications[0].id, notifications[-1].id, len(notifications), futures))
         self.sent = notifications[-1].id
         self.landed = {pair for pair in self.landed if pair[1] > self.sent}
@@ -370,6 +388,12 @@ class Relay:
                 sent = self.step()
                 if checkpoints:
                     self.publish_checkpoints(*checkpoints)
+            except MessageSizeTooLargeError as error:
+                self._disconnect()
+                self._report("blocked", attempts, str(error))
+                log.error("the event after position %d is larger than the broker accepts (%s); relay stopped",
+                          self.status.position, error)
+                raise EventTooLarge(self.status.position, error) from error
             except KafkaError as error:
                 attempts += 1
                 now = time.monotonic()

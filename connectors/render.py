@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from zwgk.archive import four_properties
 from zwgk.archive.service import VerifyReport
@@ -33,6 +35,7 @@ from zwgk.domain.actors import ROLE_NAMES_ZH, Role
 from zwgk.domain.assessment import GRADES_ZH, Grade
 from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, SUBJECT_KINDS_ZH, ErasureBasis, SubjectKind
 from zwgk.domain.disclosure import ATTRIBUTES_ZH, CHANNELS_ZH, DECISIONS_ZH, Attribute, Channel, Decision
+from zwgk.domain.plausible import BIDI_CONTROLS
 from zwgk.domain.rules import RuleOutcome
 from zwgk.projections.catalogue import cst_day
 from zwgk.projections.requests import COLUMNS as REQUEST_COLUMNS
@@ -45,13 +48,25 @@ def emit_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str))
 
 
+def printable(text: str) -> str:
+    """Record text as a terminal shows it safely: control and direction-changing characters made visible
+    as escapes, so no stored value can clear the screen, move the cursor or reorder what is read."""
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cs") or c in BIDI_CONTROLS else c
+                   for c in text)
+
+
+def _cell(value: Any) -> Any:
+    """A table cell: text taken literally (no rich markup inside a record's words), escaped as above."""
+    return Text(printable(value)) if isinstance(value, str) else value
+
+
 def _rows(rows: list[dict[str, Any]], format: str, table: Table, cells: Any) -> None:  # noqa: A002
     """JSON as the query gave it, or a table of one row each."""
     if format == "json":
         emit_json(rows)
         return
     for r in rows:
-        table.add_row(*cells(r))
+        table.add_row(*(_cell(c) for c in cells(r)))
     console.print(table)
 
 

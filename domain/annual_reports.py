@@ -12,6 +12,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import end_of_day_cst
 from zwgk.domain.commands import Command, Context, Outcome
 from zwgk.domain.errors import AlreadyExists, DomainError
+from zwgk.domain.plausible import Year
 from zwgk.domain.records import Record, now
 from zwgk.domain.rules import Rule, RuleOutcome
 
@@ -65,7 +66,7 @@ class AnnualReport(Record):
 class PublishAnnualReport(Command, name="publish_annual_report", summary_zh="公开政府信息公开工作年度报告"):
     """Under the id its unit and year derive: a year's report is published once."""
 
-    year: int
+    year: Year
     channel: str
     table: dict[str, dict[str, int]]
     """the application table by line (1, 2, 3.1 … 3.7, 4) and column, as `zwgk report annual --format json`

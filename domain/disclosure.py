@@ -23,6 +23,7 @@ from zwgk.domain.archival import linked_original
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar, cst_date
 from zwgk.domain.commands import Changes, Context, Opens, Outcome
 from zwgk.domain.errors import DomainError, choice
+from zwgk.domain.plausible import Year
 from zwgk.domain.records import DeadlineRecomputed, Record, now
 from zwgk.domain.rules import Rule, RuleOutcome
 
@@ -800,7 +801,7 @@ class LinkOriginal(OnAct, name="link_original", summary_zh="关联存档原件")
 @dataclass(frozen=True, kw_only=True)
 class RecheckWithholding(OnAct, name="recheck_withholding", summary_zh="不予公开文件年度复核"):
     decides = DisclosureAct.recheck_withholding
-    year: int
+    year: Year
     """the year whose November re-check this is (D10)"""
     still_withheld: bool
     """true: the legal reason still applies; false: to be revised to a public attribute"""

@@ -162,12 +162,18 @@ class Ledger(Application[UUID]):
 
     @staticmethod
     def run(command: Command, ctx: Context) -> list[Outcome]:
-        result = command.handle(ctx)
+        try:
+            result = command.handle(ctx)
+        finally:
+            if ctx.ledger._keys is not None:
+                ctx.ledger._keys.discard_new()  # kept by `record` if the command recorded; else never stored
         return result if isinstance(result, list) else [result]
 
     def record(self, *records: Record) -> Outcome:
         """Save the records' new events atomically; a concurrent writer wins, never silently.
         The outcome names the first record, the one the command is about."""
+        if self._keys is not None:
+            self._keys.keep_new()  # before the events that are sealed with them: a crash between leaves a spare key, never a lost one
         try:
             recordings = self.save(*records)
         except IntegrityError:

@@ -16,6 +16,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import LoadedYear
 from zwgk.domain.commands import Command, Context, Outcome
 from zwgk.domain.errors import DomainError
+from zwgk.domain.plausible import Year
 from zwgk.domain.records import Record
 
 
@@ -106,7 +107,7 @@ class OfficialCalendarYear(Record):
 class LoadCalendar(Command, name="load_calendar", summary_zh="载入官方节假日安排并重算临时期限"):
     """A year loaded (or replaced by a newer notice), then every provisional deadline it settles is moved."""
 
-    year: int
+    year: Year
     days: list[dict[str, Any]]
     """[{"name": "元旦", "date": "2027-01-01", "isOffDay": true}, …]"""
 

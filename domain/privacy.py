@@ -47,7 +47,13 @@ class KeyStore(Protocol):
     """Where subjects' keys live: never the event store."""
 
     def key_for(self, subject_id: str) -> SubjectKey:
-        """The subject's key, made on first use."""
+        """The subject's key, made on first use; a new key is kept only once `keep_new` is called."""
+
+    def keep_new(self) -> None:
+        """Store the keys made by the command now being recorded (called just before its events are saved)."""
+
+    def discard_new(self) -> None:
+        """Forget the keys made by a command that was refused: no key outlives a command that recorded nothing."""
 
     def find(self, subject_id: str) -> SubjectKey | None:
         """The subject's key, or None once forgotten."""

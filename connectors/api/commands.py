@@ -161,7 +161,7 @@ def list_commands(actor: SignedIn) -> list[dict[str, Any]]:
                         **PROBLEM_RESPONSES})
 async def batch(request: Request, actor: SignedIn, rt: RuntimeDep,
                 stop_on_error: Annotated[bool, Query(description="stop at the first refused line")] = False) -> StreamingResponse:
-    lines = (await request.body()).decode("utf-8", errors="replace").splitlines()
+    lines = (await request.body()).splitlines()
     if len(lines) > BATCH_LIMIT:
         raise DomainError("PAYLOAD_TOO_LARGE", f"一次至多 {BATCH_LIMIT} 行命令。", f"at most {BATCH_LIMIT} lines a batch")
 

@@ -4,12 +4,14 @@ arguments, calls one application function (a query, an operation or `execute`) a
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import typer
 
 from zwgk.connectors.cli import archive, audit, calendar, catalogue, kafka, ledger, privacy, projections, reports, service
 from zwgk.connectors.config import ConfigurationError
+from zwgk.connectors.render import printable
 from zwgk.domain.errors import DomainError
 from zwgk.projections.runner import UnknownView, all_views
 
@@ -25,8 +27,20 @@ for group in (audit.app, calendar.app, catalogue.app, projections.app, reports.a
     app.add_typer(group)
 
 
+class OneLine(logging.Formatter):
+    """A log message is one line whatever text it carries: no record or command name can forge another line."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802  # logging's own name
+        return printable(super().formatMessage(record))
+
+
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # Everything zwgk writes (stores, keys, originals, exports, the server's workers' files) is its user's alone,
+    # whatever umask the shell had: a sealed field's key or a withheld original is no other account's to read.
+    os.umask(0o077)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLine("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     try:
         app()
     except ConfigurationError as error:

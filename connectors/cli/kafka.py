@@ -18,7 +18,7 @@ from zwgk.connectors.avro_codec import fingerprint_table, write_schemas
 from zwgk.connectors.cli.shared import FORMAT
 from zwgk.connectors.config import Settings
 from zwgk.connectors.contract import SCHEMA_DIR, topics
-from zwgk.connectors.relay import STATES, RelayUnavailable, init_topics, read_status
+from zwgk.connectors.relay import STATES, EventTooLarge, RelayUnavailable, init_topics, read_status
 from zwgk.connectors.wiring import audit_log, kafka_bootstrap, relay, services
 from zwgk.projections.store import ViewStore
 
@@ -28,8 +28,9 @@ events_app = typer.Typer(name="events", help="读取事件流。", no_args_is_he
 
 
 UNAVAILABLE = 3  # exit code: a server the command needs could not be reached
+BLOCKED = 4  # exit code: an event the broker refuses for its size stops the relay until the operator acts
 STATES_ZH = {"starting": "启动中", "relaying": "转发中", "caught_up": "已追平", "retrying": "连接 Kafka 失败，重试中",
-             "stopped": "已停止", "failed": "连接 Kafka 失败，已放弃"}
+             "stopped": "已停止", "failed": "连接 Kafka 失败，已放弃", "blocked": "事件超过代理允许的大小，已停止"}
 assert STATES_ZH.keys() == STATES.keys()
 
 
@@ -58,6 +59,10 @@ def run_relay(
                 err=True,
             )
             raise typer.Exit(UNAVAILABLE) from None
+        except EventTooLarge as error:
+            typer.echo(f"日志位置 {error.position} 之后的事件超过 Kafka 代理允许的消息大小，转发已停止（不跳过任何事件）。"
+                       "请提高代理的 message.max.bytes 与主题的 max.message.bytes 后重新运行 zwgk relay。", err=True)
+            raise typer.Exit(BLOCKED) from None
         typer.echo(f"已转发至日志位置 {r.position()}（事件库最新位置 {r.ledger_position()}）。")
 
 

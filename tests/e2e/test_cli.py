@@ -168,11 +168,13 @@ def test_calendar_load_is_recorded_and_bad_files_are_refused(tmp_path: Path):
 def test_config_prints_effective_settings_with_secrets_masked(tmp_path: Path):
     result = zwgk(
         "config", cwd=tmp_path,
-        env={"ZWGK_DATABASE_URL": "postgresql://zwgk:s3cret@db:5432/zwgk", "ZWGK_S3_SECRET_KEY": "minio-secret"},
+        env={"ZWGK_DATABASE_URL": "postgresql://zwgk:s3cret@db:5432/zwgk", "ZWGK_S3_SECRET_KEY": "minio-secret",
+             "ZWGK_SCHEMA_REGISTRY_URL": "https://registry-user:registry-pass@registry.example:8081"},
     )
-    assert "s3cret" not in result.stdout and "minio-secret" not in result.stdout
+    assert not [secret for secret in ("s3cret", "minio-secret", "registry-pass") if secret in result.stdout]
     assert "ZWGK_DATABASE_URL=postgresql://zwgk:****@db:5432/zwgk" in result.stdout
     assert "ZWGK_S3_SECRET_KEY=****" in result.stdout
+    assert "ZWGK_SCHEMA_REGISTRY_URL=https://registry-user:****@registry.example:8081" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from zwgk.connectors.contract import CHECKPOINT_TOPIC, SCHEMA_DIR, topics
 from zwgk.connectors.demo import WITHHELD_TITLE
 from zwgk.connectors.relay import RelayStatus, init_topics, read_status
 from zwgk.connectors.signing import Notary, write_new_key
-from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, open_services, relay
+from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, open_services, relay, services
 from zwgk.domain.actors import Actor
 from zwgk.domain.checkpoint import open_checkpoint, parse_verifier_key
 from zwgk.domain.disclosure import DraftDisclosure
@@ -332,3 +332,19 @@ def test_relay_follows_a_postgresql_event_store(broker: TansuBroker, postgres_se
     assert len(messages) == SCENARIO_EVENTS
     assert_exactly_once_in_order(settings, services, messages)
     services.close()
+
+
+def test_an_event_larger_than_the_broker_accepts_stops_the_relay_with_its_position(ledger: Settings, tmp_path: Path):
+    """Written before commands were bounded (or by another writer): the relay neither retries it for ever nor
+    skips it; `zwgk relay --once` says which position it stopped after, exits 4, and the status says blocked."""
+    with services(ledger) as opened:
+        draft_many(opened, 2)
+        opened.ledger.execute(DraftDisclosure(title="长" * 600_000, attribute="proactive"), Actor("o", "officer", "批量单位"), None)
+        draft_many(opened, 1)
+    relayed = zwgk_process(ledger, tmp_path, "relay", "--once")
+    _, stderr = relayed.communicate(timeout=120)
+    assert relayed.returncode == 4, stderr
+    assert "日志位置 2 之后的事件超过 Kafka 代理允许的消息大小" in stderr
+    with services(ledger) as opened:
+        status = relay_status(ledger, opened)
+    assert status is not None and status.state == "blocked" and status.position == 2 and not status.healthy
