@@ -188,7 +188,9 @@ def enrol_second_factor(s: Services, user_id: str) -> str:
     if account is None:
         raise NotFound("账户", "account", user_id)
     secret = pyotp.random_base32()
-    sealed = seal(s.ledger.keys.key_for(f"totp:{user_id}"), TOTP_FIELD, secret)
+    keys = s.ledger.keys
+    sealed = seal(keys.key_for(f"totp:{user_id}"), TOTP_FIELD, secret)
+    keys.keep_new()  # a new key is kept only when asked (no key outlives a refused command)
     s.credentials.keep_second_factor(user_id, json.dumps(asdict(sealed)))
     return pyotp.TOTP(secret).provisioning_uri(name=user_id, issuer_name=TOTP_ISSUER)
 
