@@ -20,8 +20,9 @@ $(TEST_STAMP): pyproject.toml $(RUNTIME_STAMP)
 	touch $@
 
 # Servers the integration tests start themselves: PostgreSQL binaries from Debian. And the Java side of
-# the integration guide's examples: a JDK and Apache Avro for Java (/usr/share/java/avro.jar). And Go's
-# own transparency-log code (sumdb/note, sumdb/tlog), the independent checker of the audit log's formats.
+# the integration guide's examples: a JDK and Apache Avro for Java (/usr/share/java/avro.jar). Go's own
+# transparency-log code (sumdb/note, sumdb/tlog), the independent checker of the audit log's formats. And for the
+# console's browser tests: Debian's Chromium (Playwright drives it; its own download cannot work here) and a CJK font.
 system-packages:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
@@ -29,6 +30,8 @@ system-packages:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless libavro-java)
 	@(command -v go >/dev/null && test -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog) || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go golang-golang-x-mod-dev)
+	@(test -x /usr/bin/chromium && test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
 
 demo: $(RUNTIME_STAMP)
 	$(BIN)/zwgk demo

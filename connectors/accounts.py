@@ -7,20 +7,27 @@ next request, on every server. Every failure is written to the security log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pyotp
+
+from zwgk.connectors import oidc_signin
 from zwgk.connectors.credentials import IssuedToken
-from zwgk.connectors.oidc import InvalidBearer, IssuerUnreachable, OidcVerifier
+from zwgk.connectors.oidc import InvalidBearer, IssuerUnreachable, OidcClaims, OidcVerifier
 from zwgk.connectors.security_log import SecurityEvent
 from zwgk.connectors.services import Services
 from zwgk.domain.accounts import GRANTABLE, Account, OpenAccount, RevokeToken, account_id
-from zwgk.domain.actors import SYSTEM, Actor, role_named
+from zwgk.domain.actors import ADMINISTRATORS, SYSTEM, Actor, role_named
 from zwgk.domain.commands import Outcome
 from zwgk.domain.errors import DomainError, NotFound
+from zwgk.domain.privacy import ERASED, SealedValue, seal, unseal
 
 SESSION_PREFIX = "zwgks_"
+TOTP_ISSUER = "zwgk 政务公开台账"
+TOTP_FIELD = "totp_secret"
 
 
 class Unauthenticated(DomainError):
@@ -28,6 +35,15 @@ class Unauthenticated(DomainError):
 
     def __init__(self, zh: str, en: str) -> None:
         super().__init__("UNAUTHENTICATED", zh, en)
+
+
+class SecondFactorRequired(Unauthenticated):
+    """An administrator's right password without the right one-time code."""
+
+    def __init__(self) -> None:
+        DomainError.__init__(self, "SECOND_FACTOR_REQUIRED",
+                             "管理员登录还须输入动态验证码（身份验证器应用中的 6 位数字），验证码不正确或未输入。",
+                             "an administrator signs in with a valid one-time code")
 
 
 @dataclass(frozen=True)
@@ -139,14 +155,57 @@ def actor_of_jwt(s: Services, verifier: OidcVerifier, token: str, caller: Caller
         raise _refuse(s, caller, SecurityEvent.CREDENTIALS_INVALID, f"OpenID token refused: {error.reason_en}") from None
     except IssuerUnreachable as error:
         raise DomainError("UNAVAILABLE", "统一身份认证服务暂不可用，请稍后重试。", f"OpenID provider unreachable: {error}") from None
+    return _actor_of_claims(s, claims, caller)
+
+
+def _actor_of_claims(s: Services, claims: OidcClaims, caller: Caller) -> Actor:
     role = role_named(claims.role)
     if role not in GRANTABLE:
         raise _refuse(s, caller, SecurityEvent.CREDENTIALS_INVALID, f"OpenID token names role {role}", claims.subject)
     return Actor(claims.subject, role, claims.unit)
 
 
-def sign_in(s: Services, user_id: str, password: str, role: str | None, caller: Caller) -> tuple[str, Actor]:
-    """A session for the right password of a usable account; wrong passwords lock the account a while."""
+def sign_in_with_provider(s: Services, verifier: OidcVerifier, client_id: str, redirect_uri: str, code: str, code_verifier: str,
+                          caller: Caller) -> tuple[str, Actor]:
+    """The provider's access token for the code its sign-in page gave back, and whom it signs in (the console
+    keeps that token as its session: it ends when the token expires)."""
+    try:
+        token, claims = oidc_signin.complete(verifier, client_id, redirect_uri, code, code_verifier)
+    except InvalidBearer as error:
+        raise _refuse(s, caller, SecurityEvent.SIGN_IN_FAILED, f"OpenID sign-in refused: {error.reason_en}") from None
+    except IssuerUnreachable as error:
+        raise DomainError("UNAVAILABLE", "统一身份认证服务暂不可用，请稍后重试。", f"OpenID provider unreachable: {error}") from None
+    actor = _actor_of_claims(s, claims, caller)
+    s.security_log.record(SecurityEvent.SIGNED_IN, "openid connect", user_id=actor.id, role=actor.role.value, unit=actor.unit,
+                          request_id=caller.request_id, remote=caller.remote)
+    return token, actor
+
+
+def enrol_second_factor(s: Services, user_id: str) -> str:
+    """A new TOTP secret for an account (replacing any earlier one), kept sealed in the secrets database; the
+    otpauth URI an authenticator app reads is returned to be shown once."""
+    account = _account(s, user_id)
+    if account is None:
+        raise NotFound("账户", "account", user_id)
+    secret = pyotp.random_base32()
+    keys = s.ledger.keys
+    sealed = seal(keys.key_for(f"totp:{user_id}"), TOTP_FIELD, secret)
+    keys.keep_new()  # a new key is kept only when asked (no key outlives a refused command)
+    s.credentials.keep_second_factor(user_id, json.dumps(asdict(sealed)))
+    return pyotp.TOTP(secret).provisioning_uri(name=user_id, issuer_name=TOTP_ISSUER)
+
+
+def _second_factor_ok(s: Services, user_id: str, code: str) -> bool:
+    kept = s.credentials.second_factor(user_id)
+    if kept is None or not code:
+        return False
+    secret = unseal(s.ledger.keys, TOTP_FIELD, SealedValue(**json.loads(kept)))
+    return secret != ERASED and pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
+
+
+def sign_in(s: Services, user_id: str, password: str, role: str | None, caller: Caller, one_time_code: str = "") -> tuple[str, Actor]:
+    """A session for the right password of a usable account; wrong passwords lock the account a while. The
+    three administrators (三员) also give the one-time code of their enrolled second factor (GB/T 22239-2019)."""
     if s.credentials.locked_until(user_id):
         raise _refuse(s, caller, SecurityEvent.SIGN_IN_FAILED, "account locked after repeated failures", user_id)
     if not s.credentials.check_password(user_id, password):
@@ -154,6 +213,10 @@ def sign_in(s: Services, user_id: str, password: str, role: str | None, caller: 
         raise _refuse(s, caller, SecurityEvent.ACCOUNT_LOCKED if locked else SecurityEvent.SIGN_IN_FAILED, "wrong user id or password",
                       user_id)
     actor = _acting(s, caller, _account(s, user_id), user_id, role)
+    if actor.role in ADMINISTRATORS and not _second_factor_ok(s, user_id, one_time_code):
+        s.security_log.record(SecurityEvent.SIGN_IN_FAILED, "second factor missing or wrong", user_id=user_id, role=actor.role.value,
+                              unit=actor.unit, request_id=caller.request_id, remote=caller.remote)
+        raise SecondFactorRequired()
     secret = s.credentials.start_session(user_id, actor.role.value)
     s.security_log.record(SecurityEvent.SIGNED_IN, "password", user_id=user_id, role=actor.role.value, unit=actor.unit,
                           request_id=caller.request_id, remote=caller.remote)

@@ -108,13 +108,24 @@ def _problem_zh(error: Mapping[str, Any]) -> str:
     return "取值无效"
 
 
-def _invalid(error: ValidationError, what: str) -> DomainError:
+class InvalidArguments(DomainError):
+    """Arguments refused before anything is read: what is wrong with each field, for a form to show beside it."""
+
+    def __init__(self, fields: dict[str, str], en: str) -> None:
+        zh = "；".join(f"{where}：{problem}" for where, problem in fields.items())
+        super().__init__("INVALID_ARGUMENTS", f"参数无效（{zh}）", en)
+        self.fields = fields
+
+
+def _invalid(error: ValidationError, what: str) -> InvalidArguments:
     def where(e: Mapping[str, Any]) -> str:
         return ".".join(str(p) for p in e["loc"]) or what
 
-    zh = "；".join(f"{where(e)}：{_problem_zh(e)}" for e in error.errors())
+    fields: dict[str, str] = {}
+    for e in error.errors():
+        fields[where(e)] = "；".join(filter(None, [fields.get(where(e)), _problem_zh(e)]))
     en = "; ".join(f"{where(e)}: {e['msg']}" for e in error.errors())
-    return DomainError("INVALID_ARGUMENTS", f"参数无效（{zh}）", f"invalid {what}: {en}")
+    return InvalidArguments(fields, f"invalid {what}: {en}")
 
 
 def parse(envelope: Mapping[str, Any], signed_in: Actor | None = None) -> tuple[Command, Actor, datetime | None]:

@@ -44,6 +44,7 @@ class Settings:
     # The event store's connections a process keeps (as many again in a burst): with the few connections of the
     # views, keys and audit log, what one process may take of the server's max_connections.
     database_pool_size: int = 5
+    oidc_client_id: str = ""  # the console's public client at the provider: sign-in by authorization code with PKCE
     max_upload_bytes: int = 2 * GiB  # the largest original the service takes in one upload (larger: 413)
     # The audit log's witnesses: "URL VERIFIER-KEY" pairs separated by ";" (C2SP tlog-witness).
     witnesses: str = ""

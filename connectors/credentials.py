@@ -26,6 +26,7 @@ TABLES = (
     """CREATE TABLE IF NOT EXISTS sign_in_sessions (
         secret_sha256 TEXT PRIMARY KEY, user_id TEXT NOT NULL, role TEXT NOT NULL, started_at TEXT NOT NULL,
         last_seen TEXT NOT NULL)""",
+    "CREATE TABLE IF NOT EXISTS account_second_factors (user_id TEXT PRIMARY KEY, sealed_secret TEXT NOT NULL)",
 )
 FAILURES_BEFORE_LOCK = 5
 LOCKED_FOR = timedelta(minutes=15)
@@ -113,6 +114,18 @@ class CredentialStore:
             locked = (_now() + LOCKED_FOR).isoformat() if failures >= FAILURES_BEFORE_LOCK else None
             tx.execute("UPDATE account_passwords SET failures = ?, locked_until = ? WHERE user_id = ?",
                        (0 if locked else failures, locked, user_id))
+
+    # Second factor (TOTP): the shared secret, sealed by the caller with a key of the key store
+
+    def keep_second_factor(self, user_id: str, sealed_secret: str) -> None:
+        with self.store.transaction() as tx:
+            tx.execute("INSERT INTO account_second_factors (user_id, sealed_secret) VALUES (?, ?) ON CONFLICT (user_id) "
+                       "DO UPDATE SET sealed_secret = excluded.sealed_secret", (user_id, sealed_secret))
+
+    def second_factor(self, user_id: str) -> str | None:
+        with self.store.reading() as tx:
+            row = tx.one("SELECT sealed_secret FROM account_second_factors WHERE user_id = ?", (user_id,))
+        return row[0] if row else None
 
     # Access tokens
 

@@ -27,6 +27,7 @@ from zwgk.archive.four_properties import FourPropertyReport
 from zwgk.archive.service import Archivist
 from zwgk.connectors import queries
 from zwgk.connectors.config import Settings
+from zwgk.connectors.demo_accounts import DemoAccount, open_demo_accounts
 from zwgk.connectors.operations import apply_commands
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, catch_up, services, views
@@ -594,6 +595,7 @@ class DemoRun:
     chains: ChainReport
     log: LogReport
     checkpoint: Checkpoint
+    accounts: list[DemoAccount]  # opened by this run, their credentials to be shown this once
 
     @property
     def published(self) -> list[dict[str, Any]]:
@@ -639,6 +641,7 @@ def run(settings: Settings) -> DemoRun:
             if n == 0:  # the seed documents' originals, archived on their publication day (D8)
                 archive_originals(keeper)
         archive_hearing_record(keeper)
+        opened = open_demo_accounts(s)
         archive = queries.four_property_check(s)
         with views(settings, s) as runner:
             catch_up(s, runner)  # views, and the E4 policy's case
@@ -672,5 +675,5 @@ def run(settings: Settings) -> DemoRun:
         refused=[r for r in results if not r["ok"] and r["code"] not in ALREADY_RECORDED],
         unexpected=[r for r, step in zip(results, todo, strict=True)
                     if not r["ok"] and r["code"] != step.refused_with and r["code"] not in ALREADY_RECORDED],
-        chains=audited.chains, log=audited.log, checkpoint=checkpoint,
+        chains=audited.chains, log=audited.log, checkpoint=checkpoint, accounts=opened,
     )

@@ -78,6 +78,7 @@ class OidcVerifier:
         self._jwks_lifespan = jwks_lifespan
         self._timeout = timeout
         self._jwks: PyJWKClient | None = None
+        self._discovered: dict[str, Any] | None = None
         self._lock = threading.Lock()
 
     def verify(self, token: str) -> OidcClaims:
@@ -139,19 +140,25 @@ class OidcVerifier:
             return self._jwks
 
     def _discover_jwks_uri(self) -> str:
-        """OpenID Connect Discovery: the document must name this very issuer (Discovery 1.0, section 4.3)."""
+        return self.endpoint("jwks_uri")
+
+    def endpoint(self, name: str) -> str:
+        """One of the issuer's endpoints (jwks_uri, authorization_endpoint, token_endpoint) by OpenID Connect
+        Discovery; the document must name this very issuer (Discovery 1.0, section 4.3). Fetched once."""
         url = f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
-        try:
-            with urllib.request.urlopen(url, timeout=self._timeout) as response:
-                document = json.load(response)
-        except (OSError, ValueError) as error:
-            raise IssuerUnreachable(f"OIDC discovery at {url} failed: {error}") from error
-        if not isinstance(document, dict):
-            document = {}
-        jwks_uri = document.get("jwks_uri")
-        if document.get("issuer") != self.issuer or not isinstance(jwks_uri, str) or urlsplit(jwks_uri).scheme not in ("http", "https"):
-            raise IssuerUnreachable(f"OIDC discovery at {url} does not describe the issuer {self.issuer}")
-        return jwks_uri
+        if self._discovered is None:
+            try:
+                with urllib.request.urlopen(url, timeout=self._timeout) as response:
+                    document = json.load(response)
+            except (OSError, ValueError) as error:
+                raise IssuerUnreachable(f"OIDC discovery at {url} failed: {error}") from error
+            if not isinstance(document, dict) or document.get("issuer") != self.issuer:
+                raise IssuerUnreachable(f"OIDC discovery at {url} does not describe the issuer {self.issuer}")
+            self._discovered = document
+        found = self._discovered.get(name)
+        if not isinstance(found, str) or urlsplit(found).scheme not in ("http", "https"):
+            raise IssuerUnreachable(f"OIDC discovery at {url} gives no {name}")
+        return found
 
 
 def _text(payload: dict[str, Any], claim: str) -> str:

@@ -34,6 +34,7 @@ from zwgk.domain.archival import AppraisalDecision, ArchivedOriginal, Destructio
 from zwgk.domain.calendar import CST, cst_date
 from zwgk.domain.chain import ChainReport
 from zwgk.domain.checkpoint import Checkpoint, CheckpointError, Verifier, open_signed, parse_note, read_unverified
+from zwgk.domain.disclosure import Attribute
 from zwgk.domain.errors import DomainError, NotFound
 from zwgk.domain.privacy import unseal
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
@@ -42,7 +43,7 @@ from zwgk.projections.archive import ArchiveQuery as ArchiveQuery
 from zwgk.projections.archive import ArchiveTexts, archive_catalogue, search_originals
 from zwgk.projections.assessment import indicators, ranking
 from zwgk.projections.audit_log import Leaf, LogReport, MerkleLog, entry_of, logged_entries, verify_log
-from zwgk.projections.catalogue import catalogue_as_of, ts
+from zwgk.projections.catalogue import catalogue_as_of, cst_day, ts
 from zwgk.projections.complaints import complaints as complaint_rows
 from zwgk.projections.complaints import complaints_without_identities
 from zwgk.projections.deadlines import deadlines as deadline_rows
@@ -373,6 +374,8 @@ DATA_SUBJECTS = Keyset("data_subjects", lambda r: (min((p["recorded_at"] for p i
 ERASURES = Keyset("erasures", lambda r: (r["recorded_at"], r["subject_id"]), (str, str))
 ARCHIVE = Keyset("archive_search", lambda r: (-r["rank"], r["position"]), (int, int))
 PROJECTIONS = Keyset("projection_status", lambda r: (r["view"],), (str,))
+PUBLICATIONS = Keyset("publications", lambda r: (r["published_at"], r["act_id"]), (str, str))
+PUBLIC_ATTRIBUTES = (Attribute.PROACTIVE.value, Attribute.PARTIAL.value)
 SEALED_COMPLAINANT = {"complainant_name": None, "complainant_contact": None, "account": None, "complainant_sealed": True}
 
 
@@ -801,3 +804,15 @@ def readiness(s: Services, runner: ProjectionRunner, settings: Settings) -> dict
         else:
             status[name] = "ok"
     return status
+
+
+def publication_pages(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, cursor: str = "",
+                      at_least: int = 0) -> Rows:
+    """What a citizen may see: the documents published proactively (主动公开), on a channel, not withdrawn; by
+    unit and year of publication (China Standard Time)."""
+    published = [
+        row for row in register_pages(s, runner, unit, at_least=at_least)
+        if row["published_at"] and not row["withdrawn"] and row["attribute"] in PUBLIC_ATTRIBUTES
+        and (year is None or cst_day(row["published_at"]).startswith(f"{year}-"))
+    ]
+    return Rows.listed(PUBLICATIONS, published, PUBLICATIONS.after(cursor))

@@ -19,6 +19,7 @@ from rich.text import Text
 from zwgk.archive import four_properties
 from zwgk.archive.service import VerifyReport
 from zwgk.connectors.demo import DemoRun
+from zwgk.connectors.demo_accounts import DemoAccount
 from zwgk.connectors.labels import (
     CHAIN_BREAKS_ZH,
     COMPLAINT_STATUS_ZH,
@@ -410,6 +411,19 @@ def demo(run: DemoRun) -> None:
     else:
         typer.echo(f"  审计核验：失败，{run.chains.first_break or run.log.reason}")
     typer.echo(f"  签名检查点：树大小 {run.checkpoint.size}，根 {run.checkpoint.root.hex()[:16]}…（zwgk audit checkpoint 查看全文）")
+    demo_accounts(run.accounts)
+
+
+def demo_accounts(opened: list[DemoAccount]) -> None:
+    """The console's demo accounts opened now, their credentials shown this once."""
+    if not opened:
+        typer.echo("  控制台账户：此前的运行已开设（密码只显示一次；需要时 zwgk users password 人员编号 重设）")
+        return
+    typer.echo("  控制台：zwgk serve 之后在浏览器打开 http://127.0.0.1:8000/ 。每个角色一个账户，密码只在此显示这一次：")
+    for a in opened:
+        typer.echo(f"    {a.user_id:<24} {ROLE_NAMES_ZH[a.role]}（{a.unit}） 密码 {a.password}")
+        if a.otpauth_uri:
+            typer.echo(f"    {'':<24} 动态口令（录入身份验证器应用）：{a.otpauth_uri}")
 
 
 def accounts(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002

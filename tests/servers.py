@@ -306,6 +306,7 @@ class OidcProvider:
     audience: str = "urn:zwgk:api"
     client_id: str = "zwgk-tests"
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    console_client_id: str = "zwgk-console"  # the console's public client (authorization code flow with PKCE)
     process: subprocess.Popen | None = None
 
     @classmethod
@@ -342,6 +343,12 @@ class OidcProvider:
         body = urllib.parse.urlencode({k: v for k, v in form.items() if v is not None}).encode()
         with urllib.request.urlopen(f"{self.issuer}/token", data=body, timeout=10) as response:
             return json.load(response)["access_token"]
+
+    def add_person(self, login: str, role: str, unit: str) -> None:
+        """Someone who signs in on the provider's login page, and the role and unit their tokens carry."""
+        path = self.root / "people.json"
+        people = json.loads(path.read_text()) if path.exists() else {}
+        path.write_text(json.dumps({**people, login: {"zwgk_role": role, "zwgk_unit": unit}}, ensure_ascii=False))
 
     def jwks_kids(self) -> set[str]:
         with urllib.request.urlopen(f"{self.issuer}/jwks", timeout=10) as response:

@@ -22,6 +22,7 @@ class SignIn(BaseModel):
     user_id: str = Field(min_length=1, max_length=128)
     password: str = Field(min_length=1, max_length=1024)
     role: str | None = Field(default=None, description="the role to act in, when the account holds several")
+    one_time_code: str = Field(default="", max_length=16, description="the three administrators: the TOTP code of their second factor")
 
 
 class Me(BaseModel):
@@ -54,7 +55,8 @@ def _me(actor: Any) -> dict[str, str]:
 
 @router.post("/sessions", status_code=201, response_model=SignedInSession, summary="以密码登录")
 def sign_in(body: SignIn, request: Request, response: Response, rt: RuntimeDep) -> dict[str, str]:
-    session, actor = accounts.sign_in(rt.services, body.user_id, body.password, body.role, caller(request))
+    session, actor = accounts.sign_in(rt.services, body.user_id, body.password, body.role, caller(request),
+                                       body.one_time_code)
     response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict", secure=request.url.scheme == "https",
                         path="/")
     return {**_me(actor), "session": session}

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
+from zwgk.connectors import console
 from zwgk.connectors.api import accounts, archive, audit, commands, contract, metrics, operations, privacy, problems, queries
 from zwgk.connectors.api.problems import INTERNAL_ZH, domain_problem, problem
 from zwgk.connectors.api.runtime import Runtime
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in (commands, accounts, queries, privacy, archive, audit, contract, operations):
         app.include_router(module.router)
+    console.mount(app)
     generated = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -106,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def refused(request: Request, error: DomainError) -> Response:
         log.warning(json.dumps({"request_id": getattr(request.state, "request_id", ""), "refused": error.code,
                                 "rule": str(error.rule) if error.rule else None, "message": error.message_en}))
+        if console.is_page(request):
+            return console.refusal_page(request, error)
         return domain_problem(request, error)
 
     @app.exception_handler(HTTPException)

@@ -15,6 +15,7 @@ PROBLEM_TYPE = "urn:zwgk:problem:"
 INTERNAL_ZH = "服务内部错误，本次操作未完成；请把请求编号告知管理员。"
 STATUS = {
     "UNAUTHENTICATED": 401,
+    "SECOND_FACTOR_REQUIRED": 401,
     "ROLE_NOT_PERMITTED": 403,
     "NOT_RESPONSIBLE_UNIT": 403,
     "ACTOR_MISMATCH": 403,

@@ -75,6 +75,14 @@ def users_password(user_id: str = typer.Argument(..., help="人员编号")) -> N
     typer.echo(f"已设置账户 {user_id} 的密码。")
 
 
+@users_app.command("totp")
+def users_totp(user_id: str = typer.Argument(..., help="人员编号（三员之一）")) -> None:
+    """登记动态口令（TOTP，第二因素）：输出 otpauth URI，只显示这一次，请用身份验证器应用扫描或录入；再次登记即替换。"""
+    uri = served(accounts.enrol_second_factor, user_id)
+    typer.echo(uri)
+    typer.echo(f"已为 {user_id} 登记动态口令：请立即录入身份验证器应用，此后无法再次显示。", err=True)
+
+
 def _duration(text: str) -> timedelta | None:
     if text in ("", "never"):
         return None

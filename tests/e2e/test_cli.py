@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pyotp
 import pytest
 
+from zwgk.connectors import accounts
+from zwgk.connectors.accounts import Caller, SecondFactorRequired
 from zwgk.connectors.config import Settings
+from zwgk.connectors.demo_accounts import DEMO_ACCOUNTS, DEMO_UNIT
+from zwgk.connectors.wiring import services
+from zwgk.domain.accounts import GRANTABLE
 
 ZWGK = [sys.executable, "-c", "from zwgk.connectors.cli import main; main()"]
 OFFICER = {"id": "o1", "role": "officer", "unit": "达州市人民政府办公室"}
@@ -60,7 +67,25 @@ def test_demo_runs_on_embedded_default_and_is_idempotent(tmp_path: Path):
     assert second.returncode == 0, second.stderr
     assert events_in(store) == recorded
     assert "本次新记录事件 0 个" in second.stdout
-    assert first.stdout.splitlines()[2:] == second.stdout.splitlines()[2:]
+    summary, _, console = first.stdout.partition("  控制台")
+    assert summary.splitlines()[2:] == second.stdout.partition("  控制台")[0].splitlines()[2:]
+    assert " 密码 " not in second.stdout.partition("  控制台")[2]  # the passwords are shown once only
+    _demo_accounts_sign_in(tmp_path, console)
+
+
+def _demo_accounts_sign_in(tmp_path: Path, printed: str) -> None:
+    """The demo opens an account per role and prints its password once; the administrators' also need the one-time code."""
+    passwords = dict(re.findall(r"(demo-[a-z-]+)\s.*? 密码 (\S+)", printed))
+    uris = {pyotp.parse_uri(uri).name: uri for uri in re.findall(r"otpauth://totp/\S+", printed)}
+    assert {role for _, role, _ in DEMO_ACCOUNTS} == set(GRANTABLE) and set(passwords) == {u for u, _, _ in DEMO_ACCOUNTS}
+    assert set(uris) == {"demo-system-admin", "demo-security-admin", "demo-security-auditor"}
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/var/zwgk.sqlite3", keystore_url=f"sqlite:///{tmp_path}/var/keys.sqlite3")
+    with services(settings) as s:
+        assert accounts.sign_in(s, "demo-officer", passwords["demo-officer"], None, Caller())[1].unit == DEMO_UNIT
+        with pytest.raises(SecondFactorRequired):
+            accounts.sign_in(s, "demo-security-auditor", passwords["demo-security-auditor"], None, Caller())
+        code = pyotp.parse_uri(uris["demo-security-auditor"]).now()
+        assert accounts.sign_in(s, "demo-security-auditor", passwords["demo-security-auditor"], None, Caller(), code)[0]
 
 
 def test_apply_reports_each_line_and_refused_lines_record_nothing(tmp_path: Path):

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pyotp
 
 from tests.cli import ZWGK, zwgk
 from tests.servers import free_port
@@ -34,6 +35,11 @@ def test_the_operator_opens_accounts_issues_and_revokes_tokens_and_serves(tmp_pa
     assert {a["user_id"]: a["roles"] for a in listed} == {"sec-admin": ["security_admin"], "edu-officer": ["officer"]}
     assert token not in (tmp_path / "var" / "keys.sqlite3").read_bytes().decode("latin-1")  # only its hash is kept
 
+    enrolled = zwgk("users", "totp", "sec-admin", cwd=tmp_path)
+    assert enrolled.returncode == 0 and "无法再次显示" in enrolled.stderr
+    second_factor = pyotp.parse_uri(enrolled.stdout.strip())
+    assert second_factor.secret.encode() not in (tmp_path / "var" / "keys.sqlite3").read_bytes()  # kept sealed
+
     document = json.loads(zwgk("api", "openapi", cwd=tmp_path).stdout)
     assert "/api/v1/commands/draft_disclosure" in document["paths"]
 
@@ -50,6 +56,11 @@ def test_the_operator_opens_accounts_issues_and_revokes_tokens_and_serves(tmp_pa
                 time.sleep(0.1)
         me = httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert me.json() == {"id": "edu-officer", "role": "officer", "role_zh": "政务公开专员", "unit": "县教育局"}
+        admin = {"user_id": "sec-admin", "password": "至少十二位的安全管理员的密码"}
+        refused = httpx.post(f"{url}/api/v1/sessions", json=admin)  # 三员: a password alone does not sign in
+        assert (refused.status_code, refused.json()["code"]) == (401, "SECOND_FACTOR_REQUIRED")
+        signed = httpx.post(f"{url}/api/v1/sessions", json={**admin, "one_time_code": second_factor.now()})
+        assert signed.status_code == 201 and signed.json()["role"] == "security_admin"
         token_id = token.split("_")[1]
         assert zwgk("tokens", "revoke", "--user", "edu-officer", token_id, cwd=tmp_path).returncode == 0
         assert httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401

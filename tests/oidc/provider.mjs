@@ -10,10 +10,16 @@
 // zero or negative for an already-expired token) overrides --ttl; `alg` (RS256, ES256, ...) picks
 // the signing key.
 //
+// The console's sign-in (authorization code flow with PKCE): a public native client (--console-client-id, default
+// zwgk-console) whose loopback redirect URI http://127.0.0.1/signin/oidc/callback may name any port (RFC 8252), and
+// the provider's development login and consent pages, which take any login name. The access token of a login
+// carries the role and unit PEOPLE.json (beside KEYS.json, read at each token) gives that name.
+//
 // KEYS.json is a JWKS with private keys. Key rotation: rewrite KEYS.json and send SIGHUP; the
 // provider is rebuilt on the new keys behind the same listening socket, so the old keys are gone
 // from the JWKS and no longer sign.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
@@ -27,6 +33,7 @@ const { values: args } = parseArgs({
     'client-id': { type: 'string', default: process.env.OIDC_CLIENT_ID ?? 'zwgk-tests' },
     'client-secret': { type: 'string', default: process.env.OIDC_CLIENT_SECRET ?? 'zwgk-tests-secret' },
     ttl: { type: 'string', default: '600' },
+    'console-client-id': { type: 'string', default: 'zwgk-console' },
   },
 });
 if (!args.port || !args.keys) {
@@ -35,6 +42,15 @@ if (!args.port || !args.keys) {
 }
 const issuer = `http://127.0.0.1:${args.port}`;
 const defaultTtl = Number(args.ttl);
+
+// Who may sign in through the login page, with their role and unit: {login: {zwgk_role, zwgk_unit, name}}.
+const people = () => {
+  try {
+    return JSON.parse(readFileSync(join(dirname(args.keys), 'people.json'), 'utf8'));
+  } catch {
+    return {};
+  }
+};
 
 // The form fields of the token request being answered.
 const form = (ctx) => ctx.oidc?.body ?? {};
@@ -51,14 +67,23 @@ function build() {
       response_types: [],
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_post',
+    }, {
+      client_id: args['console-client-id'],
+      application_type: 'native',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/signin/oidc/callback'],
+      token_endpoint_auth_method: 'none',
     }],
+    findAccount: (ctx, id) => ({ accountId: id, claims: () => ({ sub: id }) }),
     cookies: { keys: ['zwgk-tests-cookie-key'] },
     features: {
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => args.audience,
+        useGrantedResource: () => true,
         // Any resource indicator is a resource server here, so a test can mint a token for another API.
         getResourceServerInfo: (ctx, resource) => ({
           scope: '',
@@ -73,7 +98,10 @@ function build() {
     formats: {
       customizers: {
         jwt(ctx, token, jwt) {
-          const { account, zwgk_role: role, zwgk_unit: unit, name } = form(ctx);
+          const person = people()[token.accountId] ?? {};
+          const {
+            account, zwgk_role: role = person.zwgk_role, zwgk_unit: unit = person.zwgk_unit, name = person.name,
+          } = form(ctx);
           Object.assign(jwt.payload, { sub: account ?? jwt.payload.sub, zwgk_role: role, zwgk_unit: unit, name });
           jwt.payload.exp = jwt.payload.iat + requestedTtl(ctx);
         },
