@@ -22,6 +22,7 @@ DEMO_ACCOUNTS = (
     ("demo-government-office", Role.GOVERNMENT_OFFICE, "达州市人民政府"),
     ("demo-inspector", Role.INSPECTOR, "达州市纪委监委"),
     ("demo-archivist", Role.ARCHIVIST, "达州市档案馆"),
+    ("demo-agency-head", Role.AGENCY_HEAD, "达州市档案馆"),
     ("demo-complaints", Role.COMPLAINTS_OFFICE, "达州市政务服务投诉中心"),
     ("demo-integrator", Role.INTEGRATOR, "达州市大数据中心"),
     ("demo-system-admin", Role.SYSTEM_ADMIN, OFFICE),

@@ -53,7 +53,7 @@ class ArchiveView(Projection):
         """The catalogue, and the trigrams of its 文号 and 题名: an FTS5 table on SQLite, GIN indexes on PostgreSQL."""
         super().create(tx)
         if tx.postgres:
-            tx.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            tx.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")  # one per database, seen from every schema
             for column in ("doc_number", "title"):
                 tx.execute(f"CREATE INDEX IF NOT EXISTS archive_{column}_trigrams ON archive_catalogue USING gin ({column} gin_trgm_ops)")
         else:
@@ -127,7 +127,7 @@ class ArchiveTexts:
     @staticmethod
     def ensure(tx: Transaction) -> None:
         if tx.postgres:
-            tx.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            tx.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")  # one per database, seen from every schema
             tx.execute("CREATE TABLE IF NOT EXISTS archive_text (sha256 TEXT PRIMARY KEY, body TEXT NOT NULL)")
             tx.execute("CREATE INDEX IF NOT EXISTS archive_text_trigrams ON archive_text USING gin (body gin_trgm_ops)")
         else:

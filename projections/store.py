@@ -144,7 +144,7 @@ class ViewStore:
             if schema:
                 with self.connection.transaction(), self.connection.cursor() as cursor:
                     Transaction(cursor, True).execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-                self.connection.execute(f'SET search_path TO "{schema}"')
+                self.connection.execute(f'SET search_path TO "{schema}", public')  # public: extensions (pg_trgm)
         elif parts.scheme == "sqlite":
             path = Path(unquote(parts.path[1:]))
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from zwgk.connectors import queries, tlog
+from zwgk.connectors.accounts import Unauthenticated
 from zwgk.connectors.api.content import etag, repr_digest
-from zwgk.connectors.api.identity import RuntimeDep, SignedIn
+from zwgk.connectors.api.identity import Anyone, RuntimeDep, SignedIn
 from zwgk.connectors.api.problems import PROBLEM_RESPONSES
 from zwgk.connectors.api.scope import permitted
 from zwgk.domain.checkpoint import read_unverified
@@ -98,8 +99,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 @router.get(f"{TLOG}/checkpoint", summary="C2SP tlog-tiles：最新检查点，含见证人联署", response_class=PlainTextResponse,
             responses={200: {**TEXT, "description": "the signed note with its cosignature lines"}})
-def tlog_checkpoint(actor: SignedIn, rt: RuntimeDep, request: Request) -> PlainTextResponse:
-    permitted(rt, request, actor, "audit_proofs")
+def tlog_checkpoint(actor: Anyone, rt: RuntimeDep) -> PlainTextResponse:
+    """Public, as the public page's checkpoint: a witness or any tlog client fetches it without an account."""
     with rt.audit_lock:
         note = tlog.latest_cosigned(rt.services, rt.merkle, rt.settings)
     if note is None:
@@ -110,12 +111,17 @@ def tlog_checkpoint(actor: SignedIn, rt: RuntimeDep, request: Request) -> PlainT
 @router.get(TLOG + "/tile/{path:path}", summary="C2SP tlog-tiles：哈希瓦片与条目包（只读）", response_class=Response,
             description="`tile/<L>/<N>[.p/<W>]` hashes, `tile/entries/<N>[.p/<W>]` entry bundles; full tiles never change.",
             responses={200: {"content": {"application/octet-stream": {}}, "description": "the tile's bytes"}})
-def tlog_tile(path: str, actor: SignedIn, rt: RuntimeDep, request: Request) -> Response:
+def tlog_tile(path: str, actor: Anyone, rt: RuntimeDep, request: Request) -> Response:
+    """Hash tiles are public (hashes tell nothing of the records); entry bundles are the events' own bytes, a
+    withheld document's title among them, and need an inspector's sign-in."""
     try:
         tile = parse_path(f"tile/{path}")
     except TileError:
         raise NotFound("瓦片", "tile", f"tile/{path}") from None
-    permitted(rt, request, actor, "audit_event" if tile.level == ENTRIES else "audit_proofs")
+    if tile.level == ENTRIES:
+        if actor is None:
+            raise Unauthenticated("条目包即事件原文，须登录后读取。", "entry bundles need sign-in")
+        permitted(rt, request, actor, "audit_event")
     with rt.audit_lock:
         try:
             content = tlog.tile_content(rt.services, rt.merkle, tile)

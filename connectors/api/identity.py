@@ -40,5 +40,13 @@ def signed_in(request: Request, credentials: Annotated[HTTPAuthorizationCredenti
     return actor
 
 
+def signed_in_if_any(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor | None:
+    """For what the public may read too: no credentials is the public; credentials given must hold."""
+    if not (credentials or request.cookies.get(SESSION_COOKIE)):
+        return None
+    return signed_in(request, credentials)
+
+
 SignedIn = Annotated[Actor, Depends(signed_in)]
+Anyone = Annotated[Actor | None, Depends(signed_in_if_any)]
 RuntimeDep = Annotated[Runtime, Depends(runtime)]

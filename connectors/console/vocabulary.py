@@ -9,7 +9,7 @@ from enum import StrEnum
 from functools import cache
 
 import zwgk.domain
-from zwgk.domain import accountability, announcements, catalogue, complaints, disclosure, major_decisions, meetings, requests
+from zwgk.domain import accountability, announcements, archival, catalogue, complaints, disclosure, major_decisions, meetings, requests
 
 FIELD_LABELS_ZH = {
     "account": "投诉内容", "act_id": "公开行为编号", "adjusted_content": "调整内容", "adopted": "是否采纳",
@@ -44,6 +44,8 @@ FIELD_LABELS_ZH = {
     "text": "意见内容", "theme": "主题", "title": "题名", "token_id": "令牌编号", "topic": "问题", "total": "合计",
     "unit": "单位", "update": "更新内容", "user_id": "人员编号", "violation": "违规情形", "working_days": "工作日数",
     "working_group": "工作组", "year": "年度",
+    "list_id": "销毁清册编号", "archive_numbers": "档号", "appraisers": "鉴定人员", "supervisors": "监销人",
+    "reasons": "鉴定理由", "classification": "密级", "pages": "页数", "new_retention": "新保管期限",
 }
 
 
@@ -66,6 +68,7 @@ CHOICES_ZH: dict[type[StrEnum], dict[str, str]] = {
     accountability.Sanction: {
         "criticism_education": "批评教育", "written_self_criticism": "责令书面检查", "circulated_criticism": "通报批评",
         "award_ineligibility": "取消当年评先评优资格", "reassignment": "调整工作岗位"},
+    archival.AppraisalDecision: {"keep": "继续保存", "destroy": "销毁"},
     announcements.AnnouncementKind: {"decision": "决策类", "execution": "执行类", "emergency": "应急类"},
     catalogue.AdjustmentReason: {"law_changed": "法律法规新立、修订或废止", "element_changed": "公开要素发生变化",
                                  "function_changed": "机构职能调整或职权变化", "other": "其他情形"},

@@ -155,8 +155,10 @@ def test_the_log_is_served_as_c2sp_tiles_that_recompute_the_checkpoints_root(ser
         assert http.get("/api/v1/audit/tlog/tile/0/000").status_code == 404  # not full yet
         assert http.get(f"/api/v1/audit/tlog/tile/0/000.p/{width + 1}").status_code == 404
         assert http.get("/api/v1/audit/tlog/tile/0/x000/000").status_code == 404  # not a canonical path
-    with server.client() as anonymous:
-        assert anonymous.get("/api/v1/audit/tlog/checkpoint").status_code == 401
+    with server.client() as anonymous:  # the public: the checkpoint and the hashes, not the events' bytes
+        assert anonymous.get("/api/v1/audit/tlog/checkpoint").text == note.text
+        assert anonymous.get(f"/api/v1/audit/tlog/tile/0/000.p/{width}").content == hashes.content
+        assert anonymous.get(f"/api/v1/audit/tlog/tile/entries/000.p/{width}").status_code == 401
     leaves = [hashes.content[i : i + 32] for i in range(0, len(hashes.content), 32)]
     assert root_of(leaves) == checkpoint.root
     assert [leaf_hash(e) for e in unbundle(bundle.content)] == leaves

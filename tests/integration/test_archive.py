@@ -37,7 +37,7 @@ from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal, FixityCheck, FixityOutcome, original_id
 from zwgk.domain.calendar import CST
-from zwgk.domain.checkpoint import parse_verifier_key
+from zwgk.domain.checkpoint import open_signed, parse_verifier
 from zwgk.domain.disclosure import DisclosureAct, DraftDisclosure
 from zwgk.domain.errors import DomainError
 from zwgk.domain.hearings import AssignHearingRoles, Hearing, HoldHearing, NoticeHearing
@@ -525,10 +525,10 @@ def test_bagit_1_0_export_carries_ledger_proofs_validates_and_its_validator_catc
     assert "proofs/ZY01-WS·2020-Y-BGS-0001.json" in tagged and "bagit.txt" in tagged
     # offline, as the receiving archive would: the original's event is in the log the checkpoint signs
     tag = json.loads((tmp_path / "bag" / "proofs" / "ZY01-WS·2020-Y-BGS-0001.json").read_text(encoding="utf-8"))
-    name, key = parse_verifier_key((tmp_path / "bag" / "proofs" / "public-key.txt").read_text(encoding="utf-8"))
+    log = parse_verifier((tmp_path / "bag" / "proofs" / "public-key.txt").read_text(encoding="utf-8"))
     event = base64.b64decode(tag["event"])
     check_inclusion(event, tag["inclusion_proof"], (tmp_path / "bag" / "proofs" / "checkpoint.txt").read_text(encoding="utf-8"),
-                    name, key)
+                    lambda note: open_signed(note, log))
     assert tag["sha256"].encode() in event
     payload = tmp_path / "bag" / "data" / "ZY01-WS·2020-Y-BGS-0001" / "original.txt"
     assert payload.read_bytes() == SEED

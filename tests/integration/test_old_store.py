@@ -77,11 +77,17 @@ def test_release_5_views_rebuilt_from_zero_are_the_rows_release_5_stored(old_sto
     stored, now = view_tables(OLD_STORE / "zwgk.sqlite3"), view_tables(store)
     assert len(stored["timeline_events"]) == RELEASE_5_EVENTS[0] and all(stored[t] for t in ("disclosure_register", "deadlines"))
     for name, rows in stored.items():
-        assert now.get(name) == rows, name
+        # A view may have gained columns since (the archive catalogue: 密级, 页数, the end of retention): the
+        # columns release 5 had hold the same values.
+        kept = [{column: row.get(column) for column in rows[0]} for row in now.get(name, [])] if rows else now.get(name)
+        assert sorted(kept or [], key=lambda r: json.dumps(r, sort_keys=True, default=repr)) == rows, name
 
 
 def test_the_demo_recognises_release_5s_store_and_records_nothing_twice(old_store: Path):
+    """Only what release 5 had no notion of is added: the demo's console accounts."""
     again = zwgk("demo", cwd=old_store)
     assert again.returncode == 0, again.stderr
-    assert events_in(old_store / "var" / "zwgk.sqlite3") == RELEASE_5_EVENTS
+    with closing(sqlite3.connect(old_store / "var" / "zwgk.sqlite3")) as conn:
+        added = {topic for (topic,) in conn.execute("SELECT DISTINCT topic FROM stored_events WHERE rowid > ?", (RELEASE_5_EVENTS[1],))}
+    assert added and all(topic.startswith("zwgk.domain.accounts:") for topic in added), added
     assert zwgk("audit", "verify", cwd=old_store).returncode == 0

@@ -29,7 +29,8 @@ def at(day: str) -> datetime:
 def archived(ledger: Ledger) -> None:
     ledger.record_original(
         ARCHIVIST, at("2025-03-10"), archive_number=NUMBER, doc_number="", title="原件", responsible_unit=UNIT,
-        doc_date=date(2025, 3, 4), doc_type="通知", retention="D30", archived_on=date(2025, 3, 10), media_type="text/plain",
+        doc_date=date(2025, 3, 4), doc_type="通知", retention="D30", retain_until=date(2056, 1, 1), classification="公开",
+        pages=1, media_type="text/plain",
         size=12, sha256=SHA256, sm3="a" * 64, storage_key="originals/k1", version_id="v1",
     )
 
