@@ -121,7 +121,8 @@ def timeline(request: Request, actor: SignedIn, rt: RuntimeDep, paging: Pages, u
 RecordId = Annotated[UUID, Path(description="the record's id, as lists and the timeline give it")]
 
 
-def _replayed(record_id: UUID, as_of: datetime, replay: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def replayed(record_id: UUID, as_of: datetime, replay: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A record replayed; no such record, or none yet at the instant, refused in Chinese (the console's too)."""
     try:
         return replay()
     except queries.RecordUnknown:
@@ -136,7 +137,7 @@ def record_as_of(request: Request, actor: SignedIn, rt: RuntimeDep, record_id: R
                  as_of: Annotated[str | None, Query(description=f"default: now; {INSTANT_HELP}")] = None) -> Any:
     record_for(rt, request, actor, "record_as_of", record_id, reading.at_least)
     moment = instant(as_of, "as_of") or datetime.now(CST)
-    state = _replayed(record_id, moment, lambda: queries.record_as_of(rt.services, rt.views, record_id, moment, reading.at_least))
+    state = replayed(record_id, moment, lambda: queries.record_as_of(rt.services, rt.views, record_id, moment, reading.at_least))
     return {"record_id": str(record_id), "type": state.pop("type"), "version": state["version"], "as_of": moment.isoformat(),
             "state": state}
 
@@ -150,7 +151,7 @@ def record_changes(request: Request, actor: SignedIn, rt: RuntimeDep, record_id:
     since, until = instant(start, "from"), instant(end, "to") or datetime.now(CST)
     if since is None:
         raise DomainError("INVALID_ARGUMENTS", "请给出起始时刻（from）。", "from is empty")
-    changes = _replayed(record_id, until, lambda: queries.record_changes(rt.services, rt.views, record_id, since, until,
+    changes = replayed(record_id, until, lambda: queries.record_changes(rt.services, rt.views, record_id, since, until,
                                                                           reading.at_least))
     return {"record_id": str(record_id), **changes}
 
