@@ -388,9 +388,9 @@ def erasure_pages(s: Services, unit: str = "", cursor: str = "") -> Rows:
 
 
 def archive_pages(s: Services, runner: ProjectionRunner, unit: str = "", year: int | None = None, retention: str = "",
-                  title_contains: str = "", doc_type: str = "", cursor: str = "", at_least: int = 0) -> Rows:
+                  title_contains: str = "", doc_type: str = "", cursor: str = "", at_least: int = 0, doc_number: str = "") -> Rows:
     after = ARCHIVE.after(cursor)
-    return Rows.listed(ARCHIVE, archive_search(s, runner, unit, year, retention, title_contains, doc_type, at_least), after)
+    return Rows.listed(ARCHIVE, archive_search(s, runner, unit, year, retention, title_contains, doc_type, at_least, doc_number), after)
 
 
 def projection_status_pages(s: Services, runner: ProjectionRunner, cursor: str = "") -> Rows:
