@@ -21,7 +21,7 @@ from zwgk.connectors.api import sheets
 from zwgk.connectors.api.filters import instant, rule
 from zwgk.connectors.api.identity import RuntimeDep
 from zwgk.connectors.api.queries import replayed
-from zwgk.connectors.api.scope import permitted, record_for, unit_for
+from zwgk.connectors.api.scope import any_unit, permitted, record_for, unit_for
 from zwgk.connectors.api.spreadsheet import Sheet
 from zwgk.connectors.console.tables import Action, Columns, listed, table
 from zwgk.connectors.console.web import CONSOLE_TAG, Viewer, may_query, nav, page, query_string
@@ -37,6 +37,7 @@ Until = Annotated[str, Query(alias="to", max_length=64)]
 
 nav("/violations", "违规情况", may_query("violations"), order=40)
 nav("/audit", "审计核验", may_query("audit_verify"), order=45)
+nav("/personal-data", "个人信息", may_query("data_subjects"), order=47)
 
 
 def _timeline_link(row: dict[str, Any]) -> list[Action]:
@@ -140,3 +141,22 @@ def proof_bundle(request: Request, actor: Viewer, rt: RuntimeDep, event_id: Text
         z.writestr("public-key.txt", queries.verifier_key(rt.settings) + "\n")
     name = f"zwgk-proof-{proved.proof['event_id']}.zip"
     return Response(bundle.getvalue(), media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _subject_columns(actor: Actor) -> Columns:
+    """The inventory's columns; each record holding the data opens its timeline, where every read of it
+    (who, when, which field) is an event, to those who may read timelines."""
+    timelines = may_query("timeline")(actor)
+    return Columns(sheets.DATA_SUBJECTS, actions=lambda r: [
+        Action(f"时间线 {str(p['record_id'])[:8]}", f"/records/{p['record_id']}/timeline")
+        for p in {p["record_id"]: p for p in r["places"]}.values()] if timelines else [])
+
+
+@router.get("/personal-data", response_class=HTMLResponse)
+def personal_data(request: Request, actor: Viewer, rt: RuntimeDep, cursor: Cursor = "") -> HTMLResponse:
+    any_unit(rt, request, actor, "data_subjects")
+    rows = queries.data_subject_pages(rt.services, cursor=cursor)
+    return page(request, "list.html", actor, "个人信息清单与查阅记录",
+                intro="每个数据主体的个人信息在哪些记录的哪些字段中（只列编号，不含个人信息）。"
+                      "每次查阅都记入所在记录的时间线（事件 PersonalDataReading.Read：查阅人、时间）。",
+                table=table(request, "个人信息清单", _subject_columns(actor), rows, "/api/v1/privacy/subjects?format=csv"))

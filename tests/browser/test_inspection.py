@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.browser.harness import Console, Visitor
 from tests.integration.test_ledger import run_scenario
+from zwgk.connectors.demo import COMPLAINT_ID
 from zwgk.connectors.wiring import services
 
 LATE = "资府办发〔2020〕31号"  # signed off 2020-07-10, published 2020-07-20: late (D3)
@@ -84,3 +85,18 @@ def test_an_archivist_has_no_violation_report_and_an_officer_no_other_units_time
     page = visitor.sign_in(console.person("yj-officer", "officer", "资阳市雁江区人民政府办公室"))
     visitor.goto(timeline_path, "other-units-timeline-refused")
     expect(page.get_by_role("alert")).to_contain_text("不属于本单位")
+
+
+def test_the_inspector_follows_a_read_of_personal_data_to_the_complaints_timeline_Q3(console: Console, visitor: Visitor):
+    with services(console.settings) as s:
+        run_scenario(s)
+    office = console.person("ts-office", "complaints_office", "县政务公开办公室")
+    console.record(office, "read_personal_data", record_id=str(COMPLAINT_ID), field="complainant_name", purpose="核实身份以便回访")
+    page = visitor.sign_in(console.person("jw-inspector", "inspector", "市纪委监委派驻纪检监察组"))
+    page.get_by_role("link", name="个人信息").click()
+    visitor.checked("personal-data")
+    expect(page.get_by_role("main")).not_to_contain_text("示例投诉人甲")
+    page.get_by_role("row").filter(has_text=str(COMPLAINT_ID)).get_by_role("link", name=re.compile("时间线")).click()
+    visitor.checked("complaint-timeline")
+    read = visitor.row("全部事件", "PersonalDataReading.Read")
+    assert read[4:6] == ["ts-office", "投诉受理机构"]
