@@ -119,9 +119,10 @@ def upload_form(request: Request, actor: Viewer, rt: RuntimeDep) -> HTMLResponse
 async def upload(request: Request, actor: Viewer, rt: RuntimeDep) -> Response:
     """The original and its metadata as one multipart form, archived as the API's upload archives it."""
     _allowed(rt, request, actor)
+    limit = rt.settings.max_upload_bytes
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > rt.settings.max_upload_bytes:
-        raise too_large(rt.settings.max_upload_bytes)
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
     data = await request.form()
     values = {name: str(data.get(name, "")).strip() for name in UPLOAD_FIELDS}
     if not csrf_ok(request, data):
@@ -129,6 +130,8 @@ async def upload(request: Request, actor: Viewer, rt: RuntimeDep) -> Response:
     original = data.get("original")
     if not isinstance(original, UploadFile) or not original.filename:
         return _upload_page(request, actor, 422, "请选择要存档的原件文件。", values)
+    if (original.size or 0) > limit:  # a body sent without its length: as large as it came
+        raise too_large(limit)
     args = {**values, "doc_date": values["doc_date"] or None, "file": original.filename,
             "media_type": (original.content_type or "").split(";")[0].strip().lower().replace("application/octet-stream", ""),
             "disclosure_id": None, "hearing_id": None}

@@ -5,10 +5,15 @@ commands are not offered them, and an officer reads only their own unit's origin
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
-from playwright.sync_api import expect
+import pytest
+from playwright.sync_api import Browser, expect
 
+from tests.api import ZwgkServer, isolated
 from tests.browser.harness import Console, Visitor
+from zwgk.connectors.config import Settings
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n" + bytes(range(256)) * 40
 NUMBER, DOC_NUMBER = "Z001-WS·2026-D30-JYJ-0001", "示教〔2026〕7号"
@@ -91,3 +96,29 @@ def test_an_inspector_may_not_archive_and_an_officer_reads_only_their_units_orig
     page = visitor.sign_in(console.person("wj-officer", "officer", "示范县卫生健康局"))
     visitor.goto(f"/archive/originals/{NUMBER}", "other-units-original-refused")
     expect(page.get_by_role("alert")).to_contain_text("只能查阅本单位的档案")
+
+
+@pytest.fixture
+def small_uploads(sqlite_settings: Settings, tmp_path: Path) -> Iterator[Console]:
+    """A console whose uploads may be 4 KiB at most."""
+    settings = isolated(sqlite_settings, tmp_path, max_upload_bytes=4096)
+    server = ZwgkServer.start(settings, tmp_path, extra_env={"ZWGK_MAX_UPLOAD_BYTES": "4096"})
+    yield Console(settings, server)
+    server.stop()
+
+
+def test_an_original_over_the_upload_limit_is_refused_and_nothing_archived(small_uploads: Console, chromium: Browser, axe: str):
+    visitor = Visitor(chromium, axe, small_uploads.server.url, "upload-over-the-limit")
+    try:
+        page = visitor.sign_in(small_uploads.person("da-archivist", "archivist", "县档案馆"), "/archive/upload")
+        page.get_by_label("原件文件").set_input_files(files=[{"name": "a.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+        page.get_by_label("档号").fill(NUMBER)
+        page.get_by_label("题名").fill(TITLE)
+        page.get_by_label("责任者").fill(UNIT)
+        page.get_by_role("button", name="存档").click()
+        visitor.checked("too-large")
+        expect(page.get_by_role("alert")).to_contain_text("超过上限（4096 字节）")
+        visitor.goto("/archive", "nothing-archived")
+        expect(page.get_by_role("table", name=re.compile("档案原件"))).to_contain_text("暂无记录")
+    finally:
+        visitor.close()
