@@ -85,7 +85,8 @@ def original(request: Request, archive_number: str, actor: Viewer, rt: RuntimeDe
                 retention_zh=RETENTION_ZH[found.retention], metadata=metadata, fixity=_fixity(found),
                 download=CONTENT_ROUTE.format(quote(found.archive_number)) if may_query("archive_download")(actor) else "",
                 hold_url=form_url(hold, back_to, archive_number=found.archive_number) if _may(hold)(actor) else "",
-                hold_label="解除法律保全" if found.legal_hold else "实施法律保全")
+                hold_label="解除法律保全" if found.legal_hold else "实施法律保全",
+                timeline=f"/records/{found.id}/timeline" if may_query("timeline")(actor) else "")
 
 
 def _fixity(found: ArchivedOriginal) -> str:

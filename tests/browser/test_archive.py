@@ -56,6 +56,7 @@ def test_the_archivist_archives_a_pdf_finds_it_and_downloads_the_same_bytes_R1(c
     visitor.checked("found-by-title")
     found.get_by_role("link", name="查看").click()
     visitor.checked("original")
+    expect(page.get_by_role("link", name="时间线")).to_have_count(0)  # timelines are the inspector's and the unit's
     with page.expect_download() as download:
         page.get_by_role("link", name="下载原件").click()
     assert download.value.path().read_bytes() == PDF
@@ -92,6 +93,9 @@ def test_an_inspector_may_not_archive_and_an_officer_reads_only_their_units_orig
     expect(page.get_by_role("alert")).to_contain_text("无权")
     visitor.goto(f"/archive/originals/{NUMBER}", "inspector-original")
     expect(page.get_by_role("link", name="实施法律保全")).to_have_count(0)
+    page.get_by_role("link", name="时间线").click()
+    visitor.checked("inspector-original-timeline")
+    expect(page.get_by_role("table", name=re.compile("全部事件"))).to_contain_text("ArchivedOriginal.Archived")
     visitor.sign_out()
     page = visitor.sign_in(console.person("wj-officer", "officer", "示范县卫生健康局"))
     visitor.goto(f"/archive/originals/{NUMBER}", "other-units-original-refused")
