@@ -23,7 +23,7 @@ from zwgk.connectors.api.runtime import Runtime
 from zwgk.connectors.api.scope import refusals_logged, unit_for
 from zwgk.connectors.console.command_forms import form_url
 from zwgk.connectors.console.tables import Action, Columns, table
-from zwgk.connectors.console.web import CONSOLE_TAG, Viewer, csrf_ok, may_query, nav, page, query_string, redirect
+from zwgk.connectors.console.web import CONSOLE_TAG, Viewer, csrf_ok, may_query, nav, page, query_string, redirect, year_given
 from zwgk.connectors.labels import FIXITY_ZH
 from zwgk.domain.access import COMMAND_ACCESS, permit_command, permit_query
 from zwgk.domain.actors import Actor
@@ -57,19 +57,15 @@ COLUMNS = Columns(sheets.ARCHIVE, hidden=frozenset({"SHA-256"}),
                   actions=lambda r: [Action("查看", _original_url(r["archive_number"]))])
 
 
-def _year(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) == 4 else None
-
-
 @router.get(ARCHIVE_PATH, response_class=HTMLResponse)
 def search(request: Request, actor: Viewer, rt: RuntimeDep, doc_number: Text = "", title: Text = "", unit: Text = "",
            year: Text = "", retention: Text = "", cursor: Cursor = "", at_least: AtLeast = 0) -> HTMLResponse:
     unit = unit_for(rt, request, actor, "archive_search", unit.strip())
     retention = retention if retention in RetentionClass._value2member_map_ else ""
-    rows = queries.archive_pages(rt.services, rt.views, unit, _year(year), retention, title.strip(), "", cursor, at_least,
+    rows = queries.archive_pages(rt.services, rt.views, unit, year_given(year), retention, title.strip(), "", cursor, at_least,
                                  doc_number.strip())
     return page(request, "archive.html", actor, "档案检索", doc_number=doc_number, title_contains=title, unit=unit,
-                year=year if _year(year) else "", retention=retention, retentions=RETENTIONS,
+                year=year if year_given(year) else "", retention=retention, retentions=RETENTIONS,
                 table=table(request, f"{unit or '各单位'}的档案原件（按存档先后）", COLUMNS, rows, ""))
 
 

@@ -24,7 +24,7 @@ from zwgk.connectors.api.queries import replayed
 from zwgk.connectors.api.scope import any_unit, permitted, record_for, unit_for
 from zwgk.connectors.api.spreadsheet import Sheet
 from zwgk.connectors.console.tables import Action, Columns, listed, table
-from zwgk.connectors.console.web import CONSOLE_TAG, Viewer, may_query, nav, page, query_string
+from zwgk.connectors.console.web import CONSOLE_TAG, Viewer, may_query, nav, page, query_string, year_given
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import CST
 
@@ -56,18 +56,14 @@ def _shown(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(jsonable_encoder(value), ensure_ascii=False)
 
 
-def _year(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) == 4 else None
-
-
 @router.get("/violations", response_class=HTMLResponse)
 def violations(request: Request, actor: Viewer, rt: RuntimeDep, unit: Text = "", year: Text = "", rule_id: Text = "",
                cursor: Cursor = "") -> HTMLResponse:
     unit = unit_for(rt, request, actor, "violations", unit.strip())
     rule_id = rule(rule_id.strip())
-    rows = queries.violation_pages(rt.services, rt.views, unit, _year(year), rule_id, cursor)
-    csv_url = f"/api/v1/violations?{query_string(format='csv', unit=unit, year=_year(year), rule_id=rule_id)}"
-    return page(request, "violations.html", actor, "违规情况报告", unit=unit, year=year if _year(year) else "", rule_id=rule_id,
+    rows = queries.violation_pages(rt.services, rt.views, unit, year_given(year), rule_id, cursor)
+    csv_url = f"/api/v1/violations?{query_string(format='csv', unit=unit, year=year_given(year), rule_id=rule_id)}"
+    return page(request, "violations.html", actor, "违规情况报告", unit=unit, year=year if year_given(year) else "", rule_id=rule_id,
                 table=table(request, f"{unit or '各单位'}的违规情况", VIOLATION_COLUMNS, rows, csv_url))
 
 
