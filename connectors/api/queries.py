@@ -132,7 +132,8 @@ def timeline(request: Request, actor: SignedIn, rt: RuntimeDep, paging: Pages, u
 RecordId = Annotated[UUID, Path(description="the record's id, as lists and the timeline give it")]
 
 
-def _replayed(record_id: UUID, as_of: datetime, replay: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def replayed(record_id: UUID, as_of: datetime, replay: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A record replayed; no such record, or none yet at the instant, refused in Chinese (the console's too)."""
     try:
         return replay()
     except queries.RecordUnknown:
@@ -153,7 +154,7 @@ def record_as_of(request: Request, actor: SignedIn, rt: RuntimeDep, record_id: R
     if business is None and recorded is None:
         business = datetime.now(CST)
     moment = min(m for m in (business, recorded) if m is not None)
-    return _replayed(record_id, moment, lambda: queries.replay(rt.services, rt.views, record_id, business, recorded,
+    return replayed(record_id, moment, lambda: queries.replay(rt.services, rt.views, record_id, business, recorded,
                                                                reading.at_least))
 
 
@@ -166,7 +167,7 @@ def record_changes(request: Request, actor: SignedIn, rt: RuntimeDep, record_id:
     since, until = instant(start, "from"), instant(end, "to") or datetime.now(CST)
     if since is None:
         raise DomainError("INVALID_ARGUMENTS", "请给出起始时刻（from）。", "from is empty")
-    changes = _replayed(record_id, until, lambda: queries.record_changes(rt.services, rt.views, record_id, since, until,
+    changes = replayed(record_id, until, lambda: queries.record_changes(rt.services, rt.views, record_id, since, until,
                                                                           reading.at_least))
     return {"record_id": str(record_id), **changes}
 

@@ -125,3 +125,8 @@ def query_string(**params: Any) -> str:
     """A page's link with these parameters (empty ones left out)."""
     given = {k: v for k, v in params.items() if v not in (None, "")}
     return urlencode(given, quote_via=quote) if given else ""
+
+
+def year_given(text: str) -> int | None:
+    """A four-digit year typed in a filter; anything else: none (every year)."""
+    return int(text) if text.isdigit() and len(text) == 4 else None

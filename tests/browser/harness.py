@@ -29,6 +29,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
 PASSWORD = "控制台测试用的足够长密码-2026"
+OFFICER_NAV = ["工作台", "公开行为台账", "期限", "违规情况", "档案检索", "投诉", "公开事项清单", "考核", "年度报告", "全部操作"]
 
 
 def axe_source() -> str:

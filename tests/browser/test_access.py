@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.harness import PASSWORD, Console, Visitor
+from tests.browser.harness import OFFICER_NAV, PASSWORD, Console, Visitor
 from zwgk.connectors import accounts
 from zwgk.connectors.wiring import services
 from zwgk.domain.actors import SYSTEM
@@ -27,7 +27,7 @@ def _two_units(console: Console) -> None:
 def test_an_officer_sees_their_own_units_acts_and_only_the_commands_of_their_role_C3(console: Console, visitor: Visitor):
     _two_units(console)
     page = visitor.sign_in(console.people["jy-officer"])
-    assert visitor.nav() == ["工作台", "公开行为台账", "期限", "全部操作"]
+    assert visitor.nav() == OFFICER_NAV
     visitor.goto("/register", "register")
     expect(page.get_by_role("table", name=re.compile("公开行为"))).to_contain_text(OURS)
     expect(page.get_by_role("main")).not_to_contain_text(THEIRS)
