@@ -91,7 +91,8 @@ def instant(value: datetime, where: str, now: datetime) -> datetime:
 def business_time(value: datetime, now: datetime) -> datetime:
     """When the act took place: not before 1949-10-01, not after the recording (give or take the clocks)."""
     when = _china_day(value, "occurred_at")
-    if when < EARLIEST_BUSINESS_DAY or value > now + CLOCK_SKEW:
+    # A time without a zone is the record's own refusal (OCCURRED_AT_WITHOUT_ZONE); only its day is bounded here.
+    if when < EARLIEST_BUSINESS_DAY or (value.tzinfo is not None and value > now + CLOCK_SKEW):
         raise refused("occurred_at", f"业务时间应在 {EARLIEST_BUSINESS_DAY} 至记录之时之间",
                       f"business time must lie between {EARLIEST_BUSINESS_DAY} and now")
     return value

@@ -33,6 +33,7 @@ def hostile_lines() -> list[bytes]:
         encode(draft(at="0001-01-01T00:00:00+08:00")),  # year 1 with a zone: a traceback
         encode(draft(at="0001-01-01T00:00:00Z")),  # year 1: recorded
         encode(draft(at=1_600_000_000)),  # a bare number as business time: recorded
+        encode(draft(at="2023-05-01T10:00:00")),  # no zone: a traceback once the bounds were checked
         encode(draft(at="2999-01-01T00:00:00+08:00")),  # after the recording: recorded
         encode({"command": "report_emergency", "actor": OFFICE, "occurred_at": "2024-03-01T09:00:00+08:00",
                 "args": {"id": str(uuid4()), "title": "强降雨", "happened_at": "9999-12-31T23:00:00+08:00"}}),  # traceback
@@ -79,7 +80,8 @@ def test_every_bad_line_gets_a_coded_refusal_and_records_nothing(workdir: Path):
     assert codes[1] == codes[2] == "INVALID_JSON"
     assert codes[len(lines)] == "UNKNOWN_COMMAND"
     assert codes[len(lines) - 1] == "COMMAND_TOO_LARGE"
-    assert {codes[n] for n in range(3, len(lines) - 1)} <= {"IMPLAUSIBLE_INPUT", "INVALID_ARGUMENTS", "COMMAND_TOO_LARGE"}
+    assert {codes[n] for n in range(3, len(lines) - 1)} <= {"IMPLAUSIBLE_INPUT", "INVALID_ARGUMENTS", "COMMAND_TOO_LARGE",
+                                                            "OCCURRED_AT_WITHOUT_ZONE"}
     assert events_in(workdir / "var" / "zwgk.sqlite3") == before
     # The forged line stays inside the refusal's own log line.
     assert not any(line.startswith("INFO zwgk: relayed") for line in result.stderr.splitlines())
