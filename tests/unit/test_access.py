@@ -4,18 +4,18 @@
 from __future__ import annotations
 
 import inspect
-import os
 import re
 import typing
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 
 import zwgk.archive.commands  # noqa: F401 - registers the archive's commands
+from tests.keys import KeysInMemory
 from zwgk.archive.commands import ArchiveContext
 from zwgk.connectors.commands import parse
 from zwgk.connectors.config import Settings
@@ -37,7 +37,6 @@ from zwgk.domain.emergencies import ReleaseInformation, ReportEmergency
 from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Ledger
 from zwgk.domain.official_calendar import OfficialCalendarYear
-from zwgk.domain.privacy import SubjectKey
 from zwgk.domain.rules import Rule
 from zwgk.projections.policies import AccountabilityForPersistentFailure
 
@@ -302,28 +301,6 @@ OFFICER_A, OFFICER_B = Actor("a-officer", Role.OFFICER, UNIT_A), Actor("b-office
 HAPPENED = datetime.fromisoformat("2020-08-18T14:00:00+08:00")
 
 
-class Keys:
-    """Data subjects' keys in memory, made on first use."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, SubjectKey] = {}
-
-    def key_for(self, subject_id: str) -> SubjectKey:
-        return self.keys.setdefault(subject_id, SubjectKey(subject_id, uuid4().hex, os.urandom(32)))
-
-    def find(self, subject_id: str) -> SubjectKey | None:
-        return self.keys.get(subject_id)
-
-    def forget(self, subject_id: str) -> bool:
-        return self.keys.pop(subject_id, None) is not None
-
-    def keep_new(self) -> None:
-        """Kept as made: these tests are not about refused commands' keys."""
-
-    def discard_new(self) -> None:
-        """As above."""
-
-
 def through_the_table(ledger: Ledger, command: Command, actor: Actor) -> UUID:
     """As the API runs a command: in the scope the table gives the actor's role."""
     (outcome, *_) = Ledger.run(command, Context(ledger, actor, None, scope=permit_command(actor, command.name)))
@@ -379,7 +356,7 @@ def test_c3_a_catalogue_item_answers_to_its_responsible_unit():
 
 
 def test_c3_a_complaint_answers_to_the_unit_it_is_assigned_to_once_it_is():
-    ledger = Ledger(keys=Keys())
+    ledger = Ledger(keys=KeysInMemory())
     office = Actor("complaints", Role.COMPLAINTS_OFFICE, "资阳市政务公开办公室")
     complaint = through_the_table(ledger, RegisterComplaint(
         category="delay_without_reason", form="oral", respondent_unit=UNIT_A, complainant_name="示例投诉人",
@@ -395,7 +372,7 @@ def test_c3_a_complaint_answers_to_the_unit_it_is_assigned_to_once_it_is():
 def test_c3_a_record_opened_in_an_own_unit_scope_is_checked_before_it_is_saved():
     """An opened record under a unit an argument names, or under none, is refused to a role acting for its own unit.
     No role acts for its own unit on cases or complaints; the check holds whatever the table says."""
-    ledger = Ledger(keys=Keys())
+    ledger = Ledger(keys=KeysInMemory())
     own = Context(ledger, Actor("jw", Role.INSPECTOR, UNIT_B), None, scope=OWN)
     case = OpenCase(subject_kind="unit", subject_unit=UNIT_B, violation="perfunctory", origin="inspection")
     refused("NOT_RESPONSIBLE_UNIT", Rule.C3, lambda: Ledger.run(case, own))

@@ -1,45 +1,22 @@
 """Q3: public text — a complaint's published feedback, an application's answer, a hearing's outcome — never
 carries the sealed identity of the people in its record; a refusal records nothing."""
 
-import os
 from datetime import date, datetime
 
 import pytest
 
+from tests.keys import KeysInMemory
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import CST
 from zwgk.domain.complaints import AssignComplaint, GiveFeedback, HandleComplaint, PublishFeedback, RegisterComplaint
 from zwgk.domain.errors import DomainError
 from zwgk.domain.hearings import AssignHearingRoles, HoldHearing, NoticeHearing, PublishHearingOutcome
 from zwgk.domain.ledger import Ledger
-from zwgk.domain.privacy import SubjectKey
 from zwgk.domain.requests import AnswerRequest, ReceiveRequest
 from zwgk.domain.rules import Rule
 
 OFFICE = Actor("qy-complaints", "complaints_office", "清原满族自治县政务公开办公室")
 OFFICER = Actor("yj-officer", "officer", "资阳市雁江区人民政府办公室")
-
-
-class NewKeys:
-    """A key store that makes each subject's key on first use, in memory."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, SubjectKey] = {}
-
-    def key_for(self, subject_id: str) -> SubjectKey:
-        return self.keys.setdefault(subject_id, SubjectKey(subject_id, "k1", os.urandom(32)))
-
-    def find(self, subject_id: str) -> SubjectKey | None:
-        return self.keys.get(subject_id)
-
-    def forget(self, subject_id: str) -> bool:
-        return self.keys.pop(subject_id, None) is not None
-
-    def keep_new(self) -> None:
-        """Every key is kept as made: these tests look at public text, not at refused commands' keys."""
-
-    def discard_new(self) -> None:
-        """As `keep_new`."""
 
 
 def at(day: str) -> datetime:
@@ -56,7 +33,7 @@ def refused_and_nothing_recorded(ledger: Ledger, command, actor: Actor, day: str
 
 
 def test_q3_published_complaint_feedback_naming_the_complainant_is_refused():
-    ledger = Ledger(keys=NewKeys())
+    ledger = Ledger(keys=KeysInMemory())
     complaint = ledger.execute(RegisterComplaint(
         category="delay_without_reason", form="written", signed=True, respondent_unit="县国土资源局",
         complainant_name="温如言测试", complainant_contact="13900000000", account="申请公开的征收信息逾期未答复",
@@ -72,7 +49,7 @@ def test_q3_published_complaint_feedback_naming_the_complainant_is_refused():
 
 
 def test_q3_an_answer_naming_the_applicant_is_refused():
-    ledger = Ledger(keys=NewKeys())
+    ledger = Ledger(keys=KeysInMemory())
     request = ledger.execute(ReceiveRequest(
         channel="post", received_on=date(2025, 3, 3), applicant_kind="natural_person", applicant="温如言 13900000000",
         request="某批复",
@@ -85,7 +62,7 @@ def test_q3_an_answer_naming_the_applicant_is_refused():
 
 
 def test_q3_a_hearing_outcome_naming_a_representative_is_refused():
-    ledger = Ledger(keys=NewKeys())
+    ledger = Ledger(keys=KeysInMemory())
     hearing = ledger.execute(NoticeHearing(
         matter="停车收费标准调整", scheduled_at=at("2025-03-17"), place="区政府三楼会议室", requirements="凭身份证件入场",
     ), OFFICER, at("2025-03-03"))[0].aggregate_id
