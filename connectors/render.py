@@ -37,6 +37,7 @@ from zwgk.connectors.operations import ViewDifference
 from zwgk.connectors.queries import AuditReport
 from zwgk.domain.actors import ROLE_NAMES_ZH, Role
 from zwgk.domain.assessment import GRADES_ZH, Grade
+from zwgk.domain.complaints import CATEGORIES_ZH
 from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, SUBJECT_KINDS_ZH, ErasureBasis, SubjectKind
 from zwgk.domain.disclosure import ATTRIBUTES_ZH, CHANNELS_ZH, DECISIONS_ZH, Attribute, Channel, Decision
 from zwgk.domain.plausible import BIDI_CONTROLS
@@ -239,8 +240,8 @@ def data_subjects(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A00
 
 def complaints(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
     _rows(rows, format, Table("登记时间", "类别", "被投诉单位", "投诉人", "状态", "未公开反馈"),
-          lambda r: (cst_day(r["registered_at"]), r["category"], r["respondent_unit"], r["complainant_name"],
-                     COMPLAINT_STATUS_ZH.get(r["status"], r["status"]), "是" if r["feedback_unpublished"] else ""))
+          lambda r: (cst_day(r["registered_at"]), CATEGORIES_ZH.get(r["category"], r["category"]), r["respondent_unit"],
+                     r["complainant_name"], COMPLAINT_STATUS_ZH.get(r["status"], r["status"]), "是" if r["feedback_unpublished"] else ""))
 
 
 def archived(outcome: dict[str, Any], metadata: dict[str, Any], format: str) -> None:  # noqa: A002

@@ -23,11 +23,16 @@ from zwgk.domain.rules import Rule
 class ComplaintCategory(StrEnum):
     """Q1: what a complaint may be about."""
 
-    DELAY = "delay_without_reason"  # 无故拖延
-    ATTITUDE = "bad_attitude"  # 态度恶劣、刁难
-    PROCEDURE_LOSS = "procedure_breach_loss"  # 违反程序造成损失
-    RETALIATION = "retaliation"  # 打击报复
-    OTHER_MISCONDUCT = "other_misconduct"  # 其他违纪违规
+    DELAY = "delay_without_reason"
+    ATTITUDE = "bad_attitude"
+    PROCEDURE_LOSS = "procedure_breach_loss"
+    RETALIATION = "retaliation"
+    OTHER_MISCONDUCT = "other_misconduct"
+
+
+CATEGORIES_ZH = {ComplaintCategory.DELAY: "无故拖延", ComplaintCategory.ATTITUDE: "态度恶劣、刁难",
+                 ComplaintCategory.PROCEDURE_LOSS: "违反程序造成损失", ComplaintCategory.RETALIATION: "打击报复",
+                 ComplaintCategory.OTHER_MISCONDUCT: "其他违纪违规"}
 
 
 class ComplaintForm(StrEnum):

@@ -20,6 +20,7 @@ from zwgk.connectors.labels import (
 from zwgk.domain.actors import ROLE_NAMES_ZH
 from zwgk.domain.archival import RETENTION_ZH, RetentionClass
 from zwgk.domain.assessment import GRADES_ZH, Grade
+from zwgk.domain.complaints import CATEGORIES_ZH
 from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, SUBJECT_KINDS_ZH, ErasureBasis
 from zwgk.domain.disclosure import ATTRIBUTES_ZH, CHANNELS_ZH, DECISIONS_ZH, Attribute, Channel, Decision
 from zwgk.domain.privacy import REDACTED
@@ -126,7 +127,8 @@ PARTICIPATION_COUNTS = Sheet("participation-counts", "公众参与年度次数",
     ("问题", lambda r: "；".join(r["flags"])),
 ))
 COMPLAINTS = Sheet("complaints", "投诉", (
-    ("登记时间", lambda r: _day(r["registered_at"])), ("类别", lambda r: r["category"]), ("被投诉单位", lambda r: r["respondent_unit"]),
+    ("登记时间", lambda r: _day(r["registered_at"])), ("类别", lambda r: CATEGORIES_ZH.get(r["category"], r["category"])),
+    ("被投诉单位", lambda r: r["respondent_unit"]),
     ("投诉人", lambda r: REDACTED), ("状态", lambda r: COMPLAINT_STATUS_ZH.get(r["status"], r["status"])),
     ("未公开反馈", lambda r: _yes(r["feedback_unpublished"])), ("记录编号", lambda r: r["complaint_id"]),
 ))
@@ -152,7 +154,7 @@ ARCHIVE = Sheet("archive", "档案目录", (
     ("保管期限", lambda r: RETENTION_ZH.get(RetentionClass(r["retention"]), r["retention"])),
     ("保管期满", lambda r: r["retention_ends"] or "永久"), ("密级", lambda r: r["classification"]), ("页数", lambda r: r["pages"]),
     ("大小（字节）", lambda r: r["size"]),
-    ("法律冻结", lambda r: _yes(r["legal_hold"])), ("SHA-256", lambda r: r["sha256"]),
+    ("法律保全", lambda r: _yes(r["legal_hold"])), ("SHA-256", lambda r: r["sha256"]),
 ))
 PROJECTIONS = Sheet("projections", "视图状态", (
     ("视图", lambda r: r["view"]), ("位置", lambda r: r["position"]), ("滞后", lambda r: r["lag"]),

@@ -88,14 +88,22 @@ def _moment(text: str, name: str) -> datetime:
 
 
 @router.get("/records/{record_id}", response_class=HTMLResponse)
-def record_as_of(request: Request, record_id: UUID, actor: Viewer, rt: RuntimeDep, as_of: Instant = "") -> HTMLResponse:
+def record_as_of(request: Request, record_id: UUID, actor: Viewer, rt: RuntimeDep, as_of: Instant = "",
+                 as_recorded: Instant = "") -> HTMLResponse:
+    """As of business time (what had happened by then), as recorded (what the ledger held then), or both."""
     record_for(rt, request, actor, "record_as_of", record_id)
-    moment = _moment(as_of, "as_of")
-    state = replayed(record_id, moment, lambda: queries.record_as_of(rt.services, rt.views, record_id, moment))
+    recorded = instant(as_recorded.strip(), "as_recorded")
+    business = _moment(as_of, "as_of") if as_of.strip() or recorded is None else None
+    moment = min(m for m in (business, recorded) if m is not None)
+    state = replayed(record_id, moment, lambda: queries.record_as_of(rt.services, rt.views, record_id, business,
+                                                                     as_recorded=recorded))
     kind = state.pop("type")
     rows = [{"field": field, "value": value} for field, value in state.items()]
-    return page(request, "record.html", actor, "记录在某一时刻的状态", record_id=record_id, kind=kind, as_of=moment.isoformat(),
-                table=listed(f"{moment.isoformat()}（业务时间）时的状态", Columns(FIELDS), rows, ""))
+    caption = "、".join([*([f"{business.isoformat()}（业务时间）"] if business else []),
+                        *([f"{recorded.isoformat()} 台账所记"] if recorded else [])])
+    return page(request, "record.html", actor, "记录在某一时刻的状态", record_id=record_id, kind=kind,
+                as_of=business.isoformat() if business else "", as_recorded=recorded.isoformat() if recorded else "",
+                table=listed(f"{caption}时的状态", Columns(FIELDS), rows, ""))
 
 
 @router.get("/records/{record_id}/changes", response_class=HTMLResponse)

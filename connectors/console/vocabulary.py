@@ -72,9 +72,7 @@ CHOICES_ZH: dict[type[StrEnum], dict[str, str]] = {
     announcements.AnnouncementKind: {"decision": "决策类", "execution": "执行类", "emergency": "应急类"},
     catalogue.AdjustmentReason: {"law_changed": "法律法规新立、修订或废止", "element_changed": "公开要素发生变化",
                                  "function_changed": "机构职能调整或职权变化", "other": "其他情形"},
-    complaints.ComplaintCategory: {
-        "delay_without_reason": "无故拖延", "bad_attitude": "态度恶劣、刁难", "procedure_breach_loss": "违反程序造成损失",
-        "retaliation": "打击报复", "other_misconduct": "其他违纪违规"},
+    complaints.ComplaintCategory: {c.value: zh for c, zh in complaints.CATEGORIES_ZH.items()},
     complaints.ComplaintForm: {"oral": "口头", "written": "书面"},
     disclosure.Kind: {"general": "一般主动公开文件", "policy": "政策文件", "enforcement_decision": "执法决定", "licensing": "行政许可",
                       "penalty": "行政处罚", "interpretation": "政策解读"},

@@ -45,6 +45,15 @@ def test_the_inspector_goes_from_a_late_publication_to_the_acts_state_the_day_be
     expect(state).to_contain_text(LATE)
     assert visitor.row("时的状态", "publications")[1] == "{}"  # not yet published anywhere
 
+    # As the ledger held it: the 2020 act was recorded (imported) today, so on 2020-07-19 the ledger had nothing of it.
+    page.get_by_label("时刻（业务时间").fill("")
+    page.get_by_label("台账记录时刻").fill("2020-07-19")
+    page.get_by_role("button", name="查看状态").click()
+    visitor.checked("as-recorded-before-the-import")
+    expect(page.get_by_role("main")).to_contain_text("时尚不存在")
+    page.go_back()
+    page.get_by_label("台账记录时刻").fill("")
+
     page.get_by_label("起始时刻").fill("2020-07-19")
     page.get_by_label("结束时刻（空：现在）").fill("2020-07-21")
     page.get_by_role("button", name="比较").click()

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.unit.test_public_text import NewKeys
+from tests.keys import KeysInMemory
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import CST
 from zwgk.domain.disclosure import DisclosureAct, DraftDisclosure, LinkOriginal
@@ -56,7 +56,7 @@ def test_d8_a_link_to_an_original_the_archive_has_not_recorded_is_refused():
 
 
 def test_h4_a_clerk_s_record_the_archive_has_not_recorded_is_refused():
-    ledger = Ledger(keys=NewKeys())
+    ledger = Ledger(keys=KeysInMemory())
     hearing = ledger.execute(NoticeHearing(matter="停车收费", scheduled_at=at("2025-03-17"), place="会议室", requirements="凭证入场"),
                              OFFICER, at("2025-03-03"))[0].aggregate_id
     ledger.execute(AssignHearingRoles(hearing_id=hearing, chair="甲", clerk="乙", answerers=["丙"], questioners=["丁"],
