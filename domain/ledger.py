@@ -355,7 +355,11 @@ class Ledger(Application[UUID]):
         else:
             found = next((self.load(ArchivedOriginal, archived.originator_id)
                           for archived in self.created_events(ArchivedOriginal.Archived) if archived.sha256 == digest), None)
-        if found is None or (digest and found.sha256 != digest):
+        if found is not None and digest and found.sha256 != digest:
+            raise DomainError("ORIGINAL_DIGEST_MISMATCH",
+                              f"档号 {found.archive_number} 的原件已归档，但其 SHA-256 摘要为 {found.sha256}，与所填 {digest} 不符。",
+                              f"original {found.archive_number} is archived with SHA-256 {found.sha256}, not {digest}", rule)
+        if found is None:
             named = " ".join(filter(None, (archive_number.strip(), digest)))
             raise DomainError("ORIGINAL_NOT_ARCHIVED", f"档案中没有该原件：{named}。须先归档原件，再关联。",
                               f"the archive has recorded no original {named}", rule)

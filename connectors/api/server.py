@@ -4,6 +4,7 @@ creating them at once on a fresh PostgreSQL collide), and every connection sent 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import tempfile
@@ -30,6 +31,7 @@ class NoDelayProtocol(HttpToolsProtocol):
 def serve(host: str, port: int, workers: int, proxy_headers: bool, ssl_certfile: str | None, ssl_keyfile: str | None) -> None:
     with Runtime.open(Settings.from_env()):
         pass  # every table exists before any worker opens the stores
+    logging.getLogger("uvicorn.error").setLevel(logging.INFO)  # its "running on" line says where the service answers
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="zwgk-metrics-")
     uvicorn.run("zwgk.connectors.api.app:create_app", factory=True, host=host, port=port, workers=workers, http=NoDelayProtocol,

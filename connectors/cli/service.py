@@ -32,6 +32,8 @@ def serve(
     """启动 HTTP 服务（API 与页面）；设置从环境变量读取，与命令行相同。"""
     from zwgk.connectors.api.server import serve as run
 
+    base = f"{'https' if ssl_certfile else 'http'}://{host}:{port}"
+    typer.echo(f"控制台 {base}/ ，接口 {base}/api/v1/ ，接口文档 {base}/api/docs（Ctrl+C 停止）", err=True)
     run(host, port, workers, proxy_headers, ssl_certfile or None, ssl_keyfile or None)
 
 

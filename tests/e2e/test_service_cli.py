@@ -45,7 +45,7 @@ def test_the_operator_opens_accounts_issues_and_revokes_tokens_and_serves(tmp_pa
 
     port = free_port()
     server = subprocess.Popen([str(ZWGK), "serve", "--port", str(port)], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                              stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -66,4 +66,6 @@ def test_the_operator_opens_accounts_issues_and_revokes_tokens_and_serves(tmp_pa
         assert httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     finally:
         server.terminate()
-        server.wait(timeout=15)
+        said = server.communicate(timeout=15)[1]
+    assert f"控制台 http://127.0.0.1:{port}/" in said  # the operator is told where the service answers
+    assert f"running on http://127.0.0.1:{port}" in said

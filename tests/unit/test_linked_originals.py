@@ -50,7 +50,7 @@ def test_d8_a_link_to_an_original_the_archive_has_not_recorded_is_refused():
     refused(ledger, LinkOriginal(act_id=act, archive_number=NUMBER), Rule.D8)
     refused(ledger, LinkOriginal(act_id=act), Rule.D8, "ORIGINAL_REQUIRED")
     archived(ledger)
-    refused(ledger, LinkOriginal(act_id=act, archive_number=NUMBER, sha256="0" * 64), Rule.D8)  # not that original's digest
+    refused(ledger, LinkOriginal(act_id=act, archive_number=NUMBER, sha256="0" * 64), Rule.D8, "ORIGINAL_DIGEST_MISMATCH")
     ledger.execute(LinkOriginal(act_id=act, sha256=SHA256.upper()), ARCHIVIST, at("2025-03-11"))
     assert ledger.load(DisclosureAct, act).original == SHA256
 
