@@ -258,10 +258,14 @@ def archived(outcome: dict[str, Any], metadata: dict[str, Any], format: str) -> 
 
 
 def archive_search(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
-    _rows(rows, format, Table("档号", "文号", "题名", "责任者", "日期", "保管期限", "保管期满", "密级", "页数", "保全", "大小"),
-          lambda r: (r["archive_number"], r["doc_number"], r["title"], r["responsible_unit"], r["doc_date"], r["retention"],
-                     r["retention_ends"] or "永久", r["classification"], str(r["pages"] or ""), "是" if r["legal_hold"] else "",
-                     str(r["size"])))
+    """What finds the original in a terminal of 80 columns: 档号 and dates whole, the rest folded onto more lines;
+    密级, pages, size and the responsible unit are in the JSON and in `archive show`."""
+    table = Table()
+    for header in ("档号", "文号", "题名", "日期", "保管期满", "保全"):
+        table.add_column(header, overflow="fold", no_wrap=header in ("档号", "日期", "保管期满"), ratio=2 if header == "题名" else None)
+    _rows(rows, format, table,
+          lambda r: (r["archive_number"], r["doc_number"], r["title"], r["doc_date"], r["retention_ends"] or "永久",
+                     "是" if r["legal_hold"] else ""))
 
 
 def appraisal_due(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
