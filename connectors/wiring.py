@@ -20,6 +20,7 @@ from zwgk.archive.s3 import S3Store
 from zwgk.archive.service import unavailable
 from zwgk.archive.store import ORIGINALS, OriginalStore, StorageUnavailable
 from zwgk.connectors.avro_codec import AvroCodec, SchemaRegistry
+from zwgk.connectors.checkpoint_copy import keep_copy
 from zwgk.connectors.config import ConfigurationError, Settings
 from zwgk.connectors.keystore import SqlKeyStore
 from zwgk.connectors.relay import Relay
@@ -219,9 +220,12 @@ DEFAULT_CHECKPOINT_POLICY = CheckpointPolicy()
 def bring_log_up_to_date(
     s: Services, log: MerkleLog, settings: Settings, policy: CheckpointPolicy | None = DEFAULT_CHECKPOINT_POLICY
 ) -> str | None:
-    """Fold new events into the audit log and sign a checkpoint when one is due, then ask the witnesses to cosign it."""
+    """Fold new events into the audit log and sign a checkpoint when one is due, then ask the witnesses to cosign it
+    and copy it outside the database (ZWGK_CHECKPOINT_COPY)."""
     log.sync(s.ledger.stored_records(after=log.position()))
     note = issue_checkpoint(log, lambda checkpoint: Notary.from_settings(settings).sign(checkpoint), settings.log_origin, policy)
     if note is not None and settings.witnesses:
         request_cosignatures(log, read_unverified(note).size, note, settings)
+    if note is not None:
+        keep_copy(log, settings, note + "".join(log.cosignatures(read_unverified(note).size)))
     return note

@@ -1,0 +1,154 @@
+"""Tampering beyond the chains, on SQLite and PostgreSQL: whoever can write the database can re-seal a record's
+chain, delete leaves of the audit log or the log and its checkpoints altogether, or insert an event with a correct
+chain hash below a signed size and rebuild the tree. `zwgk audit verify` (queries.audit) checks every checkpoint
+kept and the copy held outside the database, and takes events long unlogged for a deleted log."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from tests.integration.test_audit_log import event_table, keyed, logged_ledger, sql
+from tests.integration.test_ledger import SCENARIO_EVENTS
+from zwgk.connectors.checkpoint_copy import read_checkpoint
+from zwgk.connectors.config import Settings
+from zwgk.connectors.operations import verify_ledger
+from zwgk.connectors.queries import audit
+from zwgk.connectors.services import Services
+from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, catch_up, views
+from zwgk.domain.chain import event_hash
+
+__all__ = ["keyed"]  # the fixture, shared with the audit log's tests
+
+
+@pytest.fixture
+def copied(keyed: Settings, tmp_path: Path) -> Settings:
+    """The operator's settings with the latest checkpoint copied outside the database, where it is published."""
+    return replace(keyed, checkpoint_copy=str(tmp_path / "published"))
+
+
+def verified(services: Services, settings: Settings, held: tuple[str, ...] = (), with_views: bool = False):
+    with audit_log(settings) as log:
+        return verify_ledger(services, log, settings, held=held, with_views=with_views)
+
+
+def reseal(services: Services, settings: Settings, position: int, change) -> None:
+    """Edit a stored event and give it the hash its new content has: its record's chain holds again."""
+    record = services.ledger.stored_record(position)
+    state = dict(record.state)
+    change(state)
+    state["hash"] = event_hash(record.topic, record.originator_id, record.originator_version, state)
+    with event_table(settings) as (conn, table, column):
+        sql(conn, f"UPDATE {table} SET state = ? WHERE {column} = ?", (services.ledger.mapper.transcoder.encode(state), position))
+
+
+def last_event_of_a_record_before(services: Services, position: int):
+    """A record's latest event, below `position`: re-sealing it leaves no later event of its record to re-link."""
+    records = list(services.ledger.stored_records())
+    latest = {r.originator_id: r for r in records}
+    return next(r for r in reversed(records[: position - 1]) if latest[r.originator_id] is r)
+
+
+def delete_audit_log(settings: Settings, checkpoints: bool) -> None:
+    """What a database writer can do to the audit log: empty it, forget its position, and its checkpoints too."""
+    with event_table(settings) as (conn, _, _):
+        for table in ("merkle_leaves", "merkle_nodes", *(("merkle_checkpoints", "merkle_cosignatures") if checkpoints else ())):
+            sql(conn, f"DELETE FROM {table}")
+        sql(conn, "UPDATE projection_positions SET position = 0 WHERE name = 'merkle_log'")
+
+
+def test_a_resealed_history_with_its_log_and_checkpoints_deleted_fails_against_the_copy_held_outside(copied: Settings):
+    services, signed = logged_ledger(copied)
+    assert read_checkpoint(copied, copied.checkpoint_copy) == signed  # copied when it was signed
+    assert verified(services, copied).ok
+
+    target = last_event_of_a_record_before(services, 40)
+    reseal(services, copied, target.position, lambda state: state.update(timestamp=state["timestamp"] + timedelta(seconds=1)))
+    assert services.ledger.verify().ok  # the chains cannot see it
+    delete_audit_log(copied, checkpoints=True)
+    report = verified(services, copied)
+    assert not report.ok and report.log.ok and report.log.not_yet_logged == SCENARIO_EVENTS  # young events: not yet logged
+    assert (report.checkpoint.kind, report.checkpoint.source, report.checkpoint.size) == ("truncated", "held", SCENARIO_EVENTS)
+
+    with audit_log(copied) as log:  # the next apply folds the rewritten history and signs it
+        resigned = bring_log_up_to_date(services, log, copied, policy=None)
+    assert resigned is not None and resigned != signed
+    assert read_checkpoint(copied, copied.checkpoint_copy) == signed  # the copy is not replaced by a rewrite
+    report = verified(services, copied)
+    assert report.chains.ok and report.log.ok and report.checkpoints_checked == 1 and report.held_checked == 1
+    assert (report.checkpoint.kind, report.checkpoint.source, report.checkpoint.size) == ("diverged", "held", SCENARIO_EVENTS)
+    assert report.as_dict()["checkpoint_mismatch"]["kind"] == "diverged"
+    # Without anything held outside, the rewrite is self-consistent: only an outsider can tell (docs/audit.md §6).
+    assert verified(services, replace(copied, checkpoint_copy="")).ok
+    assert not verified(services, replace(copied, checkpoint_copy=""), held=(signed,)).ok  # the copy given by hand
+    services.close()
+
+
+def test_leaves_deleted_below_a_signed_size_fail_though_the_rest_look_not_yet_logged(keyed: Settings):
+    services, _ = logged_ledger(keyed)
+    with event_table(keyed) as (conn, _, _):
+        sql(conn, "DELETE FROM merkle_leaves WHERE idx >= 100")
+        sql(conn, "DELETE FROM merkle_nodes WHERE level = 0 AND idx >= 100")
+    report = verified(services, keyed)
+    assert report.log.ok and report.log.not_yet_logged == SCENARIO_EVENTS - 100
+    assert (report.checkpoint.kind, report.checkpoint.source, report.checkpoint.size) == ("truncated", "kept", SCENARIO_EVENTS)
+    assert "fewer than the 138" in report.checkpoint.reason and not report.ok
+    services.close()
+
+
+def test_a_forged_event_inserted_below_a_signed_size_and_the_tree_rebuilt_fails_at_the_signed_size(keyed: Settings):
+    """Its chain hash is right and the rebuilt log holds it: only the root the earlier checkpoint signed tells."""
+    services, _ = logged_ledger(keyed)
+    at = 20
+    last = last_event_of_a_record_before(services, at)
+    forged = {**last.state, "event_id": uuid4(), "prev_hash": last.state["hash"]}
+    forged["hash"] = event_hash(last.topic, last.originator_id, last.originator_version + 1, forged)
+    with event_table(keyed) as (conn, table, column):
+        (record_id,) = sql(conn, f"SELECT originator_id FROM {table} WHERE {column} = ?", (last.position,)).fetchone()
+        for position in range(SCENARIO_EVENTS, at - 1, -1):
+            sql(conn, f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (position + 1, position))
+        sql(conn, f"INSERT INTO {table} ({column}, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
+            (at, record_id, last.originator_version + 1, last.topic, services.ledger.mapper.transcoder.encode(forged)))
+    assert services.ledger.verify().ok
+    delete_audit_log(keyed, checkpoints=False)
+    with audit_log(keyed) as log:
+        bring_log_up_to_date(services, log, keyed, policy=None)  # the forged history signed at the new size
+    report = verified(services, keyed)
+    assert report.chains.ok and report.log.ok and report.checkpoints_checked == 2
+    assert (report.checkpoint.kind, report.checkpoint.source, report.checkpoint.size) == ("diverged", "kept", SCENARIO_EVENTS)
+    services.close()
+
+
+def test_events_unlogged_past_the_grace_fail_and_younger_ones_are_only_reported(keyed: Settings):
+    services, _ = logged_ledger(keyed)
+    delete_audit_log(keyed, checkpoints=True)
+    young = verified(services, keyed)
+    assert young.ok and young.log.not_yet_logged == SCENARIO_EVENTS and young.checkpoints_checked == 0
+    old = verified(services, replace(keyed, audit_log_grace=0))
+    assert not old.ok and (old.log.kind, old.log.first_bad_position, old.log.unlogged) == ("unlogged", 1, SCENARIO_EVENTS)
+    assert old.as_dict()["log_mismatch"]["unlogged"] == SCENARIO_EVENTS
+    with audit_log(keyed) as log:
+        bring_log_up_to_date(services, log, keyed)
+    assert verified(services, replace(keyed, audit_log_grace=0)).ok  # logged again: nothing left out
+    services.close()
+
+
+def test_verify_with_views_fails_on_an_edited_view_row(keyed: Settings):
+    services, _ = logged_ledger(keyed)
+    with views(keyed) as runner:
+        catch_up(services, runner)
+    assert verified(services, keyed, with_views=True).ok
+    with views(keyed) as runner, runner.store.transaction() as tx:
+        (deadline,) = tx.one("SELECT deadline_id FROM deadlines WHERE rule = 'D3' AND status = 'breached' ORDER BY deadline_id")
+        tx.execute("UPDATE deadlines SET status = 'met' WHERE deadline_id = ?", (deadline,))
+    report = verified(services, keyed, with_views=True)
+    assert not report.ok and report.chains.ok and report.log.ok and report.checkpoint is None
+    assert {(d.kind, d.row["deadline_id"]) for d in report.views.differences} == {("extra", deadline), ("missing", deadline)}
+    assert verified(services, keyed).ok  # without --views the views are not looked at
+    with audit_log(keyed) as log:
+        assert audit(services, log, keyed).views is None
+    services.close()
