@@ -5,6 +5,9 @@ kept and the copy held outside the database, and takes events long unlogged for 
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +15,8 @@ from uuid import uuid4
 
 import pytest
 
+from tests.api import ZwgkServer, isolated, token_for
+from tests.cli import zwgk
 from tests.integration.test_audit_log import event_table, keyed, logged_ledger, sql
 from tests.integration.test_ledger import SCENARIO_EVENTS
 from zwgk.connectors.checkpoint_copy import read_checkpoint
@@ -19,7 +24,7 @@ from zwgk.connectors.config import Settings
 from zwgk.connectors.operations import verify_ledger
 from zwgk.connectors.queries import audit
 from zwgk.connectors.services import Services
-from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, catch_up, views
+from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, catch_up, services, views
 from zwgk.domain.chain import event_hash
 
 __all__ = ["keyed"]  # the fixture, shared with the audit log's tests
@@ -46,6 +51,10 @@ def reseal(services: Services, settings: Settings, position: int, change) -> Non
         sql(conn, f"UPDATE {table} SET state = ? WHERE {column} = ?", (services.ledger.mapper.transcoder.encode(state), position))
 
 
+def recorded_a_second_later(state: dict) -> None:
+    state["timestamp"] += timedelta(seconds=1)
+
+
 def last_event_of_a_record_before(services: Services, position: int):
     """A record's latest event, below `position`: re-sealing it leaves no later event of its record to re-link."""
     records = list(services.ledger.stored_records())
@@ -67,7 +76,7 @@ def test_a_resealed_history_with_its_log_and_checkpoints_deleted_fails_against_t
     assert verified(services, copied).ok
 
     target = last_event_of_a_record_before(services, 40)
-    reseal(services, copied, target.position, lambda state: state.update(timestamp=state["timestamp"] + timedelta(seconds=1)))
+    reseal(services, copied, target.position, recorded_a_second_later)
     assert services.ledger.verify().ok  # the chains cannot see it
     delete_audit_log(copied, checkpoints=True)
     report = verified(services, copied)
@@ -152,3 +161,75 @@ def test_verify_with_views_fails_on_an_edited_view_row(keyed: Settings):
     with audit_log(keyed) as log:
         assert audit(services, log, keyed).views is None
     services.close()
+
+
+def test_on_the_command_line_a_rewrite_fails_against_the_published_checkpoint_which_is_never_overwritten(tmp_path: Path):
+    """The operator publishes checkpoints to a directory the database writer cannot reach (ZWGK_CHECKPOINT_COPY)."""
+    copy = {"ZWGK_CHECKPOINT_COPY": "published"}
+    assert zwgk("demo", cwd=tmp_path, env=copy).returncode == 0
+    published = (tmp_path / "published" / "checkpoint").read_text(encoding="utf-8")
+    clean = zwgk("audit", "verify", cwd=tmp_path, env=copy)
+    assert clean.returncode == 0 and "与外部保存的 1 个副本一致" in clean.stdout, clean.stdout + clean.stderr
+
+    store = Settings(database_url=f"sqlite:///{tmp_path}/var/zwgk.sqlite3")
+    with services(store) as s:
+        reseal(s, store, last_event_of_a_record_before(s, 40).position,
+               recorded_a_second_later)
+    delete_audit_log(store, checkpoints=True)
+    deleted = zwgk("audit", "verify", cwd=tmp_path, env=copy)
+    assert deleted.returncode == 1
+    assert "签名检查点不符：外部保存的检查点（树大小" in deleted.stderr and "日志被删减" in deleted.stderr, deleted.stderr
+    by_hand = zwgk("audit", "verify", "--checkpoint", "published/checkpoint", "--format", "json", cwd=tmp_path)
+    assert by_hand.returncode == 1 and json.loads(by_hand.stdout)["checkpoint_mismatch"]["kind"] == "truncated"
+
+    assert zwgk("audit", "checkpoint", cwd=tmp_path, env=copy).returncode == 0  # the rewrite signed in the database
+    assert (tmp_path / "published" / "checkpoint").read_text(encoding="utf-8") == published
+    rewritten = zwgk("audit", "verify", "--format", "json", cwd=tmp_path, env=copy)
+    assert rewritten.returncode == 1
+    assert {k: json.loads(rewritten.stdout)["checkpoint_mismatch"][k] for k in ("kind", "source")} == {"kind": "diverged", "source": "held"}
+    refused = zwgk("audit", "publish", "published", cwd=tmp_path)
+    assert refused.returncode == 1 and "PUBLISHED_CHECKPOINT_NOT_EXTENDED" in refused.stderr
+    assert (tmp_path / "published" / "checkpoint").read_text(encoding="utf-8") == published
+    assert zwgk("audit", "verify", cwd=tmp_path).returncode == 0  # nothing held outside given: only an outsider can tell
+
+
+def test_verify_views_on_the_command_line_exits_1_on_an_edited_view_row(tmp_path: Path):
+    assert zwgk("demo", cwd=tmp_path).returncode == 0
+    assert zwgk("audit", "verify", "--views", cwd=tmp_path).returncode == 0
+    with closing(sqlite3.connect(tmp_path / "var" / "zwgk.sqlite3")) as conn, conn:
+        conn.execute("DELETE FROM deadlines WHERE rule = 'D3'")
+    assert zwgk("audit", "verify", cwd=tmp_path).returncode == 0
+    tampered = zwgk("audit", "verify", "--views", "--format", "json", cwd=tmp_path)
+    assert tampered.returncode == 1
+    report = json.loads(tampered.stdout)
+    assert not report["ok"] and report["views"]["differences"] and {d["kind"] for d in report["views"]["differences"]} == {"missing"}
+    assert "视图与事件日志不一致" in zwgk("audit", "verify", "--views", cwd=tmp_path).stdout
+
+
+def test_the_service_verifies_the_same_a_rewrite_against_the_copy_and_an_edited_view_with_views(copied: Settings, tmp_path: Path):
+    settings = isolated(copied, tmp_path)
+    server = ZwgkServer.start(settings, tmp_path)
+    try:
+        officer = token_for(settings, "edu-officer", "officer", "示范县教育局")
+        with server.client(officer) as http:
+            drafted = [http.post("/api/v1/commands/draft_disclosure", json={"title": f"通知（{n}）", "attribute": "proactive"})
+                       for n in range(3)]
+            assert all(answer.status_code == 201 for answer in drafted)
+        inspector = token_for(settings, "inspector-1", "inspector", "县纪委监委")
+        with server.client(inspector) as http:
+            clean = http.get("/api/v1/audit/verify", params={"views": True}).json()
+            assert clean["ok"] and clean["held_checkpoints_checked"] == 1 and clean["views"]["differences"] == []
+            with services(settings) as s:
+                last = last_event_of_a_record_before(s, (s.ledger.recorder.max_notification_id() or 0) + 1)
+                reseal(s, settings, last.position, recorded_a_second_later)
+            delete_audit_log(settings, checkpoints=True)
+            rewritten = http.get("/api/v1/audit/verify").json()
+            assert not rewritten["ok"] and "log_mismatch" not in rewritten and "views" not in rewritten
+            assert (rewritten["checkpoint_mismatch"]["kind"], rewritten["checkpoint_mismatch"]["source"]) == ("diverged", "held")
+            with views(settings) as runner, runner.store.transaction() as tx:
+                tx.execute("DELETE FROM disclosure_register")
+            both = http.get("/api/v1/audit/verify", params={"views": True}).json()
+            # The register's rows deleted; the timeline still shows the recording time the re-seal changed.
+            assert {d["view"] for d in both["views"]["differences"]} == {"register", "timeline"}
+    finally:
+        server.stop()
