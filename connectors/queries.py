@@ -648,7 +648,8 @@ def audit(s: Services, merkle: MerkleLog, settings: Settings, bring_up_to_date: 
     logged_by = datetime.now(UTC) - timedelta(seconds=settings.audit_log_grace)
     chains, logged = s.ledger.verify(), verify_log(merkle, s.ledger.stored_records(), logged_by)
     kept = merkle.checkpoints()
-    return AuditReport(chains, logged, _checkpoint_problem(merkle, settings, trust, kept, held), len(kept), len(held))
+    problem = _checkpoint_problem(merkle, settings, trust, kept, held, chains.events_checked)
+    return AuditReport(chains, logged, problem, len(kept), len(held))
 
 
 @dataclass(frozen=True)
@@ -671,7 +672,7 @@ class Trust:
 
 
 def _checkpoint_problem(merkle: MerkleLog, settings: Settings, trust: Trust | None, kept: list[tuple[int, str]],
-                        held: Sequence[str]) -> CheckpointProblem | None:
+                        held: Sequence[str], events: int) -> CheckpointProblem | None:
     """The first problem in the history of signed checkpoints: every kept one's signature (the latest's witnesses
     too), sizes that never fall as they were signed, and a tree that extends every one kept and every copy held
     outside. Whoever deletes leaves, checkpoints or both is found by the first check that still has something to
@@ -679,8 +680,8 @@ def _checkpoint_problem(merkle: MerkleLog, settings: Settings, trust: Trust | No
     if not kept and not held and not (trust and trust.quorum):
         return None
     trust = trust or Trust(log_verifiers(settings))
-    if trust.quorum and not kept and merkle.size():
-        return CheckpointProblem("uncosigned", "kept", None, f"the log holds {merkle.size()} entries and no checkpoint at all")
+    if trust.quorum and not kept and events:
+        return CheckpointProblem("uncosigned", "kept", None, f"the ledger holds {events} events and no checkpoint at all")
     signed = []
     for size, note in kept:
         try:

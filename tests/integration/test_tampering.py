@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from contextlib import closing
 from dataclasses import replace
 from datetime import timedelta
@@ -18,16 +19,18 @@ import pytest
 from tests.api import ZwgkServer, isolated, token_for
 from tests.cli import zwgk
 from tests.integration.test_audit_log import event_table, keyed, logged_ledger, sql
-from tests.integration.test_ledger import SCENARIO_EVENTS
+from tests.integration.test_ledger import SCENARIO_EVENTS, run_scenario
+from tests.integration.test_witness import Setup, grow, setup
 from zwgk.connectors.checkpoint_copy import read_checkpoint
 from zwgk.connectors.config import Settings
 from zwgk.connectors.operations import verify_ledger
-from zwgk.connectors.queries import audit
+from zwgk.connectors.queries import Trust, audit
 from zwgk.connectors.services import Services
-from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, catch_up, services, views
+from zwgk.connectors.signing import log_verifiers
+from zwgk.connectors.wiring import audit_log, bring_log_up_to_date, catch_up, open_services, services, views
 from zwgk.domain.chain import event_hash
 
-__all__ = ["keyed"]  # the fixture, shared with the audit log's tests
+__all__ = ["keyed", "setup"]  # the fixtures, shared with the audit log's and the witness's tests
 
 
 @pytest.fixture
@@ -231,5 +234,51 @@ def test_the_service_verifies_the_same_a_rewrite_against_the_copy_and_an_edited_
             both = http.get("/api/v1/audit/verify", params={"views": True}).json()
             # The register's rows deleted; the timeline still shows the recording time the re-seal changed.
             assert {d["view"] for d in both["views"]["differences"]} == {"register", "timeline"}
+    finally:
+        server.stop()
+
+
+def test_witnesses_refuse_to_cosign_a_rewrite_whose_checkpoints_were_all_deleted(setup: Setup):
+    services = open_services(setup.ledger)
+    run_scenario(services)
+    grow(setup.ledger, [])  # cosigned by the witness
+    required = Trust(log_verifiers(setup.ledger), (setup.witness_key,), quorum=1)
+
+    def with_the_witness_required():
+        with audit_log(setup.ledger) as log:
+            return audit(services, log, setup.ledger, trust=required)
+
+    assert with_the_witness_required().ok
+    reseal(services, setup.ledger, last_event_of_a_record_before(services, 40).position, recorded_a_second_later)
+    delete_audit_log(setup.ledger, checkpoints=True)
+    nothing_kept = with_the_witness_required()
+    assert (nothing_kept.checkpoint.kind, nothing_kept.checkpoint.size) == ("uncosigned", None)
+    grow(setup.ledger, [])  # rebuilt and signed anew: the witness, holding the old tree, refuses it
+    resigned = with_the_witness_required()
+    assert resigned.chains.ok and resigned.log.ok and not resigned.ok
+    assert (resigned.checkpoint.kind, resigned.checkpoint.size) == ("uncosigned", SCENARIO_EVENTS)
+    with audit_log(setup.ledger) as log:
+        assert audit(services, log, setup.ledger).ok  # self-consistent without the witness
+    services.close()
+
+
+def test_what_any_command_or_the_service_records_is_taken_into_the_log_so_no_grace_expires_unnoticed(
+        sqlite_settings: Settings, tmp_path: Path):
+    added = zwgk("users", "add", "officer-1", "--role", "officer", "--unit", "示范县教育局", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    strict = {"ZWGK_AUDIT_LOG_GRACE": "0"}
+    logged = zwgk("audit", "verify", "--format", "json", cwd=tmp_path, env=strict)
+    assert logged.returncode == 0 and json.loads(logged.stdout)["not_yet_logged"] == 0, logged.stdout + logged.stderr
+
+    settings = isolated(sqlite_settings, tmp_path)
+    server = ZwgkServer.start(settings, tmp_path)
+    try:
+        with server.client(token_for(settings, "edu-officer", "officer", "示范县教育局")) as http:
+            assert http.post("/api/v1/commands/draft_disclosure", json={"title": "通知", "attribute": "proactive"}).status_code == 201
+        with services(settings) as s, audit_log(settings) as log:
+            deadline = time.monotonic() + 30
+            while log.position() < (s.ledger.recorder.max_notification_id() or 0) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert log.position() == s.ledger.recorder.max_notification_id()  # no audit request needed
     finally:
         server.stop()
