@@ -48,6 +48,10 @@ class Settings:
     max_upload_bytes: int = 2 * GiB  # the largest original the service takes in one upload (larger: 413)
     # The audit log's witnesses: "URL VERIFIER-KEY" pairs separated by ";" (C2SP tlog-witness).
     witnesses: str = ""
+    # Seconds an event may stay out of the audit log before `zwgk audit verify` takes it for one left out.
+    audit_log_grace: int = 300
+    # A directory or s3://bucket/prefix, out of the database writer's reach, where each new checkpoint is copied.
+    checkpoint_copy: str = ""
 
     def __post_init__(self) -> None:
         # The origin is the checkpoints' key name (C2SP signed-note): no white space, no "+".

@@ -22,7 +22,14 @@ CHAIN_BREAKS_ZH = {"undecodable": "存储的字节无法解码", "missing": "缺
                    "relinked": "前一事件的哈希（prev_hash）不符", "unencodable": "事件无法规范编码",
                    "altered": "内容与其哈希不符：事件被改动"}
 LOG_MISMATCHES_ZH = {"moved": "有事件被删除或插入", "unencodable": "事件无法规范编码", "altered": "事件与日志中记载的不同",
-                     "missing": "日志记载的事件在事件库中缺失"}
+                     "missing": "日志记载的事件在事件库中缺失",
+                     "unlogged": "事件记录已超过宽限期仍未纳入审计日志：审计日志被删除或截短"}
+CHECKPOINT_PROBLEMS_ZH = {"unverified": "签名无效：检查点被改动，或不是此公钥所签",
+                          "uncosigned": "缺少所要求的见证人联署",
+                          "shrunk": "后签发的检查点比先签发的小：检查点的历史被改动",
+                          "truncated": "审计日志的条目少于检查点曾签署的数目：日志被删减",
+                          "diverged": "该大小处的树根与检查点所签的不同：其下的历史被改写"}
+CHECKPOINT_SOURCES_ZH = {"kept": "库中保存的检查点", "held": "外部保存的检查点"}
 COMPLAINT_STATUS_ZH = {"registered": "已登记", "assigned": "已交办", "handled": "已处理", "answered": "已反馈", "published": "已公开"}
 FIXITY_ZH = {FixityOutcome.INTACT: "完好", FixityOutcome.CHANGED: "已变化", FixityOutcome.MISSING: "缺失"}
 PROCESSES_ZH = {"hearing": "听证", "decision": "重大行政决策预公开", "meeting": "列席会议", "open_day": "政务开放日",

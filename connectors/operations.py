@@ -11,9 +11,9 @@ import tempfile
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -28,13 +28,26 @@ from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import projection_batches
 from zwgk.connectors.contract import topics
-from zwgk.connectors.queries import archive_search, inclusion, latest_checkpoint, original_metadata, originals_to_check, verifier_key
+from zwgk.connectors.queries import (
+    AuditReport,
+    Trust,
+    ViewDifference,
+    ViewsReport,
+    archive_search,
+    audit,
+    inclusion,
+    latest_checkpoint,
+    original_metadata,
+    originals_to_check,
+    verifier_key,
+)
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import audit_log, avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap, migration_stores, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.commands import Outcome
 from zwgk.domain.errors import DomainError
+from zwgk.projections.audit_log import MerkleLog
 from zwgk.projections.projection import to_json
 from zwgk.projections.runner import ProjectionRunner, all_views, events_after
 from zwgk.projections.store import ViewStore
@@ -221,20 +234,6 @@ def fold_from_kafka(settings: Settings, runner: ProjectionRunner, stop: threadin
             break
 
 
-@dataclass(frozen=True)
-class ViewDifference:
-    """A row one side has and the other has not: `extra` in the stored view (added or edited there), or
-    `missing` from it (deleted there, or never folded)."""
-
-    view: str
-    table: str
-    kind: str  # extra | missing
-    row: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"view": self.view, "table": self.table, "kind": self.kind, "row": self.row}
-
-
 def verify_views(s: Services, settings: Settings) -> tuple[int, list[ViewDifference]]:
     """Fold the log afresh into a scratch store of the same kind as the views' (a schema of its own on PostgreSQL,
     a file on SQLite) and compare every row: an edited, added or deleted view row is named, though the views
@@ -251,6 +250,16 @@ def verify_views(s: Services, settings: Settings) -> tuple[int, list[ViewDiffere
                 for view in fresh.views:
                     differences += _differences(view.name, view.export(live_tx), view.export(fresh_tx))
     return position, differences
+
+
+def verify_ledger(s: Services, merkle: MerkleLog, settings: Settings, trust: Trust | None = None, held: Sequence[str] = (),
+                  with_views: bool = False, bring_up_to_date: bool = False) -> AuditReport:
+    """The ledger's verification (queries.audit) and, `with_views`, every view compared with the log folded afresh."""
+    report = audit(s, merkle, settings, bring_up_to_date, trust, held)
+    if not with_views:
+        return report
+    position, differences = verify_views(s, settings)
+    return replace(report, views=ViewsReport(position, tuple(differences)))
 
 
 def _differences(view: str, stored: dict[str, list[dict[str, Any]]], fresh: dict[str, list[dict[str, Any]]]) -> list[ViewDifference]:

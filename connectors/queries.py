@@ -7,10 +7,10 @@ returns rows, never renders them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any, BinaryIO, overload
@@ -18,6 +18,7 @@ from uuid import UUID
 
 from zwgk.archive import four_properties
 from zwgk.archive.service import metadata_of
+from zwgk.connectors.checkpoint_copy import read_checkpoint
 from zwgk.connectors.commands import execute
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import DecodedEvent, EventStream
@@ -42,7 +43,7 @@ from zwgk.domain.records import Record
 from zwgk.projections.archive import ArchiveQuery as ArchiveQuery
 from zwgk.projections.archive import ArchiveTexts, archive_catalogue, search_originals
 from zwgk.projections.assessment import indicators, ranking
-from zwgk.projections.audit_log import Leaf, LogReport, MerkleLog, entry_of, logged_entries, verify_log
+from zwgk.projections.audit_log import Leaf, LogReport, MerkleLog, entry_of, logged_entries, not_extended, verify_log
 from zwgk.projections.catalogue import catalogue_as_of, cst_day, ts
 from zwgk.projections.complaints import complaints as complaint_rows
 from zwgk.projections.complaints import complaints_without_identities
@@ -569,40 +570,86 @@ def view_export(s: Services, runner: ProjectionRunner, name: str, at_least: int 
 
 
 @dataclass(frozen=True)
+class CheckpointProblem:
+    """What is wrong with a signed checkpoint, one kept in the database (`source` kept) or a copy held outside it (held)."""
+
+    kind: str  # unverified | uncosigned | shrunk | truncated | diverged
+    source: str
+    size: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ViewDifference:
+    """A row one side has and the other has not: `extra` in the stored view (added or edited there), or
+    `missing` from it (deleted there, or never folded)."""
+
+    view: str
+    table: str
+    kind: str  # extra | missing
+    row: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"view": self.view, "table": self.table, "kind": self.kind, "row": self.row}
+
+
+@dataclass(frozen=True)
+class ViewsReport:
+    position: int  # the log position the views were compared at
+    differences: tuple[ViewDifference, ...]
+
+
+@dataclass(frozen=True)
 class AuditReport:
     chains: ChainReport
     log: LogReport
-    checkpoint_problem: str  # empty when the latest signed checkpoint matches the log
+    checkpoint: CheckpointProblem | None  # None when the log extends every checkpoint kept and held
+    checkpoints_checked: int = 0
+    held_checked: int = 0
+    views: ViewsReport | None = None  # when the views were compared too
 
     @property
     def ok(self) -> bool:
-        return self.chains.ok and self.log.ok and not self.checkpoint_problem
+        return self.chains.ok and self.log.ok and self.checkpoint is None and not (self.views and self.views.differences)
 
     def as_dict(self, all_breaks: bool = False) -> dict[str, Any]:
         """As JSON: the first break, and with `all_breaks` every broken record (`breaks`, in log order)."""
         chains, logged = self.chains, self.log
         data: dict[str, Any] = {"ok": self.ok, "events_checked": chains.events_checked, "aggregates_checked": chains.aggregates_checked,
                                 "log_entries_checked": logged.leaves_checked, "not_yet_logged": logged.not_yet_logged,
-                                "broken_records": len(chains.breaks)}
+                                "broken_records": len(chains.breaks), "checkpoints_checked": self.checkpoints_checked,
+                                "held_checkpoints_checked": self.held_checked}
         if chains.first_break:
             data["first_break"] = vars(chains.first_break)
         if all_breaks:
             data["breaks"] = [vars(b) for b in chains.breaks]
         if not logged.ok:
-            data["log_mismatch"] = {"position": logged.first_bad_position, "reason": logged.reason, "kind": logged.kind}
-        if self.checkpoint_problem:
-            data["checkpoint_problem"] = self.checkpoint_problem
+            data["log_mismatch"] = {"position": logged.first_bad_position, "reason": logged.reason, "kind": logged.kind,
+                                    **({"unlogged": logged.unlogged} if logged.unlogged else {})}
+        if self.checkpoint:
+            data["checkpoint_problem"] = self.checkpoint.reason
+            data["checkpoint_mismatch"] = vars(self.checkpoint)
+        if self.views:
+            data["views"] = {"position": self.views.position, "differences": [d.as_dict() for d in self.views.differences]}
         return data
 
 
 def audit(s: Services, merkle: MerkleLog, settings: Settings, bring_up_to_date: bool = False,
-          trust: Trust | None = None) -> AuditReport:
-    """Every record's hash chain, the audit log against the store, and the latest signed checkpoint,
-    checked with public material only (`trust`; by default the operator's key when it is here);
-    with `bring_up_to_date`, after folding new events into the log (and signing a checkpoint when one is due)."""
+          trust: Trust | None = None, held: Sequence[str] = ()) -> AuditReport:
+    """Every record's hash chain, the audit log against the store (events older than ZWGK_AUDIT_LOG_GRACE must be
+    in it), and the history of signed checkpoints: every one kept in the database, and the copies held outside
+    (`held`, and the one at ZWGK_CHECKPOINT_COPY), checked with public material only (`trust`; by default the
+    operator's key when it is here); with `bring_up_to_date`, after folding new events into the log (and signing
+    a checkpoint when one is due)."""
     if bring_up_to_date:
         bring_log_up_to_date(s, merkle, settings)
-    return AuditReport(s.ledger.verify(), verify_log(merkle, s.ledger.stored_records()), _checkpoint_problem(merkle, settings, trust))
+    copy = read_checkpoint(settings, settings.checkpoint_copy) if settings.checkpoint_copy else None
+    held = (*held, *([copy] if copy is not None else []))
+    logged_by = datetime.now(UTC) - timedelta(seconds=settings.audit_log_grace)
+    chains, logged = s.ledger.verify(), verify_log(merkle, s.ledger.stored_records(), logged_by)
+    kept = merkle.checkpoints()
+    problem = _checkpoint_problem(merkle, settings, trust, kept, held, chains.events_checked)
+    return AuditReport(chains, logged, problem, len(kept), len(held))
 
 
 @dataclass(frozen=True)
@@ -619,22 +666,58 @@ class Trust:
         log = next((v for v in self.logs if (v.name, v.key_id) in named), self.logs[0])
         return open_signed(note, log, self.witnesses, self.quorum)
 
+    def open_signed_by_log(self, note: str) -> Checkpoint:
+        """The log's signature only: witnesses vouch for the latest checkpoint, the earlier may predate them."""
+        return Trust(self.logs).open(note)
 
-def _checkpoint_problem(merkle: MerkleLog, settings: Settings, trust: Trust | None) -> str:
-    latest = merkle.latest_checkpoint()
-    if latest is None:
-        return ""
+
+def _checkpoint_problem(merkle: MerkleLog, settings: Settings, trust: Trust | None, kept: list[tuple[int, str]],
+                        held: Sequence[str], events: int) -> CheckpointProblem | None:
+    """The first problem in the history of signed checkpoints: every kept one's signature (the latest's witnesses
+    too), sizes that never fall as they were signed, and a tree that extends every one kept and every copy held
+    outside. Whoever deletes leaves, checkpoints or both is found by the first check that still has something to
+    compare: the checkpoints kept, else a copy held outside (docs/audit.md §6)."""
+    if not kept and not held and not (trust and trust.quorum):
+        return None
     trust = trust or Trust(log_verifiers(settings))
-    note = cosigned_note(merkle, latest[0], latest[1]) if trust.quorum else latest[1]
-    try:
-        checkpoint = trust.open(note)
-    except CheckpointError as error:
-        return str(error)
-    if checkpoint.size > merkle.size():
-        return f"the log holds {merkle.size()} entries, fewer than the {checkpoint.size} its checkpoint signed"
-    if merkle.root(checkpoint.size) != checkpoint.root:
-        return f"the tree's root at size {checkpoint.size} differs from the signed checkpoint's"
-    return ""
+    if trust.quorum and not kept and events:
+        return CheckpointProblem("uncosigned", "kept", None, f"the ledger holds {events} events and no checkpoint at all")
+    signed = []
+    for size, note in kept:
+        try:
+            signed.append(trust.open_signed_by_log(note))
+        except CheckpointError as error:
+            return CheckpointProblem("unverified", "kept", size, f"the checkpoint of size {size}: {error}")
+    if trust.quorum:
+        size, note = kept[-1]
+        try:
+            trust.open(cosigned_note(merkle, size, note))
+        except CheckpointError as error:
+            return CheckpointProblem("uncosigned", "kept", size, f"the latest checkpoint, of size {size}: {error}")
+    timed = sorted((c for c in signed if c.timestamp), key=lambda c: (c.timestamp, c.size))
+    for earlier, later in zip(timed, timed[1:], strict=False):
+        if later.size < earlier.size:
+            return CheckpointProblem("shrunk", "kept", later.size, f"the checkpoint signed at {later.timestamp} signs "
+                                     f"{later.size} entries, fewer than the {earlier.size} signed at {earlier.timestamp}")
+    if found := not_extended(merkle, signed):
+        return _unextended("kept", *found, merkle.size())
+    for note in held:
+        try:
+            checkpoint = trust.open_signed_by_log(note)
+        except CheckpointError as error:
+            return CheckpointProblem("unverified", "held", None, f"the checkpoint held outside: {error}")
+        if found := not_extended(merkle, [checkpoint]):
+            return _unextended("held", *found, merkle.size())
+    return None
+
+
+def _unextended(source: str, checkpoint: Checkpoint, kind: str, size: int) -> CheckpointProblem:
+    which = "a checkpoint kept" if source == "kept" else "the checkpoint held outside"
+    if kind == "truncated":
+        return CheckpointProblem(kind, source, checkpoint.size, f"the log holds {size} entries, fewer than the {checkpoint.size} "
+                                 f"{which} signed")
+    return CheckpointProblem(kind, source, checkpoint.size, f"the tree's root at size {checkpoint.size} differs from the one {which} "
+                             "signed: history below it was rewritten")
 
 
 def cosigned_note(merkle: MerkleLog, size: int, note: str) -> str:

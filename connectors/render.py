@@ -22,6 +22,8 @@ from zwgk.connectors.demo import DemoRun
 from zwgk.connectors.demo_accounts import DemoAccount
 from zwgk.connectors.labels import (
     CHAIN_BREAKS_ZH,
+    CHECKPOINT_PROBLEMS_ZH,
+    CHECKPOINT_SOURCES_ZH,
     COMPLAINT_STATUS_ZH,
     DEADLINE_STATUS_ZH,
     FIXITY_ZH,
@@ -33,8 +35,7 @@ from zwgk.connectors.labels import (
     percent,
     step_zh,
 )
-from zwgk.connectors.operations import ViewDifference
-from zwgk.connectors.queries import AuditReport
+from zwgk.connectors.queries import AuditReport, ViewDifference
 from zwgk.domain.actors import ROLE_NAMES_ZH, Role
 from zwgk.domain.assessment import GRADES_ZH, Grade
 from zwgk.domain.complaints import CATEGORIES_ZH
@@ -85,7 +86,7 @@ def commands(catalogue: list[dict[str, Any]], format: str) -> None:  # noqa: A00
 
 def audit_report(report: AuditReport, format: str, all_breaks: bool = False) -> None:  # noqa: A002
     """The first break, or with `all_breaks` every broken record; the reasons in Chinese (English in JSON and the log)."""
-    chains, logged, problem = report.chains, report.log, report.checkpoint_problem
+    chains, logged, problem = report.chains, report.log, report.checkpoint
     if format == "json":
         emit_json(report.as_dict(all_breaks))
         return
@@ -101,10 +102,17 @@ def audit_report(report: AuditReport, format: str, all_breaks: bool = False) -> 
         pending = f"，另有 {logged.not_yet_logged} 个新事件尚未纳入" if logged.not_yet_logged else ""
         typer.echo(f"ok：审计日志 {logged.leaves_checked} 项与事件库一致{pending}。")
     else:
-        typer.echo(f"审计日志不一致：日志位置 {logged.first_bad_position}。原因：{LOG_MISMATCHES_ZH.get(logged.kind, logged.kind)}",
-                   err=True)
+        unlogged = f"（共 {logged.unlogged} 个）" if logged.unlogged else ""
+        typer.echo(f"审计日志不一致：日志位置 {logged.first_bad_position}。原因：{LOG_MISMATCHES_ZH.get(logged.kind, logged.kind)}"
+                   f"{unlogged}", err=True)
     if problem:
-        typer.echo(f"签名检查点不符：{problem}", err=True)
+        size = f"（树大小 {problem.size}）" if problem.size is not None else ""
+        typer.echo(f"签名检查点不符：{CHECKPOINT_SOURCES_ZH[problem.source]}{size}{CHECKPOINT_PROBLEMS_ZH[problem.kind]}。", err=True)
+    elif report.checkpoints_checked or report.held_checked:
+        held = f"，与外部保存的 {report.held_checked} 个副本一致" if report.held_checked else ""
+        typer.echo(f"ok：库中 {report.checkpoints_checked} 个签名检查点均有效，日志是其延续{held}。")
+    if report.views:
+        view_differences(report.views.position, list(report.views.differences), format)
 
 
 def unfiled_adjustments(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002

@@ -9,19 +9,16 @@ import io
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from minio import Minio
-
-from zwgk.connectors.config import ConfigurationError, Settings
+from zwgk.connectors.checkpoint_copy import CHECKPOINT, bucket, read_checkpoint, unextended
+from zwgk.connectors.config import Settings
 from zwgk.connectors.queries import cosigned_note, log_entries
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import bring_log_up_to_date
 from zwgk.domain.checkpoint import read_unverified
+from zwgk.domain.errors import DomainError
 from zwgk.domain.tiles import ENTRIES, HEIGHT, WIDTH, Tile, TileError, available, bundle, tiles_of
 from zwgk.projections.audit_log import MerkleLog
-
-CHECKPOINT = "checkpoint"
 
 
 def latest_cosigned(s: Services, merkle: MerkleLog, settings: Settings) -> str | None:
@@ -53,7 +50,13 @@ def static_files(s: Services, merkle: MerkleLog, settings: Settings) -> Iterator
 
 def publish(s: Services, merkle: MerkleLog, settings: Settings, target: str) -> int:
     """Write the static log to a directory (full tiles already there are kept as they are) or to
-    s3://bucket/prefix (the ZWGK_S3_* server); the number of files the log has."""
+    s3://bucket/prefix (the ZWGK_S3_* server); the number of files the log has. A checkpoint published there
+    before is replaced only by one that extends it: a rewritten log is never published over what others hold."""
+    bring_log_up_to_date(s, merkle, settings, policy=None)
+    held = read_checkpoint(settings, target)
+    if held is not None and (reason := unextended(merkle, held)):
+        raise DomainError("PUBLISHED_CHECKPOINT_NOT_EXTENDED", "目标处已发布的检查点不是本日志的前缀（日志被截短或改写），拒绝覆盖。",
+                          f"the checkpoint published at {target} is not extended by this log: {reason}")
     if target.startswith("s3://"):
         return _to_bucket(static_files(s, merkle, settings), settings, target)
     root, count = Path(target), 0
@@ -67,18 +70,13 @@ def publish(s: Services, merkle: MerkleLog, settings: Settings, target: str) -> 
 
 
 def _to_bucket(files: Iterator[tuple[str, bool, Callable[[], bytes]]], settings: Settings, target: str) -> int:
-    url = urlsplit(target)
-    if not settings.s3_endpoint or not url.netloc:
-        raise ConfigurationError(f"publishing to {target} needs ZWGK_S3_ENDPOINT and a bucket name")
-    endpoint = urlsplit(settings.s3_endpoint if "://" in settings.s3_endpoint else f"http://{settings.s3_endpoint}")
-    client = Minio(endpoint.netloc, access_key=settings.s3_access_key, secret_key=settings.s3_secret_key,
-                   secure=endpoint.scheme == "https")
-    if not client.bucket_exists(bucket_name=url.netloc):
-        client.make_bucket(bucket_name=url.netloc)
-    prefix, count = url.path.strip("/"), 0
+    client, name, prefix = bucket(settings, target)
+    if not client.bucket_exists(bucket_name=name):
+        client.make_bucket(bucket_name=name)
+    count = 0
     for path, _, produce in files:
         content = produce()
-        client.put_object(bucket_name=url.netloc, object_name=f"{prefix}/{path}" if prefix else path,
+        client.put_object(bucket_name=name, object_name=f"{prefix}/{path}" if prefix else path,
                           data=io.BytesIO(content), length=len(content),
                           content_type="text/plain; charset=utf-8" if path == CHECKPOINT else "application/octet-stream")
         count += 1

@@ -20,6 +20,7 @@ from zwgk.archive.s3 import S3Store
 from zwgk.archive.service import unavailable
 from zwgk.archive.store import ORIGINALS, OriginalStore, StorageUnavailable
 from zwgk.connectors.avro_codec import AvroCodec, SchemaRegistry
+from zwgk.connectors.checkpoint_copy import keep_copy
 from zwgk.connectors.config import ConfigurationError, Settings
 from zwgk.connectors.keystore import SqlKeyStore
 from zwgk.connectors.relay import Relay
@@ -82,9 +83,17 @@ def open_ledger(settings: Settings) -> Ledger:
 
 @contextmanager
 def services(settings: Settings | None = None) -> Iterator[Services]:
-    opened = open_services(settings or Settings.from_env())
+    """The services for one command (or one server process); what was recorded meanwhile is taken into the audit
+    log at the end (unsigned: the next checkpoint signs it), so that no event stays out of it longer than
+    ZWGK_AUDIT_LOG_GRACE, whichever command recorded it."""
+    settings = settings or Settings.from_env()
+    opened = open_services(settings)
     try:
+        before = opened.ledger.recorder.max_notification_id() or 0
         yield opened
+        if (opened.ledger.recorder.max_notification_id() or 0) > before:
+            with audit_log(settings) as merkle:
+                take_into_log(opened, merkle)
     finally:
         opened.close()
 
@@ -216,12 +225,20 @@ def follow(s: Services, runner: ProjectionRunner, settings: Settings, stop: thre
 DEFAULT_CHECKPOINT_POLICY = CheckpointPolicy()
 
 
+def take_into_log(s: Services, log: MerkleLog) -> int:
+    """Fold new events into the audit log, signing nothing (no key needed); how many were added."""
+    return log.sync(s.ledger.stored_records(after=log.position()))
+
+
 def bring_log_up_to_date(
     s: Services, log: MerkleLog, settings: Settings, policy: CheckpointPolicy | None = DEFAULT_CHECKPOINT_POLICY
 ) -> str | None:
-    """Fold new events into the audit log and sign a checkpoint when one is due, then ask the witnesses to cosign it."""
-    log.sync(s.ledger.stored_records(after=log.position()))
+    """Fold new events into the audit log and sign a checkpoint when one is due, then ask the witnesses to cosign it
+    and copy it outside the database (ZWGK_CHECKPOINT_COPY)."""
+    take_into_log(s, log)
     note = issue_checkpoint(log, lambda checkpoint: Notary.from_settings(settings).sign(checkpoint), settings.log_origin, policy)
     if note is not None and settings.witnesses:
         request_cosignatures(log, read_unverified(note).size, note, settings)
+    if note is not None:
+        keep_copy(log, settings, note + "".join(log.cosignatures(read_unverified(note).size)))
     return note

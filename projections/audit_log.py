@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, TypeVar
 
 from zwgk.domain.chain import StoredRecord, canonical_bytes
@@ -163,6 +163,21 @@ class MerkleLog:
         with self.store.transaction() as tx:
             tx.execute("INSERT INTO merkle_checkpoints (size, note) VALUES (?, ?) ON CONFLICT (size) DO NOTHING", (size, note))
 
+    def checkpoints(self) -> list[tuple[int, str]]:
+        """Every checkpoint issued and kept, by size: the history each later one must extend."""
+        return self.checkpoints_after(-1)
+
+    def roots(self, sizes: Iterable[int]) -> dict[int, bytes | None]:
+        """The tree's root at each of these sizes (none above the log's), read in one transaction; None where
+        a node it needs is missing."""
+        def at(get: Callable[[int, int], bytes], size: int) -> bytes | None:
+            try:
+                return subtree_root(get, 0, size)
+            except AuditLogError:
+                return None
+
+        return self._with_nodes(lambda get: {size: at(get, size) for size in sizes})
+
     def checkpoints_after(self, size: int) -> list[tuple[int, str]]:
         with self.store.transaction() as tx:
             return [(r[0], r[1]) for r in tx.all("SELECT size, note FROM merkle_checkpoints WHERE size > ? ORDER BY size", (size,))]
@@ -236,13 +251,27 @@ def issue_checkpoint(
 
 
 
+def not_extended(log: MerkleLog, checkpoints: Iterable[Checkpoint]) -> tuple[Checkpoint, str] | None:
+    """The first of these signed checkpoints the current tree does not extend, and how: `truncated` (the log holds
+    fewer entries than it signed) or `diverged` (the root at its size differs: history below it was rewritten)."""
+    size, signed = log.size(), list(checkpoints)
+    roots = log.roots({c.size for c in signed if c.size <= size})
+    for checkpoint in signed:
+        if checkpoint.size > size:
+            return checkpoint, "truncated"
+        if roots[checkpoint.size] != checkpoint.root:
+            return checkpoint, "diverged"
+    return None
+
+
 @dataclass(frozen=True)
 class LogReport:
     leaves_checked: int
     not_yet_logged: int
     first_bad_position: int | None = None
     reason: str = ""
-    kind: str = ""  # moved | unencodable | altered | missing: what is wrong at the first bad position
+    kind: str = ""  # moved | unencodable | altered | missing | unlogged: what is wrong at the first bad position
+    unlogged: int = 0  # events recorded before the grace period and still not in the log
 
     @property
     def ok(self) -> bool:
@@ -263,15 +292,16 @@ def logged_entries(log: MerkleLog, records: Callable[[int], Iterable[StoredRecor
         yield entry_of(record)
 
 
-def verify_log(log: MerkleLog, records: Iterable[StoredRecord]) -> LogReport:
-    """Recompute every leaf from the event store and compare it with the logged tree."""
+def verify_log(log: MerkleLog, records: Iterable[StoredRecord], logged_by: datetime | None = None) -> LogReport:
+    """Recompute every leaf from the event store and compare it with the logged tree. Events past the log's end
+    recorded before `logged_by` should be in it: a log deleted or cut short shows as events never logged."""
     leaves = log.leaf_hashes()
     checked = 0
+    records = iter(records)
     for record in records:
         logged = next(leaves, None)
         if logged is None:
-            # The rest are events recorded since the log was last brought up to date.
-            return LogReport(checked, 1 + sum(1 for _ in records))
+            return _past_the_end(checked, chain((record,), records), logged_by)
         leaf, digest = logged
         if record.position != leaf.notification_id:
             position = min(record.position, leaf.notification_id)
@@ -289,3 +319,22 @@ def verify_log(log: MerkleLog, records: Iterable[StoredRecord]) -> LogReport:
         position = missing[0].notification_id
         return LogReport(checked, 0, position, f"log position {position}: logged events are missing from the store", "missing")
     return LogReport(checked, 0)
+
+
+def _past_the_end(checked: int, records: Iterable[StoredRecord], logged_by: datetime | None) -> LogReport:
+    """Events after the log's last leaf: recorded since it was brought up to date, or left out when older."""
+    if logged_by is None:
+        return LogReport(checked, sum(1 for _ in records))
+    young, late, first_late = 0, 0, None
+    for record in records:
+        recorded = record.state.get("timestamp") if record.state else None
+        if isinstance(recorded, datetime) and recorded < logged_by:
+            late += 1
+            first_late = first_late or (record.position, recorded)
+        else:
+            young += 1
+    if first_late is None:
+        return LogReport(checked, young)
+    position, recorded = first_late
+    return LogReport(checked, young, position, f"log position {position}: recorded at {recorded.isoformat()}, never taken into "
+                     f"the audit log ({late} events recorded before {logged_by.isoformat()} are not in it)", "unlogged", late)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from zwgk.connectors import queries, tlog
+from zwgk.connectors import operations, queries, tlog
 from zwgk.connectors.accounts import Unauthenticated
 from zwgk.connectors.api.content import etag, repr_digest
 from zwgk.connectors.api.identity import Anyone, RuntimeDep, SignedIn
@@ -25,15 +25,17 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit 审计核验"], response
 TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 
 
-@router.get("/verify", summary="核验每条记录的哈希链、审计日志（Merkle 树）与最新签名检查点",
+@router.get("/verify", summary="核验每条记录的哈希链、审计日志（Merkle 树）与签名检查点的历史（及外部保存的副本）",
             description="`ok` false names the first break (`broken_records`: how many records), with `all_breaks` every "
                         "broken record (`breaks`, as `zwgk audit verify --all-breaks`); the answer is 200 either way, the "
                         "check itself having been done.")
 def verify(actor: SignedIn, rt: RuntimeDep, request: Request,
-           all_breaks: Annotated[bool, Query(description="list every broken record, not only the first")] = False) -> dict[str, Any]:
+           all_breaks: Annotated[bool, Query(description="list every broken record, not only the first")] = False,
+           views: Annotated[bool, Query(description="compare every view with the log folded afresh too (`views` in the answer)")] = False,
+           ) -> dict[str, Any]:
     permitted(rt, request, actor, "audit_verify")
     with rt.audit_lock:
-        report = queries.audit(rt.services, rt.merkle, rt.settings, bring_up_to_date=True)
+        report = operations.verify_ledger(rt.services, rt.merkle, rt.settings, with_views=views, bring_up_to_date=True)
     return report.as_dict(all_breaks)
 
 

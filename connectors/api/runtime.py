@@ -3,6 +3,7 @@ when configured, the OpenID provider's verifier."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -12,9 +13,12 @@ from zwgk.connectors.config import Settings
 from zwgk.connectors.idempotency import IdempotencyKeys
 from zwgk.connectors.oidc import OidcVerifier
 from zwgk.connectors.services import Services
-from zwgk.connectors.wiring import audit_log, services, views
+from zwgk.connectors.wiring import audit_log, services, take_into_log, views
 from zwgk.projections.audit_log import MerkleLog
 from zwgk.projections.runner import ProjectionRunner
+
+log = logging.getLogger("zwgk.api")
+LOG_EVERY = 10.0  # seconds between two foldings of new events into the audit log
 
 
 @dataclass
@@ -39,4 +43,20 @@ class Runtime:
             stack.callback(keys.close)
             oidc = OidcVerifier(settings.oidc_issuer, settings.oidc_audience, settings.oidc_role_claim,
                                 settings.oidc_unit_claim) if settings.oidc_issuer else None
-            yield cls(settings, s, runner, merkle, keys, oidc)
+            runtime = cls(settings, s, runner, merkle, keys, oidc)
+            stop = threading.Event()
+            keeper = threading.Thread(target=runtime.keep_log_current, args=(stop,), name="audit-log", daemon=True)
+            keeper.start()
+            stack.callback(keeper.join)
+            stack.callback(stop.set)
+            yield runtime
+
+    def keep_log_current(self, stop: threading.Event) -> None:
+        """Requests record events without waiting for the audit log: it takes them in every few seconds, well within
+        ZWGK_AUDIT_LOG_GRACE, even when no one asks for an audit answer (which signs a checkpoint when due)."""
+        while not stop.wait(LOG_EVERY):
+            try:
+                with self.audit_lock:
+                    take_into_log(self.services, self.merkle)
+            except Exception:  # noqa: BLE001 - a store that fails now is tried again next time
+                log.exception("audit log not brought up to date")

@@ -16,6 +16,7 @@ import typer
 from zwgk.connectors import queries, render, tlog
 from zwgk.connectors.cli.shared import AT_LEAST, FORMAT, answer, reading
 from zwgk.connectors.config import Settings
+from zwgk.connectors.operations import verify_ledger
 from zwgk.connectors.signing import NoPublicKey, log_verifiers, write_new_key
 from zwgk.connectors.wiring import audit_log, services
 from zwgk.domain.checkpoint import CheckpointError, parse_verifier, read_unverified
@@ -61,16 +62,24 @@ def _key_text(value: str) -> str:
     return path.read_text(encoding="utf-8") if "+" not in value and path.is_file() else value
 
 
+HELD = typer.Option([], "--checkpoint", exists=True, dir_okay=False,
+                    help="外部保存的签名检查点（发布的、见证人处的或此前取得的副本）：日志须是它的延续；可多次给出")
+VIEWS = typer.Option(False, "--views", help="同时把事件日志重新折叠，与每个视图逐行比较（同 zwgk projections verify）")
+
+
 @app.command("verify")
 def audit_verify(format: str = FORMAT, public_key: Path | None = PUBLIC_KEY,  # noqa: A002
-                 witness: list[str] = WITNESS, quorum: int = QUORUM, all_breaks: bool = ALL_BREAKS) -> None:
-    """核验每条记录的哈希链、审计日志（Merkle 树）与最新签名检查点，报告第一个问题（--all-breaks：每条断链）。只需公钥。"""
+                 witness: list[str] = WITNESS, quorum: int = QUORUM, all_breaks: bool = ALL_BREAKS,
+                 checkpoint: list[Path] = HELD, views: bool = VIEWS) -> None:
+    """核验每条记录的哈希链、审计日志（Merkle 树；超过宽限期仍未纳入的事件即为问题）与库中每个签名检查点，以及外部保存的检查点副本
+    （--checkpoint、ZWGK_CHECKPOINT_COPY），报告第一个问题（--all-breaks：每条断链）。只需公钥。"""
     settings = Settings.from_env()
+    held = [path.read_text(encoding="utf-8") for path in checkpoint]
     # Without a key given, the operator's is looked for only once there is a checkpoint to check.
     trust = _trust(settings, public_key, witness, quorum) if public_key or witness or quorum else None
     with services(settings) as s, audit_log(settings) as merkle:
         try:
-            report = queries.audit(s, merkle, settings, trust=trust)
+            report = verify_ledger(s, merkle, settings, trust, held, with_views=views)
         except NoPublicKey:
             _no_public_key()
     render.audit_report(report, format, all_breaks)
@@ -78,8 +87,11 @@ def audit_verify(format: str = FORMAT, public_key: Path | None = PUBLIC_KEY,  # 
         log.error("hash chain broken at %s v%s: %s", broken.originator_id, broken.originator_version, broken.reason)
     if not report.log.ok:
         log.error("audit log mismatch: %s", report.log.reason)
-    if report.checkpoint_problem:
-        log.error("checkpoint: %s", report.checkpoint_problem)
+    if report.checkpoint:
+        log.error("checkpoint %s (%s, %s): %s", report.checkpoint.size, report.checkpoint.source, report.checkpoint.kind,
+                  report.checkpoint.reason)
+    if report.views and report.views.differences:
+        log.error("views differ from the log folded afresh: %d rows", len(report.views.differences))
     if not report.ok:
         raise typer.Exit(1)
 
