@@ -3,7 +3,8 @@
 Order of a put: refuse bad metadata before a byte moves; store the bytes (hashed while
 they stream); record the ArchivedOriginal event (and the D8 link) in one transaction;
 then write the metadata sidecar, a copy derived from the event that `verify` rewrites
-if it is ever missing. A store failure records nothing; a refused event leaves at most
+if it is ever missing, and the text read from the original, kept beside it and put into the
+search's index at once. A store failure records nothing; a refused event leaves at most
 an unreferenced original, which `verify` reports as untracked.
 """
 
@@ -164,10 +165,12 @@ class Archivist:
     """With a `fallback`, the store originals were kept in before a migration to `store`: an original not
     yet migrated is read from there until the migration has finished."""
 
-    def __init__(self, ledger: Ledger, store: OriginalStore, fallback: OriginalStore | None = None) -> None:
+    def __init__(self, ledger: Ledger, store: OriginalStore, fallback: OriginalStore | None = None,
+                 index_text: Callable[[str, str], None] | None = None) -> None:
         self.ledger = ledger
         self.store = store
         self.fallback = fallback
+        self.index_text = index_text  # (SHA-256, text): the search's index of the originals' words
 
     def chunks(self, original: ArchivedOriginal, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
         """The original's recorded version, from the store, or else from the store it was migrated from."""
@@ -248,6 +251,8 @@ class Archivist:
         original = self.ledger.load(ArchivedOriginal, outcome.aggregate_id)
         self._write_sidecar(original)
         self._write_text(original, reading.text)
+        if self.index_text is not None:
+            self.index_text(original.sha256, reading.text)
         if lock is None:
             log.warning("%s archived %s: its period ended on %s; stored without a lock and due for appraisal",
                         original.archive_number, archived_on, original.retention_ends)
@@ -416,38 +421,55 @@ class Archivist:
 
     def destroy(self, destruction_list: DestructionList, actor: Actor, supervisors: list[str],
                 occurred_at: datetime | None = None) -> Outcome:
-        """销毁 (R5): refuse what must be refused before a byte goes; delete each original's bytes (every version),
-        its sidecar and its text, unless another original is the same bytes; then record the destruction, of the
-        list and of each original, in one transaction. A crash between the two is finished by destroying again
-        (what is already gone is no error); a lock the store still holds refuses, and nothing is recorded."""
+        """销毁 (R5): refuse what must be refused before a byte goes; then, original by original, delete its bytes
+        (every version, unless another original is the same bytes) and record its destruction at once, then its
+        sidecar and text; the list is recorded carried out once every original on it is destroyed. A store that
+        refuses half-way (a lock still in force) stops there with the ledger saying exactly which originals are
+        gone; destroying again finishes the rest (what is already gone is no error), as it does after a crash."""
         destruction_list.check_destruction(actor, supervisors)
         originals = [self.ledger.original(number) for number in destruction_list.archive_numbers]
         for original in originals:
-            if original.legal_hold or original.destroyed:
-                original.destroy(actor=actor, occurred_at=occurred_at, destruction_list=destruction_list)  # refuses
+            if not original.destroyed:
+                original.check_not_held()
         for original in originals:
             try:
-                if not self.ledger.shared_with_others(original):
-                    self.store.destroy(original.storage_key)
+                if not original.destroyed:
+                    if not self.ledger.shared_with_others(original):
+                        self.store.destroy(original.storage_key)
+                    original.destroy(actor=actor, occurred_at=occurred_at, destruction_list=destruction_list,
+                                     supervisors=supervisors)
+                    self.ledger.record(original)
                 self.store.destroy(sidecar_key(original.archive_number))
                 if not self.ledger.shared_with_others(original):
                     self.store.destroy(text_key(original.sha256))
             except RetentionViolation:
-                raise DomainError(
-                    "RETENTION_LOCKED", f"存储仍锁定原件 {original.archive_number}（保留期未到或处于保全），未销毁，也未记录。",
-                    f"the store still locks {original.archive_number}", Rule.R2) from None
+                locked = f"存储仍锁定原件 {original.archive_number}（保留期未到或处于保全），未销毁"
+                raise _stopped(originals, locked, DomainError("RETENTION_LOCKED", f"{locked}，也未记录。",
+                                                              f"the store still locks {original.archive_number}", Rule.R2)) from None
             except StorageUnavailable as error:
-                raise unavailable(error) from None
-        destruction_list.carry_out(actor=actor, occurred_at=occurred_at, supervisors=supervisors, destroyed=originals)
-        for original in originals:
-            original.destroy(actor=actor, occurred_at=occurred_at, destruction_list=destruction_list)
-        return self.ledger.record(destruction_list, *originals)
+                raise _stopped(originals, "档案存储暂时无法访问", unavailable(error)) from None
+        destruction_list.carry_out(actor=actor, occurred_at=occurred_at, destroyed=originals)
+        return self.ledger.record(destruction_list)
 
     def _set_hold(self, original: ArchivedOriginal, on: bool) -> None:
         try:
             self.store.set_legal_hold(original.storage_key, original.version_id, on)
         except StorageUnavailable as error:
             raise unavailable(error) from None
+
+
+def _stopped(originals: list[ArchivedOriginal], why_zh: str, refusal: DomainError) -> DomainError:
+    """Why the store stopped a destruction; once some originals are destroyed, also which ones the ledger now
+    records as destroyed, and how to finish."""
+    gone = [o.archive_number for o in originals if o.destroyed]
+    if not gone:
+        return refusal
+    return DomainError(
+        "DESTRUCTION_INCOMPLETE",
+        f"销毁未完成：{why_zh}。本清册已销毁并记录 {len(gone)} 件（{'、'.join(gone)}），其余 "
+        f"{len(originals) - len(gone)} 件未销毁；待存储允许后再次执行销毁即可完成。",
+        f"destruction stopped ({refusal.message_en}); destroyed and recorded so far: {gone}; destroy again to finish",
+        Rule.R5)
 
 
 def _retention(code: str) -> RetentionClass:

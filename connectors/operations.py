@@ -47,6 +47,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.archival import ArchivedOriginal
 from zwgk.domain.commands import Outcome
 from zwgk.domain.errors import DomainError
+from zwgk.projections.archive import ArchiveTexts
 from zwgk.projections.audit_log import MerkleLog
 from zwgk.projections.projection import to_json
 from zwgk.projections.runner import ProjectionRunner, all_views, events_after
@@ -290,6 +291,24 @@ def _scratch_store(settings: Settings) -> Iterator[ViewStore]:
     finally:
         store.connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
         store.close()
+
+
+def index_texts(s: Services, runner: ProjectionRunner, batch: int = 500) -> int:
+    """Put into the search's index the text of every original the catalogue has and the index has not, from the
+    text the archive kept when it read each original: for a store whose originals were archived before texts
+    were indexed as they were archived, or while the views' database could not be written. A store out of
+    reach leaves the rest for the next run."""
+    catch_up(s, runner)
+    indexed = 0
+    archivist = s.archivist()
+    while True:
+        with runner.store.transaction() as tx:
+            texts = [(digest, archivist.text(digest)) for digest in ArchiveTexts.unindexed(tx, batch)]
+            readable = [(digest, text) for digest, text in texts if text is not None]
+            ArchiveTexts.add(tx, readable)
+        indexed += len(readable)
+        if len(texts) < batch or len(readable) < len(texts):
+            return indexed
 
 
 def migrate_stores(s: Services, settings: Settings, to: str, actor: Actor,

@@ -40,8 +40,9 @@ from zwgk.domain.errors import DomainError, NotFound
 from zwgk.domain.privacy import unseal
 from zwgk.domain.proofs import CONSISTENCY, INCLUSION, ProofError
 from zwgk.domain.records import Record
+from zwgk.projections.archive import RANKED_AT_MOST as RANKED_AT_MOST
 from zwgk.projections.archive import ArchiveQuery as ArchiveQuery
-from zwgk.projections.archive import ArchiveTexts, archive_catalogue, search_originals
+from zwgk.projections.archive import archive_catalogue, search_originals
 from zwgk.projections.assessment import indicators, ranking
 from zwgk.projections.audit_log import Leaf, LogReport, MerkleLog, entry_of, logged_entries, not_extended, verify_log
 from zwgk.projections.catalogue import catalogue_as_of, cst_day, ts
@@ -305,29 +306,8 @@ def archive_search(s: Services, runner: ProjectionRunner, unit: str = "", year: 
 
 def archive_pages(s: Services, runner: ProjectionRunner, query: ArchiveQuery, cursor: str = "", at_least: int = 0) -> Rows:
     """The originals that match, best first, a page at a time (`zwgk archive search`, `/api/v1/archive/search`)."""
-    rows = _stored(s, runner, ARCHIVE, cursor, at_least, lambda tx, after, limit: search_originals(
+    return _stored(s, runner, ARCHIVE, cursor, at_least, lambda tx, after, limit: search_originals(
         tx, query, (after[0], after[1]) if after else None, limit))
-    if query.words:
-        index_texts(s, runner)
-    return rows
-
-
-def index_texts(s: Services, runner: ProjectionRunner, batch: int = 500) -> int:
-    """Put into the search index the text of every original the catalogue has and the index has not,
-    from the text the archive kept when it read each original: a search sees the words of every
-    original archived before it. A store out of reach leaves the rest for the next search."""
-    indexed = 0
-    with runner.store.transaction() as tx:
-        ArchiveTexts.ensure(tx)
-    archivist = s.archivist()
-    while True:
-        with runner.store.transaction() as tx:
-            texts = [(digest, archivist.text(digest)) for digest in ArchiveTexts.unindexed(tx, batch)]
-            readable = [(digest, text) for digest, text in texts if text is not None]
-            ArchiveTexts.add(tx, readable)
-        indexed += len(readable)
-        if len(texts) < batch or len(readable) < len(texts):
-            return indexed
 
 
 def record_unit(s: Services, runner: ProjectionRunner, aggregate_id: UUID, at_least: int = 0) -> str | None:
@@ -529,9 +509,11 @@ def appraisal_due(s: Services, today: date | None = None) -> list[dict[str, Any]
 
 
 def destruction_lists(s: Services) -> list[dict[str, Any]]:
-    """Every destruction list 销毁清册, approved or not, carried out or not (kept permanently, R5)."""
+    """Every destruction list 销毁清册, approved or not, carried out or not (kept permanently, R5), with the originals
+    destroyed so far: a destruction the store stopped half-way shows what is gone."""
     return [{"list_id": str(d.id), "archive_numbers": d.archive_numbers, "appraisers": d.appraisers, "approved_by": d.approved_by,
-             "supervisors": d.supervisors, "carried_out": d.carried_out} for d in s.ledger.all_of(DestructionList)]
+             "supervisors": d.supervisors, "carried_out": d.carried_out,
+             "destroyed": [n for n in d.archive_numbers if s.ledger.original(n).destroyed]} for d in s.ledger.all_of(DestructionList)]
 
 
 def copy_original(s: Services, original: ArchivedOriginal, out: BinaryIO) -> None:

@@ -285,7 +285,15 @@ def appraisal_due(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A00
 def destruction_lists(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002
     _rows(rows, format, Table("清册编号", "原件", "鉴定人", "批准人", "监销人", "已执行"),
           lambda r: (r["list_id"], "、".join(r["archive_numbers"]), "、".join(r["appraisers"]), r["approved_by"] or "未批准",
-                     "、".join(r["supervisors"]), "是" if r["carried_out"] else "否"))
+                     "、".join(r["supervisors"]), _carried_out(r)))
+
+
+def _carried_out(row: dict[str, Any]) -> str:
+    if row["carried_out"]:
+        return "是"
+    if row["destroyed"]:
+        return f"未完成（已销毁 {'、'.join(row['destroyed'])}）"
+    return "否"
 
 
 def migration(report: dict[str, list[str]], format: str) -> None:  # noqa: A002

@@ -46,6 +46,7 @@ def open_services(settings: Settings) -> Services:
         originals=functools.cache(lambda: original_store(settings)),
         secrets_url=settings.keystore_url,
         migrated_from=functools.cache(lambda: earlier_store(settings)),
+        views_url=settings.views_url,
     )
 
 

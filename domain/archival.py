@@ -156,6 +156,14 @@ class ArchivedOriginal(Record):
 
     what_zh = "档案原件"
     context = "archive"
+    class_version = 2  # of the state a snapshot keeps
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, object]) -> None:
+        """Snapshots taken before each original's destruction named its list and supervisors in the state
+        (a destruction was then recorded whole, list and originals together)."""
+        state["destroyed_under"] = None
+        state["destruction_supervisors"] = []
 
     if TYPE_CHECKING:
         archive_number: str
@@ -182,6 +190,8 @@ class ArchivedOriginal(Record):
         appraisal: AppraisalDecision | None
         appraisers: list[str]
         destroyed: bool
+        destroyed_under: UUID | None
+        destruction_supervisors: list[str]
         location: str
 
     class Archived(Record.Created):
@@ -223,6 +233,8 @@ class ArchivedOriginal(Record):
             original.appraisal = None
             original.appraisers = []
             original.destroyed = False
+            original.destroyed_under = None
+            original.destruction_supervisors = []
             original.location = ""  # the store it was archived in
             original.legal_hold = False
             original.last_checked_at = None
@@ -285,6 +297,8 @@ class ArchivedOriginal(Record):
 
         def apply(self, original: ArchivedOriginal) -> None:
             original.destroyed = True
+            original.destroyed_under = self.destruction_list_id
+            original.destruction_supervisors = list(self.supervisors)
 
     class Migrated(Record.Event):
         """Copied to another store (PREMIS migration), both digests verified on arrival; read from there on."""
@@ -434,17 +448,27 @@ class ArchivedOriginal(Record):
         self._record(self.Appraised, actor=actor, occurred_at=occurred_at, decision=chosen.value, reasons=reasons.strip(),
                      appraisers=named, retention=kept, retention_ends=ends, retain_until=lock)
 
-    def destroy(self, *, actor: Actor, occurred_at: datetime | None, destruction_list: DestructionList) -> None:
-        """Record the destruction of the bytes, under the approved list whose supervisors the list names (R5)."""
+    def destroy(self, *, actor: Actor, occurred_at: datetime | None, destruction_list: DestructionList,
+                supervisors: list[str]) -> None:
+        """Record that the bytes are gone, as soon as they are, under the approved list that names the original
+        and the supervisors of that moment (R5): a destruction the store stops half-way leaves each original
+        destroyed so far recorded as such."""
+        named = destruction_list.check_destruction(actor, supervisors)
+        if self.archive_number not in destruction_list.archive_numbers:
+            raise DomainError("NOT_ON_DESTRUCTION_LIST", f"原件 {self.archive_number} 不在该销毁清册中。",
+                              f"{self.archive_number} is not on the destruction list", Rule.R5)
         if self.destroyed:
             raise DomainError("ORIGINAL_DESTROYED", f"原件 {self.archive_number} 已销毁。", "the original was destroyed",
                               Rule.R5)
+        self.check_not_held()
+        self._record(self.Destroyed, actor=actor, occurred_at=occurred_at, destruction_list_id=destruction_list.id,
+                     approved_by=destruction_list.approved_by or "", supervisors=named, sha256=self.sha256, sm3=self.sm3)
+
+    def check_not_held(self) -> None:
+        """Nothing on legal hold is ever destroyed (R5)."""
         if self.legal_hold:
             raise DomainError("ON_LEGAL_HOLD", f"原件 {self.archive_number} 处于法律保全中，不得销毁。",
                               "an original on legal hold is never destroyed", Rule.R5)
-        self._record(self.Destroyed, actor=actor, occurred_at=occurred_at, destruction_list_id=destruction_list.id,
-                     approved_by=destruction_list.approved_by or "", supervisors=list(destruction_list.supervisors),
-                     sha256=self.sha256, sm3=self.sm3)
 
     def migrate(self, *, actor: Actor, from_store: str, to_store: str, storage_key: str, version_id: str, size: int, sha256: str,
                 sm3: str) -> None:
@@ -574,9 +598,15 @@ class DestructionList(Record):
                               f"supervisors who appraised: {appraising}", Rule.R5)
         return named
 
-    def carry_out(self, *, actor: Actor, occurred_at: datetime | None, supervisors: list[str],
-                  destroyed: list[ArchivedOriginal]) -> None:
-        named = self.check_destruction(actor, supervisors)
-        self._record(self.CarriedOut, actor=actor, occurred_at=occurred_at, supervisors=named, destroyed=[
+    def carry_out(self, *, actor: Actor, occurred_at: datetime | None, destroyed: list[ArchivedOriginal]) -> None:
+        """The list carried out once every original on it is destroyed, under whoever supervised each of them
+        (a destruction the store stopped half-way is finished later, perhaps under other supervisors)."""
+        left = [o.archive_number for o in destroyed if not (o.destroyed and o.destroyed_under == self.id)]
+        if left or sorted(o.archive_number for o in destroyed) != sorted(self.archive_numbers):
+            raise DomainError("DESTRUCTION_UNFINISHED", "清册中尚有原件未销毁：" + "、".join(left),
+                              f"originals on the list not yet destroyed: {left}", Rule.R5)
+        supervisors = sorted({s for o in destroyed for s in o.destruction_supervisors})
+        self.check_destruction(actor, supervisors)
+        self._record(self.CarriedOut, actor=actor, occurred_at=occurred_at, supervisors=supervisors, destroyed=[
             {"archive_number": o.archive_number, "title": o.title, "sha256": o.sha256, "sm3": o.sm3, "size": str(o.size),
              "storage_key": o.storage_key} for o in destroyed])

@@ -45,13 +45,16 @@ class ArchiveView(Projection):
         "CREATE INDEX IF NOT EXISTS archive_by_doc_number ON archive_catalogue (doc_number, position)",
         "CREATE INDEX IF NOT EXISTS archive_by_sha256 ON archive_catalogue (sha256, position)",
         "CREATE INDEX IF NOT EXISTS archive_by_unit ON archive_catalogue (responsible_unit, position)",
+        "CREATE INDEX IF NOT EXISTS archive_by_position ON archive_catalogue (position)",  # unranked words, a page at a time
     )
     export_order = {"archive_catalogue": "archive_number"}
     revision = 2  # the titles' trigram index
 
     def create(self, tx: Transaction) -> None:
-        """The catalogue, and the trigrams of its 文号 and 题名: an FTS5 table on SQLite, GIN indexes on PostgreSQL."""
+        """The catalogue, and the trigrams of its 文号 and 题名: an FTS5 table on SQLite, GIN indexes on PostgreSQL;
+        and the originals' texts, which outlive a rebuilt catalogue."""
         super().create(tx)
+        ArchiveTexts.ensure(tx)
         if tx.postgres:
             tx.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")  # one per database, seen from every schema
             for column in ("doc_number", "title"):
@@ -118,11 +121,11 @@ def archive_catalogue(
 
 
 class ArchiveTexts:
-    """The words of each original's text, by its SHA-256, beside the catalogue: filled from the text the
-    archive kept when it read the original, and kept when the catalogue is rebuilt (the text does not
-    come from the events). SQLite: an FTS5 table with the `trigram` tokenizer; PostgreSQL: a GIN
-    `pg_trgm` index; both find any substring of three characters or more through the index, shorter
-    ones by a scan."""
+    """The words of each original's text, by its SHA-256, beside the catalogue: written when the original is
+    archived (its text read by a format library), and kept when the catalogue is rebuilt (the text does not
+    come from the events). One table `archive_text` (sha256, body) on both databases, its body indexed by
+    trigrams — SQLite: an FTS5 `trigram` index over it (`archive_text_words`); PostgreSQL: a GIN `pg_trgm`
+    index — so any substring of three characters or more is found through the index, shorter ones by a scan."""
 
     @staticmethod
     def ensure(tx: Transaction) -> None:
@@ -130,20 +133,33 @@ class ArchiveTexts:
             tx.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")  # one per database, seen from every schema
             tx.execute("CREATE TABLE IF NOT EXISTS archive_text (sha256 TEXT PRIMARY KEY, body TEXT NOT NULL)")
             tx.execute("CREATE INDEX IF NOT EXISTS archive_text_trigrams ON archive_text USING gin (body gin_trgm_ops)")
-        else:
-            tx.execute("CREATE VIRTUAL TABLE IF NOT EXISTS archive_text USING fts5(sha256 UNINDEXED, body, tokenize='trigram')")
+            return
+        earlier = tx.one("SELECT sql FROM sqlite_master WHERE name = 'archive_text'")
+        if earlier and "fts5" in earlier[0].lower():  # the index itself was the table: kept, moved into the table
+            tx.execute("ALTER TABLE archive_text RENAME TO archive_text_before")
+        tx.execute("CREATE TABLE IF NOT EXISTS archive_text (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, body TEXT NOT NULL)")
+        tx.execute("CREATE VIRTUAL TABLE IF NOT EXISTS archive_text_words "
+                   "USING fts5(body, content='archive_text', content_rowid='id', tokenize='trigram')")
+        tx.execute("CREATE TRIGGER IF NOT EXISTS archive_text_indexed AFTER INSERT ON archive_text BEGIN "
+                   "INSERT INTO archive_text_words (rowid, body) VALUES (new.id, new.body); END")
+        if earlier and "fts5" in earlier[0].lower():
+            tx.execute("INSERT INTO archive_text (sha256, body) SELECT sha256, body FROM archive_text_before WHERE true "
+                       "ON CONFLICT (sha256) DO NOTHING")
+            tx.execute("DROP TABLE archive_text_before")
 
     @staticmethod
     def unindexed(tx: Transaction, limit: int) -> list[str]:
-        """Digests of originals in the catalogue whose text is not in the index yet."""
+        """Digests of originals in the catalogue whose text is not in the index yet (archived before texts were
+        indexed as they were archived, or while the views' database could not be written)."""
         return [row[0] for row in tx.all(
             "SELECT DISTINCT c.sha256 FROM archive_catalogue c WHERE NOT EXISTS "
             "(SELECT 1 FROM archive_text t WHERE t.sha256 = c.sha256) LIMIT ?", (limit,))]
 
     @staticmethod
     def add(tx: Transaction, texts: Sequence[tuple[str, str]]) -> None:
-        """Each (SHA-256, text); an original without text is added empty, so that it is not looked for again."""
-        tx.executemany("INSERT INTO archive_text (sha256, body) VALUES (?, ?)", texts)
+        """Each (SHA-256, text), unless that text is indexed already (the same bytes archived again); an original
+        without text is added empty, so that it is not looked for again."""
+        tx.executemany("INSERT INTO archive_text (sha256, body) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING", texts)
 
 
 @dataclass(frozen=True)
@@ -171,23 +187,63 @@ def _phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+RANKED_AT_MOST = 1000  # words more originals hold than this come in the order archived, unranked
+
+
 def _contains(tx: Transaction, column: str, text: str) -> str:
     """A condition that the catalogue's column contains the text, through the trigram index where it can."""
-    if not tx.postgres and len(text) >= 3:
+    if len(text) >= 3:
+        if tx.postgres:
+            return f"c.{column} LIKE ? ESCAPE '\\'"
         return "c.original_id IN (SELECT original_id FROM archive_titles WHERE archive_titles MATCH ?)"
+    if tx.postgres:  # without a trigram, the index would be read whole: a scan is cheaper
+        return f"strpos(c.{column}, ?) > 0"
     return f"c.{column} LIKE ? ESCAPE '\\'"
 
 
 def _pattern(tx: Transaction, column: str, text: str) -> str:
-    if not tx.postgres and len(text) >= 3:
-        return f"{column} : {_phrase(text)}"
-    return _like(text)
+    if len(text) >= 3:
+        return _like(text) if tx.postgres else f"{column} : {_phrase(text)}"
+    return text if tx.postgres else _like(text)
+
+
+def _holding(tx: Transaction, words: str, at_most: int) -> list[str]:
+    """The digests of at most `at_most` texts holding the words, through the trigram index where it can (the
+    index stops once it has found that many: a common word costs no more than a rare one)."""
+    if tx.postgres and len(words) >= 3:
+        sql = "SELECT sha256 FROM archive_text WHERE body ILIKE ? ESCAPE '\\' LIMIT ?"
+        params: list[Any] = [_like(words)]
+    elif tx.postgres:  # shorter than a trigram: a scan, which stops as soon as it has found that many
+        sql = "SELECT sha256 FROM archive_text WHERE strpos(lower(body), lower(?)) > 0 LIMIT ?"
+        params = [words]
+    elif len(words) >= 3:
+        sql = ("SELECT t.sha256 FROM archive_text_words w JOIN archive_text t ON t.id = w.rowid "
+               "WHERE archive_text_words MATCH ? LIMIT ?")
+        params = [_phrase(words)]
+    else:  # shorter than a trigram: a scan, which stops as soon as it has found that many
+        sql = "SELECT sha256 FROM archive_text WHERE instr(body, ?) > 0 LIMIT ?"
+        params = [words]
+    return [row[0] for row in tx.all(sql, [*params, at_most])]
+
+
+def _titled(tx: Transaction, words: str, at_most: int) -> int:
+    """How many titles hold the words, counted up to `at_most`."""
+    if not tx.postgres and len(words) >= 3:
+        sql = "SELECT 1 FROM archive_titles WHERE archive_titles MATCH ? LIMIT ?"
+    else:
+        sql = f"SELECT 1 FROM archive_catalogue c WHERE {_contains(tx, 'title', words)} LIMIT ?"
+    row = tx.one(f"SELECT count(*) FROM ({sql}) titled", [_pattern(tx, "title", words), at_most])
+    return int(row[0]) if row else 0
 
 
 def search_originals(tx: Transaction, query: ArchiveQuery, after: tuple[int, int] | None, limit: int) -> list[dict[str, Any]]:
     """A page of the originals that match, best first: a row's `rank` counts its strong matches (the exact
     文号, the words in its 题名), then in the order archived; `after` is the (−rank, position) of the
-    last row of the page before."""
+    last row of the page before.
+
+    Words more than RANKED_AT_MOST titles or texts hold are not ranked (each row says `ranked` false): ranking
+    would read every match before the first page. Their originals come in the order archived, read off the
+    catalogue's order and each checked for the words, so a page costs what its rows cost."""
     where: list[str] = []
     params: list[Any] = []
     for column, value in (("responsible_unit", query.unit), ("retention", query.retention), ("doc_type", query.doc_type),
@@ -205,29 +261,33 @@ def search_originals(tx: Transaction, query: ArchiveQuery, after: tuple[int, int
         if value:
             where.append(_contains(tx, column, value))
             params.append(_pattern(tx, column, value))
+    ranked = True
     if query.words:
-        if tx.postgres:
-            found = "SELECT sha256 FROM archive_text WHERE body ILIKE ? ESCAPE '\\'"
-            found_params: list[Any] = [_like(query.words)]
-        elif len(query.words) >= 3:
-            found = "SELECT sha256 FROM archive_text WHERE archive_text MATCH ?"
-            found_params = [_phrase(query.words)]
+        holding = _holding(tx, query.words, RANKED_AT_MOST + 1)
+        ranked = len(holding) <= RANKED_AT_MOST and _titled(tx, query.words, RANKED_AT_MOST + 1) <= RANKED_AT_MOST
+        if ranked:
+            where.append(f"({_contains(tx, 'title', query.words)} OR c.sha256 IN ({', '.join('?' * len(holding)) or 'NULL'}))")
+            params += [_pattern(tx, "title", query.words), *holding]
         else:
-            found = "SELECT sha256 FROM archive_text WHERE instr(body, ?) > 0"
-            found_params = [query.words]
-        where.append(f"({_contains(tx, 'title', query.words)} OR c.sha256 IN ({found}))")
-        params += [_pattern(tx, "title", query.words), *found_params]
-    rank = ("(CASE WHEN ? <> '' AND c.doc_number = ? THEN 1 ELSE 0 END"
-            " + CASE WHEN ? <> '' AND c.title LIKE ? ESCAPE '\\' THEN 1 ELSE 0 END)")
-    rank_params = [query.doc_number, query.doc_number, query.words, _like(query.words)]
+            found = "strpos(lower({}), lower(?)) > 0" if tx.postgres else "instr(lower({}), lower(?)) > 0"
+            where.append(f"({found.format('c.title')} OR EXISTS (SELECT 1 FROM archive_text t "
+                         f"WHERE t.sha256 = c.sha256 AND {found.format('t.body')}))")
+            params += [query.words, query.words]
+    if ranked:
+        rank = ("(CASE WHEN ? <> '' AND c.doc_number = ? THEN 1 ELSE 0 END"
+                " + CASE WHEN ? <> '' AND c.title LIKE ? ESCAPE '\\' THEN 1 ELSE 0 END)")
+        rank_params: list[Any] = [query.doc_number, query.doc_number, query.words, _like(query.words)]
+    else:
+        rank, rank_params = "0", []
     inner = (f"SELECT {', '.join('c.' + c for c in COLUMNS)}, {rank} AS rank FROM archive_catalogue c"
              f"{' WHERE ' + ' AND '.join(where) if where else ''}")
     outer_where, outer_params = "", []
     if after is not None:
         outer_where = " WHERE (-rank > ? OR (-rank = ? AND position > ?))"
         outer_params = [after[0], after[0], after[1]]
-    sql = f"SELECT * FROM ({inner}) found{outer_where} ORDER BY rank DESC, position LIMIT ?"
+    order = "rank DESC, position" if ranked else "position"
+    sql = f"SELECT * FROM ({inner}) found{outer_where} ORDER BY {order} LIMIT ?"
     rows = tx.all(sql, [*rank_params, *params, *outer_params, limit])
     names = (*COLUMNS, "rank")
     return [{**dict(zip(names, row, strict=True)), "legal_hold": bool(row[COLUMNS.index("legal_hold")]),
-             "destroyed": bool(row[COLUMNS.index("destroyed")])} for row in rows]
+             "destroyed": bool(row[COLUMNS.index("destroyed")]), "ranked": ranked} for row in rows]

@@ -337,6 +337,7 @@ class ArchiveRow(BaseModel):
     sm3: str
     disclosure_id: str | None = Field(description="the disclosure act it is the original of")
     rank: int = Field(description="strong matches of the search: the exact 文号, the words in the 题名")
+    ranked: bool = Field(description="false: more than 1000 originals hold the words; they come in the order archived, unranked")
     destroyed: bool = Field(description="destroyed under an approved destruction list (R5): the record stays")
     archived_at: str
     legal_hold: bool

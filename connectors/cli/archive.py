@@ -106,6 +106,8 @@ def archive_search(
                                  doc_number=doc_number, title=title, words=words, legal_hold=hold)
     page = answer(lambda s, runner: queries.archive_pages(s, runner, query, cursor, at_least).page(limit))
     render.archive_search(page.items, format)
+    if page.items and not page.items[0]["ranked"]:
+        typer.echo(f"含这些词句的原件超过 {queries.RANKED_AT_MOST} 件：按存档先后列出，未按相关度排序。", err=True)
     if page.next_cursor:
         typer.echo(f"下一页：--cursor {page.next_cursor}", err=True)
 
@@ -198,6 +200,13 @@ def archive_migrate(
     render.migration(report.as_dict(), format)
     if report.missing:
         raise typer.Exit(1)
+
+
+@app.command("index")
+def archive_index() -> None:
+    """为检索补建原件正文索引：原件存档时即已索引；此前存档的（旧版本的档案库）或当时视图库不可写的，在此补入。"""
+    indexed = answer(operations.index_texts)
+    typer.echo(f"已补建 {indexed} 件原件的正文索引。")
 
 
 @app.command("verify")

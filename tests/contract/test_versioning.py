@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import uuid4
 
+from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
@@ -80,3 +81,18 @@ def test_r1_version_1_archived_originals_upcast_without_classification_and_pages
     loaded = services.ledger.load(ArchivedOriginal, original.id)
     assert (loaded.classification, loaded.pages, loaded.retention_ends) == ("", None, date(2051, 1, 1))
     assert services.ledger.verify().ok
+
+
+def test_r5_snapshots_of_originals_taken_before_destruction_was_recorded_one_by_one_upcast():
+    """A snapshot written before an original's state named its destruction list and supervisors loads with none."""
+    archivist = Actor("zy-archivist", "archivist", "资阳市人民政府办公室")
+    original = ArchivedOriginal.archive(
+        actor=archivist, occurred_at=None, archive_number="ZY01-WS·2020-D30-BGS-0001", doc_number="", title="实施意见",
+        responsible_unit="资阳市人民政府办公室", doc_date=date(2020, 7, 10), doc_type="通知", retention="D30",
+        retain_until=date(2051, 1, 1), classification="内部", pages=3, media_type="application/pdf", size=10,
+        sha256="a" * 64, sm3="b" * 64, storage_key="originals/sha256/aa/" + "a" * 64, version_id="v1")
+    snapshot = Snapshot.take(original)
+    older = {k: v for k, v in snapshot.state.items() if k not in {"class_version", "destroyed_under", "destruction_supervisors"}}
+    loaded = Snapshot(originator_id=snapshot.originator_id, originator_version=snapshot.originator_version,
+                      timestamp=snapshot.timestamp, topic=snapshot.topic, state=older).mutate(None)
+    assert (loaded.destroyed_under, loaded.destruction_supervisors, loaded.title) == (None, [], "实施意见")

@@ -42,7 +42,10 @@ from zwgk.domain.disclosure import DisclosureAct, DraftDisclosure
 from zwgk.domain.errors import DomainError
 from zwgk.domain.hearings import AssignHearingRoles, Hearing, HoldHearing, NoticeHearing
 from zwgk.domain.proofs import check_inclusion
-from zwgk.projections.archive import archive_catalogue
+from zwgk.projections import archive as archive_projection
+from zwgk.projections.archive import ArchiveTexts, archive_catalogue
+from zwgk.projections.events import from_notification
+from zwgk.projections.store import ViewStore
 
 ARCHIVIST = Actor("zy-archivist", "archivist", "资阳市人民政府办公室")
 SEED = resources.files("zwgk.connectors").joinpath("demo_data", "ziyang-2020-31.txt").read_bytes()
@@ -761,6 +764,73 @@ def test_r1_search_by_doc_number_title_words_unit_year_retention_classification_
     services.close()
 
 
+def test_r1_an_originals_text_is_indexed_as_it_is_archived_and_earlier_ones_by_archive_index(store, settings: Settings):
+    """No search fills the index: the text goes in as the original is archived; what an earlier release archived
+    without indexing it is added by `zwgk archive index` (operations.index_texts), from the text kept beside it."""
+    services = open_services(settings)
+    services.originals = lambda: store
+    _, indexed = put(services.archivist(), data=documents.docx_file(["防汛抗旱应急预案"]), media_type="",
+                     number="ZY01-WS·2021-D10-BGS-0001", title="工作安排")
+    with views(settings) as runner, runner.store.transaction() as tx:
+        assert tx.all("SELECT sha256 FROM archive_text") == [(indexed.sha256,)]  # before any search
+    put(Archivist(services.ledger, store), data=documents.docx_file(["秋季招生工作"]), media_type="",
+        number="ZY01-WS·2021-D10-BGS-0002", title="通知")  # as a release that did not index as it archived
+
+    def numbers(words: str) -> list[str]:
+        with views(settings) as runner:
+            return [r["archive_number"] for r in queries.archive_pages(services, runner, queries.ArchiveQuery(words=words))]
+
+    assert numbers("抗旱应急") == ["ZY01-WS·2021-D10-BGS-0001"] and numbers("招生工作") == []
+    with views(settings) as runner:
+        assert operations.index_texts(services, runner) == 1
+        assert operations.index_texts(services, runner) == 0
+    assert numbers("招生工作") == ["ZY01-WS·2021-D10-BGS-0002"]
+    services.close()
+
+
+@pytest.mark.parametrize("words", ["招生", "秋季招生"])  # shorter than a trigram, and not
+def test_r1_words_more_originals_hold_than_are_ranked_come_in_the_order_archived_every_one_a_page_away(
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, words: str):
+    """Past RANKED_AT_MOST matches, no page waits for every match to be ranked: the rows say they are not ranked
+    and come in the order archived, and the pages together hold every match once."""
+    services = open_services(settings)
+    store = LocalStore(tmp_path / "archive")
+    services.originals = lambda: store
+    keeper = services.archivist()
+    for item in range(1, 6):
+        put(keeper, data=documents.docx_file([f"第{item}件，秋季招生工作"]), media_type="", number=f"ZY01-WS·2021-D10-BGS-000{item}",
+            title="秋季招生工作的通知" if item == 4 else f"通知{item}")
+    put(keeper, data=documents.docx_file(["防汛"]), media_type="", number="ZY01-WS·2021-D10-BGS-0006", title="防汛")
+
+    def pages(size: int) -> list[list[tuple[str, int, bool]]]:
+        found, cursor = [], ""
+        with views(settings) as runner:
+            while True:
+                page = queries.archive_pages(services, runner, queries.ArchiveQuery(words=words), cursor).page(size)
+                found.append([(r["archive_number"][-4:], r["rank"], r["ranked"]) for r in page.items])
+                if not (cursor := page.next_cursor or ""):
+                    return found
+
+    assert pages(2)[0] == [("0004", 1, True), ("0001", 0, True)]  # the title first
+    monkeypatch.setattr(archive_projection, "RANKED_AT_MOST", 3)
+    assert pages(2) == [[("0001", 0, False), ("0002", 0, False)], [("0003", 0, False), ("0004", 0, False)],
+                        [("0005", 0, False)]]
+    services.close()
+
+
+def test_r1_a_text_index_of_an_earlier_release_is_kept_in_the_new_layout(tmp_path: Path):
+    """SQLite's index was an FTS5 table holding the texts itself: its texts move into the table the index is now over."""
+    store = ViewStore(f"sqlite:///{tmp_path}/views.sqlite3")
+    with store.transaction() as tx:
+        tx.execute("CREATE VIRTUAL TABLE archive_text USING fts5(sha256 UNINDEXED, body, tokenize='trigram')")
+        tx.execute("INSERT INTO archive_text (sha256, body) VALUES (?, ?)", ("a" * 64, "防汛抗旱应急预案"))
+    with store.transaction() as tx:
+        ArchiveTexts.ensure(tx)
+        assert tx.all("SELECT sha256 FROM archive_text_words JOIN archive_text ON archive_text.id = archive_text_words.rowid "
+                      "WHERE archive_text_words MATCH ?", ('"抗旱应急"',)) == [("a" * 64,)]
+    store.close()
+
+
 HEAD = {"id": "zy-head", "role": "agency_head", "unit": "资阳市人民政府办公室"}
 KEEPER = {"id": ARCHIVIST.id, "role": "archivist", "unit": ARCHIVIST.unit}
 
@@ -837,6 +907,49 @@ def test_r4_r5_appraisal_at_expiry_and_destruction_under_an_approved_list_and_tw
         rows = {r["archive_number"]: r for r in queries.archive_pages(services, runner, queries.ArchiveQuery(year=2010))}
     assert rows["DZ01-WS·2010-D10-BGS-0001"]["destroyed"] and not rows["DZ01-WS·2010-D10-BGS-0002"]["destroyed"]
     assert rows["DZ01-WS·2010-D10-BGS-0002"]["retention_ends"] == str(kept.retention_ends)  # the catalogue follows the appraisal
+    assert services.ledger.verify().ok
+    services.close()
+
+
+def test_r5_a_destruction_the_store_stops_half_way_records_each_original_gone_and_finishes_when_run_again(store,
+                                                                                                          sqlite_settings):
+    """The store refuses the second original (a hold placed on it in the store, behind the ledger's back): the
+    first is gone and recorded as such, the second is neither; destroying again finishes the list."""
+    services, run, refused = _lifecycle(store, sqlite_settings)
+    keeper = services.archivist()
+    legacy = dict(occurred_at=datetime(2010, 3, 5, 9, tzinfo=CST), doc_date=date(2010, 3, 4))
+    numbers = [f"DZ01-WS·2010-D10-BGS-000{i}" for i in (1, 2, 3)]
+    originals = [put(keeper, number=number, data=number.encode(), **legacy)[1] for number in numbers]
+    for number in numbers:
+        run("appraise_original", archive_number=number, decision="destroy", reasons="期满", appraisers=["甲"])
+    listed = str(run("draft_destruction_list", title="清册", archive_numbers=numbers).aggregate_id)
+    run("approve_destruction_list", HEAD, list_id=listed)
+    first, second, third = originals
+    store.set_legal_hold(second.storage_key, second.version_id, True)
+
+    with pytest.raises(DomainError) as stopped:
+        run("destroy_originals", list_id=listed, supervisors=["丙", "丁"])
+    assert (stopped.value.code, stopped.value.rule) == ("DESTRUCTION_INCOMPLETE", "R5")
+    assert numbers[0] in stopped.value.message_zh and "其余 2 件未销毁" in stopped.value.message_zh
+    assert [services.ledger.original(n).destroyed for n in numbers] == [True, False, False]
+    assert not store.state(first.storage_key, first.version_id).exists
+    assert store.state(second.storage_key, second.version_id).exists and store.state(third.storage_key, third.version_id).exists
+    (partly,) = queries.destruction_lists(services)
+    assert (partly["carried_out"], partly["destroyed"]) == (False, [numbers[0]])
+    assert four_properties.check(keeper).destroyed == [numbers[0]]
+
+    store.set_legal_hold(second.storage_key, second.version_id, False)
+    store.destroy(third.storage_key)  # as if a run had crashed after deleting the bytes, before recording them
+    run("destroy_originals", list_id=listed, supervisors=["戊", "己"])
+    assert all(services.ledger.original(n).destroyed for n in numbers)
+    assert not any(store.state(o.storage_key, o.version_id).exists for o in originals)
+    assert not [k for k in store.sidecar_keys() if k.startswith("metadata/DZ01")]
+    destroyed = [from_notification(n) for n in services.ledger.notifications() if n.topic.endswith("ArchivedOriginal.Destroyed")]
+    assert [(e.aggregate_id, e.record["supervisors"]) for e in destroyed] == [(str(original_id(n)), s) for n, s in
+        ((numbers[0], ["丁", "丙"]), (numbers[1], ["己", "戊"]), (numbers[2], ["己", "戊"]))]  # one event each, as it went
+    (done,) = queries.destruction_lists(services)
+    assert (done["carried_out"], done["destroyed"], done["supervisors"]) == (True, numbers, ["丁", "丙", "己", "戊"])
+    assert refused("destroy_originals", list_id=listed, supervisors=["戊", "己"]) == ("ALREADY_DESTROYED", "R5")
     assert services.ledger.verify().ok
     services.close()
 
