@@ -96,6 +96,8 @@ class ArchiveView(Projection):
                          (r["retention"], _day(r["retention_ends"]), _day(r["retain_until"]), event.aggregate_id))
             elif event.type == DESTROYED:
                 tx.write("UPDATE archive_catalogue SET destroyed = 1 WHERE original_id = ?", (event.aggregate_id,))
+                tx.write("DELETE FROM archive_text WHERE sha256 = ? AND NOT EXISTS "  # the words go with the bytes
+                         "(SELECT 1 FROM archive_catalogue WHERE sha256 = ? AND destroyed = 0)", (r["sha256"], r["sha256"]))
             elif event.type in HOLDS:
                 tx.write("UPDATE archive_catalogue SET legal_hold = ? WHERE original_id = ?", (HOLDS[event.type], event.aggregate_id))
 
@@ -125,7 +127,8 @@ class ArchiveTexts:
     archived (its text read by a format library), and kept when the catalogue is rebuilt (the text does not
     come from the events). One table `archive_text` (sha256, body) on both databases, its body indexed by
     trigrams — SQLite: an FTS5 `trigram` index over it (`archive_text_words`); PostgreSQL: a GIN `pg_trgm`
-    index — so any substring of three characters or more is found through the index, shorter ones by a scan."""
+    index — so any substring of three characters or more is found through the index, shorter ones by a scan.
+    A destroyed original's text leaves the index with its bytes (kept while another original has the same bytes)."""
 
     @staticmethod
     def ensure(tx: Transaction) -> None:
@@ -142,6 +145,8 @@ class ArchiveTexts:
                    "USING fts5(body, content='archive_text', content_rowid='id', tokenize='trigram')")
         tx.execute("CREATE TRIGGER IF NOT EXISTS archive_text_indexed AFTER INSERT ON archive_text BEGIN "
                    "INSERT INTO archive_text_words (rowid, body) VALUES (new.id, new.body); END")
+        tx.execute("CREATE TRIGGER IF NOT EXISTS archive_text_removed AFTER DELETE ON archive_text BEGIN "
+                   "INSERT INTO archive_text_words (archive_text_words, rowid, body) VALUES ('delete', old.id, old.body); END")
         if earlier and "fts5" in earlier[0].lower():
             tx.execute("INSERT INTO archive_text (sha256, body) SELECT sha256, body FROM archive_text_before WHERE true "
                        "ON CONFLICT (sha256) DO NOTHING")

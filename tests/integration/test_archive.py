@@ -907,6 +907,13 @@ def test_r4_r5_appraisal_at_expiry_and_destruction_under_an_approved_list_and_tw
         rows = {r["archive_number"]: r for r in queries.archive_pages(services, runner, queries.ArchiveQuery(year=2010))}
     assert rows["DZ01-WS·2010-D10-BGS-0001"]["destroyed"] and not rows["DZ01-WS·2010-D10-BGS-0002"]["destroyed"]
     assert rows["DZ01-WS·2010-D10-BGS-0002"]["retention_ends"] == str(kept.retention_ends)  # the catalogue follows the appraisal
+    with views(sqlite_settings) as runner:
+        def found(words: str) -> list[str]:
+            return [r["archive_number"] for r in queries.archive_pages(services, runner, queries.ArchiveQuery(words=words))]
+
+        assert (found("to keep"), found("destroy"), found("held later")) == (["DZ01-WS·2010-D10-BGS-0002"], [], [])
+        with runner.store.transaction() as tx:  # the destroyed texts are gone from the index, not only hidden
+            assert tx.all("SELECT body FROM archive_text WHERE body <> ''") == [("to keep",), (SEED.decode(),)]
     assert services.ledger.verify().ok
     services.close()
 
