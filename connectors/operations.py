@@ -300,7 +300,8 @@ def _scratch_store(settings: Settings) -> Iterator[ViewStore]:
     try:
         yield store
     finally:
-        store.connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        with store.transaction() as tx:
+            tx.execute(f'DROP SCHEMA "{schema}" CASCADE')
         store.close()
 
 

@@ -171,6 +171,11 @@ class Ledger(Application[UUID]):
             raise RuntimeError("this ledger was opened without a key store")
         return self._keys
 
+    @keys.setter
+    def keys(self, keys: KeyStore) -> None:
+        """Given after the ledger is made when the key store borrows the event store's connections (wiring)."""
+        self._keys = keys
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
