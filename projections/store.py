@@ -157,18 +157,21 @@ class SharedPools:
 
         with self.lock:
             shared = self.shared.get(url)
-            if shared is not None and not shared.closed:
-                pool, lent = shared, True
-            else:
-                if url not in self.own:
-                    parts = urlsplit(url)
-                    schema = parse_qs(parts.query).get("schema", [""])[0]
-                    self.own[url] = psycopg_pool.ConnectionPool(
-                        urlunsplit(parts._replace(query="")), min_size=1, max_size=self.size, open=False, timeout=30,
-                        kwargs={"autocommit": True, "connect_timeout": 10}, configure=lambda conn: _search(conn, schema))
-                pool, lent = self.own[url], False
-        pool.open(wait=True, timeout=10)  # no-op once open; an unreachable server is told at the first use
-        return pool, lent
+            if shared is not None:
+                try:
+                    shared.open()  # as its owner does at each use; a pool its owner closed cannot be opened again
+                    return shared, True
+                except psycopg_pool.PoolClosed:
+                    del self.shared[url]
+            if url not in self.own:
+                parts = urlsplit(url)
+                schema = parse_qs(parts.query).get("schema", [""])[0]
+                pool = psycopg_pool.ConnectionPool(
+                    urlunsplit(parts._replace(query="")), min_size=1, max_size=self.size, open=False, timeout=30,
+                    kwargs={"autocommit": True, "connect_timeout": 10}, configure=lambda conn: _search(conn, schema))
+                pool.open(wait=True, timeout=10)  # an unreachable server is told now, not at the first query
+                self.own[url] = pool
+            return self.own[url], False
 
     def give_back(self, url: str) -> None:
         with self.lock:
