@@ -7,22 +7,25 @@ are told field by field in Chinese, pydantic's English kept for the log.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from zwgk.archive import commands as archive_commands
+from zwgk.connectors.receipts import PostgresReceiptRecorder, Progress, Receipt, SQLiteReceiptRecorder
 from zwgk.connectors.services import Services
 from zwgk.domain import plausible
 from zwgk.domain.access import Scope, permit_command
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import CST
 from zwgk.domain.commands import COMMANDS, Command, Outcome
-from zwgk.domain.errors import DomainError
+from zwgk.domain.errors import ConcurrentModification, DomainError
 from zwgk.domain.ledger import Ledger
 
 # Strict: a JSON true is no count and a bare number no instant; dates and UUIDs still come as JSON strings.
@@ -56,6 +59,7 @@ class Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     command: str
+    id: str | None = None  # the sender's own id for this command: applied at most once (connectors/receipts.py)
     actor: dict[str, str] | None = None
     occurred_at: datetime | None = None
     args: dict[str, Any] = {}
@@ -210,18 +214,73 @@ def _actor(given: dict[str, str] | None) -> Actor:
         ) from None
 
 
+@dataclass(frozen=True)
+class Applied:
+    """What a command line did: what it recorded, or, its id being known, what it recorded the first time."""
+
+    outcomes: list[Outcome]
+    repeated: bool = False
+
+
 def execute(services: Services, envelope: Mapping[str, Any], signed_in: Actor | None = None,
             upload: IO[bytes] | None = None) -> list[Outcome]:
     """Run one command; a refusal raises `DomainError` and records nothing. A signed-in caller (the
     service's users) acts as permitted by the access table, within its unit where the table says so;
     the operator's own tools on the server name any actor. `upload`: an original's bytes as they
     arrive, for `archive_original` from the service, which then reads no file."""
+    return apply(services, envelope, signed_in, upload).outcomes
+
+
+def apply(services: Services, envelope: Mapping[str, Any], signed_in: Actor | None = None,
+          upload: IO[bytes] | None = None, progress: Progress | None = None) -> Applied:
+    """`execute`, telling a repeat: a line with an `id` its actor used before answers what that first run
+    recorded and records nothing, or is refused if the id asked for another command. `progress`: the
+    file and line being applied, kept with the line's events for `zwgk apply --resume`."""
     name = envelope.get("command")
     # Who may is told before what is wrong with the arguments: the refusal does not depend on them.
     scope = permit_command(signed_in, name) if signed_in and isinstance(name, str) and name in COMMANDS else Scope.ANY_UNIT
     command, actor, occurred_at = parse(envelope, signed_in)
-    return Ledger.run(command, archive_commands.ArchiveContext(services.ledger, actor, occurred_at, services.archivist, scope=scope,
-                                                               upload=upload))
+    command_id = envelope.get("id")
+    receipt = None
+    if isinstance(command_id, str):
+        receipt = Receipt(actor.id, plausible.identifier(command_id, "id"), _request_sha256(envelope, actor))
+        if first := _first_run(services, receipt):
+            return first
+    kept = {"receipt": receipt, "progress": progress}
+    context = archive_commands.ArchiveContext(services.ledger, actor, occurred_at, services.archivist, scope=scope, upload=upload)
+    try:
+        with services.ledger.keeping(**{k: v for k, v in kept.items() if v}):
+            return Applied(Ledger.run(command, context))
+    except ConcurrentModification:
+        # Another process applied the same id at the same moment: its receipt, taken first, refused this insert.
+        if receipt and (first := _first_run(services, receipt)):
+            return first
+        raise
+
+
+def _request_sha256(envelope: Mapping[str, Any], actor: Actor) -> str:
+    """What the line asks, canonically, whoever wrote it how: the same id asking another thing is a mistake, not a repeat."""
+    asked = {"command": envelope.get("command"), "actor": [actor.id, actor.role.value, actor.unit],
+             "occurred_at": envelope.get("occurred_at"), "args": envelope.get("args") or {}}
+    return hashlib.sha256(json.dumps(asked, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def receipts_of(services: Services) -> SQLiteReceiptRecorder | PostgresReceiptRecorder:
+    """The event store's recorder, which keeps command ids and files' progress (wired by `Settings.eventsourcing_env`)."""
+    recorder = services.ledger.recorder
+    if not isinstance(recorder, SQLiteReceiptRecorder | PostgresReceiptRecorder):
+        raise TypeError(f"the event store's recorder keeps no command ids: {type(recorder).__name__}")
+    return recorder
+
+
+def _first_run(services: Services, receipt: Receipt) -> Applied | None:
+    first = receipts_of(services).first_run(receipt.actor, receipt.command_id)
+    if first is None:
+        return None
+    if first.request_sha256 != receipt.request_sha256:
+        raise DomainError("COMMAND_ID_REUSED", f"命令编号 {receipt.command_id!r} 已用于另一条不同的命令；同一编号只能对应同一条命令。",
+                          "command id reused for another command")
+    return Applied(first.outcomes, repeated=True)
 
 
 def catalogue() -> list[dict[str, Any]]:

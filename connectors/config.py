@@ -94,6 +94,7 @@ class Settings:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "zwgk.connectors.receipts:SQLiteReceiptRecorder",
                 **CACHE,
             }
         if url.scheme in ("postgresql", "postgres"):
@@ -108,6 +109,7 @@ class Settings:
                 "POSTGRES_PASSWORD": unquote(url.password or ""),
                 "POSTGRES_POOL_SIZE": str(self.database_pool_size),
                 "POSTGRES_MAX_OVERFLOW": str(self.database_pool_size),
+                "APPLICATION_RECORDER_TOPIC": "zwgk.connectors.receipts:PostgresReceiptRecorder",
                 **CACHE,
             }
             schema = parse_qs(url.query).get("schema")

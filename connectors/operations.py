@@ -4,6 +4,8 @@ log and views kept current, views rebuilt)."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import logging
 import shutil
@@ -24,7 +26,7 @@ import bagit
 from zwgk.archive.bagit_export import PACKAGE_FORMATS, LedgerProof, export_bag, packed
 from zwgk.archive.migration import MigrationReport, migrate
 from zwgk.archive.service import Archivist, VerifyReport
-from zwgk.connectors.commands import execute
+from zwgk.connectors.commands import apply, execute, receipts_of
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import projection_batches
 from zwgk.connectors.contract import topics
@@ -41,6 +43,7 @@ from zwgk.connectors.queries import (
     originals_to_check,
     verifier_key,
 )
+from zwgk.connectors.receipts import Progress
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import audit_log, avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap, migration_stores, views
 from zwgk.domain.actors import Actor
@@ -55,12 +58,6 @@ from zwgk.projections.store import ViewStore
 
 log = logging.getLogger("zwgk")
 SCRATCH = Path("var/tmp")  # transfer packages are made here, beside the embedded archive, then sent and deleted
-
-
-def command_lines(path: Path) -> Iterator[tuple[int, Any]]:
-    """A JSONL file's commands by line number; a line that is no JSON object comes as the refusal it earns."""
-    with path.open("rb") as lines:
-        yield from json_lines(lines)
 
 
 def json_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, Any]]:
@@ -85,13 +82,14 @@ def json_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, Any]]:
 
 
 def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_error: bool,
-                   signed_in: Actor | None = None) -> Iterator[dict[str, Any]]:
-    """Apply commands in order; each line's result, refusals included (as a signed-in caller, when one sends them)."""
+                   signed_in: Actor | None = None, file: tuple[str, str] | None = None) -> Iterator[dict[str, Any]]:
+    """Apply commands in order; each line's result, refusals included (as a signed-in caller, when one sends them).
+    `file`: the path and SHA-256 of the file the lines come from, whose progress is kept with each line's events."""
     for line, envelope in envelopes:
         try:
             if isinstance(envelope, DomainError):
                 raise envelope
-            outcomes = execute(s, envelope, signed_in)
+            applied = apply(s, envelope, signed_in, progress=file and Progress(*file, line))
         except DomainError as error:
             log.warning("line %d refused: %s (%s)", line, error.message_en, error.code)
             yield {"line": line, "ok": False, "command": envelope.get("command") if isinstance(envelope, dict) else None, **error.as_dict()}
@@ -99,11 +97,34 @@ def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_er
                 return
             continue
         result: dict[str, Any] = {"line": line, "ok": True, "command": envelope["command"]}
-        if outcomes:
-            result.update(outcomes[0].as_dict())
-        if len(outcomes) > 1:
-            result["outcomes"] = [o.as_dict() for o in outcomes]
+        if "id" in envelope:
+            result["id"] = envelope["id"]
+        if applied.repeated:
+            result["repeated"] = True
+        if applied.outcomes:
+            result.update(applied.outcomes[0].as_dict())
+        if len(applied.outcomes) > 1:
+            result["outcomes"] = [o.as_dict() for o in applied.outcomes]
         yield result
+
+
+def apply_file(s: Services, path: Path, stop_on_error: bool, resume: bool) -> Iterator[dict[str, Any]]:
+    """A file's commands in order, the file's progress kept with each line's events. Resumed, it starts after the
+    last line that recorded when this same content was applied from this path; the lines after it that recorded
+    nothing (refused, or nothing to record) run again, as they would have. A file changed since is refused:
+    its line numbers no longer say what was applied."""
+    content = path.read_bytes()
+    where, digest = str(path.resolve()), hashlib.sha256(content).hexdigest()
+    after = 0
+    if resume:
+        applied = receipts_of(s).progress(where)
+        if digest not in applied and applied:
+            raise DomainError("RESUME_FILE_CHANGED", f"文件 {path} 自上次执行后已被修改，无法按行续接；请改用带 id 的命令行重新执行。",
+                              f"{path} changed since it was applied: cannot resume by line")
+        after = applied.get(digest, 0)
+        log.info("resuming %s after line %d", path, after)
+    lines = ((number, envelope) for number, envelope in json_lines(io.BytesIO(content)) if number > after)
+    yield from apply_commands(s, lines, stop_on_error, file=(where, digest))
 
 
 def settle(s: Services, settings: Settings) -> None:
@@ -289,7 +310,8 @@ def _scratch_store(settings: Settings) -> Iterator[ViewStore]:
     try:
         yield store
     finally:
-        store.connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        with store.transaction() as tx:
+            tx.execute(f'DROP SCHEMA "{schema}" CASCADE')
         store.close()
 
 

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from eventsourcing.persistence import Notification
@@ -35,7 +35,7 @@ from zwgk.projections.events import from_notification
 from zwgk.projections.policies import AccountabilityForPersistentFailure
 from zwgk.projections.projection import Projection
 from zwgk.projections.runner import ProjectionRunner, all_views, events_after
-from zwgk.projections.store import DEFINING, ViewStore
+from zwgk.projections.store import DEFINING, POOLS, ViewStore
 
 log = logging.getLogger("zwgk")
 
@@ -59,26 +59,37 @@ class StoreUnavailable(Exception):
 
 
 def open_ledger(settings: Settings) -> Ledger:
-    """The ledger on its store. On PostgreSQL the library's tables, types and functions are defined under the
-    same advisory lock as zwgk's own tables: processes starting together would otherwise collide in the catalogue."""
+    """The ledger on its store. On PostgreSQL its pool is the process's for the store's URL (zwgk's own tables
+    beside the events borrow from it), and the library's tables, types and functions are defined under the same
+    advisory lock as zwgk's own tables: processes starting together would otherwise collide in the catalogue."""
     env = settings.eventsourcing_env()
+    POOLS.size = settings.database_pool_size
     if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
         return Ledger(env, keys=SqlKeyStore(settings.keystore_url))
+    where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
+    try:
+        with psycopg.connect(urlunsplit(urlsplit(settings.database_url)._replace(query="")), connect_timeout=10):
+            pass  # the server's own words when it cannot be reached, at once, rather than a pool's timeout
+    except psycopg.OperationalError as error:
+        raise StoreUnavailable(where, str(error).strip().splitlines()[0]) from None
+    ledger = Ledger({**env, "CREATE_TABLE": "n"})
+    assert isinstance(ledger.recorder, PostgresAggregateRecorder)  # the PostgreSQL module was chosen above
+    POOLS.share(settings.database_url, ledger.recorder.datastore.pool)
     try:
         definitions = ViewStore(settings.database_url)  # which makes the URL's schema, if any
-    except psycopg.OperationalError as error:
-        where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
-        raise StoreUnavailable(where, str(error).strip().splitlines()[0]) from None
-    try:
-        ledger = Ledger({**env, "CREATE_TABLE": "n"}, keys=SqlKeyStore(settings.keystore_url))
-        recorders = [ledger.recorder, *([ledger.snapshots.recorder] if ledger.snapshots else [])]
-        with definitions.transaction() as tx:
-            tx.exclusive(DEFINING)
-            for recorder in recorders:
-                assert isinstance(recorder, PostgresAggregateRecorder)  # the PostgreSQL module was chosen above
-                recorder.create_table()
-    finally:
-        definitions.close()
+        try:
+            recorders = [ledger.recorder, *([ledger.snapshots.recorder] if ledger.snapshots else [])]
+            with definitions.transaction() as tx:
+                tx.exclusive(DEFINING)
+                for recorder in recorders:
+                    assert isinstance(recorder, PostgresAggregateRecorder)
+                    recorder.create_table()
+        finally:
+            definitions.close()
+        ledger.keys = SqlKeyStore(settings.keystore_url)
+    except BaseException:
+        ledger.close()
+        raise
     return ledger
 
 

@@ -8,7 +8,9 @@ change and saves what they decided, in one transaction.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import fields
 from datetime import date, datetime
@@ -142,6 +144,25 @@ class Ledger(Application[UUID]):
         super().__init__(env)
         self._keys = keys
         self.builtin_years = builtin_years
+        self._kept = threading.local()  # per thread: the service runs commands side by side
+
+    @contextmanager
+    def keeping(self, **kept: Any) -> Iterator[None]:
+        """What the store is to keep with each save of the command this thread runs now, in the save's own
+        transaction (a command's id, a file's progress): a crash can never leave events without it, nor it
+        without its events. Each save is told its step (1, 2, ...) and the record it is about."""
+        self._kept.values, self._kept.steps = kept, 0
+        try:
+            yield
+        finally:
+            del self._kept.values, self._kept.steps
+
+    def _kept_with(self, about: Record) -> dict[str, Any]:
+        kept: dict[str, Any] | None = getattr(self._kept, "values", None)
+        if kept is None:
+            return {}
+        self._kept.steps += 1
+        return {**kept, "step": self._kept.steps, "about": (about.id, about.version)}
 
     @property
     def keys(self) -> KeyStore:
@@ -149,6 +170,11 @@ class Ledger(Application[UUID]):
         if self._keys is None:
             raise RuntimeError("this ledger was opened without a key store")
         return self._keys
+
+    @keys.setter
+    def keys(self, keys: KeyStore) -> None:
+        """Given after the ledger is made when the key store borrows the event store's connections (wiring)."""
+        self._keys = keys
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -176,7 +202,7 @@ class Ledger(Application[UUID]):
         if self._keys is not None:
             self._keys.keep_new()  # before the events that are sealed with them: a crash between leaves a spare key, never a lost one
         try:
-            recordings = self.save(*records)
+            recordings = self.save(*records, **self._kept_with(records[0]))
         except IntegrityError:
             raise ConcurrentModification(records[0].id) from None
         if self.repository.cache:  # as recorded: the next command's read fast-forwards it instead of rebuilding it

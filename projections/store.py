@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     import psycopg
+    import psycopg_pool
 
 POSITIONS = """CREATE TABLE IF NOT EXISTS projection_positions (
     name TEXT PRIMARY KEY,
@@ -127,24 +128,85 @@ class Transaction:
         )
 
 
+class SharedPools:
+    """PostgreSQL connections, one pool a database URL in a process: every store on that URL borrows a
+    connection for a transaction and gives it back, so a process holds what its pool allows however many
+    stores it opens. The event store's own pool (the eventsourcing library's) is shared in for its URL
+    (`share`) while it is open, so that views, keys and the audit log beside the events take no connections
+    of their own; a URL without one gets a pool made here, closed with the last store using it."""
+
+    def __init__(self) -> None:
+        self.size = 5  # connections a pool made here keeps at most (ZWGK_DATABASE_POOL_SIZE, set by the wiring)
+        self.shared: dict[str, psycopg_pool.ConnectionPool[Any]] = {}
+        self.own: dict[str, psycopg_pool.ConnectionPool[Any]] = {}
+        self.users: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def share(self, url: str, pool: psycopg_pool.ConnectionPool[Any]) -> None:
+        """Lend another owner's pool to the stores on this URL, for as long as its owner keeps it open."""
+        with self.lock:
+            self.shared[url] = pool
+
+    def take(self, url: str) -> None:
+        with self.lock:
+            self.users[url] = self.users.get(url, 0) + 1
+
+    def pool(self, url: str) -> tuple[psycopg_pool.ConnectionPool[Any], bool]:
+        """The pool to borrow from now, and whether it is another owner's (whose connections know nothing of the URL's schema)."""
+        import psycopg_pool
+
+        with self.lock:
+            shared = self.shared.get(url)
+            if shared is not None:
+                try:
+                    shared.open()  # as its owner does at each use; a pool its owner closed cannot be opened again
+                    return shared, True
+                except psycopg_pool.PoolClosed:
+                    del self.shared[url]
+            if url not in self.own:
+                parts = urlsplit(url)
+                schema = parse_qs(parts.query).get("schema", [""])[0]
+                pool = psycopg_pool.ConnectionPool(
+                    urlunsplit(parts._replace(query="")), min_size=1, max_size=self.size, open=False, timeout=30,
+                    kwargs={"autocommit": True, "connect_timeout": 10}, configure=lambda conn: _search(conn, schema))
+                pool.open(wait=True, timeout=10)  # an unreachable server is told now, not at the first query
+                self.own[url] = pool
+            return self.own[url], False
+
+    def give_back(self, url: str) -> None:
+        with self.lock:
+            self.users[url] -= 1
+            if self.users[url]:
+                return
+            del self.users[url]
+            pool = self.own.pop(url, None)
+        if pool is not None:
+            pool.close()
+
+
+def _search(connection: psycopg.Connection[Any], schema: str) -> None:
+    """`schema=…` of the URL as the search path: every table of one ledger (views, audit log, keys, credentials) lives
+    in its schema beside its events; public after it, for extensions (pg_trgm)."""
+    if schema:
+        connection.execute(f'SET search_path TO "{schema}", public')
+
+
+POOLS = SharedPools()
+
+
 class ViewStore:
-    """A connection to the views' database, named by a `sqlite:///` or `postgresql://` URL."""
+    """The views' database, named by a `sqlite:///` or `postgresql://` URL: one connection on SQLite,
+    connections borrowed from the process's pool for the URL on PostgreSQL."""
 
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
+        self.url = url
         self.postgres = parts.scheme in ("postgresql", "postgres")
-        self.connection: psycopg.Connection[tuple[Any, ...]] | sqlite3.Connection
+        self.held = threading.local()  # on PostgreSQL, the connection of this thread's transaction, for nested ones
+        self.lock = threading.RLock()  # SQLite: one connection, one transaction at a time
         if self.postgres:
-            import psycopg
-
-            # libpq does not know zwgk's own query parameters: `schema=…` becomes the search path, so that every
-            # table of one ledger (views, audit log, keys, credentials) lives in its schema beside its events.
-            schema = parse_qs(parts.query).get("schema", [""])[0]
-            self.connection = psycopg.connect(urlunsplit(parts._replace(query="")), autocommit=True, connect_timeout=10)
-            if schema:
-                with self.connection.transaction(), self.connection.cursor() as cursor:
-                    Transaction(cursor, True).execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-                self.connection.execute(f'SET search_path TO "{schema}", public')  # public: extensions (pg_trgm)
+            self.schema = parse_qs(parts.query).get("schema", [""])[0]
+            POOLS.take(url)
         elif parts.scheme == "sqlite":
             path = Path(unquote(parts.path[1:]))
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,35 +217,64 @@ class ViewStore:
             self.connection.execute("PRAGMA synchronous=NORMAL")
         else:
             raise ValueError(f"views need a sqlite:/// or postgresql:// URL, not {parts.scheme}")
-        # One connection, one transaction at a time: the service's request threads share the store.
-        self.lock = threading.RLock()
-        with self.transaction() as tx:
-            tx.execute(POSITIONS)
-            tx.execute(DEFINITIONS)
+        try:
+            with self.transaction() as tx:
+                if self.postgres and self.schema:
+                    tx.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                tx.execute(POSITIONS)
+                tx.execute(DEFINITIONS)
+        except BaseException:
+            self.close()
+            raise
+
+    @contextmanager
+    def _borrowed(self) -> Iterator[psycopg.Connection[Any]]:
+        """This thread's connection to the database: the one its open transaction holds, else one from the pool."""
+        held = getattr(self.held, "connection", None)
+        if held is not None:
+            yield held
+            return
+        pool, lent = POOLS.pool(self.url)
+        with pool.connection() as connection:
+            if lent:
+                _search(connection, self.schema)
+            self.held.connection = connection
+            try:
+                yield connection
+            finally:
+                del self.held.connection
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
+        if self.postgres:
+            from psycopg.rows import tuple_row  # the event store's pool gives connections made for dict rows
+
+            with self._borrowed() as connection, connection.transaction(), connection.cursor(row_factory=tuple_row) as cursor:
+                tx = Transaction(cursor, True)
+                yield tx
+                tx.flush()
+            return
         with self.lock:
-            yield from self._transaction()
+            yield from self._sqlite_transaction()
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
         """One read outside a transaction (both connections commit each statement by themselves): on
         PostgreSQL one round trip instead of three, for the lookups every request of the service makes."""
-        with self.lock:
-            cursor = self.connection.cursor()
-            try:
-                yield Transaction(cursor, self.postgres)
-            finally:
-                cursor.close()
+        if self.postgres:
+            from psycopg.rows import tuple_row
 
-    def _transaction(self) -> Iterator[Transaction]:
-        if not isinstance(self.connection, sqlite3.Connection):
-            with self.connection.transaction(), self.connection.cursor() as cursor:
-                tx = Transaction(cursor, True)
-                yield tx
-                tx.flush()
+            with self._borrowed() as connection, connection.cursor(row_factory=tuple_row) as cursor:
+                yield Transaction(cursor, True)
             return
+        with self.lock:
+            sqlite_cursor = self.connection.cursor()
+            try:
+                yield Transaction(sqlite_cursor, False)
+            finally:
+                sqlite_cursor.close()
+
+    def _sqlite_transaction(self) -> Iterator[Transaction]:
         sqlite_cursor = self.connection.cursor()
         sqlite_cursor.execute("BEGIN IMMEDIATE")
         try:
@@ -194,4 +285,7 @@ class ViewStore:
         sqlite_cursor.execute("COMMIT")
 
     def close(self) -> None:
-        self.connection.close()
+        if self.postgres:
+            POOLS.give_back(self.url)
+        else:
+            self.connection.close()

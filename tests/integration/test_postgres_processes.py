@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -66,6 +67,25 @@ def test_four_processes_started_together_on_a_server_with_few_connections_all_re
     assert verified.returncode == 0, verified.stdout + verified.stderr
     report = json.loads(verified.stdout)
     assert report["ok"] and report["events_checked"] == report["log_entries_checked"] == 4 * LINES
+
+
+@pytest.mark.parametrize("pool_size", [1, 3])
+def test_one_apply_holds_no_more_connections_than_its_pool_gives(scarce: PostgresServer, tmp_path: Path, pool_size: int):
+    """The event store's pool (ZWGK_DATABASE_POOL_SIZE, as many again in a burst) is the process's only one on its
+    database: views, keys and the audit log borrow from it, counted by the server while `zwgk apply` runs."""
+    database = f"pool_{pool_size}"
+    env = environment(scarce.create_database(database), signing_key(tmp_path), ZWGK_DATABASE_POOL_SIZE=str(pool_size))
+    most = 0
+    with psycopg.connect(scarce.url(), autocommit=True) as watcher:
+        process = subprocess.Popen([str(ZWGK), "apply", str(drafts(tmp_path / "drafts.jsonl", "戊"))], env=env, cwd=tmp_path,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        while process.poll() is None:
+            (held,) = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'",
+                                      (database,)).fetchone()
+            most = max(most, held)
+            time.sleep(0.005)
+    assert process.returncode == 0, process.stderr.read() if process.stderr else ""
+    assert 1 <= most <= 2 * pool_size
 
 
 def test_each_schema_is_a_ledger_of_its_own_views_and_audit_log_included(scarce: PostgresServer, tmp_path: Path):
