@@ -30,9 +30,11 @@ from zwgk.archive.store import (
     CHUNK,
     ORIGINALS,
     SIDECARS,
+    Admit,
     ObjectState,
     OriginalMissing,
     RetentionViolation,
+    Spooled,
     SpoolSm3,
     StorageUnavailable,
     StoredOriginal,
@@ -89,7 +91,11 @@ class S3Store:
         if not self._call("bucket check", self.client.bucket_exists, bucket_name=self.bucket):
             self._call("bucket creation", self.client.make_bucket, bucket_name=self.bucket, object_lock=True)
 
-    def put(self, stream: IO[bytes], media_type: str, retain_until: date | None) -> StoredOriginal:
+    def leftovers(self) -> list[str]:
+        """None: the spool is an anonymous temporary file, gone with the process whatever ends it."""
+        return []
+
+    def put(self, stream: IO[bytes], media_type: str, retain_until: date | None, admit: Admit | None = None) -> StoredOriginal:
         sha256, size = hashlib.sha256(), 0
         with tempfile.TemporaryFile() as spool, SpoolSm3(spool.fileno()) as sm3:
             while chunk := stream.read(CHUNK):
@@ -99,6 +105,8 @@ class S3Store:
                 spool.flush()
                 sm3.wrote(len(chunk))
             key = content_key(sha256.hexdigest())
+            if admit is not None:
+                admit(Spooled(spool, key, sha256.hexdigest(), size))
             existing = self._stat(key)
             if existing is not None:
                 version_id = existing.version_id or NULL_VERSION

@@ -11,11 +11,14 @@ import json
 import threading
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from zwgk.archive import commands as archive_commands
+from zwgk.archive.imports import ImportDirectory
+from zwgk.connectors.config import Settings
 from zwgk.connectors.services import Services
 from zwgk.domain import plausible
 from zwgk.domain.access import Scope, permit_command
@@ -210,18 +213,24 @@ def _actor(given: dict[str, str] | None) -> Actor:
         ) from None
 
 
+def import_directory(settings: Settings, root: Path) -> ImportDirectory:
+    """The directory originals' files are read from, with the settings' limit, zwgk's own data out of reach."""
+    return ImportDirectory(root, settings.max_upload_bytes, settings.own_data)
+
+
 def execute(services: Services, envelope: Mapping[str, Any], signed_in: Actor | None = None,
-            upload: IO[bytes] | None = None) -> list[Outcome]:
+            upload: IO[bytes] | None = None, files: ImportDirectory | None = None) -> list[Outcome]:
     """Run one command; a refusal raises `DomainError` and records nothing. A signed-in caller (the
     service's users) acts as permitted by the access table, within its unit where the table says so;
     the operator's own tools on the server name any actor. `upload`: an original's bytes as they
-    arrive, for `archive_original` from the service, which then reads no file."""
+    arrive, for `archive_original` from the service, which then reads no file; `files`: where
+    `archive_original` may read its file from (without it, it reads none)."""
     name = envelope.get("command")
     # Who may is told before what is wrong with the arguments: the refusal does not depend on them.
     scope = permit_command(signed_in, name) if signed_in and isinstance(name, str) and name in COMMANDS else Scope.ANY_UNIT
     command, actor, occurred_at = parse(envelope, signed_in)
     return Ledger.run(command, archive_commands.ArchiveContext(services.ledger, actor, occurred_at, services.archivist, scope=scope,
-                                                               upload=upload))
+                                                               upload=upload, files=files))
 
 
 def catalogue() -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import bagit
 
 from zwgk.archive.bagit_export import PACKAGE_FORMATS, LedgerProof, export_bag, packed
+from zwgk.archive.imports import ImportDirectory
 from zwgk.archive.migration import MigrationReport, migrate
 from zwgk.archive.service import Archivist, VerifyReport
 from zwgk.connectors.commands import execute
@@ -71,13 +72,14 @@ def json_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, Any]]:
 
 
 def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_error: bool,
-                   signed_in: Actor | None = None) -> Iterator[dict[str, Any]]:
-    """Apply commands in order; each line's result, refusals included (as a signed-in caller, when one sends them)."""
+                   signed_in: Actor | None = None, files: ImportDirectory | None = None) -> Iterator[dict[str, Any]]:
+    """Apply commands in order; each line's result, refusals included (as a signed-in caller, when one sends them;
+    originals' files read from `files` only)."""
     for line, envelope in envelopes:
         try:
             if isinstance(envelope, DomainError):
                 raise envelope
-            outcomes = execute(s, envelope, signed_in)
+            outcomes = execute(s, envelope, signed_in, files=files)
         except DomainError as error:
             log.warning("line %d refused: %s (%s)", line, error.message_en, error.code)
             yield {"line": line, "ok": False, "command": envelope.get("command") if isinstance(envelope, dict) else None, **error.as_dict()}

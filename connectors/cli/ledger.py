@@ -9,7 +9,7 @@ import typer
 from zwgk.connectors import demo as demo_scenario
 from zwgk.connectors import render
 from zwgk.connectors.cli.shared import FORMAT
-from zwgk.connectors.commands import catalogue
+from zwgk.connectors.commands import catalogue, import_directory
 from zwgk.connectors.config import Settings
 from zwgk.connectors.operations import apply_commands, command_lines, settle
 from zwgk.connectors.wiring import services
@@ -18,12 +18,16 @@ from zwgk.connectors.wiring import services
 def apply_file(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL：每行一条命令"),
     stop_on_error: bool = typer.Option(False, "--stop-on-error", help="遇到第一条被拒绝的命令即停止"),
+    files_from: Path | None = typer.Option(
+        None, "--files-from", exists=True, file_okay=False,
+        help="原件文件的导入目录（缺省为命令文件所在目录）：只读取其中的普通文件，相对路径从这里算起"),
 ) -> None:
     """按顺序执行文件中的命令，每行输出一条 JSON 结果；被拒绝的命令不记录任何事件。"""
     refused = 0
     settings = Settings.from_env()
+    files = import_directory(settings, files_from or file.parent)
     with services(settings) as s:
-        for result in apply_commands(s, command_lines(file), stop_on_error):
+        for result in apply_commands(s, command_lines(file), stop_on_error, files=files):
             refused += not result["ok"]
             render.emit_json(result)
         settle(s, settings)
