@@ -43,7 +43,7 @@ def workdir(tmp_path: Path) -> Path:
     imports.mkdir()
     (imports / "ok.txt").write_text("实施意见正文", encoding="utf-8")
     first = imports / "first.jsonl"
-    first.write_text(json.dumps(archive("ok.txt"), ensure_ascii=False) + "\n", encoding="utf-8")
+    first.write_text(json.dumps(archive(str(imports / "ok.txt")), ensure_ascii=False) + "\n", encoding="utf-8")
     done = apply(tmp_path, first)
     assert done.returncode == 0, done.stdout + done.stderr
     return tmp_path
