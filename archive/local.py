@@ -64,14 +64,16 @@ class LocalStore:
             except OSError:
                 continue  # moved into place or removed meanwhile
             try:
+                found = os.fstat(descriptor)
+                if not stat.S_ISREG(found.st_mode):
+                    continue  # no spool of zwgk's
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                size = os.fstat(descriptor).st_size
                 path.unlink(missing_ok=True)
             except BlockingIOError:
                 continue  # being written by a live process
             finally:
                 os.close(descriptor)
-            log.warning("removed %s/%s, the spool of an interrupted put (%d bytes)", SPOOLS, path.name, size)
+            log.warning("removed %s/%s, the spool of an interrupted put (%d bytes)", SPOOLS, path.name, found.st_size)
             removed.append(f"{SPOOLS}/{path.name}")
         return removed
 

@@ -1,7 +1,8 @@
 """Originals in an S3-compatible server with Object Lock (MinIO, SeaweedFS, AWS S3).
 
 An original is spooled to a temporary file as it arrives and hashed with SHA-256 on
-the way, so that its content address is known before a byte is sent: it then goes to
+the way, so that its content address is known, and its caller may still refuse it (a
+locked object could not be taken back), before a byte is sent: it then goes to
 that key in one upload (multipart when large) carrying its COMPLIANCE retention, or,
 when the same bytes are already there, only their retention is extended. Its SM3 is
 computed by a thread of its own on the other core that follows the spool as it is written
