@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO
 from uuid import UUID, uuid4
 
+from zwgk.archive.imports import ImportDirectory
 from zwgk.archive.service import Archivist
 from zwgk.domain.archival import AppraisalDecision, Classification, DestructionList, RetentionClass
 from zwgk.domain.commands import Command, Context, Outcome
@@ -20,10 +21,12 @@ from zwgk.domain.rules import Rule
 @dataclass(frozen=True)
 class ArchiveContext(Context):
     """A command's context with the archive's store, opened only when a command moves originals, and
-    the original's bytes when they arrive as a stream (an upload to the service) instead of a file."""
+    the original's bytes when they arrive as a stream (an upload to the service) instead of a file, or
+    else the directory its file may be read from (none: no file is read)."""
 
     archivist: Callable[[], Archivist]
     upload: IO[bytes] | None = field(default=None, kw_only=True)
+    files: ImportDirectory | None = field(default=None, kw_only=True)
 
 
 def archivist_of(ctx: Context) -> Archivist:
@@ -37,7 +40,8 @@ class ArchiveOriginal(Command, name="archive_original", summary_zh="存档原件
     """An original 原件 to archive from a file, with its DA/T 46 core metadata (R1)."""
 
     file: str
-    """the original's file; a relative path is read from the working directory (for an upload: the name it was sent under)"""
+    """the original's file, in the import directory (`zwgk apply --files-from`, by default the command file's), a relative
+    path from there (for an upload: the name it was sent under)"""
     archive_number: str
     """档号 in the DA/T 22 structure, e.g. Z001-WS·2022-D30-BGS-0006"""
     title: str
@@ -62,16 +66,14 @@ class ArchiveOriginal(Command, name="archive_original", summary_zh="存档原件
     """the hearing whose clerk's record it is (H4)"""
 
     def handle(self, ctx: Context) -> Outcome:
-        path = Path(self.file)
+        name = Path(self.file).name
         if isinstance(ctx, ArchiveContext) and ctx.upload is not None:
-            return self._store(ctx.upload, path.name, ctx)  # the upload's bytes; no file is opened
-        try:
-            source = path.open("rb")
-        except OSError as error:
-            raise DomainError("ORIGINAL_FILE_UNREADABLE", f"无法读取原件文件：{self.file}",
-                              f"cannot read {self.file}: {error.strerror}", Rule.R1) from None
-        with source:
-            return self._store(source, path.name, ctx)
+            return self._store(ctx.upload, name, ctx)  # the upload's bytes; no file is opened
+        if not isinstance(ctx, ArchiveContext) or ctx.files is None:
+            raise DomainError("NO_IMPORT_DIRECTORY", "此处没有导入目录，不能按路径读取原件；请以上传方式存档。",
+                              "no import directory: an original's file cannot be read here", Rule.R1)
+        with ctx.files.open(self.file) as source:
+            return self._store(source, name, ctx)
 
     def _store(self, source: IO[bytes], filename: str, ctx: Context) -> Outcome:
         fields = {k: v for k, v in self.args().items() if k != "file"}

@@ -11,12 +11,12 @@ decoded by Pillow; text is decoded as UTF-8 (or GB 18030, the national encoding)
 from __future__ import annotations
 
 import codecs
+import io
 import mimetypes
 import posixpath
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 from xml.etree import ElementTree
 
 import docx
@@ -67,36 +67,38 @@ def agree(declared: str, detected: str) -> bool:
     return declared == detected or (declared.startswith(TEXT_TYPES) and detected.startswith(TEXT_TYPES))
 
 
-def read(path: Path, declared: str) -> Reading:
-    """Read an original's file with the library for the format its content is."""
-    with path.open("rb") as file:
-        head = file.read(8192)
+def read(file: IO[bytes], declared: str) -> Reading:
+    """Read an original's file (open, seekable; its position is left anywhere) with the library for the
+    format its content is."""
+    file.seek(0)
+    head = file.read(8192)
+    file.seek(0)
     if head.startswith(b"%PDF-"):
-        return _pdf(path)
+        return _pdf(file)
     if head.startswith(b"PK\x03\x04"):
-        return _package(path)
+        return _package(file)
     sniffed = filetype.guess_mime(head)
     if sniffed and sniffed.startswith("image/"):
-        return _image(path, sniffed)
+        return _image(file, sniffed)
     if sniffed:
         return Reading(sniffed)
     if declared.startswith(TEXT_TYPES):
-        return _text(path, declared)
+        return _text(file, declared)
     return Reading(OCTET)
 
 
-def _text(path: Path, media_type: str) -> Reading:
+def _text(file: IO[bytes], media_type: str) -> Reading:
     """Decoded whole, a chunk at a time; the first TEXT_LIMIT characters kept."""
     for encoding in ("utf-8", "gb18030"):
         decoder, kept, length = codecs.getincrementaldecoder(encoding)(), [], 0
+        file.seek(0)
         try:
-            with path.open("rb") as file:
-                while chunk := file.read(CHUNK):
-                    piece = decoder.decode(chunk)
-                    if length < TEXT_LIMIT:
-                        kept.append(piece)
-                        length += len(piece)
-                decoder.decode(b"", final=True)
+            while chunk := file.read(CHUNK):
+                piece = decoder.decode(chunk)
+                if length < TEXT_LIMIT:
+                    kept.append(piece)
+                    length += len(piece)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
         return Reading(media_type, text="".join(kept)[:TEXT_LIMIT])
@@ -104,13 +106,13 @@ def _text(path: Path, media_type: str) -> Reading:
                                                f"声明为 {media_type}，但不是有效的 UTF-8 或 GB 18030 文本"))
 
 
-def _pdf(path: Path) -> Reading:
-    with path.open("rb") as file:
-        file.seek(max(0, path.stat().st_size - 2048))
-        if b"%%EOF" not in file.read():
-            return Reading(PDF, problem=Problem("PDF truncated: no %%EOF", "PDF 文件不完整（缺少文件尾 %%EOF），可能被截断"))
+def _pdf(file: IO[bytes]) -> Reading:
+    file.seek(max(0, file.seek(0, io.SEEK_END) - 2048))
+    if b"%%EOF" not in file.read():
+        return Reading(PDF, problem=Problem("PDF truncated: no %%EOF", "PDF 文件不完整（缺少文件尾 %%EOF），可能被截断"))
+    file.seek(0)
     try:
-        reader = PdfReader(path)
+        reader = PdfReader(file)
         pages = len(reader.pages)
         text = "\n".join(page.extract_text() or "" for page in reader.pages)[:TEXT_LIMIT]
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as error:
@@ -120,9 +122,9 @@ def _pdf(path: Path) -> Reading:
     return Reading(PDF, pages, text)
 
 
-def _package(path: Path) -> Reading:
+def _package(file: IO[bytes]) -> Reading:
     try:
-        with zipfile.ZipFile(path) as package:
+        with zipfile.ZipFile(file) as package:
             broken = package.testzip()
             if broken is not None:
                 return Reading(ZIP, problem=Problem(f"ZIP entry {broken} corrupt", f"压缩包内 {broken} 已损坏"))
@@ -130,7 +132,7 @@ def _package(path: Path) -> Reading:
             if "OFD.xml" in names:
                 return _ofd(package)
             if "[Content_Types].xml" in names and "word/document.xml" in names:
-                return _docx(path, package)
+                return _docx(file, package)
             if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
                 return Reading(XLSX)
             return Reading(ZIP)
@@ -164,9 +166,10 @@ def _ofd(package: zipfile.ZipFile) -> Reading:
     return Reading(OFD, len(pages), "".join(text)[:TEXT_LIMIT])
 
 
-def _docx(path: Path, package: zipfile.ZipFile) -> Reading:
+def _docx(file: IO[bytes], package: zipfile.ZipFile) -> Reading:
+    file.seek(0)
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(file)
     except (KeyError, ValueError, ElementTree.ParseError) as error:
         return Reading(DOCX, problem=Problem(f"DOCX unreadable: {error}", f"DOCX 无法解析（{error}）"))
     text = [p.text for p in document.paragraphs]
@@ -178,9 +181,9 @@ def _docx(path: Path, package: zipfile.ZipFile) -> Reading:
     return Reading(DOCX, pages, "\n".join(text)[:TEXT_LIMIT])
 
 
-def _image(path: Path, media_type: str) -> Reading:
+def _image(file: IO[bytes], media_type: str) -> Reading:
     try:
-        with Image.open(path) as image:
+        with Image.open(file) as image:
             frames = getattr(image, "n_frames", 1)
             image.load()  # decodes every pixel: a truncated image fails here
     except (UnidentifiedImageError, OSError, SyntaxError) as error:

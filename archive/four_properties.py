@@ -11,7 +11,6 @@ import json
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from zwgk.archive import formats
@@ -54,6 +53,7 @@ class FourPropertyReport:
     series_gaps: list[str]
     untracked: list[str]
     destroyed: list[str] = field(default_factory=list)  # destroyed under an approved list (R5): no gap, nothing to check
+    leftovers: list[str] = field(default_factory=list)  # spools of interrupted puts, removed: told, not a failure
 
     @property
     def ok(self) -> bool:
@@ -61,14 +61,15 @@ class FourPropertyReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "originals": [o.as_dict() for o in self.originals],
-                "series_gaps": self.series_gaps, "untracked": self.untracked, "destroyed": self.destroyed}
+                "series_gaps": self.series_gaps, "untracked": self.untracked, "destroyed": self.destroyed,
+                "leftovers": self.leftovers}
 
 
 def _read(archivist: Archivist, original: ArchivedOriginal) -> tuple[Digests | None, formats.Reading | None, str]:
     """Digests and what the format library reads in the original, from one pass over it; or why it
     cannot be read."""
     digests = Digests()
-    with tempfile.NamedTemporaryFile(prefix="zwgk-check-") as copy:
+    with tempfile.TemporaryFile(prefix="zwgk-check-") as copy:
         try:
             for chunk in archivist.chunks(original):
                 digests.update(chunk)
@@ -78,7 +79,7 @@ def _read(archivist: Archivist, original: ArchivedOriginal) -> tuple[Digests | N
         except (StorageUnavailable, OSError) as error:
             return None, None, f"无法读取（{error}）"
         copy.flush()
-        return digests, formats.read(Path(copy.name), original.media_type), ""
+        return digests, formats.read(copy, original.media_type), ""
 
 
 def _usability(original: ArchivedOriginal, reading: formats.Reading) -> tuple[list[str], list[str]]:
@@ -167,4 +168,5 @@ def check(archivist: Archivist, unit: str = "") -> FourPropertyReport:
             fonds, category, year, retention, organisation = key
             prefix = f"{fonds}-{category}·{year}-{retention.value}-{organisation}"
             gaps.append(f"{prefix}：件号 {'、'.join(f'{i:04d}' for i in absent)} 缺失")
-    return FourPropertyReport(report, gaps, [] if unit else archivist.untracked(), destroyed)
+    return FourPropertyReport(report, gaps, [] if unit else archivist.untracked(), destroyed,
+                              [] if unit else archivist.store.leftovers())

@@ -1,12 +1,16 @@
 """Originals in a local directory: the embedded default, with the same guarantees as far
 as a file system allows — write-once (an existing content address is never rewritten),
 read-only files, and no deletion while retained or held (enforced here, recorded in a
-retention file beside each original).
+retention file beside each original). An original is spooled under `incoming/` while it arrives,
+locked by its writer: the spool of a put a crash interrupted is removed when a store starts, never one
+that another process is still writing.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -19,23 +23,70 @@ from zwgk.archive.store import (
     CHUNK,
     ORIGINALS,
     SIDECARS,
+    Admit,
     Digests,
     ObjectState,
     OriginalMissing,
     RetentionViolation,
+    Spooled,
     StoredOriginal,
     content_key,
 )
 
+log = logging.getLogger("zwgk.archive")
+
 READ_ONLY = stat.S_IRUSR  # read-only, and its owner's alone: withheld documents are among the originals
+SPOOLS = "incoming"
+SPOOL_MODE = stat.S_IRUSR | stat.S_IWUSR
 
 
 class LocalStore:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._removed: list[str] = []
 
     def ensure_bucket(self) -> None:
-        (self.root / "incoming").mkdir(parents=True, exist_ok=True)
+        """Ready to store; the spools of puts a crash interrupted are removed."""
+        (self.root / SPOOLS).mkdir(parents=True, exist_ok=True)
+        self._removed += self._sweep()
+
+    def leftovers(self) -> list[str]:
+        self._removed += self._sweep()
+        return list(self._removed)
+
+    def _sweep(self) -> list[str]:
+        """Remove every spool no writer holds locked: a writer holds its lock until its spool is gone."""
+        spools = self.root / SPOOLS
+        removed = []
+        for path in sorted(spools.iterdir()) if spools.is_dir() else ():
+            try:
+                descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            except OSError:
+                continue  # moved into place or removed meanwhile
+            try:
+                found = os.fstat(descriptor)
+                if not stat.S_ISREG(found.st_mode):
+                    continue  # no spool of zwgk's
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                path.unlink(missing_ok=True)
+            except BlockingIOError:
+                continue  # being written by a live process
+            finally:
+                os.close(descriptor)
+            log.warning("removed %s/%s, the spool of an interrupted put (%d bytes)", SPOOLS, path.name, found.st_size)
+            removed.append(f"{SPOOLS}/{path.name}")
+        return removed
+
+    def _spool(self) -> tuple[int, Path]:
+        """A new spool, its owner's alone, locked while it is written. Should a store starting in another
+        process have removed it between its creation and the lock, another is made."""
+        while True:
+            path = self.root / SPOOLS / str(uuid4())
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, SPOOL_MODE)
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            if os.fstat(descriptor).st_nlink:
+                return descriptor, path
+            os.close(descriptor)
 
     def _path(self, key: str) -> Path:
         return self.root / key
@@ -43,27 +94,29 @@ class LocalStore:
     def _lock_file(self, key: str) -> Path:
         return self._path(key).with_name(self._path(key).name + ".retention.json")
 
-    def put(self, stream: IO[bytes], media_type: str, retain_until: date | None) -> StoredOriginal:
-        self.ensure_bucket()
-        temporary = self.root / "incoming" / str(uuid4())
+    def put(self, stream: IO[bytes], media_type: str, retain_until: date | None, admit: Admit | None = None) -> StoredOriginal:
+        (self.root / SPOOLS).mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = self._spool()
         digests = Digests()
-        try:
-            with temporary.open("wb") as out:
+        with os.fdopen(descriptor, "w+b") as spool:  # closed, and so unlocked, once the spool is moved or removed
+            try:
                 while chunk := stream.read(CHUNK):
                     digests.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            key = content_key(digests.sha256)
-            path = self._path(key)
-            existed = path.exists()
-            if not existed:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(temporary, path)
-                path.chmod(READ_ONLY)
-            self._retain(key, retain_until, media_type)
-        finally:
-            temporary.unlink(missing_ok=True)
+                    spool.write(chunk)
+                spool.flush()
+                os.fsync(spool.fileno())
+                key = content_key(digests.sha256)
+                if admit is not None:
+                    admit(Spooled(spool, key, digests.sha256, digests.size))
+                path = self._path(key)
+                existed = path.exists()
+                if not existed:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(temporary, path)
+                    path.chmod(READ_ONLY)
+                self._retain(key, retain_until, media_type)
+            finally:
+                temporary.unlink(missing_ok=True)
         # Content-addressed and never rewritten: the digest is the version.
         return StoredOriginal(key, digests.sha256, digests.sha256, digests.sm3, digests.size, existed)
 

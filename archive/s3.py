@@ -1,7 +1,8 @@
 """Originals in an S3-compatible server with Object Lock (MinIO, SeaweedFS, AWS S3).
 
 An original is spooled to a temporary file as it arrives and hashed with SHA-256 on
-the way, so that its content address is known before a byte is sent: it then goes to
+the way, so that its content address is known, and its caller may still refuse it (a
+locked object could not be taken back), before a byte is sent: it then goes to
 that key in one upload (multipart when large) carrying its COMPLIANCE retention, or,
 when the same bytes are already there, only their retention is extended. Its SM3 is
 computed by a thread of its own on the other core that follows the spool as it is written
@@ -30,9 +31,11 @@ from zwgk.archive.store import (
     CHUNK,
     ORIGINALS,
     SIDECARS,
+    Admit,
     ObjectState,
     OriginalMissing,
     RetentionViolation,
+    Spooled,
     SpoolSm3,
     StorageUnavailable,
     StoredOriginal,
@@ -89,7 +92,11 @@ class S3Store:
         if not self._call("bucket check", self.client.bucket_exists, bucket_name=self.bucket):
             self._call("bucket creation", self.client.make_bucket, bucket_name=self.bucket, object_lock=True)
 
-    def put(self, stream: IO[bytes], media_type: str, retain_until: date | None) -> StoredOriginal:
+    def leftovers(self) -> list[str]:
+        """None: the spool is an anonymous temporary file, gone with the process whatever ends it."""
+        return []
+
+    def put(self, stream: IO[bytes], media_type: str, retain_until: date | None, admit: Admit | None = None) -> StoredOriginal:
         sha256, size = hashlib.sha256(), 0
         with tempfile.TemporaryFile() as spool, SpoolSm3(spool.fileno()) as sm3:
             while chunk := stream.read(CHUNK):
@@ -99,6 +106,8 @@ class S3Store:
                 spool.flush()
                 sm3.wrote(len(chunk))
             key = content_key(sha256.hexdigest())
+            if admit is not None:
+                admit(Spooled(spool, key, sha256.hexdigest(), size))
             existing = self._stat(key)
             if existing is not None:
                 version_id = existing.version_id or NULL_VERSION

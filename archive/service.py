@@ -1,11 +1,14 @@
 """The archive service 档案管理: stores originals, records them, proves them intact.
 
-Order of a put: refuse bad metadata before a byte moves; store the bytes (hashed while
-they stream); record the ArchivedOriginal event (and the D8 link) in one transaction;
-then write the metadata sidecar, a copy derived from the event that `verify` rewrites
-if it is ever missing, and the text read from the original, kept beside it and put into the
-search's index at once. A store failure records nothing; a refused event leaves at most
-an unreferenced original, which `verify` reports as untracked.
+Order of a put: refuse bad metadata before a byte moves; spool the bytes (hashed while
+they stream) and refuse what only they tell (pages, the links to an act or a hearing)
+before anything is stored, for a retention-locked object cannot be taken back; store
+them; record the ArchivedOriginal event (and the D8 link) in one transaction; then
+write the metadata sidecar, a copy derived from the event that `verify` rewrites if it
+is ever missing, and the text read from the original, kept beside it and put into the
+search's index at once. A store failure records nothing; only an event refused for a change
+made meanwhile by another process (the same archive number archived at the same time)
+leaves an unreferenced original, which `verify` reports as untracked.
 """
 
 from __future__ import annotations
@@ -13,14 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import IO, Any, BinaryIO, NamedTuple, cast
+from typing import IO, Any, BinaryIO, NamedTuple
 from uuid import UUID
 
 from zwgk.archive import formats
@@ -30,6 +31,7 @@ from zwgk.archive.store import (
     OriginalMissing,
     OriginalStore,
     RetentionViolation,
+    Spooled,
     StorageUnavailable,
     sidecar_key,
     text_key,
@@ -99,20 +101,6 @@ def sidecar_of(original: ArchivedOriginal) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode()
 
 
-class _Tee:
-    """A source whose bytes are copied to a file as the store reads them: the format library reads the
-    copy once the store has it, so the original is read from its source once."""
-
-    def __init__(self, source: IO[bytes], copy: IO[bytes]) -> None:
-        self.source = source
-        self.copy = copy
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self.source.read(size)
-        self.copy.write(chunk)
-        return chunk
-
-
 class Detail(NamedTuple):
     """Why a fixity check came out as it did: in English for the ledger and the logs, in Chinese for people."""
 
@@ -135,6 +123,7 @@ class FixityResult:
 class VerifyReport:
     results: list[FixityResult]
     untracked: list[str]
+    leftovers: list[str] = field(default_factory=list)  # spools of interrupted puts, removed: told, not a failure
 
     @property
     def ok(self) -> bool:
@@ -143,7 +132,8 @@ class VerifyReport:
     def as_dict(self) -> dict[str, Any]:
         """The details in English as the events record them, and in Chinese for people."""
         return {"ok": self.ok, "results": [{"archive_number": r.archive_number, "outcome": r.outcome.value, "detail": r.detail.en,
-                                            "detail_zh": r.detail.zh} for r in self.results], "untracked": self.untracked}
+                                            "detail_zh": r.detail.zh} for r in self.results], "untracked": self.untracked,
+                "leftovers": self.leftovers}
 
 
 Inspection = tuple[FixityOutcome, Digests | None, Detail]  # outcome, the digests found, why
@@ -230,16 +220,23 @@ class Archivist:
         archived_on = cst_date(occurred_at or datetime.now(UTC))
         lock = lock_until(retention_ends(doc_date, _retention(retention)), cst_date(datetime.now(UTC)))
         declared = media_type or formats.media_type_of(filename)
-        with tempfile.NamedTemporaryFile(prefix="zwgk-original-") as copy:
-            try:
-                receipt = self.store.put(cast(IO[bytes], _Tee(source, copy)), declared, lock)
-            except StorageUnavailable as error:
-                raise unavailable(error) from None
-            copy.flush()
-            reading = formats.read(Path(copy.name), declared)
-        if pages is not None and reading.pages is not None and pages != reading.pages:
-            raise DomainError("PAGES_MISMATCH", f"所填页数 {pages} 与文件实际页数 {reading.pages} 不一致。",
-                              f"declared {pages} pages, the file has {reading.pages}", Rule.R1)
+        read: list[formats.Reading] = []
+
+        def admit(spooled: Spooled) -> None:
+            """What only the bytes tell, refused before they are stored: the pages, and the links to the act
+            and the hearing (their digest)."""
+            reading = formats.read(spooled.file, declared)
+            if pages is not None and reading.pages is not None and pages != reading.pages:
+                raise DomainError("PAGES_MISMATCH", f"所填页数 {pages} 与文件实际页数 {reading.pages} 不一致。",
+                                  f"declared {pages} pages, the file has {reading.pages}", Rule.R1)
+            self.ledger.check_original_links(actor, occurred_at, spooled.sha256, spooled.key, disclosure_id, hearing_id)
+            read.append(reading)
+
+        try:
+            receipt = self.store.put(source, declared, lock, admit)
+        except StorageUnavailable as error:
+            raise unavailable(error) from None
+        (reading,) = read
         media = media_type or (reading.media_type if reading.media_type != formats.OCTET else declared)
         outcome = self.ledger.record_original(
             actor, occurred_at, archive_number=archive_number, doc_number=doc_number, title=title,
@@ -366,7 +363,7 @@ class Archivist:
                     record([inspecting.popleft() for _ in range(RECORDED_TOGETHER)])
             while inspecting:
                 record([inspecting.popleft() for _ in range(min(RECORDED_TOGETHER, len(inspecting)))])
-        return VerifyReport(results, self.untracked())
+        return VerifyReport(results, self.untracked(), self.store.leftovers())
 
     def untracked(self) -> list[str]:
         """Objects in the store that no archived original is stored as, and versions of an original's key

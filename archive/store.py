@@ -11,7 +11,7 @@ import hashlib
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -206,6 +206,21 @@ class SpoolSm3:
 
 
 @dataclass(frozen=True)
+class Spooled:
+    """An original spooled and hashed, not yet stored: what its caller checks before it is (the spool is
+    readable from its start; where it is left after reading it does not matter)."""
+
+    file: IO[bytes]
+    key: str
+    sha256: str
+    size: int
+
+
+Admit = Callable[[Spooled], None]
+"""Raises to refuse an original once it is spooled: nothing is stored then."""
+
+
+@dataclass(frozen=True)
 class StoredOriginal:
     """The store's receipt for an original."""
 
@@ -231,8 +246,14 @@ class OriginalStore(Protocol):
     def ensure_bucket(self) -> None:
         """Ready to store: the bucket (or directory) is there, made if it was not."""
 
-    def put(self, stream: IO[bytes], media_type: str, retain_until: date | None) -> StoredOriginal:
-        """Store an original, locked until `retain_until` (None: unlocked, its period over)."""
+    def put(self, stream: IO[bytes], media_type: str, retain_until: date | None, admit: Admit | None = None) -> StoredOriginal:
+        """Store an original, locked until `retain_until` (None: unlocked, its period over). Once it is
+        spooled and hashed, and before anything is stored, `admit` may refuse it: a locked object could
+        not be taken back. An interrupted or refused put leaves nothing behind."""
+
+    def leftovers(self) -> list[str]:
+        """What puts interrupted by a crash left behind (their spools), removed by this store when it started
+        or now; a spool another process is still writing is left alone."""
 
     def read(self, key: str, version_id: str, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
         """The version's bytes (from `offset`, at most `length` of them: a byte range of a download);

@@ -13,11 +13,14 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from zwgk.archive import commands as archive_commands
+from zwgk.archive.imports import ImportDirectory
+from zwgk.connectors.config import Settings
 from zwgk.connectors.receipts import PostgresReceiptRecorder, Progress, Receipt, SQLiteReceiptRecorder
 from zwgk.connectors.services import Services
 from zwgk.domain import plausible
@@ -214,6 +217,11 @@ def _actor(given: dict[str, str] | None) -> Actor:
         ) from None
 
 
+def import_directory(settings: Settings, root: Path) -> ImportDirectory:
+    """The directory originals' files are read from, with the settings' limit, zwgk's own data out of reach."""
+    return ImportDirectory(root, settings.max_upload_bytes, settings.own_data)
+
+
 @dataclass(frozen=True)
 class Applied:
     """What a command line did: what it recorded, or, its id being known, what it recorded the first time."""
@@ -223,16 +231,17 @@ class Applied:
 
 
 def execute(services: Services, envelope: Mapping[str, Any], signed_in: Actor | None = None,
-            upload: IO[bytes] | None = None) -> list[Outcome]:
+            upload: IO[bytes] | None = None, files: ImportDirectory | None = None) -> list[Outcome]:
     """Run one command; a refusal raises `DomainError` and records nothing. A signed-in caller (the
     service's users) acts as permitted by the access table, within its unit where the table says so;
     the operator's own tools on the server name any actor. `upload`: an original's bytes as they
-    arrive, for `archive_original` from the service, which then reads no file."""
-    return apply(services, envelope, signed_in, upload).outcomes
+    arrive, for `archive_original` from the service, which then reads no file; `files`: where
+    `archive_original` may read its file from (without it, it reads none)."""
+    return apply(services, envelope, signed_in, upload, files=files).outcomes
 
 
 def apply(services: Services, envelope: Mapping[str, Any], signed_in: Actor | None = None,
-          upload: IO[bytes] | None = None, progress: Progress | None = None) -> Applied:
+          upload: IO[bytes] | None = None, progress: Progress | None = None, files: ImportDirectory | None = None) -> Applied:
     """`execute`, telling a repeat: a line with an `id` its actor used before answers what that first run
     recorded and records nothing, or is refused if the id asked for another command. `progress`: the
     file and line being applied, kept with the line's events for `zwgk apply --resume`."""
@@ -247,7 +256,8 @@ def apply(services: Services, envelope: Mapping[str, Any], signed_in: Actor | No
         if first := _first_run(services, receipt):
             return first
     kept = {"receipt": receipt, "progress": progress}
-    context = archive_commands.ArchiveContext(services.ledger, actor, occurred_at, services.archivist, scope=scope, upload=upload)
+    context = archive_commands.ArchiveContext(services.ledger, actor, occurred_at, services.archivist, scope=scope, upload=upload,
+                                              files=files)
     try:
         with services.ledger.keeping(**{k: v for k, v in kept.items() if v}):
             return Applied(Ledger.run(command, context))

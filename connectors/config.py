@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from zwgk.domain.checkpoint import COSIGNATURE, CheckpointError, parse_verifier
 
+DATA_DIR = Path("var")  # the embedded default's stores, keys and archive, under the working directory
 DEFAULT_DATABASE_URL = "sqlite:///var/zwgk.sqlite3"
 SECRET = "****"
 # Cached aggregates are fast-forwarded from the store before use, so other writers are seen.
@@ -45,7 +46,7 @@ class Settings:
     # views, keys and audit log, what one process may take of the server's max_connections.
     database_pool_size: int = 5
     oidc_client_id: str = ""  # the console's public client at the provider: sign-in by authorization code with PKCE
-    max_upload_bytes: int = 2 * GiB  # the largest original the service takes in one upload (larger: 413)
+    max_upload_bytes: int = 2 * GiB  # the largest original archived, uploaded (larger: 413) or read from a file
     # The audit log's witnesses: "URL VERIFIER-KEY" pairs separated by ";" (C2SP tlog-witness).
     witnesses: str = ""
     # Seconds an event may stay out of the audit log before `zwgk audit verify` takes it for one left out.
@@ -70,6 +71,14 @@ class Settings:
         """Read models live beside the event store unless configured apart."""
         return self.views_database_url or self.database_url
 
+    @property
+    def own_data(self) -> tuple[Path, ...]:
+        """What zwgk keeps on disk, which no command may archive as an original: the data directory, the
+        SQLite stores wherever they are configured, the checkpoint signing key."""
+        stores = [_sqlite_file(url) for url in (self.database_url, self.views_url, self.keystore_url)]
+        key = [Path(self.signing_key_file)] if self.signing_key_file else []
+        return (DATA_DIR, *(path for path in stores if path is not None and path.name), *key)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
@@ -84,9 +93,8 @@ class Settings:
     def eventsourcing_env(self) -> dict[str, str]:
         """`ZWGK_DATABASE_URL` mapped onto the eventsourcing library's settings."""
         url = urlsplit(self.database_url)
-        if url.scheme == "sqlite":
-            # sqlite:///relative/path or sqlite:////absolute/path
-            path = Path(unquote(url.path[1:] if url.path.startswith("/") else url.path))
+        path = _sqlite_file(self.database_url)
+        if path is not None:
             if not path.name:
                 raise ConfigurationError(f"ZWGK_DATABASE_URL names no SQLite file: {self.database_url}")
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -133,6 +141,14 @@ class Settings:
         if self.s3_secret_key:
             shown["ZWGK_S3_SECRET_KEY"] = SECRET
         return shown
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a sqlite:///relative/path or sqlite:////absolute/path URL; None for another database."""
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite":
+        return None
+    return Path(unquote(parts.path[1:] if parts.path.startswith("/") else parts.path))
 
 
 def parse_witnesses(text: str) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import bagit
 
 from zwgk.archive.bagit_export import PACKAGE_FORMATS, LedgerProof, export_bag, packed
+from zwgk.archive.imports import ImportDirectory
 from zwgk.archive.migration import MigrationReport, migrate
 from zwgk.archive.service import Archivist, VerifyReport
 from zwgk.connectors.commands import apply, execute, receipts_of
@@ -82,14 +83,16 @@ def json_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, Any]]:
 
 
 def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_error: bool,
-                   signed_in: Actor | None = None, file: tuple[str, str] | None = None) -> Iterator[dict[str, Any]]:
-    """Apply commands in order; each line's result, refusals included (as a signed-in caller, when one sends them).
-    `file`: the path and SHA-256 of the file the lines come from, whose progress is kept with each line's events."""
+                   signed_in: Actor | None = None, file: tuple[str, str] | None = None,
+                   files: ImportDirectory | None = None) -> Iterator[dict[str, Any]]:
+    """Apply commands in order; each line's result, refusals included (as a signed-in caller, when one sends them;
+    originals' files read from `files` only). `file`: the path and SHA-256 of the file the lines come from,
+    whose progress is kept with each line's events."""
     for line, envelope in envelopes:
         try:
             if isinstance(envelope, DomainError):
                 raise envelope
-            applied = apply(s, envelope, signed_in, progress=file and Progress(*file, line))
+            applied = apply(s, envelope, signed_in, progress=file and Progress(*file, line), files=files)
         except DomainError as error:
             log.warning("line %d refused: %s (%s)", line, error.message_en, error.code)
             yield {"line": line, "ok": False, "command": envelope.get("command") if isinstance(envelope, dict) else None, **error.as_dict()}
@@ -108,7 +111,8 @@ def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_er
         yield result
 
 
-def apply_file(s: Services, path: Path, stop_on_error: bool, resume: bool) -> Iterator[dict[str, Any]]:
+def apply_file(s: Services, path: Path, stop_on_error: bool, resume: bool,
+               files: ImportDirectory | None = None) -> Iterator[dict[str, Any]]:
     """A file's commands in order, the file's progress kept with each line's events. Resumed, it starts after the
     last line that recorded when this same content was applied from this path; the lines after it that recorded
     nothing (refused, or nothing to record) run again, as they would have. A file changed since is refused:
@@ -124,7 +128,7 @@ def apply_file(s: Services, path: Path, stop_on_error: bool, resume: bool) -> It
         after = applied.get(digest, 0)
         log.info("resuming %s after line %d", path, after)
     lines = ((number, envelope) for number, envelope in json_lines(io.BytesIO(content)) if number > after)
-    yield from apply_commands(s, lines, stop_on_error, file=(where, digest))
+    yield from apply_commands(s, lines, stop_on_error, file=(where, digest), files=files)
 
 
 def settle(s: Services, settings: Settings) -> None:

@@ -320,6 +320,8 @@ def fixity(report: VerifyReport, format: str) -> None:  # noqa: A002
         typer.echo(f"{r.archive_number}\t{FIXITY_ZH[r.outcome]}\t{r.detail.zh}")
     for key in report.untracked:
         typer.echo(f"{key}\t未登记（存储中有、台账中无）")
+    for spool in report.leftovers:
+        typer.echo(f"{spool}\t中断的存档留下的临时文件，已清除")
     typer.echo("ok：全部原件完好。" if report.ok else "核验发现问题。")
 
 
@@ -337,6 +339,8 @@ def four_property_report(report: four_properties.FourPropertyReport, format: str
         table.add_row("—", f"未登记对象 {key}", "", "不通过", "", "")
     for number in report.destroyed:
         table.add_row(number, "已按销毁清册销毁（记录与摘要保留）", "—", "—", "—", "—")
+    for spool in report.leftovers:
+        table.add_row("—", f"中断的存档留下的临时文件 {spool}，已清除", "—", "—", "—", "—")
     console.print(table)
 
 

@@ -324,16 +324,28 @@ class Ledger(Application[UUID]):
         original = ArchivedOriginal.archive(actor=actor, occurred_at=occurred_at, **fields)
         if self.exists(original.id):
             raise AlreadyExists("档号", "archive number", fields["archive_number"], Rule.R1)
-        records: list[Record] = [original]
-        if fields.get("disclosure_id"):
-            act = self.load(DisclosureAct, fields["disclosure_id"])
-            act.link_original(actor=actor, occurred_at=occurred_at, sha256=original.sha256, storage_key=original.storage_key)
+        linked = self._linked(actor, occurred_at, original.sha256, original.storage_key, fields.get("disclosure_id"), hearing_id)
+        return self.record(original, *linked)
+
+    def check_original_links(self, actor: Actor, occurred_at: datetime | None, sha256: str, storage_key: str,
+                             disclosure_id: UUID | None = None, hearing_id: UUID | None = None) -> None:
+        """Refuse, before the original's bytes are stored, the links its recording would refuse (an unknown
+        act or hearing, one that cannot take it): a retention-locked object could not be taken back."""
+        self._linked(actor, occurred_at, sha256, storage_key, disclosure_id, hearing_id)
+
+    def _linked(self, actor: Actor, occurred_at: datetime | None, sha256: str, storage_key: str,
+                disclosure_id: UUID | None, hearing_id: UUID | None) -> list[Record]:
+        """The act and the hearing an original is linked to, as they decide it."""
+        records: list[Record] = []
+        if disclosure_id:
+            act = self.load(DisclosureAct, disclosure_id)
+            act.link_original(actor=actor, occurred_at=occurred_at, sha256=sha256, storage_key=storage_key)
             records.append(act)
         if hearing_id:
             hearing = self.load(Hearing, hearing_id)
-            hearing.archive_record(actor=actor, occurred_at=occurred_at, sha256=original.sha256, storage_key=original.storage_key)
+            hearing.archive_record(actor=actor, occurred_at=occurred_at, sha256=sha256, storage_key=storage_key)
             records.append(hearing)
-        return self.record(*records)
+        return records
 
     def archiving_event_id(self, original: ArchivedOriginal) -> str:
         """The id of the event that archived the original, whose inclusion in the audit log proves it."""

@@ -13,7 +13,7 @@ from rich.progress import Progress
 
 from zwgk.connectors import operations, queries, render
 from zwgk.connectors.cli.shared import ARCHIVIST, ARCHIVIST_UNIT, AT_LEAST, FORMAT, answer, reading, served
-from zwgk.connectors.commands import execute
+from zwgk.connectors.commands import execute, import_directory
 from zwgk.connectors.config import Settings
 from zwgk.connectors.operations import check_fixity, transfer
 from zwgk.connectors.wiring import services
@@ -29,6 +29,8 @@ def _archivist(archivist_id: str, archivist_unit: str) -> dict[str, str]:
 @app.command("put")
 def archive_put(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="原件文件"),
+    files_from: Path | None = typer.Option(
+        None, "--files-from", exists=True, file_okay=False, help="原件文件须在其中的导入目录（缺省为原件文件所在目录）"),
     archive_number: str = typer.Option(..., "--archive-number", help="档号，如 Z001-WS·2022-D30-BGS-0006"),
     doc_number: str = typer.Option("", "--doc-number", help="文号"),
     title: str = typer.Option(..., "--title", help="题名"),
@@ -48,13 +50,14 @@ def archive_put(
 ) -> None:
     """存档一份原件：流式上传并同时计算 SHA-256 与 SM3，按保管期限锁定，记录 ArchivedOriginal 事件。"""
     envelope = {"command": "archive_original", "actor": _archivist(archivist_id, archivist_unit), "args": {
-        "file": str(file), "archive_number": archive_number, "doc_number": doc_number, "title": title,
+        "file": str(file.absolute()), "archive_number": archive_number, "doc_number": doc_number, "title": title,
         "responsible_unit": unit, "retention": retention, "doc_date": doc_date.date().isoformat() if doc_date else None,
         "doc_type": doc_type, "classification": classification, "pages": pages, "media_type": media_type,
         "disclosure_id": disclosure or None, "hearing_id": hearing or None,
     }}
-    with services() as s:
-        (outcome,) = execute(s, envelope)
+    settings = Settings.from_env()
+    with services(settings) as s:
+        (outcome,) = execute(s, envelope, files=import_directory(settings, files_from or file.parent))
         metadata = queries.original_metadata(s, archive_number)
     render.archived(outcome.as_dict(), metadata, format)
 

@@ -9,7 +9,7 @@ import typer
 from zwgk.connectors import demo as demo_scenario
 from zwgk.connectors import render
 from zwgk.connectors.cli.shared import FORMAT
-from zwgk.connectors.commands import catalogue
+from zwgk.connectors.commands import catalogue, import_directory
 from zwgk.connectors.config import Settings
 from zwgk.connectors.operations import apply_file as apply_lines
 from zwgk.connectors.operations import settle
@@ -20,12 +20,16 @@ def apply_file(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL：每行一条命令"),
     stop_on_error: bool = typer.Option(False, "--stop-on-error", help="遇到第一条被拒绝的命令即停止"),
     resume: bool = typer.Option(False, "--resume", help="续接此文件中断的执行：从上次最后记录的一行之后开始"),
+    files_from: Path | None = typer.Option(
+        None, "--files-from", exists=True, file_okay=False,
+        help="原件文件的导入目录（缺省为命令文件所在目录）：只读取其中的普通文件，相对路径从这里算起"),
 ) -> None:
     """按顺序执行文件中的命令，每行输出一条 JSON 结果；被拒绝的命令不记录任何事件；带 id 的命令只执行一次。"""
     refused = 0
     settings = Settings.from_env()
+    files = import_directory(settings, files_from or file.parent)
     with services(settings) as s:
-        for result in apply_lines(s, file, stop_on_error, resume):
+        for result in apply_lines(s, file, stop_on_error, resume, files=files):
             refused += not result["ok"]
             render.emit_json(result)
         settle(s, settings)

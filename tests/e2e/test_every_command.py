@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 
 from zwgk.connectors.accounts import create_token
-from zwgk.connectors.commands import catalogue, execute
+from zwgk.connectors.commands import catalogue, execute, import_directory
 from zwgk.connectors.config import Settings
 from zwgk.connectors.demo import COMPLAINT_ID, HEARING_IDS, scenario
 from zwgk.connectors.services import Services
@@ -135,7 +135,8 @@ def test_every_command_in_the_catalogue_is_executed(tmp_path: Path, monkeypatch:
     monkeypatch.chdir(tmp_path)  # the embedded archive store lives under ./var/
     original = tmp_path / "民生实事.txt"
     original.write_text("市中区2025年十件民生实事（正文）", encoding="utf-8")
-    services = open_services(Settings(database_url=f"sqlite:///{tmp_path}/zwgk.sqlite3"))
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/zwgk.sqlite3")
+    services = open_services(settings)
     try:
         for step in scenario():
             try:
@@ -143,7 +144,7 @@ def test_every_command_in_the_catalogue_is_executed(tmp_path: Path, monkeypatch:
             except DomainError as error:
                 assert error.code == step.refused_with
         for made in the_rest(original, services):
-            outcomes = execute(services, made() if callable(made) else made)
+            outcomes = execute(services, made() if callable(made) else made, files=import_directory(settings, tmp_path))
             assert all(isinstance(o.aggregate_id, UUID) for o in outcomes)
     finally:
         services.close()

@@ -23,6 +23,7 @@ import bagit
 import psutil
 import pytest
 
+from tests import documents
 from tests.api import ZwgkServer, isolated, token_for
 from tests.servers import SeaweedServer, free_port
 from zwgk.connectors import operations, queries
@@ -197,6 +198,28 @@ def test_only_an_archivist_archives_and_a_refused_upload_stores_nothing(served, 
     assert len(stored_objects(server.log.parent)) == 2  # the original and its retention file; nothing of the refused ones
     with services(settings) as s:
         assert [e.user_id for e in s.security_log.entries(kind="access_refused")] == ["zy-officer", "zy-officer"]
+
+
+def test_an_upload_refused_for_its_link_or_its_pages_stores_nothing(sqlite_settings, store, tmp_path, request):
+    """Refused on the spool, before the store keeps a byte: under Object Lock nothing stored could be taken back."""
+    settings = isolated(sqlite_settings, tmp_path, **store)
+    server = ZwgkServer.start(settings, tmp_path)
+    try:
+        token = token_for(settings, "zy-archivist", "archivist", UNIT)
+        with server.client(token) as http:
+            unknown = put(http, SEED, hearing_id=str(uuid4()))
+            assert problem_of(unknown)["code"] == "NOT_FOUND", unknown.text
+            pages = put(http, documents.pdf(2), content_type="application/pdf", pages=3)
+            assert problem_of(pages)["code"] == "PAGES_MISMATCH", pages.text
+    finally:
+        server.stop()
+    assert recorded_originals(settings) == 0
+    if store:
+        seaweed: SeaweedServer = request.getfixturevalue("seaweed")
+        listed = seaweed.client().list_objects(bucket_name=store["s3_bucket"], recursive=True, include_version=True)
+        assert [item.object_name for item in listed] == []
+    else:
+        assert [p for p in (tmp_path / "var" / "archive").rglob("*") if not p.is_dir()] == []
 
 
 def test_hold_release_fixity_four_properties_and_a_bagit_export_streamed_as_tar_and_zip(served, archivist, tmp_path):

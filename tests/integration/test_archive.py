@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import time
@@ -30,7 +31,7 @@ from zwgk.archive.s3 import PART_SIZE, S3Store
 from zwgk.archive.service import Archivist
 from zwgk.archive.store import RetentionViolation, content_key, sidecar_key
 from zwgk.connectors import operations, queries
-from zwgk.connectors.commands import execute
+from zwgk.connectors.commands import execute, import_directory
 from zwgk.connectors.config import Settings
 from zwgk.connectors.signing import write_new_key
 from zwgk.connectors.wiring import catch_up, open_services, views
@@ -126,8 +127,8 @@ def test_h4_the_clerks_record_is_archived_and_linked_to_its_hearing_in_the_same_
     hearing = services.ledger.execute(notice, officer, datetime(2022, 8, 5, 9, tzinfo=CST))[0].aggregate_id
     with pytest.raises(DomainError) as refused:
         put(keeper, number="YJ02-WS·2022-D30-FGJ-0001", hearing_id=hearing)
-    assert refused.value.code == "HEARING_NOT_HELD"  # the original may be stored; no event says so
-    assert not services.ledger.exists(original_id("YJ02-WS·2022-D30-FGJ-0001"))
+    assert refused.value.code == "HEARING_NOT_HELD"
+    assert not services.ledger.exists(original_id("YJ02-WS·2022-D30-FGJ-0001")) and nothing_stored(keeper.store)
     services.ledger.execute(AssignHearingRoles(hearing_id=hearing, chair="甲", clerk="乙", answerers=["丙"], questioners=["丁"],
                                                representatives=["丁", "戊"]), officer, datetime(2022, 8, 10, tzinfo=CST))
     services.ledger.execute(HoldHearing(hearing_id=hearing, attended=5), officer, datetime(2022, 8, 15, 14, tzinfo=CST))
@@ -138,6 +139,73 @@ def test_h4_the_clerks_record_is_archived_and_linked_to_its_hearing_in_the_same_
     last = [n.topic.rsplit(".", 1)[-1] for n in services.ledger.notifications()][-2:]
     assert last == ["Archived", "RecordArchived"]
     services.close()
+
+
+def nothing_stored(store) -> bool:
+    """No original, sidecar or text in the store; for the local one, no file at all, spools and retention files included."""
+    if isinstance(store, LocalStore):
+        return [p for p in store.root.rglob("*") if not p.is_dir()] == []
+    return list(store.client.list_objects(bucket_name=store.bucket, recursive=True, include_version=True)) == []
+
+
+@pytest.mark.parametrize("refusal", ["unknown-hearing", "unknown-act", "pages"])
+def test_r1_a_refused_original_stores_nothing_not_even_a_retention_file(keeper: Archivist, refusal):
+    """What only the bytes or the linked records tell is refused before the store keeps anything: under Object
+    Lock an object stored could not be taken back."""
+    refused_with = {"unknown-hearing": ({"hearing_id": uuid4()}, "NOT_FOUND"),
+                    "unknown-act": ({"disclosure_id": uuid4()}, "NOT_FOUND"),
+                    "pages": ({"data": documents.pdf(2), "media_type": "application/pdf", "pages": 3}, "PAGES_MISMATCH")}
+    extra, code = refused_with[refusal]
+    with pytest.raises(DomainError) as refused:
+        put(keeper, **extra)
+    assert refused.value.code == code
+    assert nothing_stored(keeper.store) and keeper.originals() == []
+
+
+def test_r2_a_spool_is_its_writers_alone_and_gone_after_a_failure(tmp_path: Path, sqlite_settings: Settings):
+    store = LocalStore(tmp_path / "archive")
+    store.ensure_bucket()
+    modes = []
+
+    def admit(spooled) -> None:
+        modes.append(stat.S_IMODE(os.fstat(spooled.file.fileno()).st_mode))
+        raise OSError("the disk failed")
+
+    with pytest.raises(OSError, match="the disk failed"):
+        store.put(io.BytesIO(SEED), "text/plain", None, admit)
+    assert modes == [0o600] and nothing_stored(store)
+
+    class Broken(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:
+            raise OSError("the source went away")
+
+    with pytest.raises(OSError, match="went away"):
+        store.put(Broken(), "text/plain", None)
+    assert nothing_stored(store) and store.leftovers() == []
+
+
+def test_r2_a_crashed_puts_spool_is_removed_when_a_store_starts_unless_another_process_still_writes_it(tmp_path: Path):
+    """Two processes share the local store: a spool locked by its writer stays; one no process holds is a crash's."""
+    root = tmp_path / "archive"
+    LocalStore(root).ensure_bucket()
+    crashed, writing = root / "incoming" / "crashed", root / "incoming" / "writing"
+    crashed.write_bytes(b"half an original")
+    writing.write_bytes(b"being written")
+    writer = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time\n"
+                               f"f = open({str(writing)!r}, 'rb'); fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); "
+                               "sys.stdin.read()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "locked\n"
+        started = LocalStore(root)
+        started.ensure_bucket()
+        assert not crashed.exists() and writing.exists()
+        assert started.leftovers() == ["incoming/crashed"]
+    finally:
+        writer.communicate("")
+    assert started.leftovers() == ["incoming/crashed", "incoming/writing"] and not writing.exists()
 
 
 @pytest.mark.parametrize(
@@ -255,7 +323,8 @@ def test_r1_r2_d8_originals_are_archived_held_and_released_from_files_of_command
     source.write_bytes(SEED)
 
     def run(name: str, actor: dict, at: str | None = None, **args) -> list:
-        return execute(services, {"command": name, "actor": actor, "occurred_at": at, "args": args})
+        return execute(services, {"command": name, "actor": actor, "occurred_at": at, "args": args},
+                       files=import_directory(sqlite_settings, tmp_path))
 
     [drafted] = run("draft_disclosure", officer, "2020-07-06T09:00:00+08:00", title="实施意见", attribute="proactive")
     metadata = dict(archive_number="ZY01-WS·2020-Y-BGS-0001", title="关于印发《资阳市全面推进政务公开工作的实施意见》的通知",

@@ -17,7 +17,7 @@ import pytest
 import zwgk.archive.commands  # noqa: F401 - registers the archive's commands
 from tests.keys import KeysInMemory
 from zwgk.archive.commands import ArchiveContext
-from zwgk.connectors.commands import parse
+from zwgk.connectors.commands import import_directory, parse
 from zwgk.connectors.config import Settings
 from zwgk.connectors.demo import scenario
 from zwgk.connectors.wiring import open_services
@@ -408,13 +408,15 @@ def test_the_demo_and_every_commands_line_run_in_the_scopes_the_table_gives(tmp_
     monkeypatch.chdir(tmp_path)  # the embedded archive store lives under ./var/
     original = tmp_path / "原件.txt"
     original.write_text("原件正文", encoding="utf-8")
-    services = open_services(Settings(database_url=f"sqlite:///{tmp_path}/zwgk.sqlite3"))
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/zwgk.sqlite3")
+    services = open_services(settings)
+    files = import_directory(settings, tmp_path)
     ran: set[str] = set()
 
     def run(envelope: dict[str, object]) -> None:
         command, actor, occurred_at = parse(envelope)
         scope = permit_command(actor, command.name)
-        Ledger.run(command, ArchiveContext(services.ledger, actor, occurred_at, services.archivist, scope=scope))
+        Ledger.run(command, ArchiveContext(services.ledger, actor, occurred_at, services.archivist, scope=scope, files=files))
         ran.add(command.name)
 
     try:
