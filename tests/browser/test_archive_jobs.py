@@ -12,7 +12,7 @@ import tarfile
 
 from playwright.sync_api import expect
 
-from tests.browser.harness import Console, Visitor
+from tests.browser.harness import ON_BOTH_STORES, Console, Visitor
 from tests.browser.test_archive import DOC_NUMBER, NUMBER, PDF, _archived
 
 FINISHED = 30_000  # ms: a job of one small original ends within a few reloads
@@ -28,6 +28,7 @@ def _job_finished(visitor: Visitor, what: str) -> None:
     expect(page.get_by_role("link", name="停止自动刷新")).to_have_count(0)
 
 
+@ON_BOTH_STORES
 def test_the_archivist_checks_the_whole_archive_and_exports_it_with_progress_R2(console: Console, visitor: Visitor):
     _archived(console, visitor)
     page = visitor.page
