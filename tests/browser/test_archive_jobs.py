@@ -22,9 +22,10 @@ def _job_finished(visitor: Visitor, what: str) -> None:
     page = visitor.page
     expect(page.get_by_role("status")).to_contain_text("已完成", timeout=FINISHED)
     visitor.checked(what)
-    progress = page.locator("progress")
+    progress = page.get_by_role("progressbar", name="进度")
     expect(progress).to_have_attribute("value", "1")
     expect(progress).to_have_attribute("max", "1")
+    expect(progress).to_have_text("1/1")  # the one original, counted as the job reported it
     expect(page.get_by_role("link", name="停止自动刷新")).to_have_count(0)
 
 
