@@ -21,6 +21,7 @@ from pathlib import Path
 from zwgk.archive.service import VerifyReport
 from zwgk.connectors import operations
 from zwgk.connectors.config import Settings
+from zwgk.connectors.labels import FIXITY_ZH
 from zwgk.connectors.services import Services
 from zwgk.domain.actors import Actor
 from zwgk.domain.archival import FixityOutcome
@@ -156,8 +157,7 @@ def _run(jobs: Jobs, job_id: str, work: Callable[[], tuple[str, str | None]]) ->
 
 def fixity_summary(report: VerifyReport) -> str:
     counts = {outcome: sum(1 for r in report.results if r.outcome is outcome) for outcome in FixityOutcome}
-    text = (f"共核验 {len(report.results)} 件：完好 {counts[FixityOutcome.INTACT]} 件，已改变 {counts[FixityOutcome.CHANGED]} 件，"
-            f"缺失 {counts[FixityOutcome.MISSING]} 件")
+    text = f"共核验 {len(report.results)} 件：" + "，".join(f"{FIXITY_ZH[outcome]} {count} 件" for outcome, count in counts.items())
     failed = [r.archive_number for r in report.results if r.outcome is not FixityOutcome.INTACT]
     if failed:
         text += "（" + "、".join(failed[:20]) + ("等" if len(failed) > 20 else "") + "）"
