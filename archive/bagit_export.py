@@ -37,11 +37,15 @@ class LedgerProof:
     of: Callable[[ArchivedOriginal], tuple[dict[str, Any], bytes]]  # the proof (JSON) and the event's canonical bytes
 
 
-def export_bag(archivist: Archivist, originals: Iterable[ArchivedOriginal], directory: Path, proofs: LedgerProof) -> bagit.Bag:
+Progress = Callable[[int, int], None]  # originals copied into the bag so far, and in all
+
+
+def export_bag(archivist: Archivist, originals: Iterable[ArchivedOriginal], directory: Path, proofs: LedgerProof,
+               progress: Progress | None = None) -> bagit.Bag:
     """A BagIt 1.0 bag: one folder per original under data/ (the original and metadata.json, DA/T 46 elements),
     and a tag file per original under proofs/ with the inclusion proof of its ArchivedOriginal event against the
     checkpoint in proofs/checkpoint.txt. Made in a temporary directory beside `directory` and moved into place
-    only when complete: an export that fails leaves nothing."""
+    only when complete: an export that fails leaves nothing. `progress` hears each original copied."""
     chosen = list(originals)
     if not chosen:
         raise DomainError("NOTHING_TO_EXPORT", "没有符合条件的档案原件。", "no original matches the selection")
@@ -50,7 +54,7 @@ def export_bag(archivist: Archivist, originals: Iterable[ArchivedOriginal], dire
     directory.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{directory.name}.partial-", dir=directory.parent))
     try:
-        _fill(archivist, chosen, building, proofs)
+        _fill(archivist, chosen, building, proofs, progress)
         if directory.exists():
             directory.rmdir()
         building.rename(directory)
@@ -60,14 +64,17 @@ def export_bag(archivist: Archivist, originals: Iterable[ArchivedOriginal], dire
     return bagit.Bag(str(directory))
 
 
-def _fill(archivist: Archivist, chosen: list[ArchivedOriginal], building: Path, proofs: LedgerProof) -> None:
-    for original in chosen:
+def _fill(archivist: Archivist, chosen: list[ArchivedOriginal], building: Path, proofs: LedgerProof,
+          progress: Progress | None) -> None:
+    for copied, original in enumerate(chosen, start=1):
         folder = building / original.archive_number
         folder.mkdir()
         extension = mimetypes.guess_extension(original.media_type) or ".bin"
         with (folder / f"original{extension}").open("wb") as out:
             archivist.get(original, out)
         (folder / "metadata.json").write_bytes(sidecar_of(original))
+        if progress:
+            progress(copied, len(chosen))
     now = datetime.now(UTC)
     bagit.make_bag(
         str(building),

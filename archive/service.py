@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -110,6 +111,8 @@ class Detail(NamedTuple):
 
 DIGESTS_MATCH = Detail("SHA-256 and SM3 match", "SHA-256 与 SM3 均与存档时相符")
 GONE = Detail("the original's version is gone from the store", "该版本原件已不在存储中")
+SHA256_DIFFERS = Detail("SHA-256 differs", "SHA-256 不符")
+SM3_DIFFERS = Detail("SM3 differs", "SM3 不符")
 
 
 @dataclass(frozen=True)
@@ -476,13 +479,23 @@ def _retention(code: str) -> RetentionClass:
         raise DomainError("RETENTION_CLASS_INVALID", "保管期限须为 Y、D30 或 D10。", f"unknown retention {code!r}", Rule.R2) from None
 
 
+def detail_zh(en: str) -> str:
+    """A recorded check's reason, which its event holds in English (as `_inspect` words it), in Chinese."""
+    known = {d.en: d.zh for d in (DIGESTS_MATCH, GONE, SHA256_DIFFERS, SM3_DIFFERS)}
+    words = []
+    for part in en.split("; "):
+        size = re.fullmatch(r"size (\d+) ≠ (\d+)", part)
+        words.append(f"大小 {size[1]} 字节，存档时 {size[2]} 字节" if size else known.get(part, part))
+    return "；".join(words)
+
+
 def _mismatch(original: ArchivedOriginal, digests: Digests) -> list[Detail]:
     problems = []
     if digests.size != original.size:
         problems.append(Detail(f"size {digests.size} ≠ {original.size}", f"大小 {digests.size} 字节，存档时 {original.size} 字节"))
     if digests.sha256 != original.sha256:
-        problems.append(Detail("SHA-256 differs", "SHA-256 不符"))
+        problems.append(SHA256_DIFFERS)
     if digests.sm3 != original.sm3:
-        problems.append(Detail("SM3 differs", "SM3 不符"))
+        problems.append(SM3_DIFFERS)
     return problems
 

@@ -7,6 +7,7 @@ next request, on every server. Every failure is written to the security log.
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,7 +43,8 @@ class SecondFactorRequired(Unauthenticated):
 
     def __init__(self) -> None:
         DomainError.__init__(self, "SECOND_FACTOR_REQUIRED",
-                             "管理员登录还须输入动态验证码（身份验证器应用中的 6 位数字），验证码不正确或未输入。",
+                             "管理员登录还须输入动态验证码（身份验证器应用中的 6 位数字），"
+                             "验证码不正确、已使用过或未输入（每个验证码只能使用一次）。",
                              "an administrator signs in with a valid one-time code")
 
 
@@ -195,12 +197,21 @@ def enrol_second_factor(s: Services, user_id: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user_id, issuer_name=TOTP_ISSUER)
 
 
-def _second_factor_ok(s: Services, user_id: str, code: str) -> bool:
+def second_factor_ok(s: Services, user_id: str, code: str, now: datetime | None = None) -> bool:
+    """The account's one-time code for the time-step before, of or after `now` (a clock a little off), and
+    once only: the step it matched is kept, and a code of that step or an earlier one is refused after it
+    (RFC 6238 §5.2), whichever entrypoint it was sent to."""
     kept = s.credentials.second_factor(user_id)
+    code = code.strip()
     if kept is None or not code:
         return False
     secret = unseal(s.ledger.keys, TOTP_FIELD, SealedValue(**json.loads(kept)))
-    return secret != ERASED and pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
+    if secret == ERASED:
+        return False
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(now or datetime.now(UTC))
+    matched = [n for n in (step - 1, step, step + 1) if hmac.compare_digest(totp.generate_otp(n), code)]
+    return bool(matched) and s.credentials.accept_step(user_id, matched[0])
 
 
 def sign_in(s: Services, user_id: str, password: str, role: str | None, caller: Caller, one_time_code: str = "") -> tuple[str, Actor]:
@@ -213,9 +224,9 @@ def sign_in(s: Services, user_id: str, password: str, role: str | None, caller: 
         raise _refuse(s, caller, SecurityEvent.ACCOUNT_LOCKED if locked else SecurityEvent.SIGN_IN_FAILED, "wrong user id or password",
                       user_id)
     actor = _acting(s, caller, _account(s, user_id), user_id, role)
-    if actor.role in ADMINISTRATORS and not _second_factor_ok(s, user_id, one_time_code):
-        s.security_log.record(SecurityEvent.SIGN_IN_FAILED, "second factor missing or wrong", user_id=user_id, role=actor.role.value,
-                              unit=actor.unit, request_id=caller.request_id, remote=caller.remote)
+    if actor.role in ADMINISTRATORS and not second_factor_ok(s, user_id, one_time_code):
+        s.security_log.record(SecurityEvent.SIGN_IN_FAILED, "second factor missing, wrong or already used", user_id=user_id,
+                              role=actor.role.value, unit=actor.unit, request_id=caller.request_id, remote=caller.remote)
         raise SecondFactorRequired()
     secret = s.credentials.start_session(user_id, actor.role.value)
     s.security_log.record(SecurityEvent.SIGNED_IN, "password", user_id=user_id, role=actor.role.value, unit=actor.unit,

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from zwgk.archive import commands as archive_commands
 from zwgk.archive.imports import ImportDirectory
 from zwgk.connectors.config import Settings
-from zwgk.connectors.receipts import PostgresReceiptRecorder, Progress, Receipt, SQLiteReceiptRecorder
+from zwgk.connectors.receipts import FileLine, PostgresReceiptRecorder, Receipt, SQLiteReceiptRecorder
 from zwgk.connectors.services import Services
 from zwgk.domain import plausible
 from zwgk.domain.access import Scope, permit_command
@@ -241,7 +241,7 @@ def execute(services: Services, envelope: Mapping[str, Any], signed_in: Actor | 
 
 
 def apply(services: Services, envelope: Mapping[str, Any], signed_in: Actor | None = None,
-          upload: IO[bytes] | None = None, progress: Progress | None = None, files: ImportDirectory | None = None) -> Applied:
+          upload: IO[bytes] | None = None, progress: FileLine | None = None, files: ImportDirectory | None = None) -> Applied:
     """`execute`, telling a repeat: a line with an `id` its actor used before answers what that first run
     recorded and records nothing, or is refused if the id asked for another command. `progress`: the
     file and line being applied, kept with the line's events for `zwgk apply --resume`."""

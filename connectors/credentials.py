@@ -27,6 +27,7 @@ TABLES = (
         secret_sha256 TEXT PRIMARY KEY, user_id TEXT NOT NULL, role TEXT NOT NULL, started_at TEXT NOT NULL,
         last_seen TEXT NOT NULL)""",
     "CREATE TABLE IF NOT EXISTS account_second_factors (user_id TEXT PRIMARY KEY, sealed_secret TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS second_factor_steps (user_id TEXT PRIMARY KEY, last_step INTEGER NOT NULL)",
 )
 FAILURES_BEFORE_LOCK = 5
 LOCKED_FOR = timedelta(minutes=15)
@@ -121,11 +122,22 @@ class CredentialStore:
         with self.store.transaction() as tx:
             tx.execute("INSERT INTO account_second_factors (user_id, sealed_secret) VALUES (?, ?) ON CONFLICT (user_id) "
                        "DO UPDATE SET sealed_secret = excluded.sealed_secret", (user_id, sealed_secret))
+            tx.execute("DELETE FROM second_factor_steps WHERE user_id = ?", (user_id,))  # a new secret, a new count
 
     def second_factor(self, user_id: str) -> str | None:
         with self.store.reading() as tx:
             row = tx.one("SELECT sealed_secret FROM account_second_factors WHERE user_id = ?", (user_id,))
         return row[0] if row else None
+
+    def accept_step(self, user_id: str, step: int) -> bool:
+        """Whether a one-time code of this time-step is accepted: only if no code of this step or a later one
+        was accepted for the account before (a code seen, replayed within its window, signs no one in). One
+        statement, so two requests with the same code cannot both pass."""
+        with self.store.transaction() as tx:
+            taken: int = tx.execute("INSERT INTO second_factor_steps (user_id, last_step) VALUES (?, ?) ON CONFLICT (user_id) "
+                               "DO UPDATE SET last_step = excluded.last_step WHERE second_factor_steps.last_step < excluded.last_step",
+                               (user_id, step)).cursor.rowcount
+        return taken == 1
 
     # Access tokens
 

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import bagit
 
-from zwgk.archive.bagit_export import PACKAGE_FORMATS, LedgerProof, export_bag, packed
+from zwgk.archive.bagit_export import PACKAGE_FORMATS, LedgerProof, Progress, export_bag, packed
 from zwgk.archive.imports import ImportDirectory
 from zwgk.archive.migration import MigrationReport, migrate
 from zwgk.archive.service import Archivist, VerifyReport
@@ -44,7 +44,7 @@ from zwgk.connectors.queries import (
     originals_to_check,
     verifier_key,
 )
-from zwgk.connectors.receipts import Progress
+from zwgk.connectors.receipts import FileLine
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import audit_log, avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap, migration_stores, views
 from zwgk.domain.actors import Actor
@@ -92,7 +92,7 @@ def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_er
         try:
             if isinstance(envelope, DomainError):
                 raise envelope
-            applied = apply(s, envelope, signed_in, progress=file and Progress(*file, line), files=files)
+            applied = apply(s, envelope, signed_in, progress=file and FileLine(*file, line), files=files)
         except DomainError as error:
             log.warning("line %d refused: %s (%s)", line, error.message_en, error.code)
             yield {"line": line, "ok": False, "command": envelope.get("command") if isinstance(envelope, dict) else None, **error.as_dict()}
@@ -147,9 +147,10 @@ def check_fixity(s: Services, originals: list[ArchivedOriginal], actor: Actor,
 
 
 def fixity_run(s: Services, actor: Actor, archive_numbers: list[str] | None = None, due_days: int | None = None,
-               unit: str = "") -> VerifyReport:
+               unit: str = "", progress: Progress | None = None) -> VerifyReport:
     """A fixity run as `zwgk archive verify` does it: the originals not checked within `due_days` days, else the
-    numbered ones, else all; with a unit, only that unit's (another unit's original named is refused)."""
+    numbered ones, else all; with a unit, only that unit's (another unit's original named is refused).
+    `progress` hears how many have been checked, and of how many, after each."""
     chosen = originals_to_check(s, archive_numbers, due_days)
     if unit:
         foreign = [o.archive_number for o in chosen if o.responsible_unit != unit]
@@ -157,7 +158,8 @@ def fixity_run(s: Services, actor: Actor, archive_numbers: list[str] | None = No
             raise DomainError("NOT_RESPONSIBLE_UNIT", f"只能核验本单位的原件：{'、'.join(foreign)} 不属于“{unit}”。",
                               f"originals of other units named: {', '.join(foreign)}")
         chosen = [o for o in chosen if o.responsible_unit == unit]
-    report = check_fixity(s, chosen, actor)
+    checked = iter(range(1, len(chosen) + 1))
+    report = check_fixity(s, chosen, actor, (lambda _: progress(next(checked), len(chosen))) if progress else None)
     return VerifyReport(report.results, []) if unit else report  # objects of no original belong to no unit
 
 
@@ -204,15 +206,16 @@ def _then_removed(chunks: Iterator[bytes], directory: Path) -> Iterator[bytes]:
 
 
 def transfer_package(s: Services, runner: ProjectionRunner, settings: Settings, fmt: str = "tar", unit: str = "",
-                     year: int | None = None, retention: str = "", archive_numbers: list[str] | None = None) -> Package:
+                     year: int | None = None, retention: str = "", archive_numbers: list[str] | None = None,
+                     progress: Progress | None = None) -> Package:
     """A BagIt transfer package of the originals the archive catalogue selects (each verified on the way
-    out), made in a temporary directory and then packed as it is sent."""
+    out), made in a temporary directory and then packed as it is sent; `progress` hears each original copied."""
     if fmt not in PACKAGE_FORMATS:
         raise DomainError("PACKAGE_FORMAT_INVALID", "移交包格式须为 tar 或 zip。", f"unknown package format {fmt!r}")
     SCRATCH.mkdir(parents=True, exist_ok=True)
     directory = Path(tempfile.mkdtemp(prefix="zwgk-bag-", dir=SCRATCH))
     try:
-        count, bag = transfer(s, runner, settings, directory / "bag", unit, year, retention, archive_numbers)
+        count, bag = transfer(s, runner, settings, directory / "bag", unit, year, retention, archive_numbers, progress)
         name = str(bag.info["External-Identifier"])
         package = packed(directory / "bag", fmt, name)
     except BaseException:
@@ -222,7 +225,8 @@ def transfer_package(s: Services, runner: ProjectionRunner, settings: Settings, 
 
 
 def transfer(s: Services, runner: ProjectionRunner, settings: Settings, directory: Path, unit: str = "",
-             year: int | None = None, retention: str = "", archive_numbers: list[str] | None = None) -> tuple[int, bagit.Bag]:
+             year: int | None = None, retention: str = "", archive_numbers: list[str] | None = None,
+             progress: Progress | None = None) -> tuple[int, bagit.Bag]:
     """A BagIt transfer package of the originals the archive catalogue selects: how many, and the bag."""
     rows = archive_search(s, runner, unit=unit, year=year, retention=retention)
     chosen = [s.ledger.original(r["archive_number"]) for r in rows
@@ -236,7 +240,7 @@ def transfer(s: Services, runner: ProjectionRunner, settings: Settings, director
             return found.proof, found.event
 
         proofs = LedgerProof(checkpoint, verifier_key(settings), proof_of)
-        return len(chosen), export_bag(s.archivist(), [o for o in chosen if not o.destroyed], directory, proofs)
+        return len(chosen), export_bag(s.archivist(), [o for o in chosen if not o.destroyed], directory, proofs, progress)
 
 
 def rebuild(s: Services, everything: ProjectionRunner, names: list[str] | None,

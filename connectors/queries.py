@@ -534,9 +534,37 @@ def original_metadata(s: Services, archive_number: str) -> dict[str, Any]:
             "due_for_appraisal": o.due_for_appraisal(cst_date(datetime.now(CST)))}
 
 
+FIXITY_CHECKS = Keyset("fixity_history", lambda r: (-r["version"],), (int,))
+
+
+def fixity_history(s: Services, original: ArchivedOriginal, cursor: str = "") -> Rows:
+    """Every fixity check of an original, the latest first, as its record's events hold them (R2): when it was
+    recorded, who ran it in which role (a person, or the scheduled run as the system), the outcome and why."""
+    checks = [{"version": e.originator_version, "checked_at": ts(e.recorded_at), "actor": e.actor.id, "role": e.actor.role.value,
+               "outcome": e.outcome, "detail": e.detail, "sha256_found": e.sha256_found, "sm3_found": e.sm3_found}
+              for e in s.ledger.events.get(original.id) if isinstance(e, ArchivedOriginal.FixityChecked)]
+    return Rows.listed(FIXITY_CHECKS, checks, FIXITY_CHECKS.after(cursor))
+
+
 def four_property_check(s: Services, unit: str = "") -> four_properties.FourPropertyReport:
     """The four properties (DA/T 70-2018) of every original in the archive (or of one unit's)."""
     return four_properties.check(s.archivist(), unit)
+
+
+FOUR_PROPERTY_ROWS = Keyset("four_properties", lambda r: (r["n"],), (int,))
+
+
+def four_property_rows(report: four_properties.FourPropertyReport, cursor: str = "") -> Rows:
+    """The report as one list: each original with the findings of each property (none: passed), then each
+    gap in a series of archive numbers (integrity) and each object of the store that no original is (safety)."""
+    rows: list[dict[str, Any]] = [{"archive_number": o.archive_number, "title": o.title, "ok": o.ok, **o.findings}
+                                  for o in report.originals]
+    none: dict[str, list[str]] = {p: [] for p in four_properties.PROPERTIES}
+    rows += [{"archive_number": gap.split("：")[0], "title": "（档号系列）", "ok": False, **none, "integrity": [gap]}
+             for gap in report.series_gaps]
+    rows += [{"archive_number": key, "title": "（存储中未登记的对象）", "ok": False, **none, "safety": ["存储中有台账未登记的对象"]}
+             for key in report.untracked]
+    return Rows.listed(FOUR_PROPERTY_ROWS, [{"n": n, **row} for n, row in enumerate(rows)], FOUR_PROPERTY_ROWS.after(cursor))
 
 
 def projection_status(s: Services, runner: ProjectionRunner) -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ class Receipt:
 
 
 @dataclass(frozen=True)
-class Progress:
+class FileLine:
     """A file of commands, by its path and content, and the line whose events are being recorded."""
 
     path: str
@@ -100,7 +100,7 @@ class SQLiteReceiptRecorder(SQLiteApplicationRecorder):
         row = _receipt_row(kept, kept["about"][0].hex) if "about" in kept else None
         if row is not None:
             c.execute(INSERT_RECEIPT.format(receipts="command_receipts", p="?"), row)
-        progress: Progress | None = kept.get("progress")
+        progress: FileLine | None = kept.get("progress")
         if progress is not None:
             c.execute(UPSERT_PROGRESS.format(progress="file_progress", p="?"), (progress.path, progress.file_sha256, progress.line))
         return notification_ids
@@ -137,7 +137,7 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
         row = _receipt_row(kept, kept["about"][0]) if "about" in kept else None
         if row is not None:
             curs.execute(SQL(INSERT_RECEIPT).format(receipts=self.receipts, p=SQL("%s")), row)
-        progress: Progress | None = kept.get("progress")
+        progress: FileLine | None = kept.get("progress")
         if progress is not None:
             curs.execute(SQL(UPSERT_PROGRESS).format(progress=self.file_progress, p=SQL("%s")),
                          (progress.path, progress.file_sha256, progress.line))

@@ -5,10 +5,11 @@ The steps are the domain's; this only says whose turn it is, for a page to offer
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from zwgk.connectors import queries
+from zwgk.connectors.pages import Keyset, Rows
 from zwgk.connectors.services import Services
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.disclosure import SHEET_ROLES_ZH, Attribute, Decision, SheetRole
@@ -93,6 +94,15 @@ def waiting_for(s: Services, runner: ProjectionRunner, actor: Actor, unit: str, 
             if len(tasks) == LIMIT:
                 break
     return tasks
+
+
+TASK_ORDER = Keyset("tasks", lambda r: (r["position"],), (int,))
+
+
+def task_pages(s: Services, runner: ProjectionRunner, actor: Actor, unit: str, cursor: str = "", at_least: int = 0) -> Rows:
+    """What waits for the actor as a list to page through and download, in the register's order."""
+    rows = [{"position": n, **asdict(task)} for n, task in enumerate(waiting_for(s, runner, actor, unit, at_least))]
+    return Rows.listed(TASK_ORDER, rows, TASK_ORDER.after(cursor))
 
 
 def falling_due(s: Services, runner: ProjectionRunner, unit: str, limit: int, at_least: int = 0) -> list[Row]:

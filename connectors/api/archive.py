@@ -20,6 +20,7 @@ from starlette.background import BackgroundTask
 
 from zwgk.archive.store import CHUNK
 from zwgk.connectors import operations, queries
+from zwgk.connectors.api import sheets, spreadsheet
 from zwgk.connectors.api.content import (
     RangeNotSatisfiable,
     RequestBody,
@@ -226,9 +227,26 @@ def fixity(body: FixityRun, actor: SignedIn, rt: RuntimeDep, request: Request) -
     return report.as_dict()
 
 
-@router.get("/four-properties", summary="四性检测（DA/T 70-2018）：真实性、完整性、可用性、安全性，逐件报告")
-def four_properties(actor: SignedIn, rt: RuntimeDep, request: Request) -> dict[str, Any]:
-    return queries.four_property_check(rt.services, _unit(rt, request, actor, "four_properties")).as_dict()
+@router.get("/originals/{archive_number}/fixity", summary="原件的全部固定性核验记录：时间、结果、说明、执行者（最近的在前）",
+            responses=spreadsheet.CSV_RESPONSE)
+def fixity_history(archive_number: str, actor: SignedIn, rt: RuntimeDep, request: Request,
+                   format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None) -> Any:  # noqa: A002
+    original = _readable(rt, request, actor, "archive_metadata", archive_number)
+    rows = queries.fixity_history(rt.services, original)
+    if spreadsheet.wanted(request, format):
+        return spreadsheet.response(sheets.FIXITY_HISTORY, rows, original.archive_number)
+    return {"items": list(rows)}
+
+
+@router.get("/four-properties", summary="四性检测（DA/T 70-2018）：真实性、完整性、可用性、安全性，逐件报告",
+            responses=spreadsheet.CSV_RESPONSE)
+def four_properties(actor: SignedIn, rt: RuntimeDep, request: Request,
+                    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None) -> Any:  # noqa: A002
+    unit = _unit(rt, request, actor, "four_properties")
+    report = queries.four_property_check(rt.services, unit)
+    if spreadsheet.wanted(request, format):
+        return spreadsheet.response(sheets.FOUR_PROPERTIES, queries.four_property_rows(report), unit)
+    return report.as_dict()
 
 
 @router.get("/due", summary="到期鉴定：保管期限已届满、尚未鉴定为销毁的原件，及每份销毁清册（R4、R5）")

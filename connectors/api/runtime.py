@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from zwgk.connectors.config import Settings
 from zwgk.connectors.idempotency import IdempotencyKeys
+from zwgk.connectors.jobs import Jobs
 from zwgk.connectors.oidc import OidcVerifier
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import audit_log, services, take_into_log, views
@@ -28,6 +29,7 @@ class Runtime:
     views: ProjectionRunner
     merkle: MerkleLog
     idempotency: IdempotencyKeys
+    jobs: Jobs
     oidc: OidcVerifier | None = None
     # The audit log is folded by one request at a time in a process (others wait, then find it current).
     audit_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -41,9 +43,11 @@ class Runtime:
             merkle = stack.enter_context(audit_log(settings))
             keys = IdempotencyKeys(settings.views_url)
             stack.callback(keys.close)
+            jobs = Jobs(settings.views_url)
+            stack.callback(jobs.close)
             oidc = OidcVerifier(settings.oidc_issuer, settings.oidc_audience, settings.oidc_role_claim,
                                 settings.oidc_unit_claim) if settings.oidc_issuer else None
-            runtime = cls(settings, s, runner, merkle, keys, oidc)
+            runtime = cls(settings, s, runner, merkle, keys, jobs, oidc)
             stop = threading.Event()
             keeper = threading.Thread(target=runtime.keep_log_current, args=(stop,), name="audit-log", daemon=True)
             keeper.start()

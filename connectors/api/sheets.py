@@ -4,12 +4,16 @@ terminal) and each row's record id, so a row found in Excel can be looked up aga
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from zwgk.archive.four_properties import PROPERTIES
+from zwgk.archive.service import detail_zh
 from zwgk.connectors.api.spreadsheet import Cell, Sheet
 from zwgk.connectors.labels import (
     COMPLAINT_STATUS_ZH,
     DEADLINE_STATUS_ZH,
+    FIXITY_ZH,
     PROCESSES_ZH,
     RULE_OUTCOMES_ZH,
     VIOLATION_KINDS_ZH,
@@ -17,8 +21,8 @@ from zwgk.connectors.labels import (
     percent,
     step_zh,
 )
-from zwgk.domain.actors import ROLE_NAMES_ZH
-from zwgk.domain.archival import RETENTION_ZH, RetentionClass
+from zwgk.domain.actors import ROLE_NAMES_ZH, Role
+from zwgk.domain.archival import RETENTION_ZH, FixityOutcome, RetentionClass
 from zwgk.domain.assessment import GRADES_ZH, Grade
 from zwgk.domain.complaints import CATEGORIES_ZH
 from zwgk.domain.data_subjects import ERASURE_BASIS_ZH, SUBJECT_KINDS_ZH, ErasureBasis
@@ -155,6 +159,22 @@ ARCHIVE = Sheet("archive", "档案目录", (
     ("保管期满", lambda r: r["retention_ends"] or "永久"), ("密级", lambda r: r["classification"]), ("页数", lambda r: r["pages"]),
     ("大小（字节）", lambda r: r["size"]),
     ("法律保全", lambda r: _yes(r["legal_hold"])), ("SHA-256", lambda r: r["sha256"]),
+))
+FIXITY_HISTORY = Sheet("fixity-history", "固定性核验记录", (
+    ("核验时间", lambda r: beijing_time(r["checked_at"])), ("结果", lambda r: FIXITY_ZH[FixityOutcome(r["outcome"])]),
+    ("说明", lambda r: detail_zh(r["detail"])), ("执行者", lambda r: r["actor"]), ("角色", lambda r: ROLE_NAMES_ZH[Role(r["role"])]),
+    ("重算的 SHA-256", lambda r: r["sha256_found"]), ("重算的 SM3", lambda r: r["sm3_found"]),
+))
+
+
+def _findings(prop: str) -> Callable[[Row], Cell]:
+    return lambda r: "；".join(r[prop]) or "通过"
+
+
+FOUR_PROPERTIES = Sheet("four-properties", "四性检测", (
+    ("档号", lambda r: r["archive_number"]), ("题名", lambda r: r["title"]),
+    *((zh, _findings(prop)) for prop, zh in PROPERTIES.items()),
+    ("结论", lambda r: "通过" if r["ok"] else "未通过"),
 ))
 PROJECTIONS = Sheet("projections", "视图状态", (
     ("视图", lambda r: r["view"]), ("位置", lambda r: r["position"]), ("滞后", lambda r: r["lag"]),

@@ -20,11 +20,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from zwgk.connectors.api.problems import status_of
-from zwgk.connectors.console import archives, command_forms, complaints, home, inspection, oversight, public, signin, workbench
+from zwgk.connectors.console import (
+    archive_jobs,
+    archives,
+    command_forms,
+    complaints,
+    home,
+    inspection,
+    oversight,
+    public,
+    signin,
+    workbench,
+)
 from zwgk.connectors.console.web import CONSOLE_TAG, HERE, STATIC_PATH, SignInRequired, page, sign_in_url
 from zwgk.domain.errors import DomainError
 
-AREAS = (home, signin, public, workbench, inspection, archives, complaints, oversight, command_forms)
+AREAS = (home, signin, public, workbench, inspection, archives, archive_jobs, complaints, oversight, command_forms)
 
 
 def mount(app: FastAPI) -> None:

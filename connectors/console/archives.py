@@ -1,5 +1,5 @@
 """The archivist's pages 档案: the archive catalogue searched by 文号, 题名, unit, year and retention; an
-original's page (its DA/T 46 metadata, digests, last fixity check, retention and legal hold, the download);
+original's page (its DA/T 46 metadata, digests, every fixity check, retention and legal hold, the download);
 archiving an original from the browser by the API's own upload (`operations.archive_upload`: arguments,
 access and metadata checked before a byte is stored); holds placed and released by their command forms."""
 
@@ -27,7 +27,7 @@ from zwgk.connectors.console.web import CONSOLE_TAG, Viewer, csrf_ok, may_query,
 from zwgk.connectors.labels import FIXITY_ZH
 from zwgk.domain.access import COMMAND_ACCESS, permit_command, permit_query
 from zwgk.domain.actors import Actor
-from zwgk.domain.archival import RETENTION_ZH, ArchivedOriginal, RetentionClass
+from zwgk.domain.archival import RETENTION_ZH, ArchivedOriginal, FixityOutcome, RetentionClass
 from zwgk.domain.calendar import CST
 from zwgk.domain.errors import DomainError
 
@@ -69,11 +69,23 @@ def search(request: Request, actor: Viewer, rt: RuntimeDep, doc_number: Text = "
     rows = queries.archive_pages(rt.services, rt.views, query, cursor, at_least)
     return page(request, "archive.html", actor, "档案检索", doc_number=doc_number, title_contains=title, words=words, unit=unit,
                 year=year if year_given(year) else "", retention=retention, hold=hold, retentions=RETENTIONS,
-                table=table(request, f"{unit or '各单位'}的档案原件（按相关程度）", COLUMNS, rows, ""))
+                table=table(request, f"{unit or '各单位'}的档案原件（按相关程度）", COLUMNS, rows, _archive_csv(query)))
+
+
+def _archive_csv(query: queries.ArchiveQuery) -> str:
+    """The API's CSV of the same search: every original found, not only the page shown."""
+    legal_hold = "" if query.legal_hold is None else str(query.legal_hold).lower()
+    return "/api/v1/archive/search?" + query_string(
+        format="csv", unit=query.unit, year=query.year, retention=query.retention, doc_number=query.doc_number,
+        title_contains=query.title, words=query.words, legal_hold=legal_hold)
+
+
+FIXITY_COLUMNS = Columns(sheets.FIXITY_HISTORY, mark=lambda r: "" if r["outcome"] == FixityOutcome.INTACT else "overdue",
+                         hidden=frozenset({"重算的 SHA-256", "重算的 SM3"}))
 
 
 @router.get(ARCHIVE_PATH + "/originals/{archive_number}", response_class=HTMLResponse)
-def original(request: Request, archive_number: str, actor: Viewer, rt: RuntimeDep) -> HTMLResponse:
+def original(request: Request, archive_number: str, actor: Viewer, rt: RuntimeDep, cursor: Cursor = "") -> HTMLResponse:
     with refusals_logged(rt, request, actor):
         found = queries.readable_original(rt.services, permit_query(actor, "archive_metadata"), actor, archive_number)
     metadata = queries.original_metadata(rt.services, found.archive_number)
@@ -85,7 +97,9 @@ def original(request: Request, archive_number: str, actor: Viewer, rt: RuntimeDe
                 download=CONTENT_ROUTE.format(quote(found.archive_number)) if may_query("archive_download")(actor) else "",
                 hold_url=form_url(hold, back_to, archive_number=found.archive_number) if _may(hold)(actor) else "",
                 hold_label="解除法律保全" if found.legal_hold else "实施法律保全",
-                timeline=f"/records/{found.id}/timeline" if may_query("timeline")(actor) else "")
+                timeline=f"/records/{found.id}/timeline" if may_query("timeline")(actor) else "",
+                history=table(request, "固定性核验记录（最近的在前）", FIXITY_COLUMNS, queries.fixity_history(rt.services, found, cursor),
+                              f"/api/v1/archive/originals/{quote(found.archive_number)}/fixity?format=csv"))
 
 
 def _fixity(found: ArchivedOriginal) -> str:

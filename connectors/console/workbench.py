@@ -4,25 +4,26 @@ state, and the forms of the commands I may run. Each part reads what the API wou
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from zwgk.connectors import queries, worklist
-from zwgk.connectors.api import sheets
+from zwgk.connectors.api import sheets, spreadsheet
 from zwgk.connectors.api.identity import RuntimeDep
 from zwgk.connectors.api.scope import unit_for
 from zwgk.connectors.api.spreadsheet import Sheet
 from zwgk.connectors.console.command_forms import form_url
-from zwgk.connectors.console.tables import Action, Columns, listed, table
+from zwgk.connectors.console.tables import PAGE_ROWS, Action, Columns, listed, table
 from zwgk.connectors.console.web import CONSOLE_TAG, Viewer, may_query, nav, page, query_string
 from zwgk.domain.actors import Actor, Role
 from zwgk.domain.commands import COMMANDS
 
 router = APIRouter(tags=[CONSOLE_TAG], include_in_schema=False)
 WORKBENCH_PATH = "/workbench"
+TASKS_PATH = "/tasks"
+TASKS_CSV = "/tasks.csv"
 WORKBENCH_ROLES = frozenset({Role.OFFICER, Role.LEADER, Role.PRE_REVIEWER})
 AtLeast = Annotated[int, Query(ge=0)]
 SOON = 3  # working days: a deadline this close is shown as falling due
@@ -71,9 +72,8 @@ def workbench(request: Request, actor: Viewer, rt: RuntimeDep, at_least: AtLeast
     if not _at_workbench(actor):
         return page(request, "error.html", actor, "工作台", 403, message="工作台供政务公开专员、分管领导和预审小组使用。")
     unit = unit_for(rt, request, actor, "register")
-    tasks = worklist.waiting_for(rt.services, rt.views, actor, unit, at_least)
-    task_rows = [asdict(t) for t in tasks]
-    task_table = Columns(TASKS, actions=lambda r: [Action(r["action_zh"], form_url(r["command"], WORKBENCH_PATH, **r["prefill"]))])
+    tasks = worklist.task_pages(rt.services, rt.views, actor, unit, at_least=at_least)
+    first = tasks.page(PAGE_ROWS)
     due = []
     if may_query("deadlines")(actor):
         due = worklist.falling_due(rt.services, rt.views, unit_for(rt, request, actor, "deadlines"), 10, at_least)
@@ -81,12 +81,35 @@ def workbench(request: Request, actor: Viewer, rt: RuntimeDep, at_least: AtLeast
     overdue = sum(1 for d in due if d["overdue"])
     soon = sum(1 for d in due if not d["overdue"] and d["working_days_left"] is not None and d["working_days_left"] <= SOON)
     return page(
-        request, "workbench.html", actor, "工作台", notice=_notice(request), unit=unit or "各单位", counts=(len(tasks), overdue, soon),
-        tasks=listed("待我办理", task_table, task_rows, "", empty="暂无待办。"),
+        request, "workbench.html", actor, "工作台", notice=_notice(request), unit=unit or "各单位",
+        counts=(sum(1 for _ in tasks), overdue, soon),
+        tasks=listed("待我办理", _task_columns(WORKBENCH_PATH), first.items, TASKS_CSV, empty="暂无待办。",
+                     next_url=f"{TASKS_PATH}?{query_string(cursor=first.next_cursor)}" if first.next_cursor else None),
         due=listed("未完成的期限（按到期日）", DEADLINE_COLUMNS, due, _csv("deadlines", unit), empty="暂无未完成的期限。")
         if may_query("deadlines")(actor) else None,
         register=table(request, f"{unit or '各单位'}的公开行为（含流程状态）", REGISTER_COLUMNS, register, _csv("register", unit)),
     )
+
+
+def _task_columns(back_to: str) -> Columns:
+    return Columns(TASKS, actions=lambda r: [Action(r["action_zh"], form_url(r["command"], back_to, **r["prefill"]))])
+
+
+@router.get(TASKS_PATH, response_class=HTMLResponse)
+def tasks(request: Request, actor: Viewer, rt: RuntimeDep, at_least: AtLeast = 0,
+          cursor: Annotated[str, Query(max_length=4096)] = "") -> HTMLResponse:
+    if not _at_workbench(actor):
+        return page(request, "error.html", actor, "待我办理", 403, message="待办事项供政务公开专员、分管领导和预审小组使用。")
+    rows = worklist.task_pages(rt.services, rt.views, actor, unit_for(rt, request, actor, "register"), cursor, at_least)
+    return page(request, "list.html", actor, "待我办理", notice=_notice(request),
+                table=table(request, "待我办理（按台账顺序）", _task_columns(TASKS_PATH), rows, TASKS_CSV))
+
+
+@router.get(TASKS_CSV)
+def tasks_csv(request: Request, actor: Viewer, rt: RuntimeDep) -> Response:
+    if not _at_workbench(actor):
+        return page(request, "error.html", actor, "待我办理", 403, message="待办事项供政务公开专员、分管领导和预审小组使用。")
+    return spreadsheet.response(TASKS, worklist.task_pages(rt.services, rt.views, actor, unit_for(rt, request, actor, "register")))
 
 
 def _csv(query: str, unit: str) -> str:

@@ -8,7 +8,6 @@ from playwright.sync_api import Browser, sync_playwright
 
 from tests.api import ZwgkServer, isolated
 from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, Console, Visitor, axe_source
-from zwgk.connectors.config import Settings
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +24,14 @@ def axe() -> str:
 
 
 @pytest.fixture
-def console(sqlite_settings: Settings, tmp_path: Path) -> Iterator[Console]:
-    settings = isolated(sqlite_settings, tmp_path)
+def store() -> str:
+    """The store a console is served on: SQLite, unless a test runs `ON_BOTH_STORES`."""
+    return "sqlite"
+
+
+@pytest.fixture
+def console(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Console]:
+    settings = isolated(request.getfixturevalue(f"{store}_settings"), tmp_path)
     server = ZwgkServer.start(settings, tmp_path)
     yield Console(settings, server)
     server.stop()
@@ -35,6 +40,8 @@ def console(sqlite_settings: Settings, tmp_path: Path) -> Iterator[Console]:
 @pytest.fixture
 def visitor(chromium: Browser, axe: str, console: Console, request: pytest.FixtureRequest) -> Iterator[Visitor]:
     """A browser tab on the served console; its screenshots are named by the test."""
-    tab = Visitor(chromium, axe, console.server.url, request.node.name.removeprefix("test_")[:60])
+    parameters = getattr(request.node, "callspec", None)
+    name = request.node.originalname.removeprefix("test_")[:60] + (f"-{parameters.id}" if parameters else "")
+    tab = Visitor(chromium, axe, console.server.url, name)
     yield tab
     tab.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pyotp
+import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.api import ZwgkServer
@@ -29,6 +30,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
 PASSWORD = "控制台测试用的足够长密码-2026"
+# The main paths are also run on PostgreSQL (the event store, the views and the secrets in one database of
+# the integration tests' server): `store` names the settings fixture the console is served with.
+ON_BOTH_STORES = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 OFFICER_NAV = ["工作台", "公开行为台账", "期限", "违规情况", "档案检索", "投诉", "公开事项清单", "考核", "年度报告", "全部操作"]
 
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.api import ZwgkServer, isolated
-from tests.browser.harness import Console, Visitor
+from tests.browser.harness import ON_BOTH_STORES, Console, Visitor
 from zwgk.connectors.config import Settings
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n" + bytes(range(256)) * 40
@@ -37,6 +37,7 @@ def _archived(console: Console, visitor: Visitor) -> None:
     visitor.checked("archived")
 
 
+@ON_BOTH_STORES
 def test_the_archivist_archives_a_pdf_finds_it_and_downloads_the_same_bytes_R1(console: Console, visitor: Visitor):
     _archived(console, visitor)
     page = visitor.page

@@ -3,11 +3,12 @@ the pre-review group then finds it waiting for them. Every page passes axe-core 
 
 from __future__ import annotations
 
+import codecs
 import re
 
 from playwright.sync_api import expect
 
-from tests.browser.harness import Console, Visitor
+from tests.browser.harness import ON_BOTH_STORES, Console, Visitor
 from tests.integration.test_ledger import run_scenario
 from zwgk.connectors import queries
 from zwgk.connectors.wiring import services, views
@@ -25,6 +26,7 @@ def _drafted_with_two_signatures(console: Console) -> str:
     return act
 
 
+@ON_BOTH_STORES
 def test_the_officer_signs_a_review_sheet_and_sees_the_act_move_on_D4_D5(console: Console, visitor: Visitor):
     _drafted_with_two_signatures(console)
     publisher = console.person("jy-publisher", "officer", UNIT)
@@ -33,6 +35,13 @@ def test_the_officer_signs_a_review_sheet_and_sees_the_act_move_on_D4_D5(console
     expect(page).to_have_url(re.compile("/workbench$"))
     assert visitor.row("待我办理", TITLE)[3:5] == ["审查表签字中", "审查表签字（尚缺：推送人）"]
     assert visitor.row("公开行为", TITLE)[0] == "审查表签字中"
+    visitor.goto("/tasks", "tasks")
+    assert visitor.row("待我办理", TITLE)[3] == "审查表签字中"
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("下载全部（CSV")).click()
+    sheet = download.value.path().read_bytes()
+    assert sheet.startswith(codecs.BOM_UTF8) and "审查表签字（尚缺：推送人）" in sheet.decode("utf-8-sig")
+    visitor.goto("/workbench", "workbench")
 
     page.get_by_role("row").filter(has_text=TITLE).first.get_by_role("link", name="审查表签字").click()
     visitor.checked("sign-review-form")

@@ -10,9 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
 
+import pyotp
 import pytest
 
 from tests.api import ZwgkServer, token_for
+from zwgk.connectors import accounts
 from zwgk.connectors.config import Settings
 from zwgk.connectors.wiring import services
 from zwgk.domain.disclosure import DisclosureAct
@@ -150,6 +152,19 @@ def test_password_sign_in_opens_a_session_and_repeated_failures_lock_the_account
     with services(settings) as s:
         kinds = [e.kind for e in s.security_log.entries(user_id="edu-officer")]
     assert kinds == ["signed_in"] + ["sign_in_failed"] * 4 + ["account_locked", "sign_in_failed"]
+
+
+def test_an_administrators_one_time_code_signs_in_once(served):
+    settings, server = served
+    with services(settings) as s:
+        accounts.add_user(s, "sec-admin", "security_admin", "县政务公开办", "至少十二位的安全管理员的密码")
+        totp = pyotp.TOTP(pyotp.parse_uri(accounts.enrol_second_factor(s, "sec-admin")).secret)
+    admin = {"user_id": "sec-admin", "password": "至少十二位的安全管理员的密码", "one_time_code": totp.now()}
+    with server.client() as http:
+        assert http.post("/api/v1/sessions", json=admin).status_code == 201
+        replayed = http.post("/api/v1/sessions", json=admin)
+    assert (replayed.status_code, replayed.json()["code"]) == (401, "SECOND_FACTOR_REQUIRED")
+    assert "已使用过" in replayed.json()["detail"]
 
 
 def test_a_batch_of_json_lines_answers_one_result_a_line(served):

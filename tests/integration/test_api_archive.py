@@ -4,6 +4,7 @@ originals in the local directory and on a real S3 server with Object Lock (Seawe
 from __future__ import annotations
 
 import base64
+import codecs
 import hashlib
 import io
 import json
@@ -243,6 +244,14 @@ def test_hold_release_fixity_four_properties_and_a_bagit_export_streamed_as_tar_
         report = http.get("/api/v1/archive/four-properties").json()
         assert report["ok"] and {o["archive_number"] for o in report["originals"]} == {NUMBER, "ZY01-WS·2020-Y-BGS-0002"}
         assert report["originals"][0]["authenticity"] == {"ok": True, "findings": []}
+        sheet = http.get("/api/v1/archive/four-properties", params={"format": "csv"})
+        assert sheet.content.startswith(codecs.BOM_UTF8)
+        assert sheet.text.splitlines()[0] == "\ufeff档号,题名,真实性,完整性,可用性,安全性,结论"
+        assert sheet.text.splitlines()[1].endswith(",通过,通过,通过,通过,通过")
+        history = http.get(f"/api/v1/archive/originals/{quote(NUMBER)}/fixity").json()["items"]
+        assert [(c["outcome"], c["role"]) for c in history] == [("intact", "archivist")]
+        checks = http.get("/api/v1/archive/originals/ZY01-WS·2020-Y-BGS-0002/fixity", params={"format": "csv"}).text.splitlines()
+        assert len(checks) == 3 and all(",完好,SHA-256 与 SM3 均与存档时相符," in line for line in checks[1:])
 
         for package_format in ("tar", "zip"):
             with http.stream("GET", "/api/v1/archive/export", params={"format": package_format}) as exported:
