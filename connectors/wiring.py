@@ -9,9 +9,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import psycopg
 from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresAggregateRecorder
 
@@ -35,7 +34,7 @@ from zwgk.projections.events import from_notification
 from zwgk.projections.policies import AccountabilityForPersistentFailure
 from zwgk.projections.projection import Projection
 from zwgk.projections.runner import ProjectionRunner, all_views, events_after
-from zwgk.projections.store import DEFINING, POOLS, ViewStore
+from zwgk.projections.store import DEFINING, POOLS, ViewStore, reachable
 
 log = logging.getLogger("zwgk")
 
@@ -50,14 +49,6 @@ def open_services(settings: Settings) -> Services:
     )
 
 
-class StoreUnavailable(Exception):
-    """The event store's database does not answer: said at once, with where it was looked for."""
-
-    def __init__(self, where: str, detail: str) -> None:
-        super().__init__(f"{where}: {detail}")
-        self.where = where
-
-
 def open_ledger(settings: Settings) -> Ledger:
     """The ledger on its store. On PostgreSQL its pool is the process's for the store's URL (zwgk's own tables
     beside the events borrow from it), and the library's tables, types and functions are defined under the same
@@ -66,12 +57,7 @@ def open_ledger(settings: Settings) -> Ledger:
     POOLS.size = settings.database_pool_size
     if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
         return Ledger(env, keys=SqlKeyStore(settings.keystore_url))
-    where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
-    try:
-        with psycopg.connect(urlunsplit(urlsplit(settings.database_url)._replace(query="")), connect_timeout=10):
-            pass  # the server's own words when it cannot be reached, at once, rather than a pool's timeout
-    except psycopg.OperationalError as error:
-        raise StoreUnavailable(where, str(error).strip().splitlines()[0]) from None
+    reachable(settings.database_url)
     ledger = Ledger({**env, "CREATE_TABLE": "n"})
     assert isinstance(ledger.recorder, PostgresAggregateRecorder)  # the PostgreSQL module was chosen above
     POOLS.share(settings.database_url, ledger.recorder.datastore.pool)

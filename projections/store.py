@@ -128,6 +128,26 @@ class Transaction:
         )
 
 
+class StoreUnavailable(Exception):
+    """A store's database does not answer: said at once, with where it was looked for, not after a pool's timeout."""
+
+    def __init__(self, where: str, detail: str) -> None:
+        super().__init__(f"{where}: {detail}")
+        self.where = where
+
+
+def reachable(url: str) -> None:
+    """One short connection to a PostgreSQL URL, so that a server that cannot be reached is told in its own words."""
+    import psycopg
+
+    parts = urlsplit(url)
+    try:
+        with psycopg.connect(urlunsplit(parts._replace(query="")), connect_timeout=10):
+            pass
+    except psycopg.OperationalError as error:
+        raise StoreUnavailable(f"{parts.hostname}:{parts.port or 5432}{parts.path}", str(error).strip().splitlines()[0]) from None
+
+
 class SharedPools:
     """PostgreSQL connections, one pool a database URL in a process: every store on that URL borrows a
     connection for a transaction and gives it back, so a process holds what its pool allows however many
@@ -164,6 +184,7 @@ class SharedPools:
                 except psycopg_pool.PoolClosed:
                     del self.shared[url]
             if url not in self.own:
+                reachable(url)
                 parts = urlsplit(url)
                 schema = parse_qs(parts.query).get("schema", [""])[0]
                 pool = psycopg_pool.ConnectionPool(

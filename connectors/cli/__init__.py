@@ -12,9 +12,9 @@ import typer
 from zwgk.connectors.cli import archive, audit, calendar, catalogue, kafka, ledger, privacy, projections, reports, service, witness
 from zwgk.connectors.config import ConfigurationError
 from zwgk.connectors.render import printable
-from zwgk.connectors.wiring import StoreUnavailable
 from zwgk.domain.errors import DomainError
 from zwgk.projections.runner import UnknownView, all_views
+from zwgk.projections.store import StoreUnavailable
 
 log = logging.getLogger("zwgk")
 app = typer.Typer(help="zwgk 政务公开台账：事件溯源记录、审计与存档。", no_args_is_help=True, pretty_exceptions_enable=False)
@@ -49,8 +49,9 @@ def main() -> None:
         typer.echo(f"配置错误：{error}", err=True)
         sys.exit(2)
     except StoreUnavailable as error:
-        log.error("event store unavailable: %s", error)
-        typer.echo(f"STORE_UNAVAILABLE：无法连接事件库（{error.where}）。请检查 ZWGK_DATABASE_URL 及数据库是否在运行。", err=True)
+        log.error("store unavailable: %s", error)
+        typer.echo(f"STORE_UNAVAILABLE：无法连接数据库（{error.where}）。请检查 ZWGK_DATABASE_URL、ZWGK_VIEWS_DATABASE_URL 等设置"
+                   "及数据库是否在运行。", err=True)
         sys.exit(3)
     except UnknownView as error:
         typer.echo(f"未知视图：{error.args[0]}（可选：{'、'.join(v.name for v in all_views())}）", err=True)

@@ -109,7 +109,17 @@ def test_a_database_that_does_not_answer_is_said_at_once_with_a_code(tmp_path: P
     env = environment("postgresql://postgres@127.0.0.1:1/zwgk", signing_key(tmp_path))
     result = zwgk(env, tmp_path, "register")
     assert result.returncode == 3
-    assert "STORE_UNAVAILABLE：无法连接事件库（127.0.0.1:1/zwgk）" in result.stderr and "Traceback" not in result.stderr
+    assert "STORE_UNAVAILABLE：无法连接数据库（127.0.0.1:1/zwgk）" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_views_database_apart_that_does_not_answer_is_said_at_once_with_a_code(tmp_path: Path):
+    env = environment(f"sqlite:///{tmp_path / 'events.sqlite3'}", signing_key(tmp_path),
+                      ZWGK_KEYSTORE_URL=f"sqlite:///{tmp_path / 'keys.sqlite3'}",
+                      ZWGK_VIEWS_DATABASE_URL="postgresql://postgres@127.0.0.1:1/views")
+    started = time.monotonic()
+    result = zwgk(env, tmp_path, "register")
+    assert result.returncode == 3 and time.monotonic() - started < 8  # the server's refusal, not a pool's timeout
+    assert "STORE_UNAVAILABLE：无法连接数据库（127.0.0.1:1/views）" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_schema_name_that_is_no_plain_sql_name_is_refused_before_connecting(tmp_path: Path):
