@@ -132,7 +132,7 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
         ]
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kept: Any) -> None:
-        """Before the events, in their transaction and pipeline: a receipt already taken fails the whole insert."""
+        """After the events, in their transaction and pipeline: a receipt already taken fails the whole insert."""
         super()._insert_events(curs, stored_events, **kept)
         row = _receipt_row(kept, kept["about"][0]) if "about" in kept else None
         if row is not None:
