@@ -107,7 +107,7 @@ def audit_report(report: AuditReport, format: str, all_breaks: bool = False) -> 
                    f"{unlogged}", err=True)
     if problem:
         size = f"（树大小 {problem.size}）" if problem.size is not None else ""
-        typer.echo(f"签名检查点不符：{CHECKPOINT_SOURCES_ZH[problem.source]}{size}{CHECKPOINT_PROBLEMS_ZH[problem.kind]}。", err=True)
+        typer.echo(f"签名检查点不符：{CHECKPOINT_SOURCES_ZH[problem.source]}{size}：{CHECKPOINT_PROBLEMS_ZH[problem.kind]}。", err=True)
     elif report.checkpoints_checked or report.held_checked:
         held = f"，与外部保存的 {report.held_checked} 个副本一致" if report.held_checked else ""
         typer.echo(f"ok：库中 {report.checkpoints_checked} 个签名检查点均有效，日志是其延续{held}。")

@@ -25,14 +25,17 @@ def apply_file(
         help="原件文件的导入目录（缺省为命令文件所在目录）：只读取其中的普通文件，相对路径从这里算起"),
 ) -> None:
     """按顺序执行文件中的命令，每行输出一条 JSON 结果；被拒绝的命令不记录任何事件；带 id 的命令只执行一次。"""
-    refused = 0
+    refused = lines = 0
     settings = Settings.from_env()
     files = import_directory(settings, files_from or file.parent)
     with services(settings) as s:
         for result in apply_lines(s, file, stop_on_error, resume, files=files):
+            lines += 1
             refused += not result["ok"]
             render.emit_json(result)
         settle(s, settings)
+    if resume and not lines:
+        typer.echo(f"{file} 已全部执行，没有需要续接的行。", err=True)
     raise typer.Exit(1 if refused else 0)
 
 

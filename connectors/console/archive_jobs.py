@@ -75,7 +75,7 @@ def _job(rt: RuntimeDep, request: Request, actor: Actor, job_id: str) -> jobs.Jo
 
 
 def _beijing(instant: datetime) -> str:
-    return instant.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
+    return instant.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S（北京时间）")
 
 
 @router.get(JOBS_PATH + "/{job_id}", response_class=HTMLResponse)

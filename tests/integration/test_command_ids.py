@@ -153,3 +153,12 @@ def test_a_batch_over_http_with_ids_sent_twice_records_once(served):
     assert [r["notification_id"] for r in again] == [r["notification_id"] for r in first]
     assert reused[0]["code"] == "COMMAND_ID_REUSED"
     assert recorded(settings) == [f"第 {n} 次更新" for n in range(5)]
+
+
+def test_resuming_a_file_applied_to_its_end_says_there_is_nothing_left(sqlite_settings: Settings, tmp_path: Path):
+    file = announcement_file(tmp_path / "updates.jsonl", 2, with_ids=False)
+    zwgk_apply(sqlite_settings, tmp_path, str(file))
+    done = subprocess.run([str(ZWGK), "apply", "--resume", str(file)], cwd=tmp_path, env=environment(sqlite_settings),
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "") and "已全部执行，没有需要续接的行" in done.stderr
+    assert events(sqlite_settings) == 3
