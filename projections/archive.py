@@ -212,14 +212,48 @@ def _pattern(tx: Transaction, column: str, text: str) -> str:
     return text if tx.postgres else _like(text)
 
 
+PROBED = 200  # texts read first, as stored, to tell words common enough to count by reading texts (PostgreSQL)
+READ_AT_MOST = 20_000  # texts read to count a common word's matches before the trigram index is asked instead
+
+
+def _caseless(words: str) -> bool:
+    """Words without letters that have a case (Chinese, digits): matched as they are, a text need not be lowered
+    first, which costs PostgreSQL more than the match."""
+    return words == words.lower() == words.upper()
+
+
+def _found(tx: Transaction, column: str, words: str) -> str:
+    """A condition that the column holds the words, whatever their case, checked row by row (no index)."""
+    if tx.postgres:
+        return f"strpos({column}, ?) > 0" if _caseless(words) else f"strpos(lower({column}), lower(?)) > 0"
+    return f"instr(lower({column}), lower(?)) > 0"
+
+
+def _read(tx: Transaction, words: str, at_most: int) -> list[str] | None:
+    """PostgreSQL: the digests of `at_most` texts holding the words, read as stored, when the first PROBED texts
+    hold them often enough that `at_most` are to be found within READ_AT_MOST texts (reading a common word's
+    texts finds that many sooner than the trigram index, which reads every text's trigrams before the first);
+    None when they are not (a rare word, or rare past the first texts: the index is asked)."""
+    probed = tx.one(f"SELECT count(*) FROM (SELECT body FROM archive_text LIMIT ?) first WHERE {_found(tx, 'body', words)}",
+                    [PROBED, words])
+    if not probed or probed[0] * READ_AT_MOST < 2 * at_most * PROBED:  # at half the frequency seen, still found
+        return None
+    holding = [row[0] for row in tx.all(f"SELECT sha256 FROM (SELECT sha256, body FROM archive_text LIMIT ?) first "
+                                        f"WHERE {_found(tx, 'body', words)} LIMIT ?", [READ_AT_MOST, words, at_most])]
+    return holding if len(holding) == at_most else None
+
+
 def _holding(tx: Transaction, words: str, at_most: int) -> list[str]:
     """The digests of at most `at_most` texts holding the words, through the trigram index where it can (the
-    index stops once it has found that many: a common word costs no more than a rare one)."""
-    if tx.postgres and len(words) >= 3:
-        sql = "SELECT sha256 FROM archive_text WHERE body ILIKE ? ESCAPE '\\' LIMIT ?"
+    index stops once it has found that many: a common word costs no more than a rare one). PostgreSQL's index
+    reads all of every trigram's matches before the first: a common word's texts are read instead (`_read`)."""
+    if tx.postgres and (read := _read(tx, words, at_most)) is not None:
+        return read
+    if tx.postgres and len(words) >= 3:  # LIKE for caseless words: the index's candidates checked as they are
+        sql = f"SELECT sha256 FROM archive_text WHERE body {'LIKE' if _caseless(words) else 'ILIKE'} ? ESCAPE '\\' LIMIT ?"
         params: list[Any] = [_like(words)]
     elif tx.postgres:  # shorter than a trigram: a scan, which stops as soon as it has found that many
-        sql = "SELECT sha256 FROM archive_text WHERE strpos(lower(body), lower(?)) > 0 LIMIT ?"
+        sql = f"SELECT sha256 FROM archive_text WHERE {_found(tx, 'body', words)} LIMIT ?"
         params = [words]
     elif len(words) >= 3:
         sql = ("SELECT t.sha256 FROM archive_text_words w JOIN archive_text t ON t.id = w.rowid "
@@ -274,9 +308,9 @@ def search_originals(tx: Transaction, query: ArchiveQuery, after: tuple[int, int
             where.append(f"({_contains(tx, 'title', query.words)} OR c.sha256 IN ({', '.join('?' * len(holding)) or 'NULL'}))")
             params += [_pattern(tx, "title", query.words), *holding]
         else:
-            found = "strpos(lower({}), lower(?)) > 0" if tx.postgres else "instr(lower({}), lower(?)) > 0"
-            where.append(f"({found.format('c.title')} OR EXISTS (SELECT 1 FROM archive_text t "
-                         f"WHERE t.sha256 = c.sha256 AND {found.format('t.body')}))")
+            # a value, not EXISTS: PostgreSQL would turn EXISTS into one scan of every text before the first row
+            where.append(f"({_found(tx, 'c.title', query.words)} OR (SELECT {_found(tx, 't.body', query.words)} "
+                         "FROM archive_text t WHERE t.sha256 = c.sha256))")
             params += [query.words, query.words]
     if ranked:
         rank = ("(CASE WHEN ? <> '' AND c.doc_number = ? THEN 1 ELSE 0 END"

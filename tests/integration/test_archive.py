@@ -44,8 +44,9 @@ from zwgk.domain.errors import DomainError
 from zwgk.domain.hearings import AssignHearingRoles, Hearing, HoldHearing, NoticeHearing
 from zwgk.domain.proofs import check_inclusion
 from zwgk.projections import archive as archive_projection
-from zwgk.projections.archive import ArchiveTexts, archive_catalogue
+from zwgk.projections.archive import ARCHIVED, ArchiveQuery, ArchiveTexts, ArchiveView, archive_catalogue, search_originals
 from zwgk.projections.events import from_notification
+from zwgk.projections.runner import ProjectionRunner
 from zwgk.projections.store import ViewStore
 
 ARCHIVIST = Actor("zy-archivist", "archivist", "资阳市人民政府办公室")
@@ -885,6 +886,62 @@ def test_r1_words_more_originals_hold_than_are_ranked_come_in_the_order_archived
     assert pages(2) == [[("0001", 0, False), ("0002", 0, False)], [("0003", 0, False), ("0004", 0, False)],
                         [("0005", 0, False)]]
     services.close()
+
+
+def test_r1_words_common_among_the_first_texts_only_are_counted_through_the_index(
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """On PostgreSQL words the first texts hold often are counted by reading texts; when as many as would make
+    them unranked are not found in the texts read, the index counts them: ranked or not, as they really are."""
+    services = open_services(settings)
+    store = LocalStore(tmp_path / "archive")
+    services.originals = lambda: store
+    keeper = services.archivist()
+    for item in range(1, 7):
+        put(keeper, data=documents.docx_file([f"第{item}件，秋季招生工作" if item in (1, 5) else "防汛"]), media_type="",
+            number=f"ZY01-WS·2021-D10-BGS-000{item}", title=f"通知{item}")
+    for name, value in (("RANKED_AT_MOST", 1), ("PROBED", 1), ("READ_AT_MOST", 4)):  # the first text holds them: common
+        monkeypatch.setattr(archive_projection, name, value)
+
+    def found(words: str) -> list[tuple[str, bool]]:
+        with views(settings) as runner:
+            return [(r["archive_number"][-4:], r["ranked"]) for r in queries.archive_pages(
+                services, runner, queries.ArchiveQuery(words=words))]
+
+    assert found("秋季招生") == [("0001", False), ("0005", False)]  # the second beyond the texts read
+    assert found("第1件，秋季") == [("0001", True)]
+    services.close()
+
+
+def test_r1_a_common_words_first_page_on_postgresql_reads_a_few_texts_and_no_trigram_index(
+        postgres_settings: Settings, monkeypatch: pytest.MonkeyPatch):
+    """The trigram index reads every match of each trigram before its first: words the first texts hold often are
+    counted by reading texts, and their page reads the texts of its rows, not every text."""
+    monkeypatch.setattr(archive_projection, "RANKED_AT_MOST", 100)
+    store = ViewStore(postgres_settings.views_url)
+    ProjectionRunner(store, [ArchiveView()])
+    rows = [(f"ZY01-WS·2021-D10-BGS-{n:04d}", str(uuid4()), n, f"资府办发〔2021〕{n}号", f"通知{n}", "资阳市人民政府办公室",
+             "2021-03-01", "通知", "D10", None, None, "公开", 1, "text/plain", 10, f"{n:064x}", f"{n:064x}", None,
+             "2026-01-01T00:00:00+08:00") for n in range(1, 10001)]
+    with store.transaction() as tx:
+        tx.executemany(f"INSERT INTO archive_catalogue ({', '.join(ARCHIVED)}) VALUES ({', '.join('?' * len(ARCHIVED))})", rows)
+        # texts longer than PostgreSQL keeps statistics of (1 kB), as most are: no estimate tells common words
+        ArchiveTexts.add(tx, [(f"{n:064x}", f"第{n:05d}件，秋季招生工作。" + "政务公开" * 100) for n in range(1, 10001)])
+        tx.execute("ANALYZE archive_catalogue")
+        tx.execute("ANALYZE archive_text")
+
+    def search(words: str) -> tuple[list[tuple[int, bool]], int, int]:
+        with store.transaction() as tx:
+            found = search_originals(tx, ArchiveQuery(words=words), None, 10)
+            read = tx.one("SELECT seq_tup_read + coalesce(idx_tup_fetch, 0), pg_stat_get_xact_numscans("
+                          "'archive_text_trigrams'::regclass) FROM pg_stat_xact_user_tables WHERE relid = 'archive_text'::regclass")
+            assert read
+            return [(r["position"], r["ranked"]) for r in found], read[0], read[1]
+
+    page, texts_read, index_scans = search("招生工作")
+    assert page == [(n, False) for n in range(1, 11)] and index_scans == 0
+    assert texts_read <= archive_projection.PROBED + 101 + 10  # the first texts, as many as count, the page's
+    assert search("第00500件")[0] == [(500, True)]
+    store.close()
 
 
 def test_r1_a_text_index_of_an_earlier_release_is_kept_in_the_new_layout(tmp_path: Path):
