@@ -20,12 +20,13 @@ def apply_file(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL：每行一条命令"),
     stop_on_error: bool = typer.Option(False, "--stop-on-error", help="遇到第一条被拒绝的命令即停止"),
     resume: bool = typer.Option(False, "--resume", help="续接此文件中断的执行：从上次最后记录的一行之后开始"),
+    batch: int = typer.Option(1, "--batch", min=1, max=10_000, help="每个事务至多记录的命令行数（逐行判断，被拒绝的行不记录）"),
 ) -> None:
     """按顺序执行文件中的命令，每行输出一条 JSON 结果；被拒绝的命令不记录任何事件；带 id 的命令只执行一次。"""
     refused = 0
     settings = Settings.from_env()
     with services(settings) as s:
-        for result in apply_lines(s, file, stop_on_error, resume):
+        for result in apply_lines(s, file, stop_on_error, resume, batch):
             refused += not result["ok"]
             render.emit_json(result)
         settle(s, settings)
