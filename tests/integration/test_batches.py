@@ -20,7 +20,6 @@ from zwgk.connectors.operations import apply_commands
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import services
 from zwgk.domain.announcements import Announcement
-from zwgk.domain.data_subjects import DataSubject
 from zwgk.domain.ledger import Batch
 
 OFFICE = {"id": "qy-gsb", "role": "officer", "unit": "清原满族自治县人民政府"}
