@@ -6,8 +6,10 @@ review signatures → pre-review → sign-off → publish), with their business 
 it. Both runs go through the application layer `zwgk apply` calls (`operations.apply_file`: each line
 parsed and checked, run, recorded with the file's progress), each into a fresh event store of its own
 after the same warm-up; the audit log and views that `zwgk apply` brings up to date afterwards are
-left out (the same work in both modes). `--profile` also prints where the batched run's time goes.
-Prints the rates, the ratio and peak memory, and last one JSON line with every figure. Not a test.
+left out (the same work in both modes). The two are run alternately, `--rounds` times: the rates are the
+best of each, the ratio the median of the rounds' ratios (this machine is shared, its disk's syncs vary
+from run to run). `--profile` also prints where the batched run's time goes. Prints the rates, the ratio
+and peak memory, and last one JSON line with every figure. Not a test.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import cProfile
 import json
 import pstats
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -89,12 +92,13 @@ def bench(label: str, fresh: Callable[[str], Settings], workflows: int, batch: i
             applied(fresh("profiled"), file, warm_up, batch, profiler)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     single, batched = min(singles), min(batches)
+    ratios = sorted(s / b for s, b in zip(singles, batches, strict=True))
     figures = {"store": label, "commands": commands, "single_cmd_s": round(commands / single), "batch": batch,
-               "batch_cmd_s": round(commands / batched), "ratio": round(single / batched, 2),
-               "ratios": [round(s / b, 2) for s, b in zip(singles, batches, strict=True)]}
+               "batch_cmd_s": round(commands / batched), "ratio": round(statistics.median(ratios), 2),
+               "ratios": [round(r, 2) for r in ratios]}
     print(f"{label:10} {commands:6d} commands | one a transaction {figures['single_cmd_s']:6d} cmd/s "
           f"({commands / max(singles):.0f}–{figures['single_cmd_s']}) | --batch {batch} {figures['batch_cmd_s']:6d} cmd/s "
-          f"({commands / max(batches):.0f}–{figures['batch_cmd_s']}) | ratio {figures['ratio']:.2f}x (runs: "
+          f"({commands / max(batches):.0f}–{figures['batch_cmd_s']}) | ratio {figures['ratio']:.2f}x (median; rounds: "
           f"{', '.join(f'{r:.2f}' for r in figures['ratios'])}) | peak RSS {peak_mb():.0f} MB", flush=True)
     return figures
 
@@ -107,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workflows", type=int, default=500)
     parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--store", choices=("both", "sqlite", "postgresql"), default="both")
     args = parser.parse_args()

@@ -3,7 +3,8 @@
 Every record of every bounded context is written to one event store under the name ``zwgk``,
 so that every event has a place in a single notification order: the order the Kafka relay
 follows and the audit log hashes. Commands decide (see `commands`); the ledger loads what they
-change and saves what they decided, in one transaction.
+change and saves what they decided, in one transaction; or holds what the commands of a `Batch`
+decided, each judged as alone, and records it all in one transaction.
 """
 
 from __future__ import annotations
