@@ -52,6 +52,7 @@ test: $(TEST_STAMP) system-packages lint
 
 bench: $(TEST_STAMP) system-packages
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/audit_log.py
 	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/archive.py

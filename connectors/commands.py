@@ -9,17 +9,22 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from zwgk.archive import commands as archive_commands
 from zwgk.archive.imports import ImportDirectory
+from zwgk.archive.service import Archivist
 from zwgk.connectors.config import Settings
 from zwgk.connectors.receipts import FileLine, PostgresReceiptRecorder, Receipt, SQLiteReceiptRecorder
 from zwgk.connectors.services import Services
@@ -29,8 +34,9 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import CST
 from zwgk.domain.commands import COMMANDS, Command, Outcome
 from zwgk.domain.errors import ConcurrentModification, DomainError
-from zwgk.domain.ledger import Ledger
+from zwgk.domain.ledger import Batch, BatchConflict, Ledger, RunAlone
 
+log = logging.getLogger("zwgk")
 # Strict: a JSON true is no count and a bare number no instant; dates and UUIDs still come as JSON strings.
 ARGS_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True, strict=True)
 # A command's arguments as JSON, at most: its event must fit a broker's default message limit (1 MiB) with room.
@@ -241,10 +247,13 @@ def execute(services: Services, envelope: Mapping[str, Any], signed_in: Actor | 
 
 
 def apply(services: Services, envelope: Mapping[str, Any], signed_in: Actor | None = None,
-          upload: IO[bytes] | None = None, progress: FileLine | None = None, files: ImportDirectory | None = None) -> Applied:
+          upload: IO[bytes] | None = None, progress: FileLine | None = None, files: ImportDirectory | None = None,
+          batch: Batch | None = None) -> Applied:
     """`execute`, telling a repeat: a line with an `id` its actor used before answers what that first run
     recorded and records nothing, or is refused if the id asked for another command. `progress`: the
-    file and line being applied, kept with the line's events for `zwgk apply --resume`."""
+    file and line being applied, kept with the line's events for `zwgk apply --resume`. `batch`: the
+    command is decided into it, to be recorded with it (`RunAlone` if it cannot be: its id is already in
+    the batch, it moves originals, or see `Ledger`)."""
     name = envelope.get("command")
     # Who may is told before what is wrong with the arguments: the refusal does not depend on them.
     scope = permit_command(signed_in, name) if signed_in and isinstance(name, str) and name in COMMANDS else Scope.ANY_UNIT
@@ -255,17 +264,118 @@ def apply(services: Services, envelope: Mapping[str, Any], signed_in: Actor | No
         receipt = Receipt(actor.id, plausible.identifier(command_id, "id"), _request_sha256(envelope, actor))
         if first := _first_run(services, receipt):
             return first
+        if batch is not None and any(_same_id(receipt, kept.get("receipt")) for kept in batch.kept):
+            raise RunAlone("the id is already in the batch")  # answered as a repeat once the batch is recorded
     kept = {"receipt": receipt, "progress": progress}
-    context = archive_commands.ArchiveContext(services.ledger, actor, occurred_at, services.archivist, scope=scope, upload=upload,
+    archivist = services.archivist if batch is None else _archive_not_in_batch
+    context = archive_commands.ArchiveContext(services.ledger, actor, occurred_at, archivist, scope=scope, upload=upload,
                                               files=files)
     try:
-        with services.ledger.keeping(**{k: v for k, v in kept.items() if v}):
+        with services.ledger.keeping(**{k: v for k, v in kept.items() if v}), \
+                services.ledger.batched(batch) if batch is not None else nullcontext():
             return Applied(Ledger.run(command, context))
     except ConcurrentModification:
         # Another process applied the same id at the same moment: its receipt, taken first, refused this insert.
         if receipt and (first := _first_run(services, receipt)):
             return first
         raise
+
+
+def _same_id(receipt: Receipt, other: Receipt | None) -> bool:
+    return other is not None and (other.actor, other.command_id) == (receipt.actor, receipt.command_id)
+
+
+def _archive_not_in_batch() -> Archivist:
+    """Originals' bytes are stored before their events are recorded, and a batch would delay those: run alone."""
+    raise RunAlone("an original is moved")
+
+
+Line = tuple[int, Any, FileLine | None]  # a line's number, its envelope (or the refusal reading it earned), its file's progress
+Done = tuple[int, Any, Applied | DomainError]
+
+
+def apply_batches(services: Services, lines: Iterable[Line], size: int, signed_in: Actor | None = None,
+                  stop_on_error: bool = False, files: ImportDirectory | None = None) -> Iterator[Done]:
+    """Lines applied `size` a transaction (`zwgk apply --batch`), each with what it did or its refusal, in order,
+    told once its batch is recorded. A line is judged as it would be alone: a later command of the batch sees
+    what an earlier one decided, a refused line leaves nothing in the batch and the others go on (with
+    `stop_on_error` the lines before it are recorded and the rest not run), a line the batch cannot hold runs
+    alone after the lines before it are recorded. Should another writer come first on any of its records, the
+    batch records nothing and its lines run again one a transaction, each told its own conflict. A crash loses
+    the open batch only: its ids and the file's progress are recorded with its events."""
+    pending = iter(lines)
+    while chunk := list(islice(pending, size)):
+        done = _apply_batch(services, chunk, signed_in, stop_on_error, files)
+        yield from done
+        if stop_on_error and _refused(done):
+            return
+
+
+def _apply_batch(services: Services, chunk: list[Line], signed_in: Actor | None, stop_on_error: bool,
+                 files: ImportDirectory | None) -> list[Done]:
+    """One batch's lines, what each did in order (up to the first refusal with `stop_on_error`)."""
+    batch, held, done = Batch(), list[Done](), list[Done]()
+    for line, envelope, progress in chunk:
+        try:
+            held.append((line, envelope, applied_or_refused(services, envelope, signed_in, progress, files, batch)))
+        except RunAlone as reason:
+            log.debug("line %d runs alone: %s", line, reason)
+            done += _recorded(services, batch, held, chunk, signed_in, stop_on_error, files)
+            held = []
+            if not (stop_on_error and _refused(done)):
+                done += _one_by_one(services, [(line, envelope, progress)], signed_in, stop_on_error, files)
+        if stop_on_error and (_refused(held) or _refused(done)):
+            break
+    return done + _recorded(services, batch, held, chunk, signed_in, stop_on_error, files)
+
+
+def _refused(results: list[Done]) -> bool:
+    """Whether the last line told was refused (lines stop being told at the first refusal with `stop_on_error`)."""
+    return bool(results) and isinstance(results[-1][2], DomainError)
+
+
+def applied_or_refused(services: Services, envelope: Any, signed_in: Actor | None, progress: FileLine | None,
+                       files: ImportDirectory | None = None, batch: Batch | None = None) -> Applied | DomainError:
+    """`apply`, a refusal returned rather than raised; an envelope that is a refusal already (a line unread) as it is."""
+    if isinstance(envelope, DomainError):
+        return envelope
+    try:
+        return apply(services, envelope, signed_in, progress=progress, files=files, batch=batch)
+    except DomainError as error:
+        return error
+
+
+def _recorded(services: Services, batch: Batch, held: list[Done], chunk: list[Line], signed_in: Actor | None,
+              stop_on_error: bool, files: ImportDirectory | None) -> list[Done]:
+    """The batch recorded: its lines with the places in the log of what they recorded; or, another writer having
+    come first, the same lines applied again one a transaction."""
+    try:
+        placed = services.ledger.record_batch(batch)
+    except BatchConflict:
+        log.info("another writer came first on a batch of %d lines: applied again one a transaction", len(held))
+        batch.clear()
+        progress = {line: given for line, _, given in chunk}
+        return _one_by_one(services, [(line, envelope, progress[line]) for line, envelope, _ in held], signed_in, stop_on_error,
+                           files)
+    return [(line, envelope, _placed(applied, placed)) for line, envelope, applied in held]
+
+
+def _one_by_one(services: Services, lines: list[Line], signed_in: Actor | None, stop_on_error: bool,
+                files: ImportDirectory | None) -> list[Done]:
+    done: list[Done] = []
+    for line, envelope, progress in lines:
+        done.append((line, envelope, applied_or_refused(services, envelope, signed_in, progress, files)))
+        if stop_on_error and _refused(done):
+            break
+    return done
+
+
+def _placed(applied: Applied | DomainError, placed: Mapping[tuple[UUID, int], int]) -> Applied | DomainError:
+    """A line's outcomes with the places in the log its batch's events were recorded at."""
+    if isinstance(applied, DomainError) or applied.repeated:
+        return applied
+    return Applied([replace(o, notification_id=placed.get((o.aggregate_id, o.version), o.notification_id))
+                    for o in applied.outcomes])
 
 
 def _request_sha256(envelope: Mapping[str, Any], actor: Actor) -> str:

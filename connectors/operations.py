@@ -27,7 +27,7 @@ from zwgk.archive.bagit_export import PACKAGE_FORMATS, LedgerProof, Progress, ex
 from zwgk.archive.imports import ImportDirectory
 from zwgk.archive.migration import MigrationReport, migrate
 from zwgk.archive.service import Archivist, VerifyReport
-from zwgk.connectors.commands import apply, execute, receipts_of
+from zwgk.connectors.commands import applied_or_refused, apply_batches, execute, receipts_of
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import projection_batches
 from zwgk.connectors.contract import topics
@@ -83,19 +83,20 @@ def json_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, Any]]:
 
 
 def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_error: bool,
-                   signed_in: Actor | None = None, file: tuple[str, str] | None = None,
+                   signed_in: Actor | None = None, file: tuple[str, str] | None = None, batch: int = 1,
                    files: ImportDirectory | None = None) -> Iterator[dict[str, Any]]:
     """Apply commands in order; each line's result, refusals included (as a signed-in caller, when one sends them;
-    originals' files read from `files` only). `file`: the path and SHA-256 of the file the lines come from,
-    whose progress is kept with each line's events."""
-    for line, envelope in envelopes:
-        try:
-            if isinstance(envelope, DomainError):
-                raise envelope
-            applied = apply(s, envelope, signed_in, progress=file and FileLine(*file, line), files=files)
-        except DomainError as error:
-            log.warning("line %d refused: %s (%s)", line, error.message_en, error.code)
-            yield {"line": line, "ok": False, "command": envelope.get("command") if isinstance(envelope, dict) else None, **error.as_dict()}
+    originals' files read from `files` only). `file`: the path and SHA-256 of the file the lines come from, whose
+    progress is kept with each line's events. `batch`: up to so many lines recorded in one transaction, each line
+    judged as alone (commands.apply_batches)."""
+    lines = ((line, envelope, file and FileLine(*file, line)) for line, envelope in envelopes)
+    done = apply_batches(s, lines, batch, signed_in, stop_on_error, files) if batch > 1 else \
+        ((line, envelope, applied_or_refused(s, envelope, signed_in, progress, files)) for line, envelope, progress in lines)
+    for line, envelope, applied in done:
+        if isinstance(applied, DomainError):
+            log.warning("line %d refused: %s (%s)", line, applied.message_en, applied.code)
+            yield {"line": line, "ok": False, "command": envelope.get("command") if isinstance(envelope, dict) else None,
+                   **applied.as_dict()}
             if stop_on_error:
                 return
             continue
@@ -111,7 +112,7 @@ def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_er
         yield result
 
 
-def apply_file(s: Services, path: Path, stop_on_error: bool, resume: bool,
+def apply_file(s: Services, path: Path, stop_on_error: bool, resume: bool, batch: int = 1,
                files: ImportDirectory | None = None) -> Iterator[dict[str, Any]]:
     """A file's commands in order, the file's progress kept with each line's events. Resumed, it starts after the
     last line that recorded when this same content was applied from this path; the lines after it that recorded
@@ -128,7 +129,7 @@ def apply_file(s: Services, path: Path, stop_on_error: bool, resume: bool,
         after = applied.get(digest, 0)
         log.info("resuming %s after line %d", path, after)
     lines = ((number, envelope) for number, envelope in json_lines(io.BytesIO(content)) if number > after)
-    yield from apply_commands(s, lines, stop_on_error, file=(where, digest), files=files)
+    yield from apply_commands(s, lines, stop_on_error, file=(where, digest), batch=batch, files=files)
 
 
 def settle(s: Services, settings: Settings) -> None:

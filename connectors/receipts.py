@@ -10,11 +10,14 @@ recorders, chosen by `APPLICATION_RECORDER_TOPIC`, write the receipt and the pro
 Ids are the actor's own (`actor.id`), as the service's Idempotency-Keys are the caller's: two people's ids
 never meet. Each save of a command is one step of its receipt, naming the record it is about and its
 version; a repeat answers those records with their places in the log, looked up from the events.
+
+The library passes on `kept`: one entry a save of a command, several when a batch of commands is recorded
+in one transaction (`zwgk apply --batch`); the file's progress is then the batch's last line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -71,12 +74,14 @@ SELECT_RECEIPT = ("SELECT r.request_sha256, r.record_id, r.record_version, e.{po
 SELECT_PROGRESS = "SELECT file_sha256, line FROM {progress} WHERE path = {p}"
 
 
-def _receipt_row(kept: dict[str, Any], record_id: object) -> tuple[Any, ...] | None:
-    receipt: Receipt | None = kept.get("receipt")
-    if receipt is None:
-        return None
-    return (receipt.actor, receipt.command_id, kept["step"], receipt.request_sha256, record_id, kept["about"][1],
-            datetime.now(UTC).isoformat())
+def _receipt_rows(kept: Sequence[Mapping[str, Any]], record_id: Callable[[UUID], object]) -> list[tuple[Any, ...]]:
+    now = datetime.now(UTC).isoformat()
+    return [(receipt.actor, receipt.command_id, save["step"], receipt.request_sha256, record_id(save["about"][0]),
+             save["about"][1], now) for save in kept if (receipt := save.get("receipt")) is not None]
+
+
+def _last_progress(kept: Sequence[Mapping[str, Any]]) -> FileLine | None:
+    return max((p for save in kept if (p := save.get("progress")) is not None), key=lambda p: p.line, default=None)
 
 
 def _first_run(rows: Sequence[tuple[str, Any, int, int | None]]) -> FirstRun | None:
@@ -95,13 +100,12 @@ class SQLiteReceiptRecorder(SQLiteApplicationRecorder):
         self.create_table_statements += [f"CREATE TABLE IF NOT EXISTS {RECEIPTS.format(id_type='TEXT')}",
                                          f"CREATE TABLE IF NOT EXISTS {PROGRESS}"]
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kept: Any) -> Sequence[int] | None:
-        notification_ids = super()._insert_events(c, stored_events, **kept)
-        row = _receipt_row(kept, kept["about"][0].hex) if "about" in kept else None
-        if row is not None:
-            c.execute(INSERT_RECEIPT.format(receipts="command_receipts", p="?"), row)
-        progress: FileLine | None = kept.get("progress")
-        if progress is not None:
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        kept = kwargs.get("kept", ())
+        if rows := _receipt_rows(kept, lambda record_id: record_id.hex):
+            c.executemany(INSERT_RECEIPT.format(receipts="command_receipts", p="?"), rows)
+        if (progress := _last_progress(kept)) is not None:
             c.execute(UPSERT_PROGRESS.format(progress="file_progress", p="?"), (progress.path, progress.file_sha256, progress.line))
         return notification_ids
 
@@ -131,14 +135,13 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
             SQL("CREATE TABLE IF NOT EXISTS {}.").format(schema) + SQL(PROGRESS),
         ]
 
-    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kept: Any) -> None:
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         """After the events, in their transaction and pipeline: a receipt already taken fails the whole insert."""
-        super()._insert_events(curs, stored_events, **kept)
-        row = _receipt_row(kept, kept["about"][0]) if "about" in kept else None
-        if row is not None:
-            curs.execute(SQL(INSERT_RECEIPT).format(receipts=self.receipts, p=SQL("%s")), row)
-        progress: FileLine | None = kept.get("progress")
-        if progress is not None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        kept = kwargs.get("kept", ())
+        if rows := _receipt_rows(kept, lambda record_id: record_id):
+            curs.executemany(SQL(INSERT_RECEIPT).format(receipts=self.receipts, p=SQL("%s")), rows)
+        if (progress := _last_progress(kept)) is not None:
             curs.execute(SQL(UPSERT_PROGRESS).format(progress=self.file_progress, p=SQL("%s")),
                          (progress.path, progress.file_sha256, progress.line))
 

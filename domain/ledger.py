@@ -3,7 +3,8 @@
 Every record of every bounded context is written to one event store under the name ``zwgk``,
 so that every event has a place in a single notification order: the order the Kafka relay
 follows and the audit log hashes. Commands decide (see `commands`); the ledger loads what they
-change and saves what they decided, in one transaction.
+change and saves what they decided, in one transaction; or holds what the commands of a `Batch`
+decided, each judged as alone, and records it all in one transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoding
 from eventsourcing.utils import get_topic
 
@@ -34,7 +36,7 @@ from zwgk.domain.disclosure import DisclosureAct
 from zwgk.domain.errors import AlreadyExists, ConcurrentModification, DomainError, NotFound
 from zwgk.domain.hearings import Hearing
 from zwgk.domain.official_calendar import OfficialCalendarYear, calendar_year_id
-from zwgk.domain.privacy import KeyStore, SealedValue
+from zwgk.domain.privacy import KeyStore, SealedValue, SubjectKey
 from zwgk.domain.records import Record
 from zwgk.domain.rules import Rule
 
@@ -127,6 +129,85 @@ class LoadedYears(Mapping[int, LoadedYear]):
         return sum(1 for _ in self)
 
 
+class RunAlone(Exception):  # noqa: N818 - an instruction to the batch, not an error
+    """Raised in a batch by a command the batch cannot hold: one that reads the log beyond the records it loads
+    (the batch's events are not there yet), or changes what lies outside the event store (an original's bytes,
+    a subject's key) before its events would be recorded. Nothing it decided is kept; the batch is recorded,
+    then the command runs alone, as without a batch."""
+
+
+class BatchConflict(Exception):  # noqa: N818 - the batch's outcome, told to its caller
+    """Another writer recorded first on one of the batch's records, or took one of its command ids: nothing of
+    the batch was recorded."""
+
+
+class Batch:
+    """Commands decided in memory and recorded together, in one transaction (`Ledger.record_batch`): their
+    events in the order they were decided, the records as they left them (a later command of the batch
+    works on those), and what is kept with each save (receipts, progress). A refused command leaves the
+    batch as it was: what it decided is dropped with it."""
+
+    def __init__(self) -> None:
+        self.records: dict[UUID, Record] = {}
+        self.events: list[CanMutateAggregate[UUID]] = []
+        self.kept: list[dict[str, Any]] = []
+        self._begin()
+
+    def _begin(self) -> None:
+        self._records: dict[UUID, Record] = {}
+        self._events: list[CanMutateAggregate[UUID]] = []
+        self._kept: list[dict[str, Any]] = []
+
+    def hold(self, records: Sequence[Record], kept: dict[str, Any]) -> None:
+        """What the running command records: its records' new events taken out of them, to be recorded with the batch."""
+        for record in records:
+            self._events += record.collect_events()
+            self._records[record.id] = record
+        if kept:
+            self._kept.append(kept)
+
+    def end(self, decided: bool) -> None:
+        """The running command ended: what it decided joins the batch, or, refused, is dropped."""
+        if decided:
+            self.records.update(self._records)
+            self.events += self._events
+            self.kept += self._kept
+        self._begin()
+
+    def get(self, aggregate_id: UUID) -> Record | None:
+        """The record as the batch's commands left it, the running one included; None if none of them recorded it."""
+        return self._records.get(aggregate_id) or self.records.get(aggregate_id)
+
+    def clear(self) -> None:
+        self.records, self.events, self.kept = {}, [], []
+
+    def __len__(self) -> int:
+        return len(self.events) + len(self._events)
+
+
+class _KeysInBatch:
+    """A batch's view of the key store: keys are made and kept as without a batch (a key kept before its events
+    are recorded, as always); forgetting one, which cannot wait for the batch, makes the command run alone."""
+
+    def __init__(self, keys: KeyStore) -> None:
+        self._keys = keys
+
+    def key_for(self, subject_id: str) -> SubjectKey:
+        return self._keys.key_for(subject_id)
+
+    def keep_new(self) -> None:
+        self._keys.keep_new()
+
+    def discard_new(self) -> None:
+        self._keys.discard_new()
+
+    def find(self, subject_id: str) -> SubjectKey | None:
+        return self._keys.find(subject_id)
+
+    def forget(self, subject_id: str) -> bool:
+        raise RunAlone("a key is forgotten")
+
+
 class Ledger(Application[UUID]):
     """The one application over the one event store.
 
@@ -157,6 +238,25 @@ class Ledger(Application[UUID]):
         finally:
             del self._kept.values, self._kept.steps
 
+    @contextmanager
+    def batched(self, batch: Batch) -> Iterator[None]:
+        """The command this thread runs now is decided into the batch: what it records is held there, and the
+        records it loads or tells exist are seen as the batch's earlier commands left them."""
+        self._kept.batch = batch
+        try:
+            yield
+        finally:
+            del self._kept.batch
+
+    def _batch(self) -> Batch | None:
+        batch: Batch | None = getattr(self._kept, "batch", None)
+        return batch
+
+    def _reading_log(self) -> None:
+        """A read of the log (or of a record's events) misses what a batch holds: the command runs alone."""
+        if self._batch() is not None:
+            raise RunAlone("the log is read")
+
     def _kept_with(self, about: Record) -> dict[str, Any]:
         kept: dict[str, Any] | None = getattr(self._kept, "values", None)
         if kept is None:
@@ -169,7 +269,7 @@ class Ledger(Application[UUID]):
         """Data subjects' keys (Q3): commands that seal personal data need them."""
         if self._keys is None:
             raise RuntimeError("this ledger was opened without a key store")
-        return self._keys
+        return self._keys if self._batch() is None else _KeysInBatch(self._keys)
 
     @keys.setter
     def keys(self, keys: KeyStore) -> None:
@@ -189,20 +289,29 @@ class Ledger(Application[UUID]):
 
     @staticmethod
     def run(command: Command, ctx: Context) -> list[Outcome]:
+        batch, decided = ctx.ledger._batch(), False
         try:
             result = command.handle(ctx)
+            decided = True
         finally:
+            if batch is not None:
+                batch.end(decided)
             if ctx.ledger._keys is not None:
                 ctx.ledger._keys.discard_new()  # kept by `record` if the command recorded; else never stored
         return result if isinstance(result, list) else [result]
 
     def record(self, *records: Record) -> Outcome:
         """Save the records' new events atomically; a concurrent writer wins, never silently.
-        The outcome names the first record, the one the command is about."""
+        The outcome names the first record, the one the command is about. In a batch the events are held
+        until the batch is recorded, which places them in the log (the outcome's position is 0 until then)."""
         if self._keys is not None:
             self._keys.keep_new()  # before the events that are sealed with them: a crash between leaves a spare key, never a lost one
+        kept = self._kept_with(records[0])
+        if (batch := self._batch()) is not None:
+            batch.hold(records, kept)
+            return Outcome(records[0].id, records[0].version, 0)
         try:
-            recordings = self.save(*records, **self._kept_with(records[0]))
+            recordings = self.save(*records, kept=[kept] if kept else [])
         except IntegrityError:
             raise ConcurrentModification(records[0].id) from None
         if self.repository.cache:  # as recorded: the next command's read fast-forwards it instead of rebuilding it
@@ -215,9 +324,32 @@ class Ledger(Application[UUID]):
             last.notification.id,
         )
 
-    def load(self, record_class: type[TRecord], aggregate_id: UUID) -> TRecord:
+    def record_batch(self, batch: Batch) -> dict[tuple[UUID, int], int]:
+        """Record what the batch's commands decided, in one transaction, in the order they decided it (snapshots
+        and the cache as `record` keeps them); each event's place in the log, by record and version. The batch is
+        then empty. `BatchConflict` if another writer came first: nothing of it is recorded."""
+        if not batch.events:
+            batch.clear()
+            return {}
+        processing = ProcessingEvent[UUID]()  # filled as `collect_events` would, without its protocol check of every event
+        processing.events, processing.aggregates, processing.saved_kwargs = list(batch.events), dict(batch.records), {"kept": batch.kept}
         try:
-            record: Record = self.repository.get(aggregate_id)
+            recordings = self._record(processing)
+        except IntegrityError:
+            raise BatchConflict from None
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        if self.repository.cache:
+            for saved in batch.records.values():
+                self.repository.cache.put(saved.id, deepcopy(saved))
+        batch.clear()
+        return {(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id for r in recordings}
+
+    def load(self, record_class: type[TRecord], aggregate_id: UUID) -> TRecord:
+        batch = self._batch()
+        held = batch.get(aggregate_id) if batch is not None else None
+        try:
+            record: Record = deepcopy(held) if held is not None else self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(record_class.what_zh, record_class.__name__, aggregate_id) from None
         if not isinstance(record, record_class):
@@ -238,11 +370,14 @@ class Ledger(Application[UUID]):
         return self.record(record)
 
     def exists(self, aggregate_id: UUID) -> bool:
-        """One query for any event of the record (not its snapshot, then its events)."""
+        """One query for any event of the record (not its snapshot, then its events); none for one a batch holds."""
+        if (batch := self._batch()) is not None and batch.get(aggregate_id) is not None:
+            return True
         return bool(self.recorder.select_events(aggregate_id, desc=True, limit=1))
 
     def notifications(self, topics: Sequence[str] = (), after: int = 0, batch: int = 1000) -> Iterator[Notification]:
         """The log in order after a position, read in pages."""
+        self._reading_log()
         start = after or None
         while page := self.recorder.select_notifications(
             start=start, limit=batch, topics=topics, inclusive_of_start=False
@@ -349,6 +484,7 @@ class Ledger(Application[UUID]):
 
     def archiving_event_id(self, original: ArchivedOriginal) -> str:
         """The id of the event that archived the original, whose inclusion in the audit log proves it."""
+        self._reading_log()
         first = next(iter(self.repository.event_store.get(original.id, lte=1)))
         assert isinstance(first, ArchivedOriginal.Archived)
         return str(first.event_id)
@@ -441,6 +577,7 @@ class Ledger(Application[UUID]):
     def sealed_field(self, record_id: UUID, field: str) -> tuple[str, SealedValue]:
         """The latest sealed value a record's events hold in a field, with the record's type; NotFound when
         the record holds no personal data there."""
+        self._reading_log()
         carriers = personal_data_fields()
         found = None
         for event in self.events.get(record_id):
@@ -452,6 +589,7 @@ class Ledger(Application[UUID]):
 
     def sealed_fields(self, record_id: UUID) -> Iterator[tuple[str, SealedValue]]:
         """Every sealed value a record's events hold, with the field holding it (Q3: what public text is checked against)."""
+        self._reading_log()
         carriers = personal_data_fields()
         for event in self.events.get(record_id):
             if isinstance(event, Record.Event):

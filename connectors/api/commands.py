@@ -160,7 +160,10 @@ def list_commands(actor: SignedIn) -> list[dict[str, Any]]:
              responses={200: {"content": {"application/x-ndjson": {}}, "description": "one JSON result a line, in order"},
                         **PROBLEM_RESPONSES})
 async def batch(request: Request, actor: SignedIn, rt: RuntimeDep,
-                stop_on_error: Annotated[bool, Query(description="stop at the first refused line")] = False) -> StreamingResponse:
+                stop_on_error: Annotated[bool, Query(description="stop at the first refused line")] = False,
+                per_transaction: Annotated[int, Query(alias="batch", ge=1, le=BATCH_LIMIT, description=(
+                    "up to so many lines recorded in one transaction, each judged as alone (as zwgk apply --batch)"))] = 1,
+                ) -> StreamingResponse:
     lines = (await request.body()).splitlines()
     if len(lines) > BATCH_LIMIT:
         raise DomainError("PAYLOAD_TOO_LARGE", f"一次至多 {BATCH_LIMIT} 行命令。", f"at most {BATCH_LIMIT} lines a batch")
@@ -173,7 +176,7 @@ async def batch(request: Request, actor: SignedIn, rt: RuntimeDep,
             yield number, envelope
 
     def results() -> Iterator[bytes]:
-        for result in apply_commands(rt.services, envelopes(), stop_on_error, actor):
+        for result in apply_commands(rt.services, envelopes(), stop_on_error, actor, batch=per_transaction):
             yield (json.dumps(result, ensure_ascii=False, default=str) + "\n").encode()
 
     return StreamingResponse(results(), media_type="application/x-ndjson")

@@ -23,13 +23,14 @@ def apply_file(
     files_from: Path | None = typer.Option(
         None, "--files-from", exists=True, file_okay=False,
         help="原件文件的导入目录（缺省为命令文件所在目录）：只读取其中的普通文件，相对路径从这里算起"),
+    batch: int = typer.Option(1, "--batch", min=1, max=10_000, help="每个事务至多记录的命令行数（逐行判断，被拒绝的行不记录）"),
 ) -> None:
     """按顺序执行文件中的命令，每行输出一条 JSON 结果；被拒绝的命令不记录任何事件；带 id 的命令只执行一次。"""
     refused = lines = 0
     settings = Settings.from_env()
     files = import_directory(settings, files_from or file.parent)
     with services(settings) as s:
-        for result in apply_lines(s, file, stop_on_error, resume, files=files):
+        for result in apply_lines(s, file, stop_on_error, resume, batch, files=files):
             lines += 1
             refused += not result["ok"]
             render.emit_json(result)

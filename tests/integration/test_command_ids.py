@@ -94,26 +94,41 @@ def test_ids_are_each_actors_own(settings: Settings, tmp_path: Path):
     assert recorded(settings) == ["第 0 次更新", "另一人的更新"]
 
 
-def test_a_killed_apply_resumed_records_each_line_exactly_once(settings: Settings, tmp_path: Path):
-    """Lines without ids: the file's progress, kept with each line's events, tells where to go on."""
-    updates = 1500
+@pytest.mark.parametrize("batch", [1, 100])
+def test_a_killed_apply_resumed_records_each_line_exactly_once(settings: Settings, tmp_path: Path, batch: int):
+    """Lines without ids: the file's progress, kept with each line's events, tells where to go on. In batches of
+    100 lines a transaction (each line one event), the kill loses the open batch only: whole batches are recorded."""
+    updates = 1500 if batch == 1 else 6000
     file = announcement_file(tmp_path / "updates.jsonl", updates, with_ids=False)
-    process = subprocess.Popen([str(ZWGK), "apply", str(file)], cwd=tmp_path, env=environment(settings),
+    process = subprocess.Popen([str(ZWGK), "apply", "--batch", str(batch), str(file)], cwd=tmp_path, env=environment(settings),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while events(settings) < 100 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert 100 <= events(settings) < updates + 1, "killed mid-file"
+    killed_at = events(settings)
+    assert 100 <= killed_at < updates + 1, "killed mid-file"
+    assert killed_at % batch == 0
 
-    code, results = zwgk_apply(settings, tmp_path, "--resume", str(file))
+    code, results = zwgk_apply(settings, tmp_path, "--resume", "--batch", str(batch), str(file))
     assert code == 0 and results[-1]["line"] == updates + 1
-    assert results[0]["line"] > 100  # the lines recorded before the kill were not run again
+    assert results[0]["line"] == killed_at + 1  # the lines recorded before the kill were not run again
     assert recorded(settings) == [f"第 {n} 次更新" for n in range(updates)]
     code, results = zwgk_apply(settings, tmp_path, "--resume", str(file))
     assert code == 0 and results == []
     assert events(settings) == updates + 1
+
+
+def test_a_file_with_ids_applied_again_in_batches_records_nothing_new(settings: Settings, tmp_path: Path):
+    file = announcement_file(tmp_path / "updates.jsonl", 50, with_ids=True)
+    code, first = zwgk_apply(settings, tmp_path, "--batch", "7", str(file))
+    assert code == 0 and [r["ok"] for r in first] == [True] * 51 and not any(r.get("repeated") for r in first)
+    assert [r["notification_id"] for r in first] == list(range(1, 52))
+    code, again = zwgk_apply(settings, tmp_path, "--batch", "7", str(file))
+    assert code == 0 and all(r["ok"] and r["repeated"] for r in again)
+    assert [r["notification_id"] for r in again] == [r["notification_id"] for r in first]
+    assert events(settings) == 51
 
 
 def test_resuming_a_file_changed_since_it_was_applied_is_refused(sqlite_settings: Settings, tmp_path: Path):
@@ -135,19 +150,20 @@ def served(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, ZwgkS
     server.stop()
 
 
-def test_a_batch_over_http_with_ids_sent_twice_records_once(served):
+@pytest.mark.parametrize("per_transaction", ["", "?batch=4"])
+def test_a_batch_over_http_with_ids_sent_twice_records_once(served, per_transaction: str):
     settings, server = served
     token = token_for(settings, OFFICE["id"], OFFICE["role"], OFFICE["unit"])
     lines = [json.loads(line) for line in announcement_file(Path(server.log).with_name("b.jsonl"), 5, with_ids=True)
              .read_text(encoding="utf-8").splitlines()]
     body = "".join(json.dumps({k: v for k, v in line.items() if k != "actor"}, ensure_ascii=False) + "\n" for line in lines)
     with server.client(token) as http:
-        first = [json.loads(line) for line in http.post("/api/v1/batch", content=body.encode()).text.splitlines()]
-        again = [json.loads(line) for line in http.post("/api/v1/batch", content=body.encode()).text.splitlines()]
+        first = [json.loads(line) for line in http.post(f"/api/v1/batch{per_transaction}", content=body.encode()).text.splitlines()]
+        again = [json.loads(line) for line in http.post(f"/api/v1/batch{per_transaction}", content=body.encode()).text.splitlines()]
         other = dict(lines[1], args={**lines[1]["args"], "update": "另一条更新"})
         other.pop("actor")
-        reused = [json.loads(line) for line in http.post("/api/v1/batch", content=json.dumps(other, ensure_ascii=False).encode())
-                  .text.splitlines()]
+        reused = [json.loads(line) for line in http.post(f"/api/v1/batch{per_transaction}",
+                                                         content=json.dumps(other, ensure_ascii=False).encode()).text.splitlines()]
     assert [r["ok"] for r in first] == [True] * 6 and not any(r.get("repeated") for r in first)
     assert all(r["repeated"] for r in again)
     assert [r["notification_id"] for r in again] == [r["notification_id"] for r in first]
