@@ -503,7 +503,7 @@ class UnlockedS3Store(S3Store):
         kwargs.pop("retention", None)  # the upload's lock
         return super()._call(what, operation, *args, **kwargs)
 
-    def put_sidecar(self, key, content, retain_until):
+    def _put_sidecar(self, key, content, retain_until):
         self.client.put_object(bucket_name=self.bucket, object_name=key, data=io.BytesIO(content), length=len(content))
 
 
@@ -1117,4 +1117,26 @@ def test_r2_migration_to_s3_and_back_is_verified_recorded_resumable_and_reads_fa
     assert len(returned.migrated) == 2
     home = Archivist(services.ledger, back)
     assert home.verify(home.originals(), ARCHIVIST).ok
+    services.close()
+
+
+def test_an_original_of_one_part_goes_to_s3_in_one_request_which_also_tells_the_same_bytes_are_there(seaweed: SeaweedServer,
+                                                                                                    sqlite_settings):
+    """No request looks for the key first: the upload is stored only if the key holds nothing (`If-None-Match: *`),
+    and the same bytes archived again are refused by that condition, kept once, their lock extended."""
+    services = open_services(sqlite_settings)
+    store = S3Store(seaweed.client(), unique_bucket())
+    store.ensure_bucket()
+    keeper = Archivist(services.ledger, store)
+    trace = io.StringIO()
+    store.client.trace_on(trace)
+    _, first = put(keeper, number="ZY01-WS·2020-D10-BGS-0001")
+    requests = re.findall(r"^(HEAD|GET|PUT|POST) /[^/]+/(\S+) HTTP", trace.getvalue(), re.MULTILINE)
+    assert [method for method, key in requests if key == first.storage_key] == ["PUT"]
+    assert "If-None-Match: *" in trace.getvalue()
+    _, second = put(keeper, number="ZY01-WS·2020-Y-BGS-0001")
+    assert (second.storage_key, second.version_id) == (first.storage_key, first.version_id)
+    assert list(store.versions()) == [(first.storage_key, first.version_id)]
+    assert store.state(first.storage_key, first.version_id).retain_until == second.retain_until > first.retain_until
+    assert four_properties.check(keeper).ok
     services.close()
