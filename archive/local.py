@@ -162,6 +162,10 @@ class LocalStore:
         path.write_bytes(content)
         path.chmod(READ_ONLY)
 
+    def put_sidecar_behind(self, key: str, content: bytes, retain_until: date | None) -> None:
+        """At once: a local file is not worth a thread."""
+        self.put_sidecar(key, content, retain_until)
+
     def read_sidecar(self, key: str) -> bytes | None:
         path = self._path(key)
         return path.read_bytes() if path.exists() else None

@@ -5,8 +5,9 @@ they stream) and refuse what only they tell (pages, the links to an act or a hea
 before anything is stored, for a retention-locked object cannot be taken back; store
 them; record the ArchivedOriginal event (and the D8 link) in one transaction; then
 write the metadata sidecar, a copy derived from the event that `verify` rewrites if it
-is ever missing, and the text read from the original, kept beside it and put into the
-search's index at once. A store failure records nothing; only an event refused for a change
+is ever missing (so the put does not wait for it: the store writes it behind), and the
+text read from the original, kept beside it and put into the search's index at once.
+A store failure records nothing; only an event refused for a change
 made meanwhile by another process (the same archive number archived at the same time)
 leaves an unreferenced original, which `verify` reports as untracked.
 """
@@ -249,7 +250,7 @@ class Archivist:
             version_id=receipt.version_id, disclosure_id=disclosure_id, hearing_id=hearing_id,
         )
         original = self.ledger.load(ArchivedOriginal, outcome.aggregate_id)
-        self._write_sidecar(original)
+        self.store.put_sidecar_behind(sidecar_key(original.archive_number), sidecar_of(original), original.retain_until)
         self._write_text(original, reading.text)
         if self.index_text is not None:
             self.index_text(original.sha256, reading.text)

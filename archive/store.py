@@ -265,6 +265,10 @@ class OriginalStore(Protocol):
 
     def put_sidecar(self, key: str, content: bytes, retain_until: date | None) -> None: ...
 
+    def put_sidecar_behind(self, key: str, content: bytes, retain_until: date | None) -> None:
+        """Write a sidecar without waiting for the store, where it has to be waited for: a write that fails or
+        that a crash cuts short leaves the sidecar missing, which `verify` writes again from the ledger."""
+
     def read_sidecar(self, key: str) -> bytes | None: ...
 
     def keys(self) -> Iterator[str]:

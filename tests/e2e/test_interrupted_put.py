@@ -8,6 +8,8 @@ import os
 import signal
 import stat
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -64,3 +66,70 @@ def test_r2_a_killed_puts_spool_is_its_users_alone_and_reported_and_removed_by_c
     for_people = zwgk("archive", "check", cwd=workdir)
     assert not again.exists() and "中断的存档" not in for_people.stdout  # reported once: nothing is left now
     assert list((workdir / "var" / "archive" / "incoming").iterdir()) == []
+
+
+SIDECAR_STALLED = """
+import io, sys, threading
+from datetime import date
+from minio import Minio
+from zwgk.archive.s3 import S3Store
+from zwgk.archive.service import Archivist
+from zwgk.connectors.config import Settings
+from zwgk.connectors.wiring import open_services
+from zwgk.domain.actors import Actor
+
+class SidecarOnItsWay(S3Store):
+    def _put_sidecar(self, key, content, retain_until):
+        if key.startswith("metadata/"):
+            threading.Event().wait()  # still being written when the process dies
+        super()._put_sidecar(key, content, retain_until)
+
+endpoint, access_key, secret_key, bucket, database = sys.argv[1:]
+store = SidecarOnItsWay(Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=False), bucket)
+Archivist(open_services(Settings(database_url=database)).ledger, store).put(
+    io.BytesIO(b"original whose sidecar was on its way"), actor=Actor("zy-archivist", "archivist", "资阳市人民政府办公室"),
+    archive_number="ZY01-WS·2020-Y-BGS-0001", doc_number="", title="通知", responsible_unit="资阳市人民政府办公室",
+    retention="Y", doc_date=date(2020, 7, 10), media_type="application/octet-stream")
+print("archived", flush=True)
+threading.Event().wait()
+"""
+
+
+def test_r2_a_process_killed_before_the_sidecar_it_writes_behind_is_stored_leaves_it_missing_and_verify_writes_it(
+        seaweed, sqlite_settings):
+    """On S3 a put returns once the original is stored and recorded, its metadata sidecar still on its way: a process
+    killed then leaves the original recorded and stored, the sidecar missing; the check reports it, verify writes it."""
+    from zwgk.archive import four_properties
+    from zwgk.archive.s3 import S3Store
+    from zwgk.archive.service import Archivist
+    from zwgk.archive.store import sidecar_key
+    from zwgk.connectors.wiring import open_services
+    from zwgk.domain.actors import Actor
+
+    bucket = f"originals-{os.urandom(6).hex()}"
+    store = S3Store(seaweed.client(), bucket)
+    store.ensure_bucket()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
+    child = subprocess.Popen([sys.executable, "-c", SIDECAR_STALLED, seaweed.endpoint, seaweed.access_key, seaweed.secret_key, bucket,
+                              sqlite_settings.database_url], env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    late = threading.Timer(60, child.kill)  # a put that waits for its sidecar never says it archived
+    late.start()
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "archived\n", child.stderr and child.stderr.read()
+    finally:
+        late.cancel()
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+
+    services = open_services(sqlite_settings)
+    keeper = Archivist(services.ledger, store)
+    original = keeper.ledger.original("ZY01-WS·2020-Y-BGS-0001")
+    assert store.state(original.storage_key, original.version_id).exists
+    assert store.read_sidecar(sidecar_key(original.archive_number)) is None
+    report = four_properties.check(keeper)
+    assert [o.findings["integrity"] for o in report.originals] == [["元数据副本缺失（archive verify 会按台账重写）"]]
+    assert not report.untracked and not report.ok
+    assert keeper.verify(keeper.originals(), Actor("zy-archivist", "archivist", "资阳市人民政府办公室")).ok
+    assert json.loads(store.read_sidecar(sidecar_key(original.archive_number)) or b"{}")["sha256"] == original.sha256
+    assert four_properties.check(keeper).ok
+    services.close()

@@ -11,9 +11,12 @@ import re
 import stat
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
+from http.client import HTTPConnection
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from uuid import uuid4
@@ -504,7 +507,7 @@ class UnlockedS3Store(S3Store):
         kwargs.pop("retention", None)  # the upload's lock
         return super()._call(what, operation, *args, **kwargs)
 
-    def put_sidecar(self, key, content, retain_until):
+    def _put_sidecar(self, key, content, retain_until):
         self.client.put_object(bucket_name=self.bucket, object_name=key, data=io.BytesIO(content), length=len(content))
 
 
@@ -1175,3 +1178,90 @@ def test_r2_migration_to_s3_and_back_is_verified_recorded_resumable_and_reads_fa
     home = Archivist(services.ledger, back)
     assert home.verify(home.originals(), ARCHIVIST).ok
     services.close()
+
+
+def test_an_original_of_one_part_goes_to_s3_in_one_request_which_also_tells_the_same_bytes_are_there(seaweed: SeaweedServer,
+                                                                                                    sqlite_settings):
+    """No request looks for the key first: the upload is stored only if the key holds nothing (`If-None-Match: *`),
+    and the same bytes archived again are refused by that condition, kept once, their lock extended."""
+    services = open_services(sqlite_settings)
+    store = S3Store(seaweed.client(), unique_bucket())
+    store.ensure_bucket()
+    keeper = Archivist(services.ledger, store)
+    trace = io.StringIO()
+    store.client.trace_on(trace)
+    _, first = put(keeper, number="ZY01-WS·2020-D10-BGS-0001")
+    requests = re.findall(r"^(HEAD|GET|PUT|POST) /[^/]+/(\S+) HTTP", trace.getvalue(), re.MULTILINE)
+    assert [method for method, key in requests if key == first.storage_key] == ["PUT"]
+    assert "If-None-Match: *" in trace.getvalue()
+    _, second = put(keeper, number="ZY01-WS·2020-Y-BGS-0001")
+    assert (second.storage_key, second.version_id) == (first.storage_key, first.version_id)
+    assert list(store.versions()) == [(first.storage_key, first.version_id)]
+    assert store.state(first.storage_key, first.version_id).retain_until == second.retain_until > first.retain_until
+    assert four_properties.check(keeper).ok
+    services.close()
+
+
+class WithoutConditionalWrites(ThreadingHTTPServer):
+    """An S3 server that does not implement If-None-Match on PutObject (501 NotImplemented, as S3 once answered):
+    SeaweedFS behind a proxy that refuses such requests and passes every other one on unchanged."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        super().__init__(("127.0.0.1", 0), _Refusing)
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.server_address[1]}"
+
+
+class _Refusing(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def _relay(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.command == "PUT" and "If-None-Match" in self.headers:
+            refusal = (b"<Error><Code>NotImplemented</Code>"
+                       b"<Message>A header you provided implies functionality that is not implemented</Message></Error>")
+            status, headers, answer = 501, {"Content-Type": "application/xml"}, refusal
+        else:
+            upstream = HTTPConnection(self.server.upstream)  # type: ignore[attr-defined]
+            upstream.request(self.command, self.path, body, dict(self.headers))
+            response = upstream.getresponse()
+            status, answer = response.status, response.read()
+            headers = {k: v for k, v in response.getheaders() if k.lower() not in ("content-length", "transfer-encoding", "connection")}
+            upstream.close()
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(answer)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _relay
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_a_server_without_conditional_writes_is_asked_whether_the_key_holds_the_bytes_first(seaweed: SeaweedServer, sqlite_settings):
+    services = open_services(sqlite_settings)
+    proxy = WithoutConditionalWrites(seaweed.endpoint)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        from minio import Minio
+
+        store = S3Store(Minio(proxy.endpoint, access_key=seaweed.access_key, secret_key=seaweed.secret_key, secure=False),
+                        unique_bucket())
+        store.ensure_bucket()
+        keeper = Archivist(services.ledger, store)
+        _, first = put(keeper)
+        _, second = put(keeper, number="ZY01-WS·2020-Y-BGS-0002")
+        assert not store.conditional and (second.storage_key, second.version_id) == (first.storage_key, first.version_id)
+        assert four_properties.check(keeper).ok
+    finally:
+        proxy.shutdown()
+        services.close()
