@@ -93,6 +93,9 @@ def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: flo
     raise RuntimeError(f"server did not listen on {port}:\n{log.read_text(errors='replace')[-2000:]}")
 
 
+MAX_VOLUMES = 4000
+
+
 @dataclass
 class SeaweedServer:
     """SeaweedFS `weed mini` (master, volume, filer, S3 with Object Lock) on loopback only."""
@@ -130,6 +133,10 @@ class SeaweedServer:
         self.process = subprocess.Popen(
             [weed, "mini", f"-dir={self.root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
              "-master.telemetry=false", "-admin.ui=false", "-webdav=false", f"-s3.config={self.root / 's3.json'}",
+             # Each bucket is a collection whose first write grows several volumes; left to itself, mini allows free
+             # disk / 128 MB of them, which a session's few hundred buckets exceed (S3 then answers 500). Volumes
+             # are sparse files: many cost no disk.
+             f"-volume.max={MAX_VOLUMES}",
              *(f"-{name}={port}" for name, port in self.ports.items())],
             stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=self.root,
         )
