@@ -55,8 +55,9 @@ def recorded(settings: Settings) -> list[str]:
 
 
 def events(settings: Settings) -> int:
+    """How many events are recorded: counted, for PostgreSQL's positions leave a gap where a killed insert took one."""
     with services(settings) as s:
-        return s.ledger.recorder.max_notification_id() or 0
+        return sum(1 for _ in s.ledger.notifications(batch=5000))
 
 
 def test_a_file_of_updates_with_ids_applied_twice_records_them_once(settings: Settings, tmp_path: Path):
