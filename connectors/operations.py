@@ -27,7 +27,7 @@ from zwgk.archive.bagit_export import PACKAGE_FORMATS, LedgerProof, Progress, ex
 from zwgk.archive.imports import ImportDirectory
 from zwgk.archive.migration import MigrationReport, migrate
 from zwgk.archive.service import Archivist, VerifyReport
-from zwgk.connectors.commands import applied_or_refused, apply_batches, execute, receipts_of
+from zwgk.connectors.commands import LineRules, applied_or_refused, apply_batches, execute, receipts_of
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import projection_batches
 from zwgk.connectors.contract import topics
@@ -90,8 +90,9 @@ def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_er
     progress is kept with each line's events. `batch`: up to so many lines recorded in one transaction, each line
     judged as alone (commands.apply_batches)."""
     lines = ((line, envelope, file and FileLine(*file, line)) for line, envelope in envelopes)
-    done = apply_batches(s, lines, batch, signed_in, stop_on_error, files) if batch > 1 else \
-        ((line, envelope, applied_or_refused(s, envelope, signed_in, progress, files)) for line, envelope, progress in lines)
+    rules = LineRules(signed_in, files, stop_on_error)
+    done = apply_batches(s, lines, batch, rules) if batch > 1 else \
+        ((line, envelope, applied_or_refused(s, envelope, progress, rules)) for line, envelope, progress in lines)
     for line, envelope, applied in done:
         if isinstance(applied, DomainError):
             log.warning("line %d refused: %s (%s)", line, applied.message_en, applied.code)
