@@ -53,7 +53,7 @@ from zwgk.domain.commands import Outcome
 from zwgk.domain.errors import DomainError
 from zwgk.projections.archive import ArchiveTexts
 from zwgk.projections.audit_log import MerkleLog
-from zwgk.projections.projection import to_json
+from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.runner import ProjectionRunner, all_views, events_after
 from zwgk.projections.store import ViewStore
 
@@ -280,7 +280,7 @@ def verify_views(s: Services, settings: Settings) -> tuple[int, list[ViewDiffere
             differences: list[ViewDifference] = []
             with stored.store.transaction() as live_tx, scratch.transaction() as fresh_tx:
                 for view in fresh.views:
-                    differences += _differences(view.name, view.export(live_tx), view.export(fresh_tx))
+                    differences += _differences(view, view.export(live_tx), view.export(fresh_tx))
     return position, differences
 
 
@@ -294,13 +294,15 @@ def verify_ledger(s: Services, merkle: MerkleLog, settings: Settings, trust: Tru
     return replace(report, views=ViewsReport(position, tuple(differences)))
 
 
-def _differences(view: str, stored: dict[str, list[dict[str, Any]]], fresh: dict[str, list[dict[str, Any]]]) -> list[ViewDifference]:
+def _differences(view: Projection, stored: dict[str, list[dict[str, Any]]],
+                 fresh: dict[str, list[dict[str, Any]]]) -> list[ViewDifference]:
     found = []
     for table, rows in fresh.items():
         live = Counter(to_json(row) for row in stored.get(table, []))
         folded = Counter(to_json(row) for row in rows)
-        found += [ViewDifference(view, table, "extra", json.loads(row)) for row in sorted((live - folded).elements())]
-        found += [ViewDifference(view, table, "missing", json.loads(row)) for row in sorted((folded - live).elements())]
+        key = tuple(column.split()[0] for column in view.export_order[table].split(","))
+        found += [ViewDifference(view.name, table, "extra", json.loads(row), key) for row in sorted((live - folded).elements())]
+        found += [ViewDifference(view.name, table, "missing", json.loads(row), key) for row in sorted((folded - live).elements())]
     return found
 
 
