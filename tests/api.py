@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import httpx
 
-from tests.servers import free_port
+from tests.servers import free_port, stop_process
 from zwgk.connectors import accounts
 from zwgk.connectors.config import Settings
 from zwgk.connectors.wiring import services
@@ -49,12 +49,7 @@ class ServerProcess:
         raise RuntimeError(f"{self.name} did not answer:\n{self.log.read_text(errors='replace')[-3000:]}")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, 15)
 
 
 @dataclass
