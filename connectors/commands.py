@@ -290,43 +290,51 @@ def _archive_not_in_batch() -> Archivist:
     raise RunAlone("an original is moved")
 
 
+@dataclass(frozen=True)
+class LineRules:
+    """How a file's lines run, the same for each: as whom (a signed-in caller, or each line's own actor), where
+    `archive_original` may read files from (nowhere without it), and whether a refusal stops the lines after it."""
+
+    signed_in: Actor | None = None
+    files: ImportDirectory | None = None
+    stop_on_error: bool = False
+
+
 Line = tuple[int, Any, FileLine | None]  # a line's number, its envelope (or the refusal reading it earned), its file's progress
 Done = tuple[int, Any, Applied | DomainError]
 
 
-def apply_batches(services: Services, lines: Iterable[Line], size: int, signed_in: Actor | None = None,
-                  stop_on_error: bool = False, files: ImportDirectory | None = None) -> Iterator[Done]:
+def apply_batches(services: Services, lines: Iterable[Line], size: int, rules: LineRules) -> Iterator[Done]:
     """Lines applied `size` a transaction (`zwgk apply --batch`), each with what it did or its refusal, in order,
     told once its batch is recorded. A line is judged as it would be alone: a later command of the batch sees
     what an earlier one decided, a refused line leaves nothing in the batch and the others go on (with
-    `stop_on_error` the lines before it are recorded and the rest not run), a line the batch cannot hold runs
+    `rules.stop_on_error` the lines before it are recorded and the rest not run), a line the batch cannot hold runs
     alone after the lines before it are recorded. Should another writer come first on any of its records, the
     batch records nothing and its lines run again one a transaction, each told its own conflict. A crash loses
     the open batch only: its ids and the file's progress are recorded with its events."""
     pending = iter(lines)
     while chunk := list(islice(pending, size)):
-        done = _apply_batch(services, chunk, signed_in, stop_on_error, files)
+        done = _apply_batch(services, chunk, rules)
         yield from done
-        if stop_on_error and _refused(done):
+        if rules.stop_on_error and _refused(done):
             return
 
 
-def _apply_batch(services: Services, chunk: list[Line], signed_in: Actor | None, stop_on_error: bool,
-                 files: ImportDirectory | None) -> list[Done]:
+def _apply_batch(services: Services, chunk: list[Line], rules: LineRules) -> list[Done]:
     """One batch's lines, what each did in order (up to the first refusal with `stop_on_error`)."""
     batch, held, done = Batch(), list[Done](), list[Done]()
     for line, envelope, progress in chunk:
         try:
-            held.append((line, envelope, applied_or_refused(services, envelope, signed_in, progress, files, batch)))
+            held.append((line, envelope, applied_or_refused(services, envelope, progress, rules, batch)))
         except RunAlone as reason:
             log.debug("line %d runs alone: %s", line, reason)
-            done += _recorded(services, batch, held, chunk, signed_in, stop_on_error, files)
+            done += _recorded(services, batch, held, chunk, rules)
             held = []
-            if not (stop_on_error and _refused(done)):
-                done += _one_by_one(services, [(line, envelope, progress)], signed_in, stop_on_error, files)
-        if stop_on_error and (_refused(held) or _refused(done)):
+            if not (rules.stop_on_error and _refused(done)):
+                done += _one_by_one(services, [(line, envelope, progress)], rules)
+        if rules.stop_on_error and (_refused(held) or _refused(done)):
             break
-    return done + _recorded(services, batch, held, chunk, signed_in, stop_on_error, files)
+    return done + _recorded(services, batch, held, chunk, rules)
 
 
 def _refused(results: list[Done]) -> bool:
@@ -334,19 +342,18 @@ def _refused(results: list[Done]) -> bool:
     return bool(results) and isinstance(results[-1][2], DomainError)
 
 
-def applied_or_refused(services: Services, envelope: Any, signed_in: Actor | None, progress: FileLine | None,
-                       files: ImportDirectory | None = None, batch: Batch | None = None) -> Applied | DomainError:
+def applied_or_refused(services: Services, envelope: Any, progress: FileLine | None, rules: LineRules,
+                       batch: Batch | None = None) -> Applied | DomainError:
     """`apply`, a refusal returned rather than raised; an envelope that is a refusal already (a line unread) as it is."""
     if isinstance(envelope, DomainError):
         return envelope
     try:
-        return apply(services, envelope, signed_in, progress=progress, files=files, batch=batch)
+        return apply(services, envelope, rules.signed_in, progress=progress, files=rules.files, batch=batch)
     except DomainError as error:
         return error
 
 
-def _recorded(services: Services, batch: Batch, held: list[Done], chunk: list[Line], signed_in: Actor | None,
-              stop_on_error: bool, files: ImportDirectory | None) -> list[Done]:
+def _recorded(services: Services, batch: Batch, held: list[Done], chunk: list[Line], rules: LineRules) -> list[Done]:
     """The batch recorded: its lines with the places in the log of what they recorded; or, another writer having
     come first, the same lines applied again one a transaction."""
     try:
@@ -355,17 +362,15 @@ def _recorded(services: Services, batch: Batch, held: list[Done], chunk: list[Li
         log.info("another writer came first on a batch of %d lines: applied again one a transaction", len(held))
         batch.clear()
         progress = {line: given for line, _, given in chunk}
-        return _one_by_one(services, [(line, envelope, progress[line]) for line, envelope, _ in held], signed_in, stop_on_error,
-                           files)
+        return _one_by_one(services, [(line, envelope, progress[line]) for line, envelope, _ in held], rules)
     return [(line, envelope, _placed(applied, placed)) for line, envelope, applied in held]
 
 
-def _one_by_one(services: Services, lines: list[Line], signed_in: Actor | None, stop_on_error: bool,
-                files: ImportDirectory | None) -> list[Done]:
+def _one_by_one(services: Services, lines: list[Line], rules: LineRules) -> list[Done]:
     done: list[Done] = []
     for line, envelope, progress in lines:
-        done.append((line, envelope, applied_or_refused(services, envelope, signed_in, progress, files)))
-        if stop_on_error and _refused(done):
+        done.append((line, envelope, applied_or_refused(services, envelope, progress, rules)))
+        if rules.stop_on_error and _refused(done):
             break
     return done
 

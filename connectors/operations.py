@@ -27,7 +27,7 @@ from zwgk.archive.bagit_export import PACKAGE_FORMATS, LedgerProof, Progress, ex
 from zwgk.archive.imports import ImportDirectory
 from zwgk.archive.migration import MigrationReport, migrate
 from zwgk.archive.service import Archivist, VerifyReport
-from zwgk.connectors.commands import applied_or_refused, apply_batches, execute, receipts_of
+from zwgk.connectors.commands import LineRules, applied_or_refused, apply_batches, execute, receipts_of
 from zwgk.connectors.config import Settings
 from zwgk.connectors.consumer import projection_batches
 from zwgk.connectors.contract import topics
@@ -53,7 +53,7 @@ from zwgk.domain.commands import Outcome
 from zwgk.domain.errors import DomainError
 from zwgk.projections.archive import ArchiveTexts
 from zwgk.projections.audit_log import MerkleLog
-from zwgk.projections.projection import to_json
+from zwgk.projections.projection import Projection, to_json
 from zwgk.projections.runner import ProjectionRunner, all_views, events_after
 from zwgk.projections.store import ViewStore
 
@@ -90,8 +90,9 @@ def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_er
     progress is kept with each line's events. `batch`: up to so many lines recorded in one transaction, each line
     judged as alone (commands.apply_batches)."""
     lines = ((line, envelope, file and FileLine(*file, line)) for line, envelope in envelopes)
-    done = apply_batches(s, lines, batch, signed_in, stop_on_error, files) if batch > 1 else \
-        ((line, envelope, applied_or_refused(s, envelope, signed_in, progress, files)) for line, envelope, progress in lines)
+    rules = LineRules(signed_in, files, stop_on_error)
+    done = apply_batches(s, lines, batch, rules) if batch > 1 else \
+        ((line, envelope, applied_or_refused(s, envelope, progress, rules)) for line, envelope, progress in lines)
     for line, envelope, applied in done:
         if isinstance(applied, DomainError):
             log.warning("line %d refused: %s (%s)", line, applied.message_en, applied.code)
@@ -279,7 +280,7 @@ def verify_views(s: Services, settings: Settings) -> tuple[int, list[ViewDiffere
             differences: list[ViewDifference] = []
             with stored.store.transaction() as live_tx, scratch.transaction() as fresh_tx:
                 for view in fresh.views:
-                    differences += _differences(view.name, view.export(live_tx), view.export(fresh_tx))
+                    differences += _differences(view, view.export(live_tx), view.export(fresh_tx))
     return position, differences
 
 
@@ -293,13 +294,15 @@ def verify_ledger(s: Services, merkle: MerkleLog, settings: Settings, trust: Tru
     return replace(report, views=ViewsReport(position, tuple(differences)))
 
 
-def _differences(view: str, stored: dict[str, list[dict[str, Any]]], fresh: dict[str, list[dict[str, Any]]]) -> list[ViewDifference]:
+def _differences(view: Projection, stored: dict[str, list[dict[str, Any]]],
+                 fresh: dict[str, list[dict[str, Any]]]) -> list[ViewDifference]:
     found = []
     for table, rows in fresh.items():
         live = Counter(to_json(row) for row in stored.get(table, []))
         folded = Counter(to_json(row) for row in rows)
-        found += [ViewDifference(view, table, "extra", json.loads(row)) for row in sorted((live - folded).elements())]
-        found += [ViewDifference(view, table, "missing", json.loads(row)) for row in sorted((folded - live).elements())]
+        key = tuple(column.split()[0] for column in view.export_order[table].split(","))
+        found += [ViewDifference(view.name, table, "extra", json.loads(row), key) for row in sorted((live - folded).elements())]
+        found += [ViewDifference(view.name, table, "missing", json.loads(row), key) for row in sorted((folded - live).elements())]
     return found
 
 

@@ -7,6 +7,7 @@ returns rows, never renders them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass
@@ -598,9 +599,51 @@ class ViewDifference:
     table: str
     kind: str  # extra | missing
     row: dict[str, Any]
+    key: tuple[str, ...] = ()  # the table's key columns (its export order)
 
     def as_dict(self) -> dict[str, Any]:
         return {"view": self.view, "table": self.table, "kind": self.kind, "row": self.row}
+
+    @property
+    def key_values(self) -> tuple[Any, ...]:
+        return tuple(self.row.get(column) for column in self.key)
+
+    @property
+    def row_key(self) -> str:
+        """The table and key values, comparable whatever the values' types."""
+        return json.dumps([self.table, self.key_values], default=str, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class ViewDrift:
+    """One view's rows that differ from the log folded afresh, a row edited in place told as one differing row
+    (the same key on both sides) rather than as one missing and one extra."""
+
+    view: str
+    missing: tuple[ViewDifference, ...]
+    extra: tuple[ViewDifference, ...]
+    differing: tuple[tuple[ViewDifference, ViewDifference], ...]  # (as folded afresh, as stored)
+
+
+def view_drifts(differences: Sequence[ViewDifference]) -> list[ViewDrift]:
+    """The differences by view, in the order first named; a missing and an extra row of a table with the same key
+    are paired, one to one, as a differing row."""
+    drifts = []
+    for view in dict.fromkeys(d.view for d in differences):
+        unmatched: dict[str, list[ViewDifference]] = {}
+        for d in differences:
+            if d.view == view and d.kind == "missing":
+                unmatched.setdefault(d.row_key, []).append(d)
+        extra, differing = [], []
+        for stored in (d for d in differences if d.view == view and d.kind == "extra"):
+            same_key = unmatched.get(stored.row_key) if stored.key else None
+            if same_key:
+                differing.append((same_key.pop(0), stored))
+            else:
+                extra.append(stored)
+        missing = [d for rows in unmatched.values() for d in rows]
+        drifts.append(ViewDrift(view, tuple(missing), tuple(extra), tuple(differing)))
+    return drifts
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from zwgk.connectors.labels import (
     percent,
     step_zh,
 )
-from zwgk.connectors.queries import AuditReport, ViewDifference
+from zwgk.connectors.queries import AuditReport, ViewDifference, ViewDrift, view_drifts
 from zwgk.domain.actors import ROLE_NAMES_ZH, Role
 from zwgk.domain.assessment import GRADES_ZH, Grade
 from zwgk.domain.complaints import CATEGORIES_ZH
@@ -344,18 +344,74 @@ def four_property_report(report: four_properties.FourPropertyReport, format: str
     console.print(table)
 
 
+WIDTH = 80  # the columns a view's differences are told in, whatever the terminal
+EXAMPLES = 3  # rows shown a view; every row is in `--format json`
+COLUMNS_SHOWN = 6  # changed columns shown for a differing row
+
+
 def view_differences(position: int, differences: list[ViewDifference], format: str) -> None:  # noqa: A002
+    """Per view: how many rows are missing, extra or differ, then a few of them, each line within 80 columns."""
     if format == "json":
         emit_json({"ok": not differences, "position": position, "differences": [d.as_dict() for d in differences]})
         return
     if not differences:
         typer.echo(f"ok：全部视图与事件日志（至位置 {position}）重新折叠的结果一致。")
         return
-    kinds = {"extra": "视图中多出（被添加或改动）", "missing": "视图中缺少（被删除或改动）"}
-    table = Table("视图", "表", "差异", "行", title=f"视图与事件日志不一致（{len(differences)} 行，至位置 {position}）")
-    for d in differences:
-        table.add_row(d.view, d.table, kinds[d.kind], _cell(json.dumps(d.row, ensure_ascii=False, sort_keys=True, default=str)))
-    console.print(table)
+    lines = [f"视图与事件日志不一致（至位置 {position}，{len(differences)} 行差异）："]
+    for drift in view_drifts(differences):
+        lines += _drift_lines(drift)
+    lines.append("全部差异见 --format json。")
+    for line in lines:
+        typer.echo(_fit(printable(line)))
+
+
+def _drift_lines(drift: ViewDrift) -> list[str]:
+    lines = [f"视图 {drift.view}：缺少 {len(drift.missing)} 行，多出 {len(drift.extra)} 行，不同 {len(drift.differing)} 行"]
+    for folded, stored in drift.differing[:EXAMPLES]:
+        changed = [c for c in dict.fromkeys([*folded.row, *stored.row]) if folded.row.get(c) != stored.row.get(c)]
+        lines.append(f"  不同 {_where(stored)}")
+        for c in changed[:COLUMNS_SHOWN]:
+            each = (WIDTH - _display_width(f"    {c}： → ")) // 2  # both sides shown, however long either is
+            lines.append(f"    {c}：{_fit(_value(folded.row.get(c)), each)} → {_fit(_value(stored.row.get(c)), each)}")
+        if len(changed) > COLUMNS_SHOWN:
+            lines.append(f"    ……另有 {len(changed) - COLUMNS_SHOWN} 列不同")
+    shown = EXAMPLES - min(len(drift.differing), EXAMPLES)
+    for word, row in [*(("缺少", d) for d in drift.missing), *(("多出", d) for d in drift.extra)][:shown]:
+        lines.append(f"  {word} {_where(row)}")
+        lines.append("    " + "，".join(f"{c}={_value(v)}" for c, v in row.row.items() if c not in row.key))
+    told = min(len(drift.differing), EXAMPLES) + min(len(drift.missing) + len(drift.extra), shown)
+    rows = len(drift.differing) + len(drift.missing) + len(drift.extra)
+    if rows > told:
+        lines.append(f"  ……另有 {rows - told} 行")
+    return lines
+
+
+def _where(row: ViewDifference) -> str:
+    """The table and key of a differing row."""
+    key = "，".join(f"{c}={_value(v)}" for c, v in zip(row.key, row.key_values, strict=True))
+    return f"{row.table}（{key}）" if key else row.table
+
+
+def _value(value: Any) -> str:
+    return printable(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _fit(line: str, width: int = WIDTH) -> str:
+    """The line cut to `width` columns, a wide character (Chinese, or one a terminal may draw wide) counted two."""
+    if _display_width(line) <= width:
+        return line
+    kept, used = [], 3
+    for char in line:
+        used += _display_width(char)
+        if used > width:
+            break
+        kept.append(char)
+    return "".join(kept) + "..."
+
+
+def _display_width(text: str) -> int:
+    """Terminal columns at most: ambiguous characters (→, …) are wide in a Chinese locale."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F", "A") else 1 for c in text)
 
 
 def projection_status(rows: list[dict[str, Any]], format: str) -> None:  # noqa: A002

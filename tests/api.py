@@ -8,10 +8,11 @@ import sys
 import time
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 
-from tests.servers import free_port
+from tests.servers import free_port, stop_process
 from zwgk.connectors import accounts
 from zwgk.connectors.config import Settings
 from zwgk.connectors.wiring import services
@@ -25,10 +26,36 @@ def environment(settings: Settings) -> dict[str, str]:
 
 
 @dataclass
-class ZwgkServer:
+class ServerProcess:
+    """A server process a test started, its output in `log`: the test goes on once it answers, and stops it."""
+
     url: str
     process: subprocess.Popen
     log: Path
+    name: ClassVar[str]
+    health: ClassVar[str]  # the path that answers 200 once the server is ready
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.log.read_text(errors='replace')[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}{self.health}", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not answer:\n{self.log.read_text(errors='replace')[-3000:]}")
+
+    def stop(self) -> None:
+        stop_process(self.process, 15)
+
+
+@dataclass
+class ZwgkServer(ServerProcess):
+    name = "zwgk serve"
+    health = "/healthz"
 
     @classmethod
     def start(cls, settings: Settings, cwd: Path, workers: int = 1, extra_env: dict[str, str] | None = None) -> ZwgkServer:
@@ -41,31 +68,10 @@ class ZwgkServer:
         server.wait_ready()
         return server
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"zwgk serve exited early:\n{self.log.read_text(errors='replace')[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"zwgk serve did not answer:\n{self.log.read_text(errors='replace')[-3000:]}")
-
     def client(self, token: str | None = None, **headers: str) -> httpx.Client:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def token_for(settings: Settings, user_id: str, role: str, unit: str, password: str | None = None) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 
 from tests.api import ZwgkServer
 from tests.servers import node_project
@@ -114,6 +114,19 @@ class Visitor:
             self.page.get_by_label("动态验证码").fill(pyotp.TOTP(person.totp_secret).now())
         self.page.get_by_role("button", name="登录").click()
         return self.checked("signed-in")
+
+    def sent(self, link: Locator, form: str, fields: dict[str, str], button: str, answer: str) -> Page:
+        """A form reached by a link, its fields (by label) filled or chosen, sent by its button: both pages checked."""
+        link.click()
+        self.checked(form)
+        for label, value in fields.items():
+            control = self.page.get_by_label(label)
+            if control.evaluate("e => e.tagName") == "SELECT":
+                control.select_option(value)
+            else:
+                control.fill(value)
+        self.page.get_by_role("button", name=button).click()
+        return self.checked(answer)
 
     def sign_out(self) -> Page:
         self.page.get_by_role("button", name="退出登录").click()

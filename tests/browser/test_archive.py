@@ -62,11 +62,7 @@ def test_the_archivist_archives_a_pdf_finds_it_and_downloads_the_same_bytes_R1(c
         page.get_by_role("link", name="下载原件").click()
     assert download.value.path().read_bytes() == PDF
 
-    page.get_by_role("link", name="实施法律保全").click()
-    visitor.checked("hold-form")
-    page.get_by_label("理由").fill("行政复议")
-    page.get_by_role("button", name="提交").click()
-    visitor.checked("held")
+    visitor.sent(page.get_by_role("link", name="实施法律保全"), "hold-form", {"理由": "行政复议"}, "提交", "held")
     expect(page.get_by_role("status")).to_have_text("已实施法律保全。")
     expect(page.get_by_role("link", name="解除法律保全")).to_be_visible()
 

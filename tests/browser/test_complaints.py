@@ -28,11 +28,8 @@ def test_the_complaints_office_reveals_a_complainant_only_with_a_purpose_and_the
     listed = page.get_by_role("table", name=re.compile("投诉")).get_by_role("row").filter(has_text=RESPONDENT)
     expect(listed).to_contain_text("已公开")
     expect(page.get_by_role("main")).not_to_contain_text("示例投诉人甲")
-    listed.get_by_role("link", name="查阅投诉人信息").click()
-    visitor.checked("reveal-form")
-    page.get_by_label("查阅项目").select_option("complainant_name")
-    page.get_by_role("button", name="记录并查阅").click()
-    visitor.checked("reveal-without-purpose")
+    visitor.sent(listed.get_by_role("link", name="查阅投诉人信息"), "reveal-form", {"查阅项目": "complainant_name"}, "记录并查阅",
+                 "reveal-without-purpose")
     expect(page.get_by_role("alert")).to_contain_text("写明查阅目的")
     expect(page.get_by_role("main")).not_to_contain_text("示例投诉人甲")
 

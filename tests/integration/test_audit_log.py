@@ -180,6 +180,15 @@ def zwgk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
+def _grown_by_one(cwd: Path) -> None:
+    """One more event applied from a file, and the checkpoint that then signs the log kept as cp-new.txt."""
+    more = cwd / "more.jsonl"
+    more.write_text(json.dumps({"command": "draft_disclosure", "actor": {"id": "o", "role": "officer", "unit": "U"},
+                                "args": {"title": "新文件", "attribute": "proactive"}}, ensure_ascii=False), encoding="utf-8")
+    assert zwgk("apply", str(more), cwd=cwd).returncode == 0
+    (cwd / "cp-new.txt").write_text(zwgk("audit", "checkpoint", cwd=cwd).stdout, encoding="utf-8")
+
+
 def test_inspector_commands_prove_and_verify_offline(tmp_path: Path):
     assert zwgk("demo", cwd=tmp_path).returncode == 0
     (tmp_path / "cp-old.txt").write_text(zwgk("audit", "checkpoint", cwd=tmp_path).stdout, encoding="utf-8")
@@ -202,11 +211,7 @@ def test_inspector_commands_prove_and_verify_offline(tmp_path: Path):
     bad = zwgk(*args, cwd=offline)
     assert bad.returncode == 1 and "核验失败" in bad.stderr and "altered" in bad.stderr
 
-    apply_file = tmp_path / "more.jsonl"
-    apply_file.write_text(json.dumps({"command": "draft_disclosure", "actor": {"id": "o", "role": "officer", "unit": "U"},
-                                      "args": {"title": "新文件", "attribute": "proactive"}}, ensure_ascii=False), encoding="utf-8")
-    assert zwgk("apply", str(apply_file), cwd=tmp_path).returncode == 0
-    (tmp_path / "cp-new.txt").write_text(zwgk("audit", "checkpoint", cwd=tmp_path).stdout, encoding="utf-8")
+    _grown_by_one(tmp_path)
     grown = zwgk("audit", "verify-consistency", "cp-old.txt", "cp-new.txt", cwd=tmp_path)
     old_size = int((tmp_path / "cp-old.txt").read_text().splitlines()[1])
     assert grown.returncode == 0 and f"从 {old_size} 项增长到 {old_size + 1} 项" in grown.stderr
@@ -255,11 +260,7 @@ def test_consistency_proof_written_by_the_operator_verifies_offline(tmp_path: Pa
     assert zwgk("demo", cwd=tmp_path).returncode == 0
     (tmp_path / "key.txt").write_text(zwgk("audit", "public-key", cwd=tmp_path).stdout, encoding="utf-8")
     (tmp_path / "cp-old.txt").write_text(zwgk("audit", "checkpoint", cwd=tmp_path).stdout, encoding="utf-8")
-    apply_file = tmp_path / "more.jsonl"
-    apply_file.write_text(json.dumps({"command": "draft_disclosure", "actor": {"id": "o", "role": "officer", "unit": "U"},
-                                      "args": {"title": "新文件", "attribute": "proactive"}}, ensure_ascii=False), encoding="utf-8")
-    assert zwgk("apply", str(apply_file), cwd=tmp_path).returncode == 0
-    (tmp_path / "cp-new.txt").write_text(zwgk("audit", "checkpoint", cwd=tmp_path).stdout, encoding="utf-8")
+    _grown_by_one(tmp_path)
     proved = zwgk("audit", "prove-consistency", "cp-old.txt", "cp-new.txt", cwd=tmp_path)
     assert proved.returncode == 0, proved.stderr
     proof = json.loads(proved.stdout)

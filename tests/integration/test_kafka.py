@@ -72,6 +72,22 @@ def relay_everything(settings: Settings, services) -> None:
         r.run(threading.Event(), once=True, checkpoints=(log, settings.log_origin))
 
 
+def scenario_relayed(settings: Settings):
+    """The scenario recorded and every event relayed; the services stay open for the test (which closes them)."""
+    services = open_services(settings)
+    run_scenario(services)
+    relay_everything(settings, services)
+    return services
+
+
+def relayed_exactly_once(settings: Settings, services) -> list:
+    """The internal topics' messages: the scenario's events, each once, each record's in order."""
+    messages = consume(settings.kafka_bootstrap_servers, INTERNAL)
+    assert len(messages) == SCENARIO_EVENTS
+    assert_exactly_once_in_order(settings, services, messages)
+    return messages
+
+
 def assert_exactly_once_in_order(settings: Settings, services, messages) -> None:
     stored = {str(n.originator_id) + f"/{n.originator_version}" for n in services.ledger.notifications()}
     seen = [(m.topic, dict(m.headers)["ce_id"]) for m in messages]
@@ -86,12 +102,8 @@ def assert_exactly_once_in_order(settings: Settings, services, messages) -> None
 
 
 def test_relay_publishes_every_event_exactly_once_with_cloudevents_headers(ledger: Settings):
-    services = open_services(ledger)
-    run_scenario(services)
-    relay_everything(ledger, services)
-    messages = consume(ledger.kafka_bootstrap_servers, INTERNAL)
-    assert len(messages) == SCENARIO_EVENTS
-    assert_exactly_once_in_order(ledger, services, messages)
+    services = scenario_relayed(ledger)
+    messages = relayed_exactly_once(ledger, services)
     headers = dict(messages[0].headers)
     assert headers["ce_specversion"] == b"1.0"
     assert headers["ce_subject"] == messages[0].key
@@ -106,9 +118,7 @@ def test_relay_publishes_every_event_exactly_once_with_cloudevents_headers(ledge
 
 
 def test_d7_q3_public_topics_carry_nothing_confidential(ledger: Settings):
-    services = open_services(ledger)
-    run_scenario(services)
-    relay_everything(ledger, services)
+    services = scenario_relayed(ledger)
     public = consume(ledger.kafka_bootstrap_servers, PUBLIC)
     internal = consume(ledger.kafka_bootstrap_servers, INTERNAL)
     raw = b"".join(m.value + b"".join(v for _, v in m.headers) + (m.key or b"") for m in public)
@@ -135,9 +145,7 @@ def test_d7_q3_public_topics_carry_nothing_confidential(ledger: Settings):
 
 def test_values_decode_with_the_apache_avro_library(ledger: Settings):
     """An integrator with another Avro implementation reads the same messages, each schema file parsed alone."""
-    services = open_services(ledger)
-    run_scenario(services)
-    relay_everything(ledger, services)
+    services = scenario_relayed(ledger)
     checked = 0
     for message in consume(ledger.kafka_bootstrap_servers, INTERNAL + PUBLIC):
         name = dict(message.headers)["zwgk_schema"].decode()
@@ -308,9 +316,7 @@ def test_commit_to_kafka_latency_under_a_second_at_light_load(ledger: Settings):
 
 
 def test_events_tail_prints_decoded_events(ledger: Settings, tmp_path: Path):
-    services = open_services(ledger)
-    run_scenario(services)
-    relay_everything(ledger, services)
+    services = scenario_relayed(ledger)
     tail = zwgk_process(ledger, tmp_path, "events", "tail", "--topic", "zwgk.public.disclosure.v1",
                         "--from-beginning", "--format", "json", "--max-messages", "5", "--idle-timeout", "10")
     out, err = tail.communicate(timeout=60)
@@ -325,12 +331,8 @@ def test_events_tail_prints_decoded_events(ledger: Settings, tmp_path: Path):
 @pytest.mark.postgres
 def test_relay_follows_a_postgresql_event_store(broker: TansuBroker, postgres_settings: Settings, tmp_path: Path):
     settings = Settings(database_url=postgres_settings.database_url, kafka_bootstrap_servers=broker.bootstrap)
-    services = open_services(settings)
-    run_scenario(services)
-    relay_everything(settings, services)
-    messages = consume(broker.bootstrap, INTERNAL)
-    assert len(messages) == SCENARIO_EVENTS
-    assert_exactly_once_in_order(settings, services, messages)
+    services = scenario_relayed(settings)
+    relayed_exactly_once(settings, services)
     services.close()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tests.cli import zwgk
 from tests.integration.test_ledger import run_scenario
+from tests.unit.test_view_differences import columns
 from zwgk.connectors.config import Settings
 from zwgk.connectors.operations import verify_views
 from zwgk.connectors.wiring import catch_up, services, views
@@ -52,3 +53,6 @@ def test_projections_verify_on_the_command_line_exits_1_and_names_the_edited_row
     report = json.loads(tampered.stdout)
     assert not report["ok"] and {(d["kind"], d["row"]["deadline_id"]) for d in report["differences"]} == {
         ("extra", deadline), ("missing", deadline)}
+    told = zwgk("projections", "verify", cwd=tmp_path).stdout.splitlines()
+    assert "视图 deadlines：缺少 0 行，多出 0 行，不同 1 行" in told and f"  不同 deadlines（deadline_id={deadline}）" in told
+    assert "    status：breached → met" in told and max(map(columns, told)) <= 80, told

@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -19,6 +17,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.api import ZWGK, ServerProcess
 from tests.integration.test_ledger import run_scenario
 from tests.servers import free_port
 from zwgk.connectors import queries
@@ -30,50 +29,32 @@ from zwgk.domain.checkpoint import CheckpointError, Verifier, open_signed, parse
 from zwgk.domain.disclosure import DraftDisclosure
 from zwgk.domain.witness import submission
 
-ZWGK = str(Path(sys.executable).with_name("zwgk"))
 NAME = "inspectors.example/witness"
 
 
 @dataclass
-class WitnessServer:
-    url: str
-    process: subprocess.Popen
+class WitnessServer(ServerProcess):
     args: list[str]
-    log: Path
+    name = "zwgk witness serve"
+    health = ""
 
     @classmethod
     def start(cls, key: Path, db: Path, log_key: str, cwd: Path) -> WitnessServer:
         port = free_port()
         args = [ZWGK, "witness", "serve", "--key", str(key), "--db", str(db), "--log", log_key, "--name", NAME, "--port", str(port)]
-        server = cls(f"http://127.0.0.1:{port}", subprocess.Popen(args, cwd=cwd), args, cwd / f"witness-{port}.log")
+        log = cwd / f"witness-{port}.log"
+        server = cls(f"http://127.0.0.1:{port}", cls._run(args, log), log, args)
         server.wait_ready()
         return server
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("zwgk witness serve exited early")
-            try:
-                if httpx.get(self.url, timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("zwgk witness serve did not answer")
+    @staticmethod
+    def _run(args: list[str], log: Path) -> subprocess.Popen:
+        return subprocess.Popen(args, cwd=log.parent, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
     def restart(self) -> None:
         self.stop()
-        self.process = subprocess.Popen(self.args)
+        self.process = self._run(self.args, self.log)
         self.wait_ready()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 @dataclass
