@@ -8,12 +8,14 @@ reading the aggregate back from the repository before each append, as a command
 does ("raw read+append"). Between them and the commands, zwgk's own events, decided
 and sealed by the record kept in hand and saved one per transaction, without the
 read a command makes ("own appends"): what zwgk's events cost to write, apart from
-reading. Not a test: it asserts nothing.
+reading. The last line is one JSON object with every figure and the peak memory. Not a test: it asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -119,7 +121,7 @@ def measure(run, *args) -> float:
     return time.perf_counter() - started
 
 
-def bench(label: str, settings: Settings, n: int) -> None:
+def bench(label: str, settings: Settings, n: int, figures: dict[str, dict[str, float]]) -> None:
     env = settings.eventsourcing_env()
     zwgk, raw = Ledger(env), Raw(env)
     workflows(zwgk, 5)  # warm up both paths
@@ -135,6 +137,10 @@ def bench(label: str, settings: Settings, n: int) -> None:
         f"raw read+append {commands / read_appends:6.0f} ev/s, ratio {read_appends / ours:4.2f}x | "
         f"own appends {commands / own:6.0f} ev/s, ratio to raw appends {appends / own:4.2f}x"
     )
+    figures[label] = {"commands_per_s": round(commands / ours), "raw_appends_per_s": round(commands / appends),
+                      "ratio": round(appends / ours, 3), "raw_read_appends_per_s": round(commands / read_appends),
+                      "ratio_to_read_appends": round(read_appends / ours, 3), "own_appends_per_s": round(commands / own),
+                      "own_ratio": round(appends / own, 3)}
     zwgk.close()
     raw.close()
 
@@ -143,7 +149,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workflows", type=int, default=500)
     args = parser.parse_args()
-    on_each_store(lambda label, settings: bench(label, settings, args.workflows))
+    figures: dict[str, dict[str, float]] = {}
+    on_each_store(lambda label, settings: bench(label, settings, args.workflows, figures))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak_mb:.0f} MB")
+    print(json.dumps({"bench": "ingest", "workflows": args.workflows, **figures, "peak_rss_mb": round(peak_mb)}))
 
 
 if __name__ == "__main__":

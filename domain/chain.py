@@ -23,6 +23,8 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 GENESIS = "0" * 64  # prev_hash of the first event of every aggregate
 
 
@@ -73,18 +75,69 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__} canonically")
 
 
+def _reference_json(state: Mapping[str, Any]) -> bytes:
+    """The contract's own definition, value by value: every encoding of a state must give these bytes."""
+    return json.dumps(_plain(state), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _orjson_default(value: Any) -> Any:
+    """What orjson leaves to us: instants in the contract's fixed-width form, dates, decimals and value objects."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime cannot be hashed canonically")
+        return utc_text(value)
+    if isinstance(value, (date, Decimal)):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES.get(type(value))
+        if names is None:
+            names = _FIELD_NAMES[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+        return {name: getattr(value, name) for name in names}
+    raise TypeError(f"cannot encode {type(value).__name__} canonically")
+
+
+_ORJSON_OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+                   | orjson.OPT_PASSTHROUGH_DATACLASS)
+
+
+def state_json(state: Mapping[str, Any], typed: bool = False) -> bytes:
+    """The canonical JSON of an event's state, its own ``hash`` left out: the ``state`` member of the canonical
+    bytes, and what the store keeps. ``typed``: every value is of its field's declared type, none of which is a
+    float or ``Any`` (see `stored_form`), so orjson gives the reference bytes in one call (its floats and keys of
+    other types are written otherwise); anything orjson refuses (integers past 64 bits) takes the reference path."""
+    unhashed = {k: v for k, v in state.items() if k != "hash"}
+    if typed:
+        try:
+            return orjson.dumps(unhashed, default=_orjson_default, option=_ORJSON_OPTIONS)
+        except orjson.JSONEncodeError as error:
+            if isinstance(error.__cause__, ValueError):  # a naive instant: refused on either path
+                raise error.__cause__ from None
+    return _reference_json(unhashed)
+
+
+def is_canonical(body: bytes, state: Mapping[str, Any]) -> bool:
+    """Whether stored JSON is the canonical encoding of the state read from it (hash aside): quick through
+    orjson, which writes text and integers as the contract does; the reference decides the rest (floats)."""
+    try:
+        if orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS) == body:
+            return True
+        return state_json(state) == body
+    except (TypeError, ValueError):
+        return False
+
+
+def framed(topic: str, originator_id: UUID | str, originator_version: int, state: bytes) -> bytes:
+    """The canonical bytes around a state's canonical JSON, without encoding it again: the object's four keys
+    in their sorted order."""
+    return b"".join((b'{"originator_id":', json.dumps(str(originator_id), ensure_ascii=False).encode("utf-8"), b',"originator_version":',
+                     str(originator_version).encode(), b',"state":', state, b',"topic":',
+                     json.dumps(topic, ensure_ascii=False).encode("utf-8"), b"}"))
+
+
 def canonical_bytes(
     topic: str, originator_id: UUID | str, originator_version: int, state: Mapping[str, Any]
 ) -> bytes:
-    body = {
-        "topic": topic,
-        "originator_id": _plain(originator_id),
-        "originator_version": originator_version,
-        "state": _plain({k: v for k, v in state.items() if k != "hash"}),
-    }
-    return json.dumps(
-        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    return framed(topic, originator_id, originator_version, state_json(state))
 
 
 def event_hash(
@@ -105,6 +158,15 @@ class StoredRecord:
     originator_version: int
     state: Mapping[str, Any] | None  # None when the stored bytes could not be decoded
     decode_error: str = ""
+    body: bytes | None = None  # the state's JSON as stored, when the store keeps the canonical form
+
+    def canonical(self) -> bytes:
+        """The bytes its hash covers: framed around what is stored, or encoded from an older form's state."""
+        if self.state is None:
+            raise ValueError(f"stored bytes cannot be decoded: {self.decode_error}")
+        if self.body is not None:
+            return framed(self.topic, self.originator_id, self.originator_version, self.body)
+        return canonical_bytes(self.topic, self.originator_id, self.originator_version, self.state)
 
 
 @dataclass(frozen=True)
@@ -142,8 +204,10 @@ def _failure(record: StoredRecord, version: int, head: str) -> tuple[str, str]:
         return "unchained", "event carries no hash chain fields"
     if prev_hash != head:
         return "relinked", "prev_hash does not match the previous event's hash"
+    if record.body is not None and not is_canonical(record.body, record.state):
+        return "altered", "stored state is not in its canonical form: the event was altered"
     try:
-        computed = event_hash(record.topic, record.originator_id, record.originator_version, record.state)
+        computed = hashlib.sha256(record.canonical()).hexdigest()
     except (TypeError, ValueError) as error:
         return "unencodable", f"event cannot be encoded canonically: {error}"
     if computed != stored_hash:

@@ -20,7 +20,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import CanMutateAggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Notification, Transcoding
 from eventsourcing.utils import get_topic
 
 from zwgk.domain import contexts
@@ -39,6 +39,7 @@ from zwgk.domain.official_calendar import OfficialCalendarYear, calendar_year_id
 from zwgk.domain.privacy import KeyStore, SealedValue, SubjectKey
 from zwgk.domain.records import Record
 from zwgk.domain.rules import Rule
+from zwgk.domain.stored_form import LedgerMapper, is_library_form, parsed, split, topic_shape, unwrapped
 
 TRecord = TypeVar("TRecord", bound=Record)
 TCreated = TypeVar("TCreated", bound=Record.Created)
@@ -275,6 +276,9 @@ class Ledger(Application[UUID]):
     def keys(self, keys: KeyStore) -> None:
         """Given after the ledger is made when the key store borrows the event store's connections (wiring)."""
         self._keys = keys
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=LedgerMapper)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -627,18 +631,17 @@ class Ledger(Application[UUID]):
         """Every event as stored after a log position, decoded but not upcast, in log order."""
         for n in self.notifications(after=after):
             try:
-                state = n.state
-                if self.mapper.cipher:
-                    state = self.mapper.cipher.decrypt(state)
-                if self.mapper.compressor:
-                    state = self.mapper.compressor.decompress(state)
-                decoded = self.mapper.transcoder.decode(state)
-                if not isinstance(decoded, dict):
-                    raise DomainError("STATE_NOT_OBJECT", "", "stored state is not an object")
+                stored = unwrapped(self.mapper, n.state)
+                if is_library_form(stored):
+                    state, body = self.mapper.transcoder.decode(stored), None
+                    if not isinstance(state, dict):
+                        raise DomainError("STATE_NOT_OBJECT", "", "stored state is not an object")
+                else:
+                    state, body = topic_shape(n.topic).to_views(parsed(stored)), split(stored)[1]
             except Exception as error:  # noqa: BLE001 - any undecodable record is a finding
                 yield StoredRecord(n.id, n.topic, n.originator_id, n.originator_version, None, str(error))
             else:
-                yield StoredRecord(n.id, n.topic, n.originator_id, n.originator_version, decoded)
+                yield StoredRecord(n.id, n.topic, n.originator_id, n.originator_version, state, body=body)
 
     def stored_record(self, position: int) -> StoredRecord | None:
         record = next(self.stored_records(after=position - 1), None)

@@ -8,6 +8,7 @@ sealed into its aggregate's hash chain (see `chain`).
 
 from __future__ import annotations
 
+import hashlib
 from copy import deepcopy
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -20,9 +21,10 @@ from eventsourcing.utils import get_topic
 
 from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline, WorkingDayCalendar
-from zwgk.domain.chain import GENESIS, event_hash
+from zwgk.domain.chain import GENESIS, framed, state_json
 from zwgk.domain.errors import DomainError
 from zwgk.domain.rules import Rule
+from zwgk.domain.stored_form import sealed, shape
 
 CLOCK_SKEW = timedelta(minutes=5)
 # Values a command cannot change in place (Actor and Deadline are frozen value objects), shared by copies.
@@ -270,7 +272,7 @@ def _sealed(
     }
     class_version = getattr(event_class, "class_version", 1)
     hashed = dict(state, class_version=class_version) if class_version > 1 else state
-    state["hash"] = event_hash(
-        get_topic(event_class), originator_id, originator_version, hashed
-    )
+    body = state_json(hashed, typed=shape(event_class).exact)
+    state["hash"] = hashlib.sha256(framed(get_topic(event_class), originator_id, originator_version, body)).hexdigest()
+    sealed.keep(state["hash"], body)
     return {"originator_id": originator_id, "originator_version": originator_version, **state}

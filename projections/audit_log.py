@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import chain, islice
 from typing import Any, TypeVar
 
-from zwgk.domain.chain import StoredRecord, canonical_bytes
+from zwgk.domain.chain import StoredRecord
 from zwgk.domain.checkpoint import Checkpoint, read_unverified
 from zwgk.domain.merkle import Frontier, consistency_proof, inclusion_proof, leaf_hash, subtree_root
 from zwgk.projections.store import Transaction, ViewStore
@@ -57,7 +57,9 @@ def decoded_state(record: StoredRecord) -> Mapping[str, Any]:
 
 
 def entry_of(record: StoredRecord) -> bytes:
-    return canonical_bytes(record.topic, record.originator_id, record.originator_version, decoded_state(record))
+    """A leaf's bytes: what the event's hash covers."""
+    decoded_state(record)  # an undecodable event is the log's error, named by its position
+    return record.canonical()
 
 
 class MerkleLog:

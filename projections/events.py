@@ -20,6 +20,7 @@ from zwgk.domain.actors import Actor
 from zwgk.domain.calendar import Deadline
 from zwgk.domain.privacy import SealedValue
 from zwgk.domain.records import DOMAIN_NAMES, Record
+from zwgk.domain.stored_form import is_library_form, parsed, topic_shape
 
 DROPPED = {"originator_topic", "class_version"}
 THandler = TypeVar("THandler", bound=Callable[..., None])
@@ -181,7 +182,10 @@ _decoder = json.JSONDecoder(object_hook=_untag)
 def from_notification(n: Notification) -> ProjectedEvent:
     """From the event store's log: the stored JSON decoded straight into the views' values (one pass,
     none of the domain's objects built), upcast, named as on the streams. Upcasters see these values."""
-    fields = upcast(n.topic, _decoder.decode(n.state.decode("utf-8")))  # freshly decoded: renamed in place
+    if is_library_form(n.state):
+        fields = upcast(n.topic, _decoder.decode(n.state.decode("utf-8")))  # freshly decoded: renamed in place
+    else:
+        fields = topic_shape(n.topic).to_views(upcast(n.topic, parsed(n.state)))
     for name in DROPPED:
         fields.pop(name, None)
     for stored, named in DOMAIN_NAMES.items():

@@ -5,7 +5,10 @@ test until it is given a line here (C, D, A, H, R, Q and calendar rules, each th
 from __future__ import annotations
 
 import hashlib
+import types
+import typing
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -19,9 +22,11 @@ from zwgk.connectors.demo import COMPLAINT_ID, HEARING_IDS, scenario
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import open_services
 from zwgk.domain.archival import DestructionList
+from zwgk.domain.chain import framed
 from zwgk.domain.commands import Command, Context, Outcome
 from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Ledger
+from zwgk.domain.stored_form import is_library_form, split
 
 UNIT = "乐山市市中区人民政府办公室"
 ACT, WITHHELD = "5d7c1e20-0a41-4b6e-9c2d-7e8f9a0b1c21", "5d7c1e20-0a41-4b6e-9c2d-7e8f9a0b1c22"
@@ -36,21 +41,6 @@ def actor(name: str, role: str = "officer", unit: str = UNIT) -> dict[str, str]:
 
 def line(command: str, args: dict[str, Any], day: str, who: dict[str, str] | None = None, hour: int = 9) -> dict[str, Any]:
     return {"command": command, "actor": who or actor("officer"), "occurred_at": f"{day}T{hour:02d}:00:00+08:00", "args": args}
-
-
-@pytest.fixture
-def executed(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
-    """The names of the commands the ledger accepted while the test ran."""
-    accepted: set[str] = set()
-    run = Ledger.run
-
-    def recording(command: Command, ctx: Context) -> list[Outcome]:
-        outcomes = run(command, ctx)
-        accepted.add(command.name)
-        return outcomes
-
-    monkeypatch.setattr(Ledger, "run", staticmethod(recording))
-    yield accepted
 
 
 def the_rest(original: Path, services: Services) -> Iterator[dict[str, Any] | Callable[[], dict[str, Any]]]:
@@ -131,22 +121,79 @@ def the_rest(original: Path, services: Services) -> Iterator[dict[str, Any] | Ca
                    "args": {"user_id": "szq-new-officer", "token_id": create_token(services, "szq-new-officer", None).token_id}}
 
 
-def test_every_command_in_the_catalogue_is_executed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executed: set[str]):
-    monkeypatch.chdir(tmp_path)  # the embedded archive store lives under ./var/
-    original = tmp_path / "民生实事.txt"
-    original.write_text("市中区2025年十件民生实事（正文）", encoding="utf-8")
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/zwgk.sqlite3")
-    services = open_services(settings)
+@pytest.fixture(scope="module")
+def every_command(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, set[str]]:
+    """A store in which every command of the catalogue was accepted, and the names of the commands accepted."""
+    tmp_path = tmp_path_factory.mktemp("every-command")
+    accepted: set[str] = set()
+    run = Ledger.run
+
+    def recording(command: Command, ctx: Context) -> list[Outcome]:
+        outcomes = run(command, ctx)
+        accepted.add(command.name)
+        return outcomes
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(Ledger, "run", staticmethod(recording))
+        monkeypatch.chdir(tmp_path)  # the embedded archive store lives under ./var/
+        original = tmp_path / "民生实事.txt"
+        original.write_text("市中区2025年十件民生实事（正文）", encoding="utf-8")
+        settings = Settings(database_url=f"sqlite:///{tmp_path}/zwgk.sqlite3")
+        services = open_services(settings)
+        try:
+            for step in scenario():
+                try:
+                    execute(services, step.envelope)
+                except DomainError as error:
+                    assert error.code == step.refused_with
+            for made in the_rest(original, services):
+                outcomes = execute(services, made() if callable(made) else made, files=import_directory(settings, tmp_path))
+                assert all(isinstance(o.aggregate_id, UUID) for o in outcomes)
+        finally:
+            services.close()
+    return settings, accepted
+
+
+def test_every_command_in_the_catalogue_is_executed(every_command: tuple[Settings, set[str]]):
+    never_run = sorted({c["command"] for c in catalogue()} - every_command[1])
+    assert never_run == [], f"commands no test executes: {never_run}"
+
+
+def conforms(value: Any, hint: Any) -> bool:
+    """Whether a value read back is of its field's declared type, all the way down."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (types.UnionType, typing.Union):
+        return any(conforms(value, a) for a in args)
+    if origin is list:
+        return isinstance(value, list) and all(conforms(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(isinstance(k, str) and conforms(v, args[1]) for k, v in value.items())
+    if hint is type(None):
+        return value is None
+    return isinstance(value, hint) and (hint is not date or not isinstance(value, datetime))
+
+
+def test_every_kind_of_event_is_stored_once_encoded_and_read_back_as_declared(every_command: tuple[Settings, set[str]]):
+    """Each event the catalogue's commands record is stored as its hash and the canonical JSON its hash covers,
+    is read back with every field of its declared type, and encodes again to the very bytes stored."""
+    services = open_services(every_command[0])
     try:
-        for step in scenario():
-            try:
-                execute(services, step.envelope)
-            except DomainError as error:
-                assert error.code == step.refused_with
-        for made in the_rest(original, services):
-            outcomes = execute(services, made() if callable(made) else made, files=import_directory(settings, tmp_path))
-            assert all(isinstance(o.aggregate_id, UUID) for o in outcomes)
+        ledger, kinds = services.ledger, set()
+        for notification in ledger.notifications():
+            assert not is_library_form(notification.state)
+            event_hash, body = split(notification.state)
+            event = ledger.record_event(notification)
+            kinds.add(type(event))
+            assert event.hash == event_hash
+            assert hashlib.sha256(framed(notification.topic, notification.originator_id, notification.originator_version,
+                                         body)).hexdigest() == event_hash
+            for name, hint in typing.get_type_hints(type(event)).items():
+                if name in vars(event) and name != "originator_id":
+                    assert conforms(vars(event)[name], hint), (type(event).__qualname__, name, vars(event)[name])
+            assert ledger.mapper.to_stored_event(event).state == notification.state
+        assert len(kinds) > 80  # most kinds; that every kind has a stored form is a unit test
+        assert ledger.verify().ok
     finally:
         services.close()
-    never_run = sorted({c["command"] for c in catalogue()} - executed)
-    assert never_run == [], f"commands no test executes: {never_run}"

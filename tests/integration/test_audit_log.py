@@ -100,7 +100,7 @@ def test_audit_log_finds_an_edited_event(keyed: Settings):
     services, _ = logged_ledger(keyed)
     with event_table(keyed) as (conn, table, position):
         state = bytes(sql(conn, f"SELECT state FROM {table} WHERE {position} = 30").fetchone()[0])
-        edited = _flip_digit_after(state, b'"occurred_at":{"_type_":"datetime_iso","_data_":"')
+        edited = _flip_digit_after(state, b'"occurred_at":"')
         sql(conn, f"UPDATE {table} SET state = ? WHERE {position} = 30", (edited,))
     report = verify(services, keyed)
     assert (report.first_bad_position, "differs" in report.reason, report.kind) == (30, True, "altered")

@@ -190,7 +190,7 @@ def test_audit_verify_locates_a_byte_edited_in_the_postgres_table(postgres_setti
         state = conn.execute(
             "SELECT state FROM zwgk_events WHERE notification_id = %s", (target.id,)
         ).fetchone()[0]
-        edited = _flip_digit_after(bytes(state), b'"occurred_at":{"_type_":"datetime_iso","_data_":"')
+        edited = _flip_digit_after(bytes(state), b'"occurred_at":"')
         conn.execute("UPDATE zwgk_events SET state = %s WHERE notification_id = %s", (edited, target.id))
     report = services.ledger.verify()
     assert not report.ok
