@@ -8,7 +8,10 @@ reading the aggregate back from the repository before each append, as a command
 does ("raw read+append"). Between them and the commands, zwgk's own events, decided
 and sealed by the record kept in hand and saved one per transaction, without the
 read a command makes ("own appends"): what zwgk's events cost to write, apart from
-reading. The last line is one JSON object with every figure and the peak memory. Not a test: it asserts nothing.
+reading. The four run in turn, several rounds; rates are the best round's, ratios the
+median of each round's own (both measured in the same round), and CPU time per command is
+shown beside them. The last line is one JSON object with every figure and the peak memory.
+Not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -115,32 +119,49 @@ def raw_read_appends(app: Raw, n: int) -> None:
             app.save(note)
 
 
-def measure(run, *args) -> float:
-    started = time.perf_counter()
+def measure(run, *args) -> tuple[float, float]:
+    """Wall and CPU seconds of one run: the CPU time is what the code costs, the wall time adds the store's commits."""
+    wall, cpu = time.perf_counter(), time.process_time()
     run(*args)
-    return time.perf_counter() - started
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def bench(label: str, settings: Settings, n: int, figures: dict[str, dict[str, float]]) -> None:
+def bench(label: str, settings: Settings, n: int, rounds: int, figures: dict[str, dict[str, float]]) -> None:
     env = settings.eventsourcing_env()
     zwgk, raw = Ledger(env), Raw(env)
     workflows(zwgk, 5)  # warm up both paths
     raw_appends(raw, 5)
-    ours = measure(workflows, zwgk, n)
-    own = measure(own_appends, zwgk, n)
-    appends = measure(raw_appends, raw, n)
-    read_appends = measure(raw_read_appends, raw, n)
+    runs = {"zwgk": (workflows, zwgk), "own": (own_appends, zwgk), "raw": (raw_appends, raw), "read": (raw_read_appends, raw)}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+    for round_ in range(rounds):  # in turn, each first once: a machine shared with other work slows runs unevenly
+        order = list(runs)[round_ % len(runs):] + list(runs)[:round_ % len(runs)]
+        for name in order:
+            times[name].append(measure(*runs[name], n))
     commands = n * COMMANDS_PER_WORKFLOW
+
+    def rate(name: str) -> float:
+        return commands / min(wall for wall, _ in times[name])
+
+    def ratio(base: str, name: str) -> float:
+        """The median over rounds of the round's ratio: both measured in the same round."""
+        return statistics.median(b[0] / t[0] for b, t in zip(times[base], times[name], strict=True))
+
+    def cpu_us(name: str) -> float:
+        return min(cpu for _, cpu in times[name]) / commands * 1e6
+
     print(
-        f"{label:10} {commands:6d} commands | zwgk {commands / ours:6.0f} cmd/s | "
-        f"raw appends {commands / appends:6.0f} ev/s, ratio {appends / ours:4.2f}x | "
-        f"raw read+append {commands / read_appends:6.0f} ev/s, ratio {read_appends / ours:4.2f}x | "
-        f"own appends {commands / own:6.0f} ev/s, ratio to raw appends {appends / own:4.2f}x"
+        f"{label:10} {commands:6d} commands × {rounds} rounds | zwgk {rate('zwgk'):6.0f} cmd/s | "
+        f"raw appends {rate('raw'):6.0f} ev/s, ratio {ratio('raw', 'zwgk'):4.2f}x | "
+        f"raw read+append {rate('read'):6.0f} ev/s, ratio {ratio('read', 'zwgk'):4.2f}x | "
+        f"own appends {rate('own'):6.0f} ev/s, ratio to raw appends {ratio('raw', 'own'):4.2f}x\n"
+        f"{'':10} CPU per command: zwgk {cpu_us('zwgk'):.0f} µs, own appends {cpu_us('own'):.0f} µs, "
+        f"raw append {cpu_us('raw'):.0f} µs, raw read+append {cpu_us('read'):.0f} µs", flush=True
     )
-    figures[label] = {"commands_per_s": round(commands / ours), "raw_appends_per_s": round(commands / appends),
-                      "ratio": round(appends / ours, 3), "raw_read_appends_per_s": round(commands / read_appends),
-                      "ratio_to_read_appends": round(read_appends / ours, 3), "own_appends_per_s": round(commands / own),
-                      "own_ratio": round(appends / own, 3)}
+    figures[label] = {"commands_per_s": round(rate("zwgk")), "raw_appends_per_s": round(rate("raw")),
+                      "ratio": round(ratio("raw", "zwgk"), 3), "raw_read_appends_per_s": round(rate("read")),
+                      "ratio_to_read_appends": round(ratio("read", "zwgk"), 3), "own_appends_per_s": round(rate("own")),
+                      "own_ratio": round(ratio("raw", "own"), 3),
+                      **{f"cpu_us_{name}": round(cpu_us(name)) for name in runs}}
     zwgk.close()
     raw.close()
 
@@ -148,12 +169,13 @@ def bench(label: str, settings: Settings, n: int, figures: dict[str, dict[str, f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workflows", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     figures: dict[str, dict[str, float]] = {}
-    on_each_store(lambda label, settings: bench(label, settings, args.workflows, figures))
+    on_each_store(lambda label, settings: bench(label, settings, args.workflows, args.rounds, figures))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak_mb:.0f} MB")
-    print(json.dumps({"bench": "ingest", "workflows": args.workflows, **figures, "peak_rss_mb": round(peak_mb)}))
+    print(json.dumps({"bench": "ingest", "workflows": args.workflows, "rounds": args.rounds, **figures, "peak_rss_mb": round(peak_mb)}))
 
 
 if __name__ == "__main__":
