@@ -2,14 +2,17 @@
 projection's real path: canonical encoding, leaf hashing, nodes and position stored),
 proof generation and verification at 1,000,000 leaves, checkpoint signing.
 
-Baseline in the same run: canonical encoding and SHA-256 leaf hashing of the same
-events, without the tree or the store. Not a test: it asserts nothing.
+Each event comes as the store gives it, its canonical state JSON as stored (one encoding per
+event). Baseline in the same run: the canonical bytes and SHA-256 leaf hash of the same events,
+without the tree or the store. The last line is JSON. Not a test: it asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import resource
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -17,7 +20,7 @@ from uuid import uuid4
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from zwgk.domain.chain import StoredRecord
+from zwgk.domain.chain import StoredRecord, state_json
 from zwgk.domain.checkpoint import Checkpoint, open_checkpoint
 from zwgk.domain.merkle import leaf_hash, verify_consistency, verify_inclusion
 from zwgk.projections.audit_log import MerkleLog, entry_of
@@ -36,10 +39,10 @@ def main() -> None:
     parser.add_argument("--leaves", type=int, default=1_000_000)
     args = parser.parse_args()
     aggregate = uuid4()
-    records = [
-        StoredRecord(i + 1, "bench:Event", aggregate, i + 1, {"event_id": str(uuid4()), "prev_hash": "0" * 64, "title": "x" * 100})
-        for i in range(args.leaves)
-    ]
+    states = [{"event_id": str(uuid4()), "prev_hash": "0" * 64, "title": "x" * 100} for _ in range(args.leaves)]
+    # As the store gives them: each event's canonical state JSON as stored beside its decoded state.
+    records = [StoredRecord(i + 1, "bench:Event", aggregate, i + 1, state, body=state_json(state, typed=True))
+               for i, state in enumerate(states)]
     hashing = timed(lambda: [leaf_hash(entry_of(r)) for r in records])
     entries = [entry_of(r) for r in records]
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,6 +75,13 @@ def main() -> None:
     print(f"consistency proof {old:,}→{size:,}: generate {prove_consistency * 1e3:.3f} ms, "
           f"verify {check_consistency * 1e3:.3f} ms ({len(consistency)} hashes)")
     print(f"checkpoint: sign {sign * 1e3:.3f} ms, open and verify {open_note * 1e3:.3f} ms")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak_mb:.0f} MB")
+    print(json.dumps({"bench": "audit_log", "leaves": n, "append_per_s": round(n / appending), "raw_per_s": round(n / hashing),
+                      "ratio": round(hashing / appending, 3),
+                      "inclusion_ms": {"generate": round(prove * 1e3, 3), "verify": round(check * 1e3, 3)},
+                      "consistency_ms": {"generate": round(prove_consistency * 1e3, 3), "verify": round(check_consistency * 1e3, 3)},
+                      "checkpoint_ms": {"sign": round(sign * 1e3, 3), "open": round(open_note * 1e3, 3)}, "peak_rss_mb": round(peak_mb)}))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ like the tests do. Not a test: it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import json
+import resource
 import statistics
 import sys
 import tempfile
@@ -110,6 +112,12 @@ def main() -> None:
             p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
             print(f"commit-to-consume latency at {args.rate:.0f} events/s over {len(waits)} events: "
                   f"p50 {statistics.median(waits) * 1e3:.0f} ms, p99 {p99 * 1e3:.0f} ms")
+            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak RSS {peak_mb:.0f} MB")
+            print(json.dumps({"bench": "relay", "events": args.events, "relay_per_s": round(args.events / ours),
+                              "raw_per_s": round(len(prepared) / raw), "ratio": round(raw / ours, 3), "rate": args.rate,
+                              "latency_ms": {"p50": round(statistics.median(waits) * 1e3), "p99": round(p99 * 1e3)},
+                              "peak_rss_mb": round(peak_mb)}))
             services.close()
     finally:
         broker.stop()
