@@ -26,7 +26,7 @@ from zwgk.domain.chain import framed
 from zwgk.domain.commands import Command, Context, Outcome
 from zwgk.domain.errors import DomainError
 from zwgk.domain.ledger import Ledger
-from zwgk.domain.stored_form import is_library_form, split
+from zwgk.domain.stored_form import LedgerMapper, is_library_form, split
 
 UNIT = "乐山市市中区人民政府办公室"
 ACT, WITHHELD = "5d7c1e20-0a41-4b6e-9c2d-7e8f9a0b1c21", "5d7c1e20-0a41-4b6e-9c2d-7e8f9a0b1c22"
@@ -122,19 +122,26 @@ def the_rest(original: Path, services: Services) -> Iterator[dict[str, Any] | Ca
 
 
 @pytest.fixture(scope="module")
-def every_command(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, set[str]]:
-    """A store in which every command of the catalogue was accepted, and the names of the commands accepted."""
+def every_command(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, set[str], dict[tuple[UUID, int], dict[str, Any]]]:
+    """A store in which every command of the catalogue was accepted, the names of the commands accepted, and each
+    event's values as they were when it was stored."""
     tmp_path = tmp_path_factory.mktemp("every-command")
     accepted: set[str] = set()
-    run = Ledger.run
+    stored: dict[tuple[UUID, int], dict[str, Any]] = {}
+    run, to_stored_event = Ledger.run, LedgerMapper.to_stored_event
 
     def recording(command: Command, ctx: Context) -> list[Outcome]:
         outcomes = run(command, ctx)
         accepted.add(command.name)
         return outcomes
 
+    def keeping(mapper: LedgerMapper, event: Any) -> Any:
+        stored[event.originator_id, event.originator_version] = dict(vars(event))
+        return to_stored_event(mapper, event)
+
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(Ledger, "run", staticmethod(recording))
+        monkeypatch.setattr(LedgerMapper, "to_stored_event", keeping)
         monkeypatch.chdir(tmp_path)  # the embedded archive store lives under ./var/
         original = tmp_path / "民生实事.txt"
         original.write_text("市中区2025年十件民生实事（正文）", encoding="utf-8")
@@ -151,10 +158,10 @@ def every_command(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, s
                 assert all(isinstance(o.aggregate_id, UUID) for o in outcomes)
         finally:
             services.close()
-    return settings, accepted
+    return settings, accepted, stored
 
 
-def test_every_command_in_the_catalogue_is_executed(every_command: tuple[Settings, set[str]]):
+def test_every_command_in_the_catalogue_is_executed(every_command: tuple[Settings, set[str], Any]):
     never_run = sorted({c["command"] for c in catalogue()} - every_command[1])
     assert never_run == [], f"commands no test executes: {never_run}"
 
@@ -175,9 +182,10 @@ def conforms(value: Any, hint: Any) -> bool:
     return isinstance(value, hint) and (hint is not date or not isinstance(value, datetime))
 
 
-def test_every_kind_of_event_is_stored_once_encoded_and_read_back_as_declared(every_command: tuple[Settings, set[str]]):
+def test_every_kind_of_event_is_stored_once_encoded_and_read_back_as_declared(every_command: tuple[Settings, set[str], Any]):
     """Each event the catalogue's commands record is stored as its hash and the canonical JSON its hash covers,
-    is read back with every field of its declared type, and encodes again to the very bytes stored."""
+    is read back equal to what was stored, with every field of its declared type, and encodes again to the very
+    bytes stored."""
     services = open_services(every_command[0])
     try:
         ledger, kinds = services.ledger, set()
@@ -192,6 +200,7 @@ def test_every_kind_of_event_is_stored_once_encoded_and_read_back_as_declared(ev
             for name, hint in typing.get_type_hints(type(event)).items():
                 if name in vars(event) and name != "originator_id":
                     assert conforms(vars(event)[name], hint), (type(event).__qualname__, name, vars(event)[name])
+            assert vars(event) == every_command[2][event.originator_id, event.originator_version]
             assert ledger.mapper.to_stored_event(event).state == notification.state
         assert len(kinds) > 80  # most kinds; that every kind has a stored form is a unit test
         assert ledger.verify().ok
