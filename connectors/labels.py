@@ -20,6 +20,7 @@ RULE_OUTCOMES_ZH = {RuleOutcome.MET: "按时", RuleOutcome.BREACHED: "逾期", R
 VIOLATION_KINDS_ZH = {"breached": "违规", "overdue": "逾期未办", "missing": "缺失"}
 CHAIN_BREAKS_ZH = {"undecodable": "存储的字节无法解码", "missing": "缺少事件（版本不连续）", "unchained": "事件没有哈希链字段",
                    "relinked": "前一事件的哈希（prev_hash）不符", "unencodable": "事件无法规范编码",
+                   "reformatted": "存储的内容不是规范编码：事件被改动（哈希可能已被重新计算）",
                    "altered": "内容与其哈希不符：事件被改动"}
 LOG_MISMATCHES_ZH = {"moved": "有事件被删除或插入", "unencodable": "事件无法规范编码", "altered": "事件与日志中记载的不同",
                      "missing": "日志记载的事件在事件库中缺失",

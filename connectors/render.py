@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Iterable
@@ -357,8 +358,10 @@ def view_differences(position: int, differences: list[ViewDifference], format: s
     if not differences:
         typer.echo(f"ok：全部视图与事件日志（至位置 {position}）重新折叠的结果一致。")
         return
-    lines = [f"视图与事件日志不一致（至位置 {position}，{len(differences)} 行差异）："]
-    for drift in view_drifts(differences):
+    drifts = view_drifts(differences)
+    rows = sum(len(d.differing) + len(d.missing) + len(d.extra) for d in drifts)
+    lines = [f"视图与事件日志不一致（至位置 {position}，{rows} 行差异）："]
+    for drift in drifts:
         lines += _drift_lines(drift)
     lines.append("全部差异见 --format json。")
     for line in lines:
@@ -372,7 +375,8 @@ def _drift_lines(drift: ViewDrift) -> list[str]:
         lines.append(f"  不同 {_where(stored)}")
         for c in changed[:COLUMNS_SHOWN]:
             each = (WIDTH - _display_width(f"    {c}： → ")) // 2  # both sides shown, however long either is
-            lines.append(f"    {c}：{_fit(_value(folded.row.get(c)), each)} → {_fit(_value(stored.row.get(c)), each)}")
+            was, now = _from_the_change(_value(folded.row.get(c)), _value(stored.row.get(c)), each)
+            lines.append(f"    {c}：{_fit(was, each)} → {_fit(now, each)}")
         if len(changed) > COLUMNS_SHOWN:
             lines.append(f"    ……另有 {len(changed) - COLUMNS_SHOWN} 列不同")
     shown = EXAMPLES - min(len(drift.differing), EXAMPLES)
@@ -384,6 +388,16 @@ def _drift_lines(drift: ViewDrift) -> list[str]:
     if rows > told:
         lines.append(f"  ……另有 {rows - told} 行")
     return lines
+
+
+def _from_the_change(was: str, now: str, width: int) -> tuple[str, str]:
+    """Two values shown from a little before where they part, when the start they share would fill the width:
+    cut at the end alone, two long values differing late would look the same."""
+    shared = len(os.path.commonprefix([was, now]))
+    if _display_width(was[:shared]) <= width - 8:
+        return was, now
+    start = max(0, shared - 4)
+    return "…" + was[start:], "…" + now[start:]
 
 
 def _where(row: ViewDifference) -> str:

@@ -175,7 +175,7 @@ class ChainBreak:
     originator_version: int
     position: int
     reason: str
-    kind: str = ""  # undecodable | missing | unchained | relinked | unencodable | altered
+    kind: str = ""  # undecodable | missing | unchained | relinked | unencodable | reformatted | altered
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ def _failure(record: StoredRecord, version: int, head: str) -> tuple[str, str]:
     if prev_hash != head:
         return "relinked", "prev_hash does not match the previous event's hash"
     if record.body is not None and not is_canonical(record.body, record.state):
-        return "altered", "stored state is not in its canonical form: the event was altered"
+        return "reformatted", "stored state is not in its canonical form: the event was altered (its hash may have been recomputed)"
     try:
         computed = hashlib.sha256(record.canonical()).hexdigest()
     except (TypeError, ValueError) as error:

@@ -179,6 +179,28 @@ def test_audit_verify_locates_a_byte_edited_in_the_sqlite_file(sqlite_settings: 
     services.close()
 
 
+def test_an_inspector_checks_each_stored_event_with_the_standard_library_as_docs_audit_says(sqlite_settings: Settings,
+                                                                                              monkeypatch: pytest.MonkeyPatch):
+    """docs/audit.md §1's own example, run on a store: every hash and every canonical form checked from the bytes."""
+    from zwgk.connectors.wiring import open_services
+
+    services = open_services(sqlite_settings)
+    run_scenario(services)
+    services.close()
+    path = Path(sqlite_settings.eventsourcing_env()["SQLITE_DBNAME"])
+    monkeypatch.chdir(path.parent)
+    (path.parent / "var").mkdir()
+    (path.parent / "var" / "zwgk.sqlite3").symlink_to(path)
+    section = (Path(__file__).parents[2] / "docs" / "audit.md").read_text(encoding="utf-8").split("## 2.")[0]
+    example = re.search(r"```python\n(.*?)```", section, re.S)
+    assert example is not None
+    checked = {"count": 0}
+    exec(compile(example.group(1).replace("    assert canonical", "    checked['count'] += 1\n    assert canonical"),
+                 "docs/audit.md", "exec"), {"checked": checked})
+    with sqlite3.connect(path) as conn:
+        assert checked["count"] == conn.execute("SELECT count(*) FROM stored_events").fetchone()[0] > 20
+
+
 @pytest.mark.postgres
 def test_audit_verify_locates_a_byte_edited_in_the_postgres_table(postgres_settings: Settings):
     from zwgk.connectors.wiring import open_services

@@ -136,10 +136,9 @@ def test_altered_or_reformatted_stored_json_breaks_the_chain():
     [record] = ledger.stored_records()
     altered = record.body.replace("办法".encode(), "细则".encode())  # type: ignore[union-attr]
     spaced = record.body.replace(b'","', b'", "', 1)  # type: ignore[union-attr]
-    for body, why in ((altered, "does not match its hash"), (spaced, "not in its canonical form")):
+    for body, kind in ((altered, "altered"), (spaced, "reformatted")):
         forged = StoredRecord(1, record.topic, act.id, 1, record.state, body=body)
-        assert verify_chains([forged]).first_break.kind == "altered"  # type: ignore[union-attr]
-        assert why in verify_chains([forged]).first_break.reason  # type: ignore[union-attr]
+        assert verify_chains([forged]).first_break.kind == kind  # type: ignore[union-attr]
 
 
 def test_a_day_and_an_amount_are_read_back_as_declared():

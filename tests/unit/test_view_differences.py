@@ -45,7 +45,7 @@ def test_an_edited_row_is_one_differing_row_and_rows_without_a_match_stay_missin
 def test_the_differences_are_told_per_view_within_80_columns(capsys):
     render.view_differences(42, DIFFERENCES, "text")
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "视图与事件日志不一致（至位置 42，8 行差异）："
+    assert lines[0] == "视图与事件日志不一致（至位置 42，7 行差异）："  # an edited row counts once
     assert max(columns(line) for line in lines) <= 80, "\n".join(lines)
     assert "视图 deadlines：缺少 5 行，多出 0 行，不同 1 行" in lines
     assert "  不同 deadlines（deadline_id=dl-1）" in lines
@@ -54,6 +54,15 @@ def test_the_differences_are_told_per_view_within_80_columns(capsys):
     assert note.endswith("... → 按期")  # a long value cut short, the other side still shown
     assert "  缺少 deadline_subjects（source_id=src-0）" in lines and "  ……另有 3 行" in lines
     assert "视图 timeline：缺少 0 行，多出 1 行，不同 0 行" in lines and "  多出 timeline_events（position=7）" in lines
+
+
+def test_two_long_values_differing_late_are_shown_from_where_they_part(capsys):
+    edited = [ViewDifference("register", "disclosure_register", kind, {"act_id": "a-1", "title": title}, ("act_id",))
+              for kind, title in (("missing", TITLE), ("extra", TITLE + "（改）"))]
+    render.view_differences(9, edited, "text")
+    (title,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("    title：")]
+    was, now = title.removeprefix("    title：").split(" → ")
+    assert was != now and now.endswith("（改）") and was.startswith("…") and columns(title) <= 80
 
 
 def test_json_keeps_every_row_whole(capsys):
