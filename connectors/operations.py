@@ -94,16 +94,15 @@ def apply_commands(s: Services, envelopes: Iterable[tuple[int, Any]], stop_on_er
     done = apply_batches(s, lines, batch, rules) if batch > 1 else \
         ((line, envelope, applied_or_refused(s, envelope, progress, rules)) for line, envelope, progress in lines)
     for line, envelope, applied in done:
+        named = {"id": envelope["id"]} if isinstance(envelope, dict) and "id" in envelope else {}  # the caller's id for the line
         if isinstance(applied, DomainError):
             log.warning("line %d refused: %s (%s)", line, applied.message_en, applied.code)
             yield {"line": line, "ok": False, "command": envelope.get("command") if isinstance(envelope, dict) else None,
-                   **applied.as_dict()}
+                   **named, **applied.as_dict()}
             if stop_on_error:
                 return
             continue
-        result: dict[str, Any] = {"line": line, "ok": True, "command": envelope["command"]}
-        if "id" in envelope:
-            result["id"] = envelope["id"]
+        result: dict[str, Any] = {"line": line, "ok": True, "command": envelope["command"], **named}
         if applied.repeated:
             result["repeated"] = True
         if applied.outcomes:

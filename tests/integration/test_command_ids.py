@@ -81,6 +81,7 @@ def test_an_id_used_again_for_another_command_is_refused_and_records_nothing(set
     assert code == 1
     assert [r.get("repeated") for r in results[:2]] == [True, True]
     assert results[2]["ok"] is False and results[2]["code"] == "COMMAND_ID_REUSED"
+    assert results[2]["id"] == json.loads(changed.splitlines()[2])["id"]  # a refused line is told by its id too
     assert recorded(settings) == ["第 0 次更新", "第 1 次更新"]
 
 
