@@ -44,7 +44,7 @@ from zwgk.connectors.queries import (
     originals_to_check,
     verifier_key,
 )
-from zwgk.connectors.rebuilding import fold_in_two, log_until, processes_for
+from zwgk.connectors.rebuilding import log_until, processes_for, rebuild_in_two
 from zwgk.connectors.receipts import FileLine
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import audit_log, avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap, migration_stores, views
@@ -257,12 +257,12 @@ def rebuild(s: Services, everything: ProjectionRunner, names: list[str] | None,
     where the time went. `progress` hears each batch folded and the events in all. In `processes` (1 or 2; by
     default as `rebuilding.processes_for` decides): two fold the timeline and the other views side by side."""
     runner = ProjectionRunner(everything.store, [everything.view(n) for n in names] if names else None)
-    runner.clear()
     total = s.ledger.recorder.max_notification_id() or 0
     heard = (lambda n: progress(n, total)) if progress else None
     if processes_for(runner, total, processes) > 1:
-        times = fold_in_two(s.ledger, runner, total, heard)
+        times = rebuild_in_two(s.ledger, runner, total, heard)
     else:
+        runner.clear()
         times = {"one process": StepTimes()}
         runner.fold(decoded(log_until(s.ledger, total), times["one process"]), progress=heard, times=times["one process"])
     catch_up(s, runner, progress=heard)  # what was recorded meanwhile, and the policies

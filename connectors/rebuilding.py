@@ -53,16 +53,20 @@ def log_until(ledger: Ledger, until: int) -> Iterator[Notification]:
     return takewhile(lambda n: n.id <= until, ledger.notifications(batch=5000))
 
 
-def fold_in_two(ledger: Ledger, runner: ProjectionRunner, until: int,
-                progress: Callable[[int], None] | None = None) -> dict[str, StepTimes]:
-    """Fold the runner's views (cleared) up to `until` in two processes; each one's step times, by what it folded."""
+def rebuild_in_two(ledger: Ledger, runner: ProjectionRunner, until: int,
+                   progress: Callable[[int], None] | None = None) -> dict[str, StepTimes]:
+    """Clear the runner's views and fold them again up to `until` in two processes; each one's step times, by what it
+    folded. The second process starts first: its start (imports, opening the stores) goes on while the views are
+    cleared, and it folds once told they are."""
     here = [v for v in runner.views if v.name == TIMELINE]
     there = [v for v in _tables(runner) if v.name != TIMELINE]
     names = [v.name for v in there]
     with tempfile.TemporaryDirectory(prefix="zwgk-rebuild-") as scratch:
         file = Path(scratch) / "views.sqlite3"
-        second = SecondProcess(dict(ledger.env), runner.store.url if runner.store.postgres else f"sqlite:///{file}", names, until)
+        second = SecondProcess(dict(ledger.env), runner.store.url if runner.store.postgres else f"sqlite:///{file}", names)
         try:
+            runner.clear()
+            second.fold(until)
             mine = StepTimes()
 
             def heard(n: int) -> None:
@@ -83,15 +87,23 @@ def fold_in_two(ledger: Ledger, runner: ProjectionRunner, until: int,
 class SecondProcess:
     """The process folding the other views: started at once, asked between this process's batches whether it failed."""
 
-    def __init__(self, env: dict[str, str], views_url: str, names: list[str], until: int) -> None:
+    def __init__(self, env: dict[str, str], views_url: str, names: list[str]) -> None:
         context = multiprocessing.get_context("spawn")
-        self.reply, sending = context.Pipe(duplex=False)
+        self.reply, theirs = context.Pipe()
         self.names = names
-        self.process: BaseProcess = context.Process(target=fold_apart, args=(env, views_url, names, until, sending, time.time()),
+        self.process: BaseProcess = context.Process(target=fold_apart, args=(env, views_url, names, theirs, time.time()),
                                                     name="zwgk-rebuild", daemon=True)
         self.process.start()
-        sending.close()
+        theirs.close()
         self.outcome: StepTimes | None = None
+
+    def fold(self, until: int) -> None:
+        """Tell it to fold, up to that position: its views are cleared. If it has failed already, its error."""
+        try:
+            self.reply.send(until)
+        except OSError:  # it has gone: what it said before it went is the error
+            self.result()
+            raise
 
     def check(self) -> None:
         """Raise its error if it has failed; note its times if it is done. Does not wait."""
@@ -105,7 +117,7 @@ class SecondProcess:
         wait([self.reply, self.process.sentinel])
         try:
             answer: tuple[StepTimes, None, str] | tuple[None, BaseException, str] = self.reply.recv()
-        except EOFError:
+        except (EOFError, OSError):  # it went without a word
             self.process.join()
             raise RuntimeError(f"the process rebuilding {', '.join(self.names)} ended with exit code "
                                f"{self.process.exitcode} before it was done") from None
@@ -125,17 +137,18 @@ class SecondProcess:
         self.reply.close()
 
 
-def fold_apart(env: dict[str, str], views_url: str, names: list[str], until: int, reply: Connection, started: float) -> None:
-    """The second process (started at `started`, the epoch's seconds): fold the named views from the log up to `until`
-    into the views' store at `views_url`, then send back its step times, or its error (as raised, or its text when it
-    cannot travel) and where it arose."""
+def fold_apart(env: dict[str, str], views_url: str, names: list[str], reply: Connection, started: float) -> None:
+    """The second process (started at `started`, the epoch's seconds): open the stores, then, once told up to which
+    position, fold the named views from the log into the views' store at `views_url`; send back its step times, or
+    its error (as raised, or its text when it cannot travel) and where it arose."""
     try:
-        times = StepTimes(startup=time.time() - started)
         ledger = Ledger({**env, "CREATE_TABLE": "n"})  # it only reads the log
         try:
             store = ViewStore(views_url)
             try:
                 runner = ProjectionRunner(store, [view for view in all_views() if view.name in names])
+                until = reply.recv()
+                times = StepTimes(startup=time.time() - started)
                 runner.fold(decoded(log_until(ledger, until), times), times=times)
             finally:
                 store.close()
