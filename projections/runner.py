@@ -52,6 +52,7 @@ class StepTimes:
     """Where a fold's time goes, in seconds: what bounds a rebuild is read off these (bench/projections.py)."""
 
     wall: float = 0.0  # the whole fold, from its first read to its indexes built
+    cpu: float = 0.0  # the CPU time the process spent meanwhile: well under `wall`, it waited (for a core, a lock, the disk)
     startup: float = 0.0  # for a process started to fold: from its start to its first read
     pull: float = 0.0  # waiting for the next events: the library's read of the log, and decoding
     decode: float = 0.0  # of which decoding, for events that came through `decoded`
@@ -122,7 +123,7 @@ class ProjectionRunner:
              times: StepTimes | None = None) -> int:
         """Fold events from the store; each view takes only those past its own position. `times` hears where the time went."""
         times = times if times is not None else StepTimes()
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         iterator = iter(events)
         tables = [v for v in self.views if not isinstance(v, Policy)]
         policies = [v for v in self.views if isinstance(v, Policy)]
@@ -139,6 +140,7 @@ class ProjectionRunner:
                     view.end_bulk(tx)
             times.indexes += time.perf_counter() - started
             times.wall += time.perf_counter() - began
+            times.cpu += time.process_time() - began_cpu
         return folded
 
     def _fold_chunks(self, iterator: Iterator[ProjectedEvent], batch: int, tables: list[Projection], policies: list[Policy],
