@@ -1,4 +1,4 @@
-"""A rebuild in two processes (the timeline here, every other view in a second process): the same rows and
+"""A rebuild in two processes (the timeline here, most other views in a second process): the same rows and
 positions as in one, its second process's failure raised by the rebuild (not a hang), and what a crash leaves
 repaired by a catch-up."""
 
@@ -42,7 +42,8 @@ def test_two_processes_rebuild_the_rows_and_positions_one_process_does(settings:
         one = exports(runner)
         both = rebuild(services, runner, None, processes=2)
         assert len(alone.times) == 1 and len(both.times) == 2
-        assert both.times[next(iter(both.times))].views.keys() == {"timeline"}
+        here, there = both.times.values()
+        assert "timeline" in here.views and "register" in there.views and not here.views.keys() & there.views.keys()
         assert exports(runner) == one
         assert set(runner.positions().values()) == {head}
         # positions are right: a catch-up afterwards folds only what is new
