@@ -144,7 +144,8 @@ def steps(times: StepTimes, total: int) -> str:
     views = ", ".join(f"{name} {seconds * per:.1f}" for name, seconds in sorted(times.views.items(), key=lambda kv: -kv[1]))
     return (f"{times.wall * per:.1f} µs an event in all (CPU {times.cpu * per:.1f}) — start {times.startup * per:.1f}, "
             f"read {read * per:.1f}, decode {times.decode * per:.1f}, views {sum(times.views.values()) * per:.1f} ({views}), "
-            f"commit {times.commit * per:.1f}, indexes {times.indexes * per:.1f}; peak RSS {times.peak_rss_mb:,.0f} MB")
+            f"commit {times.commit * per:.1f}, indexes {times.indexes * per:.1f}, taken in {times.taken_in * per:.1f}; "
+            f"peak RSS {times.peak_rss_mb:,.0f} MB")
 
 
 def main() -> None:

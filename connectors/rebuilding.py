@@ -85,7 +85,9 @@ def rebuild_in_two(ledger: Ledger, runner: ProjectionRunner, until: int,
         finally:
             second.stop()
         if not runner.store.postgres:
+            started = time.perf_counter()
             ProjectionRunner(runner.store, there).adopt(file)
+            theirs.taken_in = time.perf_counter() - started
     return {f"this process ({', '.join(v.name for v in here)})": mine, f"second process ({', '.join(names)})": theirs}
 
 

@@ -59,6 +59,7 @@ class StepTimes:
     views: dict[str, float] = field(default_factory=dict)  # each view's folding, in its transaction
     commit: float = 0.0
     indexes: float = 0.0  # the indexes built once after a fold from event zero
+    taken_in: float = 0.0  # for views folded into a file of their own: taking their rows into the views (`adopt`)
     events: int = 0
     peak_rss_mb: float = 0.0  # the process's peak resident memory, where a process reports it
 
