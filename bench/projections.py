@@ -1,7 +1,7 @@
 """Projections benchmark, on SQLite and on PostgreSQL (started here, as the tests do): rebuild
 rate of all views from the event store (events/s), next to a raw read of the same notification
-log in the same run, in one process and as `zwgk projections rebuild` decides (two processes from
-50,000 events on two cores), with each process's step times (what bounds it) and peak memory; the
+log in the same run, in one process and in two (as `zwgk projections rebuild` does from 200,000 events
+with two cores free), with each process's step times, CPU time (what bounds it) and peak memory; the
 audit timeline of a unit with many events; the catalogue now and as of an instant; the state of
 one record with 10,000 events as of an instant.
 
@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.stores import on_each_store  # noqa: E402
 from zwgk.connectors.config import Settings  # noqa: E402
 from zwgk.connectors.operations import rebuild  # noqa: E402
+from zwgk.connectors.rebuilding import PARALLEL_FROM, SPARE, processes_for, spare_cores  # noqa: E402
 from zwgk.connectors.wiring import open_services, views  # noqa: E402
 from zwgk.domain.actors import Actor  # noqa: E402
 from zwgk.domain.calendar import WorkingDayCalendar  # noqa: E402
@@ -107,11 +108,15 @@ def run(label: str, settings: Settings, events: int) -> dict:
     raw_time = time.perf_counter() - started
     measures: dict = {"store": label, "events": total, "raw_read_events_per_s": round(raw / raw_time)}
     with views(settings) as runner:
-        for mode, processes in (("one process", 1), ("as decided", None)):
+        decided = processes_for(runner, total)
+        print(f"[{label}] `zwgk projections rebuild` would use {decided} process(es) here and now "
+              f"({spare_cores():.1f} cores free; two from {PARALLEL_FROM:,} events with {SPARE} cores free)")
+        measures["decided"] = decided
+        for mode, processes in (("one process", 1), ("two processes", 2)):
             started = time.perf_counter()
             rebuilt = rebuild(services, runner, None, processes=processes)
             elapsed = time.perf_counter() - started
-            print(f"[{label}] rebuild of all {len(runner.views)} views, {mode} ({len(rebuilt.times)} process(es)): "
+            print(f"[{label}] rebuild of all {len(runner.views)} views, {mode}: "
                   f"{total / elapsed:,.0f} events/s | raw read of the notification log {raw / raw_time:,.0f} events/s | "
                   f"ratio {raw_time / elapsed:.3f}x | peak RSS {sum(t.peak_rss_mb for t in rebuilt.times.values()):,.0f} MB")
             for process, times in rebuilt.times.items():

@@ -37,20 +37,28 @@ from zwgk.projections.store import ViewStore
 # others together; on PostgreSQL, where the timeline is written by COPY, the deadlines join it (CPU time a process
 # spent, bench/projections.py: 35 µs an event here against 47 in the second process without them).
 HERE = {False: ("timeline",), True: ("timeline", "deadlines")}  # by whether the views are on PostgreSQL
-# The rule: two processes from this many events on, when two cores are there to run them. Below it, starting the
-# second process (about a second: it imports zwgk and opens both stores) costs more than it saves.
-PARALLEL_FROM = 50_000
+# The rule: two processes from this many events on, when about two cores are free to run them. Below it, starting
+# the second process (one to three seconds: it imports zwgk and opens both stores) costs more than it saves: each
+# process reads and decodes every event (bench/projections.py, SQLite, 100,000 events: 35 µs of CPU an event in each
+# process against 47 in one, and the second process's start on top).
+PARALLEL_FROM = 200_000
+SPARE = 1.5  # cores free, at least, for two processes: with less, the duplicated reading and decoding make it slower
+
+
+def spare_cores() -> float:
+    """The cores this process may run on (os.sched_getaffinity) less the work already running (1-minute load average)."""
+    return len(os.sched_getaffinity(0)) - os.getloadavg()[0]
 
 
 def processes_for(runner: ProjectionRunner, events: int, asked: int | None = None) -> int:
-    """How many processes rebuild the runner's views from a log of so many events: two when the views include the
-    timeline and another, and either two were asked for or (nothing asked) the log holds at least PARALLEL_FROM
-    events and this process may run on two cores or more (os.sched_getaffinity); else one."""
+    """How many processes rebuild the runner's views from a log of so many events: two when the views split (the
+    timeline and another), and either two were asked for or (nothing asked) the log holds at least PARALLEL_FROM
+    events and at least SPARE cores are free; else one."""
     here = HERE[runner.store.postgres]
     split = any(v.name in here for v in runner.views) and any(v.name not in here for v in _tables(runner))
     if asked is not None:
         return 2 if split and asked > 1 else 1
-    return 2 if split and len(os.sched_getaffinity(0)) >= 2 and events >= PARALLEL_FROM else 1
+    return 2 if split and events >= PARALLEL_FROM and spare_cores() >= SPARE else 1
 
 
 def log_until(ledger: Ledger, until: int) -> Iterator[Notification]:

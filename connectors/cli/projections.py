@@ -46,7 +46,7 @@ PostgreSQL 上由事件库推送新事件（LISTEN/NOTIFY），SQLite 上轮询�
 def projections_rebuild(
     name: list[str] = typer.Argument(None, help="视图名；缺省为全部"),
     processes: int = typer.Option(None, "--processes", min=1, max=2,
-                                  help="重建所用进程数；缺省：日志不少于 5 万个事件、可用两个以上处理器核且含时间线与其他视图时为 2"),
+                                  help="重建所用进程数；缺省：日志不少于 20 万个事件、约有两个空闲处理器核且含时间线与其他视图时为 2"),
 ) -> None:
     """清空视图并从第 0 个事件重建。"""
     settings = Settings.from_env()

@@ -90,14 +90,16 @@ def test_an_error_in_the_second_process_fails_the_rebuild_as_in_one_process(tmp_
     assert "raised in the process rebuilding catalogue, register" in result.stderr
 
 
-def test_one_process_for_short_logs_one_core_or_one_view(sqlite_settings: Settings):
+def test_one_process_for_short_logs_busy_cores_or_one_view(sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch):
     with views(sqlite_settings) as runner:
-        cores = len(os.sched_getaffinity(0))
-        assert processes_for(runner, PARALLEL_FROM) == (2 if cores > 1 else 1)
+        monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+        assert processes_for(runner, PARALLEL_FROM) == (2 if len(os.sched_getaffinity(0)) > 1 else 1)
         assert processes_for(runner, PARALLEL_FROM - 1) == 1
         assert processes_for(runner, 10, asked=2) == 2
         assert processes_for(ProjectionRunner(runner.store, [runner.view("register")]), PARALLEL_FROM, asked=2) == 1
         assert processes_for(ProjectionRunner(runner.store, [runner.view("timeline")]), PARALLEL_FROM) == 1
+        monkeypatch.setattr(os, "getloadavg", lambda: (len(os.sched_getaffinity(0)) - 1.0, 0.2, 0.2))  # one core free
+        assert processes_for(runner, PARALLEL_FROM) == 1
 
 
 @pytest.mark.postgres
