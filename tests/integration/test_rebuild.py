@@ -4,6 +4,7 @@ repaired by a catch-up."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -23,6 +24,7 @@ from zwgk.connectors.wiring import catch_up, open_services, views
 from zwgk.domain.actors import Actor
 from zwgk.domain.disclosure import DraftDisclosure
 from zwgk.projections.runner import ProjectionRunner, all_views, events_after, folding_lock
+from zwgk.projections.store import ViewStore
 
 OFFICER = Actor("o", "officer", "重建单位")
 
@@ -88,6 +90,31 @@ def test_an_error_in_the_second_process_fails_the_rebuild_as_in_one_process(tmp_
         assert result.returncode == 1, result.stderr
         assert "psycopg.errors.RaiseException: register refused by the test" in result.stderr
     assert "raised in the process rebuilding catalogue, register" in result.stderr
+
+
+def test_views_another_fold_has_begun_take_nothing_in_from_the_second_process(tmp_path: Path, sqlite_settings: Settings):
+    services = open_services(sqlite_settings)
+    run_scenario(services)
+    names = ["catalogue", "register"]
+    scratch = ViewStore(f"sqlite:///{tmp_path}/apart.sqlite3")
+    apart = ProjectionRunner(scratch, [view for view in all_views() if view.name in names])
+    catch_up(services, apart)
+    folded = {name: apart.export(name) for name in names}
+    scratch.close()
+    with views(sqlite_settings) as runner:
+        runner.clear()
+        taking = ProjectionRunner(runner.store, [runner.view(name) for name in names])
+        with runner.store.transaction() as tx:
+            tx.set_position("catalogue", 5)  # a server's fold began meanwhile
+        assert not taking.adopt(tmp_path / "apart.sqlite3")
+        assert json.loads(runner.export("register"))["disclosure_register"] == []
+        assert runner.positions()["register"] == 0
+        with runner.store.transaction() as tx:
+            tx.set_position("catalogue", 0)
+        assert taking.adopt(tmp_path / "apart.sqlite3")
+        assert {name: runner.export(name) for name in names} == folded
+        assert runner.positions()["register"] == services.ledger.recorder.max_notification_id()
+    services.close()
 
 
 def test_one_process_for_short_logs_busy_cores_or_one_view(sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch):
