@@ -38,9 +38,9 @@ from zwgk.projections.store import ViewStore
 # spent, bench/projections.py: 35 µs an event here against 47 in the second process without them).
 HERE = {False: ("timeline",), True: ("timeline", "deadlines")}  # by whether the views are on PostgreSQL
 # The rule: two processes from this many events on, when about two cores are free to run them. Below it, starting
-# the second process (one to three seconds: it imports zwgk and opens both stores) costs more than it saves: each
-# process reads and decodes every event (bench/projections.py, SQLite, 100,000 events: 35 µs of CPU an event in each
-# process against 47 in one, and the second process's start on top).
+# the second process (two to five seconds on the shared build machine: it imports what the main module imports and
+# opens both stores) costs more than it saves, for each process reads and decodes every event (bench/projections.py,
+# SQLite, 100,000 events: 35 µs of CPU an event in each of two processes against 47 in one).
 PARALLEL_FROM = 200_000
 SPARE = 1.5  # cores free, at least, for two processes: with less, the duplicated reading and decoding make it slower
 
