@@ -1,7 +1,9 @@
 """Projections benchmark, on SQLite and on PostgreSQL (started here, as the tests do): rebuild
 rate of all views from the event store (events/s), next to a raw read of the same notification
-log in the same run; the audit timeline of a unit with many events; the catalogue now and as of
-an instant; the state of one record with 10,000 events as of an instant.
+log in the same run, in one process and in two (as `zwgk projections rebuild` does from 200,000 events
+with two cores free), with each process's step times, CPU time (what bounds it) and peak memory; the
+audit timeline of a unit with many events; the catalogue now and as of an instant; the state of
+one record with 10,000 events as of an instant.
 
 The ledger is a realistic district made quickly: 2,000 catalogue items and disclosure acts going
 through the whole workflow across 40 units. Not a test: it asserts nothing.
@@ -10,6 +12,8 @@ through the whole workflow across 40 units. Not a test: it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import json
+import resource
 import sys
 import time
 from datetime import UTC, datetime
@@ -20,12 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.stores import on_each_store  # noqa: E402
 from zwgk.connectors.config import Settings  # noqa: E402
-from zwgk.connectors.wiring import catch_up, open_services, views  # noqa: E402
+from zwgk.connectors.operations import rebuild  # noqa: E402
+from zwgk.connectors.rebuilding import PARALLEL_FROM, SPARE, processes_for, spare_cores  # noqa: E402
+from zwgk.connectors.wiring import open_services, views  # noqa: E402
 from zwgk.domain.actors import Actor  # noqa: E402
 from zwgk.domain.calendar import WorkingDayCalendar  # noqa: E402
 from zwgk.domain.catalogue import CatalogueItem  # noqa: E402
 from zwgk.domain.disclosure import DisclosureAct  # noqa: E402
 from zwgk.projections.catalogue import catalogue_as_of  # noqa: E402
+from zwgk.projections.runner import StepTimes  # noqa: E402
 from zwgk.projections.timeline import timeline, version_as_of  # noqa: E402
 
 UNITS = [f"基准区第{i:02d}单位" for i in range(40)]
@@ -78,7 +85,7 @@ def long_item(services, events: int) -> UUID:
     return item.id
 
 
-def run(label: str, settings: Settings, events: int) -> None:
+def run(label: str, settings: Settings, events: int) -> dict:
     services = open_services(settings)
     started = time.perf_counter()
     item = long_item(services, 10_000)
@@ -99,12 +106,23 @@ def run(label: str, settings: Settings, events: int) -> None:
     started = time.perf_counter()
     raw = sum(1 for _ in services.ledger.notifications(batch=5000))
     raw_time = time.perf_counter() - started
+    measures: dict = {"store": label, "events": total, "raw_read_events_per_s": round(raw / raw_time)}
     with views(settings) as runner:
-        started = time.perf_counter()
-        catch_up(services, runner)
-        rebuild = time.perf_counter() - started
-        print(f"[{label}] rebuild of all {len(runner.views)} views and policies: {total / rebuild:,.0f} events/s | "
-              f"raw read of the notification log {raw / raw_time:,.0f} events/s | ratio {raw_time / rebuild:.3f}x")
+        decided = processes_for(runner, total)
+        print(f"[{label}] `zwgk projections rebuild` would use {decided} process(es) here and now "
+              f"({spare_cores():.1f} cores free; two from {PARALLEL_FROM:,} events with {SPARE} cores free)")
+        measures["decided"] = decided
+        for mode, processes in (("one process", 1), ("two processes", 2)):
+            started = time.perf_counter()
+            rebuilt = rebuild(services, runner, None, processes=processes)
+            elapsed = time.perf_counter() - started
+            print(f"[{label}] rebuild of all {len(runner.views)} views, {mode}: "
+                  f"{total / elapsed:,.0f} events/s | raw read of the notification log {raw / raw_time:,.0f} events/s | "
+                  f"ratio {raw_time / elapsed:.3f}x | peak RSS {sum(t.peak_rss_mb for t in rebuilt.times.values()):,.0f} MB")
+            for process, times in rebuilt.times.items():
+                print(f"[{label}]   {process}: {steps(times, total)}")
+            measures[mode] = {"events_per_s": round(total / elapsed), "ratio": round(raw_time / elapsed, 3),
+                              "processes": {p: vars(t) for p, t in rebuilt.times.items()}}
         with runner.store.transaction() as tx:
             started = time.perf_counter()
             rows = timeline(tx, unit=UNITS[0])
@@ -120,13 +138,30 @@ def run(label: str, settings: Settings, events: int) -> None:
             print(f"[{label}] replay of one record as of now: version {record.version:,} in "
                   f"{(time.perf_counter() - started) * 1e3:.0f} ms")
     services.close()
+    measures["bench_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return measures
+
+
+def steps(times: StepTimes, total: int) -> str:
+    """A process's time a event, step by step (µs): the slowest process bounds the rebuild."""
+    per = 1e6 / total
+    read = times.pull - times.decode
+    views = ", ".join(f"{name} {seconds * per:.1f}" for name, seconds in sorted(times.views.items(), key=lambda kv: -kv[1]))
+    return (f"{times.wall * per:.1f} µs an event in all (CPU {times.cpu * per:.1f}) — start {times.startup * per:.1f}, "
+            f"read {read * per:.1f}, decode {times.decode * per:.1f}, views {sum(times.views.values()) * per:.1f} ({views}), "
+            f"commit {times.commit * per:.1f}, indexes {times.indexes * per:.1f}, taken in {times.taken_in * per:.1f}; "
+            f"peak RSS {times.peak_rss_mb:,.0f} MB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--store", choices=("both", "SQLite", "PostgreSQL"), default="both")
     args = parser.parse_args()
-    on_each_store(lambda label, settings: run(label, settings, args.events))
+    measures: list[dict] = []
+    on_each_store(lambda label, settings: measures.append(run(label, settings, args.events))
+                  if args.store in ("both", label) else None)
+    print(json.dumps(measures, ensure_ascii=False))
 
 
 if __name__ == "__main__":

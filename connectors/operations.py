@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import bagit
@@ -44,6 +44,7 @@ from zwgk.connectors.queries import (
     originals_to_check,
     verifier_key,
 )
+from zwgk.connectors.rebuilding import log_until, processes_for, rebuild_in_two
 from zwgk.connectors.receipts import FileLine
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import audit_log, avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap, migration_stores, views
@@ -54,7 +55,7 @@ from zwgk.domain.errors import DomainError
 from zwgk.projections.archive import ArchiveTexts
 from zwgk.projections.audit_log import MerkleLog
 from zwgk.projections.projection import Projection, to_json
-from zwgk.projections.runner import ProjectionRunner, all_views, events_after
+from zwgk.projections.runner import ProjectionRunner, StepTimes, all_views, decoded, events_after
 from zwgk.projections.store import ViewStore
 
 log = logging.getLogger("zwgk")
@@ -244,15 +245,28 @@ def transfer(s: Services, runner: ProjectionRunner, settings: Settings, director
         return len(chosen), export_bag(s.archivist(), [o for o in chosen if not o.destroyed], directory, proofs, progress)
 
 
+class Rebuilt(NamedTuple):
+    views: list[str]
+    events: int
+    times: dict[str, StepTimes]  # each process's step times, by what it folded
+
+
 def rebuild(s: Services, everything: ProjectionRunner, names: list[str] | None,
-            progress: Callable[[int, int], None] | None = None) -> tuple[list[str], int]:
-    """The named views (or all) cleared and folded again from the first event: their names and the
-    events read. `progress` hears each batch folded and the events in all."""
+            progress: Callable[[int, int], None] | None = None, processes: int | None = None) -> Rebuilt:
+    """The named views (or all) cleared and folded again from the first event: their names, the events read and
+    where the time went. `progress` hears each batch folded and the events in all. In `processes` (1 or 2; by
+    default as `rebuilding.processes_for` decides): two fold the timeline and the other views side by side."""
     runner = ProjectionRunner(everything.store, [everything.view(n) for n in names] if names else None)
-    runner.clear()
     total = s.ledger.recorder.max_notification_id() or 0
-    catch_up(s, runner, progress=(lambda n: progress(n, total)) if progress else None)
-    return [v.name for v in runner.views], total
+    heard = (lambda n: progress(n, total)) if progress else None
+    if processes_for(runner, total, processes) > 1:
+        times = rebuild_in_two(s.ledger, runner, total, heard)
+    else:
+        runner.clear()
+        times = {"one process": StepTimes()}
+        runner.fold(decoded(log_until(s.ledger, total), times["one process"]), progress=heard, times=times["one process"])
+    catch_up(s, runner, progress=heard)  # what was recorded meanwhile, and the policies
+    return Rebuilt([v.name for v in runner.views], total, times)
 
 
 def fold_from_kafka(settings: Settings, runner: ProjectionRunner, stop: threading.Event, once: bool) -> None:

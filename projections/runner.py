@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import gc
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 
 from eventsourcing.persistence import Notification
 
@@ -29,12 +32,36 @@ from zwgk.projections.requests import RequestsView
 from zwgk.projections.store import Transaction, ViewStore
 from zwgk.projections.timeline import TimelineView
 
-FOLDING = 0x7A77676B  # the advisory lock folding the views holds ("zwgk")
+FOLDING = 0x7A77676B  # the advisory locks folding the views hold ("zwgk"), one a view (`folding_lock`)
 KAFKA_OFFSETS = """CREATE TABLE IF NOT EXISTS projection_kafka_offsets (
     name TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL, next_offset BIGINT NOT NULL,
     PRIMARY KEY (name, topic, part))"""
 
 Offset = tuple[str, int, int]  # topic, partition, offset
+
+
+def folding_lock(name: str) -> int:
+    """The advisory lock a fold of one view holds until it commits: two folds of the same view take turns (another
+    server's fold commits first, its positions are read after it), folds of different views (a rebuild's
+    processes) do not wait on each other."""
+    return (FOLDING << 32) | zlib.crc32(name.encode())
+
+
+@dataclass
+class StepTimes:
+    """Where a fold's time goes, in seconds: what bounds a rebuild is read off these (bench/projections.py)."""
+
+    wall: float = 0.0  # the whole fold, from its first read to its indexes built
+    cpu: float = 0.0  # the CPU time the process spent meanwhile: well under `wall`, it waited (for a core, a lock, the disk)
+    startup: float = 0.0  # for a process started to fold: from its start to its first read
+    pull: float = 0.0  # waiting for the next events: the library's read of the log, and decoding
+    decode: float = 0.0  # of which decoding, for events that came through `decoded`
+    views: dict[str, float] = field(default_factory=dict)  # each view's folding, in its transaction
+    commit: float = 0.0
+    indexes: float = 0.0  # the indexes built once after a fold from event zero
+    taken_in: float = 0.0  # for views folded into a file of their own: taking their rows into the views (`adopt`)
+    events: int = 0
+    peak_rss_mb: float = 0.0  # the process's peak resident memory, where a process reports it
 
 
 @contextmanager
@@ -93,9 +120,11 @@ class ProjectionRunner:
         with self.store.transaction() as tx:
             return {view.name: tx.position(view.name) for view in self.views}
 
-    def fold(self, events: Iterable[ProjectedEvent], batch: int = 1000, progress: Callable[[int], None] | None = None) -> int:
-        """Fold events from the store; each view takes only those past its own position."""
-        folded = 0
+    def fold(self, events: Iterable[ProjectedEvent], batch: int = 1000, progress: Callable[[int], None] | None = None,
+             times: StepTimes | None = None) -> int:
+        """Fold events from the store; each view takes only those past its own position. `times` hears where the time went."""
+        times = times if times is not None else StepTimes()
+        began, began_cpu = time.perf_counter(), time.process_time()
         iterator = iter(events)
         tables = [v for v in self.views if not isinstance(v, Policy)]
         policies = [v for v in self.views if isinstance(v, Policy)]
@@ -104,27 +133,40 @@ class ProjectionRunner:
             for view in from_zero:
                 view.begin_bulk(tx)
         try:
-            folded = self._fold_chunks(iterator, batch, tables, policies, progress)
+            folded = self._fold_chunks(iterator, batch, tables, policies, progress, times)
         finally:
+            started = time.perf_counter()
             with self.store.transaction() as tx:
                 for view in from_zero:
                     view.end_bulk(tx)
+            times.indexes += time.perf_counter() - started
+            times.wall += time.perf_counter() - began
+            times.cpu += time.process_time() - began_cpu
         return folded
 
     def _fold_chunks(self, iterator: Iterator[ProjectedEvent], batch: int, tables: list[Projection], policies: list[Policy],
-                     progress: Callable[[int], None] | None) -> int:
+                     progress: Callable[[int], None] | None, times: StepTimes) -> int:
         folded = 0
+        locks = sorted(folding_lock(view.name) for view in tables)  # taken in one order: no two folds wait in a circle
         while True:
             with cyclic_collection_paused():
+                started = time.perf_counter()
                 chunk = list(islice(iterator, batch))
+                times.pull += time.perf_counter() - started
                 if not chunk:
                     break
                 with self.store.transaction() as tx:
-                    tx.exclusive(FOLDING)  # another server's fold commits first; its positions are read after it
+                    for lock in locks:
+                        tx.exclusive(lock)
                     for view in tables:
+                        started = time.perf_counter()
                         position = tx.position(view.name)
                         view.fold_batch(tx, [event for event in chunk if event.position > position])
                         tx.set_position(view.name, max(position, chunk[-1].position))
+                        times.views[view.name] = times.views.get(view.name, 0.0) + time.perf_counter() - started
+                    started = time.perf_counter()
+                times.commit += time.perf_counter() - started
+                times.events += len(chunk)
             for policy in policies:
                 self._react(policy, chunk)
             folded += len(chunk)
@@ -142,6 +184,30 @@ class ProjectionRunner:
                     tx.set_position(policy.name, event.position)
         with self.store.transaction() as tx:
             tx.set_position(policy.name, max(position, events[-1].position))
+
+    def adopt(self, scratch: Path) -> bool:
+        """Take in this runner's views as another process folded them into a SQLite file of their own (a rebuild's
+        second process: two writers on one SQLite file would take turns): their rows and positions in one
+        transaction, their indexes built once. Only views still at event zero take them, all or none (False): where
+        another fold has begun meanwhile, it goes on from its own position."""
+        store = self.store
+        with store.lock:
+            store.connection.execute("ATTACH DATABASE ? AS scratch", (str(scratch),))
+            try:
+                with store.transaction() as tx:
+                    if any(tx.position(view.name) for view in self.views):
+                        return False
+                    for view in self.views:
+                        view.begin_bulk(tx)
+                        for table in view.tables:
+                            columns = ", ".join(row[1] for row in tx.all(f"PRAGMA scratch.table_info({table})"))
+                            tx.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM scratch.{table}")
+                        folded = tx.one("SELECT position FROM scratch.projection_positions WHERE name = ?", (view.name,))
+                        tx.set_position(view.name, folded[0] if folded else 0)
+                        view.end_bulk(tx)
+            finally:
+                store.connection.execute("DETACH DATABASE scratch")
+        return True
 
     def fold_from_kafka(self, messages: Sequence[tuple[ProjectedEvent, Offset]]) -> int:
         """Fold a batch read from Kafka, saving the partitions' next offsets with the rows."""
@@ -196,3 +262,13 @@ class ProjectionRunner:
 def events_after(notifications: Callable[[int], Iterator[Notification]], position: int) -> Iterator[ProjectedEvent]:
     """The store's events past a position, as views receive them."""
     return (from_notification(n) for n in notifications(position))
+
+
+def decoded(notifications: Iterable[Notification], times: StepTimes) -> Iterator[ProjectedEvent]:
+    """The notifications as views receive them, the time spent decoding them told apart from the read."""
+    clock = time.perf_counter
+    for notification in notifications:
+        started = clock()
+        event = from_notification(notification)
+        times.decode += clock() - started
+        yield event

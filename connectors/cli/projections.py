@@ -43,14 +43,18 @@ PostgreSQL 上由事件库推送新事件（LISTEN/NOTIFY），SQLite 上轮询�
 
 
 @app.command("rebuild")
-def projections_rebuild(name: list[str] = typer.Argument(None, help="视图名；缺省为全部")) -> None:
+def projections_rebuild(
+    name: list[str] = typer.Argument(None, help="视图名；缺省为全部"),
+    processes: int = typer.Option(None, "--processes", min=1, max=2,
+                                  help="重建所用进程数；缺省：日志不少于 20 万个事件、约有两个空闲处理器核且含时间线与其他视图时为 2"),
+) -> None:
     """清空视图并从第 0 个事件重建。"""
     settings = Settings.from_env()
     with services(settings) as s, views(settings) as everything:
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("重建视图")
-            rebuilt, total = rebuild(s, everything, name, lambda n, events: progress.update(task, total=events, advance=n))
-    typer.echo(f"已重建 {', '.join(rebuilt)}，处理 {total} 个事件。")
+            rebuilt = rebuild(s, everything, name, lambda n, events: progress.update(task, total=events, advance=n), processes)
+    typer.echo(f"已重建 {', '.join(rebuilt.views)}，处理 {rebuilt.events} 个事件。")
 
 
 @app.command("status")
