@@ -44,7 +44,7 @@ from zwgk.connectors.queries import (
     originals_to_check,
     verifier_key,
 )
-from zwgk.connectors.rebuilding import log_until, processes_for, rebuild_in_two
+from zwgk.connectors.rebuilding import log_until, peak_rss_mb, processes_for, rebuild_in_two
 from zwgk.connectors.receipts import FileLine
 from zwgk.connectors.services import Services
 from zwgk.connectors.wiring import audit_log, avro_codec, bring_log_up_to_date, catch_up, kafka_bootstrap, migration_stores, views
@@ -265,6 +265,7 @@ def rebuild(s: Services, everything: ProjectionRunner, names: list[str] | None,
         runner.clear()
         times = {"one process": StepTimes()}
         runner.fold(decoded(log_until(s.ledger, total), times["one process"]), progress=heard, times=times["one process"])
+        times["one process"].peak_rss_mb = peak_rss_mb()
     catch_up(s, runner, progress=heard)  # what was recorded meanwhile, and the policies
     return Rebuilt([v.name for v in runner.views], total, times)
 

@@ -88,7 +88,7 @@ def rebuild_in_two(ledger: Ledger, runner: ProjectionRunner, until: int,
                     progress(n)
 
             ProjectionRunner(runner.store, here).fold(decoded(log_until(ledger, until), mine), progress=heard, times=mine)
-            mine.peak_rss_mb = _peak_rss_mb()
+            mine.peak_rss_mb = peak_rss_mb()
             theirs = second.result()
         finally:
             second.stop()
@@ -169,7 +169,7 @@ def fold_apart(env: dict[str, str], views_url: str, names: list[str], reply: Con
                 store.close()
         finally:
             ledger.close()
-        times.peak_rss_mb = _peak_rss_mb()
+        times.peak_rss_mb = peak_rss_mb()
         reply.send((times, None, ""))
     except BaseException as error:  # noqa: BLE001  # whatever it is, the rebuilding process raises it
         reply.send((None, _portable(error), traceback.format_exc()))
@@ -190,5 +190,6 @@ def _tables(runner: ProjectionRunner) -> list[Projection]:
     return [v for v in runner.views if not isinstance(v, Policy)]
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
