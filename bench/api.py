@@ -9,9 +9,11 @@ pre-review group (pre_reviewer), as the demo has them, each with an account and 
 A client runs its own acts one command after the other (closed loop); 1, 4 and 16 clients at once.
 Over HTTP: a thread per client with its own keep-alive httpx client, `POST /api/v1/commands/{name}`
 with the step's person's token; the service's own time for each command is read from its request
-log. In-process: the same envelopes through `zwgk.connectors.commands.execute` on one open Services,
-signed in as the same actor (the route's own path without the HTTP, the token and the JSON), a thread
-per client, on a fresh database of the same PostgreSQL, run just before the HTTP run of each level.
+log. In-process: the same envelopes through `zwgk.connectors.commands.execute` on the services one
+worker process holds (`Runtime`, whose keeper folds new events into the audit log every 10 s, as each
+worker's does: the same work a command), signed in as the same actor (the route's own path without
+the HTTP, the token and the JSON), a thread per client, on a fresh database of the same PostgreSQL,
+run just before the HTTP run of each level.
 Throughput in commands/s, each command's latency p50/p99, the ratio HTTP/in-process.
 
 Then an open-loop run at half the best HTTP rate: commands sent on a fixed schedule whatever the
@@ -52,6 +54,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -584,7 +587,9 @@ def command_part(pg: PostgresServer, cwd: Path, size: dict[str, int]) -> dict[st
     settings = Settings(database_url=http_url, keystore_url=http_url)  # both workers share the credentials
     actors = [a for c in range(LEVELS[-1]) for a in people(c).values()]
     tokens = open_accounts(settings, actors)
-    local = open_services(Settings(database_url=local_url, keystore_url=local_url))
+    # What a worker process holds (its audit-log keeper folds new events every few seconds, as each worker does).
+    held = ExitStack()
+    local = held.enter_context(Runtime.open(Settings(database_url=local_url, keystore_url=local_url))).services
     catalogue()  # every command's argument checker built in this process, as warm_workers does in the service's
     numbers = itertools.count(0, 10_000)
     server = serve(settings, cwd)
@@ -602,7 +607,7 @@ def command_part(pg: PostgresServer, cwd: Path, size: dict[str, int]) -> dict[st
               f"in-process sign-in by token p50 {costs['sign_in_by_token_p50_ms']} ms = credentials look-up "
               f"{costs['credentials_lookup_p50_ms']} ms + account record load {costs['account_load_p50_ms']} ms + the rest", flush=True)
     finally:
-        local.close()
+        held.close()
         server.stop()
     # Diagnostic: the same over one worker process, whose connections keep TCP_NODELAY (see README).
     single = ZwgkServer.start(settings, cwd, workers=1)
