@@ -57,7 +57,7 @@ def _request_log() -> None:
 class EachRequest:
     """For every request: its id (the caller's, if well-formed), the security headers, the metrics and one
     JSON log line. Plain ASGI: Starlette's `BaseHTTPMiddleware` hands each request to a task of its own and
-    the answer back through a memory stream, which cost more than the rest of this together."""
+    the answer back through a memory stream, a cost every request paid for nothing."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
