@@ -141,6 +141,26 @@ def test_a_revoked_token_is_refused_at_its_next_use_and_that_use_is_on_the_secur
         assert [e.kind for e in s.security_log.entries(user_id="edu-officer")] == ["token_revoked_used"]
 
 
+def test_a_caller_not_signed_in_is_told_so_before_anything_else_is_checked(served):
+    """401 and the security log for a command without valid credentials, whatever else is wrong with the request;
+    signed in, the same request's faults are told (422)."""
+    settings, server = served
+    officer = token_for(settings, "edu-officer", "officer", UNIT)
+    faulty = {"params": {"occurred_at": "not-an-instant"}, "headers": {"Idempotency-Key": "k" * 300}}
+    with server.client("zwgk_forged_token") as http:
+        forged = http.post("/api/v1/commands/draft_disclosure", json=DRAFT, **faulty)
+    with server.client() as http:
+        anonymous = http.post("/api/v1/commands/draft_disclosure", json=DRAFT, **faulty)
+    assert (forged.status_code, anonymous.status_code) == (401, 401)
+    with services(settings) as s:
+        assert len(s.security_log.entries(kind="credentials_invalid")) == 1
+    with server.client(officer) as http:
+        late = http.post("/api/v1/commands/draft_disclosure", json=DRAFT, params={"occurred_at": "not-an-instant"})
+        keyed = http.post("/api/v1/commands/draft_disclosure", json=DRAFT, headers={"Idempotency-Key": "k" * 300})
+    assert late.status_code == 422 and _problem(late)["code"] == "INVALID_ARGUMENTS" and "occurred_at" in late.json()["detail"]
+    assert keyed.status_code == 422 and "Idempotency-Key" in keyed.json()["detail"]
+
+
 def test_password_sign_in_opens_a_session_and_repeated_failures_lock_the_account(served):
     settings, server = served
     token_for(settings, "edu-officer", "officer", UNIT, password="一个足够长的密码-2022")
