@@ -9,9 +9,11 @@ pre-review group (pre_reviewer), as the demo has them, each with an account and 
 A client runs its own acts one command after the other (closed loop); 1, 4 and 16 clients at once.
 Over HTTP: a thread per client with its own keep-alive httpx client, `POST /api/v1/commands/{name}`
 with the step's person's token; the service's own time for each command is read from its request
-log. In-process: the same envelopes through `zwgk.connectors.commands.execute` on one open Services,
-signed in as the same actor (the route's own path without the HTTP, the token and the JSON), a thread
-per client, on a fresh database of the same PostgreSQL, run just before the HTTP run of each level.
+log. In-process: the same envelopes through `zwgk.connectors.commands.execute` on the services one
+worker process holds (`Runtime`, whose keeper folds new events into the audit log every 10 s, as each
+worker's does: the same work a command), signed in as the same actor (the route's own path without
+the HTTP, the token and the JSON), a thread per client, on a fresh database of the same PostgreSQL,
+run just before the HTTP run of each level.
 Throughput in commands/s, each command's latency p50/p99, the ratio HTTP/in-process.
 
 Then an open-loop run at half the best HTTP rate: commands sent on a fixed schedule whatever the
@@ -52,12 +54,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import httpx
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -178,6 +182,7 @@ class Run:
     commands: int
     seconds: float
     latencies: list[float]
+    cpu_ms: dict[str, float]  # CPU a command, by who spent it (see `Meter`)
 
     @property
     def rate(self) -> float:
@@ -185,10 +190,44 @@ class Run:
 
     def figures(self) -> dict[str, float]:
         return {"commands": self.commands, "commands_per_s": round(self.rate, 1), "p50_ms": ms(pct(self.latencies, 50)),
-                "p99_ms": ms(pct(self.latencies, 99))}
+                "p99_ms": ms(pct(self.latencies, 99)), "cpu_ms_per_command": self.cpu_ms}
 
 
-def closed_loop(clients: int, workflows_each: int, sender_for: Callable[[int], Send], first: int) -> Run:
+Meter = Callable[[], dict[str, float]]  # CPU seconds spent so far, by whom
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            used = process.cpu_times()
+        except psutil.NoSuchProcess:  # a PostgreSQL backend that ended meanwhile
+            continue
+        total += used.user + used.system
+    return total
+
+
+def with_children(process: psutil.Process) -> list[psutil.Process]:
+    return [process, *process.children(recursive=True)]
+
+
+def meter(pg: PostgresServer, server: ZwgkServer | None) -> Meter:
+    """The CPU this process has spent (the clients' threads, or the in-process commands with their runtime),
+    PostgreSQL's (the server and its backends) and, for a service, its processes': on two cores shared by all
+    three, what a command costs each."""
+    postmaster = psutil.Process(int((pg.root / "data" / "postmaster.pid").read_text().split()[0]))
+    me = psutil.Process()
+
+    def spent() -> dict[str, float]:
+        used = {"postgres": cpu_seconds(with_children(postmaster))}
+        if server is None:
+            return {"process": cpu_seconds([me]), **used}
+        return {"service": cpu_seconds(with_children(psutil.Process(server.process.pid))), "clients": cpu_seconds([me]), **used}
+
+    return spent
+
+
+def closed_loop(clients: int, workflows_each: int, sender_for: Callable[[int], Send], first: int, spent: Meter | None = None) -> Run:
     """`clients` threads at once, each its own unit's acts one command after another; numbers from `first`."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[BaseException] = []
@@ -207,15 +246,17 @@ def closed_loop(clients: int, workflows_each: int, sender_for: Callable[[int], S
     settle()
     for t in threads:
         t.start()
+    before = spent() if spent else {}
     barrier.wait()
     started = time.perf_counter()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    used = {who: seconds - before[who] for who, seconds in spent().items()} if spent else {}
     if errors:
         raise errors[0]
     samples = [x for per in latencies for x in per]
-    return Run(clients, len(samples), elapsed, samples)
+    return Run(clients, len(samples), elapsed, samples, {who: ms(seconds / len(samples)) for who, seconds in used.items()})
 
 
 def open_loop(url: str, tokens: dict[str, str], rate: float, commands: int, first: int) -> dict[str, Any]:
@@ -542,7 +583,7 @@ def in_app(server: ZwgkServer, offset: int) -> list[float]:
 
 
 def http_levels(server: ZwgkServer, tokens: dict[str, str], size: dict[str, int], numbers: Iterator[int],
-                baseline: dict[int, Run] | None, local: Services | None) -> tuple[list[dict[str, Any]], dict[int, Run]]:
+                baseline: dict[int, Run] | None, local: Services | None, pg: PostgresServer) -> tuple[list[dict[str, Any]], dict[int, Run]]:
     """Each level over HTTP, after the in-process run of the same level when `local` is given (else beside `baseline`)."""
     clients: dict[int, httpx.Client] = {}
 
@@ -559,9 +600,9 @@ def http_levels(server: ZwgkServer, tokens: dict[str, str], size: dict[str, int]
         for n in LEVELS:
             each = max(1, size["workflows"] // n)
             if local is not None:
-                runs[n] = closed_loop(n, each, lambda c: in_process_sender(local), next(numbers))
+                runs[n] = closed_loop(n, each, lambda c: in_process_sender(local), next(numbers), meter(pg, None))
             offset = server.log.stat().st_size
-            http = closed_loop(n, each, http_for, next(numbers))
+            http = closed_loop(n, each, http_for, next(numbers), meter(pg, server))
             inside = in_app(server, offset)
             inproc = runs[n]
             row = {"clients": n, "http": {**http.figures(), "in_service_p50_ms": ms(pct(inside, 50)),
@@ -571,12 +612,16 @@ def http_levels(server: ZwgkServer, tokens: dict[str, str], size: dict[str, int]
             print(f"{n:2d} client{'s' if n > 1 else ' '} {http.commands:5d} commands | HTTP {http.rate:6.0f} cmd/s, "
                   f"p50 {row['http']['p50_ms']:6.2f} ms, p99 {row['http']['p99_ms']:6.2f} ms (in the service p50 "
                   f"{row['http']['in_service_p50_ms']:.2f} ms) | in-process {inproc.rate:6.0f} cmd/s, "
-                  f"p50 {row['in_process']['p50_ms']:6.2f} ms, p99 {row['in_process']['p99_ms']:6.2f} ms | ratio {row['ratio']:.2f}x",
-                  flush=True)
+                  f"p50 {row['in_process']['p50_ms']:6.2f} ms, p99 {row['in_process']['p99_ms']:6.2f} ms | ratio {row['ratio']:.2f}x | "
+                  f"CPU a command: HTTP {cpu_text(http.cpu_ms)}, in-process {cpu_text(inproc.cpu_ms)}", flush=True)
         return rows, runs
     finally:
         for client in clients.values():
             client.close()
+
+
+def cpu_text(cpu_ms: dict[str, float]) -> str:
+    return " + ".join(f"{who} {spent:.2f}" for who, spent in cpu_ms.items()) + f" = {sum(cpu_ms.values()):.2f} ms"
 
 
 def command_part(pg: PostgresServer, cwd: Path, size: dict[str, int]) -> dict[str, Any]:
@@ -584,14 +629,16 @@ def command_part(pg: PostgresServer, cwd: Path, size: dict[str, int]) -> dict[st
     settings = Settings(database_url=http_url, keystore_url=http_url)  # both workers share the credentials
     actors = [a for c in range(LEVELS[-1]) for a in people(c).values()]
     tokens = open_accounts(settings, actors)
-    local = open_services(Settings(database_url=local_url, keystore_url=local_url))
+    # What a worker process holds (its audit-log keeper folds new events every few seconds, as each worker does).
+    held = ExitStack()
+    local = held.enter_context(Runtime.open(Settings(database_url=local_url, keystore_url=local_url))).services
     catalogue()  # every command's argument checker built in this process, as warm_workers does in the service's
     numbers = itertools.count(0, 10_000)
     server = serve(settings, cwd)
     try:
         warm_workers(server)
         print(f"zwgk serve --workers {WORKERS}:", flush=True)
-        levels, baseline = http_levels(server, tokens, size, numbers, None, local)
+        levels, baseline = http_levels(server, tokens, size, numbers, None, local, pg)
         best = max(levels, key=lambda r: r["http"]["commands_per_s"])
         paced = open_loop(server.url, tokens, best["http"]["commands_per_s"] / 2, size["paced"], next(numbers))
         print(f"open loop at half the best HTTP rate ({best['http']['commands_per_s']:.0f} cmd/s with {best['clients']} clients): "
@@ -602,14 +649,14 @@ def command_part(pg: PostgresServer, cwd: Path, size: dict[str, int]) -> dict[st
               f"in-process sign-in by token p50 {costs['sign_in_by_token_p50_ms']} ms = credentials look-up "
               f"{costs['credentials_lookup_p50_ms']} ms + account record load {costs['account_load_p50_ms']} ms + the rest", flush=True)
     finally:
-        local.close()
+        held.close()
         server.stop()
     # Diagnostic: the same over one worker process, whose connections keep TCP_NODELAY (see README).
     single = ZwgkServer.start(settings, cwd, workers=1)
     try:
         warm_workers(single, workers=1)
         print("diagnostic, zwgk serve --workers 1 (ratio to the in-process runs above):", flush=True)
-        one, _ = http_levels(single, tokens, size, numbers, baseline, None)
+        one, _ = http_levels(single, tokens, size, numbers, baseline, None, pg)
         with single.client() as http:
             for _ in range(20):
                 http.get("/healthz")

@@ -34,6 +34,7 @@ LOCKED_FOR = timedelta(minutes=15)
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_LONGEST = timedelta(hours=12)
 TOKEN_PREFIX = "zwgk"
+TOKENS_REMEMBERED = 10_000
 
 
 def _digest(secret: str) -> str:
@@ -75,6 +76,9 @@ class CredentialStore:
     def __init__(self, url: str) -> None:
         self.store = ViewStore(url)
         self.hasher = PasswordHasher()
+        # A token's row (holder, secret's hash, expiry) is written once and never changed: read once a process.
+        # Whether it is still valid is the holder's account record's to say (revoked, disabled), read at each use.
+        self._token_rows: dict[str, tuple[str, str, str | None]] = {}
         with self.store.transaction() as tx:
             for table in TABLES:
                 tx.execute(table)
@@ -148,9 +152,17 @@ class CredentialStore:
 
     def token(self, token_id: str, secret: str) -> StoredToken | None:
         """The token's holder when the secret is right (compared in constant time)."""
-        with self.store.reading() as tx:
-            row = tx.one("SELECT user_id, secret_sha256, expires_at FROM access_tokens WHERE token_id = ?", (token_id,))
-        if row is None or not hmac.compare_digest(row[1], _digest(secret)):
+        row = self._token_rows.get(token_id)
+        if row is None:
+            with self.store.reading() as tx:
+                found = tx.one("SELECT user_id, secret_sha256, expires_at FROM access_tokens WHERE token_id = ?", (token_id,))
+            if found is None:
+                return None
+            row = (found[0], found[1], found[2])
+            if len(self._token_rows) >= TOKENS_REMEMBERED:
+                self._token_rows.clear()
+            self._token_rows[token_id] = row
+        if not hmac.compare_digest(row[1], _digest(secret)):
             return None
         return StoredToken(row[0], datetime.fromisoformat(row[2]) if row[2] else None)
 

@@ -12,9 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from zwgk.connectors.api.identity import RuntimeDep, SignedIn
+from zwgk.connectors.api.identity import Credentials, RuntimeDep, SignedIn, signed_in
 from zwgk.connectors.api.problems import INTERNAL_ZH, PROBLEM_RESPONSES, domain_problem, problem, status_of
 from zwgk.connectors.api.runtime import Runtime
 from zwgk.connectors.api.scope import refusals_logged
@@ -32,9 +33,14 @@ POSITION_HEADER = "Zwgk-Position"
 # Read from a path on the server: the service takes originals as uploads instead (the archive's routes).
 NOT_OVER_HTTP = frozenset({"archive_original"})
 BATCH_LIMIT = 10_000
-OccurredAt = Annotated[datetime | None, Query(description="business time, when recording a past act")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255,
+KEY_LENGTH = 255
+# Both read as text and checked once the caller is signed in: a caller not signed in is told so (401, and the
+# security log), whatever else is wrong with the request.
+OccurredAt = Annotated[str | None, Query(description="business time, when recording a past act (RFC 3339)",
+                                         json_schema_extra={"format": "date-time"})]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", json_schema_extra={"maxLength": KEY_LENGTH},
                                               description="a retry with the same key gets the first answer; nothing is recorded twice")]
+INSTANT = TypeAdapter(datetime)
 
 
 class Changed(BaseModel):
@@ -105,23 +111,38 @@ def _run(rt: Runtime, actor: Actor, name: str, args: Any, occurred_at: datetime 
 
 
 def command_route(name: str) -> Any:
-    async def run_command(request: Request, actor: SignedIn, rt: RuntimeDep, occurred_at: OccurredAt = None,
+    async def run_command(request: Request, credentials: Credentials, rt: RuntimeDep, occurred_at: OccurredAt = None,
                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
-        try:
-            args = json.loads(await request.body() or b"{}")
-        except ValueError:
-            args = None
-        if idempotency_key:
-            digest = request_digest(name, args, occurred_at)
-            first = await run_in_threadpool(rt.idempotency.claim, actor.id, idempotency_key, digest)
-            if first is not None:
-                return _replayed(request, first, digest)
-        status, body = await run_in_threadpool(_run, rt, actor, name, args, occurred_at, request)
-        if idempotency_key:
-            await run_in_threadpool(rt.idempotency.answer, actor.id, idempotency_key, status, body)
-        return _response(status, body)
+        body = await request.body()
+        return await run_in_threadpool(_signed_in_and_run, rt, name, request, credentials, body, occurred_at, idempotency_key)
 
     return run_command
+
+
+def _signed_in_and_run(rt: Runtime, name: str, request: Request, credentials: HTTPAuthorizationCredentials | None, body: bytes,
+                       occurred_at: str | None, idempotency_key: str | None) -> JSONResponse:
+    """Sign-in, the command and its idempotency key in one hand-off to a worker thread: FastAPI hands each
+    plain-function dependency and endpoint to one of its own (0.1-0.2 ms there and back)."""
+    actor = signed_in(request, credentials)
+    try:
+        when = INSTANT.validate_python(occurred_at) if occurred_at is not None else None
+    except ValidationError:
+        return problem(request, "INVALID_ARGUMENTS", "请求参数无效（query.occurred_at）", 422)
+    if idempotency_key is not None and len(idempotency_key) > KEY_LENGTH:
+        return problem(request, "INVALID_ARGUMENTS", "请求参数无效（header.Idempotency-Key）", 422)
+    try:
+        args = json.loads(body or b"{}")
+    except ValueError:
+        args = None
+    if idempotency_key:
+        digest = request_digest(name, args, when)
+        first = rt.idempotency.claim(actor.id, idempotency_key, digest)
+        if first is not None:
+            return _replayed(request, first, digest)
+    status, answer = _run(rt, actor, name, args, when, request)
+    if idempotency_key:
+        rt.idempotency.answer(actor.id, idempotency_key, status, answer)
+    return _response(status, answer)
 
 
 def _response(status: int, body: dict[str, Any]) -> JSONResponse:

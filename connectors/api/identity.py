@@ -15,6 +15,7 @@ from zwgk.domain.actors import Actor
 SESSION_COOKIE = "zwgk_session"
 ROLE_HEADER = "Zwgk-Role"
 bearer = HTTPBearer(auto_error=False, description="zwgk access token (zwgk tokens create), sign-in session, or the OpenID provider's JWT")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def runtime(request: Request) -> Runtime:
@@ -22,11 +23,16 @@ def runtime(request: Request) -> Runtime:
     return found
 
 
+async def _runtime(request: Request) -> Runtime:
+    """As a dependency, on the event loop: a plain function would be handed to a worker thread and back."""
+    return runtime(request)
+
+
 def caller(request: Request) -> Caller:
     return Caller(getattr(request.state, "request_id", ""), request.client.host if request.client else "")
 
 
-def signed_in(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor:
+def signed_in(request: Request, credentials: Credentials) -> Actor:
     token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE, "")
     if not token:
         raise Unauthenticated("请先登录。", "no credentials")
@@ -40,7 +46,7 @@ def signed_in(request: Request, credentials: Annotated[HTTPAuthorizationCredenti
     return actor
 
 
-def signed_in_if_any(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor | None:
+def signed_in_if_any(request: Request, credentials: Credentials) -> Actor | None:
     """For what the public may read too: no credentials is the public; credentials given must hold."""
     if not (credentials or request.cookies.get(SESSION_COOKIE)):
         return None
@@ -49,4 +55,4 @@ def signed_in_if_any(request: Request, credentials: Annotated[HTTPAuthorizationC
 
 SignedIn = Annotated[Actor, Depends(signed_in)]
 Anyone = Annotated[Actor | None, Depends(signed_in_if_any)]
-RuntimeDep = Annotated[Runtime, Depends(runtime)]
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
